@@ -1,0 +1,101 @@
+"""Route a source to the analyzer for its sniffed format, and fail closed.
+
+This is the one place where an analyzer's unexpected exception is caught: it becomes a
+``scanner.internal-error`` finding (verdict ``error``), a ``LimitExceeded`` becomes a
+``limits.*`` finding, a stray ``MalformedInput`` a ``format.malformed`` finding. Nothing
+escapes as a traceback, and nothing that was not fully analysed comes out ``clean``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from scanner.context import ScanContext
+from scanner.errors import LimitExceeded, MalformedInput, UnsupportedFormat
+from scanner.formats import Format
+from scanner.source import Source
+
+Analyzer = Callable[[Source, ScanContext], None]
+
+# Format -> "module:function". Imported lazily so an embedding program pays only for
+# the formats it meets.
+_ANALYZERS: dict[Format, str] = {
+    Format.PICKLE: "scanner.pickle.analyzer:analyze_pickle_file",
+    Format.PYTORCH_LEGACY: "scanner.pickle.legacy_torch:analyze_legacy_torch",
+    Format.NUMPY: "scanner.pickle.numpy_npy:analyze_npy",
+    Format.ZIP: "scanner.containers.zip:analyze_zip",
+    Format.GZIP: "scanner.containers.compressed:analyze_compressed",
+    Format.BZIP2: "scanner.containers.compressed:analyze_compressed",
+    Format.XZ: "scanner.containers.compressed:analyze_compressed",
+    Format.LZMA: "scanner.containers.compressed:analyze_compressed",
+    Format.ZLIB: "scanner.containers.compressed:analyze_compressed",
+    Format.ZSTD: "scanner.containers.compressed:analyze_compressed",
+    Format.LZ4: "scanner.containers.compressed:analyze_compressed",
+    Format.JOBLIB_ZLIB: "scanner.containers.compressed:analyze_compressed",
+    Format.TAR: "scanner.containers.archives:analyze_tar",
+    Format.PYTORCH_TAR: "scanner.containers.archives:analyze_tar",
+    Format.SEVEN_ZIP: "scanner.containers.archives:analyze_unopenable",
+    Format.RAR: "scanner.containers.archives:analyze_unopenable",
+    Format.SAFETENSORS: "scanner.safetensors.analyzer:analyze_safetensors",
+    Format.GGUF: "scanner.gguf.analyzer:analyze_gguf",
+    Format.TEXT: "scanner.containers.plain:analyze_text",
+    Format.OTHER: "scanner.containers.plain:analyze_other",
+    Format.UNKNOWN: "scanner.containers.plain:analyze_unknown",
+    Format.EMPTY: "scanner.containers.plain:analyze_empty",
+}
+
+
+def _load(fmt: Format) -> Analyzer:
+    target = _ANALYZERS.get(fmt)
+    if target is None:
+        raise UnsupportedFormat(fmt.value)
+    module_name, func_name = target.split(":")
+    analyzer: Analyzer = getattr(importlib.import_module(module_name), func_name)
+    return analyzer
+
+
+def sniff(source: Source) -> Format:
+    from scanner.sniff import sniff_format
+
+    return sniff_format(source)
+
+
+def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Format:
+    """Sniff (unless ``fmt`` is given) and analyse ``source``; returns the format used."""
+    if fmt is None:
+        fmt = sniff(source)
+    ctx.set_format(fmt.value)
+    try:
+        ctx.check_time()
+        _load(fmt)(source, ctx)
+    except LimitExceeded as exc:
+        rule_id = "limits.time" if exc.resource == "time" else "limits.resource"
+        ctx.report(rule_id, f"analysis stopped: {exc}", offset=exc.offset,
+                   evidence={"resource": exc.resource, "limit": exc.limit})
+    except MalformedInput as exc:
+        ctx.report("format.malformed", f"{fmt.value}: {exc.reason}", offset=exc.offset)
+    except UnsupportedFormat as exc:
+        ctx.report("format.unrecognized", f"no analyzer for {exc}")
+    except RecursionError:
+        ctx.report("limits.resource", "analysis stopped: structure nested too deeply",
+                   evidence={"resource": "recursion"})
+    except MemoryError:
+        ctx.report("limits.resource", "analysis stopped: out of memory",
+                   evidence={"resource": "memory"})
+    except Exception as exc:  # noqa: BLE001 - fail closed: any bug becomes verdict "error"
+        ctx.report("scanner.internal-error",
+                   f"the scanner failed on this content: {type(exc).__name__}: {exc}"[:500],
+                   evidence={"exception": type(exc).__name__})
+    return fmt
+
+
+def analyze_nested(source: Source, ctx: ScanContext, member_name: str) -> Format | None:
+    """Analyse a container member in a child context, within the nesting limit."""
+    child = ctx.child(member_name)
+    if child.depth > ctx.limits.max_nesting_depth:
+        child.report("limits.nesting",
+                     f"not opened: nested deeper than {ctx.limits.max_nesting_depth} levels",
+                     evidence={"limit": ctx.limits.max_nesting_depth})
+        return None
+    return analyze(source, child)

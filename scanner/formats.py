@@ -1,0 +1,34 @@
+"""Names of the formats the sniffer can tell apart (stable strings: they are persisted)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Format(enum.StrEnum):
+    EMPTY = "empty"
+    PICKLE = "pickle"
+    PYTORCH_ZIP = "pytorch-zip"  # zip with a .../data.pkl (set by the zip analyzer)
+    TORCHSCRIPT = "torchscript"  # zip with constants.pkl / code/ (set by the zip analyzer)
+    PYTORCH_LEGACY = "pytorch-legacy"  # magic-number pickle stream, then storages
+    PYTORCH_TAR = "pytorch-tar"  # torch <= 0.1.10 tar with sys_info/pickle/storages
+    ZIP = "zip"
+    NUMPY = "numpy"  # .npy
+    NUMPY_NPZ = "numpy-npz"  # zip of .npy (set by the zip analyzer)
+    JOBLIB = "joblib"  # pickle with interleaved numpy buffers (set by the pickle analyzer)
+    GZIP = "gzip"
+    BZIP2 = "bzip2"
+    XZ = "xz"
+    LZMA = "lzma"
+    ZLIB = "zlib"
+    ZSTD = "zstd"
+    LZ4 = "lz4"
+    JOBLIB_ZLIB = "joblib-zlib"  # joblib < 0.10 "ZF" compressed format
+    TAR = "tar"
+    SEVEN_ZIP = "7z"
+    RAR = "rar"
+    SAFETENSORS = "safetensors"
+    GGUF = "gguf"
+    TEXT = "text"
+    OTHER = "other"  # recognised, harmless non-model binary (image, protobuf, ...)
+    UNKNOWN = "unknown"
