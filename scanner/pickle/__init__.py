@@ -1,0 +1,1 @@
+"""Pickle-family analysis: the streaming opcode engine and the import policy."""

@@ -1,0 +1,1 @@
+"""The ``weightscan`` distribution's command line (the packages are scanner, core, worker, web)."""

@@ -1,0 +1,3 @@
+from weightscan.cli import main
+
+raise SystemExit(main())

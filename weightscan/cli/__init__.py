@@ -1,0 +1,62 @@
+"""``weightscan`` command line: one module per group of subcommands.
+
+Each module in ``_COMMAND_MODULES`` exposes ``register(subparsers)``, adding its
+subcommands with ``set_defaults(handler=...)``; a handler takes the parsed arguments and
+returns the exit code. Modules are imported lazily by name so ``weightscan scan`` never
+imports Flask, Celery or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# (module, subcommands it registers) -- the names let us import only what is needed.
+_COMMAND_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("weightscan.cli.scan", ("scan",)),
+    ("weightscan.cli.service", ("serve", "worker", "db", "token", "rescan")),
+    ("weightscan.cli.client", ("submit",)),
+)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="weightscan",
+        description="Scan model files without loading them, or run the scanning service.",
+    )
+    from scanner import ENGINE_VERSION, RULES_VERSION
+
+    parser.add_argument("--version", action="version",
+                        version=f"weightscan {ENGINE_VERSION} (rules {RULES_VERSION})")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name, commands in _COMMAND_MODULES:
+        if only is not None and only not in commands:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    known = {c for _, cs in _COMMAND_MODULES for c in cs}
+    parser = build_parser(first if first in known else None)
+    args = parser.parse_args(args_list)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        return 130
