@@ -1,0 +1,1 @@
+"""Alembic migrations for ``core.db.Base.metadata`` (run with ``weightscan db upgrade``)."""
