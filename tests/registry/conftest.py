@@ -49,3 +49,55 @@ def connections(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", recording)
     return seen
+
+
+# -- a migrated database, blob store and settings pointing at the fake registry -----------
+
+CALLBACK_SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # 24 bytes, base64
+STANDARD_SECRET = "whsec_" + "c3RhbmRhcmQtd2ViaG9vay1zZWNyZXQtMzI="
+HF_SECRET = "hf-webhook-secret"
+
+
+def registry_settings(home, registry, receiver=None, **changes):
+    from core.settings import Settings
+
+    base = Settings(
+        home=home, secret_key="test-secret-key", allow_anonymous=True, rate_limit="",
+        broker_url="filesystem://", max_upload_bytes=8 << 20,
+        hf_endpoint=registry.endpoint, hf_token="",
+        hf_webhook_secrets=("old-rotated-secret", HF_SECRET),
+        standard_webhook_secrets=(STANDARD_SECRET,),
+        fetch_allowed_schemes=("http",), fetch_allowed_hosts=ALLOWED_HOSTS,
+        fetch_allow_private=ALLOWED_HOSTS, fetch_timeout_seconds=2.0, fetch_max_redirects=3,
+        fetch_max_bytes=4 << 20,
+        callback_url=receiver.url if receiver is not None else "",
+        callback_secret=CALLBACK_SECRET, callback_max_attempts=3,
+        extra={"callback_backoff_schedule": (0.05, 0.1, 0.2)},
+    )
+    return base.replace(**changes)
+
+
+class Service:
+    """Settings + migrated SQLite + sessions + blob store, as a worker would have them."""
+
+    def __init__(self, settings):
+        from core.blobstore import make_blobstore
+        from core.db import make_engine, make_sessionmaker
+        from core.migrate import upgrade
+
+        self.settings = settings
+        upgrade(settings.resolved_database_url)
+        self.engine = make_engine(settings.resolved_database_url)
+        self.sessions = make_sessionmaker(self.engine)
+        self.blobstore = make_blobstore(settings)
+
+    def with_settings(self, **changes):
+        self.settings = self.settings.replace(**changes)
+        return self
+
+
+@pytest.fixture
+def service(tmp_path, registry, receiver):
+    svc = Service(registry_settings(tmp_path, registry, receiver))
+    yield svc
+    svc.engine.dispose()
