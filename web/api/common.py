@@ -1,0 +1,66 @@
+"""Helpers shared by the API views: query parsing, visibility, long-poll."""
+
+from __future__ import annotations
+
+import time
+
+from flask import request
+from sqlalchemy.orm import Session
+
+from core.models import Scan, ScanStatus
+from web.auth import Principal
+from web.errors import BadRequestError, NotFoundError
+
+MAX_WAIT_SECONDS = 60
+FINISHED = (ScanStatus.DONE, ScanStatus.FAILED)
+
+
+def query_bool(name: str) -> bool:
+    raw = (request.args.get(name) or request.form.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise BadRequestError(f"'{name}' must be true or false.")
+
+
+def query_int(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequestError(f"'{name}' must be an integer.") from None
+    if not lo <= value <= hi:
+        raise BadRequestError(f"'{name}' must be between {lo} and {hi}.")
+    return value
+
+
+def wait_seconds() -> int:
+    return query_int("wait", 0, 0, MAX_WAIT_SECONDS)
+
+
+def visible_scan(db: Session, scan_id: str, principal: Principal) -> Scan:
+    """The scan, if it exists and this principal may see it (else 404, never 403:
+    ids of other tokens' scans are not confirmed)."""
+    scan = db.get(Scan, scan_id) if len(scan_id) <= 40 else None
+    if scan is None or not principal.can_see(scan):
+        raise NotFoundError(f"No scan {scan_id[:64]!r}.")
+    return scan
+
+
+def wait_until_finished(db: Session, scan: Scan, seconds: int) -> Scan:
+    """Long-poll: re-read the row with short sleeps until it finishes or time runs out."""
+    deadline = time.monotonic() + seconds
+    delay = 0.05
+    while scan.status not in FINISHED and time.monotonic() < deadline:
+        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 1.5, 0.5)
+        db.expire_all()
+        db.commit()  # end the read transaction so the next read sees the worker's commit
+        fresh = db.get(Scan, scan.id)
+        if fresh is None:
+            raise NotFoundError("The scan was deleted while waiting.")
+        scan = fresh
+    return scan

@@ -1,0 +1,34 @@
+"""The request-scoped database session: one per request, on ``g``, closed at teardown."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db import make_engine, make_sessionmaker
+from core.settings import Settings
+
+
+def init_db(app: Flask, settings: Settings) -> None:
+    engine = make_engine(settings.resolved_database_url)
+    app.extensions["weightscan.engine"] = engine
+    app.extensions["weightscan.sessionmaker"] = make_sessionmaker(engine)
+    app.teardown_appcontext(_close_session)
+
+
+def session_factory() -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = current_app.extensions["weightscan.sessionmaker"]
+    return factory
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = session_factory()()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
