@@ -87,15 +87,15 @@ def _summary_line(doc: Mapping[str, Any], errors: Sequence[PathError]) -> str:
 
 
 def location_text(location: Mapping[str, Any]) -> str:
-    """``member @offset op#index`` -- the parts that are known."""
+    """``member, byte N, opcode N`` -- the parts that are known."""
     parts = []
     if location.get("member"):
         parts.append(str(location["member"]))
     if location.get("offset") is not None:
-        parts.append(f"@{location['offset']}")
+        parts.append(f"byte {location['offset']}")
     if location.get("opcode_index") is not None:
-        parts.append(f"op#{location['opcode_index']}")
-    return " ".join(parts)
+        parts.append(f"opcode {location['opcode_index']}")
+    return ", ".join(parts)
 
 
 def human_size(n: int) -> str:

@@ -134,7 +134,7 @@ def test_results_levels_uris_and_locations(tmp_path):
     # repo-relative, URI-encoded, nothing glued on
     assert artifact == {"uri": "models/my%20model.pt", "uriBaseId": "%SRCROOT%"}
     assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
-    assert "archive/data.pkl @25 op#3" in first["message"]["text"]
+    assert "archive/data.pkl, byte 25, opcode 3" in first["message"]["text"]
     assert first["properties"]["member"] == "archive/data.pkl"
     assert first["properties"]["offset"] == 25
     assert first["properties"]["evidence"]["code"] == "os.system('echo x')"

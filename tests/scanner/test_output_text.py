@@ -33,7 +33,7 @@ def test_one_block_per_file_then_a_summary_line():
 def test_finding_shows_rule_severity_location_message_and_code_excerpt():
     lines = text_report(_report(FLAGGED)).splitlines()
     head = next(line for line in lines if "format.malformed" in line)
-    assert head.strip() == "[medium] format.malformed at archive/data.pkl @40 op#7"
+    assert head.strip() == "[medium] format.malformed at archive/data.pkl, byte 40, opcode 7"
     assert "pickle: truncated stream" in lines[lines.index(head) + 1]
     code = [line for line in lines if line.strip().startswith("|")]
     assert [c.strip() for c in code] == ["| _var0 = os.system('echo hi')", "| result = _var0"]
