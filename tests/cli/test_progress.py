@@ -47,5 +47,6 @@ def test_untrusted_names_cannot_inject_escapes():
     term = FakeTerminal()
     bar = ProgressBar(term, 1, 10, delay=0, interval=0)
     bar.start_file("evil\x1b[2Jname", 10)
+    bar.close()
     assert "\x1b[2J" not in term.getvalue()
     assert len(bar.line(width=40)) <= 39

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -227,6 +228,12 @@ class ProgressBar:
         self._files_done = 0
         self._bytes_done = 0
         self._name, self._size, self._fraction, self._stage = "", 0, 0.0, ""
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._ticker: threading.Thread | None = None
+        if self.enabled:  # redraw while one long file gives no progress callbacks
+            self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+            self._ticker.start()
 
     def start_file(self, name: str, size: int) -> None:
         self._name, self._size, self._fraction, self._stage = name, size, 0.0, ""
@@ -246,10 +253,14 @@ class ProgressBar:
         self._draw()
 
     def close(self) -> None:
-        if self._drawn:
-            self._stream.write("\r\x1b[K")
-            self._stream.flush()
-            self._drawn = False
+        self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        with self._lock:
+            if self._drawn:
+                self._stream.write("\r\x1b[K")
+                self._stream.flush()
+                self._drawn = False
 
     def line(self, width: int = 80) -> str:
         done = self._bytes_done + int(self._size * self._fraction)
@@ -259,18 +270,26 @@ class ProgressBar:
         bar = "#" * filled + "-" * (cells - filled)
         current = f" {printable(self._name)}" + (f" ({printable(self._stage)})"
                                                  if self._stage else "")
+        elapsed = time.monotonic() - self._started
         text = (f"[{bar}] {ratio * 100:3.0f}% {self._files_done}/{self._total_files} files "
-                f"{human_size(done)}/{human_size(self._total_bytes)}{current}")
+                f"{human_size(done)}/{human_size(self._total_bytes)} {elapsed:.0f}s{current}")
         return text[: max(10, width - 1)]
 
     def _draw(self) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        if now - self._started < self._delay or now - self._last_draw < self._interval:
-            return
-        self._last_draw = now
-        width = shutil.get_terminal_size((80, 24)).columns
-        self._stream.write("\r\x1b[K" + self.line(width))
-        self._stream.flush()
-        self._drawn = True
+        with self._lock:
+            now = time.monotonic()
+            if now - self._started < self._delay or now - self._last_draw < self._interval:
+                return
+            if self._stopped.is_set():
+                return
+            self._last_draw = now
+            width = shutil.get_terminal_size((80, 24)).columns
+            self._stream.write("\r\x1b[K" + self.line(width))
+            self._stream.flush()
+            self._drawn = True
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(max(self._interval, 0.25)):
+            self._draw()
