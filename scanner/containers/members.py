@@ -1,0 +1,62 @@
+"""Helpers shared by the archive analyzers: analysing a member, checking member names."""
+
+from __future__ import annotations
+
+import posixpath
+
+from scanner.context import ScanContext
+from scanner.dispatch import analyze, analyze_nested
+from scanner.formats import Format
+from scanner.source import Source
+
+_NAME_EVIDENCE = 200  # characters of a member name kept in evidence
+
+
+def analyze_member(source: Source, ctx: ScanContext, name: str, fmt: Format | None = None) -> None:
+    """Analyse a member by content, or as ``fmt`` when the loader decides by name.
+
+    torch.load unpickles ``data.pkl`` whatever its bytes look like, so that member is
+    analysed as a pickle even when the sniffer would say otherwise.
+    """
+    if fmt is None:
+        analyze_nested(source, ctx, name)
+        return
+    child = ctx.child(name)
+    if child.depth > ctx.limits.max_nesting_depth:
+        child.report("limits.nesting",
+                     f"not opened: nested deeper than {ctx.limits.max_nesting_depth} levels",
+                     evidence={"limit": ctx.limits.max_nesting_depth})
+        return
+    analyze(source, child, fmt)
+
+
+def short(name: str) -> str:
+    return name if len(name) <= _NAME_EVIDENCE else name[:_NAME_EVIDENCE] + "..."
+
+
+def check_member_name(ctx: ScanContext, name: str, *, offset: int | None = None) -> None:
+    """Report names that escape the extraction directory or are absolute."""
+    unified = name.replace("\\", "/")
+    if unified.startswith("/") or (len(unified) > 1 and unified[1] == ":"):
+        ctx.report("archive.absolute-path", f"member name is absolute: {short(name)!r}",
+                   offset=offset, evidence={"member": short(name)})
+    parts = [p for p in unified.split("/") if p not in ("", ".")]
+    depth = 0
+    for part in parts:
+        depth += -1 if part == ".." else 1
+        if depth < 0:
+            ctx.report("archive.path-traversal",
+                       f"member name climbs out of the archive: {short(name)!r}",
+                       offset=offset, evidence={"member": short(name)})
+            return
+
+
+def check_link_target(ctx: ScanContext, name: str, target: str, *, offset: int | None) -> None:
+    """Links are reported; links leaving the archive are reported as traversal."""
+    ctx.report("archive.link", f"link {short(name)!r} -> {short(target)!r}", offset=offset,
+               evidence={"member": short(name), "target": short(target)})
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+    if target.startswith("/") or joined.startswith(".."):
+        ctx.report("archive.path-traversal",
+                   f"link {short(name)!r} points outside the archive: {short(target)!r}",
+                   offset=offset, evidence={"member": short(name), "target": short(target)})
