@@ -31,6 +31,22 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
                           timeout=120)
 
 
+class Result:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def cli(capsys):
+    """``weightscan scan ...`` in process (fast); the subprocess tests cover the real entry."""
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        rc = main(["scan", *args])
+        out = capsys.readouterr()
+        return Result(rc, out.out, out.err)
+    return run
+
+
 @pytest.fixture
 def samples(tmp_path: Path) -> dict[str, Path]:
     return {
@@ -61,21 +77,21 @@ def test_malicious_file_exits_1_and_names_the_import(samples):
     assert run_cli("--fail-on", "malicious", str(samples["malicious"])).returncode == 1
 
 
-def test_suspicious_file_exits_1_unless_fail_on_malicious(samples):
-    proc = run_cli(str(samples["unknown"]))
+def test_suspicious_file_exits_1_unless_fail_on_malicious(cli, samples):
+    proc = cli(str(samples["unknown"]))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "SUSPICIOUS" in proc.stdout
-    assert run_cli("--fail-on", "malicious", str(samples["unknown"])).returncode == 0
+    assert cli("--fail-on", "malicious", str(samples["unknown"])).returncode == 0
 
 
-def test_allow_turns_an_unknown_import_clean(samples):
-    proc = run_cli("--format", "json", "--allow", UNKNOWN_IMPORT, str(samples["unknown"]))
+def test_allow_turns_an_unknown_import_clean(cli, samples):
+    proc = cli("--format", "json", "--allow", UNKNOWN_IMPORT, str(samples["unknown"]))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["verdict"] == "clean"
     assert doc["policy"] == {"extra_allow": [UNKNOWN_IMPORT]}
     # allowing one import leaves the others alone
-    assert run_cli("--allow", UNKNOWN_IMPORT, str(samples["malicious"])).returncode == 1
+    assert cli("--allow", UNKNOWN_IMPORT, str(samples["malicious"])).returncode == 1
 
 
 def test_missing_path_exits_2_with_one_line_on_stderr(samples, tmp_path):
@@ -87,24 +103,24 @@ def test_missing_path_exits_2_with_one_line_on_stderr(samples, tmp_path):
     assert f"{samples['clean']}: CLEAN" in proc.stdout  # the rest is still scanned
 
 
-def test_error_wins_over_findings(samples, tmp_path):
-    proc = run_cli("--format", "json", str(samples["malicious"]), str(tmp_path / "gone"))
+def test_error_wins_over_findings(cli, samples, tmp_path):
+    proc = cli("--format", "json", str(samples["malicious"]), str(tmp_path / "gone"))
     assert proc.returncode == 2
     doc = json.loads(proc.stdout)
     gone = {"path": str(tmp_path / "gone"), "message": "no such file or directory"}
     assert doc["errors"] == [gone]
 
 
-def test_not_a_regular_file_is_an_error(tmp_path):
+def test_not_a_regular_file_is_an_error(cli, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    proc = run_cli(str(fifo))
+    proc = cli(str(fifo))
     assert proc.returncode == 2
     assert "not a regular file" in proc.stderr
 
 
-def test_bad_allow_entry_is_a_usage_error(samples):
-    proc = run_cli("--allow", "nodots", str(samples["clean"]))
+def test_bad_allow_entry_is_a_usage_error(cli, samples):
+    proc = cli("--allow", "nodots", str(samples["clean"]))
     assert proc.returncode == 2
     assert "MODULE.NAME" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -112,8 +128,8 @@ def test_bad_allow_entry_is_a_usage_error(samples):
 
 # -- JSON and SARIF ----------------------------------------------------------------------
 
-def test_json_document_shape_and_hashes(samples):
-    proc = run_cli("--format", "json", str(samples["clean"]), str(samples["malicious"]))
+def test_json_document_shape_and_hashes(cli, samples):
+    proc = cli("--format", "json", str(samples["clean"]), str(samples["malicious"]))
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     assert doc["verdict"] == "malicious"
@@ -130,13 +146,15 @@ def test_json_document_shape_and_hashes(samples):
     assert finding["severity"] in ("critical", "high")
 
 
-def test_no_hash_skips_the_digest(samples):
-    doc = json.loads(run_cli("--format", "json", "--no-hash", str(samples["clean"])).stdout)
+def test_no_hash_skips_the_digest(cli, samples):
+    doc = json.loads(cli("--format", "json", "--no-hash", str(samples["clean"])).stdout)
     assert doc["files"][0]["sha256"] is None
 
 
-def test_sarif_output_uses_paths_relative_to_the_working_directory(samples, tmp_path):
-    proc = run_cli("--format", "sarif", "evil.pkl", cwd=tmp_path)
+def test_sarif_output_uses_paths_relative_to_the_working_directory(cli, samples, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    proc = cli("--format", "sarif", "evil.pkl")
     assert proc.returncode == 1, proc.stderr
     log = json.loads(proc.stdout)
     assert log["version"] == "2.1.0"
@@ -148,25 +166,25 @@ def test_sarif_output_uses_paths_relative_to_the_working_directory(samples, tmp_
     assert result["partialFingerprints"]
 
 
-def test_output_file(samples, tmp_path):
+def test_output_file(cli, samples, tmp_path):
     out = tmp_path / "report.sarif"
-    proc = run_cli("--format", "sarif", "-o", str(out), str(samples["malicious"]))
+    proc = cli("--format", "sarif", "-o", str(out), str(samples["malicious"]))
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert json.loads(out.read_text())["runs"][0]["results"]
-    proc = run_cli("-o", str(tmp_path / "no" / "such" / "dir" / "r.txt"), str(samples["clean"]))
+    proc = cli("-o", str(tmp_path / "no" / "such" / "dir" / "r.txt"), str(samples["clean"]))
     assert proc.returncode == 2
     assert "cannot write" in proc.stderr
 
 
 # -- directories, content not names ------------------------------------------------------
 
-def test_directories_are_recursed_and_every_file_is_scanned_by_content(tmp_path):
+def test_directories_are_recursed_and_every_file_is_scanned_by_content(cli, tmp_path):
     write(tmp_path / "repo" / "b" / "weights.cfg", MALICIOUS_PICKLE)  # CVE-2025-1889 class
     write(tmp_path / "repo" / "a.pkl", CLEAN_PICKLE)
     write(tmp_path / "repo" / "b" / "deeper" / "notes.txt", b"just text\n")
     (tmp_path / "repo" / "link.pkl").symlink_to(tmp_path / "repo" / "a.pkl")
-    proc = run_cli("--format", "json", str(tmp_path / "repo"))
+    proc = cli("--format", "json", str(tmp_path / "repo"))
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     paths = [Path(f["path"]).relative_to(tmp_path / "repo").as_posix() for f in doc["files"]]
@@ -177,15 +195,15 @@ def test_directories_are_recursed_and_every_file_is_scanned_by_content(tmp_path)
     assert verdicts["a.pkl"] == "clean"
 
 
-def test_quiet_lists_only_flagged_files(samples):
-    proc = run_cli("-q", str(samples["clean"]), str(samples["malicious"]))
+def test_quiet_lists_only_flagged_files(cli, samples):
+    proc = cli("-q", str(samples["clean"]), str(samples["malicious"]))
     assert str(samples["malicious"]) in proc.stdout
     assert f"{samples['clean']}:" not in proc.stdout
     assert "Scanned 2 files" in proc.stdout
 
 
-def test_safetensors_is_clean(samples):
-    proc = run_cli(str(samples["safetensors"]))
+def test_safetensors_is_clean(cli, samples):
+    proc = cli(str(samples["safetensors"]))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
