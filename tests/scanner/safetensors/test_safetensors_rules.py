@@ -130,7 +130,8 @@ def test_header_above_the_cap_is_not_read():
 def test_payload_in_trailing_data_is_high(payload, kind):
     ctx = run(make_safetensors(HEADER, DATA + payload))
     payload_findings = [f for f in ctx.findings if f.rule_id == "safetensors.hidden.payload"]
-    assert payload_findings and payload_findings[0].severity is Severity.HIGH
+    assert payload_findings
+    assert payload_findings[0].severity is Severity.HIGH
     assert payload_findings[0].evidence["contents"] == kind
 
 

@@ -1,0 +1,57 @@
+"""The vocabulary of real chat templates: what they may call, and what they must not touch.
+
+Built from the templates of the major model families (Llama, Mistral, Qwen/ChatML, Gemma,
+Phi, DeepSeek, Command-R, Granite...; see tests/fixtures/chat_templates/). Anything
+outside it is reported as unexpected (medium), not as malicious.
+"""
+
+from __future__ import annotations
+
+from jinja2.filters import FILTERS
+from jinja2.tests import TESTS
+
+# Jinja2's default globals plus what renderers add (transformers: raise_exception,
+# strftime_now; Flask: config, request...). Attributes of these are object reach.
+TEMPLATE_GLOBALS = frozenset({
+    "range", "dict", "lipsum", "cycler", "joiner", "namespace", "self",
+    "raise_exception", "strftime_now", "config", "request", "session", "g", "url_for",
+    "get_flashed_messages",
+})
+
+# Functions a chat template may call by name.
+CALLABLE_GLOBALS = frozenset({
+    "range", "dict", "namespace", "cycler", "joiner", "raise_exception", "strftime_now",
+    "caller", "loop",
+})
+
+# Methods of str, dict and list that templates use on their data.
+METHODS = frozenset({
+    # str
+    "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "startswith", "endswith",
+    "upper", "lower", "title", "capitalize", "casefold", "replace", "join", "find", "rfind",
+    "index", "rindex", "count", "isdigit", "isalpha", "isalnum", "isspace", "islower",
+    "isupper", "isnumeric", "format", "zfill", "center", "ljust", "rjust", "partition",
+    "rpartition", "removeprefix", "removesuffix",
+    # dict / list
+    "items", "keys", "values", "get", "update", "append", "extend", "insert", "pop", "copy",
+    "setdefault",
+    # loop helpers
+    "cycle", "changed",
+})
+
+KNOWN_FILTERS = frozenset(FILTERS)
+KNOWN_TESTS = frozenset(TESTS)
+
+# Filters that resolve an attribute named by a string argument.
+ATTRIBUTE_FILTERS = frozenset({
+    "attr", "map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min",
+    "max", "join", "dictsort",
+})
+
+# Interpreter internals without leading underscores: frames, code and function objects.
+INTERNAL_ATTRIBUTES = frozenset({
+    "mro", "func_globals", "func_code", "func_closure", "f_globals", "f_locals", "f_back",
+    "f_builtins", "f_code", "gi_frame", "gi_code", "ag_frame", "ag_code", "cr_frame", "cr_code",
+    "tb_frame", "tb_next", "co_code", "im_func", "im_self", "im_class", "environment",
+    "globals", "builtins", "subprocess", "popen", "eval_ctx",
+})
