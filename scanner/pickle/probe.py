@@ -29,8 +29,10 @@ def looks_like_pickle(head: bytes) -> bool:
     if len(head) < 2 or head[0] not in VALID:
         return False
     window = bytes(head[:PROBE_WINDOW])
-    if window[0] == 0x80 and window[1] > 5:
-        return False
+    if window[0] == 0x80:
+        # PROTO 0-5 followed by an opcode: a pickle, however broken it turns out to be
+        # (the analyzer must see it to report the break)
+        return window[1] <= 5 and len(window) >= 3 and window[2] in VALID
     ctx = ScanContext.for_file(_PROBE_LIMITS)
     engine = Engine(Source(io.BytesIO(window), name="probe"), ctx, probe=True)
     try:
@@ -41,8 +43,8 @@ def looks_like_pickle(head: bytes) -> bool:
     problem = engine.problem
     if engine.completed >= 1 and (problem is None or problem == "pickle.data-after-stop"
                                   or engine.completed >= 2):
-        return summary.opcodes >= 3 or window[0] == 0x80
+        return summary.opcodes >= 3
     if problem == "pickle.stream.truncated":
-        structured = window[0] == 0x80 or bool(summary.imports)
-        return (structured and summary.opcodes >= 2) or summary.opcodes >= _MIN_OPCODES_UNFINISHED
+        return (bool(summary.imports) and summary.opcodes >= 2) \
+            or summary.opcodes >= _MIN_OPCODES_UNFINISHED
     return False
