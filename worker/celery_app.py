@@ -24,6 +24,7 @@ import logging
 from typing import Any
 
 from celery import Celery, signals
+from kombu.transport import TRANSPORT_ALIASES
 
 from core.settings import Settings
 
@@ -33,6 +34,10 @@ DEFAULT_QUEUE = "weightscan"
 DOWNLOAD_QUEUE = "downloads"  # registry fetches (network egress) can get their own workers
 # Modules holding tasks; the registry ones are included when they exist.
 TASK_MODULES = ("worker.tasks", "worker.registry_tasks", "worker.fetching")
+
+# "sqla+sqlite:///…" (the embedded broker) uses our subclass that can poll faster.
+TRANSPORT_ALIASES["sqla"] = "worker.embedded_broker:Transport"
+TRANSPORT_ALIASES["sqlalchemy"] = "worker.embedded_broker:Transport"
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -79,7 +84,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "socket_connect_timeout": 5,
         }
     elif broker.startswith("sqla+"):
-        conf["broker_transport_options"] = {"polling_interval": 0.2}
+        # A long SQLite busy timeout lets web and worker processes share the file;
+        # polling_interval is taken out before create_engine by worker.embedded_broker.
+        conf["broker_transport_options"] = {"connect_args": {"timeout": 30},
+                                            "polling_interval": 0.1}
     elif broker.startswith("filesystem://"):
         data = settings.home / "broker"
         for sub in ("out", "processed"):
