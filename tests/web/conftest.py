@@ -45,23 +45,38 @@ def make_settings(home: Path, **changes: Any) -> Settings:
     return base.replace(**changes)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    s = make_settings(tmp_path)
-    migrate(s.resolved_database_url)
-    return s
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file brought to head by the real migrations; tests get copies of it."""
+    path = tmp_path_factory.mktemp("schema") / "weightscan.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+def fresh_database(home: Path, template: Path) -> None:
+    import shutil
+
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "weightscan.db"
+    if not target.exists():
+        shutil.copyfile(template, target)
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+def settings(tmp_path: Path, migrated_db: Path) -> Settings:
+    fresh_database(tmp_path, migrated_db)
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, migrated_db: Path) -> Iterator[Callable[..., Any]]:
     from web import create_app
 
     made = []
 
     def factory(**changes: Any) -> Any:
         s = make_settings(tmp_path, **changes)
-        if not made:
-            migrate(s.resolved_database_url)
+        fresh_database(tmp_path, migrated_db)
         app = create_app(s)
         app.config["TESTING"] = True
         made.append(app)
@@ -135,3 +150,67 @@ def upload(client: Any, data: bytes, name: str = "model.pkl", **kwargs: Any) -> 
     return client.put(f"/api/v1/uploads/{name}", data=io.BytesIO(data),
                       headers={"Content-Length": str(len(data)), **kwargs.pop("headers", {})},
                       **kwargs)
+
+
+# -- a live service: real HTTP server in a thread + a real Celery worker process ---------
+class LiveService:
+    def __init__(self, url: str, app: Any, home: Path) -> None:
+        self.url = url
+        self.app = app
+        self.home = home
+
+
+def worker_env(home: Path, **extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
+    env.update(WEIGHTSCAN_HOME=str(home), WEIGHTSCAN_BROKER_URL="filesystem://",
+               WEIGHTSCAN_SECRET_KEY="test-secret-key", WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="5",
+               PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def start_worker(home: Path, **extra: str) -> Any:
+    """``celery worker`` as a separate process, exactly as deployed (solo pool: one scan at
+    a time, quick to start)."""
+    import subprocess
+    import sys
+
+    log = (home / "worker.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker.entrypoint:app", "worker",
+         "--pool=solo", "--loglevel=WARNING", "--without-mingle", "--without-gossip",
+         "--without-heartbeat"],
+        cwd=ROOT, env=worker_env(home, **extra), stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop_process(proc: Any) -> None:
+    proc.kill()  # a test worker holds nothing worth a warm shutdown
+    try:
+        proc.wait(10)
+    except Exception:
+        proc.kill()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    home = tmp_path_factory.mktemp("live")
+    settings = make_settings(home)
+    migrate(settings.resolved_database_url)
+    app = create_app(settings)
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    worker = start_worker(home)
+    try:
+        yield LiveService(f"http://127.0.0.1:{srv.server_port}", app, home)
+    finally:
+        stop_process(worker)
+        srv.shutdown()
+        thread.join(5)
+        app.extensions["weightscan.engine"].dispose()

@@ -1,0 +1,68 @@
+"""Upload through the form, watch the verdict appear, open a finding -- in a real browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import clean_pickle, malicious_pickle
+
+pytestmark = pytest.mark.browser
+
+
+def test_form_upload_shows_live_verdict_and_decompiled_finding(live_service, page, tmp_path):
+    evil = tmp_path / "evil<b>.pkl"
+    evil.write_bytes(malicious_pickle("touch /tmp/weightscan-browser-test"))
+    page.goto(live_service.url + "/")
+    page.set_input_files("#file-input", str(evil))
+    expect(page.locator("#file-list li")).to_have_count(1)
+    page.click("#upload-button")
+    page.wait_for_url(re.compile(r".*/scans/scn_[0-9a-f]+$"))
+    expect(page.locator("#verdict")).to_have_text("malicious", timeout=45_000)
+    expect(page.locator("#scan-status")).to_have_text("done")
+    assert "evil_b_.pkl" in page.locator("h1.filename").inner_text()
+
+    row = page.locator("tr.finding").first
+    expect(row.locator(".sev")).to_have_text("critical")
+    code = row.locator("pre.code")
+    expect(code).to_be_hidden()
+    row.locator("details.finding-detail summary").click()
+    expect(code).to_be_visible()
+    expect(code).to_contain_text("os.system('touch /tmp/weightscan-browser-test')")
+    assert page.csp_errors == []
+
+
+def test_drag_and_drop_several_files_make_one_group(live_service, page):
+    page.goto(live_service.url + "/")
+    page.evaluate(
+        """([a, b]) => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([new Uint8Array(a)], "one.pkl"));
+            dt.items.add(new File([new Uint8Array(b)], "two.pkl"));
+            const zone = document.getElementById("drop-zone");
+            zone.dispatchEvent(new DragEvent("dragenter", {dataTransfer: dt, bubbles: true}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true}));
+        }""",
+        [list(clean_pickle()), list(clean_pickle() + b"\n")])
+    expect(page.locator("#file-list li")).to_have_count(2)
+    page.click("#upload-button")
+    page.wait_for_url(re.compile(r".*/scans/scn_[0-9a-f]+$"))
+    expect(page.locator("#verdict")).to_have_text(re.compile("clean|suspicious"),
+                                                  timeout=45_000)
+    expect(page.locator("#files-table tbody tr")).to_have_count(2)
+    assert page.csp_errors == []
+
+
+def test_scan_list_filters(live_service, page):
+    page.goto(live_service.url + "/scans")
+    expect(page.locator("table.grid tbody tr").first).to_be_visible()
+    page.select_option("select[name=verdict]", "malicious")
+    page.click("form.filters button")
+    page.wait_for_url(re.compile(r".*verdict=malicious.*"))
+    rows = page.locator("table.grid tbody tr")
+    expect(rows.first.locator(".verdict")).to_have_text("malicious")
+    for text in rows.locator(".verdict").all_text_contents():
+        assert text == "malicious"
+    assert page.csp_errors == []
