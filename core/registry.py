@@ -134,8 +134,8 @@ def _repo_file(entry: Any) -> RepoFile | None:
         oid = str(lfs.get("oid", "")).removeprefix("sha256:").lower()
         sha256 = oid if _SHA256_RE.match(oid) else None
         size = lfs.get("size", size)
-    oid = entry.get("oid")
-    git_oid = oid.lower() if isinstance(oid, str) and _SHA_RE.match(oid.lower()) else None
+    blob = entry.get("oid")
+    git_oid = blob.lower() if isinstance(blob, str) and _SHA_RE.match(blob.lower()) else None
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         return None
     return RepoFile(path=path, size=size, sha256=sha256, git_oid=None if lfs else git_oid)

@@ -77,16 +77,45 @@ def registry_settings(home, registry, receiver=None, **changes):
     return base.replace(**changes)
 
 
+_TEMPLATE: list = []
+
+
+def migrated_database(settings) -> None:
+    """Give ``settings`` a SQLite database at the migrations' head: the real Alembic
+    migrations run once per session into a template file, which each test copies."""
+    import shutil
+
+    from core.migrate import upgrade
+
+    if not _TEMPLATE:
+        import atexit
+        import tempfile
+        from pathlib import Path
+
+        folder = tempfile.mkdtemp(prefix="ws-registry-db-")
+        atexit.register(shutil.rmtree, folder, True)
+        template = Path(folder) / "template.db"
+        upgrade(f"sqlite:///{template}")
+        _TEMPLATE.append(template)
+    target = settings.resolved_database_url.removeprefix("sqlite:///")
+    if settings.resolved_database_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_TEMPLATE[0], target)
+    else:
+        upgrade(settings.resolved_database_url)
+
+
 class Service:
     """Settings + migrated SQLite + sessions + blob store, as a worker would have them."""
 
     def __init__(self, settings):
         from core.blobstore import make_blobstore
         from core.db import make_engine, make_sessionmaker
-        from core.migrate import upgrade
 
         self.settings = settings
-        upgrade(settings.resolved_database_url)
+        migrated_database(settings)
         self.engine = make_engine(settings.resolved_database_url)
         self.sessions = make_sessionmaker(self.engine)
         self.blobstore = make_blobstore(settings)

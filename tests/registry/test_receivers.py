@@ -13,7 +13,12 @@ from sqlalchemy import func, select
 import core.registry as registry_module
 from core.models import Scan, ScanKind, WebhookEvent
 from core.webhooks import standard_headers
-from tests.registry.conftest import HF_SECRET, STANDARD_SECRET, registry_settings
+from tests.registry.conftest import (
+    HF_SECRET,
+    STANDARD_SECRET,
+    migrated_database,
+    registry_settings,
+)
 
 SHA_A = "a" * 40
 SHA_B = "b" * 40
@@ -31,11 +36,10 @@ def dispatched():
 
 @pytest.fixture
 def app(tmp_path, registry, dispatched):
-    from core.migrate import upgrade
     from web import create_app
 
     settings = registry_settings(tmp_path, registry)
-    upgrade(settings.resolved_database_url)
+    migrated_database(settings)
     application = create_app(settings)
     application.config["TESTING"] = True
     registry_module.set_expand_dispatcher(lambda g, t, f: dispatched.append((g, t, f)))

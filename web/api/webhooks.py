@@ -128,12 +128,12 @@ def huggingface() -> Response:
     if not check_hf_secret(request.headers.get("X-Webhook-Secret"), settings.hf_webhook_secrets):
         raise AuthenticationRequiredError("missing or wrong X-Webhook-Secret")
     doc = _json(body)
-    event = doc.get("event") if isinstance(doc.get("event"), dict) else {}
+    event = _object(doc.get("event"))
     scope = str(event.get("scope", ""))
     if scope != "repo.content" and not scope.startswith("repo.content."):
         return jsonify({"accepted": False, "ignored": f"scope {scope[:50]!r} is not scanned",
                         "scan_ids": []})
-    repo = doc.get("repo") if isinstance(doc.get("repo"), dict) else {}
+    repo = _object(doc.get("repo"))
     repo_type, name = repo.get("type", "model"), repo.get("name")
     shas = _updated_shas(doc, repo)
     if repo_type not in REPO_TYPES or not isinstance(name, str) or not shas:
@@ -169,6 +169,10 @@ def huggingface() -> Response:
     return _accepted(new_ids, all_ids)
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _updated_shas(doc: dict[str, Any], repo: dict[str, Any]) -> list[tuple[str, str]]:
     """(ref, new sha) per updated ref; deleted refs (newSha null) are skipped; without
     ``updatedRefs`` the ``headSha`` of main."""
@@ -194,7 +198,7 @@ def standard() -> Response:
     settings = _settings()
     body = _raw_body()
     try:
-        msg_id = verify_standard(request.headers, body, settings.standard_webhook_secrets,
+        msg_id = verify_standard(dict(request.headers), body, settings.standard_webhook_secrets,
                                  tolerance=settings.webhook_tolerance_seconds)
     except WebhookStaleError as exc:
         raise WebhookTimestampError(str(exc)) from None
