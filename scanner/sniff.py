@@ -58,7 +58,7 @@ def sniff_format(source: Source) -> Format:
             # Something in front of a valid zip: zip readers see the archive, and the zip
             # analyzer also analyses the prefix as what it is (pickle, text...).
             return Format.ZIP
-    except Exception:  # noqa: BLE001 - fail closed: "unknown" is never clean
+    except Exception:
         return Format.UNKNOWN
     return fmt
 

@@ -29,6 +29,11 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
         ctx.report("format.text-binary", f"text up to byte {bad}, then binary data",
                    offset=bad, evidence={"offset": bad})
         return
+    if ctx.member is not None:
+        # inside an archive the member summary says "text"; a finding per config file or
+        # source file of a large archive would only bury the findings that matter
+        ctx.note("format", "text")
+        return
     ctx.report("format.text", "plain text; nothing a model loader executes",
                evidence={"size": source.size})
 

@@ -45,7 +45,7 @@ RULES: tuple[Rule, ...] = (
     Rule("zip.hidden-data", Severity.MEDIUM,
          "Bytes in the zip belong to no member",
          "Data before the first member or between members is ignored by zip readers but "
-         "read by other loaders (a pickle prefix runs under pickle.load): a polyglot."),
+         "read by other loaders (a pickle in front still runs when unpickled): a polyglot."),
     Rule("zip.duplicate-name", Severity.MEDIUM,
          "Two zip members have the same name",
          "Readers disagree on which copy they return (first, last, or by binary search), "

@@ -54,15 +54,18 @@ class OpcodeProfile:
     calls: bool  # a REDUCE/OBJ/BUILD/... after such an import
     stopped: bool  # reached STOP
     last_pos: int  # offset of the last opcode parsed
+    distinct: int  # different opcodes seen (a run of one repeated byte is not structure)
 
 
 def opcode_profile(head: bytes) -> OpcodeProfile:
     count = last_pos = 0
     imports = calls = stopped = False
+    seen: set[str] = set()
     try:
         for opcode, arg, pos in pickletools.genops(io.BytesIO(head)):
             count, last_pos = count + 1, pos or 0
             name = opcode.name
+            seen.add(name)
             if name in ("GLOBAL", "INST"):
                 module, _, attr = str(arg).partition(" ")
                 imports = imports or bool(_IDENTIFIER.match(module) and _IDENTIFIER.match(attr))
@@ -74,7 +77,7 @@ def opcode_profile(head: bytes) -> OpcodeProfile:
                 break
     except Exception:  # noqa: S110 - a parse error ends the walk; judge what was seen
         pass
-    return OpcodeProfile(count, imports, calls, stopped, last_pos)
+    return OpcodeProfile(count, imports, calls, stopped, last_pos, len(seen))
 
 
 def looks_like_opcode_stream(head: bytes, total_size: int) -> bool:
@@ -89,7 +92,8 @@ def looks_like_opcode_stream(head: bytes, total_size: int) -> bool:
     if p.stopped:
         return p.count >= 2
     # a long, clean run up to the end of a head that is only a prefix of a large pickle
-    long_run = p.count >= 16 and len(head) < total_size and p.last_pos >= len(head) // 2
+    long_run = (p.count >= 16 and p.distinct >= 3 and len(head) < total_size
+                and p.last_pos >= len(head) // 2)
     return p.calls or long_run
 
 

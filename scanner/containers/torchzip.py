@@ -97,10 +97,10 @@ def storage_hides(head: bytes) -> str | None:
     if sig.is_bzip2(head):
         return "bzip2"
     profile = sig.opcode_profile(head)
-    if looks_like_pickle(head) and (profile.count >= 6 or (profile.stopped and profile.count >= 3)):
+    if profile.calls or (profile.stopped and profile.imports):
         return "pickle"
-    # protocol 0/1: no magic, so demand an import that is called, or a long clean run
-    if profile.calls or (profile.stopped and profile.imports) or profile.count >= 16:
+    # a PROTO header alone is 6 in 65536 for float data: demand varied structure after it
+    if looks_like_pickle(head) and profile.distinct >= 4 and profile.count >= 6:
         return "pickle"
     return None
 

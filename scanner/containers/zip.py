@@ -9,6 +9,7 @@ so a multi-GB checkpoint costs the same as its small pickle.
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ _GAP_SCAN_BUDGET = 64 << 20  # bytes of unreferenced regions searched for local 
 _MAX_GAPS = 1000
 _CRC_MAX = 512 << 20  # stored members larger than this are not re-read for their CRC
 _CODE_MAX = 1 << 20  # TorchScript source bytes read per file
+_SMALL_MEMBER = 64 << 10  # stored members up to this size are read into memory at once
 
 
 def analyze_zip(source: Source, ctx: ScanContext) -> None:
@@ -280,6 +282,11 @@ class _ZipRun:
                             evidence={"member": short(e.name), "declared": e.uncomp_size,
                                       "stored": e.comp_size})
                 size = max(0, min(max(e.comp_size, e.uncomp_size), self.source.size - start))
+            if head_only is None and size <= _SMALL_MEMBER:
+                # one read instead of many small seeks: archives of thousands of tiny files
+                data = self.source.read_at(start, size)
+                self._check_crc(e, zlib.crc32(data))
+                return Source(io.BytesIO(data), 0, len(data), name=e.name)
             window = self.source.slice(start, size, name=e.name)
             if head_only is None and window.size <= _CRC_MAX:
                 self._check_crc(e, _crc_of(window))
