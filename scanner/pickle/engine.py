@@ -403,7 +403,7 @@ class Engine:
                     wo_bad = True
                     size = from_bytes(data[pos:pos + 8], "little")
                     pos += 8
-                    if size > rd.remaining(pos):
+                    if size > rd.remaining(pos) and not self.probe:
                         raise self.fail("pickle.length.exceeds-file",
                                         f"FRAME declares {size} bytes, more than the file has",
                                         rd.base + op_start, first_index + n, {"declared": size})
@@ -696,7 +696,7 @@ class Engine:
                     raise self.fail("pickle.opcode.unknown",
                                     f"byte 0x{op:02x} is not a pickle opcode",
                                     rd.base + op_start, first_index + n, {"byte": op})
-        except IndexError:
+        except (IndexError, struct.error):
             if pos >= end:
                 raise self._short(rd, pos, first_index + n) from None
             raise self.fail("pickle.stream.malformed",
@@ -752,6 +752,9 @@ class Engine:
         if pos > len(rd.data):
             raise self._short(rd, pos, index)
         left = rd.remaining(pos)
+        if ln > left and self.probe:  # the probe sees a window, not the whole file
+            raise self.fail("pickle.stream.truncated", "argument past the window",
+                            rd.base + op_start, index)
         if ln > left:
             raise self.fail("pickle.length.exceeds-file",
                             f"argument of {ln} bytes declared, only {left} left in the file",

@@ -76,6 +76,13 @@ _DATA_BUILTINS = ("set", "frozenset", "dict", "list", "tuple", "bytearray", "byt
                   "slice", "range", "int", "float", "str", "bool", "object", "NoneType",
                   "Ellipsis", "NotImplemented")
 
+_NUMPY_SCALARS = ("float16", "float32", "float64", "longdouble", "int8", "int16", "int32",
+                  "int64", "uint8", "uint16", "uint32", "uint64", "intc", "uintc", "intp",
+                  "uintp", "bool_", "complex64", "complex128", "clongdouble", "str_", "bytes_",
+                  "object_", "datetime64", "timedelta64", "void", "half", "single", "double",
+                  "byte", "ubyte", "short", "ushort", "longlong", "ulonglong", "csingle",
+                  "cdouble", "generic", "number", "integer", "floating")
+
 ALLOW: tuple[Entry, ...] = (
     *_torch_allow(),
     *(Entry(f"builtins.{n}", "builtin data type", _PY) for n in _DATA_BUILTINS),
@@ -105,6 +112,8 @@ ALLOW: tuple[Entry, ...] = (
       for m in ("numpy.core.multiarray", "numpy._core.multiarray")
       for n in ("_reconstruct", "scalar")),
     Entry("numpy.ndarray", "numpy array type", _NP),
+    *(Entry(f"numpy.{n}", "numpy scalar type (estimators store dtype=...)", _NP)
+      for n in _NUMPY_SCALARS),
     Entry("numpy.dtype", "numpy dtype", _NP),
     Entry("numpy.core.numeric._frombuffer", "numpy array from bytes", _NP),
     Entry("numpy._core.numeric._frombuffer", "numpy array from bytes", _NP),
