@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from celery import shared_task
+from celery import shared_task, signals
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -125,6 +125,7 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
     for item in items:
         if item.path in done_paths:
             continue  # a previous, interrupted expansion already added it
+        _heartbeat(sessions, group_id)
         scan_id, cached, note = _one_file(sessions, blobstore, settings, policy, group_id,
                                           source, item, owner=owner, force=force)
         if note:
@@ -145,6 +146,20 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
         session.commit()
         result.completed = seal_group(session, group_id, commit=True)
     return result
+
+
+def _heartbeat(sessions: sessionmaker[Session], group_id: str) -> None:
+    """Tell the sweeper this group is being expanded (``queued_at`` is its clock)."""
+    from sqlalchemy import update
+
+    from core.db import utcnow
+
+    with sessions() as session:
+        session.execute(update(Scan).where(Scan.id == group_id,
+                                           Scan.status == ScanStatus.QUEUED)
+                        .values(queued_at=utcnow())
+                        .execution_options(synchronize_session=False))
+        session.commit()
 
 
 def _plan(settings: Settings, policy: FetchPolicy, source: dict[str, Any]
@@ -367,6 +382,71 @@ def enqueue_expand(celery_app: Any, group_id: str, token: str | None = None,
 def use_celery_app(get_app: Callable[[], Any]) -> None:
     """Make ``core.registry.submit_source`` enqueue through this Celery app getter."""
     set_expand_dispatcher(lambda gid, token, force: enqueue_expand(get_app(), gid, token, force))
+
+
+# -- sweeping: lost expansion messages, lost delivery retries ------------------------------------
+
+SWEEP_REGISTRY_TASK = "weightscan.registry_sweep"
+DELIVERY_GRACE_SECONDS = 60  # a retry message normally arrives on time; only then step in
+
+
+def sweep_registry(sessions: sessionmaker[Session], settings: Settings, *,
+                   now: Any = None) -> tuple[list[str], list[str]]:
+    """(groups to expand again, deliveries to attempt again).
+
+    A URL/registry group still ``queued`` whose ``queued_at`` (refreshed per file while
+    it expands) is older than ``settings.stale_after_seconds`` lost its message or its
+    worker; re-expanding it is safe (files already added are skipped). A per-request
+    registry token is not stored, so such a retry runs with the configured token only.
+    """
+    from datetime import timedelta
+
+    from core.db import utcnow
+    from core.models import SourceType
+    from core.notify import due_deliveries
+
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=settings.stale_after_seconds)
+    with sessions() as session:
+        groups = list(session.scalars(
+            select(Scan.id).where(Scan.kind == ScanKind.GROUP, Scan.status == ScanStatus.QUEUED,
+                                  Scan.source_type.in_((SourceType.URL,
+                                                        SourceType.HUGGINGFACE)),
+                                  Scan.queued_at < cutoff)
+            .order_by(Scan.queued_at).limit(100)))
+        for group_id in groups:  # claim: the next sweep waits another full period
+            group = session.get(Scan, group_id)
+            if group is not None:
+                group.queued_at = now
+        session.commit()
+        late = due_deliveries(session, now=now - timedelta(seconds=DELIVERY_GRACE_SECONDS))
+    return groups, late
+
+
+@shared_task(bind=True, name=SWEEP_REGISTRY_TASK, ignore_result=True, acks_late=True,
+             autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, max_retries=3)
+def registry_sweep(self: Any) -> dict[str, int]:
+    rt = runtime_for(self.app)
+    groups, late = sweep_registry(rt.sessions, rt.settings)
+    for group_id in groups:
+        enqueue_expand(self.app, group_id)
+    for delivery_id in late:
+        self.app.send_task(DELIVER_TASK, args=[delivery_id])
+    return {"groups": len(groups), "deliveries": len(late)}
+
+
+@signals.beat_init.connect
+def _schedule_sweep(sender: Any = None, **_: Any) -> None:
+    """Add the registry sweep to beat's schedule (beside the scan sweeper)."""
+    from worker.runtime import settings_of
+
+    interval = float(settings_of(sender.app).sweep_interval_seconds)
+    try:
+        sender.scheduler.update_from_dict({"registry-sweep": {
+            "task": SWEEP_REGISTRY_TASK, "schedule": interval,
+            "options": {"expires": interval}}})
+    except Exception:  # beat without our schedule still runs the scan sweeper
+        log.warning("could not schedule the registry sweep", exc_info=True)
 
 
 def deliver_due(sessions: sessionmaker[Session], settings: Settings,

@@ -126,5 +126,6 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
     with service.sessions() as session:
         group = session.get(Scan, group_id)
         assert group.verdict == "malicious"
-    deliveries = client.get(f"/api/v1/scans/{group_id}").get_json()
-    assert deliveries["id"] == group_id
+    deliveries = client.get(f"/api/v1/scans/{group_id}/deliveries").get_json()["data"]
+    assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == \
+        [("delivered", 1, 200)]

@@ -192,3 +192,28 @@ def test_expansion_is_idempotent(registry, service):
     assert _expand(service, group_id).status == "skipped"
     with service.sessions() as session:
         assert session.get(Scan, group_id).status != ScanStatus.QUEUED
+
+
+def test_sweeper_re_expands_a_lost_group_and_resends_late_deliveries(registry, service):
+    from datetime import timedelta
+
+    from core.db import utcnow
+    from core.models import CallbackDelivery, DeliveryStatus
+    from worker.registry_tasks import sweep_registry
+
+    registry.add_repo(FakeRepo("org/lost", files={"a.safetensors": safetensors(1)},
+                               lfs={"a.safetensors"}))
+    lost = _group(service, {"repo": "org/lost"})
+    fresh = _group(service, {"repo": "org/lost"})
+    later = utcnow() + timedelta(seconds=service.settings.stale_after_seconds + 5)
+    with service.sessions() as session:
+        session.get(Scan, fresh).queued_at = later
+        session.add(CallbackDelivery(id="msg_late", scan_id=lost, url="http://127.0.0.1:1/",
+                                     status=DeliveryStatus.PENDING,
+                                     next_attempt_at=utcnow() - timedelta(hours=1)))
+        session.commit()
+    groups, late = sweep_registry(service.sessions, service.settings, now=later)
+    assert groups == [lost]
+    assert late == ["msg_late"]
+    assert sweep_registry(service.sessions, service.settings, now=later)[0] == []  # claimed
+    assert _expand(service, lost).status == "expanded"  # and the re-expansion works

@@ -283,7 +283,11 @@ def test_submit_source_through_the_scans_api(client, registry, dispatched):
 def test_openapi_lists_the_receivers(client):
     from web.api.webhooks import openapi_paths
 
-    assert set(openapi_paths()) == {"/api/v1/webhooks/huggingface", "/api/v1/webhooks/standard"}
+    assert set(openapi_paths()) == {"/api/v1/webhooks/huggingface", "/api/v1/webhooks/standard",
+                                    "/api/v1/scans/{scan_id}/deliveries"}
+    spec = client.get("/api/v1/openapi.json")
+    if spec.status_code == 200:
+        assert "/api/v1/webhooks/huggingface" in spec.get_json()["paths"]
 
 
 def test_acknowledgement_latency(client, capsys):

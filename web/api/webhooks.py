@@ -37,7 +37,7 @@ from web.errors import ApiError, AuthenticationRequiredError, BadRequestError, P
 
 log = logging.getLogger("weightscan.webhooks")
 
-bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
+bp = Blueprint("webhooks", __name__, url_prefix="/api/v1")
 
 MAX_BODY_BYTES = 1 << 20
 _SHA_CHARS = frozenset("0123456789abcdef")
@@ -121,7 +121,7 @@ def _claim(db: Session, provider: str, key: str, summary: dict[str, Any],
 
 # -- Hugging Face -------------------------------------------------------------------------
 
-@bp.post("/huggingface")
+@bp.post("/webhooks/huggingface")
 def huggingface() -> Response:
     settings = _settings()
     body = _raw_body()
@@ -193,7 +193,7 @@ def _is_sha(value: Any) -> bool:
 
 # -- Standard Webhooks ----------------------------------------------------------------------
 
-@bp.post("/standard")
+@bp.post("/webhooks/standard")
 def standard() -> Response:
     settings = _settings()
     body = _raw_body()
@@ -238,6 +238,21 @@ def standard() -> Response:
     return _accepted([group_id], [group_id])
 
 
+# -- deliveries of a scan's callbacks ---------------------------------------------------------
+
+@bp.get("/scans/<scan_id>/deliveries")
+def deliveries(scan_id: str) -> Response:
+    """The recorded callback deliveries of a scan (status, attempts, last code/error)."""
+    from core.notify import deliveries_for
+    from web.api.common import visible_scan
+    from web.auth import require
+
+    principal = require("read")
+    db = get_session()
+    scan = visible_scan(db, scan_id, principal)
+    return jsonify({"scan_id": scan.id, "data": deliveries_for(db, scan.id)})
+
+
 def _dispatch(group_id: str, token: str | None = None) -> None:
     try:
         dispatch_expand(group_id, token)
@@ -276,5 +291,12 @@ def openapi_paths() -> dict[str, Any]:
                 "properties": {"type": {"type": "string"}, "data": {"type": "object"}}}}}},
             "responses": {"202": accepted, "200": {"description": "Replayed webhook-id"},
                           "400": problem, "401": problem, "413": problem},
+        }},
+        "/api/v1/scans/{scan_id}/deliveries": {"get": {
+            "summary": "Callback deliveries recorded for a scan",
+            "parameters": [{"name": "scan_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "{scan_id, data: [delivery]}"},
+                          "401": problem, "404": problem},
         }},
     }
