@@ -96,27 +96,30 @@ def _accepted(new_ids: list[str], all_ids: list[str], **extra: Any) -> Response:
 
 def _claim(db: Session, provider: str, key: str, summary: dict[str, Any],
            make_group: Any) -> tuple[str | None, bool]:
-    """(group id, created?) for a dedupe key: a new group, or the one recorded before.
+    """(group id, created?) for a dedupe key: a new group (committed with its event), or
+    the one recorded before.
 
-    Two deliveries racing on the same key: the unique constraint lets one insert win; the
-    loser's savepoint is rolled back and it answers with the winner's group.
+    Two deliveries racing on the same key: the unique constraint lets one commit win; the
+    loser rolls back and answers with the winner's group.
     """
-    existing = db.scalar(select(WebhookEvent).where(WebhookEvent.provider == provider,
-                                                    WebhookEvent.dedupe_key == key))
+    existing = db.scalar(select(WebhookEvent.group_scan_id)
+                         .where(WebhookEvent.provider == provider,
+                                WebhookEvent.dedupe_key == key))
     if existing is not None:
-        return existing.group_scan_id, False
+        return existing, False
+    group = make_group()
+    group_id = group.id if group is not None else None
+    db.add(WebhookEvent(provider=provider, dedupe_key=key[:300], group_scan_id=group_id,
+                        summary=summary))
     try:
-        with db.begin_nested():
-            group = make_group() if make_group is not None else None
-            db.add(WebhookEvent(provider=provider, dedupe_key=key[:300],
-                                group_scan_id=group.id if group is not None else None,
-                                summary=summary))
-            db.flush()
+        db.commit()
     except IntegrityError:
-        winner = db.scalar(select(WebhookEvent).where(WebhookEvent.provider == provider,
-                                                      WebhookEvent.dedupe_key == key))
-        return (winner.group_scan_id if winner is not None else None), False
-    return (group.id if group is not None else None), True
+        db.rollback()
+        winner = db.scalar(select(WebhookEvent.group_scan_id)
+                           .where(WebhookEvent.provider == provider,
+                                  WebhookEvent.dedupe_key == key))
+        return winner, False
+    return group_id, True
 
 
 # -- Hugging Face -------------------------------------------------------------------------
