@@ -158,6 +158,10 @@ class _Parser:
             key = self._key()
             vtype = cur.u32()
             value = self._value(vtype, key, 0)
+            if _is_template_key(key) and vtype != t.STRING:
+                self.report("gguf.kv.invalid", f"chat template {key[:120]!r} is a "
+                            f"{t.VALUE_TYPE_NAMES.get(vtype, vtype)}, not a string",
+                            offset=key_offset, key=key[:120])
             if key in st.kv:
                 self.report("gguf.kv.duplicate", f"metadata key {key[:120]!r} appears twice",
                             offset=key_offset, key=key[:120])
@@ -196,7 +200,7 @@ class _Parser:
         cur = self.cur
         start = cur.pos
         n = cur.string_length("string")
-        is_template = key == _TEMPLATE_KEY or key.startswith(_TEMPLATE_KEY + ".")
+        is_template = _is_template_key(key)
         if n > self.ctx.limits.max_gguf_string and not is_template:
             self.report("limits.resource",
                         f"string value of {key[:120]!r} is {n} bytes, above the limit",
@@ -443,6 +447,10 @@ class _Parser:
             "chat_templates": st.templates[:50],
             "alignment": st.alignment,
         })
+
+
+def _is_template_key(key: str) -> bool:
+    return key == _TEMPLATE_KEY or key.startswith(_TEMPLATE_KEY + ".")
 
 
 def _align(n: int, alignment: int) -> int:

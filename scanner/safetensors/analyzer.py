@@ -15,8 +15,8 @@ are looked into (``uncovered``).
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from scanner.context import ScanContext
@@ -37,35 +37,24 @@ _TENSOR_FIELDS = frozenset({"dtype", "shape", "data_offsets"})
 _MAX_HOLE_FINDINGS = 20  # individual findings for uncovered regions; the rest are counted
 _MAX_ENTRY_FINDINGS = 50  # per-tensor findings of one kind before summarising
 _EXCERPT = 120
+# JSON values (about commas + 1) decoded at most: a real 10,000-tensor header holds ~60k;
+# 2 M values keep the decoded header near 100 MB of Python objects even when hostile.
+MAX_JSON_VALUES = 2_000_000
 
 
-@dataclass(frozen=True)
-class _Span:
-    name: str
-    begin: int
-    end: int
-
-
-class _DuplicateKeys:
-    """``object_pairs_hook`` that remembers duplicate keys instead of silently dropping them."""
-
-    def __init__(self) -> None:
-        self.duplicates: list[str] = []
-
-    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)
-        if len(result) != len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen and len(self.duplicates) < _MAX_ENTRY_FINDINGS:
-                    self.duplicates.append(key)
-                seen.add(key)
-        return result
+_JSONObject = tuple[tuple[str, Any], ...]  # how objects decode: pairs, duplicates kept
+_INT = frozenset({int})
+_Span = tuple[int, int, str]  # (begin, end, tensor name)
 
 
 def _reject_constant(name: str) -> None:
     # NaN / Infinity are Python extensions to JSON; the reference parser rejects them.
     raise ValueError(f"non-standard JSON constant {name}")
+
+
+# Objects decode to tuples of pairs: ``tuple`` is a C-level hook (fast on 10,000-tensor
+# headers), keeps duplicate keys visible, and tells objects apart from arrays (lists).
+_DECODER = json.JSONDecoder(object_pairs_hook=tuple, parse_constant=_reject_constant)
 
 
 def analyze_safetensors(source: Source, ctx: ScanContext) -> None:
@@ -92,15 +81,21 @@ def analyze_safetensors(source: Source, ctx: ScanContext) -> None:
                    offset=0, evidence={"header_length": n, "file_size": size})
         return
     raw = source.read_at(8, n)
-    header = _parse_header(raw, source, ctx)
-    if header is None:
+    values = raw.count(b",") + 1
+    if values > MAX_JSON_VALUES:
+        ctx.report("limits.resource", f"header holds about {values} JSON values, above the "
+                   f"limit of {MAX_JSON_VALUES}; header not decoded", offset=8,
+                   evidence={"resource": "safetensors header values", "limit": MAX_JSON_VALUES})
+        return
+    pairs = _parse_header(raw, source, ctx)
+    if pairs is None:
         return
     ctx.check_time()
-    _validate(header, source, ctx, data_start=8 + n)
+    _validate(pairs, source, ctx, data_start=8 + n)
 
 
-def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> dict[str, Any] | None:
-    """The header object, or None after reporting why it cannot be read."""
+def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> _JSONObject | None:
+    """The header object's pairs, or None after reporting why it cannot be read."""
     if raw[:1] != b"{":
         ctx.report("safetensors.header.not-json", "header does not start with '{'", offset=8,
                    evidence={"excerpt": _excerpt(raw)})
@@ -110,18 +105,17 @@ def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> dict[str, Any
     except UnicodeDecodeError as exc:
         text = raw[: exc.start].decode("utf-8")
         # A JSON object followed by binary junk is a padding problem, not an encoding one.
-        if _decode_object(text, _DuplicateKeys()) is None:
+        if _decode_object(text) is None:
             ctx.report("safetensors.header.not-utf8",
                        f"header is not UTF-8 (invalid byte at header offset {exc.start})",
                        offset=8 + exc.start, evidence={"excerpt": _excerpt(raw[exc.start:])})
             return None
-    dups = _DuplicateKeys()
-    decoded = _decode_object(text, dups)
+    decoded = _decode_object(text)
     if decoded is None:
         ctx.report("safetensors.header.not-json", "header is not a valid JSON object",
                    offset=8, evidence={"excerpt": _excerpt(raw)})
         return None
-    obj, end_char = decoded
+    pairs, end_char = decoded
     end_byte = len(raw) if end_char == len(raw) else len(text[:end_char].encode("utf-8"))
     rest = raw[end_byte:]
     if rest.strip(b" "):
@@ -133,55 +127,84 @@ def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> dict[str, Any
                    evidence={"bytes": len(rest), "contents": contents.kind,
                              "excerpt": _excerpt(rest)})
         _payload(source, ctx, pos, len(rest), contents, "header padding")
-    for key in dups.duplicates:
-        ctx.report("safetensors.header.duplicate-key",
-                   f"key {key[:_EXCERPT]!r} appears more than once", offset=8,
-                   evidence={"key": key[:_EXCERPT]})
-    return obj
+    return pairs
 
 
-def _decode_object(text: str, hook: _DuplicateKeys) -> tuple[dict[str, Any], int] | None:
-    decoder = json.JSONDecoder(object_pairs_hook=hook, parse_constant=_reject_constant)
+def _decode_object(text: str) -> tuple[_JSONObject, int] | None:
     try:
-        obj, end = decoder.raw_decode(text)
+        obj, end = _DECODER.raw_decode(text)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(obj, dict):
+    if not isinstance(obj, tuple):
         return None
     return obj, end
 
 
-def _validate(header: dict[str, Any], source: Source, ctx: ScanContext, *, data_start: int) -> None:
-    counts: Counter[str] = Counter()  # findings per rule, to keep per-tensor noise bounded
+class _Reporter:
+    """Per-rule finding counts, so one broken rule repeated 10,000 times stays readable."""
+
+    def __init__(self, ctx: ScanContext) -> None:
+        self.ctx = ctx
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, rule_id: str, message: str, **evidence: Any) -> None:
+        self.counts[rule_id] += 1
+        if self.counts[rule_id] <= _MAX_ENTRY_FINDINGS:
+            self.ctx.report(rule_id, message, offset=8, evidence=evidence)
+
+    def summarise(self) -> None:
+        for rule_id, count in self.counts.items():
+            if count > _MAX_ENTRY_FINDINGS:
+                self.ctx.report(rule_id, f"{count - _MAX_ENTRY_FINDINGS} more tensors break this "
+                                "rule", offset=8, evidence={"more": count - _MAX_ENTRY_FINDINGS})
+
+
+def _as_object(value: Any, where: str, report: _Reporter) -> dict[str, Any] | None:
+    """A decoded JSON object as a dict (duplicate keys reported), or None if not an object."""
+    if type(value) is not tuple:
+        return None
+    result = dict(value)
+    if len(result) != len(value):
+        seen: set[str] = set()
+        for key, _ in value:
+            if key in seen:
+                report("safetensors.header.duplicate-key",
+                       f"key {key[:_EXCERPT]!r} appears more than once in {where}",
+                       key=key[:_EXCERPT], where=where[:_EXCERPT])
+            seen.add(key)
+    return result
+
+
+def _validate(pairs: _JSONObject, source: Source, ctx: ScanContext, *, data_start: int) -> None:
+    report = _Reporter(ctx)
+    header = _as_object(pairs, "the header", report)
+    assert header is not None
     spans: list[_Span] = []
-    dtypes: Counter[str] = Counter()
+    dtypes: dict[str, int] = {}
     parameters = 0
-
-    def report(rule_id: str, message: str, **evidence: Any) -> None:
-        counts[rule_id] += 1
-        if counts[rule_id] <= _MAX_ENTRY_FINDINGS:
-            ctx.report(rule_id, message, offset=8, evidence=evidence)
-
-    metadata = header.get("__metadata__")
+    metadata = None
     if "__metadata__" in header:
-        _check_metadata(metadata, report)
-    for index, (name, info) in enumerate(header.items()):
+        metadata = _as_object(header["__metadata__"], "__metadata__", report)
+        _check_metadata(metadata, header["__metadata__"], report)
+    for index, (name, value) in enumerate(header.items()):
         if name == "__metadata__":
             continue
         if index % 4096 == 0:
             ctx.check_time()
-        tensor = _check_tensor(name, info, report)
-        if tensor is None:
-            continue
-        dtype, elements, span = tensor
-        dtypes[dtype] += 1
+        fast = _well_formed(value)
+        if fast is not None:  # the common case, checked with C-level operations only
+            dtype, elements, begin, end = fast
+            spans.append((begin, end, name))
+        else:
+            tensor = _check_tensor(name, value, report)
+            if tensor is None:
+                continue
+            dtype, elements, span = tensor
+            if span is not None:
+                spans.append(span)
+        dtypes[dtype] = dtypes.get(dtype, 0) + 1
         parameters += elements
-        if span is not None:
-            spans.append(span)
-    for rule_id, count in counts.items():
-        if count > _MAX_ENTRY_FINDINGS:
-            ctx.report(rule_id, f"{count - _MAX_ENTRY_FINDINGS} more tensors break this rule",
-                       offset=8, evidence={"more": count - _MAX_ENTRY_FINDINGS})
+    report.summarise()
     data_size = source.size - data_start
     covered = _check_layout(spans, source, ctx, data_start=data_start, data_size=data_size)
     ctx.note("safetensors", {
@@ -190,28 +213,52 @@ def _validate(header: dict[str, Any], source: Source, ctx: ScanContext, *, data_
         "dtypes": dict(sorted(dtypes.items())),
         "header_bytes": data_start - 8,
         "data_bytes": covered,
-        "metadata_keys": sorted(metadata)[:50] if isinstance(metadata, dict) else [],
+        "metadata_keys": sorted(metadata)[:50] if metadata is not None else [],
     })
 
 
-def _check_metadata(metadata: Any, report: Any) -> None:
-    if not isinstance(metadata, dict):
+def _well_formed(value: Any) -> tuple[str, int, int, int] | None:
+    """(dtype, elements, begin, end) when the entry passes every check, else None."""
+    if type(value) is not tuple or len(value) != 3:
+        return None
+    (k0, dtype), (k1, shape), (k2, offsets) = value
+    if k0 != "dtype" or k1 != "shape" or k2 != "data_offsets":  # another key order
+        info = dict(value)
+        dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+    bits = DTYPE_BITS.get(dtype) if type(dtype) is str else None
+    if (bits is None or type(shape) is not list or type(offsets) is not list
+            or len(offsets) != 2 or not _INT.issuperset(map(type, shape))
+            or not _INT.issuperset(map(type, offsets))):
+        return None
+    begin, end = offsets
+    if shape and min(shape) < 0:
+        return None
+    elements = math.prod(shape)
+    nbits = elements * bits
+    if not 0 <= begin <= end < _U64 or nbits >= _U64 * 8 or nbits % 8 or end - begin != nbits // 8:
+        return None
+    return dtype, elements, begin, end
+
+
+def _check_metadata(metadata: dict[str, Any] | None, raw: Any, report: _Reporter) -> None:
+    if metadata is None:
         report("safetensors.metadata.invalid",
-               f"__metadata__ is a {type(metadata).__name__}, not an object",
-               excerpt=_excerpt(json.dumps(metadata)))
+               f"__metadata__ is a {_json_type(raw)}, not an object",
+               excerpt=_excerpt(json.dumps(raw)))
         return
     for key, value in metadata.items():
         if not isinstance(value, str):
             report("safetensors.metadata.invalid",
-                   f"__metadata__[{key[:_EXCERPT]!r}] is a {type(value).__name__}, not a string",
+                   f"__metadata__[{key[:_EXCERPT]!r}] is a {_json_type(value)}, not a string",
                    key=key[:_EXCERPT])
 
 
-def _check_tensor(name: str, info: Any, report: Any) -> tuple[str, int, _Span | None] | None:
-    """(dtype, element count, byte span) of a well-formed entry; None after a finding."""
+def _check_tensor(name: str, value: Any, report: _Reporter) -> tuple[str, int, _Span | None] | None:
+    """The slow path: say exactly what is wrong with an entry. (dtype, elements, span)."""
     short = name[:_EXCERPT]
-    if not isinstance(info, dict) or set(info) != _TENSOR_FIELDS:
-        fields = sorted(info)[:10] if isinstance(info, dict) else type(info).__name__
+    info = _as_object(value, f"tensor {short!r}", report)
+    if info is None or set(info) != _TENSOR_FIELDS:
+        fields = sorted(info)[:10] if info is not None else _json_type(value)
         report("safetensors.tensor.invalid",
                f"tensor {short!r} is not an object with exactly dtype, shape and data_offsets",
                tensor=short, fields=fields)
@@ -227,62 +274,60 @@ def _check_tensor(name: str, info: Any, report: Any) -> tuple[str, int, _Span | 
                f"tensor {short!r} shape is not a list of non-negative integers",
                tensor=short, shape=_excerpt(json.dumps(shape)))
         return None
-    span = _check_offsets(short, offsets, report)
-    elements = 1
-    for d in shape:
-        elements *= d
+    span = _check_offsets(name, offsets, report)
+    elements = math.prod(shape)
     if bits is None:
         return None
     nbits = elements * bits
     if elements >= _U64 or nbits >= _U64 * 8:
         report("safetensors.tensor.overflow",
                f"tensor {short!r}: {elements} elements of {dtype} overflow 64-bit size arithmetic",
-               tensor=short, shape=shape[:8])
+               tensor=short, shape=[str(d) for d in shape[:8]])
         return dtype, elements, span
     if nbits % 8:
         report("safetensors.tensor.size",
                f"tensor {short!r}: {elements} x {bits}-bit elements do not fill whole bytes",
                tensor=short, bits=nbits)
-    elif span is not None and span.end - span.begin != nbits // 8:
+    elif span is not None and span[1] - span[0] != nbits // 8:
         report("safetensors.tensor.size",
-               f"tensor {short!r}: span of {span.end - span.begin} bytes, shape and dtype "
-               f"need {nbits // 8}", tensor=short, span=[span.begin, span.end],
+               f"tensor {short!r}: span of {span[1] - span[0]} bytes, shape and dtype "
+               f"need {nbits // 8}", tensor=short, span=[span[0], span[1]],
                expected=nbits // 8)
     return dtype, elements, span
 
 
-def _check_offsets(name: str, offsets: Any, report: Any) -> _Span | None:
+def _check_offsets(name: str, offsets: Any, report: _Reporter) -> _Span | None:
     if (isinstance(offsets, list) and len(offsets) == 2 and all(_is_uint(o) for o in offsets)
-            and offsets[0] <= offsets[1] and offsets[1] < _U64):
-        return _Span(name, offsets[0], offsets[1])
+            and offsets[0] <= offsets[1] < _U64):
+        return offsets[0], offsets[1], name
     report("safetensors.offsets.invalid",
-           f"tensor {name!r} data_offsets is not [begin, end] with 0 <= begin <= end < 2^64",
-           tensor=name, data_offsets=_excerpt(json.dumps(offsets)))
+           f"tensor {name[:_EXCERPT]!r} data_offsets is not [begin, end] with "
+           "0 <= begin <= end < 2^64", tensor=name[:_EXCERPT],
+           data_offsets=_excerpt(json.dumps(offsets)))
     return None
 
 
 def _check_layout(spans: list[_Span], source: Source, ctx: ScanContext, *,
                   data_start: int, data_size: int) -> int:
     """Spans must tile [0, data_size) exactly. Returns the bytes the tensors cover."""
-    spans.sort(key=lambda s: (s.begin, s.end))
+    spans.sort()
     cursor = 0
     holes: list[tuple[int, int]] = []
     overlaps = 0
-    previous: _Span | None = None
-    for span in spans:
-        if span.begin > cursor:
-            holes.append((cursor, span.begin))
-        elif span.begin < cursor and span.end > span.begin:
+    previous = "?"
+    for begin, end, name in spans:
+        if begin > cursor:
+            holes.append((cursor, begin))
+        elif begin < cursor and end > begin:
             overlaps += 1
             if overlaps <= _MAX_ENTRY_FINDINGS:
-                other = previous.name if previous else "?"
                 ctx.report("safetensors.offsets.overlap",
-                           f"tensor {span.name!r} [{span.begin}, {span.end}) overlaps {other!r}",
-                           offset=data_start + span.begin,
-                           evidence={"tensor": span.name, "other": other,
-                                     "span": [span.begin, span.end]})
-        if span.end > cursor:
-            cursor, previous = span.end, span
+                           f"tensor {name[:_EXCERPT]!r} [{begin}, {end}) overlaps "
+                           f"{previous[:_EXCERPT]!r}", offset=data_start + begin,
+                           evidence={"tensor": name[:_EXCERPT], "other": previous[:_EXCERPT],
+                                     "span": [begin, end]})
+        if end > cursor:
+            cursor, previous = end, name
     if overlaps > _MAX_ENTRY_FINDINGS:
         ctx.report("safetensors.offsets.overlap", f"{overlaps} overlapping tensors in all",
                    offset=data_start, evidence={"overlaps": overlaps})
@@ -301,7 +346,7 @@ def _check_layout(spans: list[_Span], source: Source, ctx: ScanContext, *,
         ctx.report("safetensors.data.hidden",
                    f"{len(holes) - _MAX_HOLE_FINDINGS} more uncovered regions",
                    offset=data_start, evidence={"more": len(holes) - _MAX_HOLE_FINDINGS})
-    return sum(s.end - s.begin for s in spans)
+    return sum(end - begin for begin, end, _ in spans)
 
 
 def _report_hidden(source: Source, ctx: ScanContext, pos: int, size: int, what: str) -> None:
@@ -325,6 +370,11 @@ def _payload(source: Source, ctx: ScanContext, pos: int, size: int,
 
 def _is_uint(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _json_type(value: Any) -> str:
+    return {tuple: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _excerpt(data: bytes | str) -> str:

@@ -166,6 +166,8 @@ BROKEN = {
     "unknown-array-type": (_unknown_array_type(), "gguf.kv.invalid"),
     "arrays-too-deep": (_deep_arrays(), "gguf.kv.invalid"),
     "invalid-utf8-key": (_invalid_utf8_key(), "gguf.kv.invalid"),
+    "template-not-string": (small_model().kv("tokenizer.chat_template", U32, 1).build(),
+                            "gguf.kv.invalid"),
     "duplicate-key": (small_model().kv("general.architecture", STRING, "x").build(),
                       "gguf.kv.duplicate"),
     "alignment-not-power-of-two": (small_model().kv("general.alignment", U32, 24).build(),

@@ -157,6 +157,14 @@ def test_binary_after_the_json_is_padding_not_encoding():
     assert {"safetensors.header.padding", "safetensors.hidden.payload"} <= ids
 
 
+def test_header_with_too_many_json_values_is_not_decoded(monkeypatch):
+    from scanner.safetensors import analyzer
+
+    monkeypatch.setattr(analyzer, "MAX_JSON_VALUES", 100)
+    data = make_safetensors('{"a": [' + ",".join(["0"] * 500) + "]}")
+    assert rule_ids(data) == {"limits.resource"}
+
+
 def test_space_padding_is_fine():
     assert rule_ids(make_safetensors(HEADER, DATA, padding=b"        ")) == set()
 
