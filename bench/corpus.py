@@ -27,10 +27,10 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MALICIOUS, SUSPICIOUS, BENIGN = "malicious", "suspicious", "benign"
 
@@ -347,7 +347,9 @@ def hand_made_samples(*, quick: bool) -> list[Sample]:
                _bytes(gadget("pandas", "read_csv", "http://127.0.0.1:9/x"))),
         Sample("x_partial.pkl", m, "6 indirection", "functools.partial(os.system, cmd)()",
                _bytes(functools_partial)),
-        Sample("x_invalid_memo.pkl", m, "6 memo", "BINGET of a memo key never stored",
+        # the real unpickler fails on the missing key before the call: cannot be shown
+        # safe (a parser differential), but nothing runs
+        Sample("x_invalid_memo.pkl", SUSPICIOUS, "6 memo", "BINGET of a memo key never stored",
                _bytes(invalid_memo_get)),
         Sample("x_legacy_torch.bin", m, "6 multi-pickle", "legacy torch stream, payload in obj",
                _bytes(legacy_torch(evil))),
@@ -456,16 +458,16 @@ def _torch_samples() -> list[Sample]:
     except ImportError:
         return []
 
-    def state_dict() -> OrderedDict[str, object]:
+    def state_dict() -> dict[str, Any]:
         torch.manual_seed(0)
         return torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.ReLU(),
                                    torch.nn.Linear(4, 2)).state_dict()
 
-    def save(path: Path, **kwargs: object) -> None:
-        torch.save(state_dict(), path, **kwargs)
+    def save(path: Path) -> None:
+        torch.save(state_dict(), path)
 
     def legacy(path: Path) -> None:
-        save(path, _use_new_zipfile_serialization=False)
+        torch.save(state_dict(), path, _use_new_zipfile_serialization=False)
 
     def full_model(path: Path) -> None:
         torch.save({"epoch": 3, "model": state_dict(),

@@ -226,7 +226,8 @@ def _load_json(path: Path) -> dict[str, Any] | None:
 def _all_json(text: str) -> list[dict[str, Any]]:
     """Every JSON object in ``text`` (fickling writes them back to back)."""
     decoder = json.JSONDecoder()
-    docs, pos = [], 0
+    docs: list[dict[str, Any]] = []
+    pos = 0
     while True:
         start = text.find("{", pos)
         if start == -1:

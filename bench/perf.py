@@ -91,7 +91,7 @@ def hashlib_seconds(path: Path) -> Timing:
     return timed(digest, repeat=2)
 
 
-def scan_seconds(path: Path, *, compute_sha256: bool) -> Timing:
+def scan_seconds(path: Path, *, compute_sha256: bool, repeat: int = 2) -> Timing:
     from scanner import scan_path
 
-    return timed(lambda: scan_path(path, compute_sha256=compute_sha256), repeat=2)
+    return timed(lambda: scan_path(path, compute_sha256=compute_sha256), repeat=repeat)

@@ -111,6 +111,24 @@ def detection_tables(tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]
     return "\n".join(lines) + "\n"
 
 
+def padded_table(tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]],
+                 results: dict[tuple[str, str], Outcome]) -> str:
+    """Sample u on its own: a big benign list with the payload at the very end."""
+    found = [(s, p) for s, p in corpus if s.name.startswith("u_")]
+    if not found:
+        return ""
+    sample, path = found[0]
+    lines = [f"### Padded payload (`{sample.name}`, {fmt_bytes(path.stat().st_size)}, "
+             "os.system after a long benign list)", "",
+             "| tool | verdict | wall seconds | peak RSS |", "|---|---|---|---|"]
+    for tool in tools:
+        out = results[tool.name, sample.name]
+        lines.append(f"| {tool.name} | {out.verdict} | "
+                     f"{'timeout' if out.run.timed_out else fmt_seconds(out.run.seconds)} "
+                     f"| {fmt_bytes(out.run.peak_rss_bytes)} |")
+    return "\n".join(lines) + "\n"
+
+
 # -- performance -----------------------------------------------------------------------------
 
 def perf_dense(tools: Sequence[Tool], work: Path, n_items: int, timeout: float) -> str:
@@ -120,7 +138,7 @@ def perf_dense(tools: Sequence[Tool], work: Path, n_items: int, timeout: float) 
     size = path.stat().st_size
     log(f"dense pickle: {fmt_bytes(size)}, {opcodes:,} opcodes, written in "
         f"{time.monotonic() - started:.1f} s")
-    in_process = perf.scan_seconds(path, compute_sha256=False)
+    in_process = perf.scan_seconds(path, compute_sha256=False, repeat=1)
     report = in_process.result
     lines = [f"### Opcode-dense benign pickle ({fmt_bytes(size)}, {opcodes:,} opcodes; "
              f"timeout {timeout:.0f} s)", "",
@@ -213,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         results = detection(tools, corpus, work, timeout)
         sections.append(detection_tables(tools, corpus, results))
+        sections.append(padded_table(tools, corpus, results))
         if not args.skip_perf:
             n_items = 400_000 if args.quick else 8_000_000
             sections.append(perf_dense(tools, work, n_items, timeout))
