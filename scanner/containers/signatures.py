@@ -10,8 +10,11 @@ import io
 import pickletools
 import re
 import struct
+import warnings
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 # torch.save's legacy format starts with this integer pickled on its own.
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -26,13 +29,20 @@ def first_pickle_opcodes(head: bytes, limit: int = 64) -> list[tuple[str, object
     """(name, argument) of the opcodes at the start of ``head``, up to STOP or an error."""
     ops: list[tuple[str, object]] = []
     try:
-        for opcode, arg, _pos in pickletools.genops(io.BytesIO(head)):
+        for opcode, arg, _pos in _quiet_genops(head):
             ops.append((opcode.name, arg))
             if opcode.name == "STOP" or len(ops) >= limit:
                 break
     except Exception:  # noqa: S110 - any parse failure just ends the opcode list
         pass
     return ops
+
+
+def _quiet_genops(head: bytes) -> Iterator[tuple[Any, Any, int | None]]:
+    """pickletools.genops, without the DeprecationWarnings it emits on odd string escapes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield from pickletools.genops(io.BytesIO(head))
 
 
 def is_torch_legacy(head: bytes) -> bool:
@@ -62,7 +72,7 @@ def opcode_profile(head: bytes) -> OpcodeProfile:
     imports = calls = stopped = False
     seen: set[str] = set()
     try:
-        for opcode, arg, pos in pickletools.genops(io.BytesIO(head)):
+        for opcode, arg, pos in _quiet_genops(head):
             count, last_pos = count + 1, pos or 0
             name = opcode.name
             seen.add(name)

@@ -20,6 +20,7 @@ from scanner.containers import torchzip
 from scanner.containers.inflate import CODECS, Codec, Inflated, inflate, zip_lzma_codec
 from scanner.containers.members import analyze_member, check_member_name, short
 from scanner.containers.zipformat import (
+    FLAG_DESCRIPTOR,
     FLAG_ENCRYPTED,
     ORDINARY_FLAGS,
     Directory,
@@ -32,6 +33,7 @@ from scanner.containers.zipformat import (
 )
 from scanner.context import ScanContext
 from scanner.dispatch import analyze_nested
+from scanner.errors import MalformedInput
 from scanner.formats import Format
 from scanner.sniff import sniff_format
 from scanner.source import Source
@@ -47,7 +49,13 @@ _SMALL_MEMBER = 64 << 10  # stored members up to this size are read into memory 
 
 
 def analyze_zip(source: Source, ctx: ScanContext) -> None:
-    directory = read_directory(source, max_entries=ctx.limits.max_archive_members)
+    try:
+        directory = read_directory(source, max_entries=ctx.limits.max_archive_members)
+    except MalformedInput as exc:
+        # No usable central directory: zip readers give up, streaming readers do not.
+        # Every local entry found in the file is analysed as an unreferenced one.
+        ctx.report("format.malformed", f"zip: {exc.reason}", offset=exc.offset)
+        directory = Directory([], source.size, source.size, 0)
     run = _ZipRun(source, ctx, directory)
     run.structure()
     run.members()
@@ -202,7 +210,9 @@ class _ZipRun:
         local = read_local(self.source, offset)
         if local is None:
             return None
-        size = local.comp_size or max(0, gap_end - local.data_offset)
+        size = local.comp_size
+        if local.flags & FLAG_DESCRIPTOR and not size:  # sizes follow the data: bound by the gap
+            size = max(0, gap_end - local.data_offset)
         entry = Entry(-1, local.name_raw, local.flags, local.method, local.crc, size,
                       local.uncomp_size or size, offset, local)
         self.report("zip.unreferenced-entry",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import struct
 
 import pytest
@@ -121,3 +122,18 @@ def test_sniffing_mutated_zip_tails_never_raises(prefix, cut, junk):
     data = prefix + make_zip({"a.txt": b"hello"})
     data = data[: len(data) - cut] + junk
     assert isinstance(zip_end_at_tail(Source(io.BytesIO(data))), bool)
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_legacy_torch_magic_in_any_protocol(protocol):
+    magic = 0x1950A86A20F9469CFC6C
+    # the magic number pickled alone, as torch's legacy writer does, then the next pickle
+    data = pickle.dumps(magic, protocol=protocol) + pickle.dumps(1001, protocol=protocol)
+    assert sniff(data) is Format.PYTORCH_LEGACY
+
+
+def test_real_legacy_torch_file(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "legacy.pt"
+    torch.save({"w": torch.zeros(2)}, path, _use_new_zipfile_serialization=False)
+    assert sniff(path.read_bytes()) is Format.PYTORCH_LEGACY

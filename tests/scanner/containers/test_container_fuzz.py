@@ -3,6 +3,8 @@ never an exception (not even a caught one: no ``scanner.internal-error``) and ne
 
 from __future__ import annotations
 
+import os
+import tempfile
 import zipfile
 
 from hypothesis import HealthCheck, given, settings
@@ -17,14 +19,24 @@ from tests.fixtures.archives import (
     make_zip,
     rules_of,
     scan_bytes,
+    sparse_torch_zip,
     torch_like_zip,
 )
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
+def _zip64_seed() -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "z64.pt")
+        sparse_torch_zip(path, 64, P2_PAYLOAD)
+        with open(path, "rb") as f:
+            return f.read()
+
+
 SEEDS = [
     torch_like_zip(P2_PAYLOAD),
+    _zip64_seed(),
     make_zip({"a/data.pkl": BENIGN, "a/b.txt": b"hello"}, compression=zipfile.ZIP_DEFLATED),
     make_zip({"x.pkl": P2_PAYLOAD}, compression=zipfile.ZIP_BZIP2),
     make_tar([("pickle", BENIGN), ("storages", P2_PAYLOAD)]),
@@ -63,7 +75,7 @@ def test_magic_followed_by_arbitrary_bytes(magic, rest):
 
 
 @SETTINGS
-@given(st.binary(min_size=0, max_size=400), st.sampled_from(SEEDS[:3]))
+@given(st.binary(min_size=0, max_size=400), st.sampled_from(SEEDS[:4]))
 def test_arbitrary_prefix_and_suffix_around_a_zip(junk, seed):
     _check(junk + seed)
     _check(seed + junk)

@@ -43,6 +43,19 @@ def test_long_names_in_gnu_and_pax_tars(fmt):
     assert any(f.location.member == name for f in report.findings)
 
 
+def test_tar_that_is_also_a_pickle_is_analysed_both_ways():
+    """torch.load tries tar first, pickle.load reads the same bytes as a pickle."""
+    block = bytearray(make_tar([("x", b"hello")])[:512])
+    block[: len(P2_PAYLOAD)] = P2_PAYLOAD  # the pickle lives in the name field
+    block[148:156] = b" " * 8
+    block[148:156] = f"{sum(block):06o}\0 ".encode()
+    data = bytes(block) + make_tar([("x", b"hello")])[512:]
+    report = scan_bytes(data)
+    assert report.format == "tar"
+    assert "archive.polyglot" in rules_of(report)
+    assert report.verdict is Verdict.MALICIOUS
+
+
 def test_path_traversal_in_a_tar():
     report = scan_bytes(make_tar([("../../../home/user/.bashrc", b"echo hi\n")]))
     assert "archive.path-traversal" in rules_of(report)

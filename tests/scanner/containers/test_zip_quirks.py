@@ -206,6 +206,14 @@ def test_no_end_record_is_malformed():
     assert report.verdict is Verdict.SUSPICIOUS
 
 
+def test_zip_without_central_directory_still_has_its_local_entries_analysed():
+    """Streaming readers (and some loaders) walk local headers; so do we, when the end is cut."""
+    data = make_zip({"a/data.pkl": P2_PAYLOAD, "b.txt": b"hi"})
+    report = scan_bytes(data[: central_offsets(data)[0]])
+    assert {"format.malformed", "zip.unreferenced-entry"} <= rules_of(report)
+    assert report.verdict is Verdict.MALICIOUS
+
+
 def test_truncated_central_directory():
     data = make_zip({"a.txt": b"a", "b.txt": b"b"})
     eocd = data.rfind(b"PK\x05\x06")
