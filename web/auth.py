@@ -146,8 +146,13 @@ def current_principal() -> Principal:
             token = None
     if token is not None:
         principal = Principal(token.id, frozenset(token.scopes or ()), token.name)
-        token.last_used_at = datetime.now(UTC)
-        db.commit()
+        now = datetime.now(UTC)
+        # A write per request would double the database work of a lookup; a minute's
+        # precision is plenty for "last used".
+        if token.last_used_at is None or now - _aware(token.last_used_at) > timedelta(
+                minutes=1):
+            token.last_used_at = now
+            db.commit()
     elif current_app.config["WEIGHTSCAN_ANONYMOUS"]:
         principal = ANONYMOUS
     else:

@@ -51,12 +51,20 @@ def visible_scan(db: Session, scan_id: str, principal: Principal) -> Scan:
 
 
 def wait_until_finished(db: Session, scan: Scan, seconds: int) -> Scan:
-    """Long-poll: re-read the row with short sleeps until it finishes or time runs out."""
-    deadline = time.monotonic() + seconds
-    delay = 0.05
-    while scan.status not in FINISHED and time.monotonic() < deadline:
-        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-        delay = min(delay * 1.5, 0.5)
+    """Long-poll: re-read the row with short sleeps until it finishes or time runs out.
+
+    Small files finish in a fraction of a second, so poll every 25 ms at first, then back
+    off (100 ms after 1 s, 500 ms after 5 s) to keep long waits cheap for the database.
+    """
+    started = time.monotonic()
+    deadline = started + seconds
+    while scan.status not in FINISHED:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        elapsed = now - started
+        delay = 0.025 if elapsed < 1 else 0.1 if elapsed < 5 else 0.5
+        time.sleep(min(delay, deadline - now))
         db.expire_all()
         db.commit()  # end the read transaction so the next read sees the worker's commit
         fresh = db.get(Scan, scan.id)
