@@ -75,6 +75,7 @@ class FetchPolicy:
     max_redirects: int = 5
     token: str = ""  # registry token: sent only to token_host
     token_host: str = ""
+    ca_file: str = ""  # extra trust anchors (a private registry's CA); system CAs otherwise
     resolver: Resolver = field(default=system_resolver, compare=False)
 
     def replace(self, **changes: Any) -> FetchPolicy:
@@ -211,12 +212,15 @@ def check_url(url: str, policy: FetchPolicy) -> Target:
 
 # -- connections pinned to the checked address ------------------------------------------
 
-def _pinned_connection(target: Target, timeout: float) -> http.client.HTTPConnection:
-    """A connection that sends ``Host``/SNI for the name but connects to the checked IP."""
+def _pinned_connection(target: Target, timeout: float, ca_file: str = ""
+                       ) -> http.client.HTTPConnection:
+    """A connection that sends ``Host``/SNI for the name but connects to the checked IP;
+    TLS verifies the certificate against the name, not the address."""
     conn: http.client.HTTPConnection
     if target.scheme == "https":
+        context = ssl.create_default_context(cafile=ca_file or None)
         conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout,
-                                           context=ssl.create_default_context())
+                                           context=context)
     else:
         conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
 
@@ -361,7 +365,7 @@ def _request(target: Target, policy: FetchPolicy, method: str,
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise FetchFailed("total time limit exceeded")
-    conn = _pinned_connection(target, min(policy.connect_timeout, remaining))
+    conn = _pinned_connection(target, min(policy.connect_timeout, remaining), policy.ca_file)
     send = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
     for name, value in (headers or {}).items():
         if name.lower() != "authorization":  # only the policy decides who gets a token
