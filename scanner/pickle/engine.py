@@ -214,9 +214,10 @@ class Engine:
         stack: list[Any] = []
         metastack: list[list[Any]] = []
         lower = 0  # items held by the stacks in metastack
-        memo: dict[int, Any] = {}
-        memo_next = 0  # the key MEMOIZE assigns (= len(memo) of a real unpickler)
-        degraded = False
+        memo = _Memo(max_memo)
+        mitems = memo.items  # slots 0..len-1; written in order by real pickles
+        mappend = mitems.append
+        list_mode = True  # no slot outside ``mitems`` yet: MEMOIZE is a plain append
         proto = 0
         data = rd.data
         pos = 0
@@ -260,39 +261,48 @@ class Engine:
                 pos += 1
                 n += 1
                 # ---- most frequent opcodes first ----
-                if op == 0x8C:  # SHORT_BINUNICODE
+                if op == 0x8C:  # SHORT_BINUNICODE, in runs (the body of dense string data)
                     wo_bad = True
-                    ln = data[pos]
-                    pos += 1
-                    if pos + ln > end:
-                        raise self._short(rd, pos, first_index + n)
-                    try:
-                        text = data[pos:pos + ln].decode("utf-8", "surrogatepass")
-                    except UnicodeDecodeError:
-                        raise self.fail("pickle.string.invalid", "invalid UTF-8 string",
-                                        rd.base + op_start, first_index + n) from None
-                    pos += ln
-                    if pos < end and data[pos] == 0x94:  # fused MEMOIZE (the usual pair)
+                    append = stack.append
+                    while True:
+                        ln = data[pos]
+                        pos += 1
+                        if pos + ln > end:
+                            raise self._short(rd, pos, first_index + n)
+                        try:
+                            text = data[pos:pos + ln].decode("utf-8", "surrogatepass")
+                        except UnicodeDecodeError:
+                            raise self.fail("pickle.string.invalid", "invalid UTF-8 string",
+                                            rd.base + pos - 2, first_index + n) from None
+                        pos += ln
+                        append(text)
+                        if pos > limit:
+                            break
+                        nxt = data[pos]
+                        if nxt == 0x94:  # fused MEMOIZE (the usual pair)
+                            pos += 1
+                            n += 1
+                            if list_mode and len(mitems) < max_memo:
+                                mappend(text)
+                            else:
+                                list_mode = self._memo_slow(memo, None, text, rd, pos - 1,
+                                                            first_index + n)
+                            if pos > limit:
+                                break
+                            nxt = data[pos]
+                        if nxt != 0x8C:
+                            break
                         pos += 1
                         n += 1
-                        if memo_next < max_memo:
-                            memo[memo_next] = text
-                        elif not degraded:
-                            degraded = self._memo_over(rd, pos - 1, first_index + n)
-                        memo_next += 1
-                    stack.append(text)
                 elif op == 0x94:  # MEMOIZE
                     wo_bad = True
                     if not stack:
                         raise self._underflow(rd, op_start, first_index + n, op)
-                    if memo_next < max_memo:
-                        memo[memo_next] = stack[-1]
+                    if list_mode and len(mitems) < max_memo:
+                        mappend(stack[-1])
                     else:
-                        if not degraded:
-                            degraded = self._memo_over(rd, op_start, first_index + n)
-                        if type(stack[-1]) in _SYMBOLIC or is_symbolic(stack[-1]):
-                            memo[memo_next] = stack[-1]
-                    memo_next += 1
+                        list_mode = self._memo_slow(memo, None, stack[-1], rd, op_start,
+                                                    first_index + n)
                 elif op == 0x71 or op == 0x72 or op == 0x70:  # BINPUT, LONG_BINPUT, PUT
                     if op == 0x71:
                         idx = data[pos]
@@ -312,15 +322,13 @@ class Engine:
                                             rd.base + op_start, first_index + n)
                     if not stack:
                         raise self._underflow(rd, op_start, first_index + n, op)
-                    if idx in memo or len(memo) < max_memo:
-                        memo[idx] = stack[-1]
+                    if idx < len(mitems):
+                        mitems[idx] = stack[-1]
+                    elif list_mode and idx == len(mitems) < max_memo:
+                        mappend(stack[-1])
                     else:
-                        if not degraded:
-                            degraded = self._memo_over(rd, op_start, first_index + n)
-                        if is_symbolic(stack[-1]):
-                            memo[idx] = stack[-1]
-                    if idx >= memo_next:
-                        memo_next = idx + 1
+                        list_mode = self._memo_slow(memo, idx, stack[-1], rd, op_start,
+                                                    first_index + n)
                 elif op == 0x68 or op == 0x6A or op == 0x67:  # BINGET, LONG_BINGET, GET
                     if op == 0x68:
                         idx = data[pos]
@@ -335,15 +343,15 @@ class Engine:
                         line, pos = self._line(rd, data, pos, first_index + n)
                         data, end, limit = rd.data, len(rd.data), -1
                         idx = self._int_arg(line, rd, op_start, first_index + n)
-                    try:
-                        stack.append(memo[idx])
-                    except KeyError:
-                        if not degraded:
+                    if 0 <= idx < len(mitems):
+                        stack.append(mitems[idx])
+                    else:
+                        value = memo.get(idx)
+                        if value is _MISSING:
                             raise self.fail("pickle.memo.invalid",
                                             f"GET of memo slot {idx}, which was never written",
-                                            rd.base + op_start, first_index + n,
-                                            {"slot": idx}) from None
-                        stack.append(EVICTED)
+                                            rd.base + op_start, first_index + n, {"slot": idx})
+                        stack.append(value)
                 elif op == 0x28:  # MARK
                     metastack.append(stack)
                     lower += len(stack)
@@ -717,6 +725,13 @@ class Engine:
         return self.fail("pickle.stream.malformed", f"stack underflow at {NAMES.get(op, '?')}",
                          rd.base + pos, index)
 
+    def _memo_slow(self, memo: _Memo, idx: int | None, value: Any, rd: Reader, pos: int,
+                   index: int) -> bool:
+        """MEMOIZE (idx None) or PUT off the fast path; returns whether list mode holds."""
+        if memo.store(idx, value):
+            self._memo_over(rd, pos, index)
+        return memo.extra is None
+
     def _memo_over(self, rd: Reader, pos: int, index: int) -> bool:
         if not self._memo_reported:
             self._memo_reported = True
@@ -917,6 +932,64 @@ class Engine:
             return rd.data, pos + skip
         rd.skip_to(target)
         return rd.refill(0)
+
+
+_MISSING = object()
+
+
+class _Memo:
+    """The memo: a list for slots written in order (the normal case, cheap), a dict for
+    any other slot. Past ``limit`` entries it degrades: only values holding imports or
+    calls are kept, and a read of a dropped slot yields ``EVICTED`` instead of failing.
+    """
+
+    __slots__ = ("degraded", "extra", "items", "limit", "next")
+
+    def __init__(self, limit: int) -> None:
+        self.items: list[Any] = []
+        self.extra: dict[int, Any] | None = None
+        self.degraded = False
+        self.next = 0  # MEMOIZE's slot (= len(memo) of a real unpickler)
+        self.limit = limit
+
+    def size(self) -> int:
+        return len(self.items) + (len(self.extra) if self.extra else 0)
+
+    def store(self, idx: int | None, value: Any) -> bool:
+        """Store a value; returns True when this store made the memo degrade."""
+        if self.extra is None:
+            self.extra = {}
+        if not self.degraded:
+            key = self.size() if idx is None else idx
+            if key < len(self.items):
+                self.items[key] = value
+                return False
+            if key in self.extra or self.size() < self.limit:
+                self.extra[key] = value
+                return False
+            self.degraded = True
+            self.next = self.size()
+            self._store_degraded(idx, value)
+            return True
+        self._store_degraded(idx, value)
+        return False
+
+    def _store_degraded(self, idx: int | None, value: Any) -> None:
+        assert self.extra is not None
+        key = self.next if idx is None else idx
+        if idx is None or idx >= self.next:
+            self.next = key + 1  # approximate: dropped slots are not tracked
+        if key < len(self.items):
+            self.items[key] = value
+        elif key in self.extra or type(value) in _SYMBOLIC or is_symbolic(value):
+            self.extra[key] = value
+
+    def get(self, idx: int) -> Any:
+        if 0 <= idx < len(self.items):
+            return self.items[idx]
+        if self.extra is not None and idx in self.extra:
+            return self.extra[idx]
+        return EVICTED if self.degraded else _MISSING
 
 
 class _BytesAt(bytes):

@@ -158,8 +158,8 @@ DENY: tuple[Entry, ...] = (
     *(Entry(f"builtins.{n}", "evaluates code, resolves names or opens files", _R_EXEC)
       for n in ("eval", "exec", "compile", "open", "getattr", "setattr", "delattr",
                 "__import__", "globals", "locals", "vars", "breakpoint", "input", "help",
-                "memoryview", "exit", "quit", "copyright", "credits", "license", "type",
-                "super", "classmethod", "staticmethod", "property", "print", "dir",
+                "memoryview", "exit", "quit", "copyright", "credits", "license", "super",
+                "classmethod", "staticmethod", "property", "print", "dir",
                 "__loader__", "__spec__", "__build_class__", "aiter", "anext", "map",
                 "filter", "iter", "next", "apply", "execfile", "reload", "file")),
     *(Entry(f"__builtin__.{n}", "Python 2 alias of builtins", _R_EXEC)

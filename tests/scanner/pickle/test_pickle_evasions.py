@@ -254,3 +254,27 @@ def test_stack_budget():
     report = scan(data, limits=ScanLimits(max_pickle_stack=1000))
     assert "pickle.budget.stack" in rules(report)
     assert report.verdict is Verdict.SUSPICIOUS
+
+
+def test_memoize_key_is_the_memo_length_like_the_real_unpickler():
+    # After PUT 5 the memo holds one entry, so the next MEMOIZE writes slot 1, not 6.
+    data = pickle4(ops.SHORT_BINUNICODE("decoy") + ops.BINPUT(5) + ops.POP
+                   + ops.SHORT_BINUNICODE("os") + ops.MEMOIZE + ops.POP
+                   + ops.SHORT_BINUNICODE("system") + ops.MEMOIZE + ops.POP
+                   + ops.BINGET(1) + ops.BINGET(2) + ops.STACK_GLOBAL)
+    _malicious(data, "os", "system", called=False)
+
+
+def test_python2_names_are_mapped_like_the_unpickler_does():
+    # fix_imports: protocol < 3 maps __builtin__ -> builtins, copy_reg -> copyreg ...
+    report = scan(pickle0(call0("__builtin__", "getattr", "x")))
+    assert finding(report, "pickle.import.malicious", module="builtins", name="getattr")
+
+
+def test_dotted_attribute_chain_reaching_a_denied_module():
+    # protocol 4 resolves dotted names attribute by attribute
+    data = pickle4(ops.SHORT_BINUNICODE("numpy.testing._private.utils")
+                   + ops.SHORT_BINUNICODE("os.system") + ops.STACK_GLOBAL
+                   + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1 + ops.REDUCE)
+    report = scan(data)
+    assert report.verdict is Verdict.MALICIOUS
