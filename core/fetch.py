@@ -262,7 +262,9 @@ class Response:
         try:
             while True:
                 _set_timeout(self._conn, self._deadline, self._policy.read_timeout)
-                chunk = self._raw.read(_CHUNK)
+                # read1: at most one receive, so a server dripping a byte at a time
+                # cannot hold one call past the total deadline
+                chunk = self._raw.read1(_CHUNK)
                 if not chunk:
                     if length is not None and total != length:
                         # http.client's read(amt) does not flag a short body itself

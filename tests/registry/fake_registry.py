@@ -303,6 +303,18 @@ class FakeRegistry:
             with contextlib.suppress(OSError):
                 h.wfile.write(data[1:])
             return
+        if trick == "drip":  # one byte every 50 ms: never idle long enough for a read timeout
+            h.send_response(200)
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            for i in range(len(data)):
+                try:
+                    h.wfile.write(data[i:i + 1])
+                    h.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.05)
+            return
         if trick == "short":  # announces more than it sends, then hangs up
             h.send(200, data, headers, content_length=len(data) + 100)
             return

@@ -205,6 +205,17 @@ def test_slow_server_hits_the_total_deadline(registry, policy):
                     policy.replace(read_timeout=5.0, total_timeout=0.5), io.BytesIO())
 
 
+def test_dripping_server_hits_the_total_deadline(registry, policy):
+    import time
+
+    _repo(registry, **{"drip.bin": "drip"})
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match="time"):
+        download_to(_url(registry, "drip.bin"),
+                    policy.replace(read_timeout=1.0, total_timeout=0.6), io.BytesIO())
+    assert time.monotonic() - started < 1.5
+
+
 def test_non_2xx_is_a_failure_with_its_status(registry, policy):
     _repo(registry)
     with pytest.raises(FetchFailed) as info:
