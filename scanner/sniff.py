@@ -1,7 +1,10 @@
 """Content sniffing: which format a source holds, by its bytes, never by its name.
 
 Reads only a small head (and, for zips with something in front, the end-of-central-
-directory region at the tail). The order of the checks matters: formats a loader tries
+directory region at the tail). torch.load takes a file for a zip only when it starts with
+``PK\x03\x04``; zipfile-based readers also accept data in front of the archive. A file
+with a pickle (or anything) in front of a valid zip is therefore classed as a zip, and the
+zip analyzer analyses the prefix too, so both readers' views are covered. The order of the checks matters: formats a loader tries
 first (zip, tar) come first, then strong magic numbers, then pickles, and only then the
 weak or catch-all classes (text, harmless other binaries, unknown). A pickle must never
 be classed as text or "other": protocol 0 and 1 pickles have no magic and are valid text.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 
 from scanner.context import ScanContext
 from scanner.dispatch import analyze, analyze_nested
@@ -10,6 +11,7 @@ from scanner.formats import Format
 from scanner.source import Source
 
 _NAME_EVIDENCE = 200  # characters of a member name kept in evidence
+_DRIVE = re.compile(r"[A-Za-z]:(/|$)")  # "C:/..." is absolute on Windows
 
 
 def analyze_member(source: Source, ctx: ScanContext, name: str, fmt: Format | None = None) -> None:
@@ -37,7 +39,7 @@ def short(name: str) -> str:
 def check_member_name(ctx: ScanContext, name: str, *, offset: int | None = None) -> None:
     """Report names that escape the extraction directory or are absolute."""
     unified = name.replace("\\", "/")
-    if unified.startswith("/") or (len(unified) > 1 and unified[1] == ":"):
+    if unified.startswith("/") or _DRIVE.match(unified):
         ctx.report("archive.absolute-path", f"member name is absolute: {short(name)!r}",
                    offset=offset, evidence={"member": short(name)})
     parts = [p for p in unified.split("/") if p not in ("", ".")]

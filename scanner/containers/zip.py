@@ -223,6 +223,8 @@ class _ZipRun:
         return entry
 
     def _hidden_bytes(self, start: int, end: int) -> None:
+        if start == 0 and end == 4 and self.source.read_at(0, 4) in (b"PK\x07\x08", b"PK00"):
+            return  # the "spanned archive" marker some writers put in front of one-part zips
         where = "before the first member" if start == 0 else "between members"
         self.report("zip.hidden-data", f"{end - start} bytes {where} belong to no member",
                     offset=start, evidence={"size": end - start})

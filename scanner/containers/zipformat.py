@@ -250,6 +250,8 @@ def descriptor_length(source: Source, entry: Entry, data_end: int) -> int:
     if not (entry.flags & FLAG_DESCRIPTOR or (entry.local and entry.local.flags & FLAG_DESCRIPTOR)):
         return 0
     peek = source.read_at(data_end, 24)
+    if peek[:4] in (SIG_LOCAL, SIG_CENTRAL):
+        return 0  # flagged, but the writer put no descriptor there
     signed = peek.startswith(SIG_DESCRIPTOR)
     body = peek[4:] if signed else peek
     wide = entry.comp_size >= _U32 or entry.uncomp_size >= _U32

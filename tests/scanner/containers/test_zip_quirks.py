@@ -31,7 +31,8 @@ from tests.fixtures.archives import (
 
 
 def test_cve_2025_1944_local_name_differs_from_central_directory():
-    # https://github.com/advisories/GHSA-7q5r-7gvp-wc82 (picklescan crashed, torch loaded)
+    # https://github.com/mmaitre314/picklescan/security/advisories/GHSA-7q5r-7gvp-wc82
+    # (picklescan crashed on the mismatch while torch.load ran the pickle)
     data = rename_local(torch_like_zip(P2_PAYLOAD), 0, b"archive/data.pkx")
     report = scan_bytes(data)
     assert "zip.local-header-mismatch" in rules_of(report)
@@ -41,7 +42,8 @@ def test_cve_2025_1944_local_name_differs_from_central_directory():
 
 @pytest.mark.parametrize("bit", [0x0001, 0x0040, 0x0020, 0x1000])
 def test_cve_2025_1945_flag_bits_are_reported_and_the_member_still_analysed(bit):
-    # https://github.com/advisories/GHSA-w8jq-xcqf-f792 (flag bits broke zipfile-based scanners)
+    # https://github.com/mmaitre314/picklescan/security/advisories/GHSA-w8jq-xcqf-f792
+    # (flag bits broke zipfile-based scanners while torch.load ran the pickle)
     data = set_flags(torch_like_zip(P2_PAYLOAD), 0, bit)
     report = scan_bytes(data)
     expected = "zip.encrypted" if bit == 1 else "zip.flag-bits"
@@ -57,7 +59,8 @@ def test_cve_2025_1945_flag_bits_in_the_local_header_only():
 
 
 def test_cve_2025_10156_bad_crc_is_reported_and_the_member_still_analysed():
-    # https://github.com/advisories/GHSA-mjqp-26hc-grxg (CRC errors stopped picklescan)
+    # fixed in picklescan by https://github.com/mmaitre314/picklescan/pull/50
+    # (a CRC error stopped the scan while torch.load ran the pickle)
     report = scan_bytes(break_crc(torch_like_zip(P2_PAYLOAD), 0))
     assert "zip.crc-mismatch" in rules_of(report)
     assert report.verdict is Verdict.MALICIOUS
