@@ -4,10 +4,12 @@ Reads only a small head (and, for zips with something in front, the end-of-centr
 directory region at the tail). torch.load takes a file for a zip only when it starts with
 ``PK\x03\x04``; zipfile-based readers also accept data in front of the archive. A file
 with a pickle (or anything) in front of a valid zip is therefore classed as a zip, and the
-zip analyzer analyses the prefix too, so both readers' views are covered. The order of the checks matters: formats a loader tries
-first (zip, tar) come first, then strong magic numbers, then pickles, and only then the
-weak or catch-all classes (text, harmless other binaries, unknown). A pickle must never
-be classed as text or "other": protocol 0 and 1 pickles have no magic and are valid text.
+zip analyzer analyses the prefix too, so both readers' views are covered.
+
+The order of the checks matters: formats a loader tries first (zip, tar) come first,
+then strong magic numbers, then pickles, and only then the weak or catch-all classes
+(text, harmless other binaries, unknown). A pickle must never be classed as text or
+"other": protocol 0 and 1 pickles have no magic and are valid text.
 """
 
 from __future__ import annotations

@@ -151,3 +151,12 @@ def test_empty_file():
     assert report.format == "empty"
     assert rules_of(report) == {"format.empty"}
     assert report.verdict is Verdict.CLEAN
+
+
+def test_tar_member_limit():
+    from scanner import ScanLimits
+
+    data = make_tar([(f"f{i}.txt", b"x") for i in range(30)])
+    report = scan_bytes(data, limits=ScanLimits(max_archive_members=10))
+    assert "archive.too-many-members" in rules_of(report)
+    assert report.verdict is Verdict.SUSPICIOUS

@@ -223,3 +223,26 @@ def test_truncated_central_directory():
     data = patch(patch(data, eocd + 8, "<H", 5), eocd + 10, "<H", 5)  # claims 5 entries
     report = scan_bytes(data)
     assert "zip.truncated" in rules_of(report)
+
+
+def test_bytes_between_members_are_hidden_data():
+    data = make_zip({"a.txt": b"hello", "b.txt": b"world"})
+    second = local_offsets(data)[1]
+    junk = b"\x00\x01\x02\x03 hidden"
+    data = data[:second] + junk + data[second:]
+    for i, at in enumerate(central_offsets(data)):
+        if i == 1:
+            data = patch(data, at + 42, "<I", second + len(junk))
+    eocd = data.rfind(b"PK\x05\x06")
+    cd_offset = struct.unpack_from("<I", data, eocd + 16)[0]
+    data = patch(data, eocd + 16, "<I", cd_offset + len(junk))
+    report = scan_bytes(data)
+    hidden = findings_for(report, "zip.hidden-data")
+    assert hidden
+    assert hidden[0].evidence["size"] == len(junk)
+    assert report.verdict is Verdict.SUSPICIOUS
+
+
+def test_absolute_member_name():
+    report = scan_bytes(make_zip({"/etc/x.txt": b"hello"}))
+    assert "archive.absolute-path" in rules_of(report)

@@ -129,3 +129,24 @@ def test_real_torchscript_archive_lists_its_code(torch, tmp_path):
     assert code[0].evidence["count"] >= 1
     assert "torchscript.suspicious-op" not in rules_of(report)
     assert "format.text" not in rules_of(report)  # code files are listed once, not each
+
+
+def _torchscript_zip(code: bytes) -> bytes:
+    return make_zip([("m/data.pkl", BENIGN), ("m/constants.pkl", b"\x80\x02)."),
+                     ("m/code/__torch__.py", code), ("m/version", b"3\n")])
+
+
+def test_torchscript_code_is_listed_once():
+    report = scan_bytes(_torchscript_zip(b"def forward(self, x):\n    return x\n"))
+    assert report.format == "torchscript"
+    code = findings_for(report, "torchscript.code")
+    assert code[0].evidence["files"] == ["m/code/__torch__.py"]
+    assert "format.text" not in rules_of(report)
+
+
+def test_torchscript_code_reading_files_is_suspicious():
+    src = b"def forward(self):\n    t = torch.from_file('/etc/passwd', False, 100)\n    return t\n"
+    report = scan_bytes(_torchscript_zip(src))
+    assert findings_for(report, "torchscript.suspicious-op")[0].evidence["calls"] == [
+        "torch.from_file"]
+    assert report.verdict is Verdict.SUSPICIOUS
