@@ -10,11 +10,13 @@ cap and connect/read/total time limits; the registry token goes only to the regi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -243,6 +245,7 @@ class Response:
     _raw: http.client.HTTPResponse
     _deadline: float
     _policy: FetchPolicy
+    _watchdog: _Watchdog | None = None
 
     @property
     def content_length(self) -> int | None:
@@ -266,6 +269,8 @@ class Response:
                 # cannot hold one call past the total deadline
                 chunk = self._raw.read1(_CHUNK)
                 if not chunk:
+                    if self._watchdog is not None and self._watchdog.expired:
+                        raise FetchFailed("total time limit exceeded", self.status)
                     if length is not None and total != length:
                         # http.client's read(amt) does not flag a short body itself
                         raise FetchFailed(f"body shorter than announced ({total} of {length} "
@@ -277,10 +282,12 @@ class Response:
                 yield chunk
         except TimeoutError:
             raise FetchFailed("timed out reading the body", self.status) from None
-        except http.client.IncompleteRead as exc:
-            raise FetchFailed(f"body shorter than announced ({len(exc.partial)} bytes read)",
-                              self.status) from None
         except (OSError, http.client.HTTPException) as exc:
+            if self._watchdog is not None and self._watchdog.expired:
+                raise FetchFailed("total time limit exceeded", self.status) from None
+            if isinstance(exc, http.client.IncompleteRead):
+                raise FetchFailed(f"body shorter than announced ({len(exc.partial)} bytes "
+                                  "read)", self.status) from None
             raise FetchFailed(f"connection error while reading: {exc}", self.status) from None
 
     def reader(self, limit: int | None = None) -> BodyReader:
@@ -291,8 +298,32 @@ class Response:
         return b"".join(self.iter_body(limit))
 
     def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         self._raw.close()
         self._conn.close()
+
+
+class _Watchdog:
+    """Shuts the socket down when the total deadline passes, whatever call is blocked on it
+    (a server dripping its headers one byte at a time never trips a read timeout)."""
+
+    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
+        self.expired = False
+        self._conn = conn
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.expired = True
+        sock = self._conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 class BodyReader:
@@ -374,23 +405,28 @@ def _request(target: Target, policy: FetchPolicy, method: str,
             send[name] = value
     if policy.token and target.host.lower() == policy.token_host:
         send["Authorization"] = f"Bearer {policy.token}"
+    watchdog: _Watchdog | None = None
     try:
         conn.connect()
+        watchdog = _Watchdog(conn, deadline - time.monotonic())
         _set_timeout(conn, deadline, policy.read_timeout)
         conn.request(method, target.path, body=body, headers=send)
         raw = conn.getresponse()
-    except TimeoutError:
-        conn.close()
-        raise FetchFailed(f"timed out talking to {target.host}") from None
-    except ssl.SSLError as exc:
-        conn.close()
-        raise FetchFailed(f"TLS error with {target.host}: {exc.reason}") from None
     except (OSError, http.client.HTTPException) as exc:
+        if watchdog is not None:
+            watchdog.cancel()
         conn.close()
+        if watchdog is not None and watchdog.expired:
+            raise FetchFailed("total time limit exceeded") from None
+        if isinstance(exc, TimeoutError):
+            raise FetchFailed(f"timed out talking to {target.host}") from None
+        if isinstance(exc, ssl.SSLError):
+            raise FetchFailed(f"TLS error with {target.host}: {exc.reason}") from None
         raise FetchFailed(f"cannot reach {target.host}: {exc}") from None
     resp_headers = {k.lower(): v for k, v in raw.getheaders()}
     return Response(url=target.url, status=raw.status, headers=resp_headers, hops=[],
-                    _conn=conn, _raw=raw, _deadline=deadline, _policy=policy)
+                    _conn=conn, _raw=raw, _deadline=deadline, _policy=policy,
+                    _watchdog=watchdog)
 
 
 # -- conveniences -----------------------------------------------------------------------

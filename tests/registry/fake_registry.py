@@ -303,6 +303,16 @@ class FakeRegistry:
             with contextlib.suppress(OSError):
                 h.wfile.write(data[1:])
             return
+        if trick == "drip_headers":  # headers one byte every 50 ms, forever
+            h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(10_000):
+                try:
+                    h.wfile.write(b"X")
+                    h.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.05)
+            return
         if trick == "drip":  # one byte every 50 ms: never idle long enough for a read timeout
             h.send_response(200)
             h.send_header("Content-Length", str(len(data)))

@@ -216,6 +216,19 @@ def test_dripping_server_hits_the_total_deadline(registry, policy):
     assert time.monotonic() - started < 1.5
 
 
+def test_server_dripping_its_headers_hits_the_total_deadline(registry, policy):
+    import time
+
+    _repo(registry)
+    registry.repos["org/fetchy"].files["hdr.txt"] = b"never sent"
+    registry.repos["org/fetchy"].tricks["hdr.txt"] = "drip_headers"
+    started = time.monotonic()
+    with pytest.raises(FetchFailed, match="total time limit"):
+        download_to(_url(registry, "hdr.txt"),
+                    policy.replace(read_timeout=1.0, total_timeout=0.6), io.BytesIO())
+    assert time.monotonic() - started < 1.5
+
+
 def test_non_2xx_is_a_failure_with_its_status(registry, policy):
     _repo(registry)
     with pytest.raises(FetchFailed) as info:
