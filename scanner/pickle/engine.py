@@ -284,6 +284,8 @@ class Engine:
                             n += 1
                             if list_mode and len(mitems) < max_memo:
                                 mappend(text)
+                            elif memo.degraded:
+                                memo.next += 1  # a plain string is not kept once degraded
                             else:
                                 list_mode = self._memo_slow(memo, None, text, rd, pos - 1,
                                                             first_index + n)

@@ -40,20 +40,21 @@ def main(argv: list[str]) -> None:
         if "--genops" in argv:
             import pickletools
 
-            started = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
             with open(path, "rb") as f:
                 ops = list(pickletools.genops(f))
-            print(f"genops list: {len(ops)} opcodes in {time.monotonic() - started:.1f} s")
+            print(f"genops list: {len(ops)} opcodes in {time.monotonic() - started:.1f} s "
+                  f"({time.process_time() - cpu:.1f} s CPU)")
             return
         from scanner import scan_path
 
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         report = scan_path(path)
-        elapsed = time.monotonic() - started
+        elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         f = report.files[0]
         print(f"{size / 1e6:.1f} MB, {f.summary.get('pickle', {}).get('opcodes')} opcodes: "
-              f"{elapsed:.2f} s, peak RSS {peak:.0f} MB, verdict {f.verdict.value}, "
+              f"{elapsed:.2f} s ({cpu:.2f} s CPU), peak RSS {peak:.0f} MB, verdict {f.verdict.value}, "
               f"rules {sorted({x.rule_id for x in f.findings})}")
 
 
