@@ -126,6 +126,10 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
     with service.sessions() as session:
         group = session.get(Scan, group_id)
         assert group.verdict == "malicious"
-    deliveries = client.get(f"/api/v1/scans/{group_id}/deliveries").get_json()["data"]
+    for _ in range(100):  # the worker records the delivery just after the receiver answers
+        deliveries = client.get(f"/api/v1/scans/{group_id}/deliveries").get_json()["data"]
+        if deliveries and deliveries[0]["status"] != "pending":
+            break
+        time.sleep(0.05)
     assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == \
         [("delivered", 1, 200)]
