@@ -54,7 +54,8 @@ def main(argv: list[str]) -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         f = report.files[0]
         print(f"{size / 1e6:.1f} MB, {f.summary.get('pickle', {}).get('opcodes')} opcodes: "
-              f"{elapsed:.2f} s ({cpu:.2f} s CPU), peak RSS {peak:.0f} MB, verdict {f.verdict.value}, "
+              f"{elapsed:.2f} s ({cpu:.2f} s CPU), peak RSS {peak:.0f} MB, "
+              f"verdict {f.verdict.value}, "
               f"rules {sorted({x.rule_id for x in f.findings})}")
 
 
