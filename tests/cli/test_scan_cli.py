@@ -195,6 +195,13 @@ def test_directories_are_recursed_and_every_file_is_scanned_by_content(cli, tmp_
     assert verdicts["a.pkl"] == "clean"
 
 
+def test_a_file_named_twice_is_scanned_once(cli, samples, tmp_path):
+    proc = cli("--format", "json", str(samples["clean"]), str(tmp_path), str(samples["clean"]))
+    paths = [f["path"] for f in json.loads(proc.stdout)["files"]]
+    assert paths.count(str(samples["clean"])) == 1
+    assert len(paths) == len(samples)
+
+
 def test_quiet_lists_only_flagged_files(cli, samples):
     proc = cli("-q", str(samples["clean"]), str(samples["malicious"]))
     assert str(samples["malicious"]) in proc.stdout

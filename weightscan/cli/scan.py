@@ -58,7 +58,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
         _complain(str(exc))
         return EXIT_ERROR
     errors: list[PathError] = []
-    targets = list(collect_files(args.paths, errors))
+    targets = _unique(collect_files(args.paths, errors))
     for e in errors:
         _complain(f"cannot scan {printable(e.path)}: {e.message}")
     bar = ProgressBar(sys.stderr, len(targets), sum(size for _, size in targets),
@@ -118,6 +118,18 @@ def collect_files(paths: Sequence[str], errors: list[PathError]) -> Iterator[tup
             yield path, st.st_size
         else:
             errors.append(PathError(arg, "not a regular file or directory"))
+
+
+def _unique(targets: Iterator[tuple[Path, int]]) -> list[tuple[Path, int]]:
+    """Drop repeats (a file named twice, or both by name and inside a named directory)."""
+    seen: set[str] = set()
+    out = []
+    for path, size in targets:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            out.append((path, size))
+    return out
 
 
 def _walk(root: Path, errors: list[PathError]) -> Iterator[tuple[Path, int]]:
