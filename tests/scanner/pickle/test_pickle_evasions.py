@@ -278,3 +278,44 @@ def test_dotted_attribute_chain_reaching_a_denied_module():
                    + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1 + ops.REDUCE)
     report = scan(data)
     assert report.verdict is Verdict.MALICIOUS
+
+
+@pytest.mark.parametrize("body", [
+    # INST: protocol 0 instantiation calls the class (here: a function) with the marked args
+    ops.MARK + ops.STRING("echo hi") + ops.INST("os", "system"),
+    # OBJ: protocol 1, the callable is the first item after the mark
+    ops.MARK + ops.GLOBAL("os", "system") + ops.STRING("echo hi") + ops.OBJ,
+    # NEWOBJ / NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
+    ops.GLOBAL("subprocess", "Popen") + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1
+    + ops.NEWOBJ,
+    ops.GLOBAL("subprocess", "Popen") + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1
+    + ops.EMPTY_DICT + ops.NEWOBJ_EX,
+])
+def test_every_call_opcode_counts_as_a_call(body):
+    report = scan(pickle2(body))
+    f = finding(report, "pickle.import.malicious")
+    assert f.evidence["called"] is True
+    assert f.severity is Severity.CRITICAL
+    assert "echo hi" in f.evidence["code"]
+
+
+def test_protocol1_binary_opcodes_and_long_binget():
+    data = (ops.GLOBAL("os", "system") + ops.BINPUT(0) + ops.POP + ops.LONG_BINGET(0)
+            + ops.MARK + ops.SHORT_BINSTRING("echo hi") + ops.TUPLE + ops.REDUCE + ops.STOP)
+    _malicious(data, "os", "system")
+
+
+def test_findings_carry_offset_and_opcode_index():
+    report = scan(os_system())
+    f = finding(report, "pickle.import.malicious")
+    assert f.location.offset == 0
+    assert f.location.opcode_index is not None
+
+
+def test_summary_note_lists_imports_calls_and_weights_only():
+    report = scan(os_system())
+    note = report.summary["pickle"]
+    assert note["imports"] == ["os.system"]
+    assert note["calls"] == ["os.system"]
+    assert note["weights_only_loadable"] is False
+    assert note["pickles"] == 1
