@@ -31,6 +31,7 @@ _KEEP_STRING = 256  # string values kept for the summary
 _MAX_REPEATS = 50  # findings of one rule before the rest are only counted
 _MAX_HOLE_FINDINGS = 20
 _TEMPLATE_KEY = "tokenizer.chat_template"
+_TEMPLATE_BUDGET = 4  # templates' worth of bytes (of max_template_bytes) analysed per file
 
 
 def lie_severity(declared: int, file_size: int) -> Severity:
@@ -69,6 +70,7 @@ class _State:
     kv: dict[str, tuple[int, Any]] = field(default_factory=dict)
     templates: list[str] = field(default_factory=list)
     tensors: list[_Tensor] = field(default_factory=list)
+    template_bytes: int = 0
     alignment: int = t.DEFAULT_ALIGNMENT
     data_start: int | None = None
     repeats: Counter[str] = field(default_factory=Counter)
@@ -219,6 +221,16 @@ class _Parser:
     def _template(self, raw: bytes, key: str, offset: int, size: int) -> None:
         from scanner.templates import analyze_template
 
+        # Parsing is the costly part of a GGUF scan; a file with many large templates
+        # gets a budget of a few templates' worth of bytes, then the rest are reported.
+        self.st.template_bytes += size
+        budget = _TEMPLATE_BUDGET * self.ctx.limits.max_template_bytes
+        if self.st.template_bytes > budget:
+            self.report("templates.oversized", f"chat template {key[:120]!r} not analysed: "
+                        f"templates in this file exceed {budget} bytes in all", offset=offset,
+                        template=key[:120], bytes=size)
+            return
+        self.ctx.check_time()
         analyze_template(raw, self.ctx, name=key, offset=offset, size=size)
 
     def _array(self, key: str, depth: int) -> ArrayValue:

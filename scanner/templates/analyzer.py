@@ -35,6 +35,11 @@ _EXCERPT = 160
 _MAX_FINDINGS_PER_TEMPLATE = 50
 _DUNDER_TEXT = re.compile(r"__[A-Za-z]\w*__|__(?:class|globals|builtins|subclasses|mro|base|"
                           r"init|import|getattribute|dict|code|reduce|loader|spec)")
+# Lexer-token estimate: Jinja's parser cost follows its token count (tens of microseconds
+# each) and cannot be interrupted, so a template with more tokens than a quarter of the
+# node budget (50,000 by default; real templates have a few thousand) is not parsed.
+_TOKEN = re.compile(r"[\w.]+|[^\w\s]")
+_TOKENS_PER_NODE_BUDGET = 4
 _ESCAPED_UNDERSCORE = re.compile(r"\\(?:x5[fF]|u005[fF]|U0000005[fF]|137|N\{LOW LINE\})")
 
 
@@ -93,6 +98,12 @@ class _TemplateCheck:
         self.count = 0
 
     def run(self) -> None:
+        tokens = len(_TOKEN.findall(self.text))
+        limit = self.ctx.limits.max_template_nodes // _TOKENS_PER_NODE_BUDGET
+        if tokens > limit:
+            self.report("templates.oversized", f"about {tokens} tokens, above the limit of "
+                        f"{limit}; not parsed", 1, "tokens")
+            return
         try:
             tree = _ENV.parse(self.text, name=self.name)
         except TemplateSyntaxError as exc:
@@ -102,8 +113,12 @@ class _TemplateCheck:
         except (RecursionError, MemoryError):
             self.report("templates.unparseable", "does not parse: nested too deeply", 1, "syntax")
             return
-        for match in _ESCAPED_UNDERSCORE.finditer(self.text):
-            line = self.text.count("\n", 0, match.start()) + 1
+        line, counted = 1, 0
+        for index, match in enumerate(_ESCAPED_UNDERSCORE.finditer(self.text)):
+            if index >= _MAX_FINDINGS_PER_TEMPLATE:
+                break
+            line += self.text.count("\n", counted, match.start())
+            counted = match.start()
             self.report("templates.dunder-string", f"escaped underscore {match.group()!r} in a "
                         "string literal", line, match.group())
         local_names: set[str] = set()

@@ -259,3 +259,13 @@ def test_repeated_findings_are_bounded():
     for i in range(300):
         b.tensor(f"bad{i}", [33], "Q8_0", nbytes=34)
     assert len(run(b.build()).findings) <= 60
+
+
+def test_template_bytes_per_file_are_budgeted():
+    b = small_model()
+    template = "{{ messages[0]['content'] }}" + " " * 60
+    for i in range(6):
+        b.kv(f"tokenizer.chat_template.t{i}", STRING, template)
+    ctx = run(b.build(), DEFAULT_LIMITS.replace(max_template_bytes=100))
+    assert {f.rule_id for f in ctx.findings} == {"templates.oversized"}
+    assert ctx.state.summary["gguf"]["chat_templates"][-1] == "tokenizer.chat_template.t5"

@@ -70,9 +70,21 @@ def test_oversized_template_is_not_parsed():
     assert ids(b"{{ x }}", limits, size=10_000) == {"templates.oversized"}
 
 
-def test_too_many_nodes():
-    limits = DEFAULT_LIMITS.replace(max_template_nodes=50)
-    assert "templates.oversized" in ids("{{ " + " + ".join(["a"] * 100) + " }}", limits)
+def test_too_many_tokens_is_not_parsed():
+    limits = DEFAULT_LIMITS.replace(max_template_nodes=200)
+    found = findings("{{ " + " ~ ".join(["a"] * 100) + " }}", limits)
+    assert [f.rule_id for f in found] == ["templates.oversized"]
+    assert "tokens" in found[0].message
+
+
+def test_too_many_nodes(monkeypatch):
+    from scanner.templates import analyzer
+
+    monkeypatch.setattr(analyzer, "_TOKENS_PER_NODE_BUDGET", 1)
+    limits = DEFAULT_LIMITS.replace(max_template_nodes=60)
+    found = findings("{{ a.b.c.d.e.f.g }}" * 10, limits)
+    assert [f.rule_id for f in found] == ["templates.oversized"]
+    assert "nodes" in found[0].message
 
 
 def test_deeply_nested_template_is_reported_not_raised():
