@@ -305,3 +305,29 @@ def test_acknowledgement_latency(client, capsys):
         print(f"\nwebhook ack latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms (n=40)")
     assert p50 <= 50
     assert max(timings) < 1.0
+
+
+def test_losing_the_insert_race_answers_with_the_winners_group(app):
+    """Deterministic race: another delivery commits the same key between our check and our
+    commit; the unique constraint refuses ours and we answer with the winner's group."""
+    from core.registry import add_group
+    from web.api.webhooks import _claim
+    from web.db import get_session
+
+    factory = app.extensions["weightscan.sessionmaker"]
+    with app.app_context():
+        db = get_session()
+
+        def make_group_while_another_wins():
+            with factory() as other:
+                winner = add_group(other, {"type": "huggingface", "repo": "org/r"})
+                other.add(WebhookEvent(provider="huggingface", dedupe_key="k",
+                                       group_scan_id=winner.id))
+                other.commit()
+                make_group_while_another_wins.winner = winner.id
+            return add_group(db, {"type": "huggingface", "repo": "org/r"})
+
+        group_id, created = _claim(db, "huggingface", "k", {}, make_group_while_another_wins)
+        assert created is False
+        assert group_id == make_group_while_another_wins.winner
+    assert len(_groups(app)) == 1  # our group was rolled back with our event
