@@ -263,14 +263,16 @@ def drain(service: Service, n: int) -> dict[str, float]:
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}",
                          autocommit=True) as conn:
         while time.monotonic() < deadline:
-            done = conn.execute("SELECT count(*) FROM scans WHERE id = ANY(%s) "
-                                "AND status = 'done'", (ids,)).fetchone()[0]
+            row = conn.execute("SELECT count(*) FROM scans WHERE id = ANY(%s) "
+                               "AND status = 'done'", (ids,)).fetchone()
+            done = int(row[0]) if row else 0
             if done == n:
                 break
             time.sleep(0.2)
-        first, last = conn.execute(
+        span = conn.execute(
             "SELECT min(started_at), max(finished_at) FROM scans WHERE id = ANY(%s)",
             (ids,)).fetchone()
+    first, last = span if span else (None, None)
     total = time.perf_counter() - started
     worker_span = (last - first).total_seconds() if first and last else float("nan")
     return {"n": n, "done": done, "lost": n - done, "submit_seconds": submitted,

@@ -141,8 +141,9 @@ def register_error_handlers(app: Flask) -> None:
         if exc.response is not None:  # e.g. Flask-Limiter's Retry-After
             headers = {k: v for k, v in exc.response.headers.items()
                        if k.lower().startswith(("retry-after", "x-ratelimit"))}
-        if status == 405 and getattr(exc, "valid_methods", None):
-            headers["Allow"] = ", ".join(exc.valid_methods or ())
+        valid_methods = getattr(exc, "valid_methods", None)
+        if status == 405 and valid_methods:
+            headers["Allow"] = ", ".join(valid_methods)
         title = exc.name
         detail = exc.description or exc.name
         if status == 413:
@@ -154,7 +155,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        from web.security import request_id
+
+        log.exception("unhandled error on %s %s request_id=%s", request.method, request.path,
+                      request_id())
         title, detail = "Internal server error", "The server failed; the error was logged."
         if wants_html():
             return render_error_page(500, title, detail, {})

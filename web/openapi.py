@@ -120,6 +120,31 @@ def _paths() -> dict[str, Any]:
                     "responses": {"200": _json("File", "What we know about this content"),
                                   **_problems(400, 401, 404, 429)}},
         },
+        "/api/v1/tokens": {
+            "post": {"summary": "Create a token (admin); the secret is in this answer only",
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"type": "object", "required": ["name"], "properties": {
+                             "name": {"type": "string"},
+                             "scopes": {"type": "array", "items": {
+                                 "enum": ["submit", "read", "admin"]}},
+                             "expires_in_days": {"type": "integer", "minimum": 1,
+                                                 "maximum": 3650}}}}}},
+                     "responses": {"201": _json("Token", "Created; `token` is shown once"),
+                                   **_problems(400, 401, 403, 429)}},
+            "get": {"summary": "Tokens: all (admin) or the caller's own",
+                    "responses": {"200": {"description": "Token metadata", "content": {
+                        "application/json": {"schema": {"type": "object", "properties": {
+                            "data": {"type": "array", "items": {
+                                "$ref": "#/components/schemas/Token"}}}}}}},
+                        **_problems(401, 429)}},
+        },
+        "/api/v1/tokens/{token_id}": {
+            "delete": {"summary": "Revoke a token (admin, or the token itself)",
+                       "parameters": [_param("token_id", "path", {"type": "string"},
+                                             "Token id (tok_...)")],
+                       "responses": {"204": {"description": "Revoked"},
+                                     **_problems(401, 403, 404, 429)}},
+        },
         "/api/v1/version": {
             "get": {"summary": "Engine and rules versions",
                     "responses": {"200": {"description": "Versions", "content": {
@@ -207,6 +232,13 @@ def _components() -> dict[str, Any]:
                     "repo": {"type": "string"}, "revision": {"type": "string"},
                     "paths": {"type": "array", "items": {"type": "string"}}}},
                 "callback_url": {"type": "string"}, "force": {"type": "boolean"}}},
+            "Token": {"type": "object", "required": ["id", "prefix", "scopes"], "properties": {
+                "id": {"type": "string"}, "name": {"type": "string"},
+                "prefix": {"type": "string"},
+                "scopes": {"type": "array", "items": {"type": "string"}},
+                "token": {"type": "string", "description": "Only when created"},
+                "created_at": nullable_str, "last_used_at": nullable_str,
+                "expires_at": nullable_str, "revoked_at": nullable_str}},
             "Health": {"type": "object", "required": ["status"], "properties": {
                 "status": {"enum": ["pass", "warn", "fail"]}, "checks": {"type": "object"}}},
         },

@@ -8,9 +8,10 @@ in constant time.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, g, request, session
 
 from web.errors import ForbiddenError
 
@@ -29,6 +30,7 @@ SECURITY_HEADERS = {
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:-]{1,100}\Z")
 
 
 def csrf_token() -> str:
@@ -51,11 +53,20 @@ def check_csrf() -> None:
                              code_hint="csrf")
 
 
+def request_id() -> str:
+    """The caller's ``X-Request-ID`` when it looks sane, else a new one (for log correlation)."""
+    if "request_id" not in g:
+        sent = request.headers.get("X-Request-ID", "")
+        g.request_id = sent if _REQUEST_ID.match(sent) else secrets.token_hex(12)
+    return str(g.request_id)
+
+
 def init_security(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.after_request
     def _headers(response: Response) -> Response:
+        response.headers["X-Request-ID"] = request_id()
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.is_secure:

@@ -11,7 +11,7 @@ import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -62,7 +62,7 @@ def settings() -> Settings:
     return s
 
 
-def receive(stream: BinaryIO, *, expected_sha256: str | None = None,
+def receive(stream: IO[bytes], *, expected_sha256: str | None = None,
             expected_size: int | None = None) -> StreamedFile:
     """Stream a body to a temp file, mapping upload failures to API errors."""
     cfg = settings()

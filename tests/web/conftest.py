@@ -8,6 +8,7 @@ import io
 import pickle
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -125,9 +126,17 @@ def background_runner(run_queued: Callable[[], int]) -> Iterator[Callable[[float
     threads = []
 
     def start(delay: float) -> None:
-        timer = threading.Timer(delay, run_queued)
-        timer.start()
-        threads.append(timer)
+        """After ``delay``, act as a worker until at least one queued scan has run (the
+        submission may still be in flight on a loaded machine)."""
+        def work() -> None:
+            time.sleep(delay)
+            deadline = time.monotonic() + 20
+            while not run_queued() and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        threads.append(thread)
 
     yield start
     for t in threads:

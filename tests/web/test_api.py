@@ -367,3 +367,30 @@ def test_hostile_names_are_display_metadata_only(client, app, name):
     assert stored not in ("..", ".")
     with app.extensions["weightscan.sessionmaker"]() as db:
         assert db.scalar(select(Scan.filename).where(Scan.id == r.get_json()["id"])) == stored
+
+
+def test_token_api_create_list_revoke(make_app):
+    app = make_app(allow_anonymous=False)
+    c = app.test_client()
+    admin_id, admin = make_token(app, "admin")
+    r = c.post("/api/v1/tokens", json={"name": "ci", "scopes": ["submit", "read"],
+                                       "expires_in_days": 30}, headers=bearer(admin))
+    assert r.status_code == 201
+    created = r.get_json()
+    assert created["token"].startswith(created["prefix"])
+    assert created["expires_at"]
+    user = created["token"]
+    assert upload(c, clean_pickle(), headers=bearer(user)).status_code == 202
+    assert_problem(c.post("/api/v1/tokens", json={"name": "x"}, headers=bearer(user)), 403,
+                   "ForbiddenError")
+    assert_problem(c.post("/api/v1/tokens", json={"name": "x", "scopes": ["root"]},
+                          headers=bearer(admin)), 400, "BadRequestError")
+    mine = c.get("/api/v1/tokens", headers=bearer(user)).get_json()["data"]
+    assert [t["id"] for t in mine] == [created["id"]]
+    assert "token" not in mine[0]
+    everyone = c.get("/api/v1/tokens", headers=bearer(admin)).get_json()["data"]
+    assert {t["id"] for t in everyone} == {admin_id, created["id"]}
+    assert_problem(c.delete(f"/api/v1/tokens/{admin_id}", headers=bearer(user)), 404,
+                   "NotFoundError")
+    assert c.delete(f"/api/v1/tokens/{created['id']}", headers=bearer(admin)).status_code == 204
+    assert c.get("/api/v1/scans", headers=bearer(user)).status_code == 401

@@ -137,3 +137,11 @@ def test_token_login_for_pages_and_no_cookie_auth_for_api_writes(make_app):
     assert c.get("/").status_code == 200
     assert c.get("/api/v1/scans").status_code == 200  # reads may use the page login
     assert upload(c, clean_pickle()).status_code == 401  # writes need the header token
+
+
+def test_request_ids_are_echoed_or_made(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers[
+        "X-Request-ID"] == "abc-123"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id <x>"}).headers["X-Request-ID"]
+    assert made != "bad id <x>"
+    assert len(made) == 24

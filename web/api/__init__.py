@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from web.api import files, meta, scans, uploads  # noqa: E402,F401  (attach routes to bp)
+from web.api import files, meta, scans, tokens, uploads  # noqa: E402,F401  (attach routes to bp)

@@ -202,7 +202,7 @@ def list_scans() -> Response:
     response = jsonify({"data": [scan_json(s) for s in rows[:limit]],
                         "next_cursor": next_cursor})
     if next_cursor:
-        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
         url = url_for("api.list_scans", cursor=next_cursor, **args)
         response.headers["Link"] = f'<{url}>; rel="next"'
     return response

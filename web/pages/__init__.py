@@ -158,7 +158,7 @@ def scans_page() -> Any:
                                       .limit(PAGE_SIZE + 1)))
     next_url = None
     if len(rows) > PAGE_SIZE:
-        args = {k: v for k, v in request.args.items() if k != "cursor"}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
         next_url = url_for("pages.scans_page", cursor=encode_cursor(rows[PAGE_SIZE - 1]),
                            **args)
     return render_template("scans.html", scans=[scan_json(s) for s in rows[:PAGE_SIZE]],
