@@ -22,6 +22,7 @@ TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _CALL_OPCODES = frozenset({"REDUCE", "OBJ", "NEWOBJ", "NEWOBJ_EX", "BUILD", "INST"})
 _IMPORT_OPCODES = frozenset({"GLOBAL", "INST", "STACK_GLOBAL"})
+_OPCODE_BYTES = frozenset(op.code.encode("latin-1")[0] for op in pickletools.opcodes)
 _TEXT_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
 
@@ -40,6 +41,11 @@ def first_pickle_opcodes(head: bytes, limit: int = 64) -> list[tuple[str, object
 
 def _quiet_genops(head: bytes) -> Iterator[tuple[Any, Any, int | None]]:
     """pickletools.genops, without the DeprecationWarnings it emits on odd string escapes."""
+    if not head or head[0] not in _OPCODE_BYTES:
+        return  # the common case for non-pickles, and far cheaper than the walk
+    if b"\\" not in head:
+        yield from pickletools.genops(io.BytesIO(head))
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield from pickletools.genops(io.BytesIO(head))

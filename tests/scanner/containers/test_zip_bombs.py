@@ -71,3 +71,16 @@ def test_member_limit():
     report = scan_bytes(data, limits=ScanLimits(max_archive_members=10))
     assert "zip.too-many-members" in rules_of(report)
     assert report.verdict is Verdict.SUSPICIOUS
+
+
+def test_recursive_bomb_in_the_style_of_42_zip_is_bounded_by_the_budget():
+    leaf = make_zip({"zeros.bin": bytes(4 << 20)}, compression=zipfile.ZIP_DEFLATED)
+    layer = leaf
+    for _ in range(3):
+        layer = make_zip({f"part{i}.zip": layer for i in range(8)},
+                         compression=zipfile.ZIP_DEFLATED)
+    started = time.monotonic()
+    report = scan_bytes(layer, limits=ScanLimits(max_decompressed_bytes=64 << 20))
+    assert "limits.resource" in rules_of(report)
+    assert report.verdict is Verdict.SUSPICIOUS
+    assert time.monotonic() - started < 10
