@@ -30,6 +30,8 @@ _MAX_KEY_BYTES = 64 * 1024
 _KEEP_STRING = 256  # string values kept for the summary
 _MAX_REPEATS = 50  # findings of one rule before the rest are only counted
 _MAX_HOLE_FINDINGS = 20
+_MAX_PADDING_CHECKS = 100_000  # alignment paddings looked into (one small read each)
+_MIN_PADDING_CHECK = 8  # bytes; smaller paddings cannot hold a meaningful payload
 _TEMPLATE_KEY = "tokenizer.chat_template"
 _TEMPLATE_BUDGET = 4  # templates' worth of bytes (of max_template_bytes) analysed per file
 
@@ -73,6 +75,7 @@ class _State:
     template_bytes: int = 0
     alignment: int = t.DEFAULT_ALIGNMENT
     data_start: int | None = None
+    infos_end: int = 0
     repeats: Counter[str] = field(default_factory=Counter)
 
 
@@ -330,6 +333,7 @@ class _Parser:
                             offset=start, tensor=name)
             names.add(name)
             st.tensors.append(_Tensor(name, type_id, dims, offset, nbytes, start))
+        st.infos_end = cur.pos
         st.data_start = _align(cur.pos, st.alignment)
 
     def _tensor_name(self, start: int) -> str:
@@ -386,6 +390,7 @@ class _Parser:
         sized.sort(key=lambda x: x.offset)
         raw_end = 0  # furthest tensor end so far; padding up to the alignment is expected
         holes: list[tuple[int, int]] = []
+        paddings: list[tuple[int, int]] = [(st.infos_end - st.data_start, 0)]
         previous: _Tensor | None = None
         for x in sized:
             assert x.nbytes is not None
@@ -402,10 +407,13 @@ class _Parser:
                 holes.append((_align(raw_end, align), min(x.offset, max(data_size, 0))))
             if end > raw_end:
                 raw_end, previous = end, x
+                if len(paddings) < _MAX_PADDING_CHECKS:
+                    paddings.append((end, _align(end, align)))
         tail = _align(raw_end, align)
         if data_size > tail:
             holes.append((tail, data_size))
         holes = [(b, e) for b, e in holes if e > b]
+        self._check_padding(paddings, data_size)
         for index, (begin, end) in enumerate(holes):
             if index >= _MAX_HOLE_FINDINGS:
                 self.report("gguf.data.hidden", f"{len(holes) - index} more uncovered regions",
@@ -413,6 +421,17 @@ class _Parser:
                 break
             self._hidden(st.data_start + begin, end - begin,
                          "trailing data" if end == data_size else "hole")
+
+    def _check_padding(self, paddings: list[tuple[int, int]], data_size: int) -> None:
+        """Alignment padding must be zeros: a large ``general.alignment`` is room to hide."""
+        assert self.st.data_start is not None
+        for begin, end in paddings:
+            end = min(end, data_size)
+            if end - begin < _MIN_PADDING_CHECK:
+                continue
+            pos = self.st.data_start + begin
+            if uncovered.peek(self.source, pos, end - begin).kind != "zeros":
+                self._hidden(pos, end - begin, "padding")
 
     def _hidden(self, pos: int, size: int, what: str) -> None:
         contents = uncovered.peek(self.source, pos, size)

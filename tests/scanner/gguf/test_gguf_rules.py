@@ -269,3 +269,23 @@ def test_template_bytes_per_file_are_budgeted():
     ctx = run(b.build(), DEFAULT_LIMITS.replace(max_template_bytes=100))
     assert {f.rule_id for f in ctx.findings} == {"templates.oversized"}
     assert ctx.state.summary["gguf"]["chat_templates"][-1] == "tokenizer.chat_template.t5"
+
+
+def test_payload_in_alignment_padding_is_found():
+    b = small_model(alignment=4096)
+    data = bytearray(b.build())
+    first = b.tensors[0]
+    data_start = len(data) - _data_len(b)
+    pad = data_start + first.offset + first.nbytes
+    data[pad:pad + len(PICKLE_PAYLOAD)] = PICKLE_PAYLOAD
+    found = ids(bytes(data))
+    assert {"gguf.data.hidden", "gguf.hidden.payload"} <= found
+
+
+def test_zero_padding_with_a_large_alignment_is_fine():
+    b = small_model(alignment=4096)
+    assert ids(b.build()) == set()
+
+
+def _data_len(b: GGUFBuilder) -> int:
+    return max(-(-(t.offset + t.nbytes) // b.alignment) * b.alignment for t in b.tensors)
