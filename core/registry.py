@@ -250,6 +250,29 @@ def dispatch_expand(group_id: str, token: str | None = None, force: bool = False
     _dispatcher[0](group_id, token, force)
 
 
+def resolve_now(settings: Settings, source: dict[str, Any], token: str | None
+                ) -> dict[str, Any]:
+    """``source`` with ``commit_sha`` resolved (bounded to a few seconds)."""
+    from core.fetch import policy_from_settings
+
+    policy = policy_from_settings(settings, token=token,
+                                  total_timeout=min(10.0, settings.fetch_timeout_seconds))
+    client = client_for(settings, policy)
+    try:
+        sha = client.resolve_revision(source["repo"], source["repo_type"], source["revision"])
+    except RegistryError as exc:
+        if exc.kind in ("gated", "not_found"):
+            raise
+        log.warning("cannot resolve %s@%s now (%s); the worker will", source["repo"],
+                    source["revision"], exc)
+        return source
+    except FetchFailed as exc:
+        log.warning("cannot resolve %s@%s now (%s); the worker will", source["repo"],
+                    source["revision"], exc)
+        return source
+    return {**source, "commit_sha": sha}
+
+
 def add_group(session: Session, source: Mapping[str, Any], *, callback_url: str | None = None,
               owner_token_id: str | None = None) -> Scan:
     """Add and flush (not commit) a queued group scan for an already normalised source."""
@@ -261,7 +284,8 @@ def add_group(session: Session, source: Mapping[str, Any], *, callback_url: str 
 
 def submit_source(session: Session, settings: Settings, source: Mapping[str, Any], *,
                   callback_url: str | None = None, owner_token_id: str | None = None,
-                  force: bool = False, dispatch: ExpandDispatcher | None = None) -> Scan:
+                  force: bool = False, dispatch: ExpandDispatcher | None = None,
+                  resolve: bool = True) -> Scan:
     """Record a URL or registry source as a group scan, COMMIT, then enqueue its expansion.
 
     Raises ``SourceError`` (400) for a malformed source and ``FetchRefused`` (400
@@ -271,12 +295,20 @@ def submit_source(session: Session, settings: Settings, source: Mapping[str, Any
     returns the group ``Scan`` (status ``queued``; its files appear as the worker
     lists and fetches them; ``source.commit_sha`` is filled in for registry sources).
     A per-request registry token travels with the task message only; it is never stored.
+
+    With ``resolve`` (default) a registry revision is resolved to its commit sha here, so
+    the answer already names the exact commit, and a gated repository or an unknown
+    revision is refused at once (``RegistryError`` kind ``gated`` -> 403, ``not_found`` ->
+    404). If the registry cannot be reached the worker resolves it later.
     """
     from core.fetch import callback_policy, policy_from_settings
 
-    public, token = normalise_source(source, policy_from_settings(settings))
+    policy = policy_from_settings(settings)
+    public, token = normalise_source(source, policy)
     if callback_url:
         check_url(callback_url, callback_policy(settings))
+    if public["type"] == "huggingface" and resolve:
+        public = resolve_now(settings, public, token)
     group = add_group(session, public, callback_url=callback_url,
                       owner_token_id=owner_token_id)
     session.commit()

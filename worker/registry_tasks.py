@@ -167,7 +167,8 @@ def _plan(settings: Settings, policy: FetchPolicy, source: dict[str, Any]
     if source.get("type") == "huggingface":
         client = client_for(settings, policy)
         repo, repo_type = source["repo"], source.get("repo_type", "model")
-        sha = client.resolve_revision(repo, repo_type, source.get("revision") or "main")
+        sha = source.get("commit_sha") or client.resolve_revision(
+            repo, repo_type, source.get("revision") or "main")
         listing = client.list_files(repo, repo_type, sha)
         globs = tuple(source.get("paths") or settings.model_file_globs)
         picked = select_files(listing, globs)

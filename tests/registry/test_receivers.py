@@ -331,3 +331,26 @@ def test_losing_the_insert_race_answers_with_the_winners_group(app):
         assert created is False
         assert group_id == make_group_while_another_wins.winner
     assert len(_groups(app)) == 1  # our group was rolled back with our event
+
+
+def test_repository_submission_resolves_the_commit_at_once(client, registry, dispatched):
+    from tests.registry.fake_registry import FakeRepo
+
+    repo = registry.add_repo(FakeRepo("org/api", files={"a.bin": b"x"}))
+    registry.add_repo(FakeRepo("org/locked", files={"a.bin": b"x"}, gated=403))
+    ok = client.post("/api/v1/scans", json={"source": {"type": "huggingface",
+                                                       "repo": "org/api"}})
+    assert ok.status_code == 202
+    assert ok.get_json()["source"]["commit_sha"] == repo.branches["main"]
+    assert len(dispatched) == 1
+    missing = client.post("/api/v1/scans", json={"source": {"repo": "org/api",
+                                                            "revision": "nope"}})
+    assert missing.status_code == 404
+    gated = client.post("/api/v1/scans", json={"source": {"repo": "org/locked"}})
+    assert gated.status_code == 403
+    assert gated.mimetype == "application/problem+json"
+    opened = client.post("/api/v1/scans", json={"source": {"repo": "org/locked",
+                                                           "token": registry.token}})
+    assert opened.status_code == 202
+    assert dispatched[-1][1] == registry.token
+    assert len(dispatched) == 2
