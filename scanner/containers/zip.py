@@ -35,6 +35,7 @@ from scanner.context import ScanContext
 from scanner.dispatch import analyze_nested
 from scanner.errors import MalformedInput
 from scanner.formats import Format
+from scanner.pickle.probe import looks_like_pickle
 from scanner.sniff import sniff_format
 from scanner.source import Source
 
@@ -264,12 +265,10 @@ class _ZipRun:
             return
         try:
             src = content.source(name) if isinstance(content, Inflated) else content
-            if layout.is_metadata(name) and src.size <= torchzip.METADATA_MAX and \
-                    sig.is_text(src.head(torchzip.METADATA_MAX), src.size):
+            if layout.is_metadata(name) and _plain_text(src, torchzip.METADATA_MAX):
                 self.stats.formats["metadata"] += 1
                 return
-            if layout.is_code(name) and src.size <= _CODE_MAX and \
-                    sig.is_text(src.head(_CODE_MAX), src.size):
+            if layout.is_code(name) and _plain_text(src, _CODE_MAX):
                 self._code(e, src)
                 return
             fmt = Format.PICKLE if layout.is_torch_pickle(name) else None
@@ -428,6 +427,15 @@ class _ZipRun:
             "compressed_bytes": s.compressed_bytes,
             "decompressed_bytes": s.decompressed_bytes,
         })
+
+
+def _plain_text(src: Source, max_size: int) -> bool:
+    """Small text that is not also a protocol-0 pickle (those are analysed, not skipped)."""
+    if src.size > max_size:
+        return False
+    data = src.head(max_size)
+    return sig.is_text(data, src.size) and not looks_like_pickle(data) and \
+        not sig.looks_like_opcode_stream(data, src.size)
 
 
 def _crc_of(src: Source) -> int:

@@ -11,6 +11,7 @@ import pytest
 from scanner import Verdict, scan_path
 from tests.fixtures.archives import (
     BENIGN,
+    P0_PAYLOAD,
     P2_PAYLOAD,
     findings_for,
     make_zip,
@@ -150,3 +151,9 @@ def test_torchscript_code_reading_files_is_suspicious():
     assert findings_for(report, "torchscript.suspicious-op")[0].evidence["calls"] == [
         "torch.from_file"]
     assert report.verdict is Verdict.SUSPICIOUS
+
+
+def test_pickle_hidden_in_a_torch_metadata_record_is_analysed():
+    data = make_zip({"archive/data.pkl": BENIGN, "archive/version": P0_PAYLOAD})
+    report = scan_bytes(data)
+    assert report.verdict is Verdict.MALICIOUS
