@@ -121,3 +121,13 @@ def test_malicious_template_in_official_file_is_critical(tmp_path):
     data = (tmp_path / "model.gguf").read_bytes()
     at = dunder[0].location.offset
     assert data[at:at + 20] == payload.encode()[:20]
+
+
+def test_real_templates_in_an_official_file_stay_clean(tmp_path):
+    from pathlib import Path
+
+    benign = Path(__file__).resolve().parents[2] / "fixtures" / "chat_templates" / "benign"
+    named = [{"name": p.stem, "template": p.read_text(encoding="utf-8")}
+             for p in sorted(benign.glob("*.jinja"))]
+    ctx = analyse(write(tmp_path, lambda w: w.add_chat_template(named)))
+    assert len(ctx.state.summary["gguf"]["chat_templates"]) == len(named)
