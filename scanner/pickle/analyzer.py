@@ -20,18 +20,25 @@ _MAX_CODE_CHARS = 2048
 
 
 def analyze_pickle_file(source: Source, ctx: ScanContext) -> None:
-    summary = analyze_pickle_source(source, ctx)
-    if summary.joblib_arrays:
-        ctx.set_format("joblib")
-    ctx.note("pickle", summary.to_note())
+    engine = new_engine(source, ctx)
+    try:
+        engine.run_stream()
+    finally:  # a time limit still reports the imports seen so far
+        summary = engine.summary
+        report_imports(summary, ctx)
+        if summary.joblib_arrays:
+            ctx.set_format("joblib")
+        ctx.note("pickle", summary.to_note())
 
 
 def analyze_pickle_source(source: Source, ctx: ScanContext, *, start: int = 0,
                           trailing_ok: bool = False) -> PickleSummary:
     """Analyse every pickle in ``source`` from ``start``; report findings; return facts."""
     engine = new_engine(source, ctx)
-    engine.run_stream(start, trailing_ok=trailing_ok)
-    report_imports(engine.summary, ctx)
+    try:
+        engine.run_stream(start, trailing_ok=trailing_ok)
+    finally:  # a time limit still reports the imports seen so far
+        report_imports(engine.summary, ctx)
     return engine.summary
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner.context import ScanContext
 from scanner.pickle.analyzer import new_engine, report_imports
+from scanner.pickle.render import render_value
 from scanner.pickle.values import Container, Global
 from scanner.source import Source
 
@@ -43,12 +44,12 @@ def analyze_legacy_torch(source: Source, ctx: ScanContext) -> None:
             values.append(value)
             if i == 0 and value != MAGIC_NUMBER:
                 ctx.report(_LAYOUT, "the first pickle is not torch's magic number",
-                           offset=0, evidence={"value": repr(value)[:80]})
+                           offset=0, evidence={"value": render_value(value, 4)[:80]})
                 engine.run_stream(pos)
                 return
             if i == 1 and value != PROTOCOL_VERSION:
-                ctx.report(_LAYOUT, f"unexpected legacy protocol version {value!r}"[:200],
-                           offset=0)
+                ctx.report(_LAYOUT, "unexpected legacy protocol version "
+                           f"{render_value(value, 4)[:80]}", offset=0)
         pids = engine.summary.persistent_ids[ids_before_object:]
         _check_storages(source, ctx, pos, pids, values[4])
     finally:
@@ -68,13 +69,13 @@ def _check_storages(source: Source, ctx: ScanContext, pos: int, pids: list[Any],
     for pid in pids:
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
             ctx.report(_LAYOUT, "a persistent id that is not a storage reference",
-                       evidence={"pid": repr(pid)[:200]})
+                       evidence={"pid": render_value(pid, 4)[:200]})
             return
         storage_type, key, numel = pid[1], pid[2], pid[4]
         size = _element_size(storage_type)
         if not isinstance(key, str) or type(numel) is not int or numel < 0 or size is None:
             ctx.report(_LAYOUT, "a storage reference with an unknown type, key or size",
-                       evidence={"pid": repr(pid)[:200]})
+                       evidence={"pid": render_value(pid, 4)[:200]})
             return
         storages[key] = (numel, size)
     if not isinstance(keys_value, Container) or keys_value.kind != "list":

@@ -319,3 +319,33 @@ def test_summary_note_lists_imports_calls_and_weights_only():
     assert note["calls"] == ["os.system"]
     assert note["weights_only_loadable"] is False
     assert note["pickles"] == 1
+
+
+def test_time_budget_still_reports_imports_seen_before():
+    import io
+    import time
+
+    from scanner.context import ScanContext
+    from scanner.errors import LimitExceeded
+    from scanner.pickle.analyzer import analyze_pickle_file
+    from scanner.source import Source
+
+    data = (ops.proto(4) + call4("os", "system", "echo hi") + ops.POP
+            + benign_list(300_000)[2:] + ops.STOP)
+    ctx = ScanContext.for_file(ScanLimits())
+    ctx.state.deadline = time.monotonic() - 1  # already out of time when the first check runs
+    with pytest.raises(LimitExceeded):
+        analyze_pickle_file(Source(io.BytesIO(data)), ctx)
+    assert {f.rule_id for f in ctx.findings} == {"pickle.import.malicious"}
+
+
+def test_deeply_nested_tuples_are_bounded():
+    data = ops.proto(2) + ops.NONE + ops.TUPLE1 * 100_000 + ops.STOP
+    report = scan(data)
+    no_internal_error(report)
+    assert report.verdict is Verdict.CLEAN
+    payload = (ops.proto(2) + ops.GLOBAL("os", "system") + ops.NONE + ops.TUPLE1 * 5000
+               + ops.TUPLE1 + ops.REDUCE + ops.STOP)
+    report = scan(payload)
+    no_internal_error(report)
+    assert len(finding(report, "pickle.import.malicious").evidence["code"]) <= 2048
