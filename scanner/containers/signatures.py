@@ -100,13 +100,15 @@ def looks_like_opcode_stream(head: bytes, total_size: int) -> bool:
     """Whether ``head`` reads as a pickle opcode stream (protocols 0 and 1 have no magic).
 
     Conservative towards "pickle": a stream is taken for a pickle when it reaches STOP
-    after some opcodes, when it imports an identifier-like global and calls something
+    after an import or some varied structure, when it imports an identifier-like global
+    and calls something
     (the payload runs before any later parse error), or when it parses cleanly to the
     end of a head that is only a prefix of the file.
     """
     p = opcode_profile(head)
     if p.stopped:
-        return p.count >= 2
+        # "0.5" is POP, STOP: text, not a pickle; real pickles import or build something
+        return p.imports or (p.count >= 3 and p.distinct >= 3)
     # a long, clean run up to the end of a head that is only a prefix of a large pickle
     long_run = (p.count >= 16 and p.distinct >= 3 and len(head) < total_size
                 and p.last_pos >= len(head) // 2)
