@@ -17,10 +17,13 @@ PEEK_BYTES = 64 * 1024
 # analyzer for their format (pickle opcodes, zip members...).
 NESTED_ANALYSIS_BYTES = 16 * 1024 * 1024
 
-_PICKLE = re.compile(
-    rb"\x80[\x02-\x05](?:\x95[\s\S]{8})?[\x28\x43\x4b\x4d\x58\x5d\x63\x7d\x8a\x8c\x93]"
-    rb"|(?:^|[\n(])c(?:__builtin__|builtins|os|posix|nt|subprocess|sys|runpy|importlib)\n\w+\n"
-    rb"|\x8c[\x02-\x10](?:builtins|posix|nt|os|subprocess|runpy)\x94?\x8c"
+# A protocol 2+ header only counts at the start of a region (three bytes of random tensor
+# data match it too often); imports of well-known modules count anywhere.
+_PICKLE_START = re.compile(
+    rb"\x80[\x02-\x05](?:\x95[\s\S]{8})?[\x28\x43\x4b\x4d\x58\x5d\x63\x7d\x8a\x8c\x93]")
+_PICKLE_IMPORT = re.compile(
+    rb"(?:^|[\n(])c(?:__builtin__|builtins|os|posix|nt|subprocess|sys|runpy|importlib)\n\w+\n"
+    rb"|\x8c[\x02-\x10](?:builtins|posix|nt|os|subprocess|runpy|__builtin__)\x94?\x8c"
 )
 _ZIP = re.compile(rb"PK\x03\x04|PK\x05\x06")
 _SCRIPT = re.compile(
@@ -59,7 +62,7 @@ def classify(head: bytes) -> Contents:
         return Contents("zeros", False)
     if not head.strip(b" "):
         return Contents("spaces", False)
-    if _PICKLE.search(head):
+    if _PICKLE_START.match(stripped) or _PICKLE_IMPORT.search(head):
         return Contents("pickle", True)
     if _ZIP.search(head):
         return Contents("zip", True)
