@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine, make_sessionmaker
@@ -13,7 +14,16 @@ def init_db(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     app.extensions["weightscan.engine"] = engine
     app.extensions["weightscan.sessionmaker"] = make_sessionmaker(engine)
+    app.extensions["weightscan.read_engine"] = engine.execution_options(
+        isolation_level="AUTOCOMMIT")
     app.teardown_appcontext(_close_session)
+
+
+def read_engine() -> Engine:
+    """The engine in autocommit mode: a hot read path (hash lookups) skips the BEGIN and
+    ROLLBACK round trips a session transaction costs."""
+    engine: Engine = current_app.extensions["weightscan.read_engine"]
+    return engine
 
 
 def session_factory() -> sessionmaker[Session]:
