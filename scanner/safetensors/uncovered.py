@@ -22,7 +22,7 @@ NESTED_ANALYSIS_BYTES = 16 * 1024 * 1024
 _PICKLE_START = re.compile(
     rb"\x80[\x02-\x05](?:\x95[\s\S]{8})?[\x28\x43\x4b\x4d\x58\x5d\x63\x7d\x8a\x8c\x93]")
 _PICKLE_IMPORT = re.compile(
-    rb"(?:^|[\n(])c(?:__builtin__|builtins|os|posix|nt|subprocess|sys|runpy|importlib)\n\w+\n"
+    rb"c(?:__builtin__|builtins|os|posix|nt|subprocess|sys|runpy|importlib)\n[A-Za-z_]\w*\n"
     rb"|\x8c[\x02-\x10](?:builtins|posix|nt|os|subprocess|runpy|__builtin__)\x94?\x8c"
 )
 _ZIP = re.compile(rb"PK\x03\x04|PK\x05\x06")

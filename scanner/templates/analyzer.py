@@ -177,7 +177,11 @@ class _TemplateCheck:
             if isinstance(node.value, str) and _DUNDER_TEXT.search(node.value):
                 self.report("templates.dunder-string", f"string {node.value[:60]!r} names a "
                             "dunder", lineno, node.value[:60])
-        elif isinstance(node, nodes.Concat | nodes.Add | nodes.Mod):
+        elif isinstance(node, nodes.Keyword):
+            if node.key.startswith("__"):
+                self.report("templates.dunder-string", f"keyword argument {node.key!r}", lineno,
+                            node.key)
+        elif isinstance(node, nodes.Concat | nodes.Add | nodes.Mod | nodes.Mul):
             self.check_built_string(node, lineno)
         elif isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends
                         | nodes.Block):
@@ -266,7 +270,7 @@ def _builds_string(node: nodes.Node) -> bool:
     """Does this expression glue strings together (concatenation, format, join...)?"""
     if isinstance(node, nodes.Concat):
         return True
-    if isinstance(node, nodes.Add | nodes.Mod):
+    if isinstance(node, nodes.Add | nodes.Mod | nodes.Mul):
         return any(isinstance(n, nodes.Const) and isinstance(n.value, str)
                    for n in (node.left, node.right)) or _builds_string(node.left)
     if isinstance(node, nodes.Filter):

@@ -35,6 +35,8 @@ def _fold(node: nodes.Node, depth: int) -> str | None:
         return _join([fold(n, depth) for n in node.nodes])
     if isinstance(node, nodes.Add):
         return _join([fold(node.left, depth), fold(node.right, depth)])
+    if isinstance(node, nodes.Mul):
+        return _repeat(fold(node.left, depth), fold(node.right, depth))
     if isinstance(node, nodes.Mod):
         return _substitute(_PERCENT, fold(node.left, depth), _items(node.right, depth))
     if isinstance(node, nodes.Filter) and node.node is not None:
@@ -109,6 +111,9 @@ def _substitute(pattern: re.Pattern[str], template: str | None,
     queue = iter(args)
 
     def pick(match: re.Match[str]) -> str:
+        if match.group().startswith("%") and match.group().endswith("c"):
+            arg = next(queue, "")  # %c of a number is a character: '%c' % 95 == '_'
+            return chr(int(arg)) if arg.isdigit() and int(arg) < 0x110000 else arg
         field = match.group().strip("{}").split(":")[0].split("!")[0]
         if field.isdigit():
             index = int(field)
@@ -116,6 +121,16 @@ def _substitute(pattern: re.Pattern[str], template: str | None,
         return next(queue, "")
 
     return pattern.sub(pick, template[:MAX_FOLDED])
+
+
+def _repeat(left: str | None, right: str | None) -> str | None:
+    """``'_' * 2`` (either order); the folded operands of numbers are their digits."""
+    if left is None or right is None:
+        return None
+    text, count = (left, right) if right.isdigit() else (right, left)
+    if not count.isdigit() or len(count) > 6:
+        return None
+    return text[:MAX_FOLDED] * min(int(count), MAX_FOLDED // max(len(text), 1) + 1)
 
 
 def _capped_replace(value: str, old: str, new: str) -> str | None:
