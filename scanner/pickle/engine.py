@@ -813,10 +813,10 @@ class Engine:
         call = Call(func, args, kind, offset, index, kwargs)
         if type(func) is Global:
             path = func.path
-            calls = self.summary.calls
-            calls[path] = calls.get(path, 0) + 1
             site = self.summary.imports.get(path)
             if site is not None:
+                calls = self.summary.calls
+                calls[path] = calls.get(path, 0) + 1
                 site.called = True
                 if site.classification.decision is not policy.Decision.ALLOWED:
                     self._excerpt(call, site)

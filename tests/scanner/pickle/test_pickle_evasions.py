@@ -176,9 +176,10 @@ def test_ext_opcodes_resolve_through_copyreg_registry():
 
 
 def test_persistent_ids_are_recorded():
-    report = scan(pickle0(ops.PERSID("storage-1")))
+    report = scan(pickle2(ops.MARK + ops.SHORT_BINUNICODE("storage") + ops.SHORT_BINUNICODE("0")
+                          + ops.TUPLE + ops.BINPERSID + ops.PERSID("storage-1") + ops.TUPLE2))
     no_internal_error(report)
-    assert report.summary["pickle"]["persistent_ids"] == 1
+    assert report.summary["pickle"]["persistent_ids"] == 2
 
 
 def test_nested_pickle_passed_to_pickle_loads():
