@@ -31,6 +31,7 @@ _LOCAL = struct.Struct("<4sHHHHHIIIHH")  # 30 bytes
 _MAX_COMMENT = 0xFFFF
 _U32 = 0xFFFFFFFF
 _U16 = 0xFFFF
+MAX_NAME = 4096  # bytes of a member name we keep (the format allows 65535)
 
 FLAG_ENCRYPTED = 0x0001
 FLAG_DESCRIPTOR = 0x0008
@@ -175,9 +176,11 @@ def _walk_central(source: Source, directory: Directory, max_entries: int) -> Ite
             return
         (_, _made, _need, flags, method, _time, _date, crc, csize, usize, nlen, xlen, clen,
          _disk, _iattr, _eattr, local) = _CENTRAL.unpack(fixed)
-        name = reader.read(nlen)
+        name = _kept_name(reader.read(min(nlen, MAX_NAME)), nlen)
+        if nlen > MAX_NAME:
+            reader.seek(nlen - MAX_NAME, 1)
         extra = reader.read(xlen)
-        reader.read(clen)
+        reader.seek(clen, 1)
         pos += _CENTRAL.size + nlen + xlen + clen
         usize, csize, local = _apply_zip64(extra, usize, csize, local)
         yield Entry(index, name, flags, method, crc, csize, usize, local + directory.shift)
@@ -219,11 +222,16 @@ def read_local(source: Source, offset: int) -> LocalHeader | None:
     if len(fixed) < _LOCAL.size or not fixed.startswith(SIG_LOCAL):
         return None
     (_, _need, flags, method, _time, _date, crc, csize, usize, nlen, xlen) = _LOCAL.unpack(fixed)
-    name = source.read_at(offset + _LOCAL.size, nlen)
+    name = _kept_name(source.read_at(offset + _LOCAL.size, min(nlen, MAX_NAME)), nlen)
     extra = source.read_at(offset + _LOCAL.size + nlen, xlen)
     usize, csize, _ = _apply_zip64(extra, usize, csize)
     return LocalHeader(offset, flags, method, crc, csize, usize, name,
                        offset + _LOCAL.size + nlen + xlen)
+
+
+def _kept_name(head: bytes, length: int) -> bytes:
+    """A member name, cut to MAX_NAME bytes (with its real length) so memory stays bounded."""
+    return head if length <= MAX_NAME else head + b"...(%d bytes)" % length
 
 
 def compare_headers(entry: Entry, local: LocalHeader) -> list[str]:
