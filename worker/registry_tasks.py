@@ -436,9 +436,15 @@ def registry_sweep(self: Any) -> dict[str, int]:
     return {"groups": len(groups), "deliveries": len(late)}
 
 
+# Picked up by worker.celery_app.make_celery (module-level BEAT_SCHEDULE convention).
+BEAT_SCHEDULE = {"registry-sweep": {"task": SWEEP_REGISTRY_TASK, "schedule": 60.0,
+                                    "options": {"expires": 60.0}}}
+
+
 @signals.beat_init.connect
 def _schedule_sweep(sender: Any = None, **_: Any) -> None:
-    """Add the registry sweep to beat's schedule (beside the scan sweeper)."""
+    """Add the registry sweep to beat's schedule at the configured interval (the same
+    entry as ``BEAT_SCHEDULE``; this also covers apps built without that convention)."""
     from worker.runtime import settings_of
 
     interval = float(settings_of(sender.app).sweep_interval_seconds)
