@@ -244,7 +244,7 @@ def _check_metadata(metadata: dict[str, Any] | None, raw: Any, report: _Reporter
     if metadata is None:
         report("safetensors.metadata.invalid",
                f"__metadata__ is a {_json_type(raw)}, not an object",
-               excerpt=_excerpt(json.dumps(raw)))
+               excerpt=_json_excerpt(raw))
         return
     for key, value in metadata.items():
         if not isinstance(value, str):
@@ -272,7 +272,7 @@ def _check_tensor(name: str, value: Any, report: _Reporter) -> tuple[str, int, _
     if not isinstance(shape, list) or not all(_is_uint(d) for d in shape):
         report("safetensors.tensor.shape",
                f"tensor {short!r} shape is not a list of non-negative integers",
-               tensor=short, shape=_excerpt(json.dumps(shape)))
+               tensor=short, shape=_json_excerpt(shape))
         return None
     span = _check_offsets(name, offsets, report)
     elements = math.prod(shape)
@@ -303,7 +303,7 @@ def _check_offsets(name: str, offsets: Any, report: _Reporter) -> _Span | None:
     report("safetensors.offsets.invalid",
            f"tensor {name[:_EXCERPT]!r} data_offsets is not [begin, end] with "
            "0 <= begin <= end < 2^64", tensor=name[:_EXCERPT],
-           data_offsets=_excerpt(json.dumps(offsets)))
+           data_offsets=_json_excerpt(offsets))
     return None
 
 
@@ -370,6 +370,16 @@ def _payload(source: Source, ctx: ScanContext, pos: int, size: int,
 
 def _is_uint(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _json_excerpt(value: Any) -> str:
+    """A short rendering of a decoded JSON value, without serialising a huge one."""
+    if isinstance(value, list | tuple) and len(value) > 16:
+        return _excerpt(json.dumps(value[:16])[:-1] + f", ... ({len(value)} items)]")
+    try:
+        return _excerpt(json.dumps(value))
+    except (ValueError, RecursionError):
+        return _json_type(value)
 
 
 def _json_type(value: Any) -> str:

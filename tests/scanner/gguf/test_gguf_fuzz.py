@@ -16,7 +16,7 @@ from scanner.source import Source
 from tests.fixtures.gguf_builder import small_model
 
 VALID = small_model().kv("tokenizer.chat_template", 8, "{{ messages[0]['content'] }}").build()
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def analyse(data: bytes) -> ScanContext:

@@ -15,7 +15,7 @@ from scanner.source import Source
 from tests.fixtures.safetensors_builder import valid_file
 
 VALID = valid_file({"format": "pt"})
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def analyse(data: bytes) -> ScanContext:

@@ -125,7 +125,7 @@ def test_findings_per_template_are_bounded():
     assert len(findings(template)) <= 50
 
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PIECES = st.sampled_from(["{{", "}}", "{%", "%}", "for", "in", "if", "endif", "endfor", "x",
                           ".", "__class__", "|", "attr", "(", ")", "'", "[", "]", "~", " ",
                           "set", "=", "macro", "endmacro", "cycler", "\\x5f", "#}", "{#", ","])
