@@ -189,3 +189,37 @@ def test_per_tensor_findings_are_bounded():
 def test_excerpts_are_small():
     ctx = run(make_safetensors("[" + "1," * 10_000 + "1]"))
     assert len(json.dumps([f.to_dict() for f in ctx.findings])) < 2000
+
+
+def test_deeply_nested_header_is_not_json():
+    data = make_safetensors('{"a":' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert rule_ids(data) == {"safetensors.header.not-json"}
+
+
+class CountingFile(io.FileIO):
+    bytes_read = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        CountingFile.bytes_read += len(data)
+        return data
+
+
+def test_a_2gb_file_is_validated_from_its_header_alone(tmp_path):
+    from scanner import scan_fileobj
+
+    path = tmp_path / "big.safetensors"
+    header, pos = {}, 0
+    for i in range(8):
+        size = 8192 * 8192 * 4
+        header[f"w{i}"] = tensor("F32", [8192, 8192], pos, pos + size)
+        pos += size
+    data = make_safetensors(header)
+    with path.open("wb") as f:
+        f.write(data)
+        f.truncate(len(data) + pos)  # sparse
+    with CountingFile(path, "rb") as f:
+        report = scan_fileobj(f, name=str(path))
+    assert report.verdict.value == "clean"
+    assert report.format == "safetensors"
+    assert CountingFile.bytes_read < 64 * 1024
