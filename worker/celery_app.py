@@ -59,6 +59,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_time_limit": hard,
         "worker_max_memory_per_child": settings.worker_max_memory_mb * 1024,  # KiB
         "worker_concurrency": settings.worker_concurrency,
+        # A killed pool process is reported after this wait (default 10 s), during which
+        # its slot stays busy; results are ignored, so there is nothing to wait for.
+        "worker_lost_wait": 2.0,
         "worker_hijack_root_logger": False,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
@@ -113,8 +116,11 @@ def make_celery(settings: Settings) -> Celery:
     runtime.remember_settings(settings)
     # Register the tasks on this app now, so ``app.tasks`` is complete in the web process
     # too (shared_task binds them to every app).
+    # A task module may add periodic entries with a module-level ``BEAT_SCHEDULE`` dict.
     for module in modules:
-        importlib.import_module(module)
+        extra = getattr(importlib.import_module(module), "BEAT_SCHEDULE", None)
+        if extra:
+            app.conf.beat_schedule = {**app.conf.beat_schedule, **extra}
 
     return app
 

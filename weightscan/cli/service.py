@@ -171,6 +171,10 @@ def run_gunicorn(settings: Any, bind: str, *, workers: int = 2, threads: int = 8
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
+            # gunicorn >= 23 opens a control socket under ~/.gunicorn by default; two
+            # instances on one machine would fight over it, and we never use it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             from web import create_app  # lazily: the web package is imported in workers
