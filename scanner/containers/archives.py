@@ -18,7 +18,6 @@ from scanner.containers.members import (
     short,
 )
 from scanner.context import ScanContext
-from scanner.dispatch import analyze_nested
 from scanner.formats import Format
 from scanner.pickle.probe import looks_like_pickle
 from scanner.sniff import HEAD_BYTES, sniff_format
@@ -61,7 +60,7 @@ def _member(source: Source, ctx: ScanContext, m: tarformat.TarMember,
         return
     # regular files, and unknown types, which tarfile also reads as regular files
     member = source.slice(m.data_offset, m.size, name=m.name)
-    formats[str(analyze_nested(member, ctx, m.name))] += 1
+    formats[str(analyze_member(member, ctx, m.name))] += 1
 
 
 def _pickle_view(source: Source, ctx: ScanContext) -> None:

@@ -11,25 +11,28 @@ from scanner.formats import Format
 from scanner.source import Source
 
 _NAME_EVIDENCE = 200  # characters of a member name kept in evidence
+_MAX_LABEL = 1024  # characters of a member name kept in finding locations
 _DRIVE = re.compile(r"[A-Za-z]:(/|$)")  # "C:/..." is absolute on Windows
 
 
-def analyze_member(source: Source, ctx: ScanContext, name: str, fmt: Format | None = None) -> None:
+def analyze_member(source: Source, ctx: ScanContext, name: str,
+                   fmt: Format | None = None) -> Format | None:
     """Analyse a member by content, or as ``fmt`` when the loader decides by name.
 
     torch.load unpickles ``data.pkl`` whatever its bytes look like, so that member is
-    analysed as a pickle even when the sniffer would say otherwise.
+    analysed as a pickle even when the sniffer would say otherwise. Returns the format
+    used (None when the nesting limit stopped it).
     """
+    name = name if len(name) <= _MAX_LABEL else name[:_MAX_LABEL] + "..."  # bounded locations
     if fmt is None:
-        analyze_nested(source, ctx, name)
-        return
+        return analyze_nested(source, ctx, name)
     child = ctx.child(name)
     if child.depth > ctx.limits.max_nesting_depth:
         child.report("limits.nesting",
                      f"not opened: nested deeper than {ctx.limits.max_nesting_depth} levels",
                      evidence={"limit": ctx.limits.max_nesting_depth})
-        return
-    analyze(source, child, fmt)
+        return None
+    return analyze(source, child, fmt)
 
 
 def short(name: str) -> str:

@@ -272,11 +272,7 @@ class _ZipRun:
                 self._code(e, src)
                 return
             fmt = Format.PICKLE if layout.is_torch_pickle(name) else None
-            if fmt is not None:
-                analyze_member(src, self.ctx, name, fmt)
-                self.stats.formats[fmt.value] += 1
-            else:
-                self.stats.formats[str(analyze_nested(src, self.ctx, name))] += 1
+            self.stats.formats[str(analyze_member(src, self.ctx, name, fmt))] += 1
         finally:
             if isinstance(content, Inflated):
                 content.close()
@@ -387,7 +383,7 @@ class _ZipRun:
             return
         try:
             src = full.source(e.name) if isinstance(full, Inflated) else full
-            self.stats.formats[str(analyze_nested(src, self.ctx, e.name))] += 1
+            self.stats.formats[str(analyze_member(src, self.ctx, e.name))] += 1
         finally:
             if isinstance(full, Inflated):
                 full.close()
