@@ -206,7 +206,12 @@ DENY: tuple[Entry, ...] = (
     Entry("torch.load", "nested deserialisation", _PICKLESCAN),
     Entry("torch.storage._load_from_bytes", "torch.load of embedded bytes", _PICKLESCAN),
     Entry("torch.serialization.load", "nested deserialisation", _PICKLESCAN),
-    Entry("torch._C", "native internals", _PICKLESCAN),
+    # torch._C as a whole is only "unknown": full-model pickles legitimately reference
+    # native math functions such as torch._C._nn.gelu. Its code loaders are denied.
+    *(Entry(f"torch._C.{n}", "loads TorchScript code", _PICKLESCAN)
+      for n in ("import_ir_module", "import_ir_module_from_buffer", "CompilationUnit",
+                "_load_for_lite_interpreter", "_load_for_lite_interpreter_from_buffer",
+                "_import_ir_module_from_package", "_jit_set_emit_hooks", "_dynamo")),
     Entry("torch.hub", "downloads and runs code", _PICKLESCAN),
     Entry("torch.jit", "compiles and loads code", _PICKLESCAN),
     Entry("torch.utils.collect_env.run", "runs shell commands",
