@@ -81,7 +81,12 @@ def _check_workers() -> dict[str, Any]:
         except Exception as exc:  # e.g. a transport without broadcast
             return {"status": "warn", "output": f"cannot ping workers: {str(exc)[:200]}"}
         if not replies:
-            return {"status": "warn", "output": "no worker answered; scans will wait in queue",
+            output = "no worker answered; scans will wait in queue"
+            if current_app.config["WEIGHTSCAN_SETTINGS"].embedded_broker:
+                # kombu's SQLAlchemy/filesystem transports have no broadcast: pings get
+                # no reply even when the embedded worker is running.
+                output += " (this embedded broker cannot carry pings)"
+            return {"status": "warn", "output": output,
                     "observedValue": 0, "observedUnit": "workers"}
         return {"observedValue": len(replies), "observedUnit": "workers"}
 

@@ -4,6 +4,7 @@ run queued scans with the real pipeline."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import pickle
 import struct
@@ -15,28 +16,16 @@ from typing import Any
 
 import pytest
 
-from core.db import Base, make_engine
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def migrate(url: str) -> None:
-    """Bring a database to the current schema: Alembic head when migrations exist."""
-    if (ROOT / "migrations" / "env.py").exists():
-        from alembic import command
-        from alembic.config import Config
+    """Bring a database to the current schema with the real Alembic migrations."""
+    from core.migrate import upgrade
 
-        cfg = Config(str(ROOT / "alembic.ini")) if (ROOT / "alembic.ini").exists() else Config()
-        cfg.set_main_option("path_separator", "os")
-        cfg.set_main_option("script_location", str(ROOT / "migrations"))
-        cfg.set_main_option("sqlalchemy.url", url)
-        cfg.attributes["database_url"] = url
-        command.upgrade(cfg, "head")
-    else:  # TODO(core/worker engineer's migrations): remove once migrations/env.py exists
-        engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
+    upgrade(url)
 
 
 def make_settings(home: Path, **changes: Any) -> Settings:
@@ -175,7 +164,8 @@ def worker_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
     env.update(WEIGHTSCAN_HOME=str(home), WEIGHTSCAN_BROKER_URL="filesystem://",
                WEIGHTSCAN_SECRET_KEY="test-secret-key", WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="5",
-               PYTHONPATH=str(ROOT), **extra)
+               PYTHONPATH=str(ROOT))
+    env.update(extra)
     return env
 
 
@@ -202,20 +192,26 @@ def stop_process(proc: Any) -> None:
         proc.wait(5)
 
 
-@pytest.fixture(scope="module")
-def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+@contextlib.contextmanager
+def running_service(home: Path, **env: str) -> Iterator[LiveService]:
+    """The app behind a real HTTP server (thread) plus a real worker process; ``env`` are
+    extra WEIGHTSCAN_* variables (e.g. PostgreSQL and Redis URLs) for both."""
     from werkzeug.serving import make_server
 
     from web import create_app
 
-    home = tmp_path_factory.mktemp("live")
-    settings = make_settings(home)
+    changes: dict[str, Any] = {}
+    if "WEIGHTSCAN_DATABASE_URL" in env:
+        changes["database_url"] = env["WEIGHTSCAN_DATABASE_URL"]
+    if "WEIGHTSCAN_BROKER_URL" in env:
+        changes["broker_url"] = env["WEIGHTSCAN_BROKER_URL"]
+    settings = make_settings(home, **changes)
     migrate(settings.resolved_database_url)
     app = create_app(settings)
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    worker = start_worker(home)
+    worker = start_worker(home, **env)
     try:
         yield LiveService(f"http://127.0.0.1:{srv.server_port}", app, home)
     finally:
@@ -223,3 +219,9 @@ def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServi
         srv.shutdown()
         thread.join(5)
         app.extensions["weightscan.engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+    with running_service(tmp_path_factory.mktemp("live")) as live:
+        yield live
