@@ -341,7 +341,8 @@ class _ZipRun:
                             f"{self.ctx.limits.max_decompressed_bytes} bytes spent",
                             evidence={"resource": "decompressed bytes",
                                       "limit": self.ctx.limits.max_decompressed_bytes})
-        elif r.error is not None or not r.complete:
+        elif r.error is not None or (not r.complete and r.size != e.uncomp_size):
+            # (LZMA members may omit the end marker when the size is declared)
             self.report("compressed.truncated", f"member {name!r}: compressed data breaks off "
                         f"after {r.size} bytes ({r.error or 'unexpected end'})",
                         offset=e.local_offset,
