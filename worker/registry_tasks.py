@@ -96,10 +96,17 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
     """
     from core.pipeline import fail_group, seal_group
 
+    attempt = _claim_expansion(sessions, group_id)
+    if attempt is None:
+        return ExpandResult(group_id, "skipped")
+    if attempt > settings.max_attempts:
+        message = f"gave up expanding this source after {attempt - 1} lost attempts"
+        with sessions() as session:
+            fail_group(session, group_id, message, commit=True)
+        return ExpandResult(group_id, "failed", completed=True, error=message)
     with sessions() as session:
         group = session.get(Scan, group_id)
-        if group is None or group.kind != ScanKind.GROUP or group.status != ScanStatus.QUEUED:
-            return ExpandResult(group_id, "skipped")
+        assert group is not None
         source = dict(group.source or {})
         owner = group.owner_token_id
         done_paths = set(session.scalars(select(Scan.filename).where(Scan.group_id == group_id)))
@@ -146,6 +153,30 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
         session.commit()
         result.completed = seal_group(session, group_id, commit=True)
     return result
+
+
+def _claim_expansion(sessions: sessionmaker[Session], group_id: str) -> int | None:
+    """Take the expansion of a queued group: ``started_at`` set means someone holds it
+    (the sweeper clears it when that worker's heartbeat, ``queued_at``, went stale).
+    Returns the attempt number, or None if it is taken, finished or unknown."""
+    from sqlalchemy import update
+
+    from core.db import utcnow
+
+    with sessions() as session:
+        now = utcnow()
+        result = session.execute(
+            update(Scan)
+            .where(Scan.id == group_id, Scan.kind == ScanKind.GROUP,
+                   Scan.status == ScanStatus.QUEUED, Scan.started_at.is_(None))
+            .values(started_at=now, queued_at=now, attempts=Scan.attempts + 1)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            return None
+        attempts = session.scalar(select(Scan.attempts).where(Scan.id == group_id))
+        session.commit()
+        return int(attempts or 1)
 
 
 def _heartbeat(sessions: sessionmaker[Session], group_id: str) -> None:
@@ -397,7 +428,8 @@ def sweep_registry(sessions: sessionmaker[Session], settings: Settings, *,
 
     A URL/registry group still ``queued`` whose ``queued_at`` (refreshed per file while
     it expands) is older than ``settings.stale_after_seconds`` lost its message or its
-    worker; re-expanding it is safe (files already added are skipped). A per-request
+    worker: its lease is released and it is sent again; re-expanding is safe (files
+    already added are skipped), and after ``settings.max_attempts`` the group fails. A per-request
     registry token is not stored, so such a retry runs with the configured token only.
     """
     from datetime import timedelta
@@ -415,10 +447,11 @@ def sweep_registry(sessions: sessionmaker[Session], settings: Settings, *,
                                                         SourceType.HUGGINGFACE)),
                                   Scan.queued_at < cutoff)
             .order_by(Scan.queued_at).limit(100)))
-        for group_id in groups:  # claim: the next sweep waits another full period
+        for group_id in groups:  # release the lease; the next sweep waits a full period
             group = session.get(Scan, group_id)
             if group is not None:
                 group.queued_at = now
+                group.started_at = None
         session.commit()
         late = due_deliveries(session, now=now - timedelta(seconds=DELIVERY_GRACE_SECONDS))
     return groups, late

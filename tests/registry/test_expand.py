@@ -217,3 +217,26 @@ def test_sweeper_re_expands_a_lost_group_and_resends_late_deliveries(registry, s
     assert late == ["msg_late"]
     assert sweep_registry(service.sessions, service.settings, now=later)[0] == []  # claimed
     assert _expand(service, lost).status == "expanded"  # and the re-expansion works
+
+
+def test_expansion_is_claimed_once_and_gives_up_after_max_attempts(registry, service):
+    from datetime import timedelta
+
+    from core.db import utcnow
+    from worker.registry_tasks import _claim_expansion, sweep_registry
+
+    registry.add_repo(FakeRepo("org/dying", files={"a.safetensors": safetensors(1)},
+                               lfs={"a.safetensors"}))
+    group_id = _group(service, {"repo": "org/dying"})
+    assert _claim_expansion(service.sessions, group_id) == 1
+    assert _expand(service, group_id).status == "skipped"  # a duplicate message: held
+    later = utcnow()
+    for attempt in range(2, service.settings.max_attempts + 2):  # the worker keeps dying
+        later += timedelta(seconds=service.settings.stale_after_seconds + 5)
+        assert sweep_registry(service.sessions, service.settings, now=later)[0] == [group_id]
+        if attempt <= service.settings.max_attempts:
+            assert _claim_expansion(service.sessions, group_id) == attempt
+    result = _expand(service, group_id)
+    assert result.status == "failed"
+    assert "gave up" in result.error
+    assert _children(service, group_id)[:2] == ("failed", "error")
