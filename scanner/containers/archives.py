@@ -47,7 +47,7 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
 
 def _member(source: Source, ctx: ScanContext, m: tarformat.TarMember,
             formats: Counter[str]) -> None:
-    check_member_name(ctx, m.name, offset=m.header_offset)
+    check_member_name(ctx.report, m.name, offset=m.header_offset)
     if m.kind in (tarformat.HARDLINK, tarformat.SYMLINK):
         check_link_target(ctx, m.name, m.linkname, offset=m.header_offset)
         return

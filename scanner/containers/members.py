@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 
 from scanner.context import ScanContext
 from scanner.dispatch import analyze, analyze_nested
@@ -39,20 +40,23 @@ def short(name: str) -> str:
     return name if len(name) <= _NAME_EVIDENCE else name[:_NAME_EVIDENCE] + "..."
 
 
-def check_member_name(ctx: ScanContext, name: str, *, offset: int | None = None) -> None:
+Report = Callable[..., None]  # ScanContext.report, or an analyzer's capped version of it
+
+
+def check_member_name(report: Report, name: str, *, offset: int | None = None) -> None:
     """Report names that escape the extraction directory or are absolute."""
     unified = name.replace("\\", "/")
     if unified.startswith("/") or _DRIVE.match(unified):
-        ctx.report("archive.absolute-path", f"member name is absolute: {short(name)!r}",
-                   offset=offset, evidence={"member": short(name)})
+        report("archive.absolute-path", f"member name is absolute: {short(name)!r}",
+               offset=offset, evidence={"member": short(name)})
     parts = [p for p in unified.split("/") if p not in ("", ".")]
     depth = 0
     for part in parts:
         depth += -1 if part == ".." else 1
         if depth < 0:
-            ctx.report("archive.path-traversal",
-                       f"member name climbs out of the archive: {short(name)!r}",
-                       offset=offset, evidence={"member": short(name)})
+            report("archive.path-traversal",
+                   f"member name climbs out of the archive: {short(name)!r}",
+                   offset=offset, evidence={"member": short(name)})
             return
 
 

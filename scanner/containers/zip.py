@@ -125,7 +125,7 @@ class _ZipRun:
 
     def _check_entry(self, entry: Entry) -> None:
         name = entry.name
-        check_member_name(self.ctx, name, offset=entry.local_offset)
+        check_member_name(self.report, name, offset=entry.local_offset)
         if entry.local_offset >= self.source.size:
             self.report("zip.truncated", f"member {short(name)!r} starts past the end of the file",
                         offset=entry.local_offset, evidence={"member": short(name)})
@@ -220,7 +220,7 @@ class _ZipRun:
                     f"local entry {short(entry.name)!r} at {offset} is not in the central "
                     "directory",
                     offset=offset, evidence={"member": short(entry.name)})
-        check_member_name(self.ctx, entry.name, offset=offset)
+        check_member_name(self.report, entry.name, offset=offset)
         return entry
 
     def _hidden_bytes(self, start: int, end: int) -> None:
