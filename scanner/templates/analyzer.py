@@ -163,6 +163,8 @@ class _TemplateCheck:
         if isinstance(node, nodes.Getattr):
             self.check_attribute_name(node.attr, lineno)
             self.check_global_reach(node.node, node.attr, lineno, local_names)
+        elif isinstance(node, nodes.NSRef):  # {% set ns.attr = ... %}
+            self.check_attribute_name(node.attr, lineno)
         elif isinstance(node, nodes.Getitem):
             self.check_subscript(node, lineno, local_names)
         elif isinstance(node, nodes.Filter):

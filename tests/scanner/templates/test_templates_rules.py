@@ -28,6 +28,7 @@ def ids(text: str | bytes, limits: ScanLimits = DEFAULT_LIMITS, **kw) -> set[str
     ("{{ x|attr('__dict__') }}", "templates.dunder-access"),
     ("{{ x|selectattr('__class__.__name__', 'equalto', 1)|list }}", "templates.dunder-access"),
     ("{{ x._private }}", "templates.private-access"),
+    ("{% set ns = namespace() %}{% set ns._x = 1 %}", "templates.private-access"),
     ("{{ x.gi_frame }}", "templates.private-access"),
     ("{{ x.mro() }}", "templates.private-access"),
     ("{{ '__class__' }}", "templates.dunder-string"),
