@@ -69,8 +69,8 @@ class ExpandResult:
     group_id: str
     status: str  # expanded, failed, skipped (not a queued group)
     enqueued: list[str] = field(default_factory=list)
-    cached: list[str] = field(default_factory=list)
-    downloaded: int = 0
+    cached: list[str] = field(default_factory=list)  # finished at once (reused or unfetchable)
+    downloaded: int = 0  # fetches attempted
     completed: bool = False  # the group finished here (all cached, none, or failed)
     error: str | None = None
 
@@ -133,18 +133,19 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
         if item.path in done_paths:
             continue  # a previous, interrupted expansion already added it
         _heartbeat(sessions, group_id)
-        scan_id, cached, note = _one_file(sessions, blobstore, settings, policy, group_id,
-                                          source, item, owner=owner, force=force)
+        scan_id, needs_scan, fetched, note = _one_file(
+            sessions, blobstore, settings, policy, group_id, source, item, owner=owner,
+            force=force)
+        result.downloaded += fetched
         if note:
             skipped.append({"path": item.path, "reason": note})
         if scan_id is None:
             continue
-        if cached:
-            result.cached.append(scan_id)
-        else:
-            result.downloaded += 1
+        if needs_scan:
             result.enqueued.append(scan_id)
             enqueue([scan_id])
+        else:
+            result.cached.append(scan_id)
     with sessions() as session:
         group = session.get(Scan, group_id)
         assert group is not None
@@ -232,8 +233,8 @@ def _url_name(url: str) -> str:
 
 def _one_file(sessions: sessionmaker[Session], blobstore: BlobStore, settings: Settings,
               policy: FetchPolicy, group_id: str, source: dict[str, Any], item: _Item, *,
-              owner: str | None, force: bool) -> tuple[str | None, bool, str | None]:
-    """Returns (child scan id or None, cached?, note for skipped files)."""
+              owner: str | None, force: bool) -> tuple[str | None, bool, bool, str | None]:
+    """Returns (child scan id or None, needs a scan?, fetch attempted?, note if skipped)."""
     from core.pipeline import find_reusable_scan, submit_file
 
     child_source = _child_source(source, item)
@@ -243,7 +244,7 @@ def _one_file(sessions: sessionmaker[Session], blobstore: BlobStore, settings: S
             if previous is not None:
                 scan_id = _link_cached(session, previous, group_id, item, child_source, owner)
                 session.commit()
-                return scan_id, True, None
+                return scan_id, False, False, None
     cap = min(settings.fetch_max_bytes, settings.max_upload_bytes)
     temp: Path | None = None
     try:
@@ -259,21 +260,21 @@ def _one_file(sessions: sessionmaker[Session], blobstore: BlobStore, settings: S
             temp = stored.path
         _verify(item, stored.path, stored.sha256)
         if item.sniff_only and _sniff(stored.path) not in MODEL_FORMATS:
-            return None, False, None  # fetched to look; not a model file
+            return None, False, True, None  # fetched to look; not a model file
         with sessions() as session:
             submitted = submit_file(session, blobstore, stored.path, stored.sha256, stored.size,
                                     item.path[:1024], source=child_source, force=force,
                                     owner_token_id=owner, group_id=group_id, commit=True)
             temp = None  # moved into the blob store
-            return submitted.scan.id, submitted.cached, None
+            return submitted.scan.id, not submitted.cached, True, None
     except (FetchRefused, FetchFailed, UploadError, _Mismatch) as exc:
         reason = _reason(exc)
         if item.sniff_only:
-            return None, False, f"not fetched: {reason}"
+            return None, False, True, f"not fetched: {reason}"
         with sessions() as session:
             scan_id = _record_fetch_error(session, group_id, item, child_source, owner, reason)
             session.commit()
-        return scan_id, True, None
+        return scan_id, False, True, None
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
