@@ -137,6 +137,11 @@ def test_token_login_for_pages_and_no_cookie_auth_for_api_writes(make_app):
     assert c.get("/").status_code == 200
     assert c.get("/api/v1/scans").status_code == 200  # reads may use the page login
     assert upload(c, clean_pickle()).status_code == 401  # writes need the header token
+    for evil in ("//evil.example/x", "/\\evil.example", "https://evil.example"):
+        token = csrf_of(c.get("/login").get_data(as_text=True))
+        r = c.post("/login", query_string={"next": evil},
+                   data={"csrf_token": token, "token": plaintext})
+        assert r.headers["Location"] == "/"
 
 
 def test_request_ids_are_echoed_or_made(client):

@@ -192,7 +192,8 @@ def login() -> Any:
             session.clear()
             session["token_id"] = token.id
             target = request.args.get("next") or "/"
-            if not target.startswith("/") or target.startswith("//"):
+            # Only a path on this site: "//host" and "/\\host" are other sites to a browser.
+            if not target.startswith("/") or target[1:2] in ("/", "\\"):
                 target = "/"
             return redirect(target, code=303)
     return render_template("login.html", error=error), 401 if error else 200
