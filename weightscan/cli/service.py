@@ -48,6 +48,9 @@ def register(subparsers: Any) -> None:
                         help="also run the periodic sweeper schedule (run one per deployment)")
     worker.add_argument("--pool", default="prefork", choices=("prefork", "solo", "threads"),
                         help="prefork (default) enforces time and memory limits per scan")
+    worker.add_argument("--hostname", "-n", default=None,
+                        help="Celery node name (default weightscan-<pid>@<host>; "
+                             "containers use weightscan@%%h for health checks)")
     worker.add_argument("--loglevel", default="INFO")
     worker.set_defaults(handler=cmd_worker)
 
@@ -235,7 +238,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     argv = ["worker", f"--loglevel={args.loglevel}",
             f"--concurrency={args.concurrency or settings.worker_concurrency}",
             f"--queues={queues}", f"--pool={args.pool}",
-            f"--hostname=weightscan-{os.getpid()}@%h", "--without-mingle", "--without-gossip"]
+            f"--hostname={args.hostname or f'weightscan-{os.getpid()}@%h'}",
+            "--without-mingle", "--without-gossip"]
     if args.beat:
         argv += ["--beat", f"--schedule={settings.home / 'celerybeat-schedule'}"]
         settings.home.mkdir(parents=True, exist_ok=True)
