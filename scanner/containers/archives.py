@@ -12,6 +12,7 @@ from collections import Counter
 from scanner.containers import signatures as sig
 from scanner.containers import tarformat
 from scanner.containers.members import (
+    CappedReporter,
     analyze_member,
     check_link_target,
     check_member_name,
@@ -27,12 +28,13 @@ from scanner.source import Source
 def analyze_tar(source: Source, ctx: ScanContext) -> None:
     _pickle_view(source, ctx)
     formats: Counter[str] = Counter()
+    report = CappedReporter(ctx)
     members = 0
     limit = ctx.limits.max_archive_members
     for item in tarformat.walk(source):
         ctx.check_time()
         if isinstance(item, tarformat.TarProblem):
-            ctx.report("format.malformed", item.message, offset=item.offset)
+            report("format.malformed", item.message, offset=item.offset)
             continue
         members += 1
         if members > limit:
@@ -40,21 +42,23 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
                        "not analysed", evidence={"limit": limit})
             break
         ctx.progress("members", members, 0)
-        _member(source, ctx, item, formats)
+        _member(source, ctx, report, item, formats)
+    report.finish()
     ctx.note("archive", {"type": "tar", "torch_legacy": sniff_format(source) is Format.PYTORCH_TAR,
                          "members": members, "member_formats": dict(formats.most_common(20))})
 
 
-def _member(source: Source, ctx: ScanContext, m: tarformat.TarMember,
+def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarformat.TarMember,
             formats: Counter[str]) -> None:
-    check_member_name(ctx.report, m.name, offset=m.header_offset)
+    check_member_name(report, m.name, offset=m.header_offset)
     if m.kind in (tarformat.HARDLINK, tarformat.SYMLINK):
-        check_link_target(ctx, m.name, m.linkname, offset=m.header_offset)
+        check_link_target(report, m.name, m.linkname, offset=m.header_offset)
         return
     if m.kind in tarformat.SPECIAL:
-        ctx.report("archive.special-member", f"member {short(m.name)!r} has type "
-                   f"{m.kind.decode('latin-1')!r}; not analysed", offset=m.header_offset,
-                   evidence={"member": short(m.name), "type": m.kind.decode("latin-1")})
+        kind = m.kind.decode("latin-1")
+        report("archive.special-member", f"member {short(m.name)!r} has type {kind!r}; "
+               "not analysed", offset=m.header_offset,
+               evidence={"member": short(m.name), "type": kind})
         return
     if m.kind == tarformat.DIRECTORY:
         return

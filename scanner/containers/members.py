@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from scanner.context import ScanContext
 from scanner.dispatch import analyze, analyze_nested
@@ -40,7 +42,32 @@ def short(name: str) -> str:
     return name if len(name) <= _NAME_EVIDENCE else name[:_NAME_EVIDENCE] + "..."
 
 
-Report = Callable[..., None]  # ScanContext.report, or an analyzer's capped version of it
+Report = Callable[..., None]  # ScanContext.report, or a CappedReporter
+
+
+class CappedReporter:
+    """Reports at most ``per_rule`` findings of each rule for one archive, then counts.
+
+    An archive of 100,000 members with the same oddity says so in a few findings and a
+    count, instead of burying everything else (and costing time per finding).
+    """
+
+    def __init__(self, ctx: ScanContext, per_rule: int = 20) -> None:
+        self._ctx, self._per_rule = ctx, per_rule
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, rule_id: str, message: str, *, offset: int | None = None,
+                 evidence: Mapping[str, Any] | None = None) -> None:
+        self.counts[rule_id] += 1
+        if self.counts[rule_id] <= self._per_rule:
+            self._ctx.report(rule_id, message, offset=offset, evidence=evidence)
+
+    def finish(self) -> None:
+        for rule_id, n in self.counts.items():
+            if n > self._per_rule:
+                more = n - self._per_rule
+                self._ctx.report(rule_id, f"{more} more {rule_id} findings in this archive",
+                                 evidence={"more": more})
 
 
 def check_member_name(report: Report, name: str, *, offset: int | None = None) -> None:
@@ -60,12 +87,12 @@ def check_member_name(report: Report, name: str, *, offset: int | None = None) -
             return
 
 
-def check_link_target(ctx: ScanContext, name: str, target: str, *, offset: int | None) -> None:
+def check_link_target(report: Report, name: str, target: str, *, offset: int | None) -> None:
     """Links are reported; links leaving the archive are reported as traversal."""
-    ctx.report("archive.link", f"link {short(name)!r} -> {short(target)!r}", offset=offset,
+    report("archive.link", f"link {short(name)!r} -> {short(target)!r}", offset=offset,
                evidence={"member": short(name), "target": short(target)})
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
     if target.startswith("/") or joined.startswith(".."):
-        ctx.report("archive.path-traversal",
-                   f"link {short(name)!r} points outside the archive: {short(target)!r}",
-                   offset=offset, evidence={"member": short(name), "target": short(target)})
+        report("archive.path-traversal",
+               f"link {short(name)!r} points outside the archive: {short(target)!r}",
+               offset=offset, evidence={"member": short(name), "target": short(target)})

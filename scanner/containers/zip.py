@@ -18,7 +18,12 @@ from typing import Any
 from scanner.containers import signatures as sig
 from scanner.containers import torchzip
 from scanner.containers.inflate import CODECS, Codec, Inflated, inflate, zip_lzma_codec
-from scanner.containers.members import analyze_member, check_member_name, short
+from scanner.containers.members import (
+    CappedReporter,
+    analyze_member,
+    check_member_name,
+    short,
+)
 from scanner.containers.zipformat import (
     FLAG_DESCRIPTOR,
     FLAG_ENCRYPTED,
@@ -80,20 +85,13 @@ class _ZipRun:
     def __init__(self, source: Source, ctx: ScanContext, directory: Directory) -> None:
         self.source, self.ctx, self.dir = source, ctx, directory
         self.layout = torchzip.classify([e.name for e in directory.entries])
-        self.counts: Counter[str] = Counter()
+        self.report = CappedReporter(ctx, _REPORTS_PER_RULE)
         self.stats = _Stats()
         self.overlapping: set[int] = set()  # entry indexes
         self.extra_entries: list[Entry] = []  # local entries the directory does not list
         self.seen_ranges: set[tuple[int, int, int]] = set()
         self.budget_spent = False
         self.overlap_analysed = 0
-
-    # -- reporting ---------------------------------------------------------------------
-    def report(self, rule_id: str, message: str, *, offset: int | None = None,
-               evidence: dict[str, Any] | None = None) -> None:
-        self.counts[rule_id] += 1
-        if self.counts[rule_id] <= _REPORTS_PER_RULE:
-            self.ctx.report(rule_id, message, offset=offset, evidence=evidence)
 
     # -- structure ----------------------------------------------------------------------
     def structure(self) -> None:
@@ -399,10 +397,7 @@ class _ZipRun:
 
     # -- summary ------------------------------------------------------------------------
     def finish(self) -> None:
-        for rule_id, n in self.counts.items():
-            if n > _REPORTS_PER_RULE:
-                self.ctx.report(rule_id, f"{n - _REPORTS_PER_RULE} more {rule_id} findings in "
-                                "this archive", evidence={"more": n - _REPORTS_PER_RULE})
+        self.report.finish()
         s = self.stats
         if s.code_files:
             self.ctx.report("torchscript.code", f"{len(s.code_files)} TorchScript source files",

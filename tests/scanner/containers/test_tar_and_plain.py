@@ -160,3 +160,11 @@ def test_tar_member_limit():
     report = scan_bytes(data, limits=ScanLimits(max_archive_members=10))
     assert "archive.too-many-members" in rules_of(report)
     assert report.verdict is Verdict.SUSPICIOUS
+
+
+def test_repeated_oddities_are_capped_per_archive():
+    links = [tar_special(f"l{i}", tarfile.SYMTYPE, "target") for i in range(200)]
+    report = scan_bytes(make_tar(links))
+    link_findings = findings_for(report, "archive.link")
+    assert len(link_findings) == 21  # 20 in full, then one with the count of the rest
+    assert any(f.evidence.get("more") == 180 for f in link_findings)
