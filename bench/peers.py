@@ -150,9 +150,11 @@ def _modelscan_classify(run: Run, scratch: Path) -> str:
         return MALICIOUS
     if severities & {"MEDIUM", "LOW"}:
         return SUSPICIOUS
+    if (report or {}).get("errors"):  # e.g. a parse error: reported, nothing flagged
+        return ERROR
     if run.returncode == 3:
         return SKIPPED
-    if run.returncode != 0 or (report or {}).get("errors"):
+    if run.returncode != 0:
         return ERROR
     scanned = ((report or {}).get("summary") or {}).get("scanned") or {}
     if report is not None and not scanned.get("total_scanned"):
