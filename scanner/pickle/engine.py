@@ -33,6 +33,8 @@ from scanner.pickle.values import (
     Container,
     Global,
     Opaque,
+    Truncated,
+    TruncatedBytes,
     is_symbolic,
     truncated_bytes,
     truncated_str,
@@ -49,6 +51,7 @@ _unpack_d = struct.Struct(">d").unpack_from
 
 _EMPTY_TUPLE: tuple[Any, ...] = ()
 _SYMBOLIC = frozenset({Global, Call})
+_TRUNC_TYPES = (Truncated, TruncatedBytes)
 
 
 class _Stop(Exception):
@@ -1018,7 +1021,3 @@ def _kind(value: Any) -> str:
         return value.kind
     return type(value).__name__
 
-
-from scanner.pickle.values import Truncated, TruncatedBytes  # noqa: E402
-
-_TRUNC_TYPES = (Truncated, TruncatedBytes)
