@@ -28,6 +28,7 @@ class _FileState:
     progress: ProgressCallback | None
     findings: list[Finding] = field(default_factory=list)
     dropped_findings: int = 0
+    weakest_index: int | None = None  # index of a lowest-severity finding once the list is full
     summary: dict[str, Any] = field(default_factory=dict)
     format: str | None = None
     decompressed_bytes: int = 0
@@ -65,7 +66,8 @@ class ScanContext:
     # -- nesting ---------------------------------------------------------------------
     def child(self, member_name: str) -> ScanContext:
         """Context for a member of the container this context is analysing."""
-        member = member_name if self.member is None else f"{self.member}{MEMBER_SEPARATOR}{member_name}"
+        member = (member_name if self.member is None
+                  else f"{self.member}{MEMBER_SEPARATOR}{member_name}")
         return ScanContext(self._state, member=member, depth=self.depth + 1)
 
     # -- findings --------------------------------------------------------------------
@@ -79,12 +81,16 @@ class ScanContext:
         st = self._state
         if len(st.findings) < st.limits.max_findings:
             st.findings.append(finding)
-        else:
-            st.dropped_findings += 1
-            # keep the worst severities visible even when the list is full
-            weakest = min(range(len(st.findings)), key=lambda i: st.findings[i].severity.rank)
-            if st.findings[weakest].severity.rank < finding.severity.rank:
-                st.findings[weakest] = finding
+            return
+        st.dropped_findings += 1
+        # Keep the worst severities visible even when the list is full. The weakest slot
+        # is recomputed only after a replacement (each slot can be upgraded at most four
+        # times), so a flood of findings costs O(1) each.
+        if st.weakest_index is None:
+            st.weakest_index = _weakest(st.findings)
+        if st.findings[st.weakest_index].severity.rank < finding.severity.rank:
+            st.findings[st.weakest_index] = finding
+            st.weakest_index = _weakest(st.findings)
 
     @property
     def findings(self) -> list[Finding]:
@@ -122,3 +128,7 @@ class ScanContext:
     def progress(self, stage: str, done: int, total: int) -> None:
         if self._state.progress is not None:
             self._state.progress(stage, done, total)
+
+
+def _weakest(findings: list[Finding]) -> int:
+    return min(range(len(findings)), key=lambda i: findings[i].severity.rank)
