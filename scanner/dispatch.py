@@ -83,7 +83,7 @@ def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Form
     except MemoryError:
         ctx.report("limits.resource", "analysis stopped: out of memory",
                    evidence={"resource": "memory"})
-    except Exception as exc:  # noqa: BLE001 - fail closed: any bug becomes verdict "error"
+    except Exception as exc:  # fail closed: any bug becomes verdict "error"
         ctx.report("scanner.internal-error",
                    f"the scanner failed on this content: {type(exc).__name__}: {exc}"[:500],
                    evidence={"exception": type(exc).__name__})

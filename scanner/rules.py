@@ -116,7 +116,8 @@ def render_markdown() -> str:
     ]
     for r in catalogue().values():
         refs = ", ".join(r.references) or "-"
-        lines.append(f"| `{r.id}` | {r.severity.value} | {_cell(r.title)} | {_cell(r.why)} | {_cell(refs)} |")
+        cells = (f"`{r.id}`", r.severity.value, _cell(r.title), _cell(r.why), _cell(refs))
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
