@@ -331,6 +331,11 @@ class Engine:
                         mitems[idx] = stack[-1]
                     elif list_mode and idx == len(mitems) < max_memo:
                         mappend(stack[-1])
+                    elif memo.degraded and type(stack[-1]) is str:  # plain strings: not kept
+                        if idx >= memo.next:
+                            memo.next = idx + 1
+                        if memo.extra and idx in memo.extra:
+                            memo.extra[idx] = stack[-1]
                     else:
                         list_mode = self._memo_slow(memo, idx, stack[-1], rd, op_start,
                                                     first_index + n)
@@ -426,8 +431,13 @@ class Engine:
                     width = 4 if op == 0x58 else 8
                     ln = from_bytes(data[pos:pos + width], "little")
                     pos += width
-                    raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
-                    data, end, limit = rd.data, len(rd.data), -1
+                    if ln <= keep and pos + ln <= end:  # already buffered: no helper call
+                        raw = data[pos:pos + ln]
+                        pos += ln
+                    else:
+                        raw, pos, off = self._arg(rd, pos, ln, keep, op_start,
+                                                  first_index + n)
+                        data, end, limit = rd.data, len(rd.data), -1
                     try:
                         text = raw.decode("utf-8", "surrogatepass")
                     except UnicodeDecodeError:
