@@ -14,8 +14,9 @@ def init_db(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     app.extensions["weightscan.engine"] = engine
     app.extensions["weightscan.sessionmaker"] = make_sessionmaker(engine)
-    app.extensions["weightscan.read_engine"] = engine.execution_options(
-        isolation_level="AUTOCOMMIT")
+    # Its own small pool in autocommit mode (set once per connection, not per checkout).
+    app.extensions["weightscan.read_engine"] = make_engine(
+        settings.resolved_database_url, isolation_level="AUTOCOMMIT", pool_size=4)
     app.teardown_appcontext(_close_session)
 
 
@@ -36,6 +37,11 @@ def get_session() -> Session:
         g.db_session = session_factory()()
     session: Session = g.db_session
     return session
+
+
+def dispose_engines(app: Flask) -> None:
+    for key in ("weightscan.engine", "weightscan.read_engine"):
+        app.extensions[key].dispose()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from core.settings import Settings
+from web.db import dispose_engines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +75,7 @@ def make_app(tmp_path: Path, migrated_db: Path) -> Iterator[Callable[..., Any]]:
 
     yield factory
     for app in made:
-        app.extensions["weightscan.engine"].dispose()
+        dispose_engines(app)
 
 
 @pytest.fixture
@@ -218,7 +219,7 @@ def running_service(home: Path, **env: str) -> Iterator[LiveService]:
         stop_process(worker)
         srv.shutdown()
         thread.join(5)
-        app.extensions["weightscan.engine"].dispose()
+        dispose_engines(app)
 
 
 @pytest.fixture(scope="module")
