@@ -375,6 +375,8 @@ class Engine:
                     lower -= len(stack)
                     target = stack[-1]
                     if type(target) is Container:
+                        if target.kind != "list":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
                         target.extend(items)
                     else:
                         self._mutate(target, items, "extend")
@@ -388,6 +390,8 @@ class Engine:
                                         rd.base + op_start, first_index + n)
                     target = stack[-1]
                     if type(target) is Container:
+                        if target.kind != "dict":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
                         target.length += len(items) >> 1
                         if len(target.items) < 32:
                             target.items.extend(zip(items[0:64:2], items[1:64:2], strict=True))
@@ -462,6 +466,8 @@ class Engine:
                     item = stack.pop()
                     target = stack[-1]
                     if type(target) is Container:
+                        if target.kind != "list":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
                         target.extend([item])
                     else:
                         self._mutate(target, [item], "append")
@@ -470,6 +476,8 @@ class Engine:
                     k = stack.pop()
                     target = stack[-1]
                     if type(target) is Container:
+                        if target.kind != "dict":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
                         target.length += 1
                         if len(target.items) < 32:
                             target.items.append((k, v))
@@ -583,6 +591,8 @@ class Engine:
                     lower -= len(stack)
                     target = stack[-1]
                     if type(target) is Container:
+                        if target.kind != "set":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
                         target.extend(items)
                     else:
                         self._mutate(target, items, "add")
@@ -735,6 +745,12 @@ class Engine:
     def _short(self, rd: Reader, pos: int, index: int) -> _Stop:
         return self.fail("pickle.stream.truncated", "the pickle ends inside an opcode argument",
                          rd.base + min(pos, len(rd.data)), index)
+
+    def _wrong_target(self, target: Container, rd: Reader, pos: int, index: int) -> _Stop:
+        # e.g. APPENDS to a dict: the real unpickler fails with AttributeError there
+        return self.fail("pickle.stream.malformed",
+                         f"{NAMES.get(rd.data[pos] if pos < len(rd.data) else -1, 'opcode')} "
+                         f"on a {target.kind}", rd.base + pos, index)
 
     def _underflow(self, rd: Reader, pos: int, index: int, op: int) -> _Stop:
         return self.fail("pickle.stream.malformed", f"stack underflow at {NAMES.get(op, '?')}",

@@ -37,7 +37,7 @@ def joblib_build_hook(engine: Engine, call: Call, state: Any,
 
 def _dict_of(state: Any) -> dict[str, Any]:
     if isinstance(state, Container) and state.kind == "dict":
-        return {k: v for k, v in state.items if isinstance(k, str)}
+        return {k: v for k, v in state.items if isinstance(k, str)}  # items are pairs
     return {}
 
 

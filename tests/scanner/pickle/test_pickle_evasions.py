@@ -350,3 +350,13 @@ def test_deeply_nested_tuples_are_bounded():
     report = scan(payload)
     no_internal_error(report)
     assert len(finding(report, "pickle.import.malicious").evidence["code"]) <= 2048
+
+
+@pytest.mark.parametrize("body", [
+    ops.EMPTY_DICT + ops.MARK + ops.NONE + ops.APPENDS,  # dict has no append/extend
+    ops.EMPTY_LIST + ops.NONE + ops.NONE + ops.SETITEM,  # list[None] = None fails
+    ops.EMPTY_LIST + ops.MARK + ops.NONE + ops.ADDITEMS,  # list has no add
+])
+def test_container_opcodes_on_the_wrong_container_are_malformed(body):
+    report = scan(pickle4(body))
+    assert "pickle.stream.malformed" in rules(report)
