@@ -93,6 +93,7 @@ class PickleSummary:
     weights_only_opcodes: bool = True
     persistent_ids: list[Any] = field(default_factory=list)
     joblib_arrays: int = 0
+    memo_degraded: bool = False  # the memo budget was reached (values dropped)
     excerpts: list[str] = field(default_factory=list)
 
     @property
@@ -110,6 +111,7 @@ class PickleSummary:
             "weights_only_loadable": self.weights_only_loadable,
             "persistent_ids": len(self.persistent_ids),
             "joblib_arrays": self.joblib_arrays,
+            "memo_budget_reached": self.memo_degraded,
         }
 
 
@@ -361,6 +363,8 @@ class Engine:
                             raise self.fail("pickle.memo.invalid",
                                             f"GET of memo slot {idx}, which was never written",
                                             rd.base + op_start, first_index + n, {"slot": idx})
+                        if value is EVICTED:
+                            self._memo_evicted_read(rd, op_start, first_index + n, idx)
                         stack.append(value)
                 elif op == 0x28:  # MARK
                     metastack.append(stack)
@@ -760,18 +764,19 @@ class Engine:
                    index: int) -> bool:
         """MEMOIZE (idx None) or PUT off the fast path; returns whether list mode holds."""
         if memo.store(idx, value):
-            self._memo_over(rd, pos, index)
+            # Not a finding yet: the analysis stays exact until a dropped slot is read.
+            self.summary.memo_degraded = True
         return memo.extra is None
 
-    def _memo_over(self, rd: Reader, pos: int, index: int) -> bool:
+    def _memo_evicted_read(self, rd: Reader, pos: int, index: int, slot: int) -> None:
         if not self._memo_reported:
             self._memo_reported = True
             self.summary.complete = False
             self.report("pickle.budget.memo",
-                        f"memo budget of {self.limits.max_pickle_memo} entries reached; later "
-                        "entries are kept only when they hold imports or calls",
-                        rd.base + pos, index, {"limit": self.limits.max_pickle_memo})
-        return True
+                        f"memo slot {slot} was read back after the memo budget of "
+                        f"{self.limits.max_pickle_memo} entries dropped it; the value is unknown",
+                        rd.base + pos, index,
+                        {"limit": self.limits.max_pickle_memo, "slot": slot})
 
     def _line(self, rd: Reader, data: bytes, pos: int, index: int) -> tuple[bytes, int]:
         rd.data = data

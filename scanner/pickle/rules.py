@@ -92,9 +92,10 @@ RULES: tuple[Rule, ...] = (
          "Analysis stopped; what follows could not be shown safe (never reported clean, and "
          "never malicious on that ground alone)."),
     Rule("pickle.budget.memo", Severity.MEDIUM,
-         "The memo budget ran out; later memo values are tracked only when they hold imports",
-         "Bounds our memory; analysis goes on, but a name later read from a dropped memo slot "
-         "cannot be resolved."),
+         "A memo slot dropped under the memo budget was read back",
+         "Past the budget only memo values holding imports or calls are kept, which bounds "
+         "memory; the analysis stays exact until a dropped value is needed, and from then on "
+         "a name built from it cannot be resolved."),
     Rule("pickle.budget.stack", Severity.MEDIUM,
          "The stack depth budget ran out",
          "Analysis stopped to bound memory; the rest of the stream is unknown."),

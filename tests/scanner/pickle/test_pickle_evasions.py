@@ -245,9 +245,25 @@ def test_opcode_budget():
 def test_memo_budget_keeps_scanning_to_the_payload():
     data = benign_list(20_000) + ops.POP + call4("os", "system", "echo hi") + ops.STOP
     report = scan(data, limits=ScanLimits(max_pickle_memo=1000))
-    assert "pickle.budget.memo" in rules(report)
     assert report.verdict is Verdict.MALICIOUS
     assert finding(report, "pickle.import.malicious", module="os", name="system")
+    assert report.summary["pickle"]["memo_budget_reached"] is True
+
+
+def test_memo_budget_alone_is_not_a_finding_while_the_analysis_stays_exact():
+    report = scan(benign_list(20_000) + ops.STOP, limits=ScanLimits(max_pickle_memo=1000))
+    assert report.verdict is Verdict.CLEAN
+    assert report.summary["pickle"]["memo_budget_reached"] is True
+
+
+def test_reading_a_dropped_memo_slot_is_reported():
+    # names stored after the budget and read back later cannot be resolved: never clean
+    data = (benign_list(3000) + ops.POP + ops.SHORT_BINUNICODE("os") + ops.BINPUT(250)
+            + ops.POP + ops.SHORT_BINUNICODE("system") + ops.BINPUT(251) + ops.POP
+            + ops.BINGET(250) + ops.BINGET(251) + ops.STACK_GLOBAL + ops.STOP)
+    report = scan(data, limits=ScanLimits(max_pickle_memo=100))
+    assert {"pickle.budget.memo", "pickle.import.malformed"} <= rules(report)
+    assert report.verdict is Verdict.SUSPICIOUS
 
 
 def test_stack_budget():
