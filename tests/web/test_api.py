@@ -394,3 +394,9 @@ def test_token_api_create_list_revoke(make_app):
                    "NotFoundError")
     assert c.delete(f"/api/v1/tokens/{created['id']}", headers=bearer(admin)).status_code == 204
     assert c.get("/api/v1/scans", headers=bearer(user)).status_code == 401
+
+
+def test_bad_wait_is_refused_before_anything_is_recorded(client):
+    assert_problem(client.put("/api/v1/uploads/a.pkl?wait=999", data=clean_pickle()), 400,
+                   "BadRequestError")
+    assert client.get("/api/v1/scans").get_json()["data"] == []

@@ -56,13 +56,13 @@ def scan_response(scan: Scan, *, cached: bool, findings: bool = False) -> Respon
     return body
 
 
-def finish_submission(submission: Submission) -> Response:
-    """Commit, enqueue, optionally long-poll, answer."""
+def finish_submission(submission: Submission, seconds: int) -> Response:
+    """Commit, enqueue, optionally long-poll (``seconds``, validated before the upload was
+    read), answer."""
     db = get_session()
     db.commit()
     dispatch(submission)
     scan = submission.scan
-    seconds = wait_seconds()
     if seconds:
         scan = wait_until_finished(db, scan, seconds)
     return scan_response(scan, cached=submission.cached)
@@ -71,8 +71,9 @@ def finish_submission(submission: Submission) -> Response:
 @bp.post("/scans")
 def create_scan() -> Response:
     principal = require("submit")
+    seconds = wait_seconds()
     if request.is_json:
-        return _submit_source(principal)
+        return _submit_source(principal, seconds)
     uploads = request.files.getlist("file") + request.files.getlist("files")
     uploads = [u for u in uploads if u.filename or u.content_length]
     if not uploads:
@@ -92,10 +93,10 @@ def create_scan() -> Response:
         for item, _ in received:
             item.path.unlink(missing_ok=True)
         raise
-    return finish_submission(submission)
+    return finish_submission(submission, seconds)
 
 
-def _submit_source(principal: Principal) -> Response:
+def _submit_source(principal: Principal, seconds: int) -> Response:
     from web import optional_module
 
     registry: Any = optional_module("core.registry")
@@ -114,18 +115,17 @@ def _submit_source(principal: Principal) -> Response:
                                        body["source"], callback_url=callback_url,
                                        owner_token_id=principal.token_id, force=force)
     except Exception as exc:
-        raise _source_error(registry, exc) from exc
+        raise source_error(registry, exc) from exc
     from web.metrics import metrics
 
     metrics().scans_submitted.labels(str(body["source"].get("type", "url"))[:20]).inc()
     scan = group
-    seconds = wait_seconds()
     if seconds:
         scan = wait_until_finished(db, scan, seconds)
     return scan_response(scan, cached=False)
 
 
-def _source_error(registry: Any, exc: Exception) -> Exception:
+def source_error(registry: Any, exc: Exception) -> Exception:
     from web.errors import ApiError, NotFoundError
 
     if isinstance(exc, ApiError):
@@ -257,6 +257,7 @@ def rescan(scan_id: str) -> Response:
     from web.metrics import metrics
 
     principal = require("submit")
+    seconds = wait_seconds()
     db = get_session()
     scan = visible_scan(db, scan_id, principal)
     if scan.kind == ScanKind.GROUP and not scan.children:
@@ -267,7 +268,7 @@ def rescan(scan_id: str) -> Response:
         db.rollback()
         raise GoneError("The file's bytes were purged; submit it again.") from exc
     metrics().scans_submitted.labels("rescan").inc()
-    return finish_submission(Submission(result.scan, False, list(result.to_enqueue)))
+    return finish_submission(Submission(result.scan, False, list(result.to_enqueue)), seconds)
 
 
 @bp.delete("/scans/<scan_id>")

@@ -24,7 +24,7 @@ def token_json(token: ApiToken) -> dict[str, Any]:
 
 @bp.post("/tokens")
 def create() -> Response:
-    principal = require("admin")
+    require("admin")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequestError("Send a JSON object: {\"name\", \"scopes\", \"expires_in_days\"}.")
@@ -43,7 +43,6 @@ def create() -> Response:
     except ValueError as exc:
         raise BadRequestError(str(exc)) from exc
     db.commit()
-    del principal
     response = jsonify({**token_json(token), "token": plaintext})
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/tokens/{token.id}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 from web.api import bp
-from web.api.common import query_bool
+from web.api.common import query_bool, wait_seconds
 from web.api.scans import finish_submission
 from web.auth import require
 from web.db import get_session
@@ -25,6 +25,7 @@ def put_upload(filename: str) -> Response:
     principal = require("submit")
     settings = current_app.config["WEIGHTSCAN_SETTINGS"]
     force = query_bool("force")
+    seconds = wait_seconds()
     expected = parse_digest_header(request.headers.get("X-Content-SHA256"))
     length = request.content_length
     if length is not None and length > settings.max_upload_bytes:
@@ -42,4 +43,4 @@ def put_upload(filename: str) -> Response:
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise
-    return finish_submission(submission)
+    return finish_submission(submission, seconds)

@@ -113,13 +113,13 @@ def submit_source() -> Any:
                   "revision": (request.form.get("revision") or "main").strip()}
     else:
         raise BadRequestError("Give a URL or a repository.")
-    from web.api.scans import _source_error
+    from web.api.scans import source_error
 
     try:
         group = registry.submit_source(get_session(), current_app.config["WEIGHTSCAN_SETTINGS"],
                                        source, owner_token_id=principal.token_id)
     except Exception as exc:
-        raise _source_error(registry, exc) from exc
+        raise source_error(registry, exc) from exc
     return _submitted(group.id)
 
 
