@@ -131,6 +131,7 @@ class Engine:
         self.summary = PickleSummary()
         self.probe = probe  # dry mode for the sniffer: strict names, no findings
         self.extra_allow = ctx.extra_allow
+        self.torchscript = ctx.state.format == "torchscript"
         self.max_persistent_ids = max_persistent_ids
         self.build_hook: BuildHook | None = None
         self.reader: Reader | None = None
@@ -835,7 +836,9 @@ class Engine:
         if site is None:
             if len(imports) >= _MAX_SITES:
                 return Global(module, name, offset, index)
-            site = ImportSite(module, name, policy.classify(module, name, self.extra_allow),
+            site = ImportSite(module, name,
+                              policy.classify(module, name, self.extra_allow,
+                                              torchscript=self.torchscript),
                               offset, index, self.ctx.member,
                               weights_only=policy.weights_only_allows(path))
             imports[path] = site

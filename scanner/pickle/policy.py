@@ -53,6 +53,7 @@ class Classification:
     reference: str = ""
 
 
+_TORCHSCRIPT_REF = "https://pytorch.org/docs/stable/jit.html#torch.jit.load"
 _ALLOW = {e.path: e for e in ALLOW}
 _DENY = {e.path: e for e in DENY}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -82,10 +83,17 @@ def weights_only_allows(path: str) -> bool:
     return path in WEIGHTS_ONLY_GLOBALS
 
 
-def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset()) -> Classification:
+def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
+             *, torchscript: bool = False) -> Classification:
+    """Classify ``module.name``; ``torchscript`` when the pickle sits in a TorchScript archive."""
     path = f"{module}.{name}"
     if path in _ALLOW:
         return Classification(Decision.ALLOWED, _ALLOW[path].reason, _ALLOW[path].reference)
+    if torchscript and module.split(".", 1)[0] == "__torch__" and is_dotted_identifier(path):
+        # TorchScript's own unpickler resolves "__torch__.*" to classes compiled from the
+        # archive's code/ folder; it never imports a Python module for them.
+        return Classification(Decision.ALLOWED, "TorchScript class compiled from the archive",
+                              _TORCHSCRIPT_REF)
     if path in extra_allow:
         return Classification(Decision.USER_ALLOWED, "allowed by the user's configuration")
     return _classify_builtin(path)

@@ -25,6 +25,9 @@ _PY = "https://docs.python.org/3/library/pickle.html#pickling-class-instances"
 _NP = "https://numpy.org/doc/stable/reference/generated/numpy.ndarray.__reduce__.html"
 _JOBLIB = "https://github.com/joblib/joblib/blob/main/joblib/numpy_pickle.py"
 _SK = "https://scikit-learn.org/stable/model_persistence.html"
+_TORCH_JIT = "https://github.com/pytorch/pytorch/blob/main/torch/jit/_pickle.py"
+_TORCH_JIT_HELPERS = ("build_intlist", "build_tensorlist", "build_doublelist", "build_boollist",
+                      "build_tensor_from_id", "restore_type_tag")
 
 # ---------------------------------------------------------------------------------------
 # Allowlist: reconstruction helpers and data types real checkpoints use.
@@ -85,6 +88,10 @@ _NUMPY_SCALARS = ("float16", "float32", "float64", "longdouble", "int8", "int16"
 
 ALLOW: tuple[Entry, ...] = (
     *_torch_allow(),
+    # TorchScript archives' pickles rebuild typed lists through these; each returns its
+    # argument unchanged (the denylisted "torch.jit" covers the code-loading parts).
+    *(Entry(f"torch.jit._pickle.{n}", "TorchScript list/tensor rebuild helper (identity)",
+            _TORCH_JIT) for n in _TORCH_JIT_HELPERS),
     *(Entry(f"builtins.{n}", "builtin data type", _PY) for n in _DATA_BUILTINS),
     *(Entry(f"__builtin__.{n}", "builtin data type (Python 2 name)", _PY)
       for n in _DATA_BUILTINS),
