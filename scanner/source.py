@@ -46,7 +46,7 @@ class Source:
 
     def open(self) -> BinaryIO:
         """A fresh sequential reader over this range, positioned at its start."""
-        return io.BufferedReader(_RangeReader(self._f, self.offset, self.size), READ_CHUNK)  # type: ignore[arg-type]
+        return io.BufferedReader(_RangeReader(self._f, self.offset, self.size), READ_CHUNK)
 
 
 class _RangeReader(io.RawIOBase):

@@ -15,6 +15,7 @@ from scanner.formats import Format
 from scanner.pickle.probe import looks_like_pickle
 from scanner.sniff import HEAD_BYTES
 from scanner.source import Source
+from scanner.templates.textfiles import analyze_text_templates
 
 _TEXT_CHUNK = 1 << 20
 
@@ -29,6 +30,7 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
         ctx.report("format.text-binary", f"text up to byte {bad}, then binary data",
                    offset=bad, evidence={"offset": bad})
         return
+    analyze_text_templates(source, ctx)
     if ctx.member is not None:
         # inside an archive the member summary says "text"; a finding per config file or
         # source file of a large archive would only bury the findings that matter
