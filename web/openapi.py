@@ -92,6 +92,15 @@ def _paths() -> dict[str, Any]:
                         "application/sarif+json": {"schema": {"type": "object"}}}},
                         **_problems(401, 404, 409, 429)}},
         },
+        "/api/v1/scans/{scan_id}/report.junit.xml": {
+            "get": {"summary": "JUnit XML: one test case per file, failed at ?fail_on",
+                    "parameters": [SCAN_ID, _param("fail_on", "query",
+                                                   {"enum": ["suspicious", "malicious"]},
+                                                   "Lowest verdict reported as a failure")],
+                    "responses": {"200": {"description": "JUnit XML", "content": {
+                        "application/xml": {"schema": {"type": "string"}}}},
+                        **_problems(400, 401, 404, 409, 429)}},
+        },
         "/api/v1/scans/{scan_id}/rescan": {
             "post": {"summary": "Scan the stored bytes again under the current rules",
                      "parameters": [SCAN_ID, WAIT],

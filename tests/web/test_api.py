@@ -400,3 +400,25 @@ def test_bad_wait_is_refused_before_anything_is_recorded(client):
     assert_problem(client.put("/api/v1/uploads/a.pkl?wait=999", data=clean_pickle()), 400,
                    "BadRequestError")
     assert client.get("/api/v1/scans").get_json()["data"] == []
+
+
+def test_junit_report_marks_flagged_files(client, run_queued):
+    import xml.etree.ElementTree as ET
+
+    r = client.post("/api/v1/scans", data={"file": [
+        (io.BytesIO(clean_pickle()), "a.pkl"),
+        (io.BytesIO(malicious_pickle("echo \x01<x>")), "b\x1f.pkl")]},
+        content_type="multipart/form-data")
+    group = r.get_json()
+    assert_problem(client.get(f"/api/v1/scans/{group['id']}/report.junit.xml"), 409,
+                   "NotAvailableYet")
+    run_queued()
+    xml = client.get(f"/api/v1/scans/{group['id']}/report.junit.xml")
+    assert xml.mimetype == "application/xml"
+    suite = ET.fromstring(xml.data)  # well-formed despite control characters in the file
+    assert suite.get("tests") == "2"
+    assert suite.get("failures") == "1"
+    failed = [c for c in suite if c.find("failure") is not None]
+    assert "pickle.import" in failed[0].find("failure").text
+    assert_problem(client.get(f"/api/v1/scans/{group['id']}/report.junit.xml?fail_on=x"), 400,
+                   "BadRequestError")

@@ -185,6 +185,17 @@ def get_sarif(scan_id: str) -> Response:
     return response
 
 
+@bp.get("/scans/<scan_id>/report.junit.xml")
+def get_junit(scan_id: str) -> Response:
+    from web.junit import FAIL_ON, junit_xml
+
+    fail_on = request.args.get("fail_on", "suspicious")
+    if fail_on not in FAIL_ON:
+        raise BadRequestError(f"'fail_on' must be one of {', '.join(FAIL_ON)}.")
+    doc = scan_json(_finished_scan(scan_id), findings=True)
+    return current_app.response_class(junit_xml(doc, fail_on), mimetype="application/xml")
+
+
 @bp.get("/scans")
 def list_scans() -> Response:
     principal = require("read")
