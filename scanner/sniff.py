@@ -96,6 +96,10 @@ def _by_head(head: bytes, size: int) -> Format:
     if any(head.startswith(m) for m in _OTHER_MAGIC) or _is_webp(head) or \
             sig.sentencepiece_like(head):
         return Format.OTHER
+    if _is_lying_safetensors(head):
+        # A safetensors header whose declared length does not fit: the safetensors
+        # analyzer names the lie (a loader would allocate or read past the end).
+        return Format.SAFETENSORS
     return Format.UNKNOWN
 
 
@@ -105,6 +109,14 @@ def _is_safetensors(head: bytes, size: int) -> bool:
         return False
     (n,) = struct.unpack_from("<Q", head)
     return 2 <= n <= size - 8 and n <= 100 * 1024 * 1024 and head[8:9] == b"{"
+
+
+def _is_lying_safetensors(head: bytes) -> bool:
+    """A safetensors-shaped start (length, then a JSON object) whose length is out of range."""
+    if len(head) < 10:
+        return False
+    (n,) = struct.unpack_from("<Q", head)
+    return n >= 2 and head[8:9] == b"{" and head[9:10] in (b'"', b"}", b" ", b"\n")
 
 
 def _is_webp(head: bytes) -> bool:

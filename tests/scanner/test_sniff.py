@@ -139,3 +139,16 @@ def test_real_legacy_torch_file(tmp_path):
     path = tmp_path / "legacy.pt"
     torch.save({"w": torch.zeros(2)}, path, _use_new_zipfile_serialization=False)
     assert sniff(path.read_bytes()) is Format.PYTORCH_LEGACY
+
+
+def test_safetensors_with_an_out_of_range_header_length_goes_to_the_safetensors_analyzer():
+    import io
+    import struct
+
+    from scanner import scan_stream
+
+    header = b'{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}'
+    data = struct.pack("<Q", 10**12) + header + bytes(8)
+    report = scan_stream(io.BytesIO(data), name="x.safetensors").files[0]
+    assert report.format == "safetensors"
+    assert any(f.rule_id.startswith("safetensors.header") for f in report.findings)
