@@ -47,4 +47,5 @@ def junit_xml(report: Mapping[str, Any], fail_on: str = "suspicious") -> bytes:
                           type=verdict).text = xml_text(details)
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
-    return ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return data

@@ -33,6 +33,8 @@ WAIT = _param("wait", "query", {"type": "integer", "minimum": 0, "maximum": 60},
               "Long-poll: wait up to this many seconds for the scan to finish")
 FORCE = _param("force", "query", {"type": "boolean"},
                "Scan again even if this content was already scanned under the current rules")
+ALLOW = _param("allow", "query", {"type": "array", "items": {"type": "string"}},
+               "module.name imports to allow for this request (repeatable or comma-separated)")
 SUBMITTED = {"200": _json("Scan", "Finished (cached, or done within ?wait)"),
              "202": _json("Scan", "Accepted; poll the Location")}
 
@@ -44,7 +46,7 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Submit files (multipart) or a URL / repository (JSON source)",
                 "description": "Several files in one request make one group scan.",
-                "parameters": [FORCE, WAIT],
+                "parameters": [FORCE, WAIT, ALLOW],
                 "requestBody": {"required": True, "content": {
                     "multipart/form-data": {"schema": {"type": "object", "properties": {
                         "file": {"type": "array",
@@ -111,7 +113,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "Upload one file as the raw body (curl -T)",
                 "parameters": [
                     _param("filename", "path", {"type": "string"}, "Display name only"),
-                    FORCE, WAIT,
+                    FORCE, WAIT, ALLOW,
                     _param("X-Content-SHA256", "header", {"type": "string",
                                                           "pattern": "^[0-9a-f]{64}$"},
                            "Expected digest; a mismatch is rejected"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -119,7 +119,8 @@ def blobstore() -> BlobStore:
 
 
 def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], principal: Principal,
-                 *, force: bool = False, callback_url: str | None = None) -> Submission:
+                 *, force: bool = False, callback_url: str | None = None,
+                 allow: Sequence[str] = ()) -> Submission:
     """Record scans for received files: one file -> its scan; several -> one group scan.
 
     Temp files are consumed. Nothing is committed here: the caller commits, then calls
@@ -137,7 +138,8 @@ def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], princip
                              display_filename(name), source="upload", force=force,
                              owner_token_id=principal.token_id,
                              callback_url=None if group else callback_url,
-                             group_id=group.id if group else None, commit=False)
+                             group_id=group.id if group else None, allow=allow,
+                             commit=False)
         results.append(result)
         metrics().scans_submitted.labels("upload").inc()
     to_enqueue = [i for r in results for i in r.to_enqueue]

@@ -422,3 +422,14 @@ def test_junit_report_marks_flagged_files(client, run_queued):
     assert "pickle.import" in failed[0].find("failure").text
     assert_problem(client.get(f"/api/v1/scans/{group['id']}/report.junit.xml?fail_on=x"), 400,
                    "BadRequestError")
+
+
+def test_allow_extends_the_policy_and_the_cache_key(client, run_queued):
+    data = malicious_pickle()
+    upload(client, data)
+    run_queued()
+    allowed = client.put("/api/v1/uploads/m.pkl?allow=os.system", data=data)
+    assert allowed.status_code == 202  # another policy: not answered from the cache
+    assert allowed.get_json()["engine"]["policy"] == {"extra_allow": ["os.system"]}
+    assert_problem(client.put("/api/v1/uploads/m.pkl?allow=no-dot", data=data), 400,
+                   "BadRequestError")

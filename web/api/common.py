@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import request
@@ -35,6 +36,24 @@ def query_int(name: str, default: int, lo: int, hi: int) -> int:
     if not lo <= value <= hi:
         raise BadRequestError(f"'{name}' must be between {lo} and {hi}.")
     return value
+
+
+_ALLOW_ENTRY = re.compile(r"^[^\s.:][^\s:]*\.[^\s.:]+$")  # "module.name", as the CLI
+MAX_ALLOW = 50
+
+
+def allow_entries() -> list[str]:
+    """``allow=module.name`` (repeatable or comma-separated, query or form): imports this
+    request adds to the allowlist. Part of the cache key, so it never reuses a verdict
+    made under another policy."""
+    raw = request.args.getlist("allow") + request.form.getlist("allow")
+    items = [i.strip() for entry in raw for i in entry.split(",") if i.strip()]
+    if len(items) > MAX_ALLOW:
+        raise BadRequestError(f"At most {MAX_ALLOW} 'allow' entries.")
+    for item in items:
+        if len(item) > 200 or not _ALLOW_ENTRY.match(item):
+            raise BadRequestError(f"'allow' expects module.name entries, got {item[:80]!r}.")
+    return sorted(set(items))
 
 
 def wait_seconds() -> int:

@@ -21,6 +21,7 @@ from core.models import Scan, ScanKind, ScanStatus, SourceType
 from web.api import bp
 from web.api.common import (
     FINISHED,
+    allow_entries,
     query_bool,
     query_int,
     visible_scan,
@@ -82,13 +83,14 @@ def create_scan() -> Response:
     if len(uploads) > MAX_FILES_PER_REQUEST:
         raise BadRequestError(f"At most {MAX_FILES_PER_REQUEST} files per request.")
     force = query_bool("force")
+    allow = allow_entries()
     callback_url = (request.form.get("callback_url") or "").strip() or None
     received = []
     try:
         for upload in uploads:
             received.append((receive(upload.stream), upload.filename or "upload"))
         submission = submit_files(get_session(), received, principal, force=force,
-                                  callback_url=callback_url)
+                                  callback_url=callback_url, allow=allow)
     except BaseException:
         for item, _ in received:
             item.path.unlink(missing_ok=True)

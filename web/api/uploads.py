@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Response, current_app, request
 
 from web.api import bp
-from web.api.common import query_bool, wait_seconds
+from web.api.common import allow_entries, query_bool, wait_seconds
 from web.api.scans import finish_submission
 from web.auth import require
 from web.db import get_session
@@ -26,6 +26,7 @@ def put_upload(filename: str) -> Response:
     settings = current_app.config["WEIGHTSCAN_SETTINGS"]
     force = query_bool("force")
     seconds = wait_seconds()
+    allow = allow_entries()
     expected = parse_digest_header(request.headers.get("X-Content-SHA256"))
     length = request.content_length
     if length is not None and length > settings.max_upload_bytes:
@@ -39,7 +40,7 @@ def put_upload(filename: str) -> Response:
     received = receive(request.stream, expected_sha256=expected, expected_size=length)
     try:
         submission = submit_files(get_session(), [(received, filename)], principal,
-                                  force=force)
+                                  force=force, allow=allow)
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise

@@ -44,6 +44,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--fail-on", choices=tuple(_FAIL_ON), default="suspicious",
                    help="lowest verdict that makes the exit code 1 (default: suspicious)")
+    p.add_argument("--allow", action="append", default=[], metavar="MODULE.NAME",
+                   help="also allow this pickle import (repeatable, or comma-separated)")
     p.add_argument("--force", action="store_true",
                    help="scan again even if the server already knows this content")
     p.set_defaults(handler=run_submit_command)
@@ -59,7 +61,7 @@ def run_submit_command(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for name in args.files:
         try:
-            scan = client.upload(Path(name), force=args.force,
+            scan = client.upload(Path(name), force=args.force, allow=args.allow,
                                  wait=_remaining(deadline))
             reports.append(client.finish(scan, deadline))
         except (ClientError, OSError) as exc:
@@ -95,10 +97,13 @@ class Client:
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
 
-    def upload(self, path: Path, *, force: bool, wait: int) -> dict[str, Any]:
-        params = {"wait": str(wait)}
+    def upload(self, path: Path, *, force: bool, wait: int,
+               allow: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+        params: dict[str, str] = {"wait": str(wait)}
         if force:
             params["force"] = "true"
+        if allow:
+            params["allow"] = ",".join(allow)
         with path.open("rb") as body:  # requests streams a file object; never read whole
             return self._call("PUT", f"/api/v1/uploads/{quote(path.name, safe='')}",
                               params=params, data=body,
