@@ -66,3 +66,24 @@ def test_scan_list_filters(live_service, page):
     for text in rows.locator(".verdict").all_text_contents():
         assert text == "malicious"
     assert page.csp_errors == []
+
+
+def test_upload_progress_bar_moves(live_service, page, tmp_path):
+    big = tmp_path / "weights.bin"
+    big.write_bytes(bytes(range(256)) * 2048)  # 512 KiB
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 20, "downloadThroughput": -1,
+        "uploadThroughput": 256 * 1024})  # ~2 s for this upload
+    page.goto(live_service.url + "/")
+    page.set_input_files("#file-input", str(big))
+    page.click("#upload-button")
+    bar = page.locator("#upload-progress")
+    expect(bar).to_be_visible()
+    page.wait_for_function(
+        "() => { const b = document.getElementById('upload-progress');"
+        " return b !== null && b.value > 0 && b.value < 100; }")
+    expect(page.locator("#upload-status")).to_contain_text("Uploading")
+    page.wait_for_url(re.compile(r".*/scans/scn_[0-9a-f]+$"))
+    assert page.csp_errors == []
