@@ -5,7 +5,8 @@
 
 Starts, on 127.0.0.1: ``weightscan serve --no-worker`` (gunicorn, gthread) and two
 ``weightscan worker`` processes, with ``WEIGHTSCAN_*`` pointing at the local Redis
-(``redis://127.0.0.1:6379/15``, flushed) and PostgreSQL (database ``weightscan_bench``,
+(``redis://127.0.0.1:6379/15``, flushed) and PostgreSQL (database
+``weightscan_bench_service``,
 recreated and migrated). Measures:
 
 * PUT of a large body (streamed, chunked): throughput against ``dd``'s sequential write
@@ -47,7 +48,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 1024 * 1024
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DB = "weightscan_bench"
+PG_DB = "weightscan_bench_service"  # our own: other scripts use weightscan_bench
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
