@@ -9,8 +9,8 @@ Starts, on 127.0.0.1: ``weightscan serve --no-worker`` (gunicorn, gthread) and t
 ``weightscan_bench_service``, recreated and migrated). Measures:
 
 * PUT of a large body (streamed with Content-Length, as ``curl -T``): throughput against
-  ``dd``'s sequential write
-  rate on the same disk, and the peak RSS (VmHWM) of the gunicorn worker that received it;
+  ``dd``'s sequential write rate on the same disk, and the peak RSS (VmHWM) of the
+  gunicorn worker that received it;
 * upload-to-verdict latency of a 1 MB pickle (``PUT ...?wait=30``), p50 and p95;
 * hash lookup (``GET /api/v1/files/<sha256>``) of a known file, p50 and p95;
 * 1,000 distinct small pickles submitted concurrently, drained by the two workers:
