@@ -1,0 +1,104 @@
+"""Fuzz targets: one per parser, each checking the scanner's contract on one input.
+
+The contract, for any bytes: ``scanner.scan_stream`` returns a ``ScanReport`` with one
+file; no exception escapes; no finding is ``scanner.internal-error`` (that is a scanner
+bug caught by dispatch, so a fuzzer must treat it as a crash); the input is analysed
+within ``slow_seconds``. A mutated input may stop sniffing as the target's format, so
+each target also forces its own analyzer on the same bytes (through dispatch, the same
+fail-closed path scan_stream uses) to keep the fuzzer inside the parser it aims at.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scanner import ScanReport, scan_stream
+from scanner.context import ScanContext
+from scanner.dispatch import analyze
+from scanner.formats import Format
+from scanner.limits import MiB, ScanLimits
+from scanner.model import Finding
+from scanner.sniff import sniff_format
+from scanner.source import Source
+
+INTERNAL_ERROR = "scanner.internal-error"
+SLOW_SECONDS = 2.0  # per input under 64 KB (issue 6)
+
+# Default limits, except a decompression budget sized for 64 KB inputs: nested
+# compression can legitimately expand them by the ratio limit at every level.
+FUZZ_LIMITS = ScanLimits(max_decompressed_bytes=256 * MiB, max_seconds=30.0)
+
+
+class ContractViolation(AssertionError):
+    """The scanner broke its contract on an input (the fuzzer saves the input)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    parser: str  # what it exercises, for humans
+    file_name: str  # display name given to the scanner (some rules look at it)
+    forced: Format | None  # analyzer forced on the same bytes when sniffing disagrees
+    wrap: Callable[[bytes], bytes] = bytes  # fuzz bytes -> file content
+
+
+def _template_file(data: bytes) -> bytes:
+    from fuzz.seeds import gguf_with_template
+
+    return gguf_with_template(data)
+
+
+TARGETS: dict[str, Target] = {t.name: t for t in (
+    Target("pickle", "pickle engine (all protocols, joblib arrays)", "model.pkl", Format.PICKLE),
+    Target("zip", "zip reader, torch zip layout, npz, members", "model.pt", Format.ZIP),
+    Target("legacy_torch", "legacy torch stream (five pickles + storages)", "model.bin",
+           Format.PYTORCH_LEGACY),
+    Target("npy", "numpy .npy header and object arrays", "array.npy", Format.NUMPY),
+    Target("safetensors", "safetensors header validator and hidden bytes",
+           "model.safetensors", Format.SAFETENSORS),
+    Target("gguf", "GGUF v1-3 reader", "model.gguf", Format.GGUF),
+    Target("template", "chat-template analysis (jinja2 parse, tree walk), via GGUF",
+           "model.gguf", None, _template_file),
+    Target("sniff", "content sniffing, compressed streams, tar, plain files", "upload", None),
+)}
+
+
+def internal_errors(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.rule_id == INTERNAL_ERROR]
+
+
+def scan_forced(data: bytes, fmt: Format, name: str, limits: ScanLimits = FUZZ_LIMITS
+                ) -> list[Finding]:
+    """Run ``fmt``'s analyzer on ``data`` through dispatch, as if sniffing had chosen it."""
+    ctx = ScanContext.for_file(limits)
+    analyze(Source(io.BytesIO(data), name=name), ctx, fmt)
+    return list(ctx.state.findings)
+
+
+def check(target: Target, data: bytes, *, slow_seconds: float = SLOW_SECONDS,
+          limits: ScanLimits = FUZZ_LIMITS) -> ScanReport:
+    """Scan ``data`` as ``target`` and raise ``ContractViolation`` on any breach."""
+    content = target.wrap(data)
+    started = time.monotonic()
+    report = scan_stream(io.BytesIO(content), name=target.file_name, limits=limits)
+    if not isinstance(report, ScanReport) or len(report.files) != 1:
+        raise ContractViolation(f"scan_stream returned {type(report).__name__}")
+    file = report.files[0]
+    bad = internal_errors(file.findings)
+    if bad:
+        raise ContractViolation(f"{target.name}: {bad[0].message}")
+    if file.verdict.value == "error":
+        raise ContractViolation(f"{target.name}: verdict error without internal-error")
+    if target.forced is not None and \
+            sniff_format(Source(io.BytesIO(content))) != target.forced:
+        bad = internal_errors(scan_forced(content, target.forced, target.file_name, limits))
+        if bad:
+            raise ContractViolation(f"{target.name} (forced {target.forced}): {bad[0].message}")
+    elapsed = time.monotonic() - started
+    if elapsed > slow_seconds and len(data) < 64 * 1024:
+        raise ContractViolation(f"{target.name}: {len(data)}-byte input took {elapsed:.2f} s "
+                                f"(budget {slow_seconds} s)")
+    return report

@@ -1,0 +1,42 @@
+"""The short fuzz run for CI: every target for a few seconds from its generated seeds.
+
+Coverage-guided with atheris when it is installed (a libFuzzer child per target, fixed
+seed), the seeded mutator otherwise. Any input that breaks the contract fails the test
+with the input in hex and the child's traceback; make it a regression test in
+tests/fuzz/test_regressions.py. The long run is ``python3 fuzz/run.py --minutes N``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from fuzz.runner import RunResult, run_target
+from fuzz.targets import TARGETS
+from tests.fuzz.conftest import RESULTS
+
+SECONDS = float(os.environ.get("WEIGHTSCAN_FUZZ_CI_SECONDS", "5"))
+# Slower than the 2 s of the long run: CI machines are shared and a GC pause or a
+# first-time import must not fail the build. Real hangs take far longer.
+SLOW_SECONDS = 5.0
+
+
+def describe(result: RunResult) -> str:
+    lines = [f"{result.target}: {len(result.crashes)} inputs broke the contract"]
+    for path in result.crashes[:3]:
+        data = path.read_bytes()
+        lines.append(f"  {path.name} ({len(data)} bytes): {data[:256].hex()}")
+    lines.append("last output of the fuzzer:")
+    lines.append(result.log_tail[-2500:])
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_short_fuzz_run(target: str, tmp_path: Path) -> None:
+    result = run_target(target, seconds=SECONDS, corpus_dir=tmp_path / "corpus",
+                        crash_dir=tmp_path / "crashes", seed=1, slow_seconds=SLOW_SECONDS)
+    RESULTS.append(result)
+    assert not result.crashes, describe(result)
+    assert result.executions > 0, result.log_tail
