@@ -32,7 +32,7 @@ def migrate(url: str) -> None:
 def make_settings(home: Path, **changes: Any) -> Settings:
     base = Settings(home=home, secret_key="test-secret-key", allow_anonymous=True,
                     rate_limit="", max_upload_bytes=5 * 1024 * 1024,
-                    broker_url="filesystem://")
+                    broker_url="")  # the embedded default: kombu SQLAlchemy transport
     return base.replace(**changes)
 
 
@@ -163,7 +163,7 @@ def worker_env(home: Path, **extra: str) -> dict[str, str]:
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
-    env.update(WEIGHTSCAN_HOME=str(home), WEIGHTSCAN_BROKER_URL="filesystem://",
+    env.update(WEIGHTSCAN_HOME=str(home),
                WEIGHTSCAN_SECRET_KEY="test-secret-key", WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="5",
                PYTHONPATH=str(ROOT))
     env.update(extra)
