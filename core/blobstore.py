@@ -202,7 +202,7 @@ class S3BlobStore:
             except Exception as exc:
                 raise _s3_error(exc, sha256) from exc
             f.seek(0)
-            yield f  # type: ignore[misc]
+            yield f
 
     def exists(self, sha256: str) -> bool:
         try:

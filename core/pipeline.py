@@ -27,6 +27,7 @@ never reused.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.blobstore import BlobNotFound, BlobStore, BlobStoreError
@@ -354,14 +355,11 @@ def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_
     ``progress(scan_id, progress_dict)`` if given). Raises ``TransientError`` (claim
     released, attempts not charged) when the blob store or database is unavailable.
     """
-    attempt = claim_scan(session_factory, scan_id)
-    if attempt is None:
+    claim = claim_scan_row(session_factory, scan_id)
+    if claim is None:
         return RunOutcome(scan_id, ran=False)
-    with session_factory() as session:
-        scan = session.get(Scan, scan_id)
-        assert scan is not None
-        sha256, filename, policy = scan.file_sha256, scan.filename, dict(scan.policy or {})
-        size = scan.size or 0
+    attempt = claim.attempt
+    sha256, filename, policy, size = claim.sha256, claim.filename, claim.policy, claim.size
     if attempt > settings.max_attempts:
         message = (f"gave up after {attempt - 1} attempts: the worker was lost while "
                    f"scanning this file (it may exhaust memory or time)")
@@ -369,12 +367,13 @@ def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_
     if sha256 is None:
         return record_error(session_factory, scan_id, "scan has no file", attempt=attempt)
 
+    # Progress rows are written at most every PROGRESS_INTERVAL_SECONDS, the first one
+    # only once a scan has run that long: small files cost no extra writes.
     publisher = _ProgressPublisher(session_factory, scan_id, size, progress)
-    publisher.publish("open", 0, size, force=True)
     started = time.monotonic()
     try:
         with blobstore.open(sha256) as fileobj:
-            publisher.publish("analyse", 0, size, force=True)
+            publisher.publish("analyse", 0, size)
             report = _scan_fileobj(fileobj, filename or sha256, settings, policy, publisher)
     except BlobNotFound:
         return record_error(session_factory, scan_id, "the file's bytes are no longer stored",
@@ -389,8 +388,15 @@ def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_
         log.exception("scan %s: scanner raised", scan_id)
         return record_error(session_factory, scan_id,
                             f"the scanner failed: {type(exc).__name__}: {exc}", attempt=attempt)
-    return record_report(session_factory, scan_id, report, attempt=attempt,
-                         duration=time.monotonic() - started)
+    try:
+        return record_report(session_factory, scan_id, report, attempt=attempt,
+                             duration=time.monotonic() - started)
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away while recording: hand the scan back (best effort; if
+        # that fails too, the sweeper re-queues it once it is stale) and retry later.
+        with contextlib.suppress(Exception):
+            release_claim(session_factory, scan_id, attempt)
+        raise TransientError(f"database unavailable: {exc}") from exc
 
 
 def _scan_fileobj(fileobj: Any, name: str, settings: Settings, policy: Mapping[str, Any],
@@ -402,25 +408,42 @@ def _scan_fileobj(fileobj: Any, name: str, settings: Settings, policy: Mapping[s
                         progress=publisher.scanner_callback)
 
 
-def claim_scan(session_factory: sessionmaker[Session], scan_id: str) -> int | None:
-    """``queued -> running`` with ``attempts + 1``; returns the attempt number, or None when
-    the scan is not queued (running elsewhere, finished, or unknown)."""
+@dataclass(frozen=True)
+class Claim:
+    """A claimed scan: the attempt number and what the worker needs to run it."""
+
+    attempt: int
+    sha256: str | None
+    filename: str | None
+    size: int
+    policy: dict[str, Any]
+
+
+def claim_scan_row(session_factory: sessionmaker[Session], scan_id: str) -> Claim | None:
+    """``queued -> running`` with ``attempts + 1``, in one statement (``RETURNING``, on
+    PostgreSQL and SQLite >= 3.35); None when the scan is not queued (running elsewhere,
+    finished, or unknown)."""
     with session_factory() as session:
-        now = utcnow()
-        result = session.execute(
+        row = session.execute(
             update(Scan)
             .where(Scan.id == scan_id, Scan.kind == ScanKind.FILE,
                    Scan.status == ScanStatus.QUEUED)
-            .values(status=ScanStatus.RUNNING, attempts=Scan.attempts + 1, started_at=now,
-                    progress={"stage": "claimed"})
+            .values(status=ScanStatus.RUNNING, attempts=Scan.attempts + 1,
+                    started_at=utcnow(), progress={"stage": "analyse"})
+            .returning(Scan.attempts, Scan.file_sha256, Scan.filename, Scan.size, Scan.policy)
             .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            return None
-        attempts = session.scalar(select(Scan.attempts).where(Scan.id == scan_id))
+        ).first()
         session.commit()
-        return int(attempts or 1)
+    if row is None:
+        return None
+    return Claim(int(row.attempts), row.file_sha256, row.filename, int(row.size or 0),
+                 dict(row.policy or {}))
+
+
+def claim_scan(session_factory: sessionmaker[Session], scan_id: str) -> int | None:
+    """Claim a scan (see ``claim_scan_row``); returns the attempt number or None."""
+    claim = claim_scan_row(session_factory, scan_id)
+    return None if claim is None else claim.attempt
 
 
 def release_claim(session_factory: sessionmaker[Session], scan_id: str, attempt: int) -> None:
@@ -638,22 +661,23 @@ class _ProgressPublisher:
         self._scan_id = scan_id
         self._size = size
         self._hook = hook
-        self._last = 0.0
-        self._members_done = 0
+        self._last = time.monotonic()
 
     def scanner_callback(self, stage: str, done: int, total: int) -> None:
         self.publish(stage, done, total)
 
     def publish(self, stage: str, done: int, total: int, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last < PROGRESS_INTERVAL_SECONDS:
-            return
-        self._last = now
         data: dict[str, Any] = {"stage": stage, "bytes_total": self._size}
         if "member" in stage:
             data.update(members_done=done, members_total=total)
         else:
             data.update(bytes_done=done, bytes_total=total or self._size)
+        if self._hook is not None:
+            self._hook(self._scan_id, data)
+        now = time.monotonic()
+        if not force and now - self._last < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last = now
         try:
             with self._factory() as session:
                 session.execute(update(Scan)
@@ -664,8 +688,6 @@ class _ProgressPublisher:
                 session.commit()
         except Exception:  # progress is best effort; never fail a scan over it
             log.warning("scan %s: progress update failed", self._scan_id, exc_info=True)
-        if self._hook is not None:
-            self._hook(self._scan_id, data)
 
 
 def _aware(value: datetime) -> datetime:

@@ -110,7 +110,7 @@ def make_celery(settings: Settings) -> Celery:
     modules = [m for m in TASK_MODULES if _module_exists(m)]
     app = Celery("weightscan", include=modules, set_as_current=False)
     app.conf.update(celery_config(settings))
-    app.weightscan_settings = settings  # type: ignore[attr-defined]
+    app.weightscan_settings = settings
     from worker import runtime
 
     runtime.remember_settings(settings)

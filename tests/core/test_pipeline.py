@@ -97,13 +97,30 @@ def test_unknown_scan_id_is_ignored(sessions, blobstore, settings):
     assert not run_scan(sessions, blobstore, "scn_nope", settings).ran
 
 
-def test_progress_is_published(submit, sessions, blobstore, settings):
+def test_progress_is_published(submit, sessions, blobstore, settings, monkeypatch):
+    """A scan that runs longer than the throttle interval writes progress to its row."""
+    import time
+
+    import core.pipeline as pipeline
+
+    real = pipeline._scan_fileobj
+    rows = []
+
+    def slow_scan(fileobj, name, settings_, policy, publisher):
+        time.sleep(pipeline.PROGRESS_INTERVAL_SECONDS + 0.1)
+        publisher.scanner_callback("members", 3, 10)
+        with sessions() as s:
+            rows.append(dict(s.get(Scan, scan_id).progress))
+        return real(fileobj, name, settings_, policy, publisher)
+
+    monkeypatch.setattr(pipeline, "_scan_fileobj", slow_scan)
     scan_id = submit(clean_pickle()).scan.id
     seen = []
     run_scan(sessions, blobstore, scan_id, settings,
              progress=lambda sid, data: seen.append((sid, data["stage"])))
-    assert (scan_id, "open") in seen
     assert (scan_id, "analyse") in seen
+    assert rows[0]["stage"] == "members"
+    assert (rows[0]["members_done"], rows[0]["members_total"]) == (3, 10)
     assert _get(sessions, scan_id).progress == {"stage": "done"}
 
 
