@@ -51,6 +51,7 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
 def start_worker(env: dict[str, str], log: Path, *, hold_app: bool = False,
                  beat: bool = True) -> Proc:
     """One worker (concurrency 1) with beat, so the sweeper runs; waited for until ready."""
+    Path(env["WEIGHTSCAN_HOME"]).mkdir(parents=True, exist_ok=True)  # beat's schedule file
     if hold_app:
         argv = [sys.executable, "-m", "celery", "-A", HOLD_APP, "worker", "--pool=prefork",
                 "--concurrency=1", "--loglevel=INFO", "--without-mingle", "--without-gossip",
