@@ -118,7 +118,8 @@ def _absorb(result: RunResult, log: str) -> None:
     result.executions += execs
     if progress:
         result.coverage = max(result.coverage or 0, int(progress[-1][1]))
-    result.peak_rss_mb = max(result.peak_rss_mb, stats.get("peak_rss_mb", 0))
+    peaks = [int(v) for k, v in _STAT.findall(log) if k == "vmhwm_mb"]
+    result.peak_rss_mb = max([result.peak_rss_mb, *peaks])
     result.log_tail = log[-4000:]
 
 

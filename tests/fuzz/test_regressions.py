@@ -12,6 +12,13 @@ import pytest
 from fuzz.targets import TARGETS, check
 from tests.fixtures.archives import central_offsets, local_offsets, make_zip, patch
 
+# Findings reported to their owners and not fixed yet: a message fragment of the
+# contract violation -> the finding. The short CI run tolerates crashes matching these
+# (they are pinned by the strict xfail tests below); remove an entry with its xfail.
+KNOWN_UNFIXED: dict[str, str] = {
+    "LZMAError: Internal error": "F1",
+}
+
 
 def zip_with_method(name: str, raw: bytes, method: int) -> bytes:
     """A one-member zip whose member says it is compressed with ``method``."""

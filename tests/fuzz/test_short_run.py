@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from fuzz.runner import RunResult, run_target
-from fuzz.targets import TARGETS
+from fuzz.targets import TARGETS, ContractViolation, check
 from tests.fuzz.conftest import RESULTS
+from tests.fuzz.test_regressions import KNOWN_UNFIXED
 
 SECONDS = float(os.environ.get("WEIGHTSCAN_FUZZ_CI_SECONDS", "5"))
 # Slower than the 2 s of the long run: CI machines are shared and a GC pause or a
@@ -23,9 +24,18 @@ SECONDS = float(os.environ.get("WEIGHTSCAN_FUZZ_CI_SECONDS", "5"))
 SLOW_SECONDS = 5.0
 
 
-def describe(result: RunResult) -> str:
-    lines = [f"{result.target}: {len(result.crashes)} inputs broke the contract"]
-    for path in result.crashes[:3]:
+def known_finding(target: str, path: Path) -> str | None:
+    """The id of an already-reported, still-unfixed finding this crash reproduces."""
+    try:
+        check(TARGETS[target], path.read_bytes(), slow_seconds=60)
+    except ContractViolation as exc:
+        return next((f for text, f in KNOWN_UNFIXED.items() if text in str(exc)), None)
+    return None
+
+
+def describe(result: RunResult, crashes: list[Path]) -> str:
+    lines = [f"{result.target}: {len(crashes)} inputs broke the contract"]
+    for path in crashes[:3]:
         data = path.read_bytes()
         lines.append(f"  {path.name} ({len(data)} bytes): {data[:256].hex()}")
     lines.append("last output of the fuzzer:")
@@ -38,5 +48,9 @@ def test_short_fuzz_run(target: str, tmp_path: Path) -> None:
     result = run_target(target, seconds=SECONDS, corpus_dir=tmp_path / "corpus",
                         crash_dir=tmp_path / "crashes", seed=1, slow_seconds=SLOW_SECONDS)
     RESULTS.append(result)
-    assert not result.crashes, describe(result)
     assert result.executions > 0, result.log_tail
+    new = [p for p in result.crashes if known_finding(target, p) is None]
+    assert not new, describe(result, new)
+    if result.crashes:
+        known = sorted({known_finding(target, p) for p in result.crashes} - {None})
+        pytest.xfail(f"only known, unfixed findings reproduced: {known}")
