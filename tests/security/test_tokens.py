@@ -138,3 +138,23 @@ def test_revoked_token_loses_its_page_session(app):
         db.commit()
     assert client.get("/scans").status_code in (302, 303, 401)
     assert client.get("/api/v1/scans").status_code == 401
+
+
+def test_only_admin_creates_tokens_and_others_tokens_stay_hidden(app):
+    client = app.test_client()
+    user_id, user = new_token(app, "user", ("submit", "read"))
+    other_id, _other = new_token(app, "other", ("read",))
+    _admin_id, admin = new_token(app, "admin", ("admin",))
+    body = {"name": "new", "scopes": ["read"]}
+    assert client.post("/api/v1/tokens", json=body, headers=bearer(user)).status_code == 403
+    created = client.post("/api/v1/tokens", json=body, headers=bearer(admin))
+    assert created.status_code == 201
+    assert created.json["token"].startswith("ws_")
+    mine = client.get("/api/v1/tokens", headers=bearer(user)).json["data"]
+    assert [t["id"] for t in mine] == [user_id]
+    assert created.json["token"] not in str(client.get("/api/v1/tokens",
+                                                       headers=bearer(admin)).json)
+    # Revoking someone else's token: 404 (not confirmed), and it keeps working.
+    assert client.delete(f"/api/v1/tokens/{other_id}", headers=bearer(user)).status_code == 404
+    assert client.post("/api/v1/tokens", json={"name": "x", "scopes": ["root"]},
+                       headers=bearer(admin)).status_code == 400
