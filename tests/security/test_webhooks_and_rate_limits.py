@@ -88,3 +88,16 @@ def test_rate_limit_counters_are_shared_through_redis(make_app, redis_url):
 
     keys = redis.Redis.from_url(redis_url).keys("*")
     assert keys, "the limiter keeps its counters in Redis"
+
+
+def test_rate_limit_storage_outage_fails_open(make_app):
+    """The documented choice (web/ratelimit.py, swallow_errors): a dead limiter store must
+    not take the API down."""
+    from tests.integration.procs import free_port
+
+    app = make_app(rate_limit="2/minute",
+                   rate_limit_storage_url=f"redis://127.0.0.1:{free_port()}/0")
+    _id, token = new_token(app, "t")
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/scans", headers=bearer(token)).status_code == 200
