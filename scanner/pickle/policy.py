@@ -3,12 +3,15 @@
 Order of decisions (first match wins):
 
 1. exact allowlist entry (vetted reconstruction helpers and data types) -> ALLOWED;
-2. the user's extra allowlist (``--allow``)                          -> USER_ALLOWED;
-3. denylist (the path or one of its dotted parents, or any tail of a dotted attribute
+2. denylist (the path or one of its dotted parents, or any tail of a dotted attribute
    chain, e.g. ``numpy.testing._private.utils.os.system`` contains ``os.system``) -> DENIED;
-4. a dunder component anywhere in the path                           -> DUNDER;
-5. a CamelCase class under a vetted class prefix (sklearn, scipy.sparse, ...) -> ALLOWED;
+3. a dunder component anywhere in the path                           -> DUNDER;
+4. a CamelCase class under a vetted class prefix (sklearn, scipy.sparse, ...) -> ALLOWED;
+5. the user's extra allowlist (``--allow``)                          -> USER_ALLOWED;
 6. anything else                                                      -> UNKNOWN.
+
+The user's allowlist can clear only what would otherwise be UNKNOWN: denied and dunder
+imports stay what they are whatever the configuration says.
 
 Imported-but-never-called denylisted globals are still HIGH: a global can be invoked
 without REDUCE (as a BUILD target's __setstate__, as an argument that a later call
@@ -94,9 +97,12 @@ def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
         # archive's code/ folder; it never imports a Python module for them.
         return Classification(Decision.ALLOWED, "TorchScript class compiled from the archive",
                               _TORCHSCRIPT_REF)
-    if path in extra_allow:
+    builtin = _classify_builtin(path)
+    # The user's allowlist clears unknown imports only: no configuration turns a call
+    # that executes code, or a reach into interpreter internals, into a clean verdict.
+    if path in extra_allow and builtin.decision is Decision.UNKNOWN:
         return Classification(Decision.USER_ALLOWED, "allowed by the user's configuration")
-    return _classify_builtin(path)
+    return builtin
 
 
 @lru_cache(maxsize=4096)

@@ -230,6 +230,12 @@ def test_unknown_import_is_suspicious_and_user_allow_clears_it():
     assert finding(allowed, "pickle.import.user-allowed", name="run").severity is Severity.INFO
 
 
+@pytest.mark.parametrize(("module", "name"), [("os", "system"), ("numpy", "__builtins__")])
+def test_user_allowlist_cannot_clear_denied_or_dunder_imports(module, name):
+    report = scan(pickle0(call0(module, name, "x")), allow=(f"{module}.{name}",))
+    assert report.verdict is Verdict.MALICIOUS
+
+
 def test_data_after_stop_is_reported():
     report = scan(pickle.dumps([1, 2], protocol=2) + b"\x00\x01hidden bytes")
     assert "pickle.data-after-stop" in rules(report)
