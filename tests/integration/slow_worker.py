@@ -23,7 +23,7 @@ _MAX_HOLD_SECONDS = 60.0
 
 def _held_scan(fileobj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     hold_dir = os.environ.get("WEIGHTSCAN_TEST_HOLD")
-    if hold_dir and Path(name).name.startswith("slow"):
+    if hold_dir and Path(name).name.startswith("slow") and (Path(hold_dir) / "hold").exists():
         (Path(hold_dir) / "pid").write_text(str(os.getpid()))
         deadline = time.monotonic() + _MAX_HOLD_SECONDS
         while (Path(hold_dir) / "hold").exists() and time.monotonic() < deadline:

@@ -159,6 +159,7 @@ def test_killed_workers_lose_nothing_and_a_poison_file_ends_as_error(deployment)
     assert scan.attempts == 2, "claimed once by the dead worker, once by the new one"
     assert meanwhile.verdict == "clean"
 
+    (hold / "pid").unlink(missing_ok=True)
     (hold / "hold").touch()
     poison = d.submit(malicious_pickle("echo poison"), "slow-poison.pkl")
     for _ in range(3):
