@@ -93,11 +93,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                                             "polling_interval": 0.1}
     elif broker.startswith("filesystem://"):
         data = settings.home / "broker"
-        for sub in ("out", "processed"):
+        for sub in ("out", "processed", "control"):
             (data / sub).mkdir(parents=True, exist_ok=True)
         conf["broker_transport_options"] = {
             "data_folder_in": str(data / "out"), "data_folder_out": str(data / "out"),
             "processed_folder": str(data / "processed"), "store_processed": False,
+            # exchange tables; kombu's default is "control" in the working directory
+            "control_folder": str(data / "control"),
             "polling_interval": 0.2,
         }
     return conf
