@@ -207,8 +207,8 @@ def safetensors_bombs() -> dict[str, bytes]:
     out["deep-json-array"] = sb.make_safetensors(b'{"a":' + b"[" * 200_000 + b"]" * 200_000
                                                  + b"}")
     out["deep-json-object"] = sb.make_safetensors(b'{"a":' * 100_000 + b"1" + b"}" * 100_000)
-    header, data = sb.contiguous([(f"t{i}", "U8", [1]) for i in range(100_000)])
-    out["hundred-thousand-tensors"] = sb.make_safetensors(header, data)
+    header, data = sb.contiguous([(f"t{i}", "U8", [1]) for i in range(30_000)])
+    out["thirty-thousand-tensors"] = sb.make_safetensors(header, data)
     return out
 
 

@@ -22,9 +22,9 @@ def test_gzip_ratio_bomb_512_mib(scan, tmp_path: Path):
 
 
 def test_nested_zip_bomb_declares_4_gib(scan, tmp_path: Path):
-    """4 zips of 4 zips of 4 zips of a 64 MiB bomb: 4 GiB declared, 4 MiB on disk."""
-    inner = bombs.deflated_zip_member("zeros.bin", 64)
-    o = scan(bombs.write(tmp_path / "42.zip", bombs.nested_zip_bomb(inner, 4, 3)))
+    """4 zips of 4 zips of a 256 MiB bomb: 4 GiB declared, 4 MiB on disk."""
+    inner = bombs.deflated_zip_member("zeros.bin", 256)
+    o = scan(bombs.write(tmp_path / "42.zip", bombs.nested_zip_bomb(inner, 4, 2)))
     bounded(o, seconds=30)
     flagged(o, "zip.bomb")
 

@@ -22,8 +22,8 @@ def test_ten_million_opcodes_under_a_small_opcode_budget(scan, tmp_path: Path):
 
 @pytest.mark.parametrize("builder", [bombs.memo_flood, bombs.put_flood], ids=["MEMOIZE", "PUT"])
 def test_memo_flood_stays_within_the_memo_budget(scan, tmp_path: Path, builder):
-    """300,000 memo slots under a 50,000 budget: memory stays flat."""
-    o = scan(bombs.write(tmp_path / "memo.pkl", builder(300_000)), max_pickle_memo=50_000)
+    """120,000 memo slots under a 20,000 budget: memory stays flat."""
+    o = scan(bombs.write(tmp_path / "memo.pkl", builder(120_000)), max_pickle_memo=20_000)
     bounded(o, seconds=10)
     assert o.scan_rss_growth_mb < 50, str(o)
 
@@ -31,8 +31,8 @@ def test_memo_flood_stays_within_the_memo_budget(scan, tmp_path: Path, builder):
 @pytest.mark.parametrize("builder", [bombs.memo_flood, bombs.put_flood], ids=["MEMOIZE", "PUT"])
 def test_memo_flood_read_back_past_the_memo_budget(scan, tmp_path: Path, builder):
     """A slot the budget dropped is read back: the value is unknown, so never clean."""
-    o = scan(bombs.write(tmp_path / "memo.pkl", builder(300_000, read_back=True)),
-             max_pickle_memo=50_000)
+    o = scan(bombs.write(tmp_path / "memo.pkl", builder(120_000, read_back=True)),
+             max_pickle_memo=20_000)
     bounded(o, seconds=10)
     flagged(o, "pickle.budget.memo")
 
@@ -43,11 +43,11 @@ def test_memo_reference_amplification_in_a_call_argument(scan, tmp_path: Path):
     """10**12 logical strings as the argument of os.system: found, rendered bounded.
 
     Finding F2 (pickle renderer walks the shared memo graph as a tree): the scan must
-    end within its 5 s budget; the child is killed after 15 s.
+    end within its 3 s budget; the child is killed after 10 s.
     """
-    o = scan(bombs.write(tmp_path / "laughs.pkl", bombs.memo_laughs(12)), max_seconds=5,
-             hard_timeout=15)
-    bounded(o, seconds=8)
+    o = scan(bombs.write(tmp_path / "laughs.pkl", bombs.memo_laughs(12)), max_seconds=3,
+             hard_timeout=10)
+    bounded(o, seconds=6)
     assert o.verdict == "malicious", str(o)
 
 
