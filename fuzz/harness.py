@@ -56,6 +56,7 @@ GUIDED: dict[str, tuple[str, ...]] = {
     "safetensors": ("scanner.safetensors",),
     "gguf": ("scanner.gguf",),
     "template": ("scanner.templates",),
+    "template_json": ("scanner.templates",),
 }
 _UNGUIDED = ("rules", "policy_data", "vocabulary")  # tables, not logic
 

@@ -8,6 +8,7 @@ files. Payload pickles are harmless (``echo``/``touch /tmp/...``) and never load
 from __future__ import annotations
 
 import io
+import json
 import pickle
 import struct
 import zipfile
@@ -241,6 +242,9 @@ def sniff_seeds() -> list[bytes]:
     seeds.append(ar.make_tar([("sys_info", ar.BENIGN), ("pickle", ar.BENIGN),
                               ("storages", ar.BENIGN), ("tensors", ar.BENIGN)]))
     seeds.append(ar.make_tar([ar.tar_special("link", b"2", "../../etc/passwd")]))
+    seeds.append(json.dumps({"chat_template": [{"name": "default", "template": "{{ x }}"},
+                                               {"name": "tool_use", "template": "{{ y }}"}]}
+                            ).encode())
     seeds += [b"", b"{\"architectures\": [\"X\"]}\n", b"# model card\n\nhello\n",
               b"7z\xbc\xaf\x27\x1c" + bytes(26), b"Rar!\x1a\x07\x01\x00" + bytes(8),
               b"\x89PNG\r\n\x1a\n" + bytes(16), b"\x00\x01\x02\x03 unknown binary",
@@ -259,6 +263,7 @@ SEEDS: dict[str, Callable[[], list[bytes]]] = {
     "safetensors": safetensors_seeds,
     "gguf": gguf_seeds,
     "template": template_texts,
+    "template_json": template_texts,
     "sniff": sniff_seeds,
 }
 

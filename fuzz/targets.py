@@ -11,6 +11,7 @@ fail-closed path scan_stream uses) to keep the fuzzer inside the parser it aims 
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,11 @@ def _template_file(data: bytes) -> bytes:
     return gguf_with_template(data)
 
 
+def _tokenizer_config(data: bytes) -> bytes:
+    text = data.decode("utf-8", "replace")
+    return json.dumps({"tokenizer_class": "X", "chat_template": text}).encode()
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("pickle", "pickle engine (all protocols, joblib arrays)", "model.pkl", Format.PICKLE),
     Target("zip", "zip reader, torch zip layout, npz, members", "model.pt", Format.ZIP),
@@ -62,6 +68,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("gguf", "GGUF v1-3 reader", "model.gguf", Format.GGUF),
     Target("template", "chat-template analysis (jinja2 parse, tree walk), via GGUF",
            "model.gguf", None, _template_file),
+    Target("template_json", "chat-template analysis, via tokenizer_config.json",
+           "tokenizer_config.json", None, _tokenizer_config),
     Target("sniff", "content sniffing, compressed streams, tar, plain files", "upload", None),
 )}
 
