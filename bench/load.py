@@ -31,6 +31,7 @@ import json
 import os
 import pickle
 import secrets
+import shutil
 import signal
 import socket
 import struct
@@ -366,6 +367,20 @@ class Service:
             with psycopg.connect(self.args.pg_admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
+    def leaks(self) -> list[str]:
+        """Log files of our processes that contain the token or a file's content."""
+        found = []
+        for log in sorted(self.home.glob("*.log")):
+            text = log.read_text(errors="replace")
+            for what, needle in (("token", self.token), ("file content", "echo load-")):
+                if needle and needle in text:
+                    found.append(f"{log.name}: {what}")
+        return found
+
+    def cleanup(self) -> None:
+        if not self.args.keep:
+            shutil.rmtree(self.home, ignore_errors=True)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -381,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--rate-limit", default="100000/minute")
     parser.add_argument("--keep", action="store_true", help="keep the database and logs")
+    # A scan counts as lost when the client saw no verdict before --timeout (a rate limit
+    # far below the offered load can starve the polls: keep --rate-limit generous).
     args = parser.parse_args(argv)
     if min(args.scans, args.concurrency) < 1 or args.scans > 100_000:
         parser.error("--scans must be in 1..100000 and --concurrency >= 1")
@@ -395,15 +412,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"starting the service (logs in {service.home})", file=sys.stderr)
         service.start()
         base, token = service.url, service.token
+    leaks: list[str] = []
     try:
         stats = run_load(base, token, args.scans, args.concurrency, args.timeout)
     finally:
         if service is not None:
             service.stop()
+            leaks = service.leaks()
     print(markdown(stats, args.scans, args.concurrency, args.workers if service else None))
+    if service is not None:
+        print(f"\nSecrets or file contents in the service logs: {leaks or 'none'}")
+        if stats.lost or leaks:
+            print(f"(logs kept in {service.home})")
+        else:
+            service.cleanup()
     bad5xx = sum(n for c in stats.statuses.values() for code, n in c.items()
                  if code >= 500 and code != 503)
-    return 1 if stats.lost or stats.wrong or bad5xx else 0
+    return 1 if stats.lost or stats.wrong or bad5xx or leaks else 0
 
 
 if __name__ == "__main__":
