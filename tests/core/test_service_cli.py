@@ -1,0 +1,72 @@
+"""``weightscan db|token|rescan`` in process, against a temporary home."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from weightscan.cli import main
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("WEIGHTSCAN_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("WEIGHTSCAN_HOME", str(tmp_path))
+    assert main(["db", "upgrade"]) == 0
+    return tmp_path
+
+
+def test_token_create_list_revoke(home, capsys):
+    from core.db import make_engine, make_sessionmaker
+    from web.auth import verify_token
+
+    assert main(["token", "create", "--name", "ci", "--scopes", "submit,read"]) == 0
+    out = capsys.readouterr()
+    secret = out.out.strip()
+    engine = make_engine(f"sqlite:///{home / 'weightscan.db'}")
+    with make_sessionmaker(engine)() as s:
+        token = verify_token(s, secret)
+        assert token is not None
+        assert token.scopes == ["submit", "read"]
+        token_id = token.id
+    assert main(["token", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert token_id in listing
+    assert secret not in listing, "the secret is shown once only"
+    assert main(["token", "revoke", token_id]) == 0
+    assert main(["token", "revoke", token_id]) == 1
+    with make_sessionmaker(engine)() as s:
+        assert verify_token(s, secret) is None
+    engine.dispose()
+
+
+def test_token_create_refuses_unknown_scopes(home, capsys):
+    assert main(["token", "create", "--name", "x", "--scopes", "root"]) == 2
+
+
+def test_rescan_outdated_queues_old_results(home, capsys):
+    from core.blobstore import LocalBlobStore
+    from core.db import make_engine, make_sessionmaker
+    from core.models import Scan
+    from tests.core.samples import clean_pickle, submit_bytes
+
+    engine = make_engine(f"sqlite:///{home / 'weightscan.db'}")
+    sessions = make_sessionmaker(engine)
+    with sessions() as s:
+        scan = submit_bytes(s, LocalBlobStore(home / "blobs"), clean_pickle()).scan
+        row = s.get(Scan, scan.id)
+        row.status, row.verdict = "done", "clean"
+        row.engine_version, row.rules_version = "0.0.1", "2000.01.01"
+        s.commit()
+    assert main(["rescan", "--outdated"]) == 0
+    assert "queued 1 rescans" in capsys.readouterr().out
+    assert main(["rescan", "--outdated"]) == 0
+    assert "queued 0 rescans" in capsys.readouterr().out
+    engine.dispose()
+
+
+def test_db_current_matches_head(home, capsys):
+    assert main(["db", "current"]) == 0
