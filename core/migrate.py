@@ -19,7 +19,10 @@ def alembic_config(database_url: str) -> Config:
     import migrations
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(migrations.__file__).resolve().parent))
+    # __path__ works for a regular package and for a namespace one (an editable install
+    # made before the package had an __init__.py); __file__ does not.
+    location = Path(next(iter(migrations.__path__))).resolve()
+    cfg.set_main_option("script_location", str(location))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return cfg
 
