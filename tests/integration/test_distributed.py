@@ -83,8 +83,10 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
                 raise
 
         # 1. Many distinct files over two workers: every one done exactly once.
+        # force: the session's PostgreSQL database may already hold results for these
+        # bytes (other tests), which would be reused as cached.
         ids = [submit(malicious_pickle(f"echo {i}") if i % 4 == 0 else clean_pickle(i),
-                      f"file{i}.pkl") for i in range(24)]
+                      f"file{i}.pkl", force=True) for i in range(24)]
         with sessions() as s:
             group = create_group(s)
             children = [submit_bytes(s, blobs, data, name, group_id=group.id, commit=False,
@@ -105,7 +107,7 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
 
         # 2. kill -9 of the worker that is mid-scan: the other one finishes it.
         (hold / "hold").touch()
-        slow = submit(malicious_pickle("echo slow"), "slow.pkl")
+        slow = submit(malicious_pickle("echo slow"), "slow.pkl", force=True)
         pid = int(wait_until(lambda: (hold / "pid").exists() and (hold / "pid").read_text(),
                              30, "a worker to take the slow scan"))
         owner = _parent_pid(pid)
