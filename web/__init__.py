@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.pages import bp as pages_bp
 
     if settings.rate_limit:
-        limiter.limit(settings.rate_limit)(api_bp)
+        # One budget per client across the whole API (a per-route limit would multiply it
+        # by the number of endpoints).
+        limiter.shared_limit(settings.rate_limit, scope="api")(api_bp)
     limiter.exempt(health.bp)
     limiter.exempt(metrics.bp)
     app.register_blueprint(api_bp)
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     webhooks = optional_module("web.api.webhooks")
     if webhooks is not None and hasattr(webhooks, "bp"):
         if settings.rate_limit:
-            limiter.limit(settings.rate_limit)(webhooks.bp)
+            limiter.shared_limit(settings.rate_limit, scope="webhooks")(webhooks.bp)
         app.register_blueprint(webhooks.bp)
     return app
 

@@ -103,9 +103,6 @@ def test_rate_limit_storage_outage_fails_open(make_app):
         assert client.get("/api/v1/scans", headers=bearer(token)).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="web/__init__.py applies limiter.limit(rate_limit) to "
-                   "the api blueprint, which Flask-Limiter counts per endpoint: a token gets "
-                   "the limit once per route, not once for the API")
 def test_rate_limit_is_one_budget_across_the_api(make_app):
     app = make_app(rate_limit="3/minute")
     client = app.test_client()
