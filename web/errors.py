@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy.exc
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
@@ -152,6 +153,19 @@ def register_error_handlers(app: Flask) -> None:
         if wants_html():
             return render_error_page(status, title, detail, headers)
         return problem_response(status, code, title, detail, headers)
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    def _database_unavailable(exc: Exception) -> Response:
+        # A database restart or outage is temporary: say so, and when to come back.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    type(exc).__name__)
+        title = "Service unavailable"
+        detail = "The database is unavailable; try again shortly."
+        headers = {"Retry-After": "5"}
+        if wants_html():
+            return render_error_page(503, title, detail, headers)
+        return problem_response(503, "ServiceUnavailableError", title, detail, headers)
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:

@@ -106,9 +106,6 @@ def test_web_survives_a_database_outage(tmp_path, own_postgres, own_redis):
     assert back == 200
 
 
-@pytest.mark.xfail(strict=True, reason="web/errors.py _unhandled: a database outage "
-                   "(sqlalchemy OperationalError) answers 500 InternalError, not 503 + "
-                   "Retry-After")
 def test_database_outage_answers_503_with_retry_after(tmp_path, own_postgres, own_redis):
     answers, _leftovers, _back = _requests_while_the_database_is_down(tmp_path, own_postgres,
                                                                       own_redis)
