@@ -32,6 +32,10 @@ class BlobStoreError(Exception):
     worker is concerned: the task retries with backoff."""
 
 
+class BlobStoreFull(BlobStoreError):
+    """The blob store has no space left (ENOSPC, EDQUOT): nothing was stored."""
+
+
 class BlobNotFound(BlobStoreError):
     """No blob under this digest (never stored, or purged)."""
 
@@ -116,7 +120,10 @@ class LocalBlobStore:
                 temp_path.unlink(missing_ok=True)
             _fsync_dir(final.parent)
         except OSError as exc:
-            raise BlobStoreError(f"cannot store blob {sha256[:12]}: {exc.strerror or exc}") from exc
+            reason = f"cannot store blob {sha256[:12]}: {exc.strerror or exc}"
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise BlobStoreFull(reason) from exc
+            raise BlobStoreError(reason) from exc
         return key
 
     @contextlib.contextmanager

@@ -14,6 +14,8 @@ import sqlalchemy.exc
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
+from core.blobstore import BlobStoreError, BlobStoreFull
+
 log = logging.getLogger("weightscan.web")
 
 PROBLEM_JSON = "application/problem+json"
@@ -150,6 +152,21 @@ def register_error_handlers(app: Flask) -> None:
         if status == 413:
             detail = (f"The upload is larger than this server accepts "
                       f"({current_app.config['WEIGHTSCAN_SETTINGS'].max_upload_bytes} bytes).")
+        if wants_html():
+            return render_error_page(status, title, detail, headers)
+        return problem_response(status, code, title, detail, headers)
+
+    @app.errorhandler(BlobStoreError)
+    def _blobstore_failed(exc: BlobStoreError) -> Response:
+        # Nothing was stored or recorded (the pipeline stores the blob before any row).
+        log.warning("blob store failed on %s %s: %s", request.method, request.path, exc)
+        if isinstance(exc, BlobStoreFull):
+            status, code, title = 507, "InsufficientStorageError", "Insufficient storage"
+            detail, headers = "No space left in the blob store; nothing was stored.", {}
+        else:
+            status, code, title = 503, "ServiceUnavailableError", "Service unavailable"
+            detail, headers = "The blob store is unavailable; try again shortly.", {
+                "Retry-After": "5"}
         if wants_html():
             return render_error_page(status, title, detail, headers)
         return problem_response(status, code, title, detail, headers)

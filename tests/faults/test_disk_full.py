@@ -72,8 +72,6 @@ def test_disk_full_while_receiving_the_upload(tmp_path, migrated_db):
         app.extensions["weightscan.engine"].dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="core/blobstore.py LocalBlobStore.put raises "
-                   "BlobStoreError on ENOSPC and the web maps it to 500, not 507")
 def test_disk_full_while_storing_the_blob(tmp_path, migrated_db):
     home = tmp_path / "home"
     app = make_app(fault_settings(home, database_url=migrated_db, broker_url="filesystem://"))
