@@ -5,7 +5,7 @@ Used by the long run (fuzz/run.py) and the short CI run (tests/fuzz). The child 
 mutator otherwise. A crash stops a libFuzzer process, so the runner starts it again on
 the same (growing) corpus until the budget is spent; every input that broke the
 contract is left in the crash directory as ``<target>-crash-<sha1>`` (or ``-timeout-``,
-``-oom-``).
+``-oom-``), and the fuzzer's output for it in ``logs/``.
 """
 
 from __future__ import annotations
@@ -93,10 +93,22 @@ def run_target(target: str, *, seconds: float, corpus_dir: Path, crash_dir: Path
         crashed = "Test unit written to" in log or "contract broken" in log
         if not crashed:
             break
+        _drop_from_corpus(corpus_dir, set(crash_dir.iterdir()) - before)
+        logs = crash_dir / "logs"  # the traceback or the slow-input message, for triage
+        logs.mkdir(exist_ok=True)
+        (logs / f"{target}-{int(time.time())}-{attempt}.txt").write_text(log[-20_000:])
     result.seconds = time.monotonic() - started
     result.crashes = sorted(p for p in set(crash_dir.iterdir()) - before
-                            if p.name.startswith(f"{target}-"))
+                            if p.is_file() and p.name.startswith(f"{target}-"))
     return result
+
+
+def _drop_from_corpus(corpus_dir: Path, crashes: set[Path]) -> None:
+    """A corpus input that crashes would stop every restart at once: move it out."""
+    for crash in crashes:
+        digest = crash.name.rsplit("-", 1)[-1]
+        for name in (digest, f"seed-{digest}"):
+            (corpus_dir / name).unlink(missing_ok=True)
 
 
 def _command(target: str, engine: str, seconds: int, seed: int, corpus_dir: Path,
