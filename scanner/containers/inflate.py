@@ -149,7 +149,10 @@ def _lzma_raw(props: bytes) -> Decoder:
     lp, pb = d % 5, d // 5
     dict_size = int.from_bytes(props[1:5], "little")
     filters = [{"id": lzma.FILTER_LZMA1, "lc": lc, "lp": lp, "pb": pb, "dict_size": dict_size}]
-    return _WrappedDecoder(lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters))
+    try:
+        return _WrappedDecoder(lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters))
+    except (lzma.LZMAError, ValueError) as exc:  # e.g. lc + lp > 4, which liblzma refuses
+        raise DecodeError(f"bad LZMA properties: {exc}") from None
 
 
 CODECS: dict[str, Codec] = {

@@ -3,7 +3,10 @@
 ``render_call`` turns a ``Call`` into an excerpt such as ``os.system('touch /tmp/x')``
 or, for a call whose object then gets BUILD state,
 ``_var0 = mod.Cls()`` / ``_var0.__setstate__({...})``. Output is bounded: at most
-``MAX_CHARS`` characters and ``MAX_LINES`` lines, nesting cut at ``MAX_DEPTH``.
+``MAX_CHARS`` characters and ``MAX_LINES`` lines, nesting cut at ``MAX_DEPTH``, and at
+most ``MAX_NODES`` values visited per excerpt: memo references make the value graph a DAG
+whose tree unfolding can be exponential ("billion laughs"), so the walk is budgeted by
+nodes, not by depth alone.
 """
 
 from __future__ import annotations
@@ -18,15 +21,26 @@ MAX_LINES = 20
 MAX_DEPTH = 12
 _MAX_LITERAL = 120
 _MAX_ITEMS = 8
+MAX_NODES = 2000
+
+
+class _Budget:
+    """Values a single excerpt may still visit."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, nodes: int) -> None:
+        self.left = nodes
 
 
 def render_call(call: Call, limits: ScanLimits) -> str:
     depth = min(MAX_DEPTH, limits.max_pickle_nesting)
-    expr = render_value(call, depth)
+    budget = _Budget(MAX_NODES)
+    expr = _render(call, depth, budget)
     lines = []
     if call.state is not None:
         lines.append(f"_var0 = {expr}")
-        lines.append(f"_var0.__setstate__({render_value(call.state, depth)})")
+        lines.append(f"_var0.__setstate__({_render(call.state, depth, budget)})")
     else:
         lines.append(expr)
     text = "\n".join(line if len(line) <= MAX_CHARS else line[:MAX_CHARS - 3] + "..."
@@ -35,19 +49,24 @@ def render_call(call: Call, limits: ScanLimits) -> str:
 
 
 def render_value(value: Any, depth: int) -> str:
-    """One value as a Python expression (bounded)."""
-    if depth <= 0:
+    """One value as a Python expression (bounded in depth and in values visited)."""
+    return _render(value, depth, _Budget(MAX_NODES))
+
+
+def _render(value: Any, depth: int, budget: _Budget) -> str:
+    if depth <= 0 or budget.left <= 0:
         return "..."
+    budget.left -= 1
     if isinstance(value, Global):
         return value.path
     if isinstance(value, Call):
-        return _render_call_expr(value, depth - 1)
+        return _render_call_expr(value, depth - 1, budget)
     if isinstance(value, Opaque):
         return f"<{value.what}>"
     if isinstance(value, Container):
-        return _render_container(value, depth - 1)
+        return _render_container(value, depth - 1, budget)
     if isinstance(value, tuple):
-        items = [render_value(v, depth - 1) for v in value[:_MAX_ITEMS]]
+        items = [_render(v, depth - 1, budget) for v in value[:_MAX_ITEMS]]
         if len(value) > _MAX_ITEMS:
             items.append("...")
         return "(" + ", ".join(items) + ("," if len(value) == 1 else "") + ")"
@@ -66,32 +85,32 @@ def render_value(value: Any, depth: int) -> str:
     return f"<{type(value).__name__}>"
 
 
-def _render_call_expr(call: Call, depth: int) -> str:
-    func = render_value(call.func, depth)
+def _render_call_expr(call: Call, depth: int, budget: _Budget) -> str:
+    func = _render(call.func, depth, budget)
     if not isinstance(call.func, Global):
         func = f"({func})" if isinstance(call.func, Call) else func
     args = call.args
     if isinstance(args, tuple):
-        parts = [render_value(a, depth) for a in args[:_MAX_ITEMS]]
+        parts = [_render(a, depth, budget) for a in args[:_MAX_ITEMS]]
         if len(args) > _MAX_ITEMS:
             parts.append("...")
     else:
-        parts = [f"*{render_value(args, depth)}"]
+        parts = [f"*{_render(args, depth, budget)}"]
     if call.kwargs is not None:
-        parts.append(f"**{render_value(call.kwargs, depth)}")
+        parts.append(f"**{_render(call.kwargs, depth, budget)}")
     text = f"{func}({', '.join(parts)})"
     if call.kind == "newobj":
         text = f"{func}.__new__({', '.join([func, *parts])})"
     return text
 
 
-def _render_container(c: Container, depth: int) -> str:
+def _render_container(c: Container, depth: int, budget: _Budget) -> str:
     more = c.length > len(c.items)
     if c.kind == "dict":
-        body = ", ".join(f"{render_value(k, depth)}: {render_value(v, depth)}"
+        body = ", ".join(f"{_render(k, depth, budget)}: {_render(v, depth, budget)}"
                          for k, v in c.items[:_MAX_ITEMS])
         return "{" + body + (", ..." if more or len(c.items) > _MAX_ITEMS else "") + "}"
-    body = ", ".join(render_value(v, depth) for v in c.items[:_MAX_ITEMS])
+    body = ", ".join(_render(v, depth, budget) for v in c.items[:_MAX_ITEMS])
     tail = ", ..." if more or len(c.items) > _MAX_ITEMS else ""
     if c.kind == "list":
         return f"[{body}{tail}]"
