@@ -37,8 +37,6 @@ def test_memo_flood_read_back_past_the_memo_budget(scan, tmp_path: Path, builder
     flagged(o, "pickle.budget.memo")
 
 
-@pytest.mark.xfail(strict=True, reason="F2 (/tmp/fuzz_findings.md): scanner/pickle/render.py "
-                   "renders shared memo references as a tree, without a time or size budget")
 def test_memo_reference_amplification_in_a_call_argument(scan, tmp_path: Path):
     """10**12 logical strings as the argument of os.system: found, rendered bounded.
 

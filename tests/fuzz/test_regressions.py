@@ -7,17 +7,13 @@ report comes back, no ``scanner.internal-error``, no ``error`` verdict, bounded 
 
 from __future__ import annotations
 
-import pytest
-
 from fuzz.targets import TARGETS, check
 from tests.fixtures.archives import central_offsets, local_offsets, make_zip, patch
 
 # Findings reported to their owners and not fixed yet: a message fragment of the
 # contract violation -> the finding. The short CI run tolerates crashes matching these
 # (they are pinned by the strict xfail tests below); remove an entry with its xfail.
-KNOWN_UNFIXED: dict[str, str] = {
-    "LZMAError: Internal error": "F1",
-}
+KNOWN_UNFIXED: dict[str, str] = {}
 
 
 def zip_with_method(name: str, raw: bytes, method: int) -> bytes:
@@ -27,10 +23,17 @@ def zip_with_method(name: str, raw: bytes, method: int) -> bytes:
     return patch(data, central_offsets(data)[0] + 10, "<H", method)
 
 
-@pytest.mark.xfail(strict=True, reason="F1 (/tmp/fuzz_findings.md): LZMAError from the decoder "
-                   "constructor in scanner/containers/inflate.py is not caught")
 def test_zip_lzma_member_with_invalid_lclppb():
     """F1: LZMA props byte 0x72 (lc=6, lp=2) made the decoder constructor raise LZMAError."""
     lzma_header = bytes.fromhex("0904" "0500" "7200008000")  # version, props size, props
     report = check(TARGETS["zip"], zip_with_method("x.pkl", lzma_header + bytes(16), 14))
     assert report.files[0].verdict.value == "suspicious"
+
+
+def test_pickle_memo_laughs_as_a_call_argument():
+    """F2: 12 levels of 10 memo references (10**12 strings) passed to os.system made the
+    call renderer walk the shared graph as a tree; it must stay within the 2 s budget."""
+    from tests.abuse.bombs import memo_laughs
+
+    report = check(TARGETS["pickle"], memo_laughs(12))
+    assert report.files[0].verdict.value == "malicious"
