@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from scanner.containers import signatures as sig
 from scanner.containers import tarformat
 from scanner.containers.members import (
     CappedReporter,
@@ -70,7 +69,9 @@ def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarform
 def _pickle_view(source: Source, ctx: ScanContext) -> None:
     """A tar whose first header also parses as a pickle is a polyglot: analyse both views."""
     head = source.head(HEAD_BYTES)
-    if looks_like_pickle(head) or sig.looks_like_opcode_stream(head, source.size):
+    # The strict probe only: a member name such as "data.pkl" starts with an opcode letter
+    # but underflows at once, and a pickle that breaks at its first opcode runs nothing.
+    if looks_like_pickle(head):
         ctx.report("archive.polyglot", "the tar archive also reads as a pickle; both were analysed")
         analyze_member(source, ctx, "<as pickle>", Format.PICKLE)
 

@@ -168,3 +168,16 @@ def test_repeated_oddities_are_capped_per_archive():
     link_findings = findings_for(report, "archive.link")
     assert len(link_findings) == 21  # 20 in full, then one with the count of the rest
     assert any(f.evidence.get("more") == 180 for f in link_findings)
+
+
+def test_tar_member_named_like_an_opcode_is_not_a_polyglot():
+    # "data.pkl" starts with the DICT opcode letter but underflows at once: no pickle view.
+    report = scan_bytes(make_tar([("data.pkl", BENIGN), ("x.txt", BENIGN)]), "a.tar")
+    assert report.verdict is Verdict.CLEAN
+
+
+def test_tar_whose_header_is_a_pickle_is_a_polyglot():
+    header_pickle = P0_PAYLOAD.decode("latin-1")[:90]
+    report = scan_bytes(make_tar([(header_pickle, b"x")]), "b.tar")
+    assert "archive.polyglot" in rules_of(report)
+    assert report.verdict is Verdict.MALICIOUS
