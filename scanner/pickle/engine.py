@@ -262,6 +262,7 @@ class Engine:
                                             rd.base + pos, first_index + n,
                                             {"limit": max_stack})
                         self.ctx.check_time()
+                        self.ctx.progress("pickle", rd.base + pos, rd.size)
                 op_start = pos
                 op = data[pos]
                 pos += 1
