@@ -44,6 +44,7 @@ from core.blobstore import BlobNotFound, BlobStore, BlobStoreError
 from core.db import utcnow
 from core.models import Finding, Scan, ScanKind, ScanStatus, SourceType, StoredFile
 from core.settings import Settings
+from scanner.output.common import json_safe
 
 log = logging.getLogger(__name__)
 
@@ -471,11 +472,11 @@ def record_report(session_factory: sessionmaker[Session], scan_id: str, report: 
     findings = [
         Finding(ordinal=i, rule_id=f.rule_id, severity=f.severity.value,
                 message=_truncate(f.message, 2000), location=f.location.to_dict(),
-                evidence=_json_safe(dict(f.evidence or {})))
+                evidence=json_safe(dict(f.evidence or {})))
         for i, f in enumerate(report.findings)
     ]
     return _finish(session_factory, scan_id, attempt=attempt, verdict=report.verdict.value,
-                   fmt=report.format, summary=_json_safe(dict(report.summary or {})),
+                   fmt=report.format, summary=json_safe(dict(report.summary or {})),
                    findings=findings, error=error, duration=duration)
 
 
@@ -700,25 +701,6 @@ def _aware(value: datetime) -> datetime:
 def _truncate(text: str | None, limit: int) -> str:
     text = text or ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _json_safe(value: Any, depth: int = 0) -> Any:
-    """A JSON-safe copy (evidence and summaries are JSON-safe by contract; belt and braces)."""
-    import math
-
-    if depth > 40:
-        return "<nested too deeply>"
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_json_safe(v, depth + 1) for v in value]
-    if isinstance(value, bytes | bytearray):
-        return bytes(value[:256]).hex()
-    return str(value)
 
 
 # --------------------------------------------------------------------------- lookups

@@ -90,12 +90,17 @@ def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Form
     return fmt
 
 
-def analyze_nested(source: Source, ctx: ScanContext, member_name: str) -> Format | None:
-    """Analyse a container member in a child context, within the nesting limit."""
+def analyze_nested(source: Source, ctx: ScanContext, member_name: str,
+                   fmt: Format | None = None) -> Format | None:
+    """Analyse a container member in a child context, within the nesting limit.
+
+    ``fmt`` forces the format (e.g. a torch zip's ``data.pkl`` is a pickle whatever its
+    bytes look like); by default the member is sniffed.
+    """
     child = ctx.child(member_name)
     if child.depth > ctx.limits.max_nesting_depth:
         child.report("limits.nesting",
                      f"not opened: nested deeper than {ctx.limits.max_nesting_depth} levels",
                      evidence={"limit": ctx.limits.max_nesting_depth})
         return None
-    return analyze(source, child)
+    return analyze(source, child, fmt)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scanner.context import ScanContext
-from scanner.dispatch import analyze, analyze_nested
+from scanner.dispatch import analyze_nested
 from scanner.formats import Format
 from scanner.source import Source
 
@@ -27,15 +27,7 @@ def analyze_member(source: Source, ctx: ScanContext, name: str,
     used (None when the nesting limit stopped it).
     """
     name = name if len(name) <= _MAX_LABEL else name[:_MAX_LABEL] + "..."  # bounded locations
-    if fmt is None:
-        return analyze_nested(source, ctx, name)
-    child = ctx.child(name)
-    if child.depth > ctx.limits.max_nesting_depth:
-        child.report("limits.nesting",
-                     f"not opened: nested deeper than {ctx.limits.max_nesting_depth} levels",
-                     evidence={"limit": ctx.limits.max_nesting_depth})
-        return None
-    return analyze(source, child, fmt)
+    return analyze_nested(source, ctx, name, fmt)
 
 
 def short(name: str) -> str:
