@@ -99,6 +99,10 @@ class ServiceUnavailableError(ApiError):
     status, code, title = 503, "ServiceUnavailableError", "Service unavailable"
 
 
+class InsufficientStorageError(ApiError):
+    status, code, title = 507, "InsufficientStorageError", "Insufficient storage"
+
+
 def problem_response(status: int, code: str, title: str, detail: str,
                      headers: dict[str, str] | None = None, **extra: Any) -> Response:
     body: dict[str, Any] = {
@@ -161,15 +165,10 @@ def register_error_handlers(app: Flask) -> None:
         # Nothing was stored or recorded (the pipeline stores the blob before any row).
         log.warning("blob store failed on %s %s: %s", request.method, request.path, exc)
         if isinstance(exc, BlobStoreFull):
-            status, code, title = 507, "InsufficientStorageError", "Insufficient storage"
-            detail, headers = "No space left in the blob store; nothing was stored.", {}
-        else:
-            status, code, title = 503, "ServiceUnavailableError", "Service unavailable"
-            detail, headers = "The blob store is unavailable; try again shortly.", {
-                "Retry-After": "5"}
-        if wants_html():
-            return render_error_page(status, title, detail, headers)
-        return problem_response(status, code, title, detail, headers)
+            return _api_error(InsufficientStorageError(
+                "No space left in the blob store; nothing was stored."))
+        return _api_error(ServiceUnavailableError(
+            "The blob store is unavailable; try again shortly.", headers={"Retry-After": "5"}))
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)
     @app.errorhandler(sqlalchemy.exc.InterfaceError)
@@ -177,12 +176,8 @@ def register_error_handlers(app: Flask) -> None:
         # A database restart or outage is temporary: say so, and when to come back.
         log.warning("database unavailable on %s %s: %s", request.method, request.path,
                     type(exc).__name__)
-        title = "Service unavailable"
-        detail = "The database is unavailable; try again shortly."
-        headers = {"Retry-After": "5"}
-        if wants_html():
-            return render_error_page(503, title, detail, headers)
-        return problem_response(503, "ServiceUnavailableError", title, detail, headers)
+        return _api_error(ServiceUnavailableError(
+            "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}))
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:

@@ -34,6 +34,7 @@ from web.errors import (
     ApiError,
     BadRequestError,
     DigestMismatchError,
+    InsufficientStorageError,
     PayloadTooLargeError,
     ServiceUnavailableError,
 )
@@ -41,10 +42,6 @@ from web.metrics import metrics
 from web.queue import enqueue
 
 SHA256_RE = re.compile(r"\A[0-9a-f]{64}\Z")
-
-
-class InsufficientStorageError(ApiError):
-    status, code, title = 507, "InsufficientStorageError", "Insufficient storage"
 
 
 @dataclass
