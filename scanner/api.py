@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from scanner.context import ProgressCallback, ScanContext
-from scanner.dispatch import analyze
+from scanner.dispatch import analyze, region_key
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from scanner.model import FileReport, ScanReport, verdict_for
 from scanner.source import Source
@@ -69,6 +69,7 @@ def scan_fileobj(fileobj: BinaryIO, *, name: str, limits: ScanLimits | None = No
     started = time.monotonic()
     source = Source(fileobj, name=os.path.basename(name))
     ctx = ScanContext.for_file(limits, extra_allow=frozenset(allow), progress=progress)
+    ctx.state.regions[region_key(source, None)] = 0
     fmt = analyze(source, ctx)
     digest = sha256_of(fileobj) if compute_sha256 else None
     state = ctx.state

@@ -33,6 +33,9 @@ class _FileState:
     format: str | None = None
     decompressed_bytes: int = 0
     opcodes: int = 0  # pickle opcodes counted across every pickle in the file
+    # Every byte range analysed so far (see dispatch.region_key) -> the decompressed bytes
+    # its analysis cost: members holding the same bytes are analysed once.
+    regions: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
 
 class ScanContext:

@@ -8,8 +8,10 @@ escapes as a traceback, and nothing that was not fully analysed comes out ``clea
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections.abc import Callable
+from typing import Any
 
 from scanner.context import ScanContext
 from scanner.errors import LimitExceeded, MalformedInput, UnsupportedFormat
@@ -90,6 +92,18 @@ def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Form
     return fmt
 
 
+_HASHED_REGION_MAX = 256 << 10  # small members are recognised by content, large ones by place
+
+
+def region_key(source: Source, fmt: Format | None) -> tuple[Any, ...]:
+    """What identifies these bytes for "analysed already": their content when small
+    (copies made by decompression or spooling are equal), else their place in the file."""
+    forced = None if fmt is None else fmt.value
+    if source.size <= _HASHED_REGION_MAX:
+        return ("content", hashlib.sha256(source.head(source.size)).digest(), forced)
+    return ("place", *source.region, forced)
+
+
 def analyze_nested(source: Source, ctx: ScanContext, member_name: str,
                    fmt: Format | None = None) -> Format | None:
     """Analyse a container member in a child context, within the nesting limit.
@@ -98,9 +112,27 @@ def analyze_nested(source: Source, ctx: ScanContext, member_name: str,
     bytes look like); by default the member is sniffed.
     """
     child = ctx.child(member_name)
+    region = region_key(source, fmt)
+    regions = ctx.state.regions
+    if region in regions:
+        # The same bytes were analysed already (identical or overlapping members, an
+        # archive holding itself): their findings stand, and re-walking them would only
+        # multiply work. What their analysis decompressed still counts against the
+        # budget, so a 42.zip-style bomb is reported as one, without the work.
+        child.note("analysed", "same bytes as an earlier member")
+        try:
+            ctx.charge_decompressed(regions[region])
+        except LimitExceeded as exc:
+            child.report("limits.resource", f"analysis stopped: {exc}",
+                         evidence={"resource": exc.resource, "limit": exc.limit})
+        return None
+    regions[region] = 0
     if child.depth > ctx.limits.max_nesting_depth:
         child.report("limits.nesting",
                      f"not opened: nested deeper than {ctx.limits.max_nesting_depth} levels",
                      evidence={"limit": ctx.limits.max_nesting_depth})
         return None
-    return analyze(source, child, fmt)
+    before = ctx.state.decompressed_bytes
+    used = analyze(source, child, fmt)
+    regions[region] = ctx.state.decompressed_bytes - before
+    return used

@@ -35,6 +35,11 @@ class Source:
         self._f.seek(self.offset + pos)
         return self._f.read(n)
 
+    @property
+    def region(self) -> tuple[int, int, int]:
+        """Identity of these bytes: (underlying file, offset, size)."""
+        return (id(self._f), self.offset, self.size)
+
     def head(self, n: int) -> bytes:
         return self.read_at(0, n)
 

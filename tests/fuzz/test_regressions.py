@@ -18,9 +18,7 @@ from tests.fixtures.archives import central_offsets, local_offsets, make_zip, pa
 # Findings reported to their owners and not fixed yet: a message fragment of the
 # contract violation -> the finding. The short CI run tolerates crashes matching these
 # (they are pinned by the strict xfail tests below); remove an entry with its xfail.
-KNOWN_UNFIXED: dict[str, str] = {
-    "zip fan-out": "F4",  # reported as a slow input; see known_finding in test_short_run
-}
+KNOWN_UNFIXED: dict[str, str] = {}
 
 
 def zip_with_method(name: str, raw: bytes, method: int) -> bytes:
@@ -58,9 +56,6 @@ _F4_ZIP_FANOUT = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="F4 (/tmp/fuzz_findings.md): 29 overlapping zip "
-                   "members each reopen the archive down to the nesting limit (~20,000 member "
-                   "analyses); owner scanner/containers/zip.py")
 def test_zip_members_reopening_the_archive_fan_out_within_budget():
     data = zlib.decompress(base64.b64decode(_F4_ZIP_FANOUT))
     assert len(data) == 4965
