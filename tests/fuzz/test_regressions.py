@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import zlib
 
-import pytest
-
 from fuzz.targets import TARGETS, check
 from tests.fixtures.archives import central_offsets, local_offsets, make_zip, patch
 
