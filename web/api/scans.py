@@ -198,19 +198,24 @@ def get_junit(scan_id: str) -> Response:
     return current_app.response_class(junit_xml(doc, fail_on), mimetype="application/xml")
 
 
+def page_of_scans(db: Any, principal: Any, cursor: str | None, limit: int) -> list[Scan]:
+    """Up to ``limit + 1`` scans the principal may see, newest first, after ``cursor``
+    (the extra row tells the caller whether a next page exists)."""
+    stmt = filtered_scans(principal)
+    if cursor:
+        created, last_id = decode_cursor(cursor)
+        stmt = stmt.where(or_(Scan.created_at < created,
+                              and_(Scan.created_at == created, Scan.id < last_id)))
+    return list(db.scalars(stmt.order_by(Scan.created_at.desc(), Scan.id.desc())
+                           .limit(limit + 1)))
+
+
 @bp.get("/scans")
 def list_scans() -> Response:
     principal = require("read")
     db = get_session()
     limit = query_int("limit", 20, 1, 100)
-    stmt = filtered_scans(principal)
-    cursor = request.args.get("cursor")
-    if cursor:
-        created, last_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(Scan.created_at < created,
-                              and_(Scan.created_at == created, Scan.id < last_id)))
-    rows = list(db.scalars(stmt.order_by(Scan.created_at.desc(), Scan.id.desc())
-                           .limit(limit + 1)))
+    rows = page_of_scans(db, principal, request.args.get("cursor"), limit)
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     response = jsonify({"data": [scan_json(s) for s in rows[:limit]],
                         "next_cursor": next_cursor})

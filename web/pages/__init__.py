@@ -139,23 +139,13 @@ def _sources_available() -> bool:
 
 @bp.get("/scans")
 def scans_page() -> Any:
-    from sqlalchemy import and_, or_
-
-    from core.models import Scan
-    from web.api.scans import STATUSES, VERDICTS, decode_cursor, encode_cursor, filtered_scans
+    from web.api.scans import STATUSES, VERDICTS, encode_cursor, page_of_scans
     from web.serialize import scan_json
 
     principal = _reader()
     if principal is None:
         return _login_redirect()
-    stmt = filtered_scans(principal)
-    cursor = request.args.get("cursor")
-    if cursor:
-        created, last_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(Scan.created_at < created,
-                              and_(Scan.created_at == created, Scan.id < last_id)))
-    rows = list(get_session().scalars(stmt.order_by(Scan.created_at.desc(), Scan.id.desc())
-                                      .limit(PAGE_SIZE + 1)))
+    rows = page_of_scans(get_session(), principal, request.args.get("cursor"), PAGE_SIZE)
     next_url = None
     if len(rows) > PAGE_SIZE:
         args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
