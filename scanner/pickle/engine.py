@@ -9,7 +9,10 @@ everything before the break).
 
 Performance: the loop dispatches on the opcode byte with the most frequent opcodes
 first, reads arguments from a ``bytes`` chunk with ``int.from_bytes``/``struct`` and
-allocates nothing for MEMOIZE/PUT/GET/MARK.
+allocates nothing for MEMOIZE/PUT/GET/MARK. Runs of short strings (the bulk of dense
+pickles) are sliced from a latin-1 view of the chunk and checked once per run to be
+ASCII, where latin-1 and UTF-8 agree; fixed-width runs are checked a column at a time.
+Anything else (non-ASCII text, a memo changing mode, a chunk edge) takes the exact path.
 """
 
 from __future__ import annotations
@@ -47,11 +50,48 @@ _MAX_EXCERPTS = 20  # rendered calls kept per file
 _MAX_SITES = 10_000  # distinct imports tracked per file
 _MAX_LINE_KEEP = 4096
 _MAX_BIGINT_BYTES = 64
+_PROBE_ROWS = 16  # fixed-width string rows checked before a whole run is; fewer: not a run
 _unpack_d = struct.Struct(">d").unpack_from
 
 _EMPTY_TUPLE: tuple[Any, ...] = ()
 _SYMBOLIC = frozenset({Global, Call})
 _TRUNC_TYPES = (Truncated, TruncatedBytes)
+
+
+def _fixed_width_run(data: bytes, latin1: str, start: int, stop: int, fast_end: int,
+                     max_rows: int) -> list[str] | None:
+    """The strings of a run of same-length SHORT_BINUNICODE + MEMOIZE rows at ``start``.
+
+    ``stop`` is the first row's MEMOIZE. The three structure bytes of every row are
+    checked a column at a time with strided slices, and the strings come from a single
+    split of the ``latin1`` view; rows must be ASCII (where latin-1 and UTF-8 agree) and
+    end by ``fast_end + 1``. None when fewer than ``_PROBE_ROWS`` rows qualify: the
+    caller goes on string by string.
+    """
+    width = stop - start + 1
+    rows = min((fast_end + 1 - start) // width, max_rows)
+    if rows < _PROBE_ROWS or data[stop + 2] != data[start + 1] or data[stop + width] != 0x94:
+        return None
+    # a short probe first, so that a run of a few equal widths costs little
+    good = _good_rows(data, start, width, min(rows, _PROBE_ROWS))
+    if good == _PROBE_ROWS < rows:
+        good = _good_rows(data, start, width, rows)
+    rows = good
+    if rows < _PROBE_ROWS:
+        return None  # a few rows: string by string is cheaper
+    last = start + rows * width
+    parts = latin1[start + 2:last - 1].split(latin1[stop:stop + 3])
+    if len(parts) != rows or not "".join(parts).isascii():
+        return None  # a separator or a non-ASCII byte inside a string
+    return parts
+
+
+def _good_rows(data: bytes, start: int, width: int, rows: int) -> int:
+    """How many of ``rows`` rows from ``start`` are 0x8C, the first row's length, 0x94."""
+    last = start + rows * width
+    return rows - max(len(data[start:last:width].lstrip(b"\x8c")),
+                      len(data[start + 1:last:width].lstrip(data[start + 1:start + 2])),
+                      len(data[start + width - 1:last:width].lstrip(b"\x94")))
 
 
 class _Stop(Exception):
@@ -236,6 +276,8 @@ class Engine:
         limit = -1  # data[pos] needs no end/refill check while pos <= limit
         next_check = _CHECK_EVERY
         wo_bad = False  # an opcode torch's weights-only unpickler does not implement
+        latin1_of: bytes | None = None  # the chunk ``latin1`` decodes (refills replace it)
+        latin1 = ""
         try:
             while True:
                 if pos > limit:  # near the end of the chunk: refill, or detect the end
@@ -271,6 +313,64 @@ class Engine:
                 if op == 0x8C:  # SHORT_BINUNICODE, in runs (the body of dense string data)
                     wo_bad = True
                     append = stack.append
+                    # Fast path: slice a run of strings from a latin-1 view of the chunk (no
+                    # codec call per string), then check the run is ASCII, where latin-1 and
+                    # UTF-8 agree; otherwise roll back and take the exact path below.
+                    p = op_start
+                    fast_end = limit - 2  # data[stop] and data[stop + 1] exist below this
+                    stop = p + 2 + data[p + 1] if p < fast_end else fast_end + 1
+                    if stop <= fast_end and (data[stop] == 0x8C or (data[stop] == 0x94
+                                             and data[stop + 1] == 0x8C)):  # a run: 2+ strings
+                        if latin1_of is not data:
+                            latin1 = data.decode("latin-1")
+                            latin1_of = data
+                        if data[stop] == 0x94:
+                            # fixed-width rows (ids, hashes, codes...), found a column at a time
+                            rows = (max_memo - len(mitems) if list_mode
+                                    else fast_end if memo.degraded else 0)
+                            parts = _fixed_width_run(data, latin1, p, stop, fast_end, rows)
+                            if parts is not None:
+                                k = len(parts)
+                                stack.extend(parts)
+                                if list_mode:
+                                    mitems.extend(parts)
+                                else:
+                                    memo.next += k
+                                pos = p + k * (stop - p + 1)
+                                n += 2 * k - 1
+                                continue
+                        base = len(stack)
+                        memo_base = len(mitems)
+                        next_base = memo.next
+                        room = max_memo - memo_base if list_mode else 0
+                        degraded = memo.degraded
+                        while True:
+                            text = latin1[p + 2:stop]
+                            append(text)
+                            if data[stop] == 0x94:  # MEMOIZE
+                                if room:
+                                    room -= 1
+                                    mappend(text)
+                                elif degraded:
+                                    memo.next += 1  # a plain string is not kept once degraded
+                                else:
+                                    p = stop  # the memo changes mode: the exact path does it
+                                    break
+                                stop += 1
+                            p = stop
+                            if data[p] != 0x8C:
+                                break
+                            stop = p + 2 + data[p + 1]
+                            if stop > fast_end:
+                                break
+                        if "".join(stack[base:]).isascii():
+                            pos = p
+                            n += (len(stack) - base) + (len(mitems) - memo_base) \
+                                + (memo.next - next_base) - 1
+                            continue
+                        del stack[base:]
+                        del mitems[memo_base:]
+                        memo.next = next_base
                     while True:
                         ln = data[pos]
                         pos += 1
