@@ -313,9 +313,11 @@ class Engine:
                 if op == 0x8C:  # SHORT_BINUNICODE, in runs (the body of dense string data)
                     wo_bad = True
                     append = stack.append
-                    # Fast path: slice a run of strings from a latin-1 view of the chunk (no
-                    # codec call per string), then check the run is ASCII, where latin-1 and
-                    # UTF-8 agree; otherwise roll back and take the exact path below.
+                    # Fast path for a run of 2+ strings: slice them from a latin-1 view of
+                    # the chunk (no codec call per string), then check once that the run is
+                    # ASCII, where latin-1 and UTF-8 agree. Otherwise (non-ASCII text, some
+                    # strings memoized and some not, the memo filling up) roll back and take
+                    # the exact path below.
                     p = op_start
                     fast_end = limit - 2  # data[stop] and data[stop + 1] exist below this
                     stop = p + 2 + data[p + 1] if p < fast_end else fast_end + 1
@@ -340,37 +342,29 @@ class Engine:
                                 n += 2 * k - 1
                                 continue
                         base = len(stack)
-                        memo_base = len(mitems)
-                        next_base = memo.next
-                        room = max_memo - memo_base if list_mode else 0
-                        degraded = memo.degraded
                         while True:
-                            text = latin1[p + 2:stop]
-                            append(text)
-                            if data[stop] == 0x94:  # MEMOIZE
-                                if room:
-                                    room -= 1
-                                    mappend(text)
-                                elif degraded:
-                                    memo.next += 1  # a plain string is not kept once degraded
-                                else:
-                                    p = stop  # the memo changes mode: the exact path does it
-                                    break
-                                stop += 1
-                            p = stop
+                            append(latin1[p + 2:stop])
+                            p = stop + (data[stop] == 0x94)  # past its MEMOIZE, if any
                             if data[p] != 0x8C:
                                 break
                             stop = p + 2 + data[p + 1]
                             if stop > fast_end:
                                 break
-                        if "".join(stack[base:]).isascii():
+                        # k rows of opcode, length byte and text, plus one byte per MEMOIZE
+                        k = len(stack) - base
+                        text = "".join(stack[base:])
+                        memoized = p - op_start - 2 * k - len(text)
+                        if text.isascii() and (memoized == k or not memoized) \
+                                and (not memoized or memo.degraded  # else: the memo changes
+                                     or (list_mode and max_memo - len(mitems) >= k)):  # mode
+                            if memoized and list_mode:
+                                mitems.extend(stack[base:])
+                            elif memoized:
+                                memo.next += k  # plain strings are not kept once degraded
                             pos = p
-                            n += (len(stack) - base) + (len(mitems) - memo_base) \
-                                + (memo.next - next_base) - 1
+                            n += k + memoized - 1
                             continue
-                        del stack[base:]
-                        del mitems[memo_base:]
-                        memo.next = next_base
+                        del stack[base:]  # roll back: the exact path below redoes the run
                     while True:
                         ln = data[pos]
                         pos += 1
