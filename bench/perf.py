@@ -8,6 +8,7 @@ just hashing it (``hashlib``), on a warm page cache.
 from __future__ import annotations
 
 import hashlib
+import random
 import subprocess
 import time
 import zipfile
@@ -20,11 +21,14 @@ from bench.corpus import _state_dict_pickle
 _CHUNK = 16 << 20
 
 
-def write_dense_pickle(path: Path, n_items: int) -> int:
+def write_dense_pickle(path: Path, n_items: int, *, random_widths: bool = False) -> int:
     """The shape of ``pickle.dumps(["%07d" % i for i in range(n)], 4)``: ~2 opcodes per item.
 
-    Returns the number of opcodes written.
+    With ``random_widths`` every string has a random length of 1-16 characters instead
+    (seeded), the shape of a list of words or tokens rather than of ids. Returns the
+    number of opcodes written.
     """
+    rnd = random.Random(1)
     opcodes = 0
     with open(path, "wb") as f:
         f.write(b"\x80\x04]\x94")  # PROTO 4, EMPTY_LIST, MEMOIZE
@@ -33,7 +37,12 @@ def write_dense_pickle(path: Path, n_items: int) -> int:
         for start in range(0, n_items, batch):
             stop = min(start + batch, n_items)
             parts = [b"("]
-            parts.extend(b"\x8c\x07%07d\x94" % i for i in range(start, stop))  # string, MEMOIZE
+            if random_widths:
+                for i in range(start, stop):
+                    text = (b"%d" % i * 4)[:rnd.randint(1, 16)]
+                    parts.append(b"\x8c%c%s\x94" % (len(text), text))  # string, MEMOIZE
+            else:
+                parts.extend(b"\x8c\x07%07d\x94" % i for i in range(start, stop))
             parts.append(b"e")  # APPENDS
             f.write(b"".join(parts))
             opcodes += 2 + 2 * (stop - start)

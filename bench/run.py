@@ -131,17 +131,19 @@ def padded_table(tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]],
 
 # -- performance -----------------------------------------------------------------------------
 
-def perf_dense(tools: Sequence[Tool], work: Path, n_items: int, timeout: float) -> str:
+def perf_dense(tools: Sequence[Tool], work: Path, n_items: int, timeout: float, *,
+               random_widths: bool = False) -> str:
     path = work / "dense.pkl"
     started = time.monotonic()
-    opcodes = perf.write_dense_pickle(path, n_items)
+    opcodes = perf.write_dense_pickle(path, n_items, random_widths=random_widths)
     size = path.stat().st_size
-    log(f"dense pickle: {fmt_bytes(size)}, {opcodes:,} opcodes, written in "
+    shape = "random-width strings (1-16 chars)" if random_widths else "7-digit ids"
+    log(f"dense pickle ({shape}): {fmt_bytes(size)}, {opcodes:,} opcodes, written in "
         f"{time.monotonic() - started:.1f} s")
     in_process = perf.scan_seconds(path, compute_sha256=False, repeat=1)
     report = in_process.result
-    lines = [f"### Opcode-dense benign pickle ({fmt_bytes(size)}, {opcodes:,} opcodes; "
-             f"timeout {timeout:.0f} s)", "",
+    lines = [f"### Opcode-dense benign pickle, {shape} ({fmt_bytes(size)}, {opcodes:,} "
+             f"opcodes; timeout {timeout:.0f} s)", "",
              "| tool | verdict | wall seconds | peak RSS |", "|---|---|---|---|"]
     for tool in tools:
         out = run_tool(tool, path, work, timeout)
@@ -245,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_perf:
             n_items = 400_000 if args.quick else 8_000_000
             sections.append(perf_dense(tools, work, n_items, timeout))
+            sections.append(perf_dense(tools, work, n_items, timeout, random_widths=True))
             storage = (64 << 20) if args.quick else (1 << 30)
             sections.append(perf_big_zip(tools, work, storage, timeout))
         sections.append(f"_Total benchmark time {time.monotonic() - started:.0f} s._\n")
