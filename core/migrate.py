@@ -3,6 +3,7 @@ needed, the script location is the ``migrations`` package directory)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,31 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@functools.cache
 def head_revision(database_url: str = "sqlite://") -> str | None:
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+
+@functools.cache
+def known_revisions() -> frozenset[str]:
+    """Every revision this code's migrations define (fixed for the life of a process)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def migration_state(engine: Engine) -> tuple[str, str]:
+    """("current" | "behind" | "unknown", message): the database against this code's head.
+
+    "behind" covers a database never migrated; "unknown" is a revision this code does not
+    define, usually a newer release's migration already applied.
+    """
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return "current", f"at {head}"
+    if current is None or current in known_revisions():
+        return "behind", (f"database at {current or 'no revision'}, this code needs {head}: "
+                          "run 'weightscan db upgrade'")
+    return "unknown", f"database at {current}, which this code ({head}) does not define"
 
 
 def schema_drift(engine: Engine) -> list[Any]:

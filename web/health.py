@@ -1,9 +1,11 @@
 """Liveness and readiness, as ``application/health+json``.
 
 ``/healthz`` says the process answers. ``/readyz`` checks the database (``SELECT 1``),
-the broker (a connection) and the workers (celery ``control.ping`` with a short timeout):
-no worker answering is ``warn`` (scans queue up, nothing is lost), a database or broker
-failure is ``fail`` (503).
+its schema (the Alembic revision against this code's head), the broker (a connection) and
+the workers (celery ``control.ping`` with a short timeout): no worker answering is ``warn``
+(scans queue up, nothing is lost), a database or broker failure or a schema behind the code
+is ``fail`` (503), so that a deploy that skipped ``weightscan db upgrade`` never takes
+traffic. A revision the code does not know (a newer release migrated first) is ``warn``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     checks = {"database:responseTime": [_check_database()],
+              "database:migration": [_check_migration()],
               "broker:connection": [_check_broker()],
               "workers:ping": [_check_workers()]}
     statuses = [c[0]["status"] for c in checks.values()]
@@ -60,6 +63,18 @@ def _check_database() -> dict[str, Any]:
             db.execute(text("SELECT 1"))
 
     return _timed(ping)
+
+
+def _check_migration() -> dict[str, Any]:
+    from core.migrate import migration_state
+    from web.db import read_engine
+
+    def compare() -> dict[str, Any]:
+        state, message = migration_state(read_engine())
+        status = {"current": "pass", "behind": "fail"}.get(state, "warn")
+        return {"status": status, "output": message}
+
+    return _timed(compare)
 
 
 def _check_broker() -> dict[str, Any]:

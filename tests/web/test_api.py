@@ -338,6 +338,42 @@ def test_readiness_fails_when_the_database_is_gone(app, make_app, tmp_path):
     assert r.get_json(force=True)["status"] == "fail"
 
 
+def _stamp(app, revision):
+    """Set the database's Alembic revision (None: never migrated), as a deploy that skipped
+    a migration, or ran a newer release's first, leaves it."""
+    from sqlalchemy import text
+
+    engine = app.extensions["weightscan.engine"]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM alembic_version"))
+        if revision is not None:
+            conn.execute(text("INSERT INTO alembic_version VALUES (:r)"), {"r": revision})
+
+
+def test_readiness_fails_when_the_schema_is_behind_the_code(app):
+    from core.migrate import head_revision, known_revisions
+
+    assert app.test_client().get("/readyz").get_json(force=True)["checks"][
+        "database:migration"][0]["status"] == "pass"
+    # behind: not migrated at all, or at a revision before head (once there is one)
+    for revision in [None, *sorted(known_revisions() - {head_revision()})]:
+        _stamp(app, revision)
+        r = app.test_client().get("/readyz")
+        check = r.get_json(force=True)["checks"]["database:migration"][0]
+        assert r.status_code == 503
+        assert check["status"] == "fail"
+        assert "weightscan db upgrade" in check["output"]
+
+
+def test_readiness_warns_on_a_revision_from_a_newer_release(app):
+    _stamp(app, "ffffffffffff")
+    r = app.test_client().get("/readyz")
+    body = r.get_json(force=True)
+    assert r.status_code == 200
+    assert body["checks"]["database:migration"][0]["status"] == "warn"
+    assert body["status"] == "warn"
+
+
 def test_metrics_count_and_can_be_protected(make_app, run_queued):
     app = make_app()
     c = app.test_client()
