@@ -44,6 +44,10 @@ def pickle_seeds() -> list[bytes]:
                          + ops.REDUCE + ops.BINPUT(0) + ops.BINGET(0) + ops.POP))
     seeds.append(pickle4(ops.FRAME(3) + ops.EMPTY_DICT + ops.MEMOIZE + ops.NEXT_BUFFER))
     seeds.append(ar.P2_PAYLOAD + ar.BENIGN)  # two pickles back to back
+    # string runs: the engine's fixed-width and per-string fast paths, and their roll-back
+    ids = [f"{i:05d}" for i in range(40)]
+    seeds.append(pickle.dumps([ids, "\u00e9t\u00e9", ids[:], "x" * 200, "\ud800"], protocol=4))
+    seeds.append(benign_list(60) + ops.STOP + pickle4(call4("os", "system", "echo run")))
     seeds += _numpy_pickles()
     return seeds
 
