@@ -313,56 +313,57 @@ class Engine:
                 if op == 0x8C:  # SHORT_BINUNICODE, in runs (the body of dense string data)
                     wo_bad = True
                     append = stack.append
-                    # Fast path for a run of 2+ strings: slice them from a latin-1 view of
-                    # the chunk (no codec call per string), then check once that the run is
-                    # ASCII, where latin-1 and UTF-8 agree. Otherwise (non-ASCII text, some
-                    # strings memoized and some not, the memo filling up) roll back and take
-                    # the exact path below.
+                    # Fast path for a run of 2+ memoized strings (how pickle writes lists of
+                    # strings): slice them from a latin-1 view of the chunk (no codec call
+                    # per string), then check once that the run is ASCII, where latin-1 and
+                    # UTF-8 agree. Otherwise (non-ASCII text, a string not memoized, the memo
+                    # filling up) roll back and take the exact path below.
                     p = op_start
                     fast_end = limit - 2  # data[stop] and data[stop + 1] exist below this
                     stop = p + 2 + data[p + 1] if p < fast_end else fast_end + 1
-                    if stop <= fast_end and (data[stop] == 0x8C or (data[stop] == 0x94
-                                             and data[stop + 1] == 0x8C)):  # a run: 2+ strings
+                    if stop <= fast_end and data[stop] == 0x94 and data[stop + 1] == 0x8C:
                         if latin1_of is not data:
                             latin1 = data.decode("latin-1")
                             latin1_of = data
-                        if data[stop] == 0x94:
-                            # fixed-width rows (ids, hashes, codes...), found a column at a time
-                            rows = (max_memo - len(mitems) if list_mode
-                                    else fast_end if memo.degraded else 0)
-                            parts = _fixed_width_run(data, latin1, p, stop, fast_end, rows)
-                            if parts is not None:
-                                k = len(parts)
-                                stack.extend(parts)
-                                if list_mode:
-                                    mitems.extend(parts)
-                                else:
-                                    memo.next += k
-                                pos = p + k * (stop - p + 1)
-                                n += 2 * k - 1
-                                continue
+                        # fixed-width rows (ids, hashes, codes...), found a column at a time
+                        rows = (max_memo - len(mitems) if list_mode
+                                else fast_end if memo.degraded else 0)
+                        parts = _fixed_width_run(data, latin1, p, stop, fast_end, rows)
+                        if parts is not None:
+                            k = len(parts)
+                            stack.extend(parts)
+                            if list_mode:
+                                mitems.extend(parts)
+                            else:
+                                memo.next += k
+                            pos = p + k * (stop - p + 1)
+                            n += 2 * k - 1
+                            continue
+                        # any widths: row by row (0x8C, length, text, MEMOIZE)
                         base = len(stack)
+                        text_at = p + 2
                         while True:
-                            append(latin1[p + 2:stop])
-                            p = stop + (data[stop] == 0x94)  # past its MEMOIZE, if any
-                            if data[p] != 0x8C:
+                            append(latin1[text_at:stop])
+                            if data[stop + 1] != 0x8C or data[stop] != 0x94:
                                 break
-                            stop = p + 2 + data[p + 1]
+                            text_at = stop + 3
+                            stop = text_at + data[stop + 2]
                             if stop > fast_end:
                                 break
+                        # after the last row, or at the row that did not fit in the chunk
+                        p = stop + (data[stop] == 0x94) if stop <= fast_end else text_at - 2
                         # k rows of opcode, length byte and text, plus one byte per MEMOIZE
                         k = len(stack) - base
                         text = "".join(stack[base:])
-                        memoized = p - op_start - 2 * k - len(text)
-                        if text.isascii() and (memoized == k or not memoized) \
-                                and (not memoized or memo.degraded  # else: the memo changes
-                                     or (list_mode and max_memo - len(mitems) >= k)):  # mode
-                            if memoized and list_mode:
+                        if text.isascii() and p - op_start - 3 * k == len(text) \
+                                and (memo.degraded  # else: the memo changes mode
+                                     or (list_mode and max_memo - len(mitems) >= k)):
+                            if list_mode:
                                 mitems.extend(stack[base:])
-                            elif memoized:
+                            else:
                                 memo.next += k  # plain strings are not kept once degraded
                             pos = p
-                            n += k + memoized - 1
+                            n += 2 * k - 1
                             continue
                         del stack[base:]  # roll back: the exact path below redoes the run
                     while True:
