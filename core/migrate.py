@@ -48,15 +48,19 @@ def current_revision(engine: Engine) -> str | None:
 
 
 @functools.cache
-def head_revision(database_url: str = "sqlite://") -> str | None:
-    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+def _scripts() -> ScriptDirectory:
+    """This code's migrations (fixed for the life of a process; no database involved)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+def head_revision() -> str | None:
+    return _scripts().get_current_head()
 
 
 @functools.cache
 def known_revisions() -> frozenset[str]:
-    """Every revision this code's migrations define (fixed for the life of a process)."""
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return frozenset(rev.revision for rev in script.walk_revisions())
+    """Every revision this code's migrations define."""
+    return frozenset(rev.revision for rev in _scripts().walk_revisions())
 
 
 def migration_state(engine: Engine) -> tuple[str, str]:
