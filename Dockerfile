@@ -12,12 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY scanner ./scanner
-COPY core ./core
-COPY worker ./worker
-COPY web ./web
 COPY weightscan ./weightscan
-COPY migrations ./migrations
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin weightscan \
     && mkdir -p /data \

@@ -199,8 +199,8 @@ def _official_gguf(path: Path) -> Path:
 
 _PROBE = r"""
 import json, resource, statistics, sys, time, tracemalloc
-import scanner
-from scanner.api import scan_file
+import weightscan.scanner as scanner
+from weightscan.scanner.api import scan_file
 path, runs = sys.argv[1], int(sys.argv[2])
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 report = scan_file(path)  # warm-up: imports the analyzers, fills the page cache

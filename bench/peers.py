@@ -251,7 +251,7 @@ def _first_json(text: str) -> dict[str, Any] | None:
 # -- the line-up ---------------------------------------------------------------------------------
 
 def weightscan_tool() -> Tool:
-    from scanner import ENGINE_VERSION
+    from weightscan.scanner import ENGINE_VERSION
 
     return Tool("weightscan", (), _weightscan_cmd, _weightscan_classify, version=ENGINE_VERSION)
 

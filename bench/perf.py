@@ -101,6 +101,6 @@ def hashlib_seconds(path: Path) -> Timing:
 
 
 def scan_seconds(path: Path, *, compute_sha256: bool, repeat: int = 2) -> Timing:
-    from scanner import scan_path
+    from weightscan.scanner import scan_path
 
     return timed(lambda: scan_path(path, compute_sha256=compute_sha256), repeat=repeat)

@@ -33,9 +33,9 @@ RSS_LIMIT_MB = 2048
 
 def import_scanner() -> None:
     """Import every scanner module now (analyzers are otherwise imported lazily)."""
-    import scanner
+    import weightscan.scanner as scanner
 
-    for info in pkgutil.walk_packages(scanner.__path__, "scanner."):
+    for info in pkgutil.walk_packages(scanner.__path__, "weightscan.scanner."):
         importlib.import_module(info.name)
 
 
@@ -48,25 +48,26 @@ def _slow_seconds() -> float:
 # Modules whose coverage guides each target. Instrumenting costs seconds of start-up
 # per module, so each target instruments only the parsers it aims at.
 GUIDED: dict[str, tuple[str, ...]] = {
-    "pickle": ("scanner.pickle",),
-    "legacy_torch": ("scanner.pickle",),
-    "npy": ("scanner.pickle",),
-    "zip": ("scanner.containers", "scanner.sniff"),
-    "sniff": ("scanner.containers", "scanner.sniff", "scanner.pickle.probe"),
-    "safetensors": ("scanner.safetensors",),
-    "gguf": ("scanner.gguf",),
-    "template": ("scanner.templates",),
-    "template_json": ("scanner.templates",),
+    "pickle": ("weightscan.scanner.pickle",),
+    "legacy_torch": ("weightscan.scanner.pickle",),
+    "npy": ("weightscan.scanner.pickle",),
+    "zip": ("weightscan.scanner.containers", "weightscan.scanner.sniff"),
+    "sniff": ("weightscan.scanner.containers", "weightscan.scanner.sniff",
+              "weightscan.scanner.pickle.probe"),
+    "safetensors": ("weightscan.scanner.safetensors",),
+    "gguf": ("weightscan.scanner.gguf",),
+    "template": ("weightscan.scanner.templates",),
+    "template_json": ("weightscan.scanner.templates",),
 }
 _UNGUIDED = ("rules", "policy_data", "vocabulary")  # tables, not logic
 
 
 def scanner_modules() -> list[str]:
     """Every module name under scanner/, found on disk (nothing is imported)."""
-    root = Path(__file__).resolve().parent.parent / "scanner"
+    root = Path(__file__).resolve().parent.parent / "weightscan" / "scanner"
     names = []
     for path in root.rglob("*.py"):
-        parts = path.relative_to(root.parent).with_suffix("").parts
+        parts = path.relative_to(root.parent.parent).with_suffix("").parts
         names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return sorted(names)
 
@@ -81,7 +82,7 @@ def unguided_modules(target_name: str) -> list[str]:
 def run_atheris(target_name: str, libfuzzer_args: list[str]) -> None:
     import atheris
 
-    with atheris.instrument_imports(include=["scanner"],
+    with atheris.instrument_imports(include=["weightscan.scanner"],
                                     exclude=unguided_modules(target_name)):
         import_scanner()
     from fuzz.targets import TARGETS, check

@@ -16,14 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scanner import ScanReport, scan_stream
-from scanner.context import ScanContext
-from scanner.dispatch import analyze
-from scanner.formats import Format
-from scanner.limits import MiB, ScanLimits
-from scanner.model import Finding
-from scanner.sniff import sniff_format
-from scanner.source import Source
+from weightscan.scanner import ScanReport, scan_stream
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.dispatch import analyze
+from weightscan.scanner.formats import Format
+from weightscan.scanner.limits import MiB, ScanLimits
+from weightscan.scanner.model import Finding
+from weightscan.scanner.sniff import sniff_format
+from weightscan.scanner.source import Source
 
 INTERNAL_ERROR = "scanner.internal-error"
 SLOW_SECONDS = 2.0  # per input under 64 KB (issue 6)

@@ -43,7 +43,7 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
 @pytest.fixture
 def settings(tmp_path: Path) -> Any:
     """Settings on a fresh home: SQLite database, embedded broker, local blobs."""
-    from core.settings import Settings
+    from weightscan.core.settings import Settings
 
     home = tmp_path / "home"
     home.mkdir()
@@ -94,7 +94,7 @@ def redis_url() -> str:
 
 @pytest.fixture(scope="session")
 def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from core.migrate import upgrade
+    from weightscan.core.migrate import upgrade
 
     path = tmp_path_factory.mktemp("template") / "migrated.db"
     upgrade(f"sqlite:///{path}")
@@ -115,7 +115,7 @@ def migrated_db(tmp_path: Path, _migrated_sqlite_template: Path) -> str:
 @pytest.fixture(scope="session")
 def migrated_postgres(postgres_url: str) -> str:
     """The session's PostgreSQL database at the Alembic head."""
-    from core.migrate import upgrade
+    from weightscan.core.migrate import upgrade
 
     upgrade(postgres_url)
     return postgres_url
@@ -124,7 +124,7 @@ def migrated_postgres(postgres_url: str) -> str:
 @pytest.fixture
 def sessions(migrated_db: str) -> Iterator[Any]:
     """A sessionmaker on a migrated SQLite database."""
-    from core.db import make_engine, make_sessionmaker
+    from weightscan.core.db import make_engine, make_sessionmaker
 
     engine = make_engine(migrated_db)
     yield make_sessionmaker(engine)
@@ -133,6 +133,6 @@ def sessions(migrated_db: str) -> Iterator[Any]:
 
 @pytest.fixture
 def blobstore(tmp_path: Path) -> Any:
-    from core.blobstore import LocalBlobStore
+    from weightscan.core.blobstore import LocalBlobStore
 
     return LocalBlobStore(tmp_path / "blobs")

@@ -28,7 +28,7 @@ _CHILD = r"""
 import json, resource, sys, time
 ceiling = int(sys.argv[3]) << 20
 resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-from scanner import ScanLimits, scan_file
+from weightscan.scanner import ScanLimits, scan_file
 limits = ScanLimits(**json.loads(sys.argv[2]))
 def hwm():  # this process image's peak RSS in kB (ru_maxrss would include the fork)
     with open("/proc/self/status") as f:

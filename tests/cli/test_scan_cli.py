@@ -255,7 +255,7 @@ def test_scan_command_imports_no_framework(samples):
         "from weightscan.cli import main\n"
         f"rc = main(['scan', '--format', 'json', {str(samples['clean'])!r}])\n"
         "bad = [m for m in ('flask', 'celery', 'sqlalchemy', 'kombu', 'redis', 'requests',"
-        " 'core', 'web', 'worker', 'torch') if m in sys.modules]\n"
+        " 'weightscan.core', 'weightscan.web', 'weightscan.worker', 'torch') if m in sys.modules]\n"
         "print('BAD=' + ','.join(bad), file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

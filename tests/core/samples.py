@@ -25,8 +25,8 @@ def sha256(data: bytes) -> str:
 def submit_bytes(session: Any, blobstore: Any, data: bytes, name: str = "model.pkl",
                  tmp_dir: Path | None = None, **kwargs: Any) -> Any:
     """Stream ``data`` through ``stream_to_temp`` and ``submit_file``, like the web does."""
-    from core.pipeline import submit_file
-    from core.uploads import stream_to_temp
+    from weightscan.core.pipeline import submit_file
+    from weightscan.core.uploads import stream_to_temp
 
     received = stream_to_temp(io.BytesIO(data), 1 << 30, temp_dir=tmp_dir)
     kwargs.setdefault("source", "upload")

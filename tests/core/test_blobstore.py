@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.blobstore import (
+from tests.core.samples import sha256
+from weightscan.core.blobstore import (
     BlobNotFound,
     BlobStore,
     BlobStoreError,
@@ -17,7 +18,6 @@ from core.blobstore import (
     blob_key,
     make_blobstore,
 )
-from tests.core.samples import sha256
 
 
 def _temp(tmp_path: Path, data: bytes, name: str = "upload.part") -> Path:

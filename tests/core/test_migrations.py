@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from core.db import make_engine
-from core.migrate import alembic_config, current_revision, head_revision, schema_drift, upgrade
+from weightscan.core.db import make_engine
+from weightscan.core.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    schema_drift,
+    upgrade,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from core.blobstore import BlobStoreError
-from core.db import make_engine, make_sessionmaker, utcnow
-from core.models import Scan, ScanKind, ScanStatus, StoredFile
-from core.pipeline import (
+from tests.core.samples import clean_pickle, malicious_pickle, sha256, submit_bytes
+from weightscan.core.blobstore import BlobStoreError
+from weightscan.core.db import make_engine, make_sessionmaker, utcnow
+from weightscan.core.models import Scan, ScanKind, ScanStatus, StoredFile
+from weightscan.core.pipeline import (
     TransientError,
     claim_scan,
     create_group,
@@ -23,8 +24,7 @@ from core.pipeline import (
     seal_group,
     sweep_stale,
 )
-from scanner import ENGINE_VERSION, RULES_VERSION
-from tests.core.samples import clean_pickle, malicious_pickle, sha256, submit_bytes
+from weightscan.scanner import ENGINE_VERSION, RULES_VERSION
 
 
 def _get(sessions, scan_id) -> Scan:
@@ -101,7 +101,7 @@ def test_progress_is_published(submit, sessions, blobstore, settings, monkeypatc
     """A scan that runs longer than the throttle interval writes progress to its row."""
     import time
 
-    import core.pipeline as pipeline
+    import weightscan.core.pipeline as pipeline
 
     real = pipeline._scan_fileobj
     rows = []
@@ -201,7 +201,7 @@ def test_a_timeout_is_recorded_once_as_error(submit, sessions, blobstore, settin
                                              monkeypatch):
     from celery.exceptions import SoftTimeLimitExceeded
 
-    import core.pipeline as pipeline
+    import weightscan.core.pipeline as pipeline
 
     def too_slow(*_a, **_k):
         raise SoftTimeLimitExceeded()
@@ -214,7 +214,7 @@ def test_a_timeout_is_recorded_once_as_error(submit, sessions, blobstore, settin
 
 def test_scanner_crash_is_recorded_not_raised(submit, sessions, blobstore, settings,
                                               monkeypatch):
-    import core.pipeline as pipeline
+    import weightscan.core.pipeline as pipeline
 
     def crash(*_a, **_k):
         raise RuntimeError("boom")
@@ -227,7 +227,7 @@ def test_scanner_crash_is_recorded_not_raised(submit, sessions, blobstore, setti
 
 def test_a_late_result_from_a_replaced_attempt_is_dropped(submit, sessions, blobstore,
                                                           settings):
-    from core.pipeline import record_error
+    from weightscan.core.pipeline import record_error
 
     scan_id = submit(clean_pickle()).scan.id
     attempt = claim_scan(sessions, scan_id)

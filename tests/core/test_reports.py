@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from core.models import Scan
-from core.pipeline import create_group, run_scan, seal_group
-from core.reports import file_to_dict, iso, report_document, scan_to_dict
 from tests.core.samples import clean_pickle, malicious_pickle, submit_bytes
+from weightscan.core.models import Scan
+from weightscan.core.pipeline import create_group, run_scan, seal_group
+from weightscan.core.reports import file_to_dict, iso, report_document, scan_to_dict
 
 SCAN_OBJECT_KEYS = {"id", "kind", "status", "verdict", "stats", "progress", "source", "files",
                     "engine", "cached", "cached_from", "error", "attempts", "created_at",
@@ -65,7 +65,7 @@ def test_a_queued_file_scan(sessions, blobstore):
 
 
 def test_report_document_feeds_the_sarif_renderer(sessions, finished_group):
-    sarif = pytest.importorskip("scanner.output.sarif")
+    sarif = pytest.importorskip("weightscan.scanner.output.sarif")
     with sessions() as s:
         doc = report_document(s.get(Scan, finished_group))
     assert doc["verdict"] == "malicious"
@@ -76,7 +76,7 @@ def test_report_document_feeds_the_sarif_renderer(sessions, finished_group):
 
 
 def test_file_object(sessions, blobstore, settings):
-    from core.pipeline import lookup_file
+    from weightscan.core.pipeline import lookup_file
 
     with sessions() as s:
         scan_id = submit_bytes(s, blobstore, malicious_pickle(), "m.pkl").scan.id

@@ -20,8 +20,8 @@ def home(tmp_path, monkeypatch):
 
 
 def test_token_create_list_revoke(home, capsys):
-    from core.db import make_engine, make_sessionmaker
-    from web.auth import verify_token
+    from weightscan.core.db import make_engine, make_sessionmaker
+    from weightscan.web.auth import verify_token
 
     assert main(["token", "create", "--name", "ci", "--scopes", "submit,read"]) == 0
     out = capsys.readouterr()
@@ -48,10 +48,10 @@ def test_token_create_refuses_unknown_scopes(home, capsys):
 
 
 def test_rescan_outdated_queues_old_results(home, capsys):
-    from core.blobstore import LocalBlobStore
-    from core.db import make_engine, make_sessionmaker
-    from core.models import Scan
     from tests.core.samples import clean_pickle, submit_bytes
+    from weightscan.core.blobstore import LocalBlobStore
+    from weightscan.core.db import make_engine, make_sessionmaker
+    from weightscan.core.models import Scan
 
     engine = make_engine(f"sqlite:///{home / 'weightscan.db'}")
     sessions = make_sessionmaker(engine)

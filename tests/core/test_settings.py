@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import Settings
+from weightscan.core.settings import Settings
 
 
 def test_embedded_defaults_live_under_home(tmp_path):

@@ -8,8 +8,9 @@ import os
 
 import pytest
 
-from core import uploads
-from core.uploads import (
+from tests.core.samples import sha256
+from weightscan.core import uploads
+from weightscan.core.uploads import (
     CHUNK_BYTES,
     READ_AHEAD,
     UploadIncomplete,
@@ -18,7 +19,6 @@ from core.uploads import (
     display_filename,
     stream_to_temp,
 )
-from tests.core.samples import sha256
 
 
 class EndlessStream:

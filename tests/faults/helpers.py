@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.models import Finding, Scan, ScanKind, ScanStatus
-from core.settings import Settings
 from tests.integration.procs import Proc, service_env, wait_until
+from weightscan.core.models import Finding, Scan, ScanKind, ScanStatus
+from weightscan.core.settings import Settings
 
 HOLD_APP = "tests.integration.slow_worker:app"  # holds files named slow* (see there)
 
@@ -27,7 +27,7 @@ def fault_settings(home: Path, **changes: Any) -> Settings:
 
 
 def make_app(settings: Settings) -> Any:
-    from web import create_app
+    from weightscan.web import create_app
 
     app = create_app(settings)
     app.config["TESTING"] = True

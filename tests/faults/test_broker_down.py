@@ -13,7 +13,6 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Scan, ScanStatus, StoredFile
 from tests.core.samples import clean_pickle, malicious_pickle
 from tests.faults.helpers import (
     assert_results_recorded_once,
@@ -27,6 +26,7 @@ from tests.faults.helpers import (
 )
 from tests.faults.services import OwnRedis
 from tests.security.conftest import csrf_of
+from weightscan.core.models import Scan, ScanStatus, StoredFile
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(180)]
 

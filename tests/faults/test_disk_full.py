@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Scan, StoredFile
 from tests.core.samples import clean_pickle
 from tests.faults.helpers import fault_settings, make_app, put, sessions_of
+from weightscan.core.models import Scan, StoredFile
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 TINY = 1024 * 1024

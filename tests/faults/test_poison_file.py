@@ -16,7 +16,6 @@ import time
 
 import pytest
 
-from core.models import Scan, ScanStatus
 from tests.core.samples import clean_pickle, malicious_pickle
 from tests.faults.helpers import (
     env_for,
@@ -27,6 +26,7 @@ from tests.faults.helpers import (
     start_worker,
     wait_all_finished,
 )
+from weightscan.core.models import Scan, ScanStatus
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(180)]
 

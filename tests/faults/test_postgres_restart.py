@@ -9,7 +9,6 @@ import time
 
 import pytest
 
-from core.migrate import upgrade
 from tests.core.samples import clean_pickle, malicious_pickle
 from tests.faults.helpers import (
     assert_results_recorded_once,
@@ -21,6 +20,7 @@ from tests.faults.helpers import (
     wait_all_finished,
 )
 from tests.integration.procs import wait_until
+from weightscan.core.migrate import upgrade
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(240)]
 

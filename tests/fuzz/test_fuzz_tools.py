@@ -12,8 +12,8 @@ from fuzz import harness, run
 from fuzz.mutate import mutate
 from fuzz.seeds import MAX_SEED, seeds_for
 from fuzz.targets import TARGETS, ContractViolation, check
-from scanner.sniff import sniff_format
-from scanner.source import Source
+from weightscan.scanner.sniff import sniff_format
+from weightscan.scanner.source import Source
 
 
 @pytest.mark.parametrize("name", list(TARGETS))
@@ -39,7 +39,7 @@ def test_an_internal_error_breaks_the_contract(monkeypatch: pytest.MonkeyPatch):
     def broken(source: object, ctx: object) -> None:
         raise KeyError("bug")
 
-    monkeypatch.setattr("scanner.pickle.analyzer.analyze_pickle_file", broken)
+    monkeypatch.setattr("weightscan.scanner.pickle.analyzer.analyze_pickle_file", broken)
     with pytest.raises(ContractViolation, match="KeyError"):
         check(TARGETS["pickle"], b"\x80\x02N.")
 
@@ -80,12 +80,12 @@ def test_fallback_engine_saves_inputs_that_break_the_contract(tmp_path: Path,
 
 def test_instrumentation_is_limited_to_the_target_parsers():
     modules = harness.scanner_modules()
-    assert "scanner.pickle.engine" in modules
-    assert "scanner.api" in modules
+    assert "weightscan.scanner.pickle.engine" in modules
+    assert "weightscan.scanner.api" in modules
     unguided = harness.unguided_modules("gguf")
-    assert "scanner.gguf.analyzer" not in unguided
-    assert "scanner.gguf.rules" in unguided
-    assert "scanner.pickle.engine" in unguided
+    assert "weightscan.scanner.gguf.analyzer" not in unguided
+    assert "weightscan.scanner.gguf.rules" in unguided
+    assert "weightscan.scanner.pickle.engine" in unguided
 
 
 def test_long_run_cli_with_the_fallback_engine(tmp_path: Path,

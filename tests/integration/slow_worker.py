@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import core.pipeline as pipeline
-from core.settings import Settings
-from worker.celery_app import make_celery
+import weightscan.core.pipeline as pipeline
+from weightscan.core.settings import Settings
+from weightscan.worker.celery_app import make_celery
 
 _real_scan = pipeline._scan_fileobj
 _MAX_HOLD_SECONDS = 60.0

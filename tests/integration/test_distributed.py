@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from core.db import make_engine, make_sessionmaker
-from core.models import Scan, ScanStatus
-from core.pipeline import create_group, seal_group
-from core.settings import Settings
 from tests.core.samples import clean_pickle, malicious_pickle, submit_bytes
 from tests.integration.procs import Proc, service_env, wait_until
-from worker.celery_app import make_celery
-from worker.tasks import enqueue_scans
+from weightscan.core.db import make_engine, make_sessionmaker
+from weightscan.core.models import Scan, ScanStatus
+from weightscan.core.pipeline import create_group, seal_group
+from weightscan.core.settings import Settings
+from weightscan.worker.celery_app import make_celery
+from weightscan.worker.tasks import enqueue_scans
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(240)]
 APP = "tests.integration.slow_worker:app"
@@ -51,7 +51,7 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
     settings = Settings.from_env(env)
     engine = make_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
-    from core.blobstore import make_blobstore
+    from weightscan.core.blobstore import make_blobstore
 
     blobs = make_blobstore(settings)
     celery = make_celery(settings)

@@ -14,11 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from core.db import make_engine, make_sessionmaker
-from core.migrate import upgrade
-from core.models import Scan, ScanStatus
-from core.pipeline import create_group, seal_group
-from core.settings import Settings
 from tests.core.samples import clean_pickle, malicious_pickle, submit_bytes
 from tests.integration.procs import (
     Proc,
@@ -27,8 +22,13 @@ from tests.integration.procs import (
     start_worker,
     wait_until,
 )
-from worker.celery_app import make_celery
-from worker.tasks import enqueue_scans
+from weightscan.core.db import make_engine, make_sessionmaker
+from weightscan.core.migrate import upgrade
+from weightscan.core.models import Scan, ScanStatus
+from weightscan.core.pipeline import create_group, seal_group
+from weightscan.core.settings import Settings
+from weightscan.worker.celery_app import make_celery
+from weightscan.worker.tasks import enqueue_scans
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -43,7 +43,7 @@ class Deployment:
         upgrade(self.settings.resolved_database_url)
         self.engine = make_engine(self.settings.resolved_database_url)
         self.sessions = make_sessionmaker(self.engine)
-        from core.blobstore import make_blobstore
+        from weightscan.core.blobstore import make_blobstore
 
         self.blobstore = make_blobstore(self.settings)
         self.celery = make_celery(self.settings)
@@ -182,7 +182,7 @@ def _wait_pid(hold: Path) -> int:
 
 def test_weightscan_serve_runs_web_and_worker(tmp_path):
     requests = pytest.importorskip("requests")
-    pytest.importorskip("web")
+    pytest.importorskip("weightscan.web")
     home = tmp_path / "home"
     port = free_port()
     env = service_env(home)

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from core.fetch import FetchPolicy, parse_networks
 from tests.registry.fake_registry import CallbackReceiver, FakeRegistry
+from weightscan.core.fetch import FetchPolicy, parse_networks
 
 ALLOWED_HOSTS = ("127.0.0.1", "127.0.0.2")
 
@@ -59,7 +59,7 @@ HF_SECRET = "hf-webhook-secret"
 
 
 def registry_settings(home, registry, receiver=None, **changes):
-    from core.settings import Settings
+    from weightscan.core.settings import Settings
 
     base = Settings(
         home=home, secret_key="test-secret-key", allow_anonymous=True, rate_limit="",
@@ -85,7 +85,7 @@ def migrated_database(settings) -> None:
     migrations run once per session into a template file, which each test copies."""
     import shutil
 
-    from core.migrate import upgrade
+    from weightscan.core.migrate import upgrade
 
     if not _TEMPLATE:
         import atexit
@@ -111,8 +111,8 @@ class Service:
     """Settings + migrated SQLite + sessions + blob store, as a worker would have them."""
 
     def __init__(self, settings):
-        from core.blobstore import make_blobstore
-        from core.db import make_engine, make_sessionmaker
+        from weightscan.core.blobstore import make_blobstore
+        from weightscan.core.db import make_engine, make_sessionmaker
 
         self.settings = settings
         migrated_database(settings)

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from core.models import Scan
-from core.pipeline import run_scan
-from core.registry import add_group, normalise_source
-from core.webhooks import verify_standard
 from tests.registry.conftest import CALLBACK_SECRET, HF_SECRET, Service, registry_settings
 from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import MALICIOUS_PICKLE, benign_pickle, safetensors
-from worker.registry_tasks import expand_group
+from weightscan.core.models import Scan
+from weightscan.core.pipeline import run_scan
+from weightscan.core.registry import add_group, normalise_source
+from weightscan.core.webhooks import verify_standard
+from weightscan.worker.registry_tasks import expand_group
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,8 +82,8 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
                                       lfs={p for p in files if p.startswith(("known/", "new/"))}))
     sha = repo.branches["main"]
 
-    from web import create_app
-    from web.api.webhooks import _register_dispatcher
+    from weightscan.web import create_app
+    from weightscan.web.api.webhooks import _register_dispatcher
 
     app = create_app(service.settings)
     _register_dispatcher()  # real Celery dispatch (other tests may have replaced it)

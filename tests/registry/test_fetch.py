@@ -8,7 +8,8 @@ import ipaddress
 
 import pytest
 
-from core.fetch import (
+from tests.registry.fake_registry import FakeRepo
+from weightscan.core.fetch import (
     FetchFailed,
     FetchPolicy,
     FetchRefused,
@@ -19,7 +20,6 @@ from core.fetch import (
     open_url,
     parse_networks,
 )
-from tests.registry.fake_registry import FakeRepo
 
 WEIGHTS = b"\x00" * 3000 + b"weights"
 SMALL = b'{"model_type": "bert"}'
@@ -237,8 +237,8 @@ def test_non_2xx_is_a_failure_with_its_status(registry, policy):
 
 
 def test_settings_build_a_policy_that_trusts_only_the_registry_with_the_token():
-    from core.fetch import policy_from_settings
-    from core.settings import Settings
+    from weightscan.core.fetch import policy_from_settings
+    from weightscan.core.settings import Settings
 
     settings = Settings(hf_endpoint="https://hub.example.org", hf_token="hf_x",
                         fetch_allow_private=("127.0.0.1", "10.1.0.0/16"))

@@ -7,15 +7,15 @@ import time
 
 import pytest
 
-from core.models import CallbackDelivery, DeliveryStatus, Scan, ScanKind, ScanStatus
-from core.notify import (
+from tests.registry.conftest import CALLBACK_SECRET
+from weightscan.core.models import CallbackDelivery, DeliveryStatus, Scan, ScanKind, ScanStatus
+from weightscan.core.notify import (
     attempt_delivery,
     backoff_seconds,
     parse_retry_after,
     prepare_deliveries,
 )
-from core.webhooks import verify_standard
-from tests.registry.conftest import CALLBACK_SECRET
+from weightscan.core.webhooks import verify_standard
 
 
 def _finished_group(service, callback_url=None) -> str:

@@ -10,15 +10,15 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-import core.registry as registry_module
-from core.models import Scan, ScanKind, WebhookEvent
-from core.webhooks import standard_headers
+import weightscan.core.registry as registry_module
 from tests.registry.conftest import (
     HF_SECRET,
     STANDARD_SECRET,
     migrated_database,
     registry_settings,
 )
+from weightscan.core.models import Scan, ScanKind, WebhookEvent
+from weightscan.core.webhooks import standard_headers
 
 SHA_A = "a" * 40
 SHA_B = "b" * 40
@@ -36,7 +36,7 @@ def dispatched():
 
 @pytest.fixture
 def app(tmp_path, registry, dispatched):
-    from web import create_app
+    from weightscan.web import create_app
 
     settings = registry_settings(tmp_path, registry)
     migrated_database(settings)
@@ -239,7 +239,7 @@ def test_stale_timestamp_is_400(client, dispatched):
 
 
 def test_bad_signature_is_401(client, dispatched):
-    from core.webhooks import new_standard_secret
+    from weightscan.core.webhooks import new_standard_secret
 
     response = post_standard(client, {"data": {"repo": "org/model"}},
                              secret=new_standard_secret())
@@ -281,7 +281,7 @@ def test_submit_source_through_the_scans_api(client, registry, dispatched):
 
 
 def test_openapi_lists_the_receivers(client):
-    from web.api.webhooks import openapi_paths
+    from weightscan.web.api.webhooks import openapi_paths
 
     assert set(openapi_paths()) == {"/api/v1/webhooks/huggingface", "/api/v1/webhooks/standard",
                                     "/api/v1/scans/{scan_id}/deliveries"}
@@ -315,9 +315,9 @@ def test_acknowledgement_latency(client, capsys):
 def test_losing_the_insert_race_answers_with_the_winners_group(app):
     """Deterministic race: another delivery commits the same key between our check and our
     commit; the unique constraint refuses ours and we answer with the winner's group."""
-    from core.registry import add_group
-    from web.api.webhooks import _claim
-    from web.db import get_session
+    from weightscan.core.registry import add_group
+    from weightscan.web.api.webhooks import _claim
+    from weightscan.web.db import get_session
 
     factory = app.extensions["weightscan.sessionmaker"]
     with app.app_context():

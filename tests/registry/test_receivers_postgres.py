@@ -11,17 +11,17 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-import core.registry as registry_module
-from core.models import Scan, WebhookEvent
-from core.webhooks import standard_headers
+import weightscan.core.registry as registry_module
 from tests.registry.conftest import HF_SECRET, STANDARD_SECRET, registry_settings
+from weightscan.core.models import Scan, WebhookEvent
+from weightscan.core.webhooks import standard_headers
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
 def pg_app(tmp_path, registry, migrated_postgres):
-    from web import create_app
+    from weightscan.web import create_app
 
     saved = list(registry_module._dispatcher)
     sent: list[str] = []

@@ -6,8 +6,9 @@ import hashlib
 
 import pytest
 
-from core.fetch import FetchRefused
-from core.registry import (
+from tests.registry.fake_registry import FakeRepo, git_blob_oid
+from weightscan.core.fetch import FetchRefused
+from weightscan.core.registry import (
     RegistryClient,
     RegistryError,
     RepoFile,
@@ -16,7 +17,6 @@ from core.registry import (
     normalise_source,
     select_files,
 )
-from tests.registry.fake_registry import FakeRepo, git_blob_oid
 
 
 def _files(n: int) -> dict[str, bytes]:

@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from core.webhooks import (
+from weightscan.core.webhooks import (
     WebhookAuthError,
     WebhookStaleError,
     check_hf_secret,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from celery import beat, signals
 
-from core.settings import Settings
+from weightscan.core.settings import Settings
 
 
 def test_tasks_are_registered_and_the_sweep_is_scheduled(tmp_path):
-    import worker.registry_tasks as rt
-    from worker.celery_app import make_celery
-    from worker.tasks import NOTIFY_TASK
+    import weightscan.worker.registry_tasks as rt
+    from weightscan.worker.celery_app import make_celery
+    from weightscan.worker.tasks import NOTIFY_TASK
 
     app = make_celery(Settings(home=tmp_path, broker_url="filesystem://"))
     for name in (rt.EXPAND_TASK, rt.DELIVER_TASK, rt.SWEEP_REGISTRY_TASK, NOTIFY_TASK):

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from core.fetch import FetchFailed, FetchPolicy, open_url, parse_networks
+from weightscan.core.fetch import FetchFailed, FetchPolicy, open_url, parse_networks
 
 x509 = pytest.importorskip("cryptography.x509")
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import math
 
-from scanner.model import FileReport, Finding, Location, ScanReport, Severity, Verdict
-from scanner.output import PathError, json_document, json_report
+from weightscan.scanner.model import FileReport, Finding, Location, ScanReport, Severity, Verdict
+from weightscan.scanner.output import PathError, json_document, json_report
 
 FINDING = Finding("scanner.internal-error", Severity.HIGH, "boom", Location(offset=3),
                   {"exception": "ValueError"})

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.model import FileReport, Finding, Location, ScanReport, Severity, Verdict
-from scanner.output import PathError, sarif_log, sarif_report
-from scanner.output.sarif import FINGERPRINT_KEY, artifact_uri, fingerprint
-from scanner.rules import catalogue
+from weightscan.scanner.model import FileReport, Finding, Location, ScanReport, Severity, Verdict
+from weightscan.scanner.output import PathError, sarif_log, sarif_report
+from weightscan.scanner.output.sarif import FINGERPRINT_KEY, artifact_uri, fingerprint
+from weightscan.scanner.rules import catalogue
 
 MALICIOUS = Finding("scanner.internal-error", Severity.CRITICAL, "os.system is called",
                     Location("archive/data.pkl", 25, 3), {"code": "os.system('echo x')"})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scanner.model import FileReport, Finding, Location, ScanReport, Severity, Verdict
-from scanner.output import PathError, text_report
-from scanner.output.text import human_size, printable
+from weightscan.scanner.model import FileReport, Finding, Location, ScanReport, Severity, Verdict
+from weightscan.scanner.output import PathError, text_report
+from weightscan.scanner.output.text import human_size, printable
 
 
 def _report(*files: FileReport) -> ScanReport:

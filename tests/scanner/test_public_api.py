@@ -8,7 +8,7 @@ import sys
 import types
 from pathlib import Path
 
-import scanner
+import weightscan.scanner as scanner
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,14 +25,14 @@ def test_all_matches_the_public_names():
 
 
 def test_every_public_name_imports_from_a_fresh_interpreter():
-    code = f"from scanner import {', '.join(scanner.__all__)}; print('ok')"
+    code = f"from weightscan.scanner import {', '.join(scanner.__all__)}; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert out.stdout.strip() == "ok"
 
 
 def test_output_package_public_names():
-    output = importlib.import_module("scanner.output")
+    output = importlib.import_module("weightscan.scanner.output")
     assert sorted(output.__all__) == sorted(_public_objects(output))
     for name in output.__all__:
         assert getattr(output, name) is not None

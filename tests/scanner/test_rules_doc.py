@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from scanner.model import Severity
-from scanner.rules import catalogue, render_markdown
+from weightscan.scanner.model import Severity
+from weightscan.scanner.rules import catalogue, render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_ID = re.compile(r"^[a-z0-9_]+(?:[.-][a-z0-9_]+)*$")
@@ -15,7 +15,7 @@ RULE_ID = re.compile(r"^[a-z0-9_]+(?:[.-][a-z0-9_]+)*$")
 def test_rules_md_is_in_sync_with_the_catalogue():
     doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert doc == render_markdown(), (
-        "docs/rules.md is stale: run `python -m scanner.rules > docs/rules.md`")
+        "docs/rules.md is stale: run `python -m weightscan.scanner.rules > docs/rules.md`")
 
 
 def test_every_rule_is_documented_properly():

@@ -11,9 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.formats import Format
-from scanner.sniff import _by_head, sniff_format, zip_end_at_tail
-from scanner.source import Source
 from tests.fixtures.archives import (
     BENIGN,
     COMPRESSORS,
@@ -23,6 +20,9 @@ from tests.fixtures.archives import (
     make_zip,
     torch_like_zip,
 )
+from weightscan.scanner.formats import Format
+from weightscan.scanner.sniff import _by_head, sniff_format, zip_end_at_tail
+from weightscan.scanner.source import Source
 
 
 def sniff(data: bytes) -> Format:
@@ -145,7 +145,7 @@ def test_safetensors_with_an_out_of_range_header_length_goes_to_the_safetensors_
     import io
     import struct
 
-    from scanner import scan_stream
+    from weightscan.scanner import scan_stream
 
     header = b'{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}'
     data = struct.pack("<Q", 10**12) + header + bytes(8)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from core.settings import Settings
+from weightscan.core.settings import Settings
 
 MiB = 1024 * 1024
 
@@ -19,7 +19,7 @@ MiB = 1024 * 1024
 @pytest.fixture
 def make_app(tmp_path: Path, migrated_db: str) -> Iterator[Callable[..., Any]]:
     """Build apps on one home and one migrated database; ``changes`` are Settings fields."""
-    from web import create_app
+    from weightscan.web import create_app
 
     made: list[Any] = []
 
@@ -54,7 +54,7 @@ def db_session(app: Any) -> Any:
 def new_token(app: Any, name: str, scopes: tuple[str, ...] = ("submit", "read"),
               **kwargs: Any) -> tuple[str, str]:
     """(token id, plaintext) of a new committed token."""
-    from web.auth import create_token
+    from weightscan.web.auth import create_token
 
     with db_session(app) as db:
         row, plaintext = create_token(db, name, scopes, **kwargs)
@@ -78,9 +78,9 @@ def run_queued(app: Any) -> int:
     """Run every queued file scan with the real pipeline (what a worker does)."""
     from sqlalchemy import select
 
-    from core.models import Scan, ScanKind, ScanStatus
-    from core.pipeline import run_scan
-    from web.submission import blobstore
+    from weightscan.core.models import Scan, ScanKind, ScanStatus
+    from weightscan.core.pipeline import run_scan
+    from weightscan.web.submission import blobstore
 
     with app.app_context():
         store = blobstore()

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import logging
 
-from core.webhooks import new_standard_secret, standard_headers
 from tests.security.conftest import bearer, login, new_token, put, run_queued
 from tests.security.samples import malicious_pickle, pickle_calling, safetensors_named
+from weightscan.core.webhooks import new_standard_secret, standard_headers
 
 PAYLOADS = ["<script>alert(1)</script>", '"onload="alert(2)', "<img src=x onerror=alert(3)>",
             "</code></pre><svg onload=alert(4)>", "{{7*7}}'\"><iframe>"]

@@ -13,9 +13,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from core.models import Scan, StoredFile
 from tests.security.conftest import bearer, csrf_of, db_session, login, new_token
 from tests.security.samples import clean_pickle
+from weightscan.core.models import Scan, StoredFile
 
 HOSTILE_NAMES = [
     "../../etc/passwd",

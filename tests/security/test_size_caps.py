@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Scan
 from tests.security.conftest import MiB, bearer, csrf_of, db_session, login, new_token
+from weightscan.core.models import Scan
 
 CAP = 64 * 1024
 
@@ -109,7 +109,7 @@ def test_form_body_over_the_request_cap(capped):
 
 @pytest.mark.parametrize("path", ["/api/v1/webhooks/huggingface", "/api/v1/webhooks/standard"])
 def test_webhook_body_over_the_cap(capped, path):
-    from web.api.webhooks import MAX_BODY_BYTES
+    from weightscan.web.api.webhooks import MAX_BODY_BYTES
 
     body = b'{"event": {"action": "update"}, "pad": "' + b"p" * MAX_BODY_BYTES + b'"}'
     response = capped.test_client().post(path, data=body, headers={
@@ -155,8 +155,8 @@ def big_server() -> Iterator[str]:
 
 @pytest.mark.parametrize("kind", ["declared", "chunked"])
 def test_url_fetch_stops_at_the_cap(tmp_path, big_server, kind):
-    from core.fetch import FetchFailed, FetchRefused, download_to, policy_from_settings
-    from core.settings import Settings
+    from weightscan.core.fetch import FetchFailed, FetchRefused, download_to, policy_from_settings
+    from weightscan.core.settings import Settings
 
     settings = Settings(home=tmp_path, fetch_max_bytes=CAP, fetch_allowed_schemes=("http",),
                         fetch_allowed_hosts=("127.0.0.1",),

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import select, text, update
 
-from core.models import ApiToken
 from tests.security.conftest import bearer, db_session, login, new_token, put, run_queued
 from tests.security.samples import clean_pickle, malicious_pickle
+from weightscan.core.models import ApiToken
 
 
 def test_no_token_is_401_with_www_authenticate(client):
@@ -60,7 +60,7 @@ def test_scopes_are_enforced(app):
 
 
 def test_revoked_token_is_401(app):
-    from web.auth import revoke_token
+    from weightscan.web.auth import revoke_token
 
     client = app.test_client()
     token_id, plaintext = new_token(app, "soon-revoked")
@@ -127,7 +127,7 @@ def test_page_cookie_never_authorises_api_writes(app):
 
 
 def test_revoked_token_loses_its_page_session(app):
-    from web.auth import revoke_token
+    from weightscan.web.auth import revoke_token
 
     client = app.test_client()
     token_id, plaintext = new_token(app, "browser")

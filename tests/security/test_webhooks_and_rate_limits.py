@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from core.webhooks import new_standard_secret, standard_headers
 from tests.security.conftest import bearer, new_token
+from weightscan.core.webhooks import new_standard_secret, standard_headers
 
 IGNORED_EVENT = json.dumps({"event": {"scope": "repo", "action": "update"}}).encode()
 NOT_AN_OBJECT = json.dumps({"data": 5}).encode()  # passes auth, then fails validation

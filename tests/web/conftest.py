@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 
-from core.settings import Settings
-from web.db import dispose_engines
+from weightscan.core.settings import Settings
+from weightscan.web.db import dispose_engines
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def migrate(url: str) -> None:
     """Bring a database to the current schema with the real Alembic migrations."""
-    from core.migrate import upgrade
+    from weightscan.core.migrate import upgrade
 
     upgrade(url)
 
@@ -61,7 +61,7 @@ def settings(tmp_path: Path, migrated_db: Path) -> Settings:
 
 @pytest.fixture
 def make_app(tmp_path: Path, migrated_db: Path) -> Iterator[Callable[..., Any]]:
-    from web import create_app
+    from weightscan.web import create_app
 
     made = []
 
@@ -93,9 +93,9 @@ def run_queued(app: Any) -> Callable[[], int]:
     """Run every queued file scan with the real pipeline (what a worker would do)."""
     from sqlalchemy import select
 
-    from core.models import Scan, ScanKind, ScanStatus
-    from core.pipeline import run_scan
-    from web.submission import blobstore
+    from weightscan.core.models import Scan, ScanKind, ScanStatus
+    from weightscan.core.pipeline import run_scan
+    from weightscan.web.submission import blobstore
 
     def run() -> int:
         with app.app_context():
@@ -178,7 +178,7 @@ def start_worker(home: Path, **extra: str) -> Any:
 
     log = (home / "worker.log").open("wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker.entrypoint:app", "worker",
+        [sys.executable, "-m", "celery", "-A", "weightscan.worker.entrypoint:app", "worker",
          "--pool=solo", "--loglevel=WARNING", "--without-mingle", "--without-gossip",
          "--without-heartbeat"],
         cwd=ROOT, env=worker_env(home, **extra), stdout=log, stderr=subprocess.STDOUT)
@@ -199,7 +199,7 @@ def running_service(home: Path, **env: str) -> Iterator[LiveService]:
     extra WEIGHTSCAN_* variables (e.g. PostgreSQL and Redis URLs) for both."""
     from werkzeug.serving import make_server
 
-    from web import create_app
+    from weightscan.web import create_app
 
     changes: dict[str, Any] = {}
     if "WEIGHTSCAN_DATABASE_URL" in env:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core.models import Scan
 from tests.web.conftest import clean_pickle, malicious_pickle, upload
+from weightscan.core.models import Scan
 
 PROBLEM = "application/problem+json"
 
@@ -215,7 +215,7 @@ def test_delete_removes_scan_and_unreferenced_bytes(client, app, run_queued):
 
 # -- tokens and scopes -------------------------------------------------------------------------
 def make_token(app, *scopes, **kw):
-    from web.auth import create_token
+    from weightscan.web.auth import create_token
 
     with app.extensions["weightscan.sessionmaker"]() as db:
         token, plaintext = create_token(db, "t", scopes, **kw)
@@ -253,8 +253,8 @@ def test_tokens_scopes_and_ownership(make_app):
 
 
 def test_tokens_are_stored_hashed_and_expire_or_revoke(make_app):
-    from core.models import ApiToken
-    from web.auth import revoke_token
+    from weightscan.core.models import ApiToken
+    from weightscan.web.auth import revoke_token
 
     app = make_app(allow_anonymous=False)
     c = app.test_client()
@@ -351,7 +351,7 @@ def _stamp(app, revision):
 
 
 def test_readiness_fails_when_the_schema_is_behind_the_code(app):
-    from core.migrate import head_revision, known_revisions
+    from weightscan.core.migrate import head_revision, known_revisions
 
     assert app.test_client().get("/readyz").get_json(force=True)["checks"][
         "database:migration"][0]["status"] == "pass"

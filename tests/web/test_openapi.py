@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from web.openapi import openapi_document
+from weightscan.web.openapi import openapi_document
 
 DOCUMENTED_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}

@@ -7,7 +7,7 @@ import io
 import re
 
 from tests.web.conftest import clean_pickle, malicious_pickle, upload
-from web.security import CSP
+from weightscan.web.security import CSP
 
 HOSTILE = '<script>alert("pwn")</script>'
 
@@ -119,7 +119,7 @@ def test_unknown_scan_page_is_an_html_404(client):
 
 
 def test_token_login_for_pages_and_no_cookie_auth_for_api_writes(make_app):
-    from web.auth import create_token
+    from weightscan.web.auth import create_token
 
     app = make_app(allow_anonymous=False)
     with app.extensions["weightscan.sessionmaker"]() as db:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.celery_app import celery_config, make_celery
+from weightscan.worker.celery_app import celery_config, make_celery
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,8 +60,8 @@ def test_memory_ceiling_applies_rlimit_as(settings):
     """In a fresh process: the cap is set, and a big allocation fails with MemoryError."""
     code = (
         "import resource\n"
-        "from core.settings import Settings\n"
-        "from worker.runtime import apply_memory_ceiling\n"
+        "from weightscan.core.settings import Settings\n"
+        "from weightscan.worker.runtime import apply_memory_ceiling\n"
         "limit = apply_memory_ceiling(Settings(worker_max_memory_mb=256))\n"
         "assert limit and resource.getrlimit(resource.RLIMIT_AS)[0] == limit, limit\n"
         "try:\n"

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from core.db import utcnow
-from core.models import Scan, ScanStatus
-from core.pipeline import claim_scan
 from tests.core.samples import malicious_pickle, submit_bytes
-from worker import tasks
-from worker.celery_app import make_celery
+from weightscan.core.db import utcnow
+from weightscan.core.models import Scan, ScanStatus
+from weightscan.core.pipeline import claim_scan
+from weightscan.worker import tasks
+from weightscan.worker.celery_app import make_celery
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def app(settings, migrated_db):
 
 @pytest.fixture
 def rt(app):
-    from worker.runtime import runtime_for
+    from weightscan.worker.runtime import runtime_for
 
     return runtime_for(app)
 
@@ -62,7 +62,7 @@ def test_sweep_task_requeues_and_sends(app, rt, monkeypatch):
     sent = []
     monkeypatch.setattr(tasks, "enqueue_scan", lambda _app, sid: sent.append(sid))
     later = utcnow() + timedelta(seconds=rt.settings.stale_after_seconds + 5)
-    import core.pipeline as pipeline
+    import weightscan.core.pipeline as pipeline
 
     real = pipeline.sweep_stale
     monkeypatch.setattr(tasks, "sweep_stale", lambda f, s: real(f, s, now=later))
@@ -106,6 +106,6 @@ def test_notification_only_when_a_callback_is_wanted(app, rt, monkeypatch):
 
 
 def test_runtime_is_built_once_per_app(app):
-    from worker.runtime import runtime_for
+    from weightscan.worker.runtime import runtime_for
 
     assert runtime_for(app) is runtime_for(app)

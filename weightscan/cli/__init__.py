@@ -28,7 +28,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="weightscan",
         description="Scan model files without loading them, or run the scanning service.",
     )
-    from scanner import ENGINE_VERSION, RULES_VERSION
+    from weightscan.scanner import ENGINE_VERSION, RULES_VERSION
 
     parser.add_argument("--version", action="version",
                         version=f"weightscan {ENGINE_VERSION} (rules {RULES_VERSION})")

@@ -149,7 +149,7 @@ def _print(reports: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps({"scans": reports}, indent=2, ensure_ascii=False))
         return
-    from scanner.output.text import printable, text_report
+    from weightscan.scanner.output.text import printable, text_report
 
     for report in reports:
         if report.get("status") in ("done", "failed"):

@@ -19,11 +19,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from scanner import ENGINE_VERSION, RULES_VERSION, scan_file, sha256_of
-from scanner.model import FileReport, Finding, ScanReport, Severity, Verdict
-from scanner.output import FORMATS, PathError, json_report, sarif_report, text_report
-from scanner.output.text import human_size, printable
 from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from weightscan.scanner import ENGINE_VERSION, RULES_VERSION, scan_file, sha256_of
+from weightscan.scanner.model import FileReport, Finding, ScanReport, Severity, Verdict
+from weightscan.scanner.output import FORMATS, PathError, json_report, sarif_report, text_report
+from weightscan.scanner.output.text import human_size, printable
 
 _FAIL_ON = {"suspicious": Verdict.SUSPICIOUS, "malicious": Verdict.MALICIOUS}
 _ALLOW_ENTRY = re.compile(r"^[^\s.:][^\s:]*\.[^\s.:]+$")  # "module.name", module may be dotted

@@ -87,13 +87,13 @@ def register(subparsers: Any) -> None:
 
 # --------------------------------------------------------------------------- helpers
 def _settings() -> Any:
-    from core.settings import Settings
+    from weightscan.core.settings import Settings
 
     return Settings.from_env()
 
 
 def _sessions(settings: Any) -> Any:
-    from core.db import make_engine, make_sessionmaker
+    from weightscan.core.db import make_engine, make_sessionmaker
 
     return make_sessionmaker(make_engine(settings.resolved_database_url))
 
@@ -102,7 +102,7 @@ def _auto_migrate(settings: Any) -> None:
     """Embedded mode (SQLite) migrates itself; a shared database is migrated explicitly
     (``weightscan db upgrade``, the compose ``migrate`` step) to avoid racing replicas."""
     if settings.resolved_database_url.startswith("sqlite"):
-        from core.migrate import upgrade
+        from weightscan.core.migrate import upgrade
 
         settings.home.mkdir(parents=True, exist_ok=True)
         upgrade(settings.resolved_database_url)
@@ -180,7 +180,7 @@ def run_gunicorn(settings: Any, bind: str, *, workers: int = 2, threads: int = 8
                 self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
-            from web import create_app  # lazily: the web package is imported in workers
+            from weightscan.web import create_app  # lazily: the web package is imported in workers
 
             return create_app(settings)
 
@@ -229,7 +229,7 @@ class WorkerProcess:
 
 # --------------------------------------------------------------------------- worker
 def cmd_worker(args: argparse.Namespace) -> int:
-    from worker.celery_app import DEFAULT_QUEUE, DOWNLOAD_QUEUE, make_celery
+    from weightscan.worker.celery_app import DEFAULT_QUEUE, DOWNLOAD_QUEUE, make_celery
 
     settings = _settings()
     _auto_migrate(settings)
@@ -249,7 +249,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- db
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from core.migrate import upgrade
+    from weightscan.core.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.resolved_database_url, args.revision)
@@ -258,8 +258,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_db_current(_args: argparse.Namespace) -> int:
-    from core.db import make_engine
-    from core.migrate import current_revision, head_revision
+    from weightscan.core.db import make_engine
+    from weightscan.core.migrate import current_revision, head_revision
 
     settings = _settings()
     engine = make_engine(settings.resolved_database_url)
@@ -280,7 +280,7 @@ def _redact(url: str) -> str:
 
 # --------------------------------------------------------------------------- tokens
 def cmd_token_create(args: argparse.Namespace) -> int:
-    from web.auth import create_token
+    from weightscan.web.auth import create_token
 
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     factory = _sessions(_settings())
@@ -302,8 +302,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_token_list(_args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from core.models import ApiToken
-    from core.reports import iso
+    from weightscan.core.models import ApiToken
+    from weightscan.core.reports import iso
 
     factory = _sessions(_settings())
     with factory() as session:
@@ -317,7 +317,7 @@ def cmd_token_list(_args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    from web.auth import revoke_token
+    from weightscan.web.auth import revoke_token
 
     factory = _sessions(_settings())
     with factory() as session:
@@ -331,9 +331,9 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- rescan
 def cmd_rescan(_args: argparse.Namespace) -> int:
-    from core.pipeline import rescan_outdated
-    from worker.celery_app import make_celery
-    from worker.tasks import enqueue_scans
+    from weightscan.core.pipeline import rescan_outdated
+    from weightscan.worker.celery_app import make_celery
+    from weightscan.worker.tasks import enqueue_scans
 
     settings = _settings()
     factory = _sessions(settings)

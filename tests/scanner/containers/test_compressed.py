@@ -6,7 +6,6 @@ import io
 
 import pytest
 
-from scanner import ScanLimits, Verdict
 from tests.fixtures.archives import (
     BENIGN,
     COMPRESSORS,
@@ -16,6 +15,7 @@ from tests.fixtures.archives import (
     rules_of,
     scan_bytes,
 )
+from weightscan.scanner import ScanLimits, Verdict
 
 CODECS = sorted(COMPRESSORS)
 

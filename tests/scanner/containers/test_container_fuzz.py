@@ -10,7 +10,6 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner import Verdict
 from tests.fixtures.archives import (
     BENIGN,
     COMPRESSORS,
@@ -22,6 +21,7 @@ from tests.fixtures.archives import (
     sparse_torch_zip,
     torch_like_zip,
 )
+from weightscan.scanner import Verdict
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,6 @@ import tarfile
 
 import pytest
 
-from scanner import Verdict
 from tests.fixtures.archives import (
     BENIGN,
     P0_PAYLOAD,
@@ -17,6 +16,7 @@ from tests.fixtures.archives import (
     scan_bytes,
     tar_special,
 )
+from weightscan.scanner import Verdict
 
 
 def test_pickle_member_of_a_tar_is_analysed():
@@ -122,10 +122,10 @@ def test_analyze_text_double_checks_for_a_pickle():
     """Even when dispatched as text, a proto-0 pickle is analysed as a pickle."""
     import io
 
-    from scanner.containers.plain import analyze_text
-    from scanner.context import ScanContext
-    from scanner.limits import DEFAULT_LIMITS
-    from scanner.source import Source
+    from weightscan.scanner.containers.plain import analyze_text
+    from weightscan.scanner.context import ScanContext
+    from weightscan.scanner.limits import DEFAULT_LIMITS
+    from weightscan.scanner.source import Source
 
     ctx = ScanContext.for_file(DEFAULT_LIMITS)
     analyze_text(Source(io.BytesIO(P0_PAYLOAD)), ctx)
@@ -154,7 +154,7 @@ def test_empty_file():
 
 
 def test_tar_member_limit():
-    from scanner import ScanLimits
+    from weightscan.scanner import ScanLimits
 
     data = make_tar([(f"f{i}.txt", b"x") for i in range(30)])
     report = scan_bytes(data, limits=ScanLimits(max_archive_members=10))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import zipfile
 
-from scanner import ScanLimits, Verdict
 from tests.fixtures.archives import (
     P2_PAYLOAD,
     deflate_bomb_zip,
@@ -15,6 +14,7 @@ from tests.fixtures.archives import (
     rules_of,
     scan_bytes,
 )
+from weightscan.scanner import ScanLimits, Verdict
 
 
 def test_ratio_bomb_is_stopped_at_the_limit():

@@ -10,7 +10,6 @@ import zlib
 import pytest
 import zstandard
 
-from scanner import Verdict
 from tests.fixtures.archives import (
     BENIGN,
     BROKEN_PAYLOAD,
@@ -28,6 +27,7 @@ from tests.fixtures.archives import (
     set_flags,
     torch_like_zip,
 )
+from weightscan.scanner import Verdict
 
 
 def test_cve_2025_1944_local_name_differs_from_central_directory():

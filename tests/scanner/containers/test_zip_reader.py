@@ -8,11 +8,11 @@ import zipfile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.containers.inflate import CODECS, inflate
-from scanner.containers.zipformat import compare_headers, read_directory, read_local
-from scanner.context import ScanContext
-from scanner.limits import DEFAULT_LIMITS
-from scanner.source import Source
+from weightscan.scanner.containers.inflate import CODECS, inflate
+from weightscan.scanner.containers.zipformat import compare_headers, read_directory, read_local
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.limits import DEFAULT_LIMITS
+from weightscan.scanner.source import Source
 
 METHODS = {zipfile.ZIP_STORED: None, zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2"}
 

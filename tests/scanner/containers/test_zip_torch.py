@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from scanner import Verdict, scan_path
 from tests.fixtures.archives import (
     BENIGN,
     P0_PAYLOAD,
@@ -20,6 +19,7 @@ from tests.fixtures.archives import (
     sparse_torch_zip,
     torch_like_zip,
 )
+from weightscan.scanner import Verdict, scan_path
 
 
 def test_storage_holding_a_pickle_is_reported_and_analysed():

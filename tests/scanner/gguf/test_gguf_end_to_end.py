@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from safetensors.numpy import save as save_safetensors
 
-from scanner import Verdict, scan_stream
 from tests.fixtures.gguf_builder import STRING, small_model
 from tests.fixtures.safetensors_builder import PICKLE_PAYLOAD, make_safetensors
 from weightscan.cli import main
+from weightscan.scanner import Verdict, scan_stream
 
 PAYLOAD = "{{ cycler.__init__.__globals__.os.popen('touch /tmp/weightscan-test').read() }}"
 

@@ -8,12 +8,12 @@ import struct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.context import ScanContext
-from scanner.dispatch import analyze
-from scanner.formats import Format
-from scanner.limits import DEFAULT_LIMITS
-from scanner.source import Source
 from tests.fixtures.gguf_builder import small_model
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.dispatch import analyze
+from weightscan.scanner.formats import Format
+from weightscan.scanner.limits import DEFAULT_LIMITS
+from weightscan.scanner.source import Source
 
 VALID = small_model().kv("tokenizer.chat_template", 8, "{{ messages[0]['content'] }}").build()
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

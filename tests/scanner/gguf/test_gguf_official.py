@@ -7,12 +7,12 @@ import io
 import numpy as np
 import pytest
 
-from scanner.context import ScanContext
-from scanner.dispatch import analyze
-from scanner.formats import Format
-from scanner.limits import DEFAULT_LIMITS
-from scanner.model import Severity
-from scanner.source import Source
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.dispatch import analyze
+from weightscan.scanner.formats import Format
+from weightscan.scanner.limits import DEFAULT_LIMITS
+from weightscan.scanner.model import Severity
+from weightscan.scanner.source import Source
 
 gguf = pytest.importorskip("gguf")
 Q = gguf.GGMLQuantizationType

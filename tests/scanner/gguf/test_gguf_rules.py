@@ -7,12 +7,6 @@ import struct
 
 import pytest
 
-from scanner.context import ScanContext
-from scanner.dispatch import analyze
-from scanner.formats import Format
-from scanner.limits import DEFAULT_LIMITS, ScanLimits
-from scanner.model import Severity
-from scanner.source import Source
 from tests.fixtures.gguf_builder import (
     ARRAY,
     F32,
@@ -25,6 +19,12 @@ from tests.fixtures.gguf_builder import (
     small_model,
 )
 from tests.fixtures.safetensors_builder import PICKLE_PAYLOAD, SCRIPT_PAYLOAD, ZIP_PAYLOAD
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.dispatch import analyze
+from weightscan.scanner.formats import Format
+from weightscan.scanner.limits import DEFAULT_LIMITS, ScanLimits
+from weightscan.scanner.model import Severity
+from weightscan.scanner.source import Source
 
 
 def run(data: bytes, limits: ScanLimits = DEFAULT_LIMITS) -> ScanContext:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from scanner import FileReport, ScanLimits, scan_stream
+from weightscan.scanner import FileReport, ScanLimits, scan_stream
 
 
 def scan(data: bytes, name: str = "model.pkl", *, limits: ScanLimits | None = None,

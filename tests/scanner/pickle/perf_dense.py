@@ -46,7 +46,7 @@ def main(argv: list[str]) -> None:
             print(f"genops list: {len(ops)} opcodes in {time.monotonic() - started:.1f} s "
                   f"({time.process_time() - cpu:.1f} s CPU)")
             return
-        from scanner import scan_path
+        from weightscan.scanner import scan_path
 
         started, cpu = time.monotonic(), time.process_time()
         report = scan_path(path)

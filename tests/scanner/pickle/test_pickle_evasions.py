@@ -6,7 +6,6 @@ import pickle
 
 import pytest
 
-from scanner import ScanLimits, Severity, Verdict
 from tests.fixtures.pickles import (
     benign_list,
     call0,
@@ -18,6 +17,7 @@ from tests.fixtures.pickles import (
     pickle4,
 )
 from tests.scanner.pickle.helpers import finding, no_internal_error, rules, scan
+from weightscan.scanner import ScanLimits, Severity, Verdict
 
 
 def _malicious(data: bytes, module: str, name: str, *, called: bool = True):
@@ -348,10 +348,10 @@ def test_time_budget_still_reports_imports_seen_before():
     import io
     import time
 
-    from scanner.context import ScanContext
-    from scanner.errors import LimitExceeded
-    from scanner.pickle.analyzer import analyze_pickle_file
-    from scanner.source import Source
+    from weightscan.scanner.context import ScanContext
+    from weightscan.scanner.errors import LimitExceeded
+    from weightscan.scanner.pickle.analyzer import analyze_pickle_file
+    from weightscan.scanner.source import Source
 
     data = (ops.proto(4) + call4("os", "system", "echo hi") + ops.POP
             + benign_list(300_000)[2:] + ops.STOP)

@@ -8,9 +8,9 @@ import struct
 
 import pytest
 
-from scanner import Verdict
 from tests.fixtures.pickles import os_system
 from tests.scanner.pickle.helpers import finding, no_internal_error, rules, scan
+from weightscan.scanner import Verdict
 
 
 def _npy(header: dict, data: bytes, version: tuple[int, int] = (1, 0)) -> bytes:
@@ -90,7 +90,7 @@ def test_legacy_torch_with_payload_in_the_object_pickle():
     # replace the storage-keys pickle's position: put a malicious pickle as the object
     import pickle
 
-    from scanner.pickle.legacy_torch import MAGIC_NUMBER
+    from weightscan.scanner.pickle.legacy_torch import MAGIC_NUMBER
 
     head = b"".join(pickle.dumps(v, protocol=2) for v in (MAGIC_NUMBER, 1001, {"x": 1}))
     report = scan(head + os_system() + pickle.dumps([], protocol=2), "m.pt")

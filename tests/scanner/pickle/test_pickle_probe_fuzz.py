@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.context import ScanContext
-from scanner.dispatch import analyze
-from scanner.formats import Format
-from scanner.limits import ScanLimits
-from scanner.pickle.probe import looks_like_pickle
-from scanner.source import Source
 from tests.fixtures.pickles import call0, ops, os_system, pickle0
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.dispatch import analyze
+from weightscan.scanner.formats import Format
+from weightscan.scanner.limits import ScanLimits
+from weightscan.scanner.pickle.probe import looks_like_pickle
+from weightscan.scanner.source import Source
 
 TEXTS = [
     b'{"model_type": "bert", "hidden_size": 768}\n',

@@ -10,8 +10,8 @@ import pickle
 import numpy as np
 import pytest
 
-from scanner import Verdict
 from tests.scanner.pickle.helpers import rules, scan
+from weightscan.scanner import Verdict
 
 PLAIN = {
     "ints": [0, 1, -1, 255, 65535, 2**31 - 1, -(2**31), 2**70, -(2**70)],

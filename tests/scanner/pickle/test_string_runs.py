@@ -16,14 +16,14 @@ import random
 
 import pytest
 
-from scanner import ScanLimits
-from scanner.context import ScanContext
-from scanner.pickle import values
-from scanner.pickle.engine import Engine, PickleSummary
-from scanner.pickle.values import EVICTED, Container
-from scanner.source import Source
 from tests.fixtures.pickles import call4, ops
 from tests.scanner.pickle.helpers import rules, scan
+from weightscan.scanner import ScanLimits
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.pickle import values
+from weightscan.scanner.pickle.engine import Engine, PickleSummary
+from weightscan.scanner.pickle.values import EVICTED, Container
+from weightscan.scanner.source import Source
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from scanner import Verdict
 from tests.fixtures.archives import make_zip, rules_of, scan_bytes
 from tests.fixtures.pickles import ops, os_system, pickle2
+from weightscan.scanner import Verdict
 
 
 def _torchscript_zip(data_pkl: bytes) -> bytes:

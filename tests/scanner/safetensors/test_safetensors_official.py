@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from safetensors.numpy import save as save_numpy
 
-from scanner.context import ScanContext
-from scanner.dispatch import analyze
-from scanner.formats import Format
-from scanner.limits import DEFAULT_LIMITS
-from scanner.model import Severity
-from scanner.source import Source
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.dispatch import analyze
+from weightscan.scanner.formats import Format
+from weightscan.scanner.limits import DEFAULT_LIMITS
+from weightscan.scanner.model import Severity
+from weightscan.scanner.source import Source
 
 NUMPY_DTYPES = [np.float64, np.float32, np.float16, np.int64, np.uint64, np.int32, np.uint32,
                 np.int16, np.uint16, np.int8, np.uint8, np.bool_, np.complex64]

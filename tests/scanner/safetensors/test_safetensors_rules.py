@@ -7,12 +7,6 @@ import json
 
 import pytest
 
-from scanner.context import ScanContext
-from scanner.dispatch import analyze
-from scanner.formats import Format
-from scanner.limits import DEFAULT_LIMITS, ScanLimits
-from scanner.model import Severity
-from scanner.source import Source
 from tests.fixtures.safetensors_builder import (
     PICKLE_PAYLOAD,
     SCRIPT_PAYLOAD,
@@ -22,6 +16,12 @@ from tests.fixtures.safetensors_builder import (
     tensor,
     valid_file,
 )
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.dispatch import analyze
+from weightscan.scanner.formats import Format
+from weightscan.scanner.limits import DEFAULT_LIMITS, ScanLimits
+from weightscan.scanner.model import Severity
+from weightscan.scanner.source import Source
 
 
 def run(data: bytes, limits: ScanLimits = DEFAULT_LIMITS) -> ScanContext:
@@ -158,7 +158,7 @@ def test_binary_after_the_json_is_padding_not_encoding():
 
 
 def test_header_with_too_many_json_values_is_not_decoded(monkeypatch):
-    from scanner.safetensors import analyzer
+    from weightscan.scanner.safetensors import analyzer
 
     monkeypatch.setattr(analyzer, "MAX_JSON_VALUES", 100)
     data = make_safetensors('{"a": [' + ",".join(["0"] * 500) + "]}")
@@ -206,7 +206,7 @@ class CountingFile(io.FileIO):
 
 
 def test_a_2gb_file_is_validated_from_its_header_alone(tmp_path):
-    from scanner import scan_fileobj
+    from weightscan.scanner import scan_fileobj
 
     path = tmp_path / "big.safetensors"
     header, pos = {}, 0

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scanner.safetensors.uncovered import classify
 from tests.fixtures.safetensors_builder import (
     PICKLE_PAYLOAD,
     SCRIPT_PAYLOAD,
     ZIP_PAYLOAD,
     make_safetensors,
 )
+from weightscan.scanner.safetensors.uncovered import classify
 
 
 @pytest.mark.parametrize(("data", "kind", "dangerous"), [

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.context import ScanContext
-from scanner.limits import DEFAULT_LIMITS
-from scanner.model import Severity
-from scanner.templates import analyze_template
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.limits import DEFAULT_LIMITS
+from weightscan.scanner.model import Severity
+from weightscan.scanner.templates import analyze_template
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "chat_templates"
 BENIGN = sorted((FIXTURES / "benign").glob("*.jinja"))

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.context import ScanContext
-from scanner.limits import DEFAULT_LIMITS, ScanLimits
-from scanner.model import Severity
-from scanner.templates import analyze_template
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.limits import DEFAULT_LIMITS, ScanLimits
+from weightscan.scanner.model import Severity
+from weightscan.scanner.templates import analyze_template
 
 
 def findings(text: str | bytes, limits: ScanLimits = DEFAULT_LIMITS, **kw):
@@ -82,7 +82,7 @@ def test_too_many_tokens_is_not_parsed():
 
 
 def test_too_many_nodes(monkeypatch):
-    from scanner.templates import analyzer
+    from weightscan.scanner.templates import analyzer
 
     monkeypatch.setattr(analyzer, "_TOKENS_PER_NODE_BUDGET", 1)
     limits = DEFAULT_LIMITS.replace(max_template_nodes=60)

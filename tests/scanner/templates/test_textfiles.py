@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner import Verdict, scan_path
+from weightscan.scanner import Verdict, scan_path
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "fixtures" / "chat_templates"
 BENIGN = sorted((TEMPLATES / "benign").glob("*.jinja"))

@@ -1,1 +1,0 @@
-"""Alembic migrations for ``core.db.Base.metadata`` (run with ``weightscan db upgrade``)."""

@@ -1,6 +1,0 @@
-"""Containers: zip (PyTorch, TorchScript, npz), compressed streams, tar, 7z/RAR, plain files.
-
-``zip``, ``compressed``, ``archives`` and ``plain`` hold the analyzers ``scanner.dispatch``
-routes to; ``zipformat``, ``tarformat`` and ``inflate`` are the bounded readers under them;
-``signatures`` holds the byte-level recognisers the sniffer (``scanner.sniff``) uses.
-"""

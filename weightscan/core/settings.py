@@ -1,0 +1,149 @@
+"""One typed settings object, built once from ``WEIGHTSCAN_*`` environment variables.
+
+Nothing else in the service reads ``os.environ``: ``create_app(settings)`` and
+``make_celery(settings)`` receive a ``Settings``; tests construct one directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from weightscan.scanner import DEFAULT_LIMITS, ScanLimits
+
+GiB = 1024**3
+
+DEFAULT_MODEL_GLOBS = (
+    "*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl", "*.pickle", "*.joblib", "*.npy", "*.npz",
+    "*.safetensors", "*.gguf", "*.dat", "*.data", "*.model", "*.h5", "*.zip", "*.tar",
+    "*.gz", "*.xz", "*.bz2", "*.zst", "*.lz4", "*.7z", "tokenizer_config.json",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the embedded mode keeps its SQLite database, broker and blobs.
+    home: Path = Path("var")
+    database_url: str = ""  # default: sqlite under home
+    broker_url: str = ""  # default: kombu's SQLAlchemy transport on sqlite under home
+    # Blob store: "local" (a directory, shared volume in multi-machine mode) or "s3".
+    blob_backend: str = "local"
+    blob_dir: Path | None = None  # default: home/blobs
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # any S3-compatible store (MinIO, Ceph...)
+    s3_region: str = ""
+    s3_prefix: str = "blobs/"
+    # Web
+    secret_key: str = ""  # signs sessions and CSRF tokens; default: generated under home
+    max_upload_bytes: int = 50 * GiB
+    # None = decide from the bind address: anonymous use only on a loopback address.
+    allow_anonymous: bool | None = None
+    rate_limit: str = "600/minute"  # per client, on the API
+    rate_limit_storage_url: str = "memory://"  # redis://... in distributed mode
+    public_url: str = ""  # how clients reach us, for links in callbacks
+    metrics_token: str = ""  # empty: /metrics open (bind it to an internal network)
+    # Scanning
+    limits: ScanLimits = DEFAULT_LIMITS
+    extra_allow: tuple[str, ...] = ()  # "module.name" entries added to the import allowlist
+    # Worker
+    task_soft_time_limit: int = 600  # seconds; the scanner's own budget is limits.max_seconds
+    task_time_limit: int = 660  # hard kill
+    worker_max_memory_mb: int = 2048  # address-space ceiling for one scan (RLIMIT_AS)
+    max_attempts: int = 3  # a file that kills its worker this often ends as "error"
+    stale_after_seconds: int = 900  # queued/running longer than this: re-enqueued by the sweeper
+    sweep_interval_seconds: int = 60
+    worker_concurrency: int = 2
+    # Registry integration
+    hf_endpoint: str = "https://huggingface.co"
+    hf_token: str = ""  # used only towards hf_endpoint's own host
+    hf_webhook_secrets: tuple[str, ...] = ()  # several allowed: rotation
+    standard_webhook_secrets: tuple[str, ...] = ()  # "whsec_..." base64 secrets; rotation
+    webhook_tolerance_seconds: int = 300
+    model_file_globs: tuple[str, ...] = DEFAULT_MODEL_GLOBS
+    fetch_allowed_hosts: tuple[str, ...] = ("huggingface.co", "*.huggingface.co", "*.hf.co")
+    fetch_allow_private: tuple[str, ...] = ()  # addresses/CIDRs allowed despite being private
+    fetch_allowed_schemes: tuple[str, ...] = ("https",)
+    fetch_max_bytes: int = 50 * GiB
+    fetch_timeout_seconds: float = 30.0
+    fetch_max_redirects: int = 5
+    callback_url: str = ""  # every completed group is POSTed here too
+    callback_secret: str = ""  # "whsec_..." signs outgoing callbacks (Standard Webhooks)
+    callback_max_attempts: int = 8
+    extra: Mapping[str, Any] = field(default_factory=dict)  # room for tests / plugins
+
+    # -- derived values ---------------------------------------------------------------
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'weightscan.db').resolve()}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{(self.home / 'broker.db').resolve()}"
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        return self.blob_dir or self.home / "blobs"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.resolved_broker_url.startswith(("sqla+", "filesystem://", "memory://"))
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def ensure_secret_key(self) -> Settings:
+        """A settings object with a secret key: the configured one, or one kept under home."""
+        if self.secret_key:
+            return self
+        path = self.home / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return self.replace(secret_key=path.read_text().strip())
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``WEIGHTSCAN_*`` variables (``env`` defaults to os.environ)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name in ("limits", "extra"):
+                continue
+            raw = env.get(f"WEIGHTSCAN_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _coerce(f.name, f.type, raw)
+        limit_changes = {}
+        for f in dataclasses.fields(ScanLimits):
+            raw = env.get(f"WEIGHTSCAN_LIMIT_{f.name.upper()}")
+            if raw is not None:
+                limit_changes[f.name] = float(raw) if "." in raw else int(raw)
+        if limit_changes:
+            values["limits"] = DEFAULT_LIMITS.replace(**limit_changes)
+        return cls(**values)
+
+
+def _coerce(name: str, annotation: Any, raw: str) -> Any:
+    kind = str(annotation)
+    try:
+        if "tuple" in kind:
+            return tuple(item.strip() for item in raw.split(",") if item.strip())
+        if "Path" in kind:
+            return Path(raw) if raw else None
+        if "bool" in kind:
+            if raw.strip().lower() in ("", "auto"):
+                return None
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"WEIGHTSCAN_{name.upper()}: cannot read {raw!r}: {exc}") from None
+    return raw

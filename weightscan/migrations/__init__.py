@@ -1,0 +1,2 @@
+"""Alembic migrations for ``weightscan.core.db.Base.metadata``
+(run with ``weightscan db upgrade``)."""

@@ -1,0 +1,84 @@
+"""Tar archives (including torch's pre-zip tar format), and archives we cannot open.
+
+torch.load tries the tar reader before unpickling; its tar format holds ``sys_info``,
+``pickle``, ``storages`` and ``tensors`` members, each a pickle stream. Every regular
+member is analysed by content; links, devices and escaping names are findings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from weightscan.scanner.containers import tarformat
+from weightscan.scanner.containers.members import (
+    CappedReporter,
+    analyze_member,
+    check_link_target,
+    check_member_name,
+    short,
+)
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.formats import Format
+from weightscan.scanner.pickle.probe import looks_like_pickle
+from weightscan.scanner.sniff import HEAD_BYTES, sniff_format
+from weightscan.scanner.source import Source
+
+
+def analyze_tar(source: Source, ctx: ScanContext) -> None:
+    _pickle_view(source, ctx)
+    formats: Counter[str] = Counter()
+    report = CappedReporter(ctx)
+    members = 0
+    limit = ctx.limits.max_archive_members
+    for item in tarformat.walk(source):
+        ctx.check_time()
+        if isinstance(item, tarformat.TarProblem):
+            report("format.malformed", item.message, offset=item.offset)
+            continue
+        members += 1
+        if members > limit:
+            ctx.report("archive.too-many-members", f"more than {limit} members; the rest were "
+                       "not analysed", evidence={"limit": limit})
+            break
+        ctx.progress("members", members, 0)
+        _member(source, ctx, report, item, formats)
+    report.finish()
+    ctx.note("archive", {"type": "tar", "torch_legacy": sniff_format(source) is Format.PYTORCH_TAR,
+                         "members": members, "member_formats": dict(formats.most_common(20))})
+
+
+def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarformat.TarMember,
+            formats: Counter[str]) -> None:
+    check_member_name(report, m.name, offset=m.header_offset)
+    if m.kind in (tarformat.HARDLINK, tarformat.SYMLINK):
+        check_link_target(report, m.name, m.linkname, offset=m.header_offset)
+        return
+    if m.kind in tarformat.SPECIAL:
+        kind = m.kind.decode("latin-1")
+        report("archive.special-member", f"member {short(m.name)!r} has type {kind!r}; "
+               "not analysed", offset=m.header_offset,
+               evidence={"member": short(m.name), "type": kind})
+        return
+    if m.kind == tarformat.DIRECTORY:
+        return
+    # regular files, and unknown types, which tarfile also reads as regular files
+    member = source.slice(m.data_offset, m.size, name=m.name)
+    formats[str(analyze_member(member, ctx, m.name))] += 1
+
+
+def _pickle_view(source: Source, ctx: ScanContext) -> None:
+    """A tar whose first header also parses as a pickle is a polyglot: analyse both views."""
+    head = source.head(HEAD_BYTES)
+    # The strict probe only: a member name such as "data.pkl" starts with an opcode letter
+    # but underflows at once, and a pickle that breaks at its first opcode runs nothing.
+    if looks_like_pickle(head):
+        ctx.report("archive.polyglot", "the tar archive also reads as a pickle; both were analysed")
+        analyze_member(source, ctx, "<as pickle>", Format.PICKLE)
+
+
+def analyze_unopenable(source: Source, ctx: ScanContext) -> None:
+    """7z and RAR: weightscan does not unpack them, so their content is unknown."""
+    kind = sniff_format(source)
+    ctx.report("archive.unopenable", f"{kind.value} archive cannot be opened; its content is "
+               "unknown", evidence={"format": kind.value})
+    ctx.note("archive", {"type": kind.value, "opened": False})

@@ -1,0 +1,137 @@
+"""The state one file's analysis carries: limits, policy, findings, nesting, deadline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from weightscan.scanner.errors import LimitExceeded
+from weightscan.scanner.limits import ScanLimits
+from weightscan.scanner.model import Finding, Location, Severity
+from weightscan.scanner.rules import catalogue
+
+ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
+
+MEMBER_SEPARATOR = "!"  # "outer.zip!archive/data.pkl"
+_MAX_MEMBER_SUMMARIES = 200
+
+
+@dataclass
+class _FileState:
+    """Shared by every context of one top-level file (nested members included)."""
+
+    limits: ScanLimits
+    deadline: float
+    extra_allow: frozenset[str]
+    progress: ProgressCallback | None
+    findings: list[Finding] = field(default_factory=list)
+    dropped_findings: int = 0
+    weakest_index: int | None = None  # index of a lowest-severity finding once the list is full
+    summary: dict[str, Any] = field(default_factory=dict)
+    format: str | None = None
+    decompressed_bytes: int = 0
+    opcodes: int = 0  # pickle opcodes counted across every pickle in the file
+    # Every byte range analysed so far (see dispatch.region_key) -> the decompressed bytes
+    # its analysis cost: members holding the same bytes are analysed once.
+    regions: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+
+class ScanContext:
+    """Handed to every analyzer; a nested member gets a child context sharing the state."""
+
+    def __init__(self, state: _FileState, *, member: str | None = None, depth: int = 0) -> None:
+        self._state = state
+        self.member = member
+        self.depth = depth
+
+    @classmethod
+    def for_file(cls, limits: ScanLimits, *, extra_allow: frozenset[str] = frozenset(),
+                 progress: ProgressCallback | None = None) -> ScanContext:
+        deadline = time.monotonic() + limits.max_seconds
+        return cls(_FileState(limits, deadline, extra_allow, progress))
+
+    # -- configuration ---------------------------------------------------------------
+    @property
+    def limits(self) -> ScanLimits:
+        return self._state.limits
+
+    @property
+    def extra_allow(self) -> frozenset[str]:
+        """Imports the user added to the allowlist ("module.name")."""
+        return self._state.extra_allow
+
+    @property
+    def state(self) -> _FileState:
+        return self._state
+
+    # -- nesting ---------------------------------------------------------------------
+    def child(self, member_name: str) -> ScanContext:
+        """Context for a member of the container this context is analysing."""
+        member = (member_name if self.member is None
+                  else f"{self.member}{MEMBER_SEPARATOR}{member_name}")
+        return ScanContext(self._state, member=member, depth=self.depth + 1)
+
+    # -- findings --------------------------------------------------------------------
+    def report(self, rule_id: str, message: str, *, severity: Severity | None = None,
+               offset: int | None = None, opcode_index: int | None = None,
+               evidence: Mapping[str, Any] | None = None) -> None:
+        """Record a finding for ``rule_id`` (which must be in the rule catalogue)."""
+        rule = catalogue()[rule_id]
+        finding = Finding(rule_id, severity or rule.severity, message,
+                          Location(self.member, offset, opcode_index), dict(evidence or {}))
+        st = self._state
+        if len(st.findings) < st.limits.max_findings:
+            st.findings.append(finding)
+            return
+        st.dropped_findings += 1
+        # Keep the worst severities visible even when the list is full. The weakest slot
+        # is recomputed only after a replacement (each slot can be upgraded at most four
+        # times), so a flood of findings costs O(1) each.
+        if st.weakest_index is None:
+            st.weakest_index = _weakest(st.findings)
+        if st.findings[st.weakest_index].severity.rank < finding.severity.rank:
+            st.findings[st.weakest_index] = finding
+            st.weakest_index = _weakest(st.findings)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self._state.findings
+
+    # -- facts for the report summary --------------------------------------------------
+    def note(self, key: str, value: Any) -> None:
+        """Attach a fact to the report summary (under the member, for nested content)."""
+        summary = self._state.summary
+        if self.member is None:
+            summary[key] = value
+            return
+        members = summary.setdefault("members", {})
+        if self.member in members or len(members) < _MAX_MEMBER_SUMMARIES:
+            members.setdefault(self.member, {})[key] = value
+
+    def set_format(self, fmt: str) -> None:
+        """Refine the top-level format name (e.g. "zip" -> "pytorch-zip")."""
+        if self.member is None:
+            self._state.format = fmt
+
+    # -- budgets ---------------------------------------------------------------------
+    def check_time(self) -> None:
+        """Raise ``LimitExceeded('time')`` once the file's deadline has passed."""
+        if time.monotonic() > self._state.deadline:
+            raise LimitExceeded("time", self._state.limits.max_seconds)
+
+    def charge_decompressed(self, nbytes: int) -> None:
+        """Count decompressed output against the per-file budget."""
+        st = self._state
+        st.decompressed_bytes += nbytes
+        if st.decompressed_bytes > st.limits.max_decompressed_bytes:
+            raise LimitExceeded("decompressed bytes", st.limits.max_decompressed_bytes)
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        if self._state.progress is not None:
+            self._state.progress(stage, done, total)
+
+
+def _weakest(findings: list[Finding]) -> int:
+    return min(range(len(findings)), key=lambda i: findings[i].severity.rank)

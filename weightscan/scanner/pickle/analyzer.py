@@ -1,0 +1,114 @@
+"""Raw pickle streams (any protocol, several back to back) and joblib files.
+
+``analyze_pickle_file`` is the dispatch entry; ``analyze_pickle_source`` is the reusable
+core (legacy torch and npy call it) returning the engine's ``PickleSummary``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.model import Severity
+from weightscan.scanner.pickle.engine import Engine, ImportSite, PickleSummary
+from weightscan.scanner.pickle.joblib_arrays import joblib_build_hook
+from weightscan.scanner.pickle.policy import Decision
+from weightscan.scanner.source import Source
+
+_MAX_IMPORT_FINDINGS = 100  # per rule; past it one finding counts the rest
+_MAX_CODE_CHARS = 2048
+
+
+def analyze_pickle_file(source: Source, ctx: ScanContext) -> None:
+    engine = new_engine(source, ctx)
+    try:
+        engine.run_stream()
+    finally:  # a time limit still reports the imports seen so far
+        summary = engine.summary
+        report_imports(summary, ctx)
+        if summary.joblib_arrays:
+            ctx.set_format("joblib")
+        ctx.note("pickle", summary.to_note())
+
+
+def analyze_pickle_source(source: Source, ctx: ScanContext, *, start: int = 0,
+                          trailing_ok: bool = False) -> PickleSummary:
+    """Analyse every pickle in ``source`` from ``start``; report findings; return facts."""
+    engine = new_engine(source, ctx)
+    try:
+        engine.run_stream(start, trailing_ok=trailing_ok)
+    finally:  # a time limit still reports the imports seen so far
+        report_imports(engine.summary, ctx)
+    return engine.summary
+
+
+def new_engine(source: Source, ctx: ScanContext) -> Engine:
+    engine = Engine(source, ctx)
+    engine.build_hook = joblib_build_hook
+    return engine
+
+
+def report_imports(summary: PickleSummary, ctx: ScanContext) -> None:
+    """Turn the imports the engine saw into findings under the policy."""
+    counts: dict[str, int] = {}
+    for site in summary.imports.values():
+        rule_id, severity = _rule_for(site)
+        if rule_id is None:
+            continue
+        counts[rule_id] = counts.get(rule_id, 0) + 1
+        if counts[rule_id] > _MAX_IMPORT_FINDINGS:
+            continue
+        ctx.report(rule_id, _message(site), severity=severity, offset=site.offset,
+                   opcode_index=site.index, evidence=_evidence(site, summary))
+    for rule_id, count in counts.items():
+        if count > _MAX_IMPORT_FINDINGS:
+            ctx.report(rule_id, f"{count - _MAX_IMPORT_FINDINGS} more imports of this kind",
+                       evidence={"more": count - _MAX_IMPORT_FINDINGS})
+
+
+def _rule_for(site: ImportSite) -> tuple[str | None, Severity | None]:
+    decision = site.classification.decision
+    invoked = site.called or site.build_target
+    if decision is Decision.ALLOWED:
+        return None, None
+    if decision is Decision.USER_ALLOWED:
+        return "pickle.import.user-allowed", None
+    if decision is Decision.DENIED:
+        return "pickle.import.malicious", Severity.CRITICAL if invoked else Severity.HIGH
+    if decision is Decision.DUNDER:
+        return "pickle.import.dunder", Severity.CRITICAL if invoked else Severity.HIGH
+    return "pickle.import.unknown", None
+
+
+def _message(site: ImportSite) -> str:
+    how = "imports and calls" if site.called else "imports"
+    decision = site.classification.decision
+    if decision is Decision.USER_ALLOWED:
+        return f"{site.path} is allowed only by the user's allowlist"
+    if decision is Decision.UNKNOWN:
+        return f"the pickle {how} {site.path}, which is not on the allowlist"
+    return f"the pickle {how} {site.path}: {site.classification.reason}"
+
+
+def _evidence(site: ImportSite, summary: PickleSummary) -> dict[str, Any]:
+    evidence: dict[str, Any] = {
+        "module": site.module[:200],
+        "name": site.name[:200],
+        "called": site.called,
+        "count": site.count,
+    }
+    if site.classification.reference:
+        evidence["reference"] = site.classification.reference
+    code = _code_for(site, summary)
+    if code:
+        evidence["code"] = code
+    return evidence
+
+
+def _code_for(site: ImportSite, summary: PickleSummary) -> str:
+    """The most telling rendered call for this import: the longest excerpt naming it."""
+    candidates = [c for c in summary.excerpts if site.path in c] + site.code
+    if not candidates:
+        return ""
+    best = max(candidates, key=len)
+    return best[:_MAX_CODE_CHARS]

@@ -1,0 +1,1153 @@
+"""The streaming pickle engine: a symbolic pickle VM that never builds real objects.
+
+It reads opcodes of protocols 0-5 from a chunked reader, keeps a symbolic stack and memo
+(see ``values``), and records every import (however its name was assembled) and every
+call of an imported callable. Memory is O(stack depth + memo), never O(opcodes): the
+opcode list is never collected. Structural problems become findings; the engine stops
+at the first one, after everything before it has been recorded (a loader also runs
+everything before the break).
+
+Performance: the loop dispatches on the opcode byte with the most frequent opcodes
+first, reads arguments from a ``bytes`` chunk with ``int.from_bytes``/``struct`` and
+allocates nothing for MEMOIZE/PUT/GET/MARK. Runs of short strings (the bulk of dense
+pickles) are sliced from a latin-1 view of the chunk and checked once per run to be
+ASCII, where latin-1 and UTF-8 agree; fixed-width runs are checked a column at a time.
+Anything else (non-ASCII text, a memo changing mode, a chunk edge) takes the exact path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.model import Severity
+from weightscan.scanner.pickle import policy
+from weightscan.scanner.pickle.opcodes import NAMES, VALID
+from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
+from weightscan.scanner.pickle.render import render_call
+from weightscan.scanner.pickle.values import (
+    EVICTED,
+    TUPLE_KEEP,
+    Call,
+    Container,
+    Global,
+    Opaque,
+    Truncated,
+    TruncatedBytes,
+    is_symbolic,
+    truncated_bytes,
+    truncated_str,
+)
+from weightscan.scanner.source import Source
+
+_CHECK_EVERY = 4096  # opcodes between time/budget checks...
+_CHECK_BYTES = 16 * 1024  # ...made at most every this many bytes of input
+_MAX_EXCERPTS = 20  # rendered calls kept per file
+_MAX_SITES = 10_000  # distinct imports tracked per file
+_MAX_LINE_KEEP = 4096
+_MAX_BIGINT_BYTES = 64
+_PROBE_ROWS = 16  # fixed-width string rows checked before a whole run is; fewer: not a run
+_unpack_d = struct.Struct(">d").unpack_from
+
+_EMPTY_TUPLE: tuple[Any, ...] = ()
+_SYMBOLIC = frozenset({Global, Call})
+_TRUNC_TYPES = (Truncated, TruncatedBytes)
+
+
+def _fixed_width_run(data: bytes, latin1: str, start: int, stop: int, fast_end: int,
+                     max_rows: int) -> list[str] | None:
+    """The strings of a run of same-length SHORT_BINUNICODE + MEMOIZE rows at ``start``.
+
+    ``stop`` is the first row's MEMOIZE. The three structure bytes of every row are
+    checked a column at a time with strided slices, and the strings come from a single
+    split of the ``latin1`` view; rows must be ASCII (where latin-1 and UTF-8 agree) and
+    end by ``fast_end + 1``. None when fewer than ``_PROBE_ROWS`` rows qualify: the
+    caller goes on string by string.
+    """
+    width = stop - start + 1
+    rows = min((fast_end + 1 - start) // width, max_rows)
+    if rows < _PROBE_ROWS or data[stop + 2] != data[start + 1] or data[stop + width] != 0x94:
+        return None
+    # a short probe first, so that a run of a few equal widths costs little
+    good = _good_rows(data, start, width, min(rows, _PROBE_ROWS))
+    if good == _PROBE_ROWS < rows:
+        good = _good_rows(data, start, width, rows)
+    rows = good
+    if rows < _PROBE_ROWS:
+        return None  # a few rows: string by string is cheaper
+    last = start + rows * width
+    parts = latin1[start + 2:last - 1].split(latin1[stop:stop + 3])
+    if len(parts) != rows or not "".join(parts).isascii():
+        return None  # a separator or a non-ASCII byte inside a string
+    return parts
+
+
+def _good_rows(data: bytes, start: int, width: int, rows: int) -> int:
+    """How many of ``rows`` rows from ``start`` are 0x8C, the first row's length, 0x94."""
+    last = start + rows * width
+    return rows - max(len(data[start:last:width].lstrip(b"\x8c")),
+                      len(data[start + 1:last:width].lstrip(data[start + 1:start + 2])),
+                      len(data[start + width - 1:last:width].lstrip(b"\x94")))
+
+
+class _Stop(Exception):
+    """Ends the current pickle's analysis after a finding was reported."""
+
+
+@dataclass
+class ImportSite:
+    """One distinct import in the file."""
+
+    module: str
+    name: str
+    classification: policy.Classification
+    offset: int
+    index: int
+    member: str | None
+    count: int = 0
+    called: bool = False
+    build_target: bool = False
+    weights_only: bool = False
+    code: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+@dataclass
+class PickleSummary:
+    """What the engine learnt about one source (all pickles in it)."""
+
+    pickles: int = 0
+    opcodes: int = 0
+    protocol: int = 0
+    complete: bool = True  # every pickle ended with STOP and nothing unexplained followed
+    end_offset: int = 0  # source offset after the last STOP
+    imports: dict[str, ImportSite] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)  # called import path -> count
+    weights_only_opcodes: bool = True
+    persistent_ids: list[Any] = field(default_factory=list)
+    joblib_arrays: int = 0
+    memo_degraded: bool = False  # the memo budget was reached (values dropped)
+    excerpts: list[str] = field(default_factory=list)
+
+    @property
+    def weights_only_loadable(self) -> bool:
+        return (self.complete and self.weights_only_opcodes
+                and all(s.weights_only for s in self.imports.values()))
+
+    def to_note(self) -> dict[str, Any]:
+        return {
+            "pickles": self.pickles,
+            "opcodes": self.opcodes,
+            "protocol": self.protocol,
+            "imports": sorted(self.imports)[:200],
+            "calls": sorted(self.calls)[:200],
+            "weights_only_loadable": self.weights_only_loadable,
+            "persistent_ids": len(self.persistent_ids),
+            "joblib_arrays": self.joblib_arrays,
+            "memo_budget_reached": self.memo_degraded,
+        }
+
+
+# Called on BUILD of an instance of an imported class; returns None, or for a joblib
+# array (data bytes, aligned) with data bytes -1 when a nested pickle follows instead.
+BuildHook = Callable[["Engine", Call, Any, int], "tuple[int, bool] | None"]
+
+
+class Engine:
+    """Analyse the pickles of one source; findings go to ``ctx``."""
+
+    def __init__(self, source: Source, ctx: ScanContext, *, probe: bool = False,
+                 max_persistent_ids: int = 100_000) -> None:
+        self.source = source
+        self.ctx = ctx
+        self.limits = ctx.limits
+        self.summary = PickleSummary()
+        self.probe = probe  # dry mode for the sniffer: strict names, no findings
+        self.extra_allow = ctx.extra_allow
+        self.torchscript = ctx.state.format == "torchscript"
+        self.max_persistent_ids = max_persistent_ids
+        self.build_hook: BuildHook | None = None
+        self.reader: Reader | None = None
+        self.nested_depth = 0
+        self.completed = 0  # pickles that reached STOP
+        self.problem: str | None = None  # first structural problem (rule id)
+        self._memo_reported = False
+        self._indirect_reported = 0
+        self._ext_reported = False
+
+    # -- findings ------------------------------------------------------------------
+    def report(self, rule_id: str, message: str, offset: int | None = None,
+               index: int | None = None, evidence: dict[str, Any] | None = None,
+               severity: Severity | None = None) -> None:
+        if self.probe:
+            return
+        self.ctx.report(rule_id, message, severity=severity, offset=offset,
+                        opcode_index=index, evidence=evidence)
+
+    def fail(self, rule_id: str, message: str, offset: int, index: int,
+             evidence: dict[str, Any] | None = None) -> _Stop:
+        if self.problem is None:
+            self.problem = rule_id
+        self.summary.complete = False
+        self.report(rule_id, message, offset, index, evidence)
+        return _Stop()
+
+    # -- the stream ----------------------------------------------------------------
+    def run_stream(self, start: int = 0, *, trailing_ok: bool = False) -> PickleSummary:
+        """Analyse every pickle from ``start`` to the end of the source."""
+        reader = self.reader = Reader(self.source, start)
+        try:
+            while True:
+                ok, _ = self.run_one()
+                pos = reader.base
+                if not ok:
+                    break
+                self.summary.end_offset = pos
+                if pos >= self.source.size:
+                    break
+                first = self.source.read_at(pos, 1)
+                if not first or first[0] not in VALID:
+                    if not trailing_ok:
+                        self.summary.complete = False
+                        if self.problem is None:
+                            self.problem = "pickle.data-after-stop"
+                        self.report("pickle.data-after-stop",
+                                    f"{self.source.size - pos} bytes after the last pickle are "
+                                    "not another pickle", offset=pos,
+                                    evidence={"bytes": self.source.size - pos})
+                    break
+        finally:
+            reader.close()
+        return self.summary
+
+    def run_at(self, start: int) -> tuple[bool, Any, int]:
+        """Analyse exactly one pickle at ``start``: (ok, top-of-stack value, end offset)."""
+        reader = self.reader = Reader(self.source, start)
+        try:
+            ok, value = self.run_one()
+            return ok, value, reader.base
+        finally:
+            reader.close()
+
+    def run_one(self) -> tuple[bool, Any]:
+        """One pickle from the reader's position to its STOP; the reader ends after it."""
+        self.summary.pickles += 1
+        try:
+            value = self._loop()
+        except _Stop:
+            return False, None
+        self.completed += 1
+        return True, value
+
+    # -- the virtual machine ---------------------------------------------------------
+    def _loop(self) -> Any:  # one flat dispatch loop: that is the point
+        rd = self.reader
+        assert rd is not None
+        ctx_state = self.ctx.state
+        limits = self.limits
+        keep = limits.max_string_bytes
+        max_memo = limits.max_pickle_memo
+        max_stack = limits.max_pickle_stack
+        budget = limits.max_pickle_opcodes - ctx_state.opcodes
+        summary = self.summary
+        stack: list[Any] = []
+        metastack: list[list[Any]] = []
+        lower = 0  # items held by the stacks in metastack
+        memo = _Memo(max_memo)
+        mitems = memo.items  # slots 0..len-1; written in order by real pickles
+        mappend = mitems.append
+        list_mode = True  # no slot outside ``mitems`` yet: MEMOIZE is a plain append
+        proto = 0
+        data = rd.data
+        pos = 0
+        end = len(data)
+        n = 0  # opcodes of this pickle
+        first_index = ctx_state.opcodes
+        from_bytes = int.from_bytes
+        wo_opcodes = policy.WEIGHTS_ONLY_OPCODES
+        op_start = 0
+        limit = -1  # data[pos] needs no end/refill check while pos <= limit
+        next_check = _CHECK_EVERY
+        wo_bad = False  # an opcode torch's weights-only unpickler does not implement
+        latin1_of: bytes | None = None  # the chunk ``latin1`` decodes (refills replace it)
+        latin1 = ""
+        try:
+            while True:
+                if pos > limit:  # near the end of the chunk: refill, or detect the end
+                    if not rd.eof and end - pos < LOOKAHEAD:
+                        data, pos = rd.refill(pos)
+                        end = len(data)
+                    limit = end - LOOKAHEAD if not rd.eof else end - 1
+                    if limit > pos + _CHECK_BYTES:
+                        limit = pos + _CHECK_BYTES  # come back here for the budget checks
+                    if pos >= end:
+                        raise self.fail("pickle.stream.truncated",
+                                        "the pickle ends before its STOP opcode",
+                                        rd.base + pos, first_index + n)
+                    if n >= next_check:
+                        next_check = n + _CHECK_EVERY
+                        if n > budget:
+                            raise self.fail("pickle.budget.opcodes",
+                                            f"opcode budget of {limits.max_pickle_opcodes} "
+                                            "reached", rd.base + pos, first_index + n,
+                                            {"limit": limits.max_pickle_opcodes})
+                        if lower + len(stack) + len(metastack) > max_stack:
+                            raise self.fail("pickle.budget.stack",
+                                            f"stack budget of {max_stack} reached",
+                                            rd.base + pos, first_index + n,
+                                            {"limit": max_stack})
+                        self.ctx.check_time()
+                        self.ctx.progress("pickle", rd.base + pos, rd.size)
+                op_start = pos
+                op = data[pos]
+                pos += 1
+                n += 1
+                # ---- most frequent opcodes first ----
+                if op == 0x8C:  # SHORT_BINUNICODE, in runs (the body of dense string data)
+                    wo_bad = True
+                    append = stack.append
+                    # Fast path for a run of 2+ memoized strings (how pickle writes lists of
+                    # strings): slice them from a latin-1 view of the chunk (no codec call
+                    # per string), then check once that the run is ASCII, where latin-1 and
+                    # UTF-8 agree. Otherwise (non-ASCII text, a string not memoized, the memo
+                    # filling up) roll back and take the exact path below.
+                    p = op_start
+                    fast_end = limit - 2  # data[stop] and data[stop + 1] exist below this
+                    stop = p + 2 + data[p + 1] if p < fast_end else fast_end + 1
+                    if stop <= fast_end and data[stop] == 0x94 and data[stop + 1] == 0x8C:
+                        if latin1_of is not data:
+                            latin1 = data.decode("latin-1")
+                            latin1_of = data
+                        # fixed-width rows (ids, hashes, codes...), found a column at a time
+                        rows = (max_memo - len(mitems) if list_mode
+                                else fast_end if memo.degraded else 0)
+                        parts = _fixed_width_run(data, latin1, p, stop, fast_end, rows)
+                        if parts is not None:
+                            k = len(parts)
+                            stack.extend(parts)
+                            if list_mode:
+                                mitems.extend(parts)
+                            else:
+                                memo.next += k
+                            pos = p + k * (stop - p + 1)
+                            n += 2 * k - 1
+                            continue
+                        # any widths: row by row (0x8C, length, text, MEMOIZE)
+                        base = len(stack)
+                        text_at = p + 2
+                        while True:
+                            append(latin1[text_at:stop])
+                            if data[stop + 1] != 0x8C or data[stop] != 0x94:
+                                break
+                            text_at = stop + 3
+                            stop = text_at + data[stop + 2]
+                            if stop > fast_end:
+                                break
+                        # after the last row, or at the row that did not fit in the chunk
+                        p = stop + (data[stop] == 0x94) if stop <= fast_end else text_at - 2
+                        # k rows of opcode, length byte and text, plus one byte per MEMOIZE
+                        k = len(stack) - base
+                        text = "".join(stack[base:])
+                        if text.isascii() and p - op_start - 3 * k == len(text) \
+                                and (memo.degraded  # else: the memo changes mode
+                                     or (list_mode and max_memo - len(mitems) >= k)):
+                            if list_mode:
+                                mitems.extend(stack[base:])
+                            else:
+                                memo.next += k  # plain strings are not kept once degraded
+                            pos = p
+                            n += 2 * k - 1
+                            continue
+                        del stack[base:]  # roll back: the exact path below redoes the run
+                    while True:
+                        ln = data[pos]
+                        pos += 1
+                        if pos + ln > end:
+                            raise self._short(rd, pos, first_index + n)
+                        try:
+                            text = data[pos:pos + ln].decode("utf-8", "surrogatepass")
+                        except UnicodeDecodeError:
+                            raise self.fail("pickle.string.invalid", "invalid UTF-8 string",
+                                            rd.base + pos - 2, first_index + n) from None
+                        pos += ln
+                        append(text)
+                        if pos > limit:
+                            break
+                        nxt = data[pos]
+                        if nxt == 0x94:  # fused MEMOIZE (the usual pair)
+                            pos += 1
+                            n += 1
+                            if list_mode and len(mitems) < max_memo:
+                                mappend(text)
+                            elif memo.degraded:
+                                memo.next += 1  # a plain string is not kept once degraded
+                            else:
+                                list_mode = self._memo_slow(memo, None, text, rd, pos - 1,
+                                                            first_index + n)
+                            if pos > limit:
+                                break
+                            nxt = data[pos]
+                        if nxt != 0x8C:
+                            break
+                        pos += 1
+                        n += 1
+                elif op == 0x94:  # MEMOIZE
+                    wo_bad = True
+                    if not stack:
+                        raise self._underflow(rd, op_start, first_index + n, op)
+                    if list_mode and len(mitems) < max_memo:
+                        mappend(stack[-1])
+                    else:
+                        list_mode = self._memo_slow(memo, None, stack[-1], rd, op_start,
+                                                    first_index + n)
+                elif op == 0x71 or op == 0x72 or op == 0x70:  # BINPUT, LONG_BINPUT, PUT
+                    if op == 0x71:
+                        idx = data[pos]
+                        pos += 1
+                    elif op == 0x72:
+                        if pos + 4 > end:
+                            raise self._short(rd, pos, first_index + n)
+                        idx = from_bytes(data[pos:pos + 4], "little")
+                        pos += 4
+                    else:
+                        wo_bad = True
+                        line, pos = self._line(rd, data, pos, first_index + n)
+                        data, end, limit = rd.data, len(rd.data), -1
+                        idx = self._int_arg(line, rd, op_start, first_index + n)
+                        if idx < 0:
+                            raise self.fail("pickle.stream.malformed", "negative PUT index",
+                                            rd.base + op_start, first_index + n)
+                    if not stack:
+                        raise self._underflow(rd, op_start, first_index + n, op)
+                    if idx < len(mitems):
+                        mitems[idx] = stack[-1]
+                    elif list_mode and idx == len(mitems) < max_memo:
+                        mappend(stack[-1])
+                    elif memo.degraded and type(stack[-1]) is str:  # plain strings: not kept
+                        if idx >= memo.next:
+                            memo.next = idx + 1
+                        if memo.extra and idx in memo.extra:
+                            memo.extra[idx] = stack[-1]
+                    else:
+                        list_mode = self._memo_slow(memo, idx, stack[-1], rd, op_start,
+                                                    first_index + n)
+                elif op == 0x68 or op == 0x6A or op == 0x67:  # BINGET, LONG_BINGET, GET
+                    if op == 0x68:
+                        idx = data[pos]
+                        pos += 1
+                    elif op == 0x6A:
+                        if pos + 4 > end:
+                            raise self._short(rd, pos, first_index + n)
+                        idx = from_bytes(data[pos:pos + 4], "little")
+                        pos += 4
+                    else:
+                        wo_bad = True
+                        line, pos = self._line(rd, data, pos, first_index + n)
+                        data, end, limit = rd.data, len(rd.data), -1
+                        idx = self._int_arg(line, rd, op_start, first_index + n)
+                    if 0 <= idx < len(mitems):
+                        stack.append(mitems[idx])
+                    else:
+                        value = memo.get(idx)
+                        if value is _MISSING:
+                            raise self.fail("pickle.memo.invalid",
+                                            f"GET of memo slot {idx}, which was never written",
+                                            rd.base + op_start, first_index + n, {"slot": idx})
+                        if value is EVICTED:
+                            self._memo_evicted_read(rd, op_start, first_index + n, idx)
+                        stack.append(value)
+                elif op == 0x28:  # MARK
+                    metastack.append(stack)
+                    lower += len(stack)
+                    stack = []
+                elif op == 0x4B:  # BININT1
+                    stack.append(data[pos])
+                    pos += 1
+                elif op == 0x65:  # APPENDS
+                    items = stack
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                    target = stack[-1]
+                    if type(target) is Container:
+                        if target.kind != "list":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
+                        target.extend(items)
+                    else:
+                        self._mutate(target, items, "extend")
+                elif op == 0x75:  # SETITEMS
+                    items = stack
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                    if len(items) & 1:
+                        raise self.fail("pickle.stream.malformed",
+                                        "SETITEMS with an odd number of items",
+                                        rd.base + op_start, first_index + n)
+                    target = stack[-1]
+                    if type(target) is Container:
+                        if target.kind != "dict":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
+                        target.length += len(items) >> 1
+                        if len(target.items) < 32:
+                            target.items.extend(zip(items[0:64:2], items[1:64:2], strict=True))
+                    else:
+                        self._mutate(target, items, "__setitem__")
+                elif op == 0x4A:  # BININT
+                    stack.append(from_bytes(data[pos:pos + 4], "little", signed=True))
+                    pos += 4
+                elif op == 0x4D:  # BININT2
+                    stack.append(data[pos] | data[pos + 1] << 8)
+                    pos += 2
+                elif op == 0x47:  # BINFLOAT
+                    stack.append(_unpack_d(data, pos)[0])
+                    pos += 8
+                elif op == 0x86:  # TUPLE2
+                    b = stack.pop()
+                    stack[-1] = (stack[-1], b)
+                elif op == 0x85:  # TUPLE1
+                    stack[-1] = (stack[-1],)
+                elif op == 0x87:  # TUPLE3
+                    c = stack.pop()
+                    b = stack.pop()
+                    stack[-1] = (stack[-1], b, c)
+                elif op == 0x74:  # TUPLE
+                    items = stack
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                    stack.append(tuple(items) if len(items) <= TUPLE_KEEP
+                                 else (*items[:TUPLE_KEEP], Opaque(f"{len(items)} items")))
+                elif op == 0x95:  # FRAME
+                    wo_bad = True
+                    size = from_bytes(data[pos:pos + 8], "little")
+                    pos += 8
+                    if size > rd.remaining(pos) and not self.probe:
+                        raise self.fail("pickle.length.exceeds-file",
+                                        f"FRAME declares {size} bytes, more than the file has",
+                                        rd.base + op_start, first_index + n, {"declared": size})
+                elif op == 0x58 or op == 0x8D:  # BINUNICODE, BINUNICODE8
+                    if op not in wo_opcodes:
+                        wo_bad = True
+                    width = 4 if op == 0x58 else 8
+                    ln = from_bytes(data[pos:pos + width], "little")
+                    pos += width
+                    if ln <= keep and pos + ln <= end:  # already buffered: no helper call
+                        raw = data[pos:pos + ln]
+                        pos += ln
+                    else:
+                        raw, pos, off = self._arg(rd, pos, ln, keep, op_start,
+                                                  first_index + n)
+                        data, end, limit = rd.data, len(rd.data), -1
+                    try:
+                        text = raw.decode("utf-8", "surrogatepass")
+                    except UnicodeDecodeError:
+                        if ln <= keep:
+                            raise self.fail("pickle.string.invalid", "invalid UTF-8 string",
+                                            rd.base + op_start, first_index + n) from None
+                        text = raw.decode("utf-8", "replace")
+                    stack.append(text if ln <= keep else truncated_str(text, ln))
+                elif op == 0x7D:  # EMPTY_DICT
+                    stack.append(Container("dict"))
+                elif op == 0x5D:  # EMPTY_LIST
+                    stack.append(Container("list"))
+                elif op == 0x29:  # EMPTY_TUPLE
+                    stack.append(_EMPTY_TUPLE)
+                elif op == 0x4E:  # NONE
+                    stack.append(None)
+                elif op == 0x88:  # NEWTRUE
+                    stack.append(True)
+                elif op == 0x89:  # NEWFALSE
+                    stack.append(False)
+                elif op == 0x61:  # APPEND
+                    item = stack.pop()
+                    target = stack[-1]
+                    if type(target) is Container:
+                        if target.kind != "list":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
+                        target.extend([item])
+                    else:
+                        self._mutate(target, [item], "append")
+                elif op == 0x73:  # SETITEM
+                    v = stack.pop()
+                    k = stack.pop()
+                    target = stack[-1]
+                    if type(target) is Container:
+                        if target.kind != "dict":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
+                        target.length += 1
+                        if len(target.items) < 32:
+                            target.items.append((k, v))
+                    else:
+                        self._mutate(target, [k, v], "__setitem__")
+                elif op == 0x2E:  # STOP
+                    if not stack:
+                        raise self._underflow(rd, op_start, first_index + n, op)
+                    rd.data = data[pos:]
+                    rd.base += pos
+                    return stack[-1]
+                # ---- imports and calls ----
+                elif op == 0x93:  # STACK_GLOBAL
+                    wo_bad = True
+                    name = stack.pop()
+                    module = stack.pop()
+                    stack.append(self._import(module, name, proto, rd.base + op_start,
+                                              first_index + n, stacked=True))
+                elif op == 0x63 or op == 0x69:  # GLOBAL, INST
+                    if op not in wo_opcodes:
+                        wo_bad = True
+                    mline, pos = self._line(rd, data, pos, first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    nline, pos = self._line(rd, data, pos, first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    try:
+                        module = mline.decode("utf-8")
+                        name = nline.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise self.fail("pickle.string.invalid", "import name is not UTF-8",
+                                        rd.base + op_start, first_index + n) from None
+                    g = self._import(module, name, proto, rd.base + op_start, first_index + n)
+                    if op == 0x63:
+                        stack.append(g)
+                    else:
+                        args = tuple(stack[:TUPLE_KEEP])
+                        stack = metastack.pop()
+                        lower -= len(stack)
+                        stack.append(self._call(g, args, "inst", rd.base + op_start,
+                                                first_index + n))
+                elif op == 0x52:  # REDUCE
+                    args = stack.pop()
+                    func = stack[-1]
+                    stack[-1] = self._call(func, args, "reduce", rd.base + op_start,
+                                           first_index + n)
+                elif op == 0x81:  # NEWOBJ
+                    args = stack.pop()
+                    cls = stack[-1]
+                    stack[-1] = self._call(cls, args, "newobj", rd.base + op_start,
+                                           first_index + n)
+                elif op == 0x92:  # NEWOBJ_EX
+                    wo_bad = True
+                    kwargs = stack.pop()
+                    args = stack.pop()
+                    cls = stack[-1]
+                    stack[-1] = self._call(cls, args, "newobj", rd.base + op_start,
+                                           first_index + n, kwargs)
+                elif op == 0x6F:  # OBJ
+                    wo_bad = True
+                    items = stack
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                    if not items:
+                        raise self._underflow(rd, op_start, first_index + n, op)
+                    stack.append(self._call(items[0], tuple(items[1:TUPLE_KEEP]), "obj",
+                                            rd.base + op_start, first_index + n))
+                elif op == 0x62:  # BUILD
+                    state = stack.pop()
+                    target = stack[-1]
+                    skip = self._build(target, state, rd.base + op_start, first_index + n)
+                    if skip is not None and skip[0] >= 0:  # joblib: raw array bytes follow
+                        rd.data = data
+                        data, pos = self._joblib_skip(rd, pos, skip, first_index + n)
+                        end, limit = len(data), -1
+                    elif skip is not None:  # joblib object array: a nested pickle follows
+                        rd.data = data[pos:]
+                        rd.base += pos
+                        self._nested_stream(rd.base, first_index + n)
+                        data, pos = rd.data, 0
+                        end, limit = len(data), -1
+                # ---- rarer data opcodes ----
+                elif op == 0x80:  # PROTO
+                    proto = data[pos]
+                    pos += 1
+                    if proto > 5:
+                        raise self.fail("pickle.stream.malformed",
+                                        f"unsupported pickle protocol {proto}",
+                                        rd.base + op_start, first_index + n, {"protocol": proto})
+                    if proto > summary.protocol:
+                        summary.protocol = proto
+                elif op == 0x30:  # POP
+                    wo_bad = True
+                    if stack:
+                        stack.pop()
+                    else:
+                        stack = metastack.pop()
+                        lower -= len(stack)
+                elif op == 0x31:  # POP_MARK
+                    wo_bad = True
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                elif op == 0x32:  # DUP
+                    wo_bad = True
+                    stack.append(stack[-1])
+                elif op == 0x8F:  # EMPTY_SET
+                    stack.append(Container("set"))
+                elif op == 0x90:  # ADDITEMS
+                    wo_bad = True
+                    items = stack
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                    target = stack[-1]
+                    if type(target) is Container:
+                        if target.kind != "set":
+                            raise self._wrong_target(target, rd, op_start, first_index + n)
+                        target.extend(items)
+                    else:
+                        self._mutate(target, items, "add")
+                elif op == 0x91:  # FROZENSET
+                    wo_bad = True
+                    items = stack
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                    fs = Container("frozenset")
+                    fs.extend(items)
+                    stack.append(fs)
+                elif op == 0x6C:  # LIST
+                    wo_bad = True
+                    items = stack
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                    lst = Container("list")
+                    lst.extend(items)
+                    stack.append(lst)
+                elif op == 0x64:  # DICT
+                    wo_bad = True
+                    items = stack
+                    stack = metastack.pop()
+                    lower -= len(stack)
+                    d = Container("dict")
+                    d.length = len(items) >> 1
+                    d.items = list(zip(items[0:64:2], items[1:64:2], strict=False))
+                    stack.append(d)
+                elif op == 0x43 or op == 0x42 or op == 0x8E or op == 0x96:
+                    # SHORT_BINBYTES, BINBYTES, BINBYTES8, BYTEARRAY8
+                    if op not in wo_opcodes:
+                        wo_bad = True
+                    width = 1 if op == 0x43 else 4 if op == 0x42 else 8
+                    ln = from_bytes(data[pos:pos + width], "little")
+                    pos += width
+                    raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    value = raw if ln <= keep else truncated_bytes(raw, ln)
+                    stack.append(_BytesAt(value, off, ln) if ln > 64 else value)
+                elif op == 0x55 or op == 0x54:  # SHORT_BINSTRING, BINSTRING
+                    if op not in wo_opcodes:
+                        wo_bad = True
+                    width = 1 if op == 0x55 else 4
+                    ln = from_bytes(data[pos:pos + width], "little", signed=op == 0x54)
+                    pos += width
+                    if ln < 0:
+                        raise self.fail("pickle.stream.malformed", "negative string length",
+                                        rd.base + op_start, first_index + n)
+                    raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    text = raw.decode("latin-1")
+                    stack.append(text if ln <= keep else truncated_str(text, ln))
+                elif op == 0x8A or op == 0x8B:  # LONG1, LONG4
+                    if op not in wo_opcodes:
+                        wo_bad = True
+                    width = 1 if op == 0x8A else 4
+                    ln = from_bytes(data[pos:pos + width], "little", signed=op == 0x8B)
+                    pos += width
+                    if ln < 0:
+                        raise self.fail("pickle.stream.malformed", "negative LONG4 length",
+                                        rd.base + op_start, first_index + n)
+                    raw, pos, off = self._arg(rd, pos, ln, _MAX_BIGINT_BYTES, op_start,
+                                              first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    stack.append(from_bytes(raw, "little", signed=True) if ln <= _MAX_BIGINT_BYTES
+                                 else Opaque(f"{ln}-byte integer"))
+                elif op == 0x49 or op == 0x4C:  # INT, LONG
+                    wo_bad = True
+                    line, pos = self._line(rd, data, pos, first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    if op == 0x49 and line in (b"00", b"01"):
+                        stack.append(line == b"01")
+                    else:
+                        if op == 0x4C and line.endswith(b"L"):
+                            line = line[:-1]
+                        stack.append(self._int_arg(line, rd, op_start, first_index + n))
+                elif op == 0x46:  # FLOAT
+                    wo_bad = True
+                    line, pos = self._line(rd, data, pos, first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    try:
+                        stack.append(float(line))
+                    except ValueError:
+                        raise self.fail("pickle.stream.malformed", "FLOAT argument is no number",
+                                        rd.base + op_start, first_index + n) from None
+                elif op == 0x53:  # STRING
+                    wo_bad = True
+                    line, pos = self._line(rd, data, pos, first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    if len(line) < 2 or line[0] != line[-1] or line[0] not in b"'\"":
+                        raise self.fail("pickle.stream.malformed",
+                                        "STRING argument is not quoted",
+                                        rd.base + op_start, first_index + n)
+                    try:
+                        stack.append(codecs.escape_decode(line[1:-1])[0].decode("latin-1"))
+                    except ValueError:
+                        raise self.fail("pickle.string.invalid", "bad STRING escape",
+                                        rd.base + op_start, first_index + n) from None
+                elif op == 0x56:  # UNICODE
+                    wo_bad = True
+                    line, pos = self._line(rd, data, pos, first_index + n)
+                    data, end, limit = rd.data, len(rd.data), -1
+                    try:
+                        stack.append(line.decode("raw-unicode-escape"))
+                    except UnicodeDecodeError:
+                        raise self.fail("pickle.string.invalid", "bad UNICODE escape",
+                                        rd.base + op_start, first_index + n) from None
+                elif op == 0x50 or op == 0x51:  # PERSID, BINPERSID
+                    if op not in wo_opcodes:
+                        wo_bad = True
+                    if op == 0x50:
+                        line, pos = self._line(rd, data, pos, first_index + n)
+                        data, end, limit = rd.data, len(rd.data), -1
+                        pid: Any = line.decode("latin-1")
+                    else:
+                        pid = stack.pop()
+                    stack.append(self._persistent(pid))
+                elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
+                    wo_bad = True
+                    width = 1 if op == 0x82 else 2 if op == 0x83 else 4
+                    code = from_bytes(data[pos:pos + width], "little")
+                    pos += width
+                    if pos > end:
+                        raise self._short(rd, pos, first_index + n)
+                    stack.append(self._extension(code, rd.base + op_start, first_index + n))
+                elif op == 0x97:  # NEXT_BUFFER
+                    wo_bad = True
+                    stack.append(Opaque("out-of-band buffer"))
+                elif op == 0x98:  # READONLY_BUFFER
+                    wo_bad = True
+                    if not stack:
+                        raise self._underflow(rd, op_start, first_index + n, op)
+                else:
+                    raise self.fail("pickle.opcode.unknown",
+                                    f"byte 0x{op:02x} is not a pickle opcode",
+                                    rd.base + op_start, first_index + n, {"byte": op})
+        except (IndexError, struct.error):
+            if pos >= end:
+                raise self._short(rd, pos, first_index + n) from None
+            raise self.fail("pickle.stream.malformed",
+                            f"stack underflow at {NAMES.get(data[op_start], '?')}",
+                            rd.base + op_start, first_index + n) from None
+        finally:
+            ctx_state.opcodes += n
+            summary.opcodes += n
+            if wo_bad:
+                summary.weights_only_opcodes = False
+
+    # -- helpers called from the loop (rare paths) -------------------------------------
+    def _short(self, rd: Reader, pos: int, index: int) -> _Stop:
+        return self.fail("pickle.stream.truncated", "the pickle ends inside an opcode argument",
+                         rd.base + min(pos, len(rd.data)), index)
+
+    def _wrong_target(self, target: Container, rd: Reader, pos: int, index: int) -> _Stop:
+        # e.g. APPENDS to a dict: the real unpickler fails with AttributeError there
+        return self.fail("pickle.stream.malformed",
+                         f"{NAMES.get(rd.data[pos] if pos < len(rd.data) else -1, 'opcode')} "
+                         f"on a {target.kind}", rd.base + pos, index)
+
+    def _underflow(self, rd: Reader, pos: int, index: int, op: int) -> _Stop:
+        return self.fail("pickle.stream.malformed", f"stack underflow at {NAMES.get(op, '?')}",
+                         rd.base + pos, index)
+
+    def _memo_slow(self, memo: _Memo, idx: int | None, value: Any, rd: Reader, pos: int,
+                   index: int) -> bool:
+        """MEMOIZE (idx None) or PUT off the fast path; returns whether list mode holds."""
+        if memo.store(idx, value):
+            # Not a finding yet: the analysis stays exact until a dropped slot is read.
+            self.summary.memo_degraded = True
+        return memo.extra is None
+
+    def _memo_evicted_read(self, rd: Reader, pos: int, index: int, slot: int) -> None:
+        if not self._memo_reported:
+            self._memo_reported = True
+            self.summary.complete = False
+            self.report("pickle.budget.memo",
+                        f"memo slot {slot} was read back after the memo budget of "
+                        f"{self.limits.max_pickle_memo} entries dropped it; the value is unknown",
+                        rd.base + pos, index,
+                        {"limit": self.limits.max_pickle_memo, "slot": slot})
+
+    def _line(self, rd: Reader, data: bytes, pos: int, index: int) -> tuple[bytes, int]:
+        rd.data = data
+        line, pos, _ = rd.line(pos, _MAX_LINE_KEEP)
+        if line is None:
+            raise self.fail("pickle.stream.truncated", "the pickle ends inside a text argument",
+                            rd.base + pos, index)
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        return line, pos
+
+    def _int_arg(self, line: bytes, rd: Reader, op_start: int, index: int) -> int:
+        if len(line) > 100:
+            raise self.fail("pickle.stream.malformed", "integer argument too long",
+                            rd.base + op_start, index)
+        try:
+            return int(line)
+        except ValueError:
+            raise self.fail("pickle.stream.malformed", "integer argument is no number",
+                            rd.base + op_start, index) from None
+
+    def _arg(self, rd: Reader, pos: int, ln: int, keep: int, op_start: int,
+             index: int) -> tuple[bytes, int, int]:
+        if pos > len(rd.data):
+            raise self._short(rd, pos, index)
+        left = rd.remaining(pos)
+        if ln > left and self.probe:  # the probe sees a window, not the whole file
+            raise self.fail("pickle.stream.truncated", "argument past the window",
+                            rd.base + op_start, index)
+        if ln > left:
+            raise self.fail("pickle.length.exceeds-file",
+                            f"argument of {ln} bytes declared, only {left} left in the file",
+                            rd.base + op_start, index, {"declared": ln, "available": left})
+        return rd.take(pos, ln, keep)
+
+    def _import(self, module: Any, name: Any, proto: int, offset: int, index: int,
+                stacked: bool = False) -> Any:
+        if not (isinstance(module, str) and isinstance(name, str)) or \
+                isinstance(module, _TRUNC_TYPES) or isinstance(name, _TRUNC_TYPES):
+            if self.probe:
+                raise self.fail("pickle.import.malformed", "bad import", offset, index)
+            self.summary.complete = False
+            self.report("pickle.import.malformed",
+                        "STACK_GLOBAL operands are not both strings "
+                        f"({_kind(module)}, {_kind(name)}); the import cannot be named",
+                        offset, index, {"module": _kind(module), "name": _kind(name)})
+            return Opaque("unresolvable import")
+        if self.probe and not (policy.is_dotted_identifier(module)
+                               and policy.is_dotted_identifier(name)):
+            raise self.fail("pickle.import.malformed", "bad import", offset, index)
+        if not stacked or proto < 3:
+            module, name = policy.normalise(module, name, proto)
+        path = f"{module}.{name}"
+        imports = self.summary.imports
+        site = imports.get(path)
+        if site is None:
+            if len(imports) >= _MAX_SITES:
+                return Global(module, name, offset, index)
+            site = ImportSite(module, name,
+                              policy.classify(module, name, self.extra_allow,
+                                              torchscript=self.torchscript),
+                              offset, index, self.ctx.member,
+                              weights_only=policy.weights_only_allows(path))
+            imports[path] = site
+        site.count += 1
+        return Global(module, name, offset, index)
+
+    def _call(self, func: Any, args: Any, kind: str, offset: int, index: int,
+              kwargs: Any = None) -> Call:
+        call = Call(func, args, kind, offset, index, kwargs)
+        if type(func) is Global:
+            path = func.path
+            site = self.summary.imports.get(path)
+            if site is not None:
+                calls = self.summary.calls
+                calls[path] = calls.get(path, 0) + 1
+                site.called = True
+                if site.classification.decision is not policy.Decision.ALLOWED:
+                    self._excerpt(call, site)
+                    if policy.is_loads_like(path):
+                        self._nested(call, offset, index)
+        else:
+            self._indirect(call, offset, index)
+        return call
+
+    def _indirect(self, call: Call, offset: int, index: int) -> None:
+        func = call.func
+        self._excerpt(call, None)
+        if self._indirect_reported >= 5 or self.probe:
+            return
+        self._indirect_reported += 1
+        what = "the result of a call" if isinstance(func, Call) else _kind(func)
+        self.report("pickle.call.indirect", f"a call of {what}, not of a named import",
+                    offset, index, {"callee": what, "code": render_call(call, self.limits)})
+
+    def _excerpt(self, call: Call, site: ImportSite | None) -> None:
+        if self.probe:
+            return
+        excerpts = self.summary.excerpts
+        if site is not None and len(site.code) >= 3:
+            return
+        if len(excerpts) >= _MAX_EXCERPTS and site is None:
+            return
+        code = render_call(call, self.limits)
+        if site is not None:
+            site.code.append(code)
+        if len(excerpts) < _MAX_EXCERPTS:
+            excerpts.append(code)
+
+    def _build(self, target: Any, state: Any, offset: int,
+               index: int) -> tuple[int, bool] | None:
+        if isinstance(target, Call):
+            target.state = state
+            func = target.func
+            if type(func) is Global:
+                site = self.summary.imports.get(func.path)
+                if site is not None and site.classification.decision is not policy.Decision.ALLOWED:
+                    self._excerpt(target, site)
+                if self.build_hook is not None:
+                    return self.build_hook(self, target, state, index)
+            return None
+        if type(target) is Global:
+            site = self.summary.imports.get(target.path)
+            if site is not None:
+                site.build_target = True
+            self.report("pickle.build.global-target",
+                        f"BUILD sets state on the imported object {target.path} itself",
+                        offset, index, {"global": target.path[:200]})
+        return None
+
+    def _mutate(self, target: Any, items: list[Any], method: str) -> None:
+        # APPEND/SETITEM/ADDITEMS on a non-container call a method of the object
+        # (``extend``/``append``/``__setitem__``/``add``): fine for allowlisted classes,
+        # already reported as an import otherwise.
+        return None
+
+    def _persistent(self, pid: Any) -> Any:
+        ids = self.summary.persistent_ids
+        if len(ids) < self.max_persistent_ids:
+            ids.append(pid)
+        return Opaque("persistent id")
+
+    def _extension(self, code: int, offset: int, index: int) -> Any:
+        if self.probe:
+            raise self.fail("pickle.ext-registry", "extension", offset, index)
+        self.summary.complete = False
+        if not self._ext_reported:
+            self._ext_reported = True
+            self.report("pickle.ext-registry",
+                        f"EXT opcode with extension code {code}: the import is resolved by the "
+                        "loading process's copyreg registry", offset, index, {"code": code})
+        return Opaque(f"extension {code}")
+
+    def _nested(self, call: Call, offset: int, index: int) -> None:
+        from weightscan.scanner.pickle.nested import analyze_nested_payload
+
+        analyze_nested_payload(self, call, offset, index)
+
+    def _nested_stream(self, offset: int, index: int) -> None:
+        """A pickle embedded in this one's byte stream (joblib object arrays)."""
+        if self.nested_depth >= 3:
+            raise self.fail("pickle.joblib.array", "joblib nested pickles nested too deeply",
+                            offset, index)
+        self.nested_depth += 1
+        try:
+            ok, _ = self.run_one()
+        finally:
+            self.nested_depth -= 1
+        if not ok:
+            raise _Stop()
+
+    def _joblib_skip(self, rd: Reader, pos: int, array: tuple[int, bool],
+                     index: int) -> tuple[bytes, int]:
+        """Skip a joblib array's raw bytes (padding byte + padding + data) after BUILD."""
+        skip, aligned = array
+        self.summary.joblib_arrays += 1
+        if aligned:
+            if pos >= len(rd.data):
+                rd.data, pos = rd.refill(pos)
+            if pos >= len(rd.data):
+                raise self.fail("pickle.joblib.array", "joblib array padding byte missing",
+                                rd.base + pos, index)
+            skip += 1 + rd.data[pos]
+        left = rd.remaining(pos)
+        if skip > left:
+            raise self.fail("pickle.joblib.array",
+                            f"joblib array declares {skip} bytes, only {left} left in the file",
+                            rd.base + pos, index, {"declared": skip, "available": left})
+        target = rd.base + pos + skip
+        if pos + skip <= len(rd.data):
+            return rd.data, pos + skip
+        rd.skip_to(target)
+        return rd.refill(0)
+
+
+_MISSING = object()
+
+
+class _Memo:
+    """The memo: a list for slots written in order (the normal case, cheap), a dict for
+    any other slot. Past ``limit`` entries it degrades: only values holding imports or
+    calls are kept, and a read of a dropped slot yields ``EVICTED`` instead of failing.
+    """
+
+    __slots__ = ("degraded", "extra", "items", "limit", "next")
+
+    def __init__(self, limit: int) -> None:
+        self.items: list[Any] = []
+        self.extra: dict[int, Any] | None = None
+        self.degraded = False
+        self.next = 0  # MEMOIZE's slot (= len(memo) of a real unpickler)
+        self.limit = limit
+
+    def size(self) -> int:
+        return len(self.items) + (len(self.extra) if self.extra else 0)
+
+    def store(self, idx: int | None, value: Any) -> bool:
+        """Store a value; returns True when this store made the memo degrade."""
+        if self.extra is None:
+            self.extra = {}
+        if not self.degraded:
+            key = self.size() if idx is None else idx
+            if key < len(self.items):
+                self.items[key] = value
+                return False
+            if key in self.extra or self.size() < self.limit:
+                self.extra[key] = value
+                return False
+            self.degraded = True
+            self.next = self.size()
+            self._store_degraded(idx, value)
+            return True
+        self._store_degraded(idx, value)
+        return False
+
+    def _store_degraded(self, idx: int | None, value: Any) -> None:
+        assert self.extra is not None
+        key = self.next if idx is None else idx
+        if idx is None or idx >= self.next:
+            self.next = key + 1  # approximate: dropped slots are not tracked
+        if key < len(self.items):
+            self.items[key] = value
+        elif key in self.extra or type(value) in _SYMBOLIC or is_symbolic(value):
+            self.extra[key] = value
+
+    def get(self, idx: int) -> Any:
+        if 0 <= idx < len(self.items):
+            return self.items[idx]
+        if self.extra is not None and idx in self.extra:
+            return self.extra[idx]
+        return EVICTED if self.degraded else _MISSING
+
+
+class _BytesAt(bytes):
+    """Bytes remembered with their place in the source (nested-pickle analysis)."""
+
+    source_offset: int
+    full_length: int
+
+    def __new__(cls, value: bytes, offset: int, length: int) -> _BytesAt:
+        self = super().__new__(cls, value)
+        self.source_offset = offset
+        self.full_length = length
+        return self
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Global):
+        return f"import {value.path}"
+    if isinstance(value, Call):
+        return "call result"
+    if isinstance(value, Opaque):
+        return value.what
+    if isinstance(value, Container):
+        return value.kind
+    return type(value).__name__
+

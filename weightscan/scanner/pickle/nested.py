@@ -1,0 +1,65 @@
+"""Pickles inside pickles: bytes handed to a loads-like call are analysed as well."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+from weightscan.scanner.pickle.values import Call, Global
+from weightscan.scanner.source import Source
+
+if TYPE_CHECKING:
+    from weightscan.scanner.pickle.engine import Engine
+
+MAX_NESTED_DEPTH = 3
+
+
+def payload_bytes(engine: Engine, value: Any) -> Source | None:
+    """The bytes a call argument stands for, as a Source (None if not bytes-like)."""
+    if isinstance(value, Call) and isinstance(value.func, Global) \
+            and value.func.path == "_codecs.encode" and isinstance(value.args, tuple) \
+            and value.args and isinstance(value.args[0], str):
+        value = value.args[0].encode("latin-1", "replace")
+    if isinstance(value, str):
+        value = value.encode("latin-1", "replace")
+    if not isinstance(value, bytes):
+        return None
+    offset = getattr(value, "source_offset", None)
+    full = getattr(value, "full_length", len(value))
+    if offset is not None and full > len(value):
+        return engine.source.slice(offset, full, name="nested pickle")
+    return Source(io.BytesIO(bytes(value)), name="nested pickle")
+
+
+def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) -> None:
+    from weightscan.scanner.pickle.engine import Engine as _Engine
+    from weightscan.scanner.pickle.probe import looks_like_pickle
+
+    args = call.args
+    if engine.probe or not isinstance(args, tuple) or not args:
+        return
+    source = payload_bytes(engine, args[0])
+    if source is None or not looks_like_pickle(source.head(4096)):
+        return
+    func = call.func.path if isinstance(call.func, Global) else "?"
+    engine.report("pickle.nested-pickle",
+                  f"{func} deserialises embedded bytes that are a pickle ({source.size} bytes); "
+                  "its imports are reported too", offset, index,
+                  {"callee": func, "bytes": source.size})
+    if engine.nested_depth >= MAX_NESTED_DEPTH:
+        return
+    child = _Engine(source, engine.ctx)
+    child.nested_depth = engine.nested_depth + 1
+    child.run_stream()
+    parent = engine.summary
+    for path, site in child.summary.imports.items():
+        if path not in parent.imports:
+            parent.imports[path] = site
+        else:
+            mine = parent.imports[path]
+            mine.count += site.count
+            mine.called = mine.called or site.called
+            mine.code.extend(site.code[: max(0, 3 - len(mine.code))])
+    for path, count in child.summary.calls.items():
+        parent.calls[path] = parent.calls.get(path, 0) + count
+    parent.excerpts.extend(child.summary.excerpts[: max(0, 20 - len(parent.excerpts))])

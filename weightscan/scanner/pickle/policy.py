@@ -1,0 +1,152 @@
+"""Classify one import ("module.name") under the allowlist-first policy.
+
+Order of decisions (first match wins):
+
+1. exact allowlist entry (vetted reconstruction helpers and data types) -> ALLOWED;
+2. denylist (the path or one of its dotted parents, or any tail of a dotted attribute
+   chain, e.g. ``numpy.testing._private.utils.os.system`` contains ``os.system``) -> DENIED;
+3. a dunder component anywhere in the path                           -> DUNDER;
+4. a CamelCase class under a vetted class prefix (sklearn, scipy.sparse, ...) -> ALLOWED;
+5. the user's extra allowlist (``--allow``)                          -> USER_ALLOWED;
+6. anything else                                                      -> UNKNOWN.
+
+The user's allowlist can clear only what would otherwise be UNKNOWN: denied and dunder
+imports stay what they are whatever the configuration says.
+
+Imported-but-never-called denylisted globals are still HIGH: a global can be invoked
+without REDUCE (as a BUILD target's __setstate__, as an argument that a later call
+invokes, as a dict's default factory), so "not called" is not proof of "harmless".
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
+from dataclasses import dataclass
+from functools import lru_cache
+
+from weightscan.scanner.pickle.policy_data import (
+    ALLOW,
+    CLASS_PREFIX_EXCLUDES,
+    CLASS_PREFIXES,
+    DENY,
+    LOADS_LIKE,
+    WEIGHTS_ONLY_GLOBALS,
+    Entry,
+)
+
+# The opcodes torch._weights_only_unpickler.Unpickler implements (torch 2.13).
+WEIGHTS_ONLY_OPCODES = frozenset(
+    b"c\x81Rbaesu(t\x85\x86\x87N\x89\x88)]}\x8fJKMGXUQhjqr\x8a\x80.")
+
+
+class Decision(enum.Enum):
+    ALLOWED = "allowed"
+    USER_ALLOWED = "user-allowed"
+    DENIED = "denied"
+    DUNDER = "dunder"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Classification:
+    decision: Decision
+    reason: str
+    reference: str = ""
+
+
+_TORCHSCRIPT_REF = "https://pytorch.org/docs/stable/jit.html#torch.jit.load"
+_ALLOW = {e.path: e for e in ALLOW}
+_DENY = {e.path: e for e in DENY}
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_CLASS_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\Z")
+
+
+def normalise(module: str, name: str, protocol: int) -> tuple[str, str]:
+    """Apply the Python 2 -> 3 renames the unpickler applies for protocol < 3."""
+    if protocol < 3:
+        if (module, name) in NAME_MAPPING:
+            return NAME_MAPPING[(module, name)]
+        if module in IMPORT_MAPPING:
+            return IMPORT_MAPPING[module], name
+    return module, name
+
+
+def is_dotted_identifier(text: str) -> bool:
+    return bool(text) and len(text) <= 512 and all(_IDENT.match(p) for p in text.split("."))
+
+
+def is_loads_like(path: str) -> bool:
+    return path in LOADS_LIKE
+
+
+def weights_only_allows(path: str) -> bool:
+    """Would PyTorch's weights-only unpickler accept this global by default?"""
+    return path in WEIGHTS_ONLY_GLOBALS
+
+
+def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
+             *, torchscript: bool = False) -> Classification:
+    """Classify ``module.name``; ``torchscript`` when the pickle sits in a TorchScript archive."""
+    path = f"{module}.{name}"
+    if path in _ALLOW:
+        return Classification(Decision.ALLOWED, _ALLOW[path].reason, _ALLOW[path].reference)
+    if torchscript and module.split(".", 1)[0] == "__torch__" and is_dotted_identifier(path):
+        # TorchScript's own unpickler resolves "__torch__.*" to classes compiled from the
+        # archive's code/ folder; it never imports a Python module for them.
+        return Classification(Decision.ALLOWED, "TorchScript class compiled from the archive",
+                              _TORCHSCRIPT_REF)
+    builtin = _classify_builtin(path)
+    # The user's allowlist clears unknown imports only: no configuration turns a call
+    # that executes code, or a reach into interpreter internals, into a clean verdict.
+    if path in extra_allow and builtin.decision is Decision.UNKNOWN:
+        return Classification(Decision.USER_ALLOWED, "allowed by the user's configuration")
+    return builtin
+
+
+@lru_cache(maxsize=4096)
+def _classify_builtin(path: str) -> Classification:
+    deny = _find_deny(path)
+    if deny is not None:
+        return Classification(Decision.DENIED, deny.reason, deny.reference)
+    parts = path.split(".")
+    if any(p.startswith("__") and p.endswith("__") and len(p) > 4 for p in parts):
+        return Classification(Decision.DUNDER, "dunder attribute reaches interpreter internals",
+                              "https://github.com/protectai/modelscan/issues/330")
+    for prefix in CLASS_PREFIXES:
+        if _class_under(path, prefix):
+            return Classification(Decision.ALLOWED, prefix.reason, prefix.reference)
+    return Classification(Decision.UNKNOWN, "not on the allowlist")
+
+
+def _find_deny(path: str) -> Entry | None:
+    parts = path.split(".")
+    # every tail of an attribute chain: "a.b.os.system" also checks "os.system", "system"
+    for start in range(len(parts)):
+        for end in range(start + 1, len(parts) + 1):
+            entry = _DENY.get(".".join(parts[start:end]))
+            if entry is not None and (start == 0 or _tail_is_real(parts, start)):
+                return entry
+    return None
+
+
+def _tail_is_real(parts: list[str], start: int) -> bool:
+    # A tail counts only when it names a module-level object reached through attributes
+    # (e.g. "...utils.os.system"); a bare final name like "open" under a vetted module
+    # ("numpy.open") is not a tail match unless it is a module path ("os", "subprocess").
+    return start < len(parts) - 1 or parts[start] in _TOP_MODULES
+
+
+_TOP_MODULES = frozenset(e.path for e in DENY if "." not in e.path)
+
+
+def _class_under(path: str, prefix: Entry) -> bool:
+    if not path.startswith(prefix.path):
+        return False
+    if any(path.startswith(x) for x in CLASS_PREFIX_EXCLUDES):
+        return False
+    final = path.rsplit(".", 1)[-1]
+    if final.startswith("__pyx_unpickle_"):  # Cython's generated state restorer of a class
+        final = final[len("__pyx_unpickle_"):]
+    return bool(_CLASS_NAME.match(final))

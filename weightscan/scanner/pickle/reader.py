@@ -1,0 +1,101 @@
+"""A forward-only chunked reader over a ``Source``, built for the engine's hot loop.
+
+The engine keeps ``data`` (the current chunk) and a position in local variables and
+calls back here only to refill, to read a long argument, or to skip bytes. Attacker
+lengths are checked against the bytes left in the source before anything is read.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+from weightscan.scanner.source import Source
+
+CHUNK = 1 << 20
+LOOKAHEAD = 512  # bytes guaranteed in ``data`` after the opcode (unless at end of source)
+
+
+class Reader:
+    def __init__(self, source: Source, start: int = 0) -> None:
+        self.source = source
+        self.size = source.size
+        self._f: BinaryIO = source.open()
+        if start:
+            self._f.seek(start)
+        self.base = start  # offset in the source of data[0]
+        self.data = b""
+        self.eof = start >= self.size
+
+    def close(self) -> None:
+        self._f.close()
+
+    def remaining(self, pos: int) -> int:
+        """Bytes of the source after ``data[pos]``'s offset."""
+        return self.size - (self.base + pos)
+
+    def refill(self, pos: int, need: int = LOOKAHEAD) -> tuple[bytes, int]:
+        """Drop consumed bytes and append more, so that ``need`` bytes follow ``pos``."""
+        tail = self.data[pos:]
+        self.base += pos
+        want = max(CHUNK, need - len(tail))
+        chunk = self._f.read(want)
+        if len(chunk) < want:
+            self.eof = True
+        self.data = tail + chunk if tail else chunk
+        return self.data, 0
+
+    def take(self, pos: int, n: int, keep: int) -> tuple[bytes, int, int]:
+        """Read an ``n``-byte argument at ``pos``, keeping at most ``keep`` bytes.
+
+        Returns (kept bytes, new data position, source offset of the argument). The
+        caller has checked ``n`` against ``remaining``. Bytes past ``keep`` are skipped
+        by seeking, never read into memory.
+        """
+        offset = self.base + pos
+        if n <= keep:
+            if pos + n > len(self.data):
+                self.data, pos = self.refill(pos, n)
+            return self.data[pos:pos + n], pos + n, offset
+        if pos + keep > len(self.data):
+            self.data, pos = self.refill(pos, keep)
+        prefix = self.data[pos:pos + keep]
+        self.skip_to(offset + n)
+        return prefix, 0, offset
+
+    def skip_to(self, offset: int) -> None:
+        """Continue reading at source ``offset`` (data becomes empty)."""
+        self._f.seek(offset, io.SEEK_SET)
+        self.base = offset
+        self.data = b""
+        self.eof = offset >= self.size
+
+    def line(self, pos: int, keep: int) -> tuple[bytes | None, int, int]:
+        """A newline-terminated line at ``pos`` (without the newline), prefix-kept.
+
+        Returns (line or None if the source ends first, new position, full length).
+        """
+        data = self.data
+        i = data.find(b"\n", pos)
+        if i >= 0:
+            line = data[pos:i]
+            if len(line) > keep:
+                line = line[:keep]
+            return line, i + 1, i - pos
+        # slow path: the line crosses chunks; keep a prefix, scan for the newline
+        prefix = data[pos:pos + keep]
+        length = len(data) - pos
+        pos = len(data)
+        while not self.eof:
+            data, pos = self.refill(pos, CHUNK)
+            self.data = data
+            i = data.find(b"\n")
+            if i >= 0:
+                if len(prefix) < keep:
+                    prefix += data[:min(i, keep - len(prefix))]
+                return prefix, i + 1, length + i
+            if len(prefix) < keep:
+                prefix += data[:keep - len(prefix)]
+            length += len(data)
+            pos = len(data)
+        return None, pos, length

@@ -1,0 +1,99 @@
+"""The web application: ``create_app(settings)`` builds a Flask app from ``Settings``.
+
+Blueprints: ``pages`` (HTML form, scan pages, list), ``api`` (JSON under ``/api/v1``),
+``health`` (``/healthz``, ``/readyz``), ``metrics`` (``/metrics``) and, when the registry
+integration is installed, ``weightscan.web.api.webhooks``. Nothing happens at import time: no
+connections are opened until a request needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import logging
+
+from flask import Flask
+
+from weightscan.core.settings import Settings
+
+log = logging.getLogger("weightscan.web")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = (settings or Settings.from_env()).ensure_secret_key()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        WEIGHTSCAN_SETTINGS=settings,
+        WEIGHTSCAN_ANONYMOUS=anonymous_allowed(settings),
+        # Multipart form overhead on top of the file cap; PUT bodies are checked exactly.
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        MAX_FORM_PARTS=200,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from weightscan.web.db import init_db
+    from weightscan.web.errors import register_error_handlers
+    from weightscan.web.metrics import init_metrics
+    from weightscan.web.ratelimit import init_rate_limits
+    from weightscan.web.security import init_security
+
+    init_db(app, settings)
+    init_security(app)
+    init_metrics(app)
+    limiter = init_rate_limits(app, settings.rate_limit, settings.rate_limit_storage_url)
+    register_error_handlers(app)
+
+    from weightscan.web import health, metrics
+    from weightscan.web.api import bp as api_bp
+    from weightscan.web.pages import bp as pages_bp
+
+    if settings.rate_limit:
+        # One budget per client across the whole API (a per-route limit would multiply it
+        # by the number of endpoints).
+        limiter.shared_limit(settings.rate_limit, scope="api")(api_bp)
+    limiter.exempt(health.bp)
+    limiter.exempt(metrics.bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
+
+    webhooks = optional_module("weightscan.web.api.webhooks")
+    if webhooks is not None and hasattr(webhooks, "bp"):
+        if settings.rate_limit:
+            limiter.shared_limit(settings.rate_limit, scope="webhooks")(webhooks.bp)
+        app.register_blueprint(webhooks.bp)
+    return app
+
+
+def anonymous_allowed(settings: Settings) -> bool:
+    """Settings decide; when unset, only a server bound to a loopback address allows it.
+
+    ``weightscan serve`` records its bind address in ``settings.extra["bind_host"]``;
+    without one (gunicorn, tests) an unset value means tokens are required.
+    """
+    if settings.allow_anonymous is not None:
+        return settings.allow_anonymous
+    host = str(settings.extra.get("bind_host", ""))
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def optional_module(name: str) -> object | None:
+    """Import ``name`` if that module exists (pieces other engineers add), else None."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            return None
+        raise

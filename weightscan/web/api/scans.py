@@ -1,0 +1,303 @@
+"""``/api/v1/scans``: submit (multipart files, or a JSON ``source``), list, read, report,
+rescan, delete.
+
+Several files in one multipart request become ONE group scan (kind ``group``) whose
+``files`` list the per-file scans; one file gives that file's scan. Answers 202 with
+``Location`` while the scan runs, 200 once it is finished (cached or within ``?wait``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, url_for
+from sqlalchemy import and_, or_, select
+
+from weightscan.core.models import Scan, ScanKind, ScanStatus, SourceType
+from weightscan.web.api import bp
+from weightscan.web.api.common import (
+    FINISHED,
+    allow_entries,
+    query_bool,
+    query_int,
+    visible_scan,
+    wait_seconds,
+    wait_until_finished,
+)
+from weightscan.web.auth import Principal, require
+from weightscan.web.db import get_session
+from weightscan.web.errors import (
+    BadRequestError,
+    ForbiddenError,
+    GoneError,
+    NotAvailableYet,
+    NotImplementedYetError,
+)
+from weightscan.web.serialize import scan_json
+from weightscan.web.submission import Submission, dispatch, receive, submit_files
+
+MAX_FILES_PER_REQUEST = 100
+VERDICTS = ("clean", "suspicious", "error", "malicious")
+STATUSES = tuple(s.value for s in ScanStatus)
+SOURCES = tuple(s.value for s in SourceType)
+
+
+def scan_response(scan: Scan, *, cached: bool, findings: bool = False) -> Response:
+    body = jsonify(scan_json(scan, cached=cached, findings=findings))
+    if scan.status in FINISHED:
+        body.status_code = 200
+    else:
+        body.status_code = 202
+        body.headers["Retry-After"] = "1"
+    body.headers["Location"] = f"/api/v1/scans/{scan.id}"
+    return body
+
+
+def finish_submission(submission: Submission, seconds: int) -> Response:
+    """Commit, enqueue, optionally long-poll (``seconds``, validated before the upload was
+    read), answer."""
+    db = get_session()
+    db.commit()
+    dispatch(submission)
+    scan = submission.scan
+    if seconds:
+        scan = wait_until_finished(db, scan, seconds)
+    return scan_response(scan, cached=submission.cached)
+
+
+@bp.post("/scans")
+def create_scan() -> Response:
+    principal = require("submit")
+    seconds = wait_seconds()
+    if request.is_json:
+        return _submit_source(principal, seconds)
+    uploads = request.files.getlist("file") + request.files.getlist("files")
+    uploads = [u for u in uploads if u.filename or u.content_length]
+    if not uploads:
+        raise BadRequestError("Send multipart/form-data with one or more 'file' parts, or "
+                              "JSON with a 'source'.")
+    if len(uploads) > MAX_FILES_PER_REQUEST:
+        raise BadRequestError(f"At most {MAX_FILES_PER_REQUEST} files per request.")
+    force = query_bool("force")
+    allow = allow_entries()
+    callback_url = (request.form.get("callback_url") or "").strip() or None
+    received = []
+    try:
+        for upload in uploads:
+            received.append((receive(upload.stream), upload.filename or "upload"))
+        submission = submit_files(get_session(), received, principal, force=force,
+                                  callback_url=callback_url, allow=allow)
+    except BaseException:
+        for item, _ in received:
+            item.path.unlink(missing_ok=True)
+        raise
+    return finish_submission(submission, seconds)
+
+
+def _submit_source(principal: Principal, seconds: int) -> Response:
+    from weightscan.web import optional_module
+
+    registry: Any = optional_module("weightscan.core.registry")
+    if registry is None or not hasattr(registry, "submit_source"):
+        raise NotImplementedYetError("Submitting URLs and repositories is not available here.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("source"), dict):
+        raise BadRequestError("JSON body must be an object with a 'source' object.")
+    callback_url = body.get("callback_url")
+    if callback_url is not None and not isinstance(callback_url, str):
+        raise BadRequestError("'callback_url' must be a string.")
+    force = body.get("force", False) is True or query_bool("force")
+    db = get_session()
+    try:
+        group = registry.submit_source(db, current_app.config["WEIGHTSCAN_SETTINGS"],
+                                       body["source"], callback_url=callback_url,
+                                       owner_token_id=principal.token_id, force=force)
+    except Exception as exc:
+        raise source_error(registry, exc) from exc
+    from weightscan.web.metrics import metrics
+
+    metrics().scans_submitted.labels(str(body["source"].get("type", "url"))[:20]).inc()
+    scan = group
+    if seconds:
+        scan = wait_until_finished(db, scan, seconds)
+    return scan_response(scan, cached=False)
+
+
+def source_error(registry: Any, exc: Exception) -> Exception:
+    from weightscan.web.errors import ApiError, NotFoundError
+
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, getattr(registry, "FetchRefused", ())):
+        err = BadRequestError(str(exc)[:500])
+        err.code = "UrlNotAllowedError"
+        return err
+    if isinstance(exc, getattr(registry, "SourceError", ())):
+        return BadRequestError(str(exc)[:500])
+    if isinstance(exc, getattr(registry, "RegistryError", ())):
+        kind = getattr(exc, "kind", "failed")
+        if kind == "not_found":
+            return NotFoundError(str(exc)[:500])
+        if kind == "gated":
+            return ForbiddenError(str(exc)[:500])
+    return exc
+
+
+@bp.get("/scans/<scan_id>")
+def get_scan(scan_id: str) -> Response:
+    principal = require("read")
+    seconds = wait_seconds()
+    db = get_session()
+    scan = visible_scan(db, scan_id, principal)
+    if seconds:
+        scan = wait_until_finished(db, scan, seconds)
+    response = jsonify(scan_json(scan))
+    if scan.status not in FINISHED:
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def _finished_scan(scan_id: str) -> Scan:
+    principal = require("read")
+    scan = visible_scan(get_session(), scan_id, principal)
+    if scan.status not in FINISHED:
+        raise NotAvailableYet(f"Scan {scan.id} is {scan.status.value}; the report is not ready.",
+                              headers={"Retry-After": "1"})
+    return scan
+
+
+@bp.get("/scans/<scan_id>/report")
+def get_report(scan_id: str) -> Response:
+    return jsonify(scan_json(_finished_scan(scan_id), findings=True))
+
+
+@bp.get("/scans/<scan_id>/report.sarif")
+def get_sarif(scan_id: str) -> Response:
+    from weightscan.core.reports import report_document
+    from weightscan.scanner.output.sarif import sarif_log
+
+    scan = _finished_scan(scan_id)
+    doc = sarif_log(report_document(scan), base_dir=None)
+    response = current_app.response_class(json.dumps(doc, ensure_ascii=False),
+                                          mimetype="application/sarif+json")
+    return response
+
+
+@bp.get("/scans/<scan_id>/report.junit.xml")
+def get_junit(scan_id: str) -> Response:
+    from weightscan.web.junit import FAIL_ON, junit_xml
+
+    fail_on = request.args.get("fail_on", "suspicious")
+    if fail_on not in FAIL_ON:
+        raise BadRequestError(f"'fail_on' must be one of {', '.join(FAIL_ON)}.")
+    doc = scan_json(_finished_scan(scan_id), findings=True)
+    return current_app.response_class(junit_xml(doc, fail_on), mimetype="application/xml")
+
+
+def page_of_scans(db: Any, principal: Any, cursor: str | None, limit: int) -> list[Scan]:
+    """Up to ``limit + 1`` scans the principal may see, newest first, after ``cursor``
+    (the extra row tells the caller whether a next page exists)."""
+    stmt = filtered_scans(principal)
+    if cursor:
+        created, last_id = decode_cursor(cursor)
+        stmt = stmt.where(or_(Scan.created_at < created,
+                              and_(Scan.created_at == created, Scan.id < last_id)))
+    return list(db.scalars(stmt.order_by(Scan.created_at.desc(), Scan.id.desc())
+                           .limit(limit + 1)))
+
+
+@bp.get("/scans")
+def list_scans() -> Response:
+    principal = require("read")
+    db = get_session()
+    limit = query_int("limit", 20, 1, 100)
+    rows = page_of_scans(db, principal, request.args.get("cursor"), limit)
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    response = jsonify({"data": [scan_json(s) for s in rows[:limit]],
+                        "next_cursor": next_cursor})
+    if next_cursor:
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
+        url = url_for("api.list_scans", cursor=next_cursor, **args)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
+
+
+def filtered_scans(principal: Principal) -> Any:
+    """The ``select`` behind the list (API and page): filters from the query string."""
+    stmt = select(Scan)
+    args = request.args
+    sha256 = (args.get("sha256") or "").strip().lower()
+    if sha256:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise BadRequestError("'sha256' must be 64 hex digits.")
+        stmt = stmt.where(Scan.file_sha256 == sha256)
+    else:
+        stmt = stmt.where(Scan.group_id.is_(None))  # top level: files and groups
+    for name, allowed, column in (("verdict", VERDICTS, Scan.verdict),
+                                  ("status", STATUSES, Scan.status),
+                                  ("source", SOURCES, Scan.source_type)):
+        value = args.get(name)
+        if value:
+            if value not in allowed:
+                raise BadRequestError(f"'{name}' must be one of {', '.join(allowed)}.")
+            stmt = stmt.where(column == value)
+    text = (args.get("q") or "").strip()[:200]
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Scan.filename.ilike(pattern, escape="\\"),
+                              Scan.file_sha256.ilike(pattern, escape="\\")))
+    if not (principal.is_admin or principal.anonymous):
+        stmt = stmt.where(Scan.owner_token_id == principal.token_id)
+    return stmt
+
+
+def encode_cursor(scan: Scan) -> str:
+    raw = json.dumps([scan.created_at.isoformat(), scan.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, scan_id = json.loads(raw)
+        return datetime.fromisoformat(created), str(scan_id)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise BadRequestError("'cursor' is not a cursor this server issued.") from exc
+
+
+@bp.post("/scans/<scan_id>/rescan")
+def rescan(scan_id: str) -> Response:
+    from weightscan.core.pipeline import rescan as pipeline_rescan
+    from weightscan.web.metrics import metrics
+
+    principal = require("submit")
+    seconds = wait_seconds()
+    db = get_session()
+    scan = visible_scan(db, scan_id, principal)
+    if scan.kind == ScanKind.GROUP and not scan.children:
+        raise GoneError("This group has no stored files to scan again; submit its source.")
+    try:
+        result = pipeline_rescan(db, scan, owner_token_id=principal.token_id, commit=False)
+    except LookupError as exc:
+        db.rollback()
+        raise GoneError("The file's bytes were purged; submit it again.") from exc
+    metrics().scans_submitted.labels("rescan").inc()
+    return finish_submission(Submission(result.scan, False, list(result.to_enqueue)), seconds)
+
+
+@bp.delete("/scans/<scan_id>")
+def delete_scan(scan_id: str) -> Response:
+    from weightscan.core.pipeline import delete_scan as pipeline_delete
+    from weightscan.web.submission import blobstore
+
+    principal = require("read")
+    db = get_session()
+    scan = visible_scan(db, scan_id, principal)
+    if not principal.can_delete(scan):
+        raise ForbiddenError("Only an admin token or the scan's owner may delete it.")
+    pipeline_delete(db, blobstore(), scan.id)
+    return Response(status=204)

@@ -1,0 +1,47 @@
+"""``PUT /api/v1/uploads/<filename>``: the raw body is the file (``curl -T model.pt``).
+
+The body is read from ``request.stream`` in 1 MiB chunks into a temp file while hashed;
+the size cap is checked from ``Content-Length`` before reading and again while streaming;
+an optional ``X-Content-SHA256`` must match. ``?force=true`` skips the sha256 cache,
+``?wait=N`` (<= 60) long-polls for the verdict.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from weightscan.web.api import bp
+from weightscan.web.api.common import allow_entries, query_bool, wait_seconds
+from weightscan.web.api.scans import finish_submission
+from weightscan.web.auth import require
+from weightscan.web.db import get_session
+from weightscan.web.errors import BadRequestError, PayloadTooLargeError
+from weightscan.web.metrics import metrics
+from weightscan.web.submission import parse_digest_header, receive, submit_files
+
+
+@bp.put("/uploads/<path:filename>")
+def put_upload(filename: str) -> Response:
+    principal = require("submit")
+    settings = current_app.config["WEIGHTSCAN_SETTINGS"]
+    force = query_bool("force")
+    seconds = wait_seconds()
+    allow = allow_entries()
+    expected = parse_digest_header(request.headers.get("X-Content-SHA256"))
+    length = request.content_length
+    if length is not None and length > settings.max_upload_bytes:
+        metrics().uploads_rejected.labels("too_large").inc()
+        raise PayloadTooLargeError(
+            f"Content-Length {length} exceeds the limit of {settings.max_upload_bytes} bytes.")
+    # Werkzeug re-checks MAX_CONTENT_LENGTH while streaming; ours is exact for raw bodies.
+    request.max_content_length = settings.max_upload_bytes
+    if length is None and not request.environ.get("wsgi.input_terminated"):
+        raise BadRequestError("Send Content-Length or a chunked body.")
+    received = receive(request.stream, expected_sha256=expected, expected_size=length)
+    try:
+        submission = submit_files(get_session(), [(received, filename)], principal,
+                                  force=force, allow=allow)
+    except BaseException:
+        received.path.unlink(missing_ok=True)
+        raise
+    return finish_submission(submission, seconds)

@@ -1,0 +1,203 @@
+"""HTML pages: the upload form, a scan's live page, the list of scans, token login.
+
+Every value shown comes from the same serialiser as the API (``weightscan.core.reports``) and is
+escaped by Jinja's autoescape; nothing is marked safe. Scripts and styles are our own
+static files (strict CSP, no inline code).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from weightscan.web.auth import NOBODY, Principal, current_principal, verify_token
+from weightscan.web.db import get_session
+from weightscan.web.errors import BadRequestError, ForbiddenError, ServiceUnavailableError
+from weightscan.web.security import check_csrf
+
+bp = Blueprint("pages", __name__)
+
+PAGE_SIZE = 25
+MAX_VALUE_CHARS = 2000
+
+
+def render_error_page(status: int, title: str, detail: str,
+                      headers: dict[str, str]) -> Response:
+    body = render_template("error.html", status=status, title=title, detail=detail)
+    response = current_app.response_class(body, status=status, mimetype="text/html")
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
+
+
+def _reader() -> Principal | None:
+    principal = current_principal()
+    return None if principal is NOBODY or not principal.has("read") else principal
+
+
+def _login_redirect() -> WerkzeugResponse:
+    return redirect(url_for("pages.login", next=request.full_path), code=303)
+
+
+@bp.get("/")
+def index() -> Any:
+    principal = current_principal()
+    if principal is NOBODY:
+        return _login_redirect()
+    return render_template("index.html", can_submit=principal.has("submit"),
+                           max_upload_bytes=current_app.config["WEIGHTSCAN_SETTINGS"]
+                           .max_upload_bytes, sources=_sources_available())
+
+
+@bp.post("/upload")
+def upload() -> Any:
+    from weightscan.web.api.common import query_bool
+    from weightscan.web.submission import dispatch, receive, submit_files
+
+    check_csrf()
+    principal = current_principal()
+    if not principal.has("submit"):
+        raise ForbiddenError("You need a token with the 'submit' scope to upload.")
+    uploads = [u for u in request.files.getlist("file") if u.filename]
+    if not uploads:
+        raise BadRequestError("Choose at least one file.")
+    received = []
+    try:
+        for item in uploads:
+            received.append((receive(item.stream), item.filename or "upload"))
+        submission = submit_files(get_session(), received, principal,
+                                  force=query_bool("force"))
+    except BaseException:
+        for got, _ in received:
+            got.path.unlink(missing_ok=True)
+        raise
+    get_session().commit()
+    # If the broker is down the scan stays queued; the sweeper starts it later and the
+    # page shows "queued" meanwhile.
+    with contextlib.suppress(ServiceUnavailableError):
+        dispatch(submission)
+    return _submitted(submission.scan.id)
+
+
+@bp.post("/submit-source")
+def submit_source() -> Any:
+    from weightscan.web import optional_module
+
+    check_csrf()
+    principal = current_principal()
+    if not principal.has("submit"):
+        raise ForbiddenError("You need a token with the 'submit' scope.")
+    registry: Any = optional_module("weightscan.core.registry")
+    if registry is None:
+        raise BadRequestError("This server cannot fetch URLs or repositories.")
+    url = (request.form.get("url") or "").strip()
+    repo = (request.form.get("repo") or "").strip()
+    if url:
+        source: dict[str, Any] = {"type": "url", "url": url}
+    elif repo:
+        source = {"type": "huggingface", "repo": repo,
+                  "revision": (request.form.get("revision") or "main").strip()}
+    else:
+        raise BadRequestError("Give a URL or a repository.")
+    from weightscan.web.api.scans import source_error
+
+    try:
+        group = registry.submit_source(get_session(), current_app.config["WEIGHTSCAN_SETTINGS"],
+                                       source, owner_token_id=principal.token_id)
+    except Exception as exc:
+        raise source_error(registry, exc) from exc
+    return _submitted(group.id)
+
+
+def _submitted(scan_id: str) -> Any:
+    target = url_for("pages.scan_page", scan_id=scan_id)
+    if request.accept_mimetypes.best == "application/json":  # our upload script
+        return jsonify({"id": scan_id, "html": target}), 201
+    return redirect(target, code=303)
+
+
+def _sources_available() -> bool:
+    from weightscan.web import optional_module
+
+    registry = optional_module("weightscan.core.registry")
+    return registry is not None and hasattr(registry, "submit_source")
+
+
+@bp.get("/scans")
+def scans_page() -> Any:
+    from weightscan.web.api.scans import STATUSES, VERDICTS, encode_cursor, page_of_scans
+    from weightscan.web.serialize import scan_json
+
+    principal = _reader()
+    if principal is None:
+        return _login_redirect()
+    rows = page_of_scans(get_session(), principal, request.args.get("cursor"), PAGE_SIZE)
+    next_url = None
+    if len(rows) > PAGE_SIZE:
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
+        next_url = url_for("pages.scans_page", cursor=encode_cursor(rows[PAGE_SIZE - 1]),
+                           **args)
+    return render_template("scans.html", scans=[scan_json(s) for s in rows[:PAGE_SIZE]],
+                           next_url=next_url, verdicts=VERDICTS, statuses=STATUSES,
+                           args=request.args)
+
+
+@bp.get("/scans/<scan_id>")
+def scan_page(scan_id: str) -> Any:
+    from weightscan.web.api.common import visible_scan
+    from weightscan.web.serialize import scan_json
+
+    principal = _reader()
+    if principal is None:
+        return _login_redirect()
+    scan = visible_scan(get_session(), scan_id, principal)
+    doc = scan_json(scan, findings=True)
+    return render_template("scan.html", scan=doc, finished=doc["status"] in ("done", "failed"),
+                           parent=scan.group_id, display=display_value)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        check_csrf()
+        token = verify_token(get_session(), (request.form.get("token") or "").strip())
+        if token is None:
+            error = "That token is unknown, revoked or expired."
+        else:
+            session.clear()
+            session["token_id"] = token.id
+            target = request.args.get("next") or "/"
+            # Only a path on this site: "//host" and "/\\host" are other sites to a browser.
+            if not target.startswith("/") or target[1:2] in ("/", "\\"):
+                target = "/"
+            return redirect(target, code=303)
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    check_csrf()
+    session.clear()
+    return redirect(url_for("pages.login"), code=303)
+
+
+def display_value(value: Any) -> str:
+    """A metadata value as bounded text (escaped by the template, like everything else)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                           default=str)
+    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"

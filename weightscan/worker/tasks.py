@@ -1,0 +1,129 @@
+"""Thin Celery tasks: they take ids and call ``weightscan.core.pipeline``; the logic lives there.
+
+* ``scan_file(scan_id)`` -- claim, scan, record (``weightscan.core.pipeline.run_scan``). Transient
+  infrastructure errors (database unreachable, blob store down) are retried with
+  exponential backoff; scanner outcomes, including crashes and timeouts, are recorded
+  once and never retried.
+* ``sweep_stale()`` -- periodic (beat): re-enqueue scans stuck in ``queued``/``running``;
+  finish as ``error`` the ones whose worker was lost ``max_attempts`` times.
+
+Helpers the web side calls **after committing**: ``enqueue_scan(app, scan_id)``,
+``enqueue_scans(app, ids)`` and ``on_group_complete(app, scan_id)``.
+
+Notifications (callbacks) belong to the registry integration: it registers a task named
+``NOTIFY_TASK`` taking ``(scan_id)`` of a finished top-level scan (a group, or a file scan
+without a group). ``on_group_complete`` is the one call site that sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError
+from sqlalchemy.exc import OperationalError as DatabaseError
+
+from weightscan.core.blobstore import BlobStoreError
+from weightscan.core.models import Scan
+from weightscan.core.pipeline import TransientError, record_error, run_scan, sweep_stale
+from weightscan.worker.runtime import runtime_for
+
+log = logging.getLogger(__name__)
+
+SCAN_TASK = "weightscan.scan_file"
+SWEEP_TASK = "weightscan.sweep_stale"
+NOTIFY_TASK = "weightscan.notify"  # implemented by the registry integration (callbacks)
+
+# Infrastructure failures worth retrying; anything else about a file is recorded once.
+TRANSIENT_ERRORS = (TransientError, BlobStoreError, DatabaseError, InterfaceError, BrokerError,
+                    ConnectionError, TimeoutError)
+
+
+@shared_task(bind=True, name=SCAN_TASK, acks_late=True, ignore_result=True,
+             autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, retry_backoff_max=300,
+             retry_jitter=True, max_retries=10)
+def scan_file(self: Any, scan_id: str) -> str | None:
+    """Scan one file scan row. Idempotent: a scan that is not ``queued`` is skipped."""
+    rt = runtime_for(self.app)
+    try:
+        outcome = run_scan(rt.sessions, rt.blobstore, scan_id, rt.settings)
+    except SoftTimeLimitExceeded:
+        # Raised outside the scanner's own guard (opening or recording): record it once.
+        outcome = record_error(rt.sessions, scan_id, "timeout: the task time limit ran out")
+    if outcome.ran:
+        log.info("scan_completed scan_id=%s verdict=%s", scan_id, outcome.verdict)
+    for top_id in outcome.completed_top_level:
+        notify_if_wanted(self.app, top_id)
+    return outcome.verdict
+
+
+@shared_task(bind=True, name=SWEEP_TASK, ignore_result=True, acks_late=True,
+             autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, max_retries=3)
+def sweep(self: Any) -> dict[str, int]:
+    """Re-enqueue stale scans (lost messages, dead workers); give up after max_attempts."""
+    rt = runtime_for(self.app)
+    result = sweep_stale(rt.sessions, rt.settings)
+    failed = enqueue_scans(self.app, result.requeued)
+    for top_id in result.completed_top_level:
+        notify_if_wanted(self.app, top_id)
+    if result.requeued or result.given_up:
+        log.info("sweep requeued=%d given_up=%d enqueue_failed=%d", len(result.requeued),
+                 len(result.given_up), len(failed))
+    return {"requeued": len(result.requeued), "given_up": len(result.given_up)}
+
+
+# --------------------------------------------------------------------------- helpers
+def enqueue_scan(celery_app: Any, scan_id: str) -> None:
+    """Send one committed scan id to the workers. Raises if the broker is unreachable
+    (the row stays ``queued``; the sweeper sends it later)."""
+    celery_app.send_task(SCAN_TASK, args=[scan_id], retry=True,
+                         retry_policy={"max_retries": 2, "interval_start": 0.2,
+                                       "interval_step": 0.5, "interval_max": 1.0})
+
+
+def enqueue_scans(celery_app: Any, scan_ids: Iterable[str]) -> list[str]:
+    """Send several ids; returns the ones that could not be sent."""
+    failed = []
+    for scan_id in scan_ids:
+        try:
+            enqueue_scan(celery_app, scan_id)
+        except Exception as exc:
+            log.warning("could not enqueue scan %s: %s", scan_id, exc)
+            failed.append(scan_id)
+    return failed
+
+
+def on_group_complete(celery_app: Any, scan_id: str) -> bool:
+    """Call site for notifications: a top-level scan (group, or file without group)
+    finished. Sends ``NOTIFY_TASK`` if the registry integration registered it.
+
+    The web calls this (after commit) for submissions that completed at once (every file
+    cached); the worker calls ``notify_if_wanted`` which first checks that a callback is
+    configured. Returns True if a message was sent.
+    """
+    if NOTIFY_TASK not in celery_app.tasks:
+        return False
+    celery_app.send_task(NOTIFY_TASK, args=[scan_id])
+    return True
+
+
+def notify_if_wanted(celery_app: Any, scan_id: str) -> bool:
+    """``on_group_complete`` when the scan has a callback URL or a global one is set."""
+    if NOTIFY_TASK not in celery_app.tasks:
+        return False
+    rt = runtime_for(celery_app)
+    if not rt.settings.callback_url:
+        with rt.sessions() as session:
+            url = session.scalar(select(Scan.callback_url).where(Scan.id == scan_id))
+        if not url:
+            return False
+    try:
+        return on_group_complete(celery_app, scan_id)
+    except Exception as exc:  # a lost notification must not fail the scan task
+        log.warning("could not enqueue notification for %s: %s", scan_id, exc)
+        return False
