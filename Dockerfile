@@ -13,7 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY weightscan ./weightscan
-RUN pip install . \
+RUN pip install '.[service,s3]' \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin weightscan \
     && mkdir -p /data \
     && chown weightscan:weightscan /data

@@ -22,6 +22,16 @@ _COMMAND_MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
+# Top-level modules of the optional extras (pyproject.toml): a command that needs one of
+# them says which extra to install instead of printing a traceback.
+_EXTRA_OF_MODULE = {
+    **dict.fromkeys(("flask", "flask_limiter", "celery", "kombu", "sqlalchemy", "alembic",
+                     "prometheus_client", "psycopg", "redis", "requests", "gunicorn"),
+                    "service"),
+    "boto3": "s3",
+    "botocore": "s3",
+}
+
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -60,3 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except KeyboardInterrupt:
         return 130
+    except ModuleNotFoundError as exc:
+        extra = _EXTRA_OF_MODULE.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(f"weightscan {args.command}: needs the '{extra}' extra "
+              f"(missing module {exc.name!r}): pip install 'weightscan[{extra}]'",
+              file=sys.stderr)
+        return EXIT_ERROR
