@@ -70,3 +70,13 @@ def test_rescan_outdated_queues_old_results(home, capsys):
 
 def test_db_current_matches_head(home, capsys):
     assert main(["db", "current"]) == 0
+
+
+def test_a_bad_setting_is_a_message_not_a_traceback(monkeypatch, capsys):
+    from weightscan.cli import main
+
+    monkeypatch.setenv("WEIGHTSCAN_ALLOW_ANONYMOUS", "ture")
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert "WEIGHTSCAN_ALLOW_ANONYMOUS" in err
+    assert "Traceback" not in err

@@ -53,3 +53,32 @@ def test_secret_key_is_generated_once_under_home(tmp_path):
     assert Settings(home=tmp_path).ensure_secret_key().secret_key == \
         first.secret_key
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("raw", ["ture", "2", "enabled?"])
+def test_a_misspelt_boolean_is_refused_not_read_as_false(raw):
+    with pytest.raises(ValueError, match="WEIGHTSCAN_ALLOW_ANONYMOUS"):
+        Settings.from_env({"WEIGHTSCAN_ALLOW_ANONYMOUS": raw})
+
+
+def test_bad_limits_name_the_variable():
+    with pytest.raises(ValueError, match="WEIGHTSCAN_LIMIT_MAX_SECONDS"):
+        Settings.from_env({"WEIGHTSCAN_LIMIT_MAX_SECONDS": "soon"})
+    with pytest.raises(ValueError, match="WEIGHTSCAN_LIMIT_MAX_FINDINGS"):
+        Settings.from_env({"WEIGHTSCAN_LIMIT_MAX_FINDINGS": "-3"})
+
+
+def test_extra_is_read_as_a_json_object():
+    s = Settings.from_env({"WEIGHTSCAN_EXTRA": '{"bind_host": "127.0.0.1"}'})
+    assert s.extra == {"bind_host": "127.0.0.1"}
+    with pytest.raises(ValueError, match="WEIGHTSCAN_EXTRA"):
+        Settings.from_env({"WEIGHTSCAN_EXTRA": "[1, 2]"})
+
+
+def test_every_field_can_be_set_from_the_environment():
+    import dataclasses
+
+    # A field whose type the reader does not know would be silently kept as a string.
+    for f in dataclasses.fields(Settings):
+        if f.name != "limits":
+            Settings.field_reader(f.name)  # raises TypeError for an unsupported annotation

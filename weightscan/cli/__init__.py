@@ -70,6 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except KeyboardInterrupt:
         return 130
+    except ValueError as exc:
+        # Only service commands read settings; `scan` never imports weightscan.core.
+        settings = sys.modules.get("weightscan.core.settings")
+        if settings is None or not isinstance(exc, settings.SettingsError):
+            raise
+        print(f"weightscan {args.command}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except ModuleNotFoundError as exc:
         extra = _EXTRA_OF_MODULE.get((exc.name or "").split(".")[0])
         if extra is None:

@@ -7,9 +7,11 @@ Nothing else in the service reads ``os.environ``: ``create_app(settings)`` and
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import secrets
-from collections.abc import Mapping
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,40 +112,95 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``WEIGHTSCAN_*`` variables (``env`` defaults to os.environ)."""
+        """Build settings from ``WEIGHTSCAN_*`` variables (``env`` defaults to os.environ).
+
+        A value that does not read as its field's type is refused with the variable's
+        name: a misspelt ``true`` never quietly becomes False.
+        """
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            if f.name in ("limits", "extra"):
-                continue
             raw = env.get(f"WEIGHTSCAN_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = _coerce(f.name, f.type, raw)
+            if f.name != "limits" and raw is not None:
+                values[f.name] = _read(f"WEIGHTSCAN_{f.name.upper()}", cls.field_reader(f.name),
+                                       raw)
+        limit_types = typing.get_type_hints(ScanLimits)
         limit_changes = {}
         for f in dataclasses.fields(ScanLimits):
-            raw = env.get(f"WEIGHTSCAN_LIMIT_{f.name.upper()}")
+            name = f"WEIGHTSCAN_LIMIT_{f.name.upper()}"
+            raw = env.get(name)
             if raw is not None:
-                limit_changes[f.name] = float(raw) if "." in raw else int(raw)
+                limit_changes[f.name] = _read(name, _READERS[limit_types[f.name]], raw)
         if limit_changes:
-            values["limits"] = DEFAULT_LIMITS.replace(**limit_changes)
+            try:
+                values["limits"] = DEFAULT_LIMITS.replace(**limit_changes)
+            except ValueError as exc:
+                names = ", ".join(f"WEIGHTSCAN_LIMIT_{n.upper()}" for n in limit_changes)
+                raise SettingsError(f"{names}: {exc}") from None
         return cls(**values)
 
+    @classmethod
+    def field_reader(cls, name: str) -> Callable[[str], Any]:
+        """How the environment's text for field ``name`` becomes a value of its type."""
+        annotation = typing.get_type_hints(cls)[name]
+        try:
+            return _READERS[annotation]
+        except KeyError:
+            raise TypeError(f"Settings.{name}: no reader for {annotation!r}") from None
 
-def _coerce(name: str, annotation: Any, raw: str) -> Any:
-    kind = str(annotation)
+
+class SettingsError(ValueError):
+    """A ``WEIGHTSCAN_*`` variable that does not read as its field's type."""
+
+
+def _read(variable: str, reader: Callable[[str], Any], raw: str) -> Any:
     try:
-        if "tuple" in kind:
-            return tuple(item.strip() for item in raw.split(",") if item.strip())
-        if "Path" in kind:
-            return Path(raw) if raw else None
-        if "bool" in kind:
-            if raw.strip().lower() in ("", "auto"):
-                return None
-            return raw.strip().lower() in ("1", "true", "yes", "on")
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
+        return reader(raw)
     except ValueError as exc:
-        raise ValueError(f"WEIGHTSCAN_{name.upper()}: cannot read {raw!r}: {exc}") from None
-    return raw
+        raise SettingsError(f"{variable}: cannot read {raw!r}: {exc}") from None
+
+
+_TRUE, _FALSE, _AUTO = ("1", "true", "yes", "on"), ("0", "false", "no", "off"), ("", "auto")
+
+
+def _bool(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(f"expected one of {', '.join(_TRUE + _FALSE)}")
+
+
+def _tristate(raw: str) -> bool | None:
+    return None if raw.strip().lower() in _AUTO else _bool(raw)
+
+
+def _number(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def read(raw: str) -> int | float:
+        return kind(raw.strip())
+    return read
+
+
+def _words(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _json_object(raw: str) -> Mapping[str, Any]:
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("expected a JSON object")
+    return value
+
+
+_READERS: dict[Any, Callable[[str], Any]] = {
+    str: str,
+    int: _number(int),
+    float: _number(float),
+    bool: _bool,
+    bool | None: _tristate,
+    Path: Path,
+    Path | None: lambda raw: Path(raw) if raw else None,
+    tuple[str, ...]: _words,
+    Mapping[str, Any]: _json_object,
+}
