@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import re
 import shutil
@@ -255,15 +254,6 @@ def make_blobstore(settings: Settings) -> BlobStore:
                            region=settings.s3_region or None,
                            cache_dir=settings.home / "cache")
     raise ValueError(f"unknown blob backend {settings.blob_backend!r} (local or s3)")
-
-
-def sha256_file(path: Path | str) -> str:
-    """SHA-256 of a file on disk, read in chunks (for checks and tests)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_COPY_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _s3_error(exc: Exception, sha256: str) -> BlobStoreError:

@@ -19,7 +19,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from sqlalchemy.orm import Session
 
 from weightscan.core.fetch import FetchFailed, FetchPolicy, FetchRefused, check_url, get_json
-from weightscan.core.models import Scan, SourceType
+from weightscan.core.models import Scan
 from weightscan.core.settings import Settings
 
 log = logging.getLogger("weightscan.registry")
@@ -217,10 +217,6 @@ def normalise_source(source: Mapping[str, Any], policy: FetchPolicy | None = Non
             raise SourceError("'token' must be a string")
         return out, token or None
     raise SourceError("source 'type' must be 'url' or 'huggingface'")
-
-
-def source_type_of(source: Mapping[str, Any]) -> SourceType:
-    return SourceType.HUGGINGFACE if source.get("type") == "huggingface" else SourceType.URL
 
 
 def display_name(source: Mapping[str, Any]) -> str:

@@ -32,10 +32,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "weightscan"
 DOWNLOAD_QUEUE = "downloads"  # registry fetches (network egress) can get their own workers
-# Modules holding tasks; the registry ones are included when they exist.
-TASK_MODULES = (
-    "weightscan.worker.tasks", "weightscan.worker.registry_tasks", "weightscan.worker.fetching",
-)
+# Modules holding tasks.
+TASK_MODULES = ("weightscan.worker.tasks", "weightscan.worker.registry_tasks")
 
 # "sqla+sqlite:///…" (the embedded broker) uses our subclass that can poll faster.
 TRANSPORT_ALIASES["sqla"] = "weightscan.worker.embedded_broker:Transport"
@@ -111,8 +109,7 @@ def make_celery(settings: Settings) -> Celery:
     """A Celery app for these settings; ``app.weightscan_settings`` carries them to tasks."""
     if settings.embedded_broker:
         settings.home.mkdir(parents=True, exist_ok=True)
-    modules = [m for m in TASK_MODULES if _module_exists(m)]
-    app = Celery("weightscan", include=modules, set_as_current=False)
+    app = Celery("weightscan", include=list(TASK_MODULES), set_as_current=False)
     app.conf.update(celery_config(settings))
     app.weightscan_settings = settings
     from weightscan.worker import runtime
@@ -121,19 +118,12 @@ def make_celery(settings: Settings) -> Celery:
     # Register the tasks on this app now, so ``app.tasks`` is complete in the web process
     # too (shared_task binds them to every app).
     # A task module may add periodic entries with a module-level ``BEAT_SCHEDULE`` dict.
-    for module in modules:
+    for module in TASK_MODULES:
         extra = getattr(importlib.import_module(module), "BEAT_SCHEDULE", None)
         if extra:
             app.conf.beat_schedule = {**app.conf.beat_schedule, **extra}
 
     return app
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @signals.worker_process_init.connect

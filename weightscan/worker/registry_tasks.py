@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -494,14 +494,3 @@ def _schedule_sweep(sender: Any = None, **_: Any) -> None:
             "options": {"expires": interval}}})
     except Exception:  # beat without our schedule still runs the scan sweeper
         log.warning("could not schedule the registry sweep", exc_info=True)
-
-
-def deliver_due(sessions: sessionmaker[Session], settings: Settings,
-                ids: Sequence[str] | None = None) -> list[str]:
-    """Attempt every due pending delivery now (or the given ones); returns their outcomes."""
-    from weightscan.core.notify import due_deliveries
-
-    if ids is None:
-        with sessions() as session:
-            ids = due_deliveries(session)
-    return [attempt_delivery(sessions, settings, i).status for i in ids]

@@ -8,12 +8,12 @@ import time
 from flask import request
 from sqlalchemy.orm import Session
 
-from weightscan.core.models import Scan, ScanStatus
+from weightscan.core.models import Scan
+from weightscan.core.pipeline import FINISHED
 from weightscan.web.auth import Principal
 from weightscan.web.errors import BadRequestError, NotFoundError
 
 MAX_WAIT_SECONDS = 60
-FINISHED = (ScanStatus.DONE, ScanStatus.FAILED)
 
 
 def query_bool(name: str) -> bool:

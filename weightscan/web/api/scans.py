@@ -18,6 +18,7 @@ from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 
 from weightscan.core.models import Scan, ScanKind, ScanStatus, SourceType
+from weightscan.core.reports import VERDICTS
 from weightscan.web.api import bp
 from weightscan.web.api.common import (
     FINISHED,
@@ -41,7 +42,6 @@ from weightscan.web.serialize import scan_json
 from weightscan.web.submission import Submission, dispatch, receive, submit_files
 
 MAX_FILES_PER_REQUEST = 100
-VERDICTS = ("clean", "suspicious", "error", "malicious")
 STATUSES = tuple(s.value for s in ScanStatus)
 SOURCES = tuple(s.value for s in SourceType)
 
