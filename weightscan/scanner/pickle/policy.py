@@ -97,7 +97,7 @@ def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
         # archive's code/ folder; it never imports a Python module for them.
         return Classification(Decision.ALLOWED, "TorchScript class compiled from the archive",
                               _TORCHSCRIPT_REF)
-    builtin = _classify_builtin(path)
+    builtin = _classify_builtin(module, name)
     # The user's allowlist clears unknown imports only: no configuration turns a call
     # that executes code, or a reach into interpreter internals, into a clean verdict.
     if path in extra_allow and builtin.decision is Decision.UNKNOWN:
@@ -106,18 +106,33 @@ def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
 
 
 @lru_cache(maxsize=4096)
-def _classify_builtin(path: str) -> Classification:
+def _classify_builtin(module: str, name: str) -> Classification:
+    path = f"{module}.{name}"
     deny = _find_deny(path)
     if deny is not None:
         return Classification(Decision.DENIED, deny.reason, deny.reference)
-    parts = path.split(".")
-    if any(p.startswith("__") and p.endswith("__") and len(p) > 4 for p in parts):
+    if _has_dunder_attribute(module, name):
         return Classification(Decision.DUNDER, "dunder attribute reaches interpreter internals",
                               "https://github.com/protectai/modelscan/issues/330")
     for prefix in CLASS_PREFIXES:
         if _class_under(path, prefix):
             return Classification(Decision.ALLOWED, prefix.reason, prefix.reference)
     return Classification(Decision.UNKNOWN, "not on the allowlist")
+
+
+# Modules whose own names are dunders: "__main__.MyModel" is the class of a user's script
+# (what torch.save(model) writes from one), not a reach into interpreter internals.
+_DUNDER_MODULES = frozenset({"__main__", "__mp_main__", "__future__", "__builtin__"})
+
+
+def _is_dunder(part: str) -> bool:
+    return len(part) > 4 and part.startswith("__") and part.endswith("__")
+
+
+def _has_dunder_attribute(module: str, name: str) -> bool:
+    if any(_is_dunder(p) for p in name.split(".")):
+        return True
+    return module not in _DUNDER_MODULES and any(_is_dunder(p) for p in module.split("."))
 
 
 def _find_deny(path: str) -> Entry | None:
