@@ -48,7 +48,8 @@ def scan_file(path: str | os.PathLike[str], *, limits: ScanLimits | None = None,
     """Scan one file on disk."""
     with open(path, "rb") as f:
         return scan_fileobj(f, name=display_name or str(path), limits=limits,
-                            compute_sha256=compute_sha256, allow=allow, progress=progress)
+                            compute_sha256=compute_sha256, allow=allow, progress=progress,
+                            origin=os.fspath(path))
 
 
 def scan_stream(fileobj: BinaryIO, *, name: str = "<stream>", limits: ScanLimits | None = None,
@@ -63,12 +64,17 @@ def scan_stream(fileobj: BinaryIO, *, name: str = "<stream>", limits: ScanLimits
 
 def scan_fileobj(fileobj: BinaryIO, *, name: str, limits: ScanLimits | None = None,
                  compute_sha256: bool = False, allow: Iterable[str] = (),
-                 progress: ProgressCallback | None = None) -> FileReport:
-    """Scan one seekable binary stream and return its ``FileReport``."""
+                 progress: ProgressCallback | None = None, origin: str | None = None
+                 ) -> FileReport:
+    """Scan one seekable binary stream and return its ``FileReport``.
+
+    ``origin`` is the stream's path on disk, if any: what sits next to it can matter
+    (the ``auto_map`` entry that imports a repository's ``*.py``)."""
     limits = limits or DEFAULT_LIMITS
     started = time.monotonic()
     source = Source(fileobj, name=os.path.basename(name))
-    ctx = ScanContext.for_file(limits, extra_allow=frozenset(allow), progress=progress)
+    ctx = ScanContext.for_file(limits, extra_allow=frozenset(allow), progress=progress,
+                               origin=origin)
     ctx.state.regions[region_key(source, None)] = 0
     fmt = analyze(source, ctx)
     digest = sha256_of(fileobj) if compute_sha256 else None

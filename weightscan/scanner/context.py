@@ -36,6 +36,7 @@ class _FileState:
     # Every byte range analysed so far (see dispatch.region_key) -> the decompressed bytes
     # its analysis cost: members holding the same bytes are analysed once.
     regions: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    origin: str | None = None  # the file's path on disk, when it has one (its folder matters)
 
 
 class ScanContext:
@@ -48,9 +49,10 @@ class ScanContext:
 
     @classmethod
     def for_file(cls, limits: ScanLimits, *, extra_allow: frozenset[str] = frozenset(),
-                 progress: ProgressCallback | None = None) -> ScanContext:
+                 progress: ProgressCallback | None = None,
+                 origin: str | None = None) -> ScanContext:
         deadline = time.monotonic() + limits.max_seconds
-        return cls(_FileState(limits, deadline, extra_allow, progress))
+        return cls(_FileState(limits, deadline, extra_allow, progress, origin=origin))
 
     # -- configuration ---------------------------------------------------------------
     @property
@@ -61,6 +63,12 @@ class ScanContext:
     def extra_allow(self) -> frozenset[str]:
         """Imports the user added to the allowlist ("module.name")."""
         return self._state.extra_allow
+
+    @property
+    def origin(self) -> str | None:
+        """The scanned file's path on disk (None for streams): repository code looks
+        at its neighbours (``config.json``) through it."""
+        return self._state.origin
 
     @property
     def state(self) -> _FileState:

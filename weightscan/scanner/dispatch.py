@@ -42,6 +42,7 @@ _ANALYZERS: dict[Format, str] = {
     Format.SAFETENSORS: "weightscan.scanner.safetensors.analyzer:analyze_safetensors",
     Format.GGUF: "weightscan.scanner.gguf.analyzer:analyze_gguf",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",
+    Format.PYTHON: "weightscan.scanner.pycode.analyzer:analyze_python",
     Format.OTHER: "weightscan.scanner.containers.plain:analyze_other",
     Format.UNKNOWN: "weightscan.scanner.containers.plain:analyze_unknown",
     Format.EMPTY: "weightscan.scanner.containers.plain:analyze_empty",

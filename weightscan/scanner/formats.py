@@ -30,5 +30,6 @@ class Format(enum.StrEnum):
     SAFETENSORS = "safetensors"
     GGUF = "gguf"
     TEXT = "text"
+    PYTHON = "python"  # text named *.py: repository code a loader may import
     OTHER = "other"  # recognised, harmless non-model binary (image, protobuf, ...)
     UNKNOWN = "unknown"

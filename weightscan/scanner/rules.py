@@ -73,6 +73,7 @@ _RULE_MODULES = (
     "weightscan.scanner.safetensors.rules",
     "weightscan.scanner.gguf.rules",
     "weightscan.scanner.templates.rules",
+    "weightscan.scanner.pycode.rules",
 )
 
 

@@ -21,6 +21,7 @@ from weightscan.scanner.formats import Format
 from weightscan.scanner.pickle.probe import looks_like_pickle
 from weightscan.scanner.source import Source
 
+PYTHON_SUFFIXES = (".py", ".pyw")
 HEAD_BYTES = 8192  # enough for a tar header, a text check and the start of any pickle
 EOCD = b"PK\x05\x06"
 _EOCD_SIZE = 22
@@ -63,6 +64,11 @@ def sniff_format(source: Source) -> Format:
             # Something in front of a valid zip: zip readers see the archive, and the zip
             # analyzer also analyses the prefix as what it is (pickle, text...).
             return Format.ZIP
+        if fmt in (Format.TEXT, Format.PICKLE) and source.name.lower().endswith(PYTHON_SUFFIXES) \
+                and (fmt is Format.TEXT or sig.is_text(head, source.size)):
+            # text by content, code by name: what an import reads (a text pickle too;
+            # the Python analyzer also analyses it as one)
+            return Format.PYTHON
     except Exception:
         return Format.UNKNOWN
     return fmt

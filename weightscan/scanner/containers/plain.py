@@ -13,6 +13,7 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze
 from weightscan.scanner.formats import Format
 from weightscan.scanner.pickle.probe import looks_like_pickle
+from weightscan.scanner.pycode.analyzer import analyze_config_auto_map
 from weightscan.scanner.sniff import HEAD_BYTES
 from weightscan.scanner.source import Source
 from weightscan.scanner.templates.textfiles import analyze_text_templates
@@ -31,6 +32,7 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
                    offset=bad, evidence={"offset": bad})
         return
     analyze_text_templates(source, ctx)
+    analyze_config_auto_map(source, ctx)
     if ctx.member is not None:
         # inside an archive the member summary says "text"; a finding per config file or
         # source file of a large archive would only bury the findings that matter
