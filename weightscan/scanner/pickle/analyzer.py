@@ -77,6 +77,11 @@ def _rule_for(site: ImportSite) -> tuple[str | None, Severity | None]:
         return "pickle.import.malicious", Severity.CRITICAL if invoked else Severity.HIGH
     if decision is Decision.DUNDER:
         return "pickle.import.dunder", Severity.CRITICAL if invoked else Severity.HIGH
+    if decision is Decision.WRAPPER:
+        if site.result_called:
+            return "pickle.import.malicious", Severity.CRITICAL
+        if site.wraps_denied:
+            return "pickle.import.malicious", Severity.HIGH
     return "pickle.import.unknown", None
 
 
@@ -85,8 +90,13 @@ def _message(site: ImportSite) -> str:
     decision = site.classification.decision
     if decision is Decision.USER_ALLOWED:
         return f"{site.path} is allowed only by the user's allowlist"
-    if decision is Decision.UNKNOWN:
+    if decision is Decision.UNKNOWN or (decision is Decision.WRAPPER and not (
+            site.result_called or site.wraps_denied)):
         return f"the pickle {how} {site.path}, which is not on the allowlist"
+    if decision is Decision.WRAPPER:
+        what = "invokes the wrapper it builds" if site.result_called else \
+            "wraps a denied callable in it"
+        return f"the pickle {how} {site.path} and {what}: {site.classification.reason}"
     return f"the pickle {how} {site.path}: {site.classification.reason}"
 
 

@@ -94,6 +94,9 @@ def _good_rows(data: bytes, start: int, width: int, rows: int) -> int:
                       len(data[start + width - 1:last:width].lstrip(b"\x94")))
 
 
+_NEVER_CLEARED = (policy.Decision.DENIED, policy.Decision.DUNDER)
+
+
 class _Stop(Exception):
     """Ends the current pickle's analysis after a finding was reported."""
 
@@ -111,6 +114,8 @@ class ImportSite:
     count: int = 0
     called: bool = False
     build_target: bool = False
+    result_called: bool = False  # what a call of this import returned was called in turn
+    wraps_denied: bool = False  # a wrapper (functools.partial) holding a denied callable
     weights_only: bool = False
     code: list[str] = field(default_factory=list)
 
@@ -955,9 +960,22 @@ class Engine:
                     self._excerpt(call, site)
                     if policy.is_loads_like(path):
                         self._nested(call, offset, index)
+                    elif site.classification.decision is policy.Decision.WRAPPER:
+                        self._wrapped(site, args)
         else:
+            if isinstance(func, Call) and type(func.func) is Global:
+                made = self.summary.imports.get(func.func.path)
+                if made is not None:
+                    made.result_called = True
             self._indirect(call, offset, index)
         return call
+
+    def _wrapped(self, site: ImportSite, held: Any) -> None:
+        """Note when a wrapper (functools.partial) holds a denied or dunder callable."""
+        if isinstance(held, tuple) and held and type(held[0]) is Global:
+            inner = self.summary.imports.get(held[0].path)
+            if inner is not None and inner.classification.decision in _NEVER_CLEARED:
+                site.wraps_denied = True
 
     def _indirect(self, call: Call, offset: int, index: int) -> None:
         func = call.func
@@ -992,6 +1010,8 @@ class Engine:
                 site = self.summary.imports.get(func.path)
                 if site is not None and site.classification.decision is not policy.Decision.ALLOWED:
                     self._excerpt(target, site)
+                    if site.classification.decision is policy.Decision.WRAPPER:
+                        self._wrapped(site, state)  # partial.__setstate__ swaps func in
                 if self.build_hook is not None:
                     return self.build_hook(self, target, state, index)
             return None

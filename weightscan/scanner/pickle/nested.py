@@ -59,6 +59,8 @@ def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) 
             mine = parent.imports[path]
             mine.count += site.count
             mine.called = mine.called or site.called
+            mine.result_called = mine.result_called or site.result_called
+            mine.wraps_denied = mine.wraps_denied or site.wraps_denied
             mine.code.extend(site.code[: max(0, 3 - len(mine.code))])
     for path, count in child.summary.calls.items():
         parent.calls[path] = parent.calls.get(path, 0) + count

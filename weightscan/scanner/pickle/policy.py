@@ -33,6 +33,7 @@ from weightscan.scanner.pickle.policy_data import (
     DENY,
     LOADS_LIKE,
     WEIGHTS_ONLY_GLOBALS,
+    WRAPPERS,
     Entry,
 )
 
@@ -46,6 +47,7 @@ class Decision(enum.Enum):
     USER_ALLOWED = "user-allowed"
     DENIED = "denied"
     DUNDER = "dunder"
+    WRAPPER = "wrapper"  # functools.partial: malicious only when invoked or around a denied call
     UNKNOWN = "unknown"
 
 
@@ -57,6 +59,7 @@ class Classification:
 
 
 _TORCHSCRIPT_REF = "https://pytorch.org/docs/stable/jit.html#torch.jit.load"
+_WRAPPER_REF = "https://docs.python.org/3/library/functools.html#partial-objects"
 _ALLOW = {e.path: e for e in ALLOW}
 _DENY = {e.path: e for e in DENY}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -108,6 +111,9 @@ def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
 @lru_cache(maxsize=4096)
 def _classify_builtin(module: str, name: str) -> Classification:
     path = f"{module}.{name}"
+    if path in WRAPPERS:
+        return Classification(Decision.WRAPPER, "indirection: wraps any callable",
+                              _WRAPPER_REF)
     deny = _find_deny(path)
     if deny is not None:
         return Classification(Decision.DENIED, deny.reason, deny.reference)

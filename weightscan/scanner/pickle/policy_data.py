@@ -197,7 +197,6 @@ DENY: tuple[Entry, ...] = (
     Entry("operator.methodcaller", "calls methods by name", _PICKLESCAN),
     Entry("_operator.attrgetter", "resolves attributes by name", _PICKLESCAN),
     Entry("_operator.methodcaller", "calls methods by name", _PICKLESCAN),
-    Entry("functools.partial", "indirection: wraps any callable", _PICKLESCAN),
     Entry("functools.reduce", "indirection: calls any callable", _PICKLESCAN),
     Entry("_functools", "indirection: wraps any callable", _PICKLESCAN),
     Entry("pickle", "nested deserialisation", _PICKLESCAN),
@@ -310,6 +309,11 @@ DENY: tuple[Entry, ...] = (
     Entry("picklescan", "scanner deactivation", "https://github.com/trailofbits/fickling/pull/249"),
     Entry("modelscan", "scanner deactivation", "https://github.com/trailofbits/fickling/pull/249"),
 )
+
+# Callables whose result holds another callable for later: a partial that the pickle never
+# invokes is data (gensim models pickle some); invoked, or holding a denied callable, it is
+# an attack. Checked before the denylist ("_functools" is a denied family otherwise).
+WRAPPERS: frozenset[str] = frozenset({"functools.partial", "_functools.partial"})
 
 # Calls that deserialise their bytes argument (for the nested-pickle rule).
 LOADS_LIKE: frozenset[str] = frozenset({
