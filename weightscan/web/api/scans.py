@@ -18,10 +18,10 @@ from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 
 from weightscan.core.models import Scan, ScanKind, ScanStatus, SourceType
+from weightscan.core.pipeline import FINISHED
 from weightscan.core.reports import VERDICTS
 from weightscan.web.api import bp
 from weightscan.web.api.common import (
-    FINISHED,
     allow_entries,
     query_bool,
     query_int,

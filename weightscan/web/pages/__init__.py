@@ -139,7 +139,8 @@ def _sources_available() -> bool:
 
 @bp.get("/scans")
 def scans_page() -> Any:
-    from weightscan.web.api.scans import STATUSES, VERDICTS, encode_cursor, page_of_scans
+    from weightscan.core.reports import VERDICTS
+    from weightscan.web.api.scans import STATUSES, encode_cursor, page_of_scans
     from weightscan.web.serialize import scan_json
 
     principal = _reader()
