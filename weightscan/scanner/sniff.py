@@ -18,7 +18,7 @@ import struct
 
 from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.formats import Format
-from weightscan.scanner.pickle.probe import looks_like_pickle
+from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
 from weightscan.scanner.source import Source
 
 PYTHON_SUFFIXES = (".py", ".pyw")
@@ -43,6 +43,11 @@ _MAGIC: tuple[tuple[bytes, Format], ...] = (
     (b"Rar!\x1a\x07\x01\x00", Format.RAR),
 )
 
+# Classes judged from the head alone. A pickle's first opcode may carry an argument far
+# longer than the head, or bytes another magic claims ("GIF89a" is a BINFLOAT): before a
+# file is called one of these, the whole stream is parsed as a pickle from offset 0.
+_WEAK = frozenset({Format.TEXT, Format.OTHER, Format.UNKNOWN})
+
 _OTHER_MAGIC: tuple[bytes, ...] = (
     b"\x89PNG\r\n\x1a\n",
     b"\xff\xd8\xff",  # JPEG
@@ -59,6 +64,8 @@ def sniff_format(source: Source) -> Format:
     try:
         head = source.head(HEAD_BYTES)
         fmt = _by_head(head, source.size)
+        if fmt in _WEAK and reaches_import(source):
+            fmt = Format.PICKLE  # the head was only the first opcode's argument
         if fmt in (Format.PICKLE, Format.PYTORCH_LEGACY, Format.TEXT, Format.UNKNOWN) and \
                 zip_end_at_tail(source):
             # Something in front of a valid zip: zip readers see the archive, and the zip

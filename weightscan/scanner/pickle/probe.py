@@ -11,10 +11,13 @@ either complete a pickle or fill the window with enough structure. Ordinary text
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.limits import ScanLimits
-from weightscan.scanner.source import Source
+from weightscan.scanner.pickle.engine import Engine
+from weightscan.scanner.pickle.policy import Decision
+from weightscan.scanner.source import Source, _RangeReader
 
 PROBE_WINDOW = 64 * 1024
 _PROBE_LIMITS = ScanLimits(max_seconds=10.0, max_pickle_opcodes=200_000,
@@ -23,7 +26,6 @@ _MIN_OPCODES_UNFINISHED = 8  # a window that ends mid-pickle needs this much str
 
 
 def looks_like_pickle(head: bytes) -> bool:
-    from weightscan.scanner.pickle.engine import Engine
     from weightscan.scanner.pickle.opcodes import VALID
 
     if len(head) < 2 or head[0] not in VALID:
@@ -48,3 +50,108 @@ def looks_like_pickle(head: bytes) -> bool:
         return (bool(summary.imports) and summary.opcodes >= 2) \
             or summary.opcodes >= _MIN_OPCODES_UNFINISHED
     return False
+
+
+# -- the whole stream from offset 0 ---------------------------------------------------------
+
+_LINE_OPS = frozenset(b"SVILF")  # a first opcode whose argument is one text line
+_LONG_LINE = 1024  # first lines longer than this are stood in for by a short placeholder
+_PLACEHOLDER = {ord("S"): b"S'a'\n", ord("V"): b"Va\n", ord("I"): b"I0\n", ord("L"): b"L0\n",
+                ord("F"): b"F0.0\n"}
+_UNDECIDED = ("pickle.budget.", "limits.")  # the probe ran out of budget, not of pickle
+_SEARCH_CHUNK = 1 << 20
+
+
+def reaches_import(source: Source) -> bool:
+    """Whether unpickling ``source`` from its first byte would import something.
+
+    This is what the standard unpickler, ``torch.load`` (past its zip and tar checks) and
+    ``joblib.load`` (past its compressor prefixes) do with any file, so it is decided on
+    the whole stream, never on a window: a first opcode may carry an argument of any
+    length (a protocol-0 line, a BINBYTES blob) before the opcodes that import. A probe
+    that runs out of budget before deciding counts as a pickle (fail closed).
+    """
+    from weightscan.scanner.pickle.opcodes import VALID
+
+    first = source.head(1)
+    if not first or first[0] not in VALID or first in (b"P", b"Q"):
+        return False  # PERSID/BINPERSID: no loader reading from offset 0 resolves them
+    view = _without_long_first_line(source)
+    if view is None:
+        return False
+    engine = _ZeroProbe(view, ScanContext.for_file(_PROBE_LIMITS), probe=True)
+    try:
+        engine.run_stream()
+    except Exception:  # a limit (time) or a surprise: undecided, so fail closed
+        return True
+    problem = engine.problem or ""
+    return _imports_something(engine) or problem == "pickle.ext-registry" or \
+        problem.startswith(_UNDECIDED)
+
+
+def _imports_something(engine: Engine) -> bool:
+    """An import that is more than two words on two lines ("cat\\ndog\\n" is a GLOBAL of
+    module "at"): one the policy knows, one that is called, or a pickle that completes."""
+    sites = engine.summary.imports.values()
+    return bool(sites) and (engine.completed > 0 or any(
+        s.called or s.build_target or s.classification.decision is not Decision.UNKNOWN
+        for s in sites))
+
+
+def _without_long_first_line(source: Source) -> Source | None:
+    """``source``, or, when its first opcode is a long text line, the same stream with a
+    short line of the same kind in its place (the engine keeps only a prefix of long
+    lines, and would misjudge a long quoted STRING). None when the line never ends."""
+    op = source.head(1)[0]
+    if op not in _LINE_OPS:
+        return source
+    end = _find_newline(source, 1)
+    if end is None:
+        return None
+    if end <= _LONG_LINE:
+        return source
+    if op == ord("S"):
+        line = source.read_at(1, 1) + source.read_at(end - 2, 2).rstrip(b"\r")[-1:]
+        if len(line) < 2 or line[0] != line[1] or line[:1] not in (b"'", b'"'):
+            return None  # not quoted: every unpickler stops here
+    rest = source.slice(end + 1, source.size)
+    return Source(_Spliced(_PLACEHOLDER[op], rest), name=source.name)
+
+
+def _find_newline(source: Source, start: int) -> int | None:
+    pos = start
+    while pos < source.size:
+        chunk = source.read_at(pos, _SEARCH_CHUNK)
+        i = chunk.find(b"\n")
+        if i >= 0:
+            return pos + i
+        pos += len(chunk)
+    return None
+
+
+class _ZeroProbe(Engine):
+    """The probe engine, for a pickle read from offset 0: no loader that reads there
+    resolves persistent ids (torch's legacy format uses them only in its third pickle)."""
+
+    def _persistent(self, pid: Any) -> Any:
+        raise self.fail("pickle.persistent-id", "persistent id", 0, 0)
+
+
+class _Spliced(_RangeReader):
+    """``head`` followed by the bytes of ``rest``, as one seekable file."""
+
+    def __init__(self, head: bytes, rest: Source) -> None:
+        super().__init__(io.BytesIO(head), 0, len(head) + rest.size)
+        self._head, self._rest = head, rest
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self._size - self._pos)
+        if n <= 0:
+            return 0
+        h = len(self._head)
+        data = self._head[self._pos:self._pos + n] if self._pos < h else b""
+        if len(data) < n:
+            data += self._rest.read_at(self._pos + len(data) - h, n - len(data))
+        buffer[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
