@@ -95,3 +95,20 @@ def test_bad_secret_format():
         decode_standard_secret("whsec_not base64!")
     with pytest.raises(ValueError, match="16 bytes"):
         decode_standard_secret("whsec_" + base64.b64encode(b"short").decode())
+
+
+def test_the_reference_library_agrees_both_ways():
+    """standardwebhooks (the specification's own library) as the oracle: it verifies our
+    signatures, and we verify its signatures."""
+    import time
+    from datetime import UTC, datetime
+
+    standardwebhooks = pytest.importorskip("standardwebhooks.webhooks")
+    now = int(time.time())
+    ours = standard_headers("msg_ref", BODY, [SECRET], now=now)
+    reference = standardwebhooks.Webhook(SECRET)
+    reference.verify(BODY, dict(ours), json_parse=False)  # raises on a bad signature
+    theirs = reference.sign("msg_ref2", datetime.fromtimestamp(now, UTC), BODY.decode())
+    headers = {"webhook-id": "msg_ref2", "webhook-timestamp": str(now),
+               "webhook-signature": theirs}
+    assert verify_standard(headers, BODY, [SECRET], now=now) == "msg_ref2"
