@@ -40,7 +40,7 @@ def test_path_errors_are_listed_and_raise_the_verdict():
     doc = json_document(report, errors=[PathError("x.pt", "permission denied")])
     assert doc["verdict"] == "error"
     assert doc["errors"] == [{"path": "x.pt", "message": "permission denied"}]
-    assert json_document(report)["verdict"] == "clean"
+    assert json_document(report)["verdict"] == "error"  # nothing analysed is no clean pass
 
 
 def test_output_is_strict_json_even_with_odd_evidence():

@@ -1,9 +1,9 @@
 """``weightscan scan PATH...``: scan local files and directories, print a report, set the exit code.
 
 Exit codes: 0 nothing at or above ``--fail-on``; 1 a file at or above it; 2 an error (a file
-the scanner failed on, or a path that is missing or unreadable). Errors win over findings,
-since a scan with an error is incomplete. Every file is scanned by content, whatever its
-name. Only ``scanner`` is imported here: no Flask, Celery or SQLAlchemy.
+the scanner failed on, a path that is missing or unreadable, or no file analysed at all).
+Errors win over findings, since a scan with an error is incomplete. Every file is scanned
+by content, whatever its name. Only ``scanner`` is imported here: no Flask, Celery or SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -21,9 +21,17 @@ from typing import Any, TextIO
 
 from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from weightscan.scanner import ENGINE_VERSION, RULES_VERSION, scan_file, sha256_of
-from weightscan.scanner.model import FileReport, Finding, ScanReport, Severity, Verdict
+from weightscan.scanner.model import (
+    FileReport,
+    Finding,
+    ScanReport,
+    Severity,
+    SkippedPath,
+    Verdict,
+)
 from weightscan.scanner.output import FORMATS, PathError, json_report, sarif_report, text_report
 from weightscan.scanner.output.text import human_size, printable
+from weightscan.scanner.walk import WalkedFile, walk
 
 _FAIL_ON = {"suspicious": Verdict.SUSPICIOUS, "malicious": Verdict.MALICIOUS}
 _ALLOW_ENTRY = re.compile(r"^[^\s.:][^\s:]*\.[^\s.:]+$")  # "module.name", module may be dotted
@@ -58,9 +66,12 @@ def run_scan_command(args: argparse.Namespace) -> int:
         _complain(str(exc))
         return EXIT_ERROR
     errors: list[PathError] = []
-    targets = _unique(collect_files(args.paths, errors))
+    skipped: list[SkippedPath] = []
+    targets = list(collect_files(args.paths, errors, skipped))
     for e in errors:
         _complain(f"cannot scan {printable(e.path)}: {e.message}")
+    if not targets:
+        _complain("no file was analysed; that is not a clean pass (exit 2)")
     bar = ProgressBar(sys.stderr, len(targets), sum(size for _, size in targets),
                       enabled=not args.quiet)
     files: list[FileReport] = []
@@ -76,7 +87,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
         bar.close()
     report = ScanReport(files=tuple(files), engine_version=ENGINE_VERSION,
                         rules_version=RULES_VERSION,
-                        policy={"extra_allow": sorted(allow)} if allow else {})
+                        policy={"extra_allow": sorted(allow)} if allow else {},
+                        skipped=tuple(skipped))
     text = render(report, args.format, errors=errors, quiet=args.quiet)
     if not write_output(text, args.output):
         return EXIT_ERROR
@@ -98,54 +110,24 @@ def parse_allow(entries: Sequence[str]) -> frozenset[str]:
     return frozenset(allow)
 
 
-def collect_files(paths: Sequence[str], errors: list[PathError]) -> Iterator[tuple[Path, int]]:
+def collect_files(paths: Sequence[str], errors: list[PathError],
+                  skipped: list[SkippedPath] | None = None) -> Iterator[tuple[Path, int]]:
     """Every file to scan with its size, in argument order (directories sorted, recursed).
 
-    Symlinks inside directories are not followed (a link may point anywhere); a path
-    given by name is used as given. Missing or unreadable paths are recorded in
-    ``errors`` instead.
+    Symlinks are followed (a Hugging Face cache snapshot is made of them), each directory
+    entered once and each file scanned once. A path whose content is never seen (missing,
+    unreadable, a broken link, a device or pipe) goes to ``errors``; one analysed under
+    another name (a second link, a loop) to ``skipped``, with the reason.
     """
+    seen: dict[tuple[int, int], str] = {}
     for arg in paths:
-        path = Path(arg)
-        try:
-            st = path.stat()
-        except OSError as exc:
-            errors.append(PathError(arg, _reason(exc)))
-            continue
-        if path.is_dir():
-            yield from _walk(path, errors)
-        elif path.is_file():
-            yield path, st.st_size
-        else:
-            errors.append(PathError(arg, "not a regular file or directory"))
-
-
-def _unique(targets: Iterator[tuple[Path, int]]) -> list[tuple[Path, int]]:
-    """Drop repeats (a file named twice, or both by name and inside a named directory)."""
-    seen: set[str] = set()
-    out = []
-    for path, size in targets:
-        key = os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
-            out.append((path, size))
-    return out
-
-
-def _walk(root: Path, errors: list[PathError]) -> Iterator[tuple[Path, int]]:
-    def on_error(exc: OSError) -> None:
-        errors.append(PathError(str(exc.filename or root), _reason(exc)))
-
-    for dirpath, dirs, names in os.walk(root, onerror=on_error, followlinks=False):
-        dirs.sort()
-        for name in sorted(names):
-            p = Path(dirpath) / name
-            if p.is_symlink() or not p.is_file():
-                continue
-            try:
-                yield p, p.stat().st_size
-            except OSError as exc:
-                errors.append(PathError(str(p), _reason(exc)))
+        for entry in walk(Path(arg), seen):
+            if isinstance(entry, WalkedFile):
+                yield entry.path, entry.size
+            elif not entry.covered:
+                errors.append(PathError(entry.path, entry.reason))
+            elif skipped is not None:
+                skipped.append(entry)
 
 
 def scan_one(path: Path, size: int, *, compute_sha256: bool, allow: frozenset[str],
@@ -203,8 +185,9 @@ def write_output(text: str, output: str | None) -> bool:
 
 
 def exit_code(report: ScanReport, errors: Sequence[PathError], fail_on: Verdict) -> int:
-    """2 if anything could not be scanned, else 1 if a file reaches ``fail_on``, else 0."""
-    if errors or any(f.verdict is Verdict.ERROR for f in report.files):
+    """2 if anything could not be scanned or nothing was, else 1 if a file reaches
+    ``fail_on``, else 0."""
+    if errors or not report.files or any(f.verdict is Verdict.ERROR for f in report.files):
         return EXIT_ERROR
     if any(f.verdict.rank >= fail_on.rank for f in report.files):
         return EXIT_FINDINGS

@@ -12,16 +12,17 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from weightscan.scanner.context import ProgressCallback, ScanContext
 from weightscan.scanner.dispatch import analyze, region_key
 from weightscan.scanner.limits import DEFAULT_LIMITS, ScanLimits
-from weightscan.scanner.model import FileReport, ScanReport, verdict_for
+from weightscan.scanner.model import FileReport, ScanReport, SkippedPath, verdict_for
 from weightscan.scanner.source import Source
 from weightscan.scanner.version import ENGINE_VERSION, RULES_VERSION
+from weightscan.scanner.walk import walk
 
 _HASH_CHUNK = 4 << 20  # 4 MiB reads: hashlib releases the GIL on large buffers
 
@@ -29,16 +30,22 @@ _HASH_CHUNK = 4 << 20  # 4 MiB reads: hashlib releases the GIL on large buffers
 def scan_path(path: str | os.PathLike[str], *, limits: ScanLimits | None = None,
               compute_sha256: bool = False, allow: Iterable[str] = (),
               progress: ProgressCallback | None = None) -> ScanReport:
-    """Scan a file, or every regular file under a directory (sorted, symlinks not followed).
+    """Scan a file, or every regular file under a directory (sorted, symlinks followed).
 
     ``allow`` adds "module.name" entries to the import allowlist; the report says so.
+    What was not analysed is in ``report.skipped`` with its reason; a report that
+    analysed no file, or skipped a path whose content it never saw, is ``error``.
     """
     extra = frozenset(allow)
-    files = tuple(
-        scan_file(p, limits=limits, compute_sha256=compute_sha256, allow=extra, progress=progress)
-        for p in iter_files(Path(path))
-    )
-    return _report(files, extra)
+    files = []
+    skipped = []
+    for entry in walk(Path(path)):
+        if isinstance(entry, SkippedPath):
+            skipped.append(entry)
+        else:
+            files.append(scan_file(entry.path, limits=limits, compute_sha256=compute_sha256,
+                                   allow=extra, progress=progress))
+    return _report(tuple(files), extra, tuple(skipped))
 
 
 def scan_file(path: str | os.PathLike[str], *, limits: ScanLimits | None = None,
@@ -118,20 +125,8 @@ def sha256_of(fileobj: BinaryIO) -> str:
     return h.hexdigest()
 
 
-def iter_files(path: Path) -> Iterator[Path]:
-    """The path itself if it is a file, else every regular file below it, sorted."""
-    if not path.is_dir():
-        yield path
-        return
-    for root, dirs, names in os.walk(path, followlinks=False):
-        dirs.sort()
-        for n in sorted(names):
-            p = Path(root) / n
-            if p.is_file() and not p.is_symlink():
-                yield p
-
-
-def _report(files: tuple[FileReport, ...], extra_allow: frozenset[str]) -> ScanReport:
+def _report(files: tuple[FileReport, ...], extra_allow: frozenset[str],
+            skipped: tuple[SkippedPath, ...] = ()) -> ScanReport:
     policy = {"extra_allow": sorted(extra_allow)} if extra_allow else {}
     return ScanReport(files=files, engine_version=ENGINE_VERSION, rules_version=RULES_VERSION,
-                      policy=policy)
+                      policy=policy, skipped=skipped)

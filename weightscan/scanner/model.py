@@ -139,6 +139,18 @@ class FileReport:
 
 
 @dataclass(frozen=True)
+class SkippedPath:
+    """A path a scan did not analyse, and why."""
+
+    path: str
+    reason: str
+    covered: bool = False  # its content was analysed under another name (a second link)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": self.reason, "covered": self.covered}
+
+
+@dataclass(frozen=True)
 class ScanReport:
     """The result of a scan of one or more files."""
 
@@ -146,10 +158,16 @@ class ScanReport:
     engine_version: str
     rules_version: str
     policy: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"extra_allow": [...]}
+    skipped: tuple[SkippedPath, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
-        return Verdict.worst(f.verdict for f in self.files)
+        """The worst file verdict; ``error`` when nothing was analysed or a path was
+        skipped unseen: such a scan must never pass as clean."""
+        verdicts = [f.verdict for f in self.files]
+        if not self.files or any(not s.covered for s in self.skipped):
+            verdicts.append(Verdict.ERROR)
+        return Verdict.worst(verdicts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -157,6 +175,7 @@ class ScanReport:
             "engine": {"version": self.engine_version, "rules_version": self.rules_version},
             "policy": dict(self.policy),
             "files": [f.to_dict() for f in self.files],
+            "skipped": [s.to_dict() for s in self.skipped],
         }
 
 

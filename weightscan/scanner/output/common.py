@@ -31,9 +31,12 @@ def report_dict(report: ReportLike) -> dict[str, Any]:
 
 
 def overall_verdict(doc: Mapping[str, Any], errors: Sequence[PathError]) -> str:
-    """The worst file verdict; a path that could not be scanned makes it at least ``error``."""
-    verdicts = [Verdict(f["verdict"]) for f in doc.get("files", ())]
-    if errors:
+    """The worst file verdict; a path that could not be scanned, a path skipped unseen, or
+    a scan that analysed no file at all makes it at least ``error``: never a clean pass."""
+    files = list(doc.get("files", ()))
+    verdicts = [Verdict(f["verdict"]) for f in files]
+    unseen = [s for s in doc.get("skipped", ()) if not s.get("covered")]
+    if errors or unseen or not files:
         verdicts.append(Verdict.ERROR)
     return Verdict.worst(verdicts).value
 

@@ -23,8 +23,9 @@ def json_document(report: ReportLike, *, errors: Sequence[PathError] = ()) -> di
 
     Keys: ``verdict`` (worst file verdict, at least ``error`` when a path could not be
     scanned), ``engine`` (engine and rules versions), ``policy``, ``counts`` (files per
-    verdict), ``files`` (path, sha256, size, format, verdict, findings, summary, ...) and
-    ``errors`` (paths that could not be scanned at all).
+    verdict), ``files`` (path, sha256, size, format, verdict, findings, summary, ...),
+    ``skipped`` (paths not analysed, each with its reason and whether its content was
+    analysed under another name) and ``errors`` (paths that could not be scanned at all).
     """
     doc = json_safe(report_dict(report))
     files = list(doc.get("files", ()))
@@ -36,6 +37,7 @@ def json_document(report: ReportLike, *, errors: Sequence[PathError] = ()) -> di
         "policy": doc.get("policy", {}),
         "counts": {"files": len(files), **verdict_counts(doc)},
         "files": files,
+        "skipped": list(doc.get("skipped", ())),
         "errors": [e.to_dict() for e in errors],
     }
 

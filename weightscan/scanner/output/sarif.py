@@ -68,13 +68,19 @@ def sarif_log(report: ReportLike, *, errors: Sequence[PathError] = (),
                 extra_rules.append(_unknown_rule(rule_id, str(finding.get("severity"))))
             results.append(_result(finding, f, uri, base_id, rule_ids.index(rule_id)))
     engine = doc.get("engine") or {}
-    failed = bool(errors) or any(f.get("verdict") == "error" for f in doc.get("files", ()))
+    files = list(doc.get("files", ()))
+    failed = bool(errors) or not files or any(f.get("verdict") == "error" for f in files) or \
+        any(not s.get("covered") for s in doc.get("skipped", ()))
     invocation: dict[str, Any] = {
         "executionSuccessful": not failed,
         "toolExecutionNotifications": [
             {"level": "error", "message": {"text": f"{e.path}: {e.message}"},
              "locations": [{"physicalLocation": {"artifactLocation": _artifact(e.path, base_dir)}}]}
             for e in errors
+        ] + [
+            {"level": "note" if s.get("covered") else "error",
+             "message": {"text": f"{s.get('path')}: skipped: {s.get('reason')}"}}
+            for s in doc.get("skipped", ())
         ],
     }
     return {

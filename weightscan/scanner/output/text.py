@@ -32,6 +32,9 @@ def text_report(report: ReportLike, *, errors: Sequence[PathError] = (),
         if not (only_flagged and f.get("verdict") == "clean")
     ]
     blocks.extend(f"{printable(e.path)}: ERROR\n{_INDENT}{printable(e.message)}\n" for e in errors)
+    blocks.extend(f"{printable(str(s.get('path')))}: SKIPPED\n"
+                  f"{_INDENT}{printable(str(s.get('reason')))}\n"
+                  for s in doc.get("skipped", ()))
     blocks.append(_summary_line(doc, errors))
     return "\n".join(blocks)
 
@@ -79,6 +82,8 @@ def _summary_line(doc: Mapping[str, Any], errors: Sequence[PathError]) -> str:
     parts = [f"{n} {v}" for v, n in reversed(counts.items()) if n]
     if errors:
         parts.append(f"{len(errors)} unreadable path{'s' if len(errors) != 1 else ''}")
+    if doc.get("skipped"):
+        parts.append(f"{len(doc['skipped'])} skipped")
     engine = doc.get("engine") or {}
     version, rules = engine.get("version", "?"), engine.get("rules_version", "?")
     noun = "file" if len(files) == 1 else "files"
