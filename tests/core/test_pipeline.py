@@ -208,8 +208,19 @@ def test_a_timeout_is_recorded_once_as_error(submit, sessions, blobstore, settin
 
     monkeypatch.setattr(pipeline, "_scan_fileobj", too_slow)
     scan_id = submit(clean_pickle()).scan.id
-    assert run_scan(sessions, blobstore, scan_id, settings).verdict == "error"
+    outcome = run_scan(sessions, blobstore, scan_id, settings,
+                       deadline_errors=(SoftTimeLimitExceeded,))
+    assert outcome.verdict == "error"
     assert _get(sessions, scan_id).error.startswith("timeout")
+
+
+def test_the_scanner_budget_ends_before_the_task_deadline(settings):
+    from weightscan.core.pipeline import scan_limits
+
+    tight = settings.replace(task_soft_time_limit=60)
+    assert scan_limits(tight).max_seconds == 54
+    roomy = settings.replace(task_soft_time_limit=6000)
+    assert scan_limits(roomy) == roomy.limits
 
 
 def test_scanner_crash_is_recorded_not_raised(submit, sessions, blobstore, settings,

@@ -44,6 +44,7 @@ from weightscan.core.blobstore import BlobNotFound, BlobStore, BlobStoreError
 from weightscan.core.db import utcnow
 from weightscan.core.models import Finding, Scan, ScanKind, ScanStatus, SourceType, StoredFile
 from weightscan.core.settings import Settings
+from weightscan.scanner import FileReport, ScanLimits
 from weightscan.scanner.output.common import json_safe
 
 log = logging.getLogger(__name__)
@@ -349,8 +350,13 @@ ProgressHook = Callable[[str, dict[str, Any]], None]
 
 
 def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_id: str,
-             settings: Settings, *, progress: ProgressHook | None = None) -> RunOutcome:
+             settings: Settings, *, progress: ProgressHook | None = None,
+             deadline_errors: tuple[type[BaseException], ...] = ()) -> RunOutcome:
     """Claim, scan and record one file scan. Safe to call twice for the same id.
+
+    The scanner's own time budget ends before the task's soft time limit, so a slow file
+    is reported by the scanner (``limits.time``); ``deadline_errors`` are the exceptions
+    the caller's task runner raises when its deadline passes anyway (recorded as a timeout).
 
     Records findings, verdict, summary, format, engine/rules versions and timings in one
     transaction; publishes throttled progress to the row while scanning (and to
@@ -383,10 +389,10 @@ def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_
     except BlobStoreError as exc:
         release_claim(session_factory, scan_id, attempt)
         raise TransientError(str(exc)) from exc
+    except deadline_errors:
+        return record_error(session_factory, scan_id, "timeout: the task time limit ran out",
+                            attempt=attempt)
     except Exception as exc:
-        if type(exc).__name__ == "SoftTimeLimitExceeded":
-            return record_error(session_factory, scan_id, "timeout: the task time limit ran out",
-                                attempt=attempt)
         log.exception("scan %s: scanner raised", scan_id)
         return record_error(session_factory, scan_id,
                             f"the scanner failed: {type(exc).__name__}: {exc}", attempt=attempt)
@@ -402,12 +408,22 @@ def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_
 
 
 def _scan_fileobj(fileobj: Any, name: str, settings: Settings, policy: Mapping[str, Any],
-                  publisher: _ProgressPublisher) -> Any:
+                  publisher: _ProgressPublisher) -> FileReport:
     from weightscan.scanner import scan_fileobj
 
     allow = tuple(settings.extra_allow) + tuple(policy.get("extra_allow", ()))
-    return scan_fileobj(fileobj, name=name, limits=settings.limits, allow=allow,
+    return scan_fileobj(fileobj, name=name, limits=scan_limits(settings), allow=allow,
                         progress=publisher.scanner_callback)
+
+
+def scan_limits(settings: Settings) -> ScanLimits:
+    """The configured limits, with a time budget that ends before the task's soft limit
+    (leaving a tenth of it, at least a second, to open the blob and record the report)."""
+    soft = float(settings.task_soft_time_limit)
+    budget = max(1.0, soft - max(1.0, soft / 10))
+    if settings.limits.max_seconds <= budget:
+        return settings.limits
+    return settings.limits.replace(max_seconds=budget)
 
 
 @dataclass(frozen=True)
@@ -462,14 +478,9 @@ def release_claim(session_factory: sessionmaker[Session], scan_id: str, attempt:
         session.commit()
 
 
-def record_report(session_factory: sessionmaker[Session], scan_id: str, report: Any, *,
+def record_report(session_factory: sessionmaker[Session], scan_id: str, report: FileReport, *,
                   attempt: int, duration: float) -> RunOutcome:
     """Write a scanner ``FileReport`` to the scan row, in one transaction."""
-    error = None
-    for f in report.findings:
-        if f.rule_id == "scanner.internal-error" and \
-                (f.evidence or {}).get("exception") == "SoftTimeLimitExceeded":
-            error = "timeout: the task time limit ran out"
     findings = [
         Finding(ordinal=i, rule_id=f.rule_id, severity=f.severity.value,
                 message=_truncate(f.message, 2000), location=f.location.to_dict(),
@@ -478,7 +489,7 @@ def record_report(session_factory: sessionmaker[Session], scan_id: str, report: 
     ]
     return _finish(session_factory, scan_id, attempt=attempt, verdict=report.verdict.value,
                    fmt=report.format, summary=json_safe(dict(report.summary or {})),
-                   findings=findings, error=error, duration=duration)
+                   findings=findings, error=None, duration=duration)
 
 
 def record_error(session_factory: sessionmaker[Session], scan_id: str, message: str, *,

@@ -51,7 +51,8 @@ def scan_file(self: Any, scan_id: str) -> str | None:
     """Scan one file scan row. Idempotent: a scan that is not ``queued`` is skipped."""
     rt = runtime_for(self.app)
     try:
-        outcome = run_scan(rt.sessions, rt.blobstore, scan_id, rt.settings)
+        outcome = run_scan(rt.sessions, rt.blobstore, scan_id, rt.settings,
+                           deadline_errors=(SoftTimeLimitExceeded,))
     except SoftTimeLimitExceeded:
         # Raised outside the scanner's own guard (opening or recording): record it once.
         outcome = record_error(rt.sessions, scan_id, "timeout: the task time limit ran out")
