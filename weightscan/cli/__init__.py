@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -85,3 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"(missing module {exc.name!r}): pip install 'weightscan[{extra}]'",
               file=sys.stderr)
         return EXIT_ERROR
+
+
+def write_stdout(text: str) -> None:
+    """Write a report to stdout; a reader that went away (``| head``) ends it quietly."""
+    stream = sys.stdout
+    if hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="backslashreplace")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)

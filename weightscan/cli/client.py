@@ -1,10 +1,13 @@
-"""``weightscan submit --server URL FILE...``: scan files on a weightscan server.
+"""``weightscan submit --server URL PATH...``: scan files and folders on a weightscan server.
 
-Each file is streamed with ``PUT /api/v1/uploads/<name>`` (never read into memory), then
-the client long-polls for the verdict (``--wait`` seconds in all), prints the reports and
-exits like ``weightscan scan``: 0 nothing at or above ``--fail-on``, 1 a file at or above
-it, 2 an error (unreachable server, refused upload, a scan that errored or did not finish
-in time). The token comes from ``--token`` or ``WEIGHTSCAN_TOKEN``.
+Paths are expanded like ``weightscan scan`` does (folders walked, symlinks followed, each
+file once). Each file is streamed with ``PUT /api/v1/uploads/<name>`` (never read into
+memory), then the client long-polls for the verdict (``--wait`` seconds in all), prints
+one report (text: a block per file and one summary line; JSON: one document with
+``verdict``, ``counts``, ``files``, ``errors`` and the server's ``scans``) and exits like
+``weightscan scan``: 0 nothing at or above ``--fail-on``, 1 a file at or above it, 2 an
+error (unreachable server, refused upload, a scan that errored or did not finish in time,
+nothing submitted). The token comes from ``--token`` or ``WEIGHTSCAN_TOKEN``.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, write_stdout
+
+if TYPE_CHECKING:
+    from weightscan.scanner.output.common import PathError
 
 _RANK = {"clean": 0, "suspicious": 1, "error": 2, "malicious": 3}
 _FAIL_ON = {"suspicious": 1, "malicious": 3}
@@ -34,7 +41,8 @@ def register(subparsers: Any) -> None:
         "submit", help="scan files on a weightscan server",
         description="Upload files to a weightscan server, wait for the verdicts and print "
                     "them. Exit 0 clean, 1 findings at or above --fail-on, 2 error.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="model file to upload")
+    p.add_argument("files", nargs="+", metavar="PATH",
+                   help="model file, or folder whose files are all uploaded")
     p.add_argument("--server", required=True, metavar="URL",
                    help="the server's base URL, e.g. http://127.0.0.1:8000")
     p.add_argument("--token", default=None,
@@ -54,29 +62,35 @@ def register(subparsers: Any) -> None:
 def run_submit_command(args: argparse.Namespace) -> int:
     import requests
 
+    from weightscan.cli.scan import collect_files
+    from weightscan.scanner.output.common import PathError
+
     token = args.token or os.environ.get("WEIGHTSCAN_TOKEN") or None
     client = Client(args.server, token, requests.Session())
     deadline = time.monotonic() + max(0.0, args.wait)
     reports: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for name in args.files:
+    problems: list[PathError] = []
+    for path, _size in list(collect_files(args.files, problems)):
         try:
-            scan = client.upload(Path(name), force=args.force, allow=args.allow,
+            scan = client.upload(path, force=args.force, allow=args.allow,
                                  wait=_remaining(deadline))
             reports.append(client.finish(scan, deadline))
         except (ClientError, OSError) as exc:
-            problems.append(f"{name}: {exc}")
-    for line in problems:
-        print(f"weightscan submit: {line}", file=sys.stderr)
-    _print(reports, args.format)
-    return exit_code(reports, problems, _FAIL_ON[args.fail_on])
+            problems.append(PathError(str(path), str(exc)))
+    for problem in problems:
+        print(f"weightscan submit: {problem.path}: {problem.message}", file=sys.stderr)
+    code = exit_code(reports, problems, _FAIL_ON[args.fail_on])
+    write_stdout(render(reports, problems, args.format))
+    return code
 
 
-def exit_code(reports: list[dict[str, Any]], problems: list[str], fail_on: int) -> int:
-    """2 if anything could not be scanned or finished, else 1 at ``fail_on``, else 0."""
+def exit_code(reports: list[dict[str, Any]], problems: Sequence[object], fail_on: int) -> int:
+    """2 if anything could not be scanned or finished (or nothing was submitted), else 1
+    at ``fail_on``, else 0."""
     verdicts = [f.get("verdict") for r in reports for f in r.get("files", ())]
     unfinished = [r for r in reports if r.get("status") not in ("done", "failed")]
-    if problems or unfinished or any(v not in _RANK or v == "error" for v in verdicts):
+    if problems or unfinished or not verdicts or \
+            any(v not in _RANK or v == "error" for v in verdicts):
         return EXIT_ERROR
     if any(_RANK[str(v)] >= fail_on for v in verdicts):
         return EXIT_FINDINGS
@@ -145,15 +159,35 @@ def _problem_text(response: Any) -> str:
         return f"HTTP {response.status_code}"
 
 
-def _print(reports: list[dict[str, Any]], fmt: str) -> None:
-    if fmt == "json":
-        print(json.dumps({"scans": reports}, indent=2, ensure_ascii=False))
-        return
-    from weightscan.scanner.output.text import printable, text_report
+def combined_document(reports: list[dict[str, Any]], problems: Sequence[PathError]
+                      ) -> dict[str, Any]:
+    """Every submitted file in one ``weightscan scan``-shaped JSON document, plus the
+    server's scan objects under ``scans``. A scan that did not finish is an error."""
+    from weightscan.scanner.output.json import json_document
 
+    files: list[dict[str, Any]] = []
+    errors = list(problems)
     for report in reports:
         if report.get("status") in ("done", "failed"):
-            print(text_report(report))
+            files.extend(dict(f) for f in report.get("files", ()))
         else:
-            print(f"{printable(str(report.get('id')))}: still {report.get('status')} "
-                  f"(see {printable(str(report.get('links', {}).get('html', '')))})")
+            errors.append(PathError(str(report.get("id")),
+                                    f"still {report.get('status')} when the wait ended "
+                                    f"(see {report.get('links', {}).get('html', '')})"))
+    engine = next((r.get("engine") for r in reports if r.get("engine")), {}) or {}
+    doc = json_document({"files": files, "engine": {k: engine.get(k) for k in
+                                                    ("version", "rules_version")},
+                         "policy": engine.get("policy", {})}, errors=errors)
+    doc["scans"] = reports
+    return doc
+
+
+def render(reports: list[dict[str, Any]], problems: Sequence[PathError], fmt: str) -> str:
+    """One report for every file submitted: JSON, or text blocks and one summary line."""
+    doc = combined_document(reports, problems)
+    if fmt == "json":
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    from weightscan.scanner.output.text import text_report
+
+    errors = [PathError(e["path"], e["message"]) for e in doc["errors"]]
+    return text_report(doc, errors=errors)

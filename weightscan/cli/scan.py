@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, write_stdout
 from weightscan.scanner import ENGINE_VERSION, RULES_VERSION, scan_file, sha256_of
 from weightscan.scanner.model import (
     FileReport,
@@ -169,11 +169,7 @@ def render(report: ScanReport, fmt: str, *, errors: Sequence[PathError], quiet: 
 def write_output(text: str, output: str | None) -> bool:
     """Write the report to ``output`` (or stdout); False after a one-line error message."""
     if output is None or output == "-":
-        stream: Any = sys.stdout
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-        stream.write(text)
-        stream.flush()
+        write_stdout(text)
         return True
     try:
         with open(output, "w", encoding="utf-8") as f:
