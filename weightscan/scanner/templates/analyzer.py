@@ -20,15 +20,22 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 
 from weightscan.scanner.context import ScanContext
-from weightscan.scanner.templates.folding import fold
+from weightscan.scanner.model import Severity
+from weightscan.scanner.templates.dataflow import (
+    GLOBAL,
+    LOOP_ATTRIBUTES,
+    REACHES_GLOBALS,
+    TEMPLATE_CHOSEN,
+    Flow,
+)
 from weightscan.scanner.templates.vocabulary import (
-    ATTRIBUTE_FILTERS,
+    ATTRIBUTE_POSITIONS,
     CALLABLE_GLOBALS,
+    DANGEROUS_NAMES,
     INTERNAL_ATTRIBUTES,
     KNOWN_FILTERS,
     KNOWN_TESTS,
     METHODS,
-    TEMPLATE_GLOBALS,
 )
 
 _EXCERPT = 160
@@ -96,6 +103,7 @@ class _TemplateCheck:
         self.lines = text.splitlines() or [""]
         self.reported: set[tuple[str, int, str]] = set()
         self.count = 0
+        self.pieces_budget = 256  # unresolved keys traced back to their string pieces
 
     def run(self) -> None:
         tokens = len(_TOKEN.findall(self.text))
@@ -113,23 +121,37 @@ class _TemplateCheck:
         except (RecursionError, MemoryError):
             self.report("templates.unparseable", "does not parse: nested too deeply", 1, "syntax")
             return
-        line, counted = 1, 0
-        for index, match in enumerate(_ESCAPED_UNDERSCORE.finditer(self.text)):
-            if index >= _MAX_FINDINGS_PER_TEMPLATE:
-                break
-            line += self.text.count("\n", counted, match.start())
-            counted = match.start()
-            self.report("templates.dunder-string", f"escaped underscore {match.group()!r} in a "
-                        "string literal", line, match.group())
-        local_names: set[str] = set()
-        for node in _iter_nodes(tree):
-            if ((isinstance(node, nodes.Name) and node.ctx in ("store", "param"))
-                    or isinstance(node, nodes.Macro)):
-                local_names.add(node.name)
-        self.walk(tree, local_names)
+        self.escaped_underscores()
+        all_nodes = list(_iter_nodes(tree))
+        limit = self.ctx.limits.max_template_nodes
+        if len(all_nodes) > limit:
+            self.report("templates.oversized", f"syntax tree has more than {limit} nodes",
+                        1, "nodes")
+            return
+        self.ctx.check_time()
+        self.flow = Flow(tree, all_nodes, self.ctx.check_time)
+        self.walk(all_nodes)
+
+    def escaped_underscores(self) -> None:
+        """``\\x5f`` and friends inside string literals (prose around the tags is output)."""
+        if not _ESCAPED_UNDERSCORE.search(self.text):
+            return
+        found = 0
+        try:
+            for lineno, kind, value in _ENV.lex(self.text):
+                if kind == "string" and _ESCAPED_UNDERSCORE.search(value):
+                    found += 1
+                    self.report("templates.dunder-string", "escaped underscore "
+                                f"{_ESCAPED_UNDERSCORE.search(value).group()!r} in a string "  # type: ignore[union-attr]
+                                "literal", lineno, value[:60])
+                    if found >= _MAX_FINDINGS_PER_TEMPLATE:
+                        return
+        except TemplateSyntaxError:
+            return
 
     # -- reporting --------------------------------------------------------------------------
-    def report(self, rule_id: str, what: str, lineno: int, key: str) -> None:
+    def report(self, rule_id: str, what: str, lineno: int, key: str,
+               severity: Severity | None = None) -> None:
         if (rule_id, lineno, key) in self.reported:
             return
         self.reported.add((rule_id, lineno, key))
@@ -143,30 +165,25 @@ class _TemplateCheck:
             before = "\n".join(self.lines[: max(lineno, 1) - 1])
             position = self.offset + len(before.encode("utf-8")) + (1 if lineno > 1 else 0)
         self.ctx.report(rule_id, f"chat template {self.name!r} line {lineno}: {what}",
-                        offset=position,
+                        offset=position, severity=severity,
                         evidence={"template": self.name, "line": lineno, "excerpt": excerpt})
 
     # -- the walk -----------------------------------------------------------------------------
-    def walk(self, tree: nodes.Node, local_names: set[str]) -> None:
-        limit = self.ctx.limits.max_template_nodes
-        for seen, node in enumerate(_iter_nodes(tree), 1):
+    def walk(self, all_nodes: list[nodes.Node]) -> None:
+        for seen, node in enumerate(all_nodes, 1):
             if seen % 4096 == 0:
                 self.ctx.check_time()
-            if seen > limit:
-                self.report("templates.oversized", f"syntax tree has more than {limit} nodes",
-                            1, "nodes")
-                return
-            self.check(node, local_names)
+            self.check(node)
 
-    def check(self, node: nodes.Node, local_names: set[str]) -> None:
+    def check(self, node: nodes.Node) -> None:
         lineno = getattr(node, "lineno", 1) or 1
         if isinstance(node, nodes.Getattr):
             self.check_attribute_name(node.attr, lineno)
-            self.check_global_reach(node.node, node.attr, lineno, local_names)
+            self.check_global_reach(node.node, node.attr, lineno)
         elif isinstance(node, nodes.NSRef):  # {% set ns.attr = ... %}
             self.check_attribute_name(node.attr, lineno)
         elif isinstance(node, nodes.Getitem):
-            self.check_subscript(node, lineno, local_names)
+            self.check_subscript(node, lineno)
         elif isinstance(node, nodes.Filter):
             self.check_filter(node, lineno)
         elif isinstance(node, nodes.Test):
@@ -174,98 +191,173 @@ class _TemplateCheck:
                 self.report("templates.unexpected-call", f"unknown test {node.name!r}", lineno,
                             node.name)
         elif isinstance(node, nodes.Call):
-            self.check_call(node, lineno, local_names)
+            self.check_call(node, lineno)
         elif isinstance(node, nodes.Const):
-            if isinstance(node.value, str) and _DUNDER_TEXT.search(node.value):
+            if isinstance(node.value, str) and _names_dunder(node.value):
                 self.report("templates.dunder-string", f"string {node.value[:60]!r} names a "
                             "dunder", lineno, node.value[:60])
         elif isinstance(node, nodes.Keyword):
             if node.key.startswith("__"):
                 self.report("templates.dunder-string", f"keyword argument {node.key!r}", lineno,
                             node.key)
-        elif isinstance(node, nodes.Concat | nodes.Add | nodes.Mod | nodes.Mul):
+        elif isinstance(node, nodes.Concat | nodes.Add | nodes.Mod | nodes.Mul | nodes.Name):
             self.check_built_string(node, lineno)
+        elif isinstance(node, nodes.AssignBlock):
+            for value in self.flow.block_values(node) or ():
+                if isinstance(value, str) and _names_dunder(value.strip()):
+                    self.report("templates.dunder-string", f"block set builds "
+                                f"{value.strip()[:60]!r}", lineno, value.strip()[:60])
         elif isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends
                         | nodes.Block):
             self.report("templates.unexpected-construct",
                         f"{type(node).__name__.lower()} statement", lineno, type(node).__name__)
 
-    def check_attribute_name(self, attr: str, lineno: int) -> None:
+    def check_attribute_name(self, attr: str, lineno: int, *, dangerous: bool = False) -> None:
         if attr.startswith("__"):
             self.report("templates.dunder-access", f"dunder attribute {attr!r}", lineno, attr)
         elif attr.startswith("_") or attr in INTERNAL_ATTRIBUTES:
             self.report("templates.private-access", f"internal attribute {attr!r}", lineno, attr)
+        elif dangerous and attr in DANGEROUS_NAMES:
+            self.report("templates.private-access", f"attribute {attr!r} names a module or "
+                        "function that runs code", lineno, attr)
 
-    def check_global_reach(self, target: nodes.Node, attr: str, lineno: int,
-                           local_names: set[str]) -> None:
-        if (isinstance(target, nodes.Name) and target.name in TEMPLATE_GLOBALS
-                and target.name not in local_names):
-            self.report("templates.global-object",
-                        f"attribute {attr!r} of template global {target.name!r}", lineno,
-                        f"{target.name}.{attr}")
+    def reaches_globals(self, node: nodes.Node) -> bool:
+        return bool(self.flow.kinds(node) & REACHES_GLOBALS)
 
-    def check_subscript(self, node: nodes.Getitem, lineno: int, local_names: set[str]) -> None:
-        key = node.arg
-        if isinstance(key, nodes.Const):
-            if isinstance(key.value, str):
-                self.check_attribute_name(key.value, lineno)
-                self.check_global_reach(node.node, key.value, lineno, local_names)
+    def check_global_reach(self, target: nodes.Node, attr: str, lineno: int) -> None:
+        if GLOBAL not in self.flow.kinds(target):
             return
-        if isinstance(key, nodes.Slice | nodes.Name | nodes.Getattr | nodes.Getitem):
-            return  # messages[1:], tools[i], messages[loop.index0]: data, not names
-        if _builds_string(key):
-            self.check_computed_name(key, lineno)
+        if isinstance(target, nodes.Name) and self.flow.alias(target.name) == "loop" \
+                and attr in LOOP_ATTRIBUTES:
+            return
+        label = target.name if isinstance(target, nodes.Name) else "a template global"
+        self.report("templates.global-object",
+                    f"attribute {attr!r} of template global {label!r}", lineno, f"{label}.{attr}")
 
-    def check_computed_name(self, key: nodes.Node, lineno: int) -> None:
-        name = fold(key)
-        if name is None:
-            self.report("templates.dynamic-attribute", "attribute or key name computed from "
-                        "strings at render time", lineno, "computed")
-        else:
-            self.check_attribute_name(name, lineno)
-            if not name.startswith("_"):
-                self.report("templates.dynamic-attribute", f"key {name[:60]!r} is built from "
-                            "string pieces", lineno, name[:60])
+    def check_subscript(self, node: nodes.Getitem, lineno: int) -> None:
+        key = node.arg
+        if isinstance(key, nodes.Slice):
+            return
+        names = self.flow.strings(key)
+        if names is not None:
+            constant = isinstance(key, nodes.Const)
+            for name in sorted(names):
+                self.check_attribute_name(name, lineno,
+                                          dangerous=not constant or self.reaches_globals(node.node))
+                self.check_global_reach(node.node, name, lineno)
+                if _builds_string(key) and not name.startswith("_"):
+                    self.report("templates.dynamic-attribute", f"key {name[:60]!r} is built "
+                                "from string pieces", lineno, name[:60])
+            return
+        self.check_unresolved(node.node, key, lineno, "key")
+
+    def check_unresolved(self, base: nodes.Node, key: nodes.Node, lineno: int, what: str) -> None:
+        """A key or attribute name the analysis cannot resolve to constants."""
+        self.pieces_budget -= 1
+        pieces = self.flow.pieces(key) if self.pieces_budget > 0 else frozenset()
+        if any(p == "_" or "__" in p for p in pieces):
+            shown = sorted(p for p in pieces if "_" in p)[:4]
+            self.report("templates.dunder-string", f"{what} assembled at render time from "
+                        f"pieces that can spell a dunder ({', '.join(map(repr, shown))})",
+                        lineno, f"pieces-{what}")
+        if self.reaches_globals(base):
+            self.report("templates.global-object", f"{what} computed at render time on a "
+                        "template global (or an alias of one)", lineno, f"computed-{what}")
+        elif _builds_string(key) or self.flow.kinds(key) & TEMPLATE_CHOSEN:
+            chained = self.unresolved_below(base)
+            self.report("templates.dynamic-attribute", f"{what} built by the template cannot be "
+                        "resolved" + ("; chained after another such key" if chained else ""),
+                        lineno, f"computed-{what}-{chained}", Severity.HIGH if chained else None)
+
+    def unresolved_below(self, node: nodes.Node) -> bool:
+        """Is there an unresolvable, template-chosen key further down this access chain?"""
+        for _ in range(64):
+            if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Slice) \
+                    and self.flow.values(node.arg) is None \
+                    and self.flow.kinds(node.arg) & TEMPLATE_CHOSEN:
+                return True
+            if isinstance(node, nodes.Filter) and node.name == "attr" and node.args \
+                    and self.flow.values(node.args[0]) is None:
+                return True
+            inner = getattr(node, "node", None)
+            if not isinstance(inner, nodes.Expr):
+                return False
+            node = inner
+        return False
 
     def check_built_string(self, node: nodes.Node, lineno: int) -> None:
-        if not _builds_string(node):
+        if isinstance(node, nodes.Name) and node.ctx != "load":
             return
-        value = fold(node)
-        if value is not None and _DUNDER_TEXT.search(value):
-            self.report("templates.dunder-string", f"string pieces build {value[:60]!r}", lineno,
-                        value[:60])
+        values = self.flow.strings(node)
+        for value in sorted(values or ())[:4]:
+            if _names_dunder(value):
+                self.report("templates.dunder-string", f"string pieces build {value[:60]!r}",
+                            lineno, value[:60])
 
     def check_filter(self, node: nodes.Filter, lineno: int) -> None:
         if node.name not in KNOWN_FILTERS:
             self.report("templates.unexpected-call", f"unknown filter {node.name!r}", lineno,
                         node.name)
-        if node.name in ("format", "join", "replace"):
-            self.check_built_string(node, lineno)
-        if node.name not in ATTRIBUTE_FILTERS:
-            return
-        arguments = list(node.args) + [kw.value for kw in node.kwargs]
-        for arg in arguments:
-            if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
-                for part in arg.value.split("."):  # attribute="a.b" resolves a dotted path
-                    self.check_attribute_name(part, lineno)
-            elif node.name == "attr":
-                self.check_computed_name(arg, lineno)
+        self.check_built_string(node, lineno)
+        for arg in _attribute_arguments(node):
+            names = self.flow.strings(arg)
+            if names is None:
+                base = node.node if node.node is not None else arg
+                if self.reaches_globals(base):
+                    self.check_unresolved(base, arg, lineno, "attribute")
+                else:
+                    self.report("templates.dynamic-attribute", f"attribute name of filter "
+                                f"{node.name!r} is computed at render time", lineno, "computed")
+                continue
+            computed = not isinstance(arg, nodes.Const) or (
+                node.node is not None and self.reaches_globals(node.node))
+            for name in sorted(names):
+                for part in name.split("."):  # attribute="a.b" resolves a dotted path
+                    self.check_attribute_name(part, lineno, dangerous=computed)
+                    if node.name == "attr" and node.node is not None:
+                        self.check_global_reach(node.node, part, lineno)
+        if node.name in ("map", "select", "reject", "selectattr", "rejectattr") and node.args:
+            which = node.args[0] if node.name in ("map", "select", "reject") else \
+                node.args[1] if len(node.args) > 1 else None
+            if which is not None and self.flow.strings(which) is None:
+                self.report("templates.unexpected-call", f"filter or test name of "
+                            f"{node.name!r} is computed at render time", lineno, "computed")
 
-    def check_call(self, node: nodes.Call, lineno: int, local_names: set[str]) -> None:
+    def check_call(self, node: nodes.Call, lineno: int) -> None:
         target = node.node
         if isinstance(target, nodes.Name):
-            if target.name not in CALLABLE_GLOBALS and target.name not in local_names:
-                self.report("templates.unexpected-call", f"call of {target.name!r}", lineno,
-                            target.name)
+            name = self.flow.alias(target.name)
+            aliased = name != target.name
+            if name not in CALLABLE_GLOBALS and (aliased or not self.flow.is_local(name)) \
+                    and name not in self.flow.macros:
+                self.report("templates.unexpected-call", f"call of {name!r}", lineno, name)
         elif isinstance(target, nodes.Getattr):
-            if target.attr == "format":
-                self.check_built_string(node, lineno)
             if target.attr not in METHODS and not target.attr.startswith("_"):
                 self.report("templates.unexpected-call", f"call of method {target.attr!r}",
                             lineno, target.attr)
-        elif not isinstance(target, nodes.Getitem):
+        elif isinstance(target, nodes.Getitem):
+            self.report("templates.unexpected-call", "call of a subscripted value", lineno,
+                        "subscript", Severity.HIGH if self.reaches_globals(target) else None)
+        else:
             self.report("templates.unexpected-call", "call of a computed value", lineno,
                         type(target).__name__)
+
+
+def _names_dunder(text: str) -> bool:
+    """Does this string spell a dunder as a name would (not prose that mentions one)?"""
+    return bool(_DUNDER_TEXT.search(text)) and not any(c.isspace() for c in text)
+
+
+def _attribute_arguments(node: nodes.Filter) -> list[nodes.Node]:
+    """The arguments of a filter that name attributes (``attribute=``, ``attr('x')``...)."""
+    found = [kw.value for kw in node.kwargs if kw.key == "attribute"]
+    position = ATTRIBUTE_POSITIONS.get(node.name)
+    if position is not None and len(node.args) > position:
+        found.append(node.args[position])
+    if node.name == "map" and node.args and isinstance(node.args[0], nodes.Const) \
+            and node.args[0].value == "attr" and len(node.args) > 1:
+        found.append(node.args[1])
+    return found
 
 
 def _builds_string(node: nodes.Node) -> bool:

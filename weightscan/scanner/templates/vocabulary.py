@@ -42,10 +42,20 @@ METHODS = frozenset({
 KNOWN_FILTERS = frozenset(FILTERS)
 KNOWN_TESTS = frozenset(TESTS)
 
-# Filters that resolve an attribute named by a string argument.
-ATTRIBUTE_FILTERS = frozenset({
-    "attr", "map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min",
-    "max", "join", "dictsort",
+# Filters that resolve an attribute named by a string argument, and the position of that
+# argument (all of them also take ``attribute=``; ``map('attr', name)`` is handled apart).
+ATTRIBUTE_POSITIONS: dict[str, int | None] = {
+    "attr": 0, "selectattr": 0, "rejectattr": 0, "groupby": 0, "sum": 0, "sort": 2,
+    "unique": 1, "min": 1, "max": 1, "join": 1, "map": None,
+}
+
+# Names of modules and functions that run code: reached as an attribute (or a key the
+# template computes, or a key of a global) they are the last steps of an exploit.
+DANGEROUS_NAMES = frozenset({
+    "os", "sys", "system", "popen", "eval", "exec", "execv", "execve", "execl", "spawnv",
+    "subprocess", "import_module", "importlib", "builtins", "globals", "getattr", "setattr",
+    "compile", "modules", "check_output", "check_call", "Popen", "load_module",
+    "exec_module", "loader", "pty", "socket", "posix",
 })
 
 # Interpreter internals without leading underscores: frames, code and function objects.
