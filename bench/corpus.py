@@ -382,6 +382,100 @@ def hand_made_samples(*, quick: bool) -> list[Sample]:
     ]
 
 
+# -- fail-closed classes (issue "Fail closed"): a partial view must never mean clean ------------
+
+def long_first_string() -> bytes:
+    """Protocol 0: a 10 KB STRING first (past any sniff window), then the payload."""
+    return s("a" * 10_000) + b"0" + os_system_pickle()
+
+
+def gif_prefixed_pickle() -> bytes:
+    """Starts with GIF89a: to the unpickler 'G' is BINFLOAT eating the next 8 bytes."""
+    return b"GIF89a\x00\x00\x00" + b"0" + os_system_pickle()
+
+
+def lzma_lookalike_pickle() -> bytes:
+    """Its first 14 bytes are a plausible LZMA-alone header and also valid opcodes:
+    BININT2, PROTO 0, BININT, BININT; three POPs, then the payload."""
+    head = b"M\x00\x00" + b"\x80\x00" + b"J\x01\x02\x03\x04" + b"J\x00\x00\x00\x00"
+    return head + b"000" + os_system_pickle()
+
+
+def dotted_traversal() -> bytes:
+    """A dotted name that walks from a vetted module through its ``torch`` attribute to a
+    class that compiles code (torch.fx.GraphModule)."""
+    return (PROTO4 + u("torch.nn.modules.linear") + u("torch.fx.GraphModule") + b"\x93"
+            + b"(" + b"}" + b"}" + u("Evil") + b"tR.")
+
+
+def code_string_gadget() -> bytes:
+    """An unlisted gadget called with Python source as its argument."""
+    return (PROTO4 + g("torch._dynamo.guards", "GuardBuilder.get")
+            + b"(" + b"}" + s("__import__('os').system('" + ECHO + "')") + b"tR.")
+
+
+def yaml_unsafe_load() -> bytes:
+    return call(g("yaml", "unsafe_load"),
+                s('!!python/object/apply:os.system [\\"' + ECHO + '\\"]')) + b"."
+
+
+def memo_bomb() -> bytes:
+    """LONG_BINPUT at index 2**32 - 16: CPython grows its memo array to the index."""
+    return PROTO2 + b"N" + b"r" + struct.pack("<I", 0xFFFFFFF0) + b"."
+
+
+def main_module_class() -> bytes:
+    """What torch.save(model) writes from a script: a user class of __main__."""
+    return PROTO2 + call(g("__main__", "MyModel")) + b"."
+
+
+def safetensors_with_pickled_metadata() -> bytes:
+    import base64
+
+    payload = base64.b64encode(os_system_pickle()).decode()
+    header = ('{"__metadata__":{"format":"pt","extra":"' + payload + '"},'
+              '"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}').encode()
+    header += b" " * (-len(header) % 8)
+    return struct.pack("<Q", len(header)) + header + b"\x00" * 8
+
+
+DATAFLOW_TEMPLATE = ("{% set g = '__glo' ~ 'bals__' %}"
+                     "{{ lipsum[g]['os'].popen('" + ECHO + "').read() }}"
+                     "{% for m in messages %}{{ m['content'] }}{% endfor %}")
+DOS_TEMPLATE = ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}"
+                "{% endfor %}{% for m in messages %}{{ m['content'] }}{% endfor %}")
+
+
+def fail_closed_samples() -> list[Sample]:
+    m, sus = MALICIOUS, SUSPICIOUS
+    return [
+        Sample("fc_long_first_string.pkl", m, "fail-closed 3", "10 KB first string, then payload",
+               _bytes(long_first_string)),
+        Sample("fc_gif_prefix.gif", m, "fail-closed 3", "pickle that starts with GIF89a",
+               _bytes(gif_prefixed_pickle)),
+        Sample("fc_lzma_lookalike.bin", m, "fail-closed 4", "pickle whose head is an LZMA header",
+               _bytes(lzma_lookalike_pickle)),
+        Sample("fc_dotted_traversal.pt", m, "fail-closed 1", "vetted prefix -> torch.fx",
+               _bytes(dotted_traversal)),
+        Sample("fc_code_string_gadget.pkl", m, "fail-closed 11",
+               "unlisted gadget called with Python source", _bytes(code_string_gadget)),
+        Sample("fc_yaml_unsafe_load.pkl", m, "fail-closed 2", "yaml.unsafe_load of a tag",
+               _bytes(yaml_unsafe_load)),
+        Sample("fc_memo_bomb.pkl", sus, "fail-closed 9", "13-byte memo bomb", _bytes(memo_bomb)),
+        Sample("fc_main_class.pkl", sus, "fail-closed 12", "__main__.MyModel (user class)",
+               _bytes(main_module_class)),
+        Sample("fc_metadata_pickle.safetensors", sus, "fail-closed 10",
+               "base64 pickle in __metadata__", _bytes(safetensors_with_pickled_metadata)),
+        Sample("fc_template_dataflow.gguf", m, "fail-closed 7",
+               "dunder key assembled with ~ through set", _bytes(gguf_bytes(
+                   {"general.architecture": "llama",
+                    "tokenizer.chat_template": DATAFLOW_TEMPLATE}))),
+        Sample("fc_template_dos.gguf", sus, "fail-closed 7", "nested 10^5 x 10^5 loop",
+               _bytes(gguf_bytes({"general.architecture": "llama",
+                                  "tokenizer.chat_template": DOS_TEMPLATE}))),
+    ]
+
+
 def real_library_samples() -> list[Sample]:
     """Benign files written by the real libraries that are importable here."""
     out: list[Sample] = []
@@ -491,7 +585,7 @@ def build_corpus(directory: Path, *, quick: bool) -> list[tuple[Sample, Path]]:
     """Write every sample into ``directory``; samples whose builder fails are skipped."""
     directory.mkdir(parents=True, exist_ok=True)
     built = []
-    for sample in hand_made_samples(quick=quick) + real_library_samples():
+    for sample in hand_made_samples(quick=quick) + fail_closed_samples() + real_library_samples():
         path = directory / sample.name
         try:
             sample.build(path)
