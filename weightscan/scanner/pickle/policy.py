@@ -36,6 +36,7 @@ from weightscan.scanner.pickle.policy_data import (
     WRAPPERS,
     Entry,
 )
+from weightscan.scanner.pickle.policy_names import ALIASES, CHAIN_DANGER, FAMILY_DENY, RENAMES
 
 # The opcodes torch._weights_only_unpickler.Unpickler implements (torch 2.13).
 WEIGHTS_ONLY_OPCODES = frozenset(
@@ -59,9 +60,10 @@ class Classification:
 
 
 _TORCHSCRIPT_REF = "https://pytorch.org/docs/stable/jit.html#torch.jit.load"
+_CHAIN_REF = "https://docs.python.org/3/library/pickle.html#restricting-globals"
 _WRAPPER_REF = "https://docs.python.org/3/library/functools.html#partial-objects"
 _ALLOW = {e.path: e for e in ALLOW}
-_DENY = {e.path: e for e in DENY}
+_DENY = {e.path: e for e in (*DENY, *FAMILY_DENY)}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CLASS_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\Z")
 
@@ -80,8 +82,10 @@ def is_dotted_identifier(text: str) -> bool:
     return bool(text) and len(text) <= 512 and all(_IDENT.match(p) for p in text.split("."))
 
 
+@lru_cache(maxsize=1024)
 def is_loads_like(path: str) -> bool:
-    return path in LOADS_LIKE
+    """Does ``path`` (under any of its canonical names) deserialise its argument?"""
+    return any(".".join(tail) in LOADS_LIKE for _, tail in _tails(path))
 
 
 def weights_only_allows(path: str) -> bool:
@@ -117,6 +121,9 @@ def _classify_builtin(module: str, name: str) -> Classification:
     deny = _find_deny(path)
     if deny is not None:
         return Classification(Decision.DENIED, deny.reason, deny.reference)
+    if _chain_danger(name):
+        return Classification(Decision.DENIED, "attribute chain ends in a call that runs or "
+                               "loads code", _CHAIN_REF)
     if _has_dunder_attribute(module, name):
         return Classification(Decision.DUNDER, "dunder attribute reaches interpreter internals",
                               "https://github.com/protectai/modelscan/issues/330")
@@ -141,25 +148,49 @@ def _has_dunder_attribute(module: str, name: str) -> bool:
     return module not in _DUNDER_MODULES and any(_is_dunder(p) for p in module.split("."))
 
 
-def _find_deny(path: str) -> Entry | None:
+def canonical(path: str) -> str:
+    """``path`` with its longest renamed module prefix replaced (``_pickle`` -> ``pickle``)."""
     parts = path.split(".")
-    # every tail of an attribute chain: "a.b.os.system" also checks "os.system", "system"
+    for end in range(len(parts), 0, -1):
+        new = RENAMES.get(".".join(parts[:end]))
+        if new is not None:
+            return ".".join([new, *parts[end:]])
+    return path
+
+
+def _tails(path: str) -> list[tuple[int, list[str]]]:
+    """Every tail of an attribute chain, canonical: ``a.np.load`` -> ``numpy.load`` ..."""
+    parts = path.split(".")
+    out = []
     for start in range(len(parts)):
-        for end in range(start + 1, len(parts) + 1):
-            entry = _DENY.get(".".join(parts[start:end]))
-            if entry is not None and (start == 0 or _tail_is_real(parts, start)):
+        tail = parts[start:]
+        if start > 0 and tail[0] in ALIASES:
+            tail = [ALIASES[tail[0]], *tail[1:]]
+        out.append((start, canonical(".".join(tail)).split(".")))
+    return out
+
+
+def _find_deny(path: str) -> Entry | None:
+    n_parts = path.count(".") + 1
+    # every tail of an attribute chain: "a.b.os.system" also checks "os.system"; each
+    # prefix of a tail at a dot is a family ("os" covers "os.system")
+    for start, tail in _tails(path):
+        for end in range(1, len(tail) + 1):
+            entry = _DENY.get(".".join(tail[:end]))
+            if entry is not None and (start == 0 or start < n_parts - 1
+                                      or tail[0] in _TOP_MODULES):
+                # a bare final name under a vetted module ("numpy.open") is no tail match
+                # unless it names a module itself ("sklearn.utils.os")
                 return entry
     return None
 
 
-def _tail_is_real(parts: list[str], start: int) -> bool:
-    # A tail counts only when it names a module-level object reached through attributes
-    # (e.g. "...utils.os.system"); a bare final name like "open" under a vetted module
-    # ("numpy.open") is not a tail match unless it is a module path ("os", "subprocess").
-    return start < len(parts) - 1 or parts[start] in _TOP_MODULES
+def _chain_danger(name: str) -> bool:
+    """A walked name (``Outer.attr``) that ends in a code-running attribute."""
+    return "." in name and name.rsplit(".", 1)[1] in CHAIN_DANGER
 
 
-_TOP_MODULES = frozenset(e.path for e in DENY if "." not in e.path)
+_TOP_MODULES = frozenset(e.path for e in (*DENY, *FAMILY_DENY) if "." not in e.path)
 
 
 def _class_under(path: str, prefix: Entry) -> bool:

@@ -316,14 +316,14 @@ DENY: tuple[Entry, ...] = (
 WRAPPERS: frozenset[str] = frozenset({"functools.partial", "_functools.partial"})
 
 # Calls that deserialise their bytes argument (for the nested-pickle rule).
-LOADS_LIKE: frozenset[str] = frozenset({
-    "pickle.loads",  # invariant: a name in the policy data, not a call
-    "_pickle.loads",  # invariant: a name in the policy data, not a call
-    "cPickle.loads",  # invariant: a name in the policy data, not a call
-    "dill.loads",  # invariant: a name in the policy data, not a call
-    "cloudpickle.loads",  # invariant: a name in the policy data, not a call
-    "pickle._loads", "torch.load", "torch.storage._load_from_bytes", "numpy.loads",
-    "joblib.load", "marshal.loads", "torch.serialization.load",
+LOADS_LIKE: frozenset[str] = frozenset({  # canonical names (see policy_names.RENAMES)
+    "pickle.loads", "pickle._loads",  # invariant: a name in the policy data, not a call
+    "dill.loads", "cloudpickle.loads",  # invariant: a name in the policy data, not a call
+    "marshal.loads", "numpy.loads", "numpy.core.numeric.loads", "numpy.load",
+    "numpy.lib.npyio.load", "torch.load", "torch.serialization.load",
+    "torch.storage._load_from_bytes",
+    "joblib.load", "joblib.numpy_pickle.load",  # invariant: a name in the policy data
+    "pandas.read_pickle", "pandas.io.pickle.read_pickle",
 })
 
 
