@@ -29,6 +29,9 @@ class Format(enum.StrEnum):
     RAR = "rar"
     SAFETENSORS = "safetensors"
     GGUF = "gguf"
+    HDF5 = "hdf5"  # Keras 2 / TF .h5 models and weight files
+    KERAS = "keras"  # Keras 3 zip with config.json and model.weights.h5 (set by the zip analyzer)
+    KERAS_CONFIG = "keras-config"  # a .keras archive's config.json (forced by the zip analyzer)
     TEXT = "text"
     PYTHON = "python"  # text named *.py: repository code a loader may import
     OTHER = "other"  # recognised, harmless non-model binary (image, protobuf, ...)

@@ -74,6 +74,8 @@ _RULE_MODULES = (
     "weightscan.scanner.gguf.rules",
     "weightscan.scanner.templates.rules",
     "weightscan.scanner.pycode.rules",
+    "weightscan.scanner.keras.rules",
+    "weightscan.scanner.hdf5.rules",
 )
 
 

@@ -35,6 +35,7 @@ _MAGIC: tuple[tuple[bytes, Format], ...] = (
     (b"PK\x07\x08PK\x03\x04", Format.ZIP),  # "spanned" marker in front of a normal zip
     (b"\x93NUMPY", Format.NUMPY),
     (b"GGUF", Format.GGUF),
+    (b"\x89HDF\r\n\x1a\n", Format.HDF5),  # at 0 only: a user block in front reads as unknown
     (b"\xfd7zXZ\x00", Format.XZ),
     (b"\x28\xb5\x2f\xfd", Format.ZSTD),
     (b"\x04\x22\x4d\x18", Format.LZ4),

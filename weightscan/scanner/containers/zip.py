@@ -40,6 +40,7 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze_nested
 from weightscan.scanner.errors import MalformedInput
 from weightscan.scanner.formats import Format
+from weightscan.scanner.keras.archive import CONFIG_MEMBER, is_keras_archive
 from weightscan.scanner.pickle.probe import looks_like_pickle
 from weightscan.scanner.sniff import sniff_format
 from weightscan.scanner.source import Source
@@ -85,6 +86,7 @@ class _ZipRun:
     def __init__(self, source: Source, ctx: ScanContext, directory: Directory) -> None:
         self.source, self.ctx, self.dir = source, ctx, directory
         self.layout = torchzip.classify([e.name for e in directory.entries])
+        self.keras = is_keras_archive([e.name for e in directory.entries])
         self.report = CappedReporter(ctx, _REPORTS_PER_RULE)
         self.stats = _Stats()
         self.overlapping: set[int] = set()  # entry indexes
@@ -98,6 +100,8 @@ class _ZipRun:
         ctx, d = self.ctx, self.dir
         if self.layout.kind in ("pytorch-zip", "torchscript", "numpy-npz"):
             ctx.set_format(self.layout.kind)
+        elif self.keras:
+            ctx.set_format(Format.KERAS.value)
         elif self.layout.kind == "pytorch-like":
             ctx.report("torch.missing-data-pkl",
                        "PyTorch-style archive without data.pkl; every member is analysed "
@@ -270,6 +274,8 @@ class _ZipRun:
                 self._code(e, src)
                 return
             fmt = Format.PICKLE if layout.is_torch_pickle(name) else None
+            if self.keras and name == CONFIG_MEMBER:
+                fmt = Format.KERAS_CONFIG  # keras.saving reads it as the model config
             self.stats.formats[str(analyze_member(src, self.ctx, name, fmt))] += 1
         finally:
             if isinstance(content, Inflated):

@@ -1,0 +1,154 @@
+"""Keras 3 `.keras` archives and Keras 2 HDF5 models: benign exports clean, attacks named."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from tests.fixtures import keras_builder as kb
+from tests.fixtures.hdf5_builder import hdf5_file
+from tests.fixtures.pickles import os_system
+from weightscan.scanner import Verdict, scan_stream
+
+
+def scan(data: bytes, name: str = "model.keras"):
+    (file,) = scan_stream(io.BytesIO(data), name=name).files
+    return file
+
+
+def rules(file) -> set[str]:
+    return {f.rule_id for f in file.findings}
+
+
+# -- Keras 3 ------------------------------------------------------------------------------
+@pytest.mark.parametrize("config", [kb.keras3_sequential(), kb.keras3_functional()],
+                         ids=["sequential", "functional"])
+def test_benign_keras3_archives_are_clean(config):
+    file = scan(kb.keras_archive(config))
+    assert file.format == "keras"
+    assert file.verdict is Verdict.CLEAN, file.findings
+    members = file.summary["members"]
+    assert members["config.json"]["keras_config"]["objects"] > 5
+
+
+def test_keras3_lambda_bytecode_is_malicious():
+    file = scan(kb.keras_archive(kb.keras3_sequential([kb.keras3_lambda_layer()])))
+    assert file.verdict is Verdict.MALICIOUS
+    finding = next(f for f in file.findings if f.rule_id == "keras.lambda-bytecode")
+    assert finding.location.member == "config.json"
+    assert "layers" in finding.evidence["path"]
+
+
+@pytest.mark.parametrize(("module", "name"), [
+    ("builtins", "eval"), ("os", "system"), ("subprocess", "check_output"),
+    ("keras.config", "enable_unsafe_deserialization"), ("keras.utils", "get_file"),
+])
+def test_keras3_dangerous_functions_are_malicious(module, name):
+    layer = kb.k3("Activation", {"name": "act", "activation": kb.keras3_function(module, name)})
+    file = scan(kb.keras_archive(kb.keras3_sequential([layer])))
+    assert file.verdict is Verdict.MALICIOUS
+    assert "keras.dangerous-callable" in rules(file)
+
+
+def test_keras3_object_from_a_dangerous_module_is_malicious():
+    obj = kb.k3("Popen", {"args": ["touch", "/tmp/x"]}, module="subprocess")
+    file = scan(kb.keras_archive(kb.keras3_sequential([obj])))
+    assert file.verdict is Verdict.MALICIOUS
+
+
+def test_keras3_custom_layer_is_suspicious():
+    custom = kb.k3("MyAttention", {"name": "att", "units": 4}, module="my_package.layers",
+                   registered_name="my_package>MyAttention")
+    file = scan(kb.keras_archive(kb.keras3_sequential([custom])))
+    assert file.verdict is Verdict.SUSPICIOUS
+    finding = next(f for f in file.findings if f.rule_id == "keras.custom-object")
+    assert finding.evidence["module"] == "my_package.layers"
+
+
+def test_keras3_user_function_is_suspicious():
+    layer = kb.k3("Activation", {"name": "a", "activation": kb.keras3_function("__main__", "f")})
+    file = scan(kb.keras_archive(kb.keras3_sequential([layer])))
+    assert file.verdict is Verdict.SUSPICIOUS
+
+
+def test_keras3_builtin_activation_by_name_is_clean():
+    layer = kb.k3("Activation", {"name": "a", "activation": kb.keras3_function("builtins",
+                                                                                "gelu")})
+    assert scan(kb.keras_archive(kb.keras3_sequential([layer]))).verdict is Verdict.CLEAN
+
+
+def test_tfsm_layer_is_suspicious():
+    layer = kb.k3("TFSMLayer", {"name": "sm", "filepath": "/srv/other_model"})
+    file = scan(kb.keras_archive(kb.keras3_sequential([layer])))
+    assert file.verdict is Verdict.SUSPICIOUS
+    assert "keras.external-resource" in rules(file)
+
+
+def test_broken_config_json_is_suspicious():
+    file = scan(kb.keras_archive('{"class_name": "Sequential", '))
+    assert file.verdict is Verdict.SUSPICIOUS
+    assert "keras.config-invalid" in rules(file)
+
+
+def test_deeply_nested_config_is_suspicious_not_an_error():
+    file = scan(kb.keras_archive("[" * 100_000 + "]" * 100_000))
+    assert file.verdict is Verdict.SUSPICIOUS
+
+
+def test_a_pickle_next_to_the_config_is_still_analysed():
+    data = kb.keras_archive(kb.keras3_sequential(), weights=os_system())
+    assert scan(data).verdict is Verdict.MALICIOUS
+
+
+# -- Keras 2 HDF5 ---------------------------------------------------------------------------
+def test_benign_keras2_h5_is_clean():
+    file = scan(kb.keras2_h5(kb.keras2_sequential()), "model.h5")
+    assert file.format == "hdf5"
+    assert file.verdict is Verdict.CLEAN, file.findings
+    assert file.summary["hdf5"]["keras_model"] is True
+    assert file.summary["hdf5"]["keras_version"] == "2.13.1"
+
+
+def test_keras2_lambda_is_malicious():
+    file = scan(kb.keras2_h5(kb.keras2_sequential([kb.keras2_lambda()])), "model.h5")
+    assert file.verdict is Verdict.MALICIOUS
+    assert "keras.lambda-bytecode" in rules(file)
+
+
+@pytest.mark.parametrize(("symbol", "verdict"), [
+    ("__operators__.add", Verdict.CLEAN), ("math.reduce_mean", Verdict.CLEAN),
+    ("io.write_file", Verdict.SUSPICIOUS), ("numpy_function", Verdict.SUSPICIOUS),
+    ("os.system", Verdict.MALICIOUS),
+])
+def test_keras2_tf_op_lambda(symbol, verdict):
+    file = scan(kb.keras2_h5(kb.keras2_sequential([kb.keras2_tf_op(symbol)])), "model.h5")
+    assert file.verdict is verdict, file.findings
+
+
+def test_keras2_unknown_class_is_suspicious():
+    layer = kb.k2("MyCustomLayer", {"name": "mine"})
+    file = scan(kb.keras2_h5(kb.keras2_sequential([layer])), "model.h5")
+    assert file.verdict is Verdict.SUSPICIOUS
+    assert "keras.custom-object" in rules(file)
+
+
+def test_keras2_lambda_naming_os_system_is_malicious():
+    layer = kb.k2("Lambda", {"name": "l", "function": "system", "function_type": "function",
+                             "module": "os"})
+    file = scan(kb.keras2_h5(kb.keras2_sequential([layer])), "model.h5")
+    assert file.verdict is Verdict.MALICIOUS
+
+
+def test_lambda_in_training_config_is_found():
+    training = json.dumps({"loss": kb.keras3_function("builtins", "exec")})
+    data = hdf5_file({"model_config": json.dumps(kb.keras2_sequential()),
+                      "training_config": training})
+    assert scan(data, "model.h5").verdict is Verdict.MALICIOUS
+
+
+def test_weights_only_h5_is_clean():
+    file = scan(hdf5_file({"layer_names": "dense", "backend": "tensorflow"}), "w.h5")
+    assert file.verdict is Verdict.CLEAN
+    assert file.summary["hdf5"]["keras_model"] is False

@@ -1,0 +1,1 @@
+"""HDF5: a minimal, bounded reader for the root group's attributes (never datasets)."""

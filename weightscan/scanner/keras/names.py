@@ -1,0 +1,89 @@
+"""What a Keras config may name without bringing in code from outside Keras.
+
+Keras 3 configs carry a ``module`` per object; Keras 2 (``tf.keras``, HDF5
+``model_config``) configs often carry only a ``class_name``, which the loader looks up
+among Keras' own classes and the user's custom objects. A class name outside the built-in
+set below therefore means custom code the loader must import or already have.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Module roots whose classes are Keras' own (Keras 3, Keras 2, the standalone tf-keras).
+KERAS_MODULE_ROOTS = frozenset({"keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras",
+                                "keras_core"})
+
+# Module roots whose objects run commands, code or I/O when called or imported.
+DANGEROUS_MODULE_ROOTS = frozenset({
+    "os", "posix", "nt", "subprocess", "sys", "importlib", "runpy", "shutil", "socket",
+    "ctypes", "pty", "code", "codeop", "pickle", "_pickle", "marshal", "webbrowser", "urllib",
+    "http", "requests", "multiprocessing", "commands", "popen2", "platform", "pdb", "bdb",
+    "timeit", "cProfile", "profile", "trace", "dill", "cloudpickle", "joblib", "torch",
+    "numpy.f2py", "distutils", "setuptools", "pip", "ftplib", "smtplib", "telnetlib",
+})
+
+# Python builtins that run code or touch files when called with config-supplied values.
+DANGEROUS_BUILTINS = frozenset({
+    "eval", "exec", "compile", "open", "__import__", "getattr", "setattr", "delattr",
+    "globals", "locals", "vars", "input", "breakpoint", "exit", "quit",
+})
+PYTHON_BUILTINS = frozenset(dir(builtins))
+
+# Keras names that defeat safe mode or fetch/load outside content (CVE-2025-9906,
+# CVE-2025-8747, CVE-2025-12058): calling them from a config is an exploit, not a model.
+DANGEROUS_KERAS_NAMES = frozenset({
+    "enable_unsafe_deserialization", "get_file", "load_model", "load_weights", "save_model",
+    "set_image_data_format", "func_load", "load_img", "save_img", "image_dataset_from_directory",
+    "text_dataset_from_directory", "audio_dataset_from_directory",
+})
+# Layers that read files the archive does not hold.
+EXTERNAL_RESOURCE_CLASSES = frozenset({"TFSMLayer", "TFSavedModelLayer"})
+
+KERAS_CLASSES = frozenset(_words("""
+Model Sequential Functional InputLayer Input Layer
+Dense EinsumDense Activation Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D
+GaussianDropout GaussianNoise AlphaDropout ActivityRegularization Flatten Reshape Permute
+RepeatVector Lambda TFOpLambda SlicingOpLambda Masking Embedding Identity
+Conv1D Conv2D Conv3D Conv1DTranspose Conv2DTranspose Conv3DTranspose SeparableConv1D
+SeparableConv2D DepthwiseConv1D DepthwiseConv2D Convolution1D Convolution2D Convolution3D
+Convolution2DTranspose Convolution3DTranspose SeparableConvolution1D SeparableConvolution2D
+ConvLSTM1D ConvLSTM2D ConvLSTM3D Cropping1D Cropping2D Cropping3D UpSampling1D UpSampling2D
+UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D
+MaxPooling1D MaxPooling2D MaxPooling3D AveragePooling1D AveragePooling2D AveragePooling3D
+MaxPool1D MaxPool2D MaxPool3D AvgPool1D AvgPool2D AvgPool3D GlobalMaxPooling1D
+GlobalMaxPooling2D GlobalMaxPooling3D GlobalAveragePooling1D GlobalAveragePooling2D
+GlobalAveragePooling3D GlobalMaxPool1D GlobalMaxPool2D GlobalMaxPool3D GlobalAvgPool1D
+GlobalAvgPool2D GlobalAvgPool3D
+LSTM GRU SimpleRNN RNN LSTMCell GRUCell SimpleRNNCell StackedRNNCells Bidirectional
+TimeDistributed CuDNNLSTM CuDNNGRU LSTMV1 GRUV1 PeepholeLSTMCell
+BatchNormalization LayerNormalization GroupNormalization UnitNormalization
+SyncBatchNormalization SpectralNormalization RMSNormalization Normalization
+Add Subtract Multiply Average Maximum Minimum Concatenate Dot
+MultiHeadAttention Attention AdditiveAttention GroupedQueryAttention
+ReLU LeakyReLU PReLU ELU ThresholdedReLU Softmax
+Rescaling Resizing CenterCrop RandomFlip RandomRotation RandomZoom RandomTranslation
+RandomContrast RandomCrop RandomHeight RandomWidth RandomBrightness TextVectorization
+StringLookup IntegerLookup CategoryEncoding Hashing Discretization HashedCrossing
+Wrapper InputSpec Policy DTypePolicy FloatDTypePolicy QuantizedDTypePolicy
+QuantizedFloat8DTypePolicy DTypePolicyMap
+GlorotUniform GlorotNormal HeUniform HeNormal LecunUniform LecunNormal Zeros Ones Constant
+RandomUniform RandomNormal TruncatedNormal Orthogonal Identity VarianceScaling
+OrthogonalInitializer IdentityInitializer
+L1 L2 L1L2 OrthogonalRegularizer MaxNorm MinMaxNorm NonNeg UnitNorm RadialConstraint
+Adam AdamW Adamax Adadelta Adagrad Adafactor Ftrl Lion Nadam RMSprop SGD LossScaleOptimizer
+ExponentialDecay PiecewiseConstantDecay PolynomialDecay InverseTimeDecay CosineDecay
+CosineDecayRestarts
+MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError
+BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy Hinge SquaredHinge
+CategoricalHinge Huber LogCosh Poisson KLDivergence CosineSimilarity BinaryFocalCrossentropy
+CategoricalFocalCrossentropy Dice Tversky
+Accuracy BinaryAccuracy CategoricalAccuracy SparseCategoricalAccuracy TopKCategoricalAccuracy
+SparseTopKCategoricalAccuracy AUC Precision Recall Mean MeanMetricWrapper Sum MeanIoU IoU
+RootMeanSquaredError TruePositives TrueNegatives FalsePositives FalseNegatives
+"""))
