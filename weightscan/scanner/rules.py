@@ -76,6 +76,7 @@ _RULE_MODULES = (
     "weightscan.scanner.pycode.rules",
     "weightscan.scanner.keras.rules",
     "weightscan.scanner.hdf5.rules",
+    "weightscan.scanner.nemo.rules",
 )
 
 

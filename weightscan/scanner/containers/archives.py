@@ -19,6 +19,7 @@ from weightscan.scanner.containers.members import (
 )
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.formats import Format
+from weightscan.scanner.nemo.analyzer import CONFIG_MEMBER as NEMO_CONFIG_MEMBER
 from weightscan.scanner.pickle.probe import looks_like_pickle
 from weightscan.scanner.sniff import HEAD_BYTES, sniff_format
 from weightscan.scanner.source import Source
@@ -63,7 +64,11 @@ def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarform
         return
     # regular files, and unknown types, which tarfile also reads as regular files
     member = source.slice(m.data_offset, m.size, name=m.name)
-    formats[str(analyze_member(member, ctx, m.name))] += 1
+    fmt = None
+    if m.name.rsplit("/", 1)[-1] == NEMO_CONFIG_MEMBER:
+        fmt = Format.NEMO_CONFIG  # NeMo's restore_from instantiates what it names
+        ctx.set_format(Format.NEMO.value)
+    formats[str(analyze_member(member, ctx, m.name, fmt))] += 1
 
 
 def _pickle_view(source: Source, ctx: ScanContext) -> None:

@@ -1,0 +1,1 @@
+"""NeMo ``.nemo`` archives: the Hydra ``_target_`` entries of ``model_config.yaml``."""
