@@ -81,25 +81,37 @@ def analyze_template(text: str | bytes, ctx: ScanContext, *, name: str,
     when ``text`` was cut short by the caller.
     """
     full_size = size if size is not None else len(text)
-    if full_size > ctx.limits.max_template_bytes:
+    cap = ctx.limits.max_template_bytes
+    truncated = full_size > cap
+    if truncated:
+        # The prefix is still analysed: a payload in the first megabyte is not hidden by
+        # padding the template, and the finding keeps the file from scanning clean.
         ctx.report("templates.oversized", f"chat template {name!r} is {full_size} bytes, "
-                   f"above the limit of {ctx.limits.max_template_bytes}", offset=offset,
-                   evidence={"template": name, "bytes": full_size})
-        return
+                   f"above the limit of {cap}; only the first {cap} bytes were analysed, the "
+                   "rest was not analysed", offset=offset,
+                   evidence={"template": name, "bytes": full_size, "analysed": cap})
+        text = text[:cap]
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            ctx.report("templates.unparseable", f"chat template {name!r} is not UTF-8",
-                       offset=None if offset is None else offset + exc.start,
-                       evidence={"template": name})
-            return
-    _TemplateCheck(text, ctx, name, offset).run()
+            if not (truncated and exc.start >= len(text) - 3):  # not just a cut character
+                # llama.cpp and minja render bytes; the rest is analysed all the same
+                ctx.report("templates.unparseable", f"chat template {name!r} is not UTF-8",
+                           offset=None if offset is None else offset + exc.start,
+                           evidence={"template": name})
+            text = text.decode("utf-8", "replace")
+    _TemplateCheck(text, ctx, name, offset, truncated=truncated).run()
 
 
 class _TemplateCheck:
-    def __init__(self, text: str, ctx: ScanContext, name: str, offset: int | None) -> None:
-        self.text, self.ctx, self.name, self.offset = text, ctx, name, offset
+    def __init__(self, text: str, ctx: ScanContext, name: str, offset: int | None, *,
+                 truncated: bool = False) -> None:
+        self.ctx, self.name, self.offset = ctx, name, offset
+        if truncated:  # end the prefix after its last complete tag
+            end = max(text.rfind(closer) for closer in ("}}", "%}", "#}"))
+            text = text[:end + 2] if end >= 0 else ""
+        self.truncated, self.text = truncated, text
         self.lines = text.splitlines() or [""]
         self.reported: set[tuple[str, int, str]] = set()
         self.count = 0
@@ -110,16 +122,21 @@ class _TemplateCheck:
         limit = self.ctx.limits.max_template_nodes // _TOKENS_PER_NODE_BUDGET
         if tokens > limit:
             self.report("templates.oversized", f"about {tokens} tokens, above the limit of "
-                        f"{limit}; not parsed", 1, "tokens")
+                        f"{limit}; not parsed, only its first {limit} tokens read for names",
+                        1, "tokens")
+            self.lexical_scan(limit)
             return
         try:
             tree = _ENV.parse(self.text, name=self.name)
         except TemplateSyntaxError as exc:
-            self.report("templates.unparseable", f"does not parse: {exc.message}", exc.lineno or 1,
-                        "syntax")
+            if not self.truncated:  # a cut prefix fails for the cut; already reported
+                self.report("templates.unparseable", f"does not parse: {exc.message}",
+                            exc.lineno or 1, "syntax")
+            self.lexical_scan(limit)
             return
         except (RecursionError, MemoryError):
             self.report("templates.unparseable", "does not parse: nested too deeply", 1, "syntax")
+            self.lexical_scan(limit)
             return
         self.escaped_underscores()
         all_nodes = list(_iter_nodes(tree))
@@ -131,6 +148,25 @@ class _TemplateCheck:
         self.ctx.check_time()
         self.flow = Flow(tree, all_nodes, self.ctx.check_time)
         self.walk(all_nodes)
+
+    def lexical_scan(self, limit: int) -> None:
+        """Without a syntax tree (other engines may still render it), read the tokens:
+        dunder names and strings that spell dunders are what every payload needs."""
+        try:
+            for index, (lineno, kind, value) in enumerate(_ENV.lex(self.text)):
+                if index >= limit:
+                    return
+                if index % 4096 == 0:
+                    self.ctx.check_time()
+                if kind == "name" and value.startswith("__"):
+                    self.report("templates.dunder-access", f"dunder name {value!r}", lineno,
+                                value)
+                elif kind == "string" and _names_dunder(value.strip("'\"")):
+                    self.report("templates.dunder-string", f"string {value[:60]} names a "
+                                "dunder", lineno, value[:60])
+        except TemplateSyntaxError:
+            return
+        self.escaped_underscores()
 
     def escaped_underscores(self) -> None:
         """``\\x5f`` and friends inside string literals (prose around the tags is output)."""

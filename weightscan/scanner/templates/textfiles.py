@@ -9,26 +9,100 @@ GGUF's ``tokenizer.chat_template`` (CVE-2024-34359).
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.source import Source
 from weightscan.scanner.templates.analyzer import analyze_template
 
-# tokenizer_config.json files are a few KB to a few MB; a larger text file is not one.
+# tokenizer_config.json files are a few KB to a few MB; a larger JSON file is read as a
+# stream for its chat templates (see ``_stream_templates``) instead of being decoded.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
+_CHUNK = 1 << 20
+_TEMPLATE_KEY = re.compile(rb'"(?:chat_template|template)"\s*:\s*"')
+_MAX_STREAMED_TEMPLATES = 64
 
 
 def analyze_text_templates(source: Source, ctx: ScanContext) -> None:
     """Analyse the chat templates a text file carries, if it carries any."""
-    if source.size > MAX_CONFIG_BYTES:
-        return
     head = source.head(64).lstrip()
     name = source.name.lower()
     if name.endswith((".jinja", ".jinja2", ".j2")):
-        analyze_template(source.head(source.size), ctx, name=source.name or "template")
+        cap = ctx.limits.max_template_bytes
+        analyze_template(source.head(min(source.size, cap + 1)), ctx,
+                         name=source.name or "template", size=source.size)
     elif head.startswith(b"{"):
-        _json_templates(source, ctx)
+        if source.size > MAX_CONFIG_BYTES:
+            _stream_templates(source, ctx)
+        else:
+            _json_templates(source, ctx)
+
+
+def _stream_templates(source: Source, ctx: ScanContext) -> None:
+    """A JSON file too large to decode: find its chat templates by scanning the bytes.
+
+    Every ``"chat_template": "..."`` (or ``"template": "..."`` inside a template list) is
+    cut out and analysed; the file is reported as not fully analysed when it holds one.
+    """
+    if not _has_chat_template(source, ctx):
+        return
+    ctx.report("templates.oversized", f"JSON file of {source.size} bytes is above the "
+               f"{MAX_CONFIG_BYTES}-byte limit for decoding; its chat templates were cut out "
+               "of the raw bytes, the rest of the file was not analysed", offset=0,
+               evidence={"bytes": source.size, "limit": MAX_CONFIG_BYTES})
+    cap = ctx.limits.max_template_bytes
+    for found, match_end in enumerate(_key_positions(source, ctx, _TEMPLATE_KEY)):
+        if found >= _MAX_STREAMED_TEMPLATES:
+            ctx.report("templates.oversized", f"more than {_MAX_STREAMED_TEMPLATES} templates; "
+                       "the rest were not analysed", offset=match_end)
+            return
+        raw = source.read_at(match_end, 2 * cap + 2)  # escapes at most double the length
+        text, complete = _json_string_prefix(raw)
+        analyze_template(text, ctx, name="chat_template", offset=match_end,
+                         size=None if complete else cap + 1)
+
+
+def _has_chat_template(source: Source, ctx: ScanContext) -> bool:
+    needle = re.compile(rb'"chat_template"\s*:')
+    return next(iter(_key_positions(source, ctx, needle)), None) is not None
+
+
+def _key_positions(source: Source, ctx: ScanContext, pattern: re.Pattern[bytes]) -> Iterator[int]:
+    """End offsets of ``pattern`` in the file, read in overlapping chunks."""
+    pos, overlap, last = 0, 64, -1
+    while pos < source.size:
+        ctx.check_time()
+        chunk = source.read_at(pos, _CHUNK + overlap)
+        for match in pattern.finditer(chunk):
+            end = pos + match.end()
+            if end > last:
+                last = end
+                yield end
+        pos += _CHUNK
+
+
+def _json_string_prefix(raw: bytes) -> tuple[str, bool]:
+    """Decode the JSON string body at the start of ``raw``: (text, whether it ended)."""
+    end = 0
+    while True:
+        end = raw.find(b'"', end)
+        if end < 0:
+            break
+        backslashes = len(raw[:end]) - len(raw[:end].rstrip(b"\\"))
+        if backslashes % 2 == 0:
+            break
+        end += 1
+    complete = end >= 0
+    body = raw[:end] if complete else raw
+    if not complete:  # cut inside the string: drop a dangling escape
+        cut = body.rfind(b"\\", max(0, len(body) - 6))
+        body = body[:cut] if cut >= 0 else body
+    try:
+        return json.loads(b'"' + body + b'"'), complete
+    except ValueError:
+        return body.decode("utf-8", "replace"), complete
 
 
 def _json_templates(source: Source, ctx: ScanContext) -> None:
