@@ -134,6 +134,8 @@ ALLOW: tuple[Entry, ...] = (
     Entry("joblib.numpy_pickle.NumpyArrayWrapper", "joblib array placeholder (data follows "
           "in the stream)", _JOBLIB),
     Entry("joblib.numpy_pickle_compat.NDArrayWrapper", "old joblib array placeholder", _JOBLIB),
+    Entry("sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper", "joblib array "
+          "placeholder of the joblib copy scikit-learn < 0.23 bundled (same layout)", _JOBLIB),
 )
 
 # Module prefixes under which *classes* are allowed (CamelCase final name, no private or

@@ -101,10 +101,20 @@ RULES: tuple[Rule, ...] = (
          "Analysis stopped to bound memory; the rest of the stream is unknown."),
     # -- formats -------------------------------------------------------------------
     Rule("pickle.joblib.array", Severity.MEDIUM,
-         "A joblib array's raw bytes do not fit its declared shape and dtype",
-         "joblib writes array bytes between pickle opcodes; if their size cannot be computed "
-         "the rest of the stream cannot be parsed the way joblib.load would.",
+         "A joblib array's raw bytes cannot be sized exactly (shape, dtype, state) or do not "
+         "fit the file",
+         "joblib writes array bytes between pickle opcodes and sizes them by numpy's rules; "
+         "if the engine cannot compute exactly what joblib reads, the rest of the stream "
+         "cannot be parsed the way joblib.load would (a desynchronised parse reads attacker "
+         "bytes as data or data as opcodes).",
          ("https://joblib.readthedocs.io/en/stable/persistence.html",)),
+    Rule("pickle.joblib.external-array", Severity.MEDIUM,
+         "joblib's legacy array wrapper makes joblib.load open a second file named in the "
+         "pickle with numpy.load, pickles allowed",
+         "That file's pickle runs too, and it was not part of this file's analysis; a name "
+         "that is absolute or climbs out of the folder (high) reaches any file on the "
+         "loading machine.",
+         ("https://github.com/joblib/joblib/blob/main/joblib/numpy_pickle_compat.py",)),
     Rule("pickle.legacy-torch.layout", Severity.MEDIUM,
          "The legacy torch.save layout is broken (header pickles, storage records, sizes)",
          "Storage records that do not match the storage keys hide bytes the loader may treat "

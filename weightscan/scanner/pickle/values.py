@@ -31,16 +31,19 @@ class Global:
 class Call:
     """The result of calling ``func`` (REDUCE, NEWOBJ, OBJ, INST, ...).
 
-    ``state`` holds the BUILD argument applied afterwards (``__setstate__`` semantics).
+    ``state`` holds the BUILD argument applied afterwards (``__setstate__`` semantics);
+    ``attrs`` the instance attributes merged over every BUILD, where a format hook
+    (joblib's array wrapper) needs them.
     """
 
-    __slots__ = ("args", "func", "index", "kind", "kwargs", "offset", "state")
+    __slots__ = ("args", "attrs", "func", "index", "kind", "kwargs", "offset", "state")
 
     def __init__(self, func: Any, args: Any, kind: str, offset: int, index: int,
                  kwargs: Any = None) -> None:
         self.func, self.args, self.kind = func, args, kind
         self.offset, self.index, self.kwargs = offset, index, kwargs
         self.state: Any = None
+        self.attrs: dict[str, Any] | None = None
 
 
 class Container:
