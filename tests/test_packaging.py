@@ -69,7 +69,7 @@ def test_the_wheel_holds_only_the_weightscan_package(tmp_path):
         requires = [line for line in zf.read(metadata).decode().splitlines()
                     if line.startswith("Requires-Dist:") and "extra ==" not in line]
     base = sorted(r.split()[1].split(">")[0].split("[")[0].lower() for r in requires)
-    assert base == ["jinja2", "lz4", "zstandard"]
+    assert base == ["jinja2", "lz4", "pyyaml", "zstandard"]
 
 
 # Runs the CLI in a fresh interpreter where the service dependencies cannot be imported,
