@@ -1,0 +1,58 @@
+"""Issue 14 #1: a caller's ``allow=`` never rewrites the answer everyone else gets.
+
+``GET /api/v1/files/<sha256>`` answers under the default policy only; a scan made with
+extra allowed imports never stands in for the default verdict. Over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from tests.security.conftest import new_token, run_queued
+from tests.security.live import serve
+from tests.security.samples import pickle_calling
+
+SUSPICIOUS = pickle_calling("mylib.layers", "Builder", "x")  # an unknown import
+DIGEST = hashlib.sha256(SUSPICIOUS).hexdigest()
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_allow_scan_never_becomes_the_lookup_verdict(app: Any) -> None:
+    _, submitter = new_token(app, "ci", ("submit", "read"))
+    _, admin = new_token(app, "ops", ("admin",))
+    with serve(app) as live:
+        first = live.put_file("m.pkl", SUSPICIOUS, headers=auth(submitter))
+        assert first.status == 202
+        run_queued(app)
+        allowed = live.put_file("m.pkl", SUSPICIOUS, query="?allow=mylib.layers.Builder",
+                                headers=auth(submitter))
+        assert allowed.status in (200, 202)
+        run_queued(app)
+        assert live.get(f"/api/v1/scans/{allowed.json()['id']}",
+                        headers=auth(submitter)).json()["verdict"] == "clean"
+        for token in (submitter, admin):
+            lookup = live.get(f"/api/v1/files/{DIGEST}", headers=auth(token))
+            assert lookup.status == 200
+            doc = lookup.json()
+            assert doc["last_verdict"] == "suspicious", doc
+            assert doc["last_scan_id"] == first.json()["id"]
+            assert doc["policy"] == "default"
+
+
+def test_only_allow_scans_means_no_default_verdict(app: Any) -> None:
+    _, submitter = new_token(app, "ci", ("submit", "read"))
+    with serve(app) as live:
+        allowed = live.put_file("m.pkl", SUSPICIOUS, query="?allow=mylib.layers.Builder",
+                                headers=auth(submitter))
+        assert allowed.status == 202
+        run_queued(app)
+        lookup = live.get(f"/api/v1/files/{DIGEST}", headers=auth(submitter))
+        assert lookup.status == 404, lookup.body
+        assert lookup.json()["code"] == "NotFoundError"
+        # and a default-policy submission does not reuse the allow scan's verdict
+        plain = live.put_file("m.pkl", SUSPICIOUS, headers=auth(submitter))
+        assert plain.status == 202
+        assert not plain.json()["cached"]
