@@ -246,11 +246,13 @@ def dispatch_expand(group_id: str, token: str | None = None, force: bool = False
     _dispatcher[0](group_id, token, force)
 
 
-def resolve_now(settings: Settings, source: dict[str, Any], token: str | None
-                ) -> dict[str, Any]:
+def resolve_now(settings: Settings, source: dict[str, Any], token: str | None, *,
+                use_server_token: bool = True) -> dict[str, Any]:
     """``source`` with ``commit_sha`` resolved (bounded to a few seconds)."""
     from weightscan.core.fetch import policy_from_settings
 
+    if token is None and not use_server_token:
+        token = ""  # neither a token of the caller's nor the server's
     policy = policy_from_settings(settings, token=token,
                                   total_timeout=min(10.0, settings.fetch_timeout_seconds))
     client = client_for(settings, policy)
@@ -269,6 +271,21 @@ def resolve_now(settings: Settings, source: dict[str, Any], token: str | None
     return {**source, "commit_sha": sha}
 
 
+def server_token_allowed(source: Mapping[str, Any], *, owner_is_admin: bool,
+                         owner_token_id: str | None) -> bool:
+    """May the server's registry token (``settings.hf_token``) be sent for this source?
+
+    Only for a registry repository (never a caller's URLs, even ones naming the registry
+    host: that would fetch another team's private file with the organisation's token),
+    and only when it was asked for by an admin token, a verified webhook, or the local
+    operator (no token: anonymous mode is loopback or explicit opt-in). Other tokens pass
+    their own registry ``token`` with the source.
+    """
+    if source.get("type") != "huggingface":
+        return False
+    return owner_is_admin or owner_token_id is None
+
+
 def add_group(session: Session, source: Mapping[str, Any], *, callback_url: str | None = None,
               owner_token_id: str | None = None) -> Scan:
     """Add and flush (not commit) a queued group scan for an already normalised source."""
@@ -281,7 +298,7 @@ def add_group(session: Session, source: Mapping[str, Any], *, callback_url: str 
 def submit_source(session: Session, settings: Settings, source: Mapping[str, Any], *,
                   callback_url: str | None = None, owner_token_id: str | None = None,
                   force: bool = False, dispatch: ExpandDispatcher | None = None,
-                  resolve: bool = True) -> Scan:
+                  resolve: bool = True, use_server_token: bool = True) -> Scan:
     """Record a URL or registry source as a group scan, COMMIT, then enqueue its expansion.
 
     Raises ``SourceError`` (400) for a malformed source and ``FetchRefused`` (400
@@ -296,6 +313,10 @@ def submit_source(session: Session, settings: Settings, source: Mapping[str, Any
     the answer already names the exact commit, and a gated repository or an unknown
     revision is refused at once (``RegistryError`` kind ``gated`` -> 403, ``not_found`` ->
     404). If the registry cannot be reached the worker resolves it later.
+
+    ``use_server_token`` says whether this caller may have the server's own registry
+    token (``settings.hf_token``) sent for it (``server_token_allowed``); URL sources never
+    get it, whoever submits them.
     """
     from weightscan.core.fetch import callback_policy, policy_from_settings
 
@@ -304,7 +325,7 @@ def submit_source(session: Session, settings: Settings, source: Mapping[str, Any
     if callback_url:
         check_url(callback_url, callback_policy(settings))
     if public["type"] == "huggingface" and resolve:
-        public = resolve_now(settings, public, token)
+        public = resolve_now(settings, public, token, use_server_token=use_server_token)
     group = add_group(session, public, callback_url=callback_url,
                       owner_token_id=owner_token_id)
     session.commit()
@@ -322,6 +343,7 @@ __all__ = [
     "dispatch_expand",
     "normalise_source",
     "select_files",
+    "server_token_allowed",
     "set_expand_dispatcher",
     "submit_source",
 ]

@@ -39,13 +39,14 @@ from weightscan.core.fetch import (
     open_url,
     policy_from_settings,
 )
-from weightscan.core.models import Scan, ScanKind, ScanStatus, SourceType
+from weightscan.core.models import ApiToken, Scan, ScanKind, ScanStatus, SourceType
 from weightscan.core.notify import attempt_delivery, prepare_deliveries
 from weightscan.core.registry import (
     RegistryError,
     RepoFile,
     client_for,
     select_files,
+    server_token_allowed,
     set_expand_dispatcher,
 )
 from weightscan.core.settings import Settings
@@ -115,9 +116,17 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
         assert group is not None
         source = dict(group.source or {})
         owner = group.owner_token_id
+        owner_row = session.get(ApiToken, owner) if owner else None
+        may_use_server_token = server_token_allowed(
+            source, owner_token_id=owner,
+            owner_is_admin=owner_row is not None and "admin" in (owner_row.scopes or ()))
         done_paths = set(session.scalars(select(Scan.filename).where(Scan.group_id == group_id)))
         group.progress = {**(group.progress or {}), "stage": "listing"}
         session.commit()
+    if source.get("type") != "huggingface":
+        token = ""  # a caller's URLs never get a registry token
+    elif token is None and not may_use_server_token:
+        token = ""  # this caller may not borrow the server's token
     policy = policy_from_settings(settings, token=token)
     result = ExpandResult(group_id, "expanded")
     try:

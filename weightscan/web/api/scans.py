@@ -115,7 +115,9 @@ def _submit_source(principal: Principal, seconds: int) -> Response:
     try:
         group = registry.submit_source(db, current_app.config["WEIGHTSCAN_SETTINGS"],
                                        body["source"], callback_url=callback_url,
-                                       owner_token_id=principal.token_id, force=force)
+                                       owner_token_id=principal.token_id, force=force,
+                                       use_server_token=principal.is_admin
+                                       or principal.anonymous)
     except Exception as exc:
         raise source_error(registry, exc) from exc
     from weightscan.web.metrics import metrics

@@ -117,7 +117,9 @@ def submit_source() -> Any:
 
     try:
         group = registry.submit_source(get_session(), current_app.config["WEIGHTSCAN_SETTINGS"],
-                                       source, owner_token_id=principal.token_id)
+                                       source, owner_token_id=principal.token_id,
+                                       use_server_token=principal.is_admin
+                                       or principal.anonymous)
     except Exception as exc:
         raise source_error(registry, exc) from exc
     return _submitted(group.id)
