@@ -45,6 +45,8 @@ class Settings:
     max_upload_bytes: int = 50 * GiB
     # None = decide from the bind address: anonymous use only on a loopback address.
     allow_anonymous: bool | None = None
+    # Host names (besides loopback ones) an anonymous request may use (web/anonymous.py).
+    anonymous_hosts: tuple[str, ...] = ()
     rate_limit: str = "600/minute"  # per client, on the API
     rate_limit_storage_url: str = "memory://"  # redis://... in distributed mode
     public_url: str = ""  # how clients reach us, for links in callbacks

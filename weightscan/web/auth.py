@@ -4,7 +4,8 @@ Tokens look like ``ws_<32 random bytes, urlsafe>``; only their SHA-256 is stored
 (``ApiToken.token_hash``) with a short display prefix, and the plaintext is shown once by
 ``create_token``. Scopes: ``submit``, ``read``, ``admin`` (admin implies the others).
 A token reads only the scans it submitted unless it is admin; in anonymous mode (settings)
-a request without a token may submit and read everything.
+a local, direct, same-site request without a token may submit and read everything
+(``weightscan.web.anonymous`` says which requests qualify).
 
 ``create_token`` / ``verify_token`` / ``revoke_token`` are plain functions over a session,
 used by ``weightscan token create`` as well as by the request hooks here.
@@ -154,11 +155,26 @@ def current_principal() -> Principal:
             token.last_used_at = now
             db.commit()
     elif current_app.config["WEIGHTSCAN_ANONYMOUS"]:
-        principal = ANONYMOUS
+        principal = _anonymous_or_nobody()
     else:
         principal = NOBODY
     g.principal = principal
     return principal
+
+
+def _anonymous_or_nobody() -> Principal:
+    """ANONYMOUS if this token-less request passes the anonymous-mode checks (a local,
+    direct, same-site request); else NOBODY, with the reason kept for the 401."""
+    from weightscan.web.anonymous import anonymous_refusal, cross_site_write
+
+    refusal = anonymous_refusal(current_app.config["WEIGHTSCAN_SETTINGS"])
+    if refusal is not None:
+        g.anonymous_refusal = refusal
+        return NOBODY
+    cross_site = cross_site_write()
+    if cross_site is not None:
+        raise ForbiddenError(cross_site, code_hint="cross_site")
+    return ANONYMOUS
 
 
 def require(scope: str) -> Principal:
@@ -168,6 +184,7 @@ def require(scope: str) -> Principal:
         return principal
     if principal is NOBODY:
         raise AuthenticationRequiredError(
-            "This server needs an API token: Authorization: Bearer ws_...",
+            g.get("anonymous_refusal")
+            or "This server needs an API token: Authorization: Bearer ws_...",
             headers={"WWW-Authenticate": "Bearer"})
     raise ForbiddenError(f"This token lacks the '{scope}' scope.")

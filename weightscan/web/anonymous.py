@@ -1,0 +1,82 @@
+"""When a request without a token may act as the anonymous user (issue 14 #3).
+
+Anonymous mode is for one person on their own machine: it is on when the operator opts
+in (``WEIGHTSCAN_ALLOW_ANONYMOUS=true``) or, when unset, when ``weightscan serve`` binds a
+loopback address. Binding to loopback is not enough on its own, so each request is also
+checked:
+
+* a request that came through a proxy (``Forwarded``, ``X-Forwarded-For``...) is someone
+  else's: a reverse proxy on the same host would otherwise make every client anonymous;
+* the ``Host`` must be a loopback name (or one the operator listed in
+  ``WEIGHTSCAN_ANONYMOUS_HOSTS``), so a DNS-rebinding page cannot read through the
+  browser of the person running the server;
+* a write (anything but GET/HEAD/OPTIONS) must not come from another site: a web page
+  can send a cross-origin multipart POST without a preflight, so ``Origin`` (or
+  ``Sec-Fetch-Site``) must name this server.
+
+A refused request is treated as carrying no credentials at all: it gets the same 401 a
+token-only server gives, with the reason.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import request
+
+from weightscan.core.settings import Settings
+
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP",
+                 "X-Client-IP", "True-Client-IP", "CF-Connecting-IP")
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost",
+                            "ip6-loopback"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def host_name(host: str) -> str:
+    """``Host`` header value without its port, lower case (``[::1]:80`` -> ``::1``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def is_loopback_name(name: str) -> bool:
+    if name in LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def anonymous_refusal(settings: Settings) -> str | None:
+    """Why this token-less request may not be anonymous, or None if it may."""
+    for header in PROXY_HEADERS:
+        if header in request.headers:
+            return (f"Anonymous use is for local clients only; this request came through a "
+                    f"proxy ({header}). Send an API token.")
+    name = host_name(request.host or "")
+    extra = {h.strip().lower().rstrip(".") for h in settings.anonymous_hosts}
+    if not (is_loopback_name(name) or name in extra):
+        return (f"Anonymous use answers only to loopback host names, not {name[:100]!r}. "
+                "Send an API token (or list the name in WEIGHTSCAN_ANONYMOUS_HOSTS).")
+    return None
+
+
+def cross_site_write() -> str | None:
+    """Why this anonymous write looks like it comes from another site, or None."""
+    if request.method in _SAFE_METHODS:
+        return None
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        own = f"{request.scheme}://{request.host}".lower()
+        if origin.strip().lower() != own:
+            return f"Cross-site write refused (Origin {origin[:100]!r})."
+        return None
+    fetch_site = request.headers.get("Sec-Fetch-Site", "").lower()
+    if fetch_site in ("cross-site", "same-site"):
+        return "Cross-site write refused (Sec-Fetch-Site)."
+    return None
