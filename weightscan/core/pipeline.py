@@ -245,35 +245,39 @@ def rescan(session: Session, scan: Scan, *, owner_token_id: str | None = None,
            commit: bool = True) -> SubmitResult:
     """A forced new scan of the same stored bytes (a group: of each of its files).
 
-    Raises ``LookupError`` if the bytes were purged.
+    The new scan belongs to ``owner_token_id`` (None: anonymous), whoever owned the
+    original; the original's callback URL is kept only when the same principal asks, so
+    a callback never goes to someone else's endpoint. Raises ``LookupError`` if the bytes
+    were purged.
     """
+    callback_url = scan.callback_url if scan.owner_token_id == owner_token_id else None
     if scan.kind == ScanKind.GROUP:
         group = create_group(session, source=dict(scan.source or {"type": "upload"}),
-                             owner_token_id=owner_token_id, callback_url=scan.callback_url,
+                             owner_token_id=owner_token_id, callback_url=callback_url,
                              filename=scan.filename)
         ids: list[str] = []
         for child in scan.children:
-            ids.append(_rescan_file(session, child, owner_token_id, group.id).id)
+            ids.append(_rescan_file(session, child, owner_token_id, group.id, None).id)
         seal_group(session, group.id)
         if commit:
             session.commit()
         return SubmitResult(group, False, ids)
-    new = _rescan_file(session, scan, owner_token_id, None)
+    new = _rescan_file(session, scan, owner_token_id, None, callback_url)
     if commit:
         session.commit()
     return SubmitResult(new, False, [new.id])
 
 
 def _rescan_file(session: Session, scan: Scan, owner_token_id: str | None,
-                 group_id: str | None) -> Scan:
+                 group_id: str | None, callback_url: str | None) -> Scan:
     stored = session.get(StoredFile, scan.file_sha256) if scan.file_sha256 else None
     if stored is None or stored.purged_at is not None:
         raise LookupError(f"the bytes of scan {scan.id} are no longer stored")
     new = Scan(kind=ScanKind.FILE, file_sha256=stored.sha256, size=stored.size,
                filename=scan.filename, source_type=scan.source_type,
                source={**(scan.source or {}), "rescan_of": scan.id},
-               policy=dict(scan.policy or {}), owner_token_id=owner_token_id or scan.owner_token_id,
-               callback_url=scan.callback_url if group_id is None else None, group_id=group_id)
+               policy=dict(scan.policy or {}), owner_token_id=owner_token_id,
+               callback_url=callback_url, group_id=group_id)
     session.add(new)
     session.flush()
     return new
