@@ -141,6 +141,9 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Page sessions remember the epoch they were opened in; logout bumps it, so a saved
+    # cookie is dead on the server side, not only in the browser that logged out.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class WebhookEvent(Base):

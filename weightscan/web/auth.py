@@ -143,8 +143,9 @@ def current_principal() -> Principal:
         # cross-site POST to the API cannot ride on it.
         token = db.get(ApiToken, session["token_id"])
         if token is not None and (token.revoked_at is not None or (
-                token.expires_at is not None and _aware(token.expires_at) <= datetime.now(UTC))):
-            token = None
+                token.expires_at is not None and _aware(token.expires_at) <= datetime.now(UTC))
+                or session.get("epoch") != (token.session_epoch or 0)):
+            token = None  # revoked, expired, or logged out since this cookie was issued
     if token is not None:
         principal = Principal(token.id, frozenset(token.scopes or ()), token.name)
         now = datetime.now(UTC)

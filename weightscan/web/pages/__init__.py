@@ -184,19 +184,47 @@ def login() -> Any:
         else:
             session.clear()
             session["token_id"] = token.id
-            target = request.args.get("next") or "/"
-            # Only a path on this site: "//host" and "/\\host" are other sites to a browser.
-            if not target.startswith("/") or target[1:2] in ("/", "\\"):
-                target = "/"
-            return redirect(target, code=303)
+            session["epoch"] = token.session_epoch or 0
+            return redirect(local_path(request.args.get("next") or "/"), code=303)
     return render_template("login.html", error=error), 401 if error else 200
 
 
 @bp.post("/logout")
 def logout() -> Any:
+    from weightscan.core.models import ApiToken
+
     check_csrf()
+    token_id = session.get("token_id")
+    if token_id:
+        # End the session on the server: every cookie of this token's page sessions,
+        # including copies saved elsewhere, stops working (the token itself does not).
+        db = get_session()
+        token = db.get(ApiToken, token_id)
+        if token is not None and session.get("epoch") == (token.session_epoch or 0):
+            token.session_epoch = (token.session_epoch or 0) + 1
+            db.commit()
     session.clear()
     return redirect(url_for("pages.login"), code=303)
+
+
+def local_path(target: str) -> str:
+    """``next`` as a path on this site, else ``/``.
+
+    Browsers and Werkzeug drop tabs and newlines inside a URL, so ``/\t/evil.example``
+    becomes ``//evil.example`` after any check made on the raw text: remove control
+    characters first, read backslashes as browsers do, then require a bare path (no
+    scheme, no host)."""
+    from urllib.parse import urlsplit
+
+    cleaned = "".join(c for c in target if (c.isprintable() and not c.isspace()) or c == " ")
+    cleaned = cleaned.replace("\\", "/").strip()
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return "/"
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return "/"
+    return cleaned
 
 
 def display_value(value: Any) -> str:
