@@ -1,4 +1,4 @@
-"""Rate limits on the API (Flask-Limiter), keyed by token or client address.
+"""Rate limits on the API (Flask-Limiter), keyed by verified token or client address.
 
 Storage comes from ``settings.rate_limit_storage_url`` (``redis://`` behind gunicorn, since
 in-memory counters are per process). Health, readiness and metrics are exempt.
@@ -11,11 +11,20 @@ from flask_limiter import Limiter
 
 
 def _key() -> str:
-    from weightscan.web.auth import hash_token, presented_token
+    """The verified token's id, else the client address.
 
-    token = presented_token()
-    if token:
-        return "tok:" + hash_token(token)[:16]
+    Keying on whatever bearer text was sent would give every made-up token a fresh
+    budget (45 guesses at a webhook secret without one 429): only a token that verifies
+    gets its own counter; anything else counts against the address it came from."""
+    from weightscan.web.auth import current_principal
+    from weightscan.web.errors import ApiError
+
+    try:
+        principal = current_principal()
+    except ApiError:  # unknown token, cross-site write...: the view answers that itself
+        principal = None
+    if principal is not None and principal.token_id is not None:
+        return "tok:" + principal.token_id
     return "ip:" + (request.remote_addr or "unknown")
 
 
