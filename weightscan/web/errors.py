@@ -179,6 +179,12 @@ def register_error_handlers(app: Flask) -> None:
         return _api_error(ServiceUnavailableError(
             "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}))
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(_exc: RecursionError) -> Response:
+        # Deeply nested JSON bodies (json.loads recurses) are the client's mistake.
+        log.warning("input nested too deeply on %s %s", request.method, request.path)
+        return _api_error(BadRequestError("The request is nested too deeply."))
+
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:
         from weightscan.web.security import request_id

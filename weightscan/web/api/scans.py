@@ -222,10 +222,18 @@ def list_scans() -> Response:
     response = jsonify({"data": [scan_json(s) for s in rows[:limit]],
                         "next_cursor": next_cursor})
     if next_cursor:
-        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
-        url = url_for("api.list_scans", cursor=next_cursor, **args)
+        url = url_for("api.list_scans", cursor=next_cursor, **list_filters())
         response.headers["Link"] = f'<{url}>; rel="next"'
     return response
+
+
+LIST_FILTERS = ("sha256", "verdict", "status", "source", "q", "limit")
+
+
+def list_filters() -> dict[str, str]:
+    """The list's own query arguments, for the next page's link: never the whole query
+    string, whose ``endpoint``, ``_anchor``, ``_external``... are ``url_for`` keywords."""
+    return {k: v for k in LIST_FILTERS if (v := request.args.get(k))}
 
 
 def filtered_scans(principal: Principal) -> Any:
@@ -267,7 +275,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, scan_id = json.loads(raw)
         return datetime.fromisoformat(created), str(scan_id)
-    except (binascii.Error, ValueError, TypeError) as exc:
+    except (binascii.Error, ValueError, TypeError, RecursionError) as exc:
         raise BadRequestError("'cursor' is not a cursor this server issued.") from exc
 
 

@@ -142,7 +142,12 @@ def _sources_available() -> bool:
 @bp.get("/scans")
 def scans_page() -> Any:
     from weightscan.core.reports import VERDICTS
-    from weightscan.web.api.scans import STATUSES, encode_cursor, page_of_scans
+    from weightscan.web.api.scans import (
+        STATUSES,
+        encode_cursor,
+        list_filters,
+        page_of_scans,
+    )
     from weightscan.web.serialize import scan_json
 
     principal = _reader()
@@ -151,9 +156,8 @@ def scans_page() -> Any:
     rows = page_of_scans(get_session(), principal, request.args.get("cursor"), PAGE_SIZE)
     next_url = None
     if len(rows) > PAGE_SIZE:
-        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
         next_url = url_for("pages.scans_page", cursor=encode_cursor(rows[PAGE_SIZE - 1]),
-                           **args)
+                           **list_filters())
     return render_template("scans.html", scans=[scan_json(s) for s in rows[:PAGE_SIZE]],
                            next_url=next_url, verdicts=VERDICTS, statuses=STATUSES,
                            args=request.args)
