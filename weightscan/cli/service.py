@@ -104,7 +104,7 @@ def _auto_migrate(settings: Any) -> None:
     if settings.resolved_database_url.startswith("sqlite"):
         from weightscan.core.migrate import upgrade
 
-        settings.home.mkdir(parents=True, exist_ok=True)
+        settings.ensure_home()
         upgrade(settings.resolved_database_url)
 
 
@@ -139,11 +139,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"({'anonymous allowed' if anonymous else 'tokens required'}"
           f"{', embedded worker' if worker else ''})", file=sys.stderr, flush=True)
     try:
-        run_gunicorn(settings, f"{host}:{args.port}", workers=args.workers or 2)
+        workers = args.workers or default_web_workers(settings)
+        run_gunicorn(settings, f"{host}:{args.port}", workers=workers,
+                     threads=16 if workers == 1 else 8)
     finally:
         if worker is not None:
             worker.stop()
     return EXIT_OK
+
+
+def default_web_workers(settings: Any) -> int:
+    """Two gunicorn processes, or one while rate-limit counters live in process memory
+    (``memory://``, the embedded default): two processes would each count on their own
+    and double every client's limit."""
+    if settings.rate_limit and settings.rate_limit_storage_url.startswith("memory"):
+        return 1
+    return 2
 
 
 def run_gunicorn(settings: Any, bind: str, *, workers: int = 2, threads: int = 8) -> None:
@@ -242,7 +253,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             "--without-mingle", "--without-gossip"]
     if args.beat:
         argv += ["--beat", f"--schedule={settings.home / 'celerybeat-schedule'}"]
-        settings.home.mkdir(parents=True, exist_ok=True)
+        settings.ensure_home()
     app.worker_main(argv)
     return EXIT_OK
 

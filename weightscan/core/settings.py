@@ -100,12 +100,21 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
+    def ensure_home(self) -> Path:
+        """Create ``home`` private to this user (0700), or make an existing one so: it
+        holds the database, the broker's messages, the secret key and uploaded files."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = self.home.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:
+            self.home.chmod(0o700)
+        return self.home
+
     def ensure_secret_key(self) -> Settings:
         """A settings object with a secret key: the configured one, or one kept under home."""
+        self.ensure_home()
         if self.secret_key:
             return self
         path = self.home / "secret_key"
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:

@@ -108,7 +108,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 def make_celery(settings: Settings) -> Celery:
     """A Celery app for these settings; ``app.weightscan_settings`` carries them to tasks."""
     if settings.embedded_broker:
-        settings.home.mkdir(parents=True, exist_ok=True)
+        settings.ensure_home()
     app = Celery("weightscan", include=list(TASK_MODULES), set_as_current=False)
     app.conf.update(celery_config(settings))
     app.weightscan_settings = settings
