@@ -247,3 +247,22 @@ def test_settings_build_a_policy_that_trusts_only_the_registry_with_the_token():
     assert policy.token == "hf_x"
     assert ipaddress.ip_address("10.1.2.3") in policy.allow_private[1]
     assert policy_from_settings(settings, token="hf_other").token == "hf_other"
+
+
+@pytest.mark.parametrize(("address", "label"), [
+    ("2002:a00:1::", "6to4"),  # 6to4 around 10.0.0.1
+    ("2002:7f00:1::1", "6to4"),  # around 127.0.0.1
+    ("2002:808:808::1", "6to4"),  # even around a public address: a relay decides
+    ("fec0::1", "site-local"),
+    ("64:ff9b::a00:1", "NAT64"),  # NAT64 of 10.0.0.1
+    ("64:ff9b::808:808", "NAT64"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
+    ("::a00:1", "IPv4-compatible"),
+])
+def test_ipv6_ranges_that_embed_ipv4_are_refused(address, label):
+    reason = address_refusal(address, ())
+    assert reason is not None, label
+
+
+def test_an_ordinary_global_ipv6_address_passes():
+    assert address_refusal("2606:4700:4700::1111", ()) is None

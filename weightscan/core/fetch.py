@@ -155,6 +155,20 @@ def host_allowed(host: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+# IPv6 ranges that carry (or route to) an IPv4 address, or are deprecated site-local:
+# a host there may reach a private network however its own bits look, so they are
+# refused outright (an operator can still admit one through fetch_allow_private).
+EMBEDDING_RANGES: tuple[tuple[str, ipaddress.IPv6Network], ...] = (
+    ("6to4", ipaddress.IPv6Network("2002::/16")),
+    ("Teredo", ipaddress.IPv6Network("2001::/32")),
+    ("NAT64", ipaddress.IPv6Network("64:ff9b::/96")),
+    ("local NAT64", ipaddress.IPv6Network("64:ff9b:1::/48")),
+    ("IPv4-compatible", ipaddress.IPv6Network("::/96")),
+    ("IPv4-translated", ipaddress.IPv6Network("::ffff:0:0:0/96")),
+    ("site-local", ipaddress.IPv6Network("fec0::/10")),
+)
+
+
 def address_refusal(address: str, allow_private: Sequence[Network]) -> str | None:
     """Why this address may not be contacted, or None if it may."""
     try:
@@ -170,6 +184,10 @@ def address_refusal(address: str, allow_private: Sequence[Network]) -> str | Non
                         ("reserved", ip.is_reserved), ("unspecified", ip.is_unspecified)):
         if flag:
             return f"address {ip} is {label}"
+    if isinstance(ip, ipaddress.IPv6Address):
+        for label, net in EMBEDDING_RANGES:
+            if ip in net:
+                return f"address {ip} is {label} (it can reach an embedded IPv4 address)"
     if not ip.is_global:
         return f"address {ip} is not globally routable"
     return None
