@@ -142,7 +142,10 @@ def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], princip
         metrics().scans_submitted.labels("upload").inc()
     to_enqueue = [i for r in results for i in r.to_enqueue]
     if group is None:
-        return Submission(results[0].scan, results[0].cached, to_enqueue)
+        # A cached file is finished now: no worker will report it, so its callbacks
+        # (its own and the global one) are sent from here.
+        done = [results[0].scan.id] if results[0].cached else []
+        return Submission(results[0].scan, results[0].cached, to_enqueue, completed=done)
     completed = seal_group(db, group.id)
     return Submission(group, all(r.cached for r in results), to_enqueue,
                       completed=[group.id] if completed else [])

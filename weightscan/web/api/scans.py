@@ -85,6 +85,8 @@ def create_scan() -> Response:
     force = query_bool("force")
     allow = allow_entries()
     callback_url = (request.form.get("callback_url") or "").strip() or None
+    if callback_url:
+        check_callback_url(callback_url)  # before the upload is stored, as the JSON path
     received = []
     try:
         for upload in uploads:
@@ -96,6 +98,18 @@ def create_scan() -> Response:
             item.path.unlink(missing_ok=True)
         raise
     return finish_submission(submission, seconds)
+
+
+def check_callback_url(url: str) -> None:
+    """400 ``UrlNotAllowedError`` unless the SSRF guard would deliver to ``url``."""
+    from weightscan.core.fetch import FetchRefused, callback_policy, check_url
+
+    try:
+        check_url(url, callback_policy(current_app.config["WEIGHTSCAN_SETTINGS"]))
+    except FetchRefused as exc:
+        err = BadRequestError(f"callback_url refused: {exc.reason}"[:500])
+        err.code = "UrlNotAllowedError"
+        raise err from None
 
 
 def _submit_source(principal: Principal, seconds: int) -> Response:
