@@ -50,6 +50,9 @@ class Settings:
     rate_limit: str = "600/minute"  # per client, on the API
     rate_limit_storage_url: str = "memory://"  # redis://... in distributed mode
     public_url: str = ""  # how clients reach us, for links in callbacks
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none; trust
+    # no forwarding header). docker-compose puts one nginx in front: 1.
+    trusted_proxies: int = 0
     metrics_token: str = ""  # empty: /metrics open (bind it to an internal network)
     # Scanning
     limits: ScanLimits = DEFAULT_LIMITS

@@ -36,6 +36,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    if settings.trusted_proxies > 0:
+        # The client address (rate limits, logs) and scheme come from the proxies we run,
+        # never from a header a client could send straight to us.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     from weightscan.web.db import init_db
     from weightscan.web.errors import register_error_handlers
