@@ -113,7 +113,7 @@ def scan_to_dict(scan: Scan, *, include_findings: bool = False,
         "engine": {"version": scan.engine_version, "rules_version": scan.rules_version,
                    "policy": dict(scan.policy or {})},
         "cached": scan.cached_from is not None,
-        "cached_from": scan.cached_from,
+        "cached_from": visible_origin(scan),
         "error": scan.error,
         "attempts": scan.attempts,
         "created_at": iso(scan.created_at),
@@ -122,6 +122,21 @@ def scan_to_dict(scan: Scan, *, include_findings: bool = False,
         "duration_seconds": scan.duration_seconds,
         "links": links(scan.id, base_url),
     }
+
+
+def visible_origin(scan: Scan) -> str | None:
+    """``cached_from`` when the reused scan has this scan's owner, else None: a result
+    reused across principals must not name (or date) someone else's scan."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    if scan.cached_from is None:
+        return None
+    session = object_session(scan)
+    if session is None:
+        return None
+    owner = session.scalar(select(Scan.owner_token_id).where(Scan.id == scan.cached_from))
+    return scan.cached_from if owner == scan.owner_token_id else None
 
 
 def report_document(scan: Scan) -> dict[str, Any]:

@@ -42,7 +42,10 @@ def get_file(sha256: str) -> Response:
     if not rows:
         raise NotFoundError(f"No file with sha256 {digest} has been scanned here under the "
                             "default policy.")
-    stored = SimpleNamespace(sha256=digest, size=rows[0].size, first_seen=rows[0].first_seen,
+    # A token sees its own history only: "first seen" is its own first scan of these bytes.
+    first_seen = rows[0].first_seen if principal.is_admin or principal.anonymous \
+        else min(r.created_at for r in rows)
+    stored = SimpleNamespace(sha256=digest, size=rows[0].size, first_seen=first_seen,
                              purged_at=rows[0].purged_at)
     done = [r for r in rows if r.status == ScanStatus.DONE]
     last = done[0] if done else rows[0]
