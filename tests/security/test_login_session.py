@@ -76,3 +76,18 @@ def test_logout_ends_the_session_server_side(app: Any) -> None:
                         headers={"Authorization": f"Bearer {token}"}).status == 200
         _, again = login(live, token)
         assert live.get("/api/v1/scans", headers={"Cookie": again}).status == 200
+
+
+def test_the_login_page_suggests_a_command_that_parses(app: Any) -> None:
+    import html
+    import shlex
+
+    from weightscan.cli import build_parser
+
+    with serve(app) as live:
+        page = live.get("/login").body.decode()
+    found = re.search(r"<code>(weightscan token create[^<]*)</code>", page)
+    assert found, "the login page says how to create a token"
+    argv = shlex.split(html.unescape(found.group(1)))[1:]
+    args = build_parser().parse_args(argv)  # exits (SystemExit) if the command is wrong
+    assert args.name == "NAME"
