@@ -94,7 +94,9 @@ def legacy_torch_file(obj_pickle: bytes | None = None, *, storage: str = "FloatS
 def legacy_torch_seeds() -> list[bytes]:
     seeds = [legacy_torch_file(), legacy_torch_file(storage="HalfStorage", numel=6, item=2),
              legacy_torch_file(storage="UntypedStorage", numel=8, item=1),
+             legacy_torch_file(storage="LongStorage", numel=3, item=8),
              legacy_torch_file(os_system(proto=2) + b"")]
+    # five hand-built seeds: the target keeps its minimum without torch installed
     try:
         import torch
     except ImportError:

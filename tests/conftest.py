@@ -17,12 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.optional import in_ci
+
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 9  # a DB number of our own; flushed
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
 def service_missing(what: str) -> None:

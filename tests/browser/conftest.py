@@ -3,13 +3,13 @@ server with a real Celery worker (``tests.web.conftest.live_service``)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.optional import missing, require
 from tests.web.conftest import live_service  # noqa: F401  (re-exported fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -21,10 +21,8 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required under CI=true")
-        pytest.skip("no /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
+        missing(f"chromium ({CHROMIUM})")
+    sync_playwright = require("playwright.sync_api").sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
 
+from tests.optional import require
 from tests.web.conftest import clean_pickle, malicious_pickle
+
+expect = require("playwright.sync_api").expect
 
 pytestmark = pytest.mark.browser
 

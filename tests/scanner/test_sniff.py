@@ -20,6 +20,7 @@ from tests.fixtures.archives import (
     make_zip,
     torch_like_zip,
 )
+from tests.optional import require
 from weightscan.scanner.formats import Format
 from weightscan.scanner.sniff import _by_head, sniff_format, zip_end_at_tail
 from weightscan.scanner.source import Source
@@ -135,7 +136,7 @@ def test_legacy_torch_magic_in_any_protocol(protocol):
 
 
 def test_real_legacy_torch_file(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     path = tmp_path / "legacy.pt"
     torch.save({"w": torch.zeros(2)}, path, _use_new_zipfile_serialization=False)
     assert sniff(path.read_bytes()) is Format.PYTORCH_LEGACY

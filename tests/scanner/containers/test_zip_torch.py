@@ -19,6 +19,7 @@ from tests.fixtures.archives import (
     sparse_torch_zip,
     torch_like_zip,
 )
+from tests.optional import require
 from weightscan.scanner import Verdict, scan_path
 
 
@@ -96,7 +97,7 @@ def test_numpy_savez_compressed_members_are_inflated():
 
 @pytest.fixture(scope="module")
 def torch():
-    return pytest.importorskip("torch")
+    return require("torch")
 
 
 def test_real_torch_save_state_dict_is_clean(torch, tmp_path):

@@ -9,6 +9,7 @@ import struct
 import pytest
 
 from tests.fixtures.pickles import os_system
+from tests.optional import require
 from tests.scanner.pickle.helpers import finding, no_internal_error, rules, scan
 from weightscan.scanner import Verdict
 
@@ -50,16 +51,20 @@ def test_npy_object_array_with_malicious_pickle():
     assert ast.literal_eval(repr(header)) == header
 
 
-torch = pytest.importorskip("torch")
+@pytest.fixture(scope="module")
+def torch():
+    return require("torch")
 
 
 def _legacy(obj) -> bytes:
+    import torch
+
     buf = io.BytesIO()
     torch.save(obj, buf, _use_new_zipfile_serialization=False)
     return buf.getvalue()
 
 
-def test_legacy_torch_state_dict_is_clean_and_weights_only_loadable():
+def test_legacy_torch_state_dict_is_clean_and_weights_only_loadable(torch):
     sd = {"w": torch.arange(6, dtype=torch.float32), "h": torch.zeros(3, dtype=torch.float16),
           "shared_view": torch.arange(10)[2:5], "b": torch.tensor([True, False])}
     report = scan(_legacy(sd), "m.pt")
@@ -68,7 +73,7 @@ def test_legacy_torch_state_dict_is_clean_and_weights_only_loadable():
     assert report.summary["pickle"]["weights_only_loadable"] is True
 
 
-def test_legacy_torch_full_module_is_clean_but_not_weights_only():
+def test_legacy_torch_full_module_is_clean_but_not_weights_only(torch):
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU())
     report = scan(_legacy(model), "m.pt")
     no_internal_error(report)
@@ -76,7 +81,7 @@ def test_legacy_torch_full_module_is_clean_but_not_weights_only():
     assert "pickle.torch.weights-only-incompatible" in rules(report)
 
 
-def test_legacy_torch_trailing_and_missing_bytes():
+def test_legacy_torch_trailing_and_missing_bytes(torch):
     data = _legacy({"w": torch.ones(4)})
     extra = scan(data + b"hidden", "m.pt")
     assert finding(extra, "pickle.legacy-torch.layout", bytes=6)
@@ -85,7 +90,7 @@ def test_legacy_torch_trailing_and_missing_bytes():
     assert "pickle.legacy-torch.layout" in rules(cut)
 
 
-def test_legacy_torch_with_payload_in_the_object_pickle():
+def test_legacy_torch_with_payload_in_the_object_pickle(torch):
     data = _legacy({"w": torch.ones(2)})
     # replace the storage-keys pickle's position: put a malicious pickle as the object
     import pickle

@@ -11,6 +11,7 @@ import pytest
 
 from tests.fixtures.archives import make_zip, rules_of, scan_bytes
 from tests.fixtures.pickles import ops, os_system, pickle2
+from tests.optional import require
 from weightscan.scanner import Verdict
 
 
@@ -52,7 +53,7 @@ def test_payload_inside_a_torchscript_archive_is_still_malicious():
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_real_torchscript_files_are_clean(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     path = tmp_path / "traced.pt"
     torch.jit.trace(torch.nn.Linear(3, 2), torch.zeros(1, 3)).save(str(path))
     report = scan_bytes(path.read_bytes(), "traced.pt")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import save as save_numpy
 
+from tests.optional import require
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze
 from weightscan.scanner.formats import Format
@@ -50,8 +51,8 @@ TORCH_DTYPES = ["bfloat16", "float8_e4m3fn", "float8_e5m2", "float8_e8m0fnu",
 
 @pytest.mark.parametrize("name", TORCH_DTYPES)
 def test_torch_dtype_is_clean(name):
-    torch = pytest.importorskip("torch")
-    save_torch = pytest.importorskip("safetensors.torch").save
+    torch = require("torch")
+    save_torch = require("safetensors.torch").save
     dtype = getattr(torch, name, None)
     if dtype is None:
         pytest.skip(f"torch has no {name}")
