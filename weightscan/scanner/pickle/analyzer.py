@@ -64,6 +64,12 @@ def report_imports(summary: PickleSummary, ctx: ScanContext) -> None:
         if count > _MAX_IMPORT_FINDINGS:
             ctx.report(rule_id, f"{count - _MAX_IMPORT_FINDINGS} more imports of this kind",
                        evidence={"more": count - _MAX_IMPORT_FINDINGS})
+    for found in summary.code_arguments:
+        ctx.report("pickle.call.code-argument",
+                   f"{found.callee} is called with an argument that holds code",
+                   offset=found.offset, opcode_index=found.index,
+                   evidence={"callee": found.callee[:200], "argument": found.text,
+                             "code": found.code[:_MAX_CODE_CHARS]})
 
 
 def _rule_for(site: ImportSite) -> tuple[str | None, Severity | None]:

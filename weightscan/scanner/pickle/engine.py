@@ -26,6 +26,7 @@ from typing import Any
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle import policy
+from weightscan.scanner.pickle.code_strings import code_in_arguments
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
 from weightscan.scanner.pickle.render import render_call
@@ -124,6 +125,21 @@ class ImportSite:
         return f"{self.module}.{self.name}"
 
 
+@dataclass(frozen=True)
+class CodeArgument:
+    """A call of a non-allowed callable with an argument that holds code."""
+
+    callee: str
+    text: str
+    offset: int
+    index: int
+    code: str
+
+
+_MAX_CODE_ARGUMENTS = 20
+_MAX_CODE_TEXT = 1000
+
+
 @dataclass
 class PickleSummary:
     """What the engine learnt about one source (all pickles in it)."""
@@ -140,6 +156,7 @@ class PickleSummary:
     joblib_arrays: int = 0
     memo_degraded: bool = False  # the memo budget was reached (values dropped)
     excerpts: list[str] = field(default_factory=list)
+    code_arguments: list[CodeArgument] = field(default_factory=list)
 
     @property
     def weights_only_loadable(self) -> bool:
@@ -958,6 +975,8 @@ class Engine:
                 site.called = True
                 if site.classification.decision is not policy.Decision.ALLOWED:
                     self._excerpt(call, site)
+                    if site.classification.decision not in _NEVER_CLEARED:
+                        self._code_argument(path, call, offset, index)
                     if policy.is_loads_like(path):
                         self._nested(call, offset, index)
                     elif site.classification.decision is policy.Decision.WRAPPER:
@@ -967,8 +986,19 @@ class Engine:
                 made = self.summary.imports.get(func.func.path)
                 if made is not None:
                     made.result_called = True
+            self._code_argument("the result of a call", call, offset, index)
             self._indirect(call, offset, index)
         return call
+
+    def _code_argument(self, callee: str, call: Call, offset: int, index: int) -> None:
+        """Record a call whose arguments hold Python or shell code (root cause 11)."""
+        found = self.summary.code_arguments
+        if self.probe or len(found) >= _MAX_CODE_ARGUMENTS:
+            return
+        code = code_in_arguments(call.args, call.kwargs)
+        if code is not None:
+            found.append(CodeArgument(callee, code[:_MAX_CODE_TEXT], offset, index,
+                                      render_call(call, self.limits)))
 
     def _wrapped(self, site: ImportSite, held: Any) -> None:
         """Note when a wrapper (functools.partial) holds a denied or dunder callable."""

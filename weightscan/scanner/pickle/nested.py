@@ -64,4 +64,6 @@ def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) 
             mine.code.extend(site.code[: max(0, 3 - len(mine.code))])
     for path, count in child.summary.calls.items():
         parent.calls[path] = parent.calls.get(path, 0) + count
+    parent.code_arguments.extend(child.summary.code_arguments[
+        : max(0, 20 - len(parent.code_arguments))])
     parent.excerpts.extend(child.summary.excerpts[: max(0, 20 - len(parent.excerpts))])

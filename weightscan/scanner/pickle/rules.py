@@ -39,6 +39,12 @@ RULES: tuple[Rule, ...] = (
          "Calling the result of a call is how attribute-resolution gadgets are chained; the "
          "callee cannot be named statically.",
          ("GHSA-mhc9-48gj-9gp3",)),
+    Rule("pickle.call.code-argument", Severity.CRITICAL,
+         "A callable that is not on the allowlist is called with Python or shell code",
+         "Any callable that evaluates, compiles or shells out a string is a gadget, listed or "
+         "not; code handed to one nobody vetted is the payload itself (picklescan's samples "
+         "call GuardBuilder.get with Python source that imports os and runs a command).",
+         ("https://github.com/mmaitre314/picklescan/tree/main/tests/data",)),
     Rule("pickle.build.global-target", Severity.MEDIUM,
          "BUILD sets state on an imported global itself, not on a new instance",
          "BUILD on a module-level object rewrites its attributes (monkey-patching) while "
