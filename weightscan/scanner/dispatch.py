@@ -44,6 +44,7 @@ _ANALYZERS: dict[Format, str] = {
     Format.HDF5: "weightscan.scanner.hdf5.analyzer:analyze_hdf5",
     Format.KERAS_CONFIG: "weightscan.scanner.keras.analyzer:analyze_keras_config",
     Format.NEMO_CONFIG: "weightscan.scanner.nemo.analyzer:analyze_nemo_config",
+    Format.ONNX: "weightscan.scanner.onnx.analyzer:analyze_onnx",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",
     Format.PYTHON: "weightscan.scanner.pycode.analyzer:analyze_python",
     Format.OTHER: "weightscan.scanner.containers.plain:analyze_other",

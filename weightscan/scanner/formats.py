@@ -34,6 +34,8 @@ class Format(enum.StrEnum):
     KERAS_CONFIG = "keras-config"  # a .keras archive's config.json (forced by the zip analyzer)
     NEMO = "nemo"  # tar with a model_config.yaml (set by the tar analyzer)
     NEMO_CONFIG = "nemo-config"  # a .nemo archive's model_config.yaml (forced by the tar analyzer)
+    ONNX = "onnx"  # protobuf ModelProto (sniffed from its field numbers)
+    TENSOR_DATA = "tensor-data"  # raw tensor bytes a model next to it declares (never sniffed)
     TEXT = "text"
     PYTHON = "python"  # text named *.py: repository code a loader may import
     OTHER = "other"  # recognised, harmless non-model binary (image, protobuf, ...)

@@ -77,6 +77,7 @@ _RULE_MODULES = (
     "weightscan.scanner.keras.rules",
     "weightscan.scanner.hdf5.rules",
     "weightscan.scanner.nemo.rules",
+    "weightscan.scanner.onnx.rules",
 )
 
 

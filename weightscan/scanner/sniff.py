@@ -19,6 +19,7 @@ import struct
 from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.formats import Format
 from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
+from weightscan.scanner.protobuf.sniff import model_protobuf_format
 from weightscan.scanner.source import Source
 
 PYTHON_SUFFIXES = (".py", ".pyw")
@@ -77,6 +78,8 @@ def sniff_format(source: Source) -> Format:
             # text by content, code by name: what an import reads (a text pickle too;
             # the Python analyzer also analyses it as one)
             return Format.PYTHON
+        if fmt in (Format.UNKNOWN, Format.OTHER):  # protobuf has no magic; see its sniff
+            fmt = model_protobuf_format(source) or fmt
     except Exception:
         return Format.UNKNOWN
     return fmt

@@ -40,6 +40,16 @@ class Source:
         """Identity of these bytes: (underlying file, offset, size)."""
         return (id(self._f), self.offset, self.size)
 
+    @property
+    def disk_path(self) -> str | None:
+        """The path of the file on disk when this source is a whole file opened by path
+        (its siblings can then be looked at); None for streams and archive members. The
+        caller must also know the source is a top-level file, not a spooled member."""
+        path = getattr(self._f, "name", None)
+        if self.offset != 0 or not isinstance(path, str) or not os.path.isfile(path):
+            return None
+        return path
+
     def head(self, n: int) -> bytes:
         return self.read_at(0, n)
 

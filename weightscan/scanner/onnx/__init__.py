@@ -1,0 +1,1 @@
+"""ONNX models: a bounded walk of ModelProto with weightscan's own protobuf reader."""
