@@ -69,13 +69,48 @@ def sniff(source: Source) -> Format:
 
 
 def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Format:
-    """Sniff (unless ``fmt`` is given) and analyse ``source``; returns the format used."""
+    """Sniff (unless ``fmt`` is given) and analyse ``source``; returns the format used.
+
+    Whatever the format, a file that also unpickles from its first byte is analysed as a
+    pickle too: the standard unpickler, torch.load and joblib.load read any file that way.
+    """
     if fmt is None:
         fmt = sniff(source)
     ctx.set_format(fmt.value)
+    _guarded(source, ctx, fmt, lambda src, c: _load(fmt)(src, c))
+    if fmt not in _PICKLE_READ:
+        _guarded(source, ctx, fmt, _also_as_pickle)
+    return fmt
+
+
+# Formats already read as a pickle from offset 0 by their own analyzer.
+_PICKLE_READ = frozenset({Format.PICKLE, Format.PYTORCH_LEGACY, Format.EMPTY})
+
+
+# A first protocol-0 line longer than this is not followed through a file another format
+# claims (a safetensors file whose length byte is "V" would otherwise be read whole).
+_MAX_FOLLOWED_LINE = 64 << 20
+
+
+def _also_as_pickle(source: Source, ctx: ScanContext) -> None:
+    from weightscan.scanner.pickle.probe import reaches_import
+
+    found = reaches_import(source, max_line=_MAX_FOLLOWED_LINE)
+    if found is None:
+        ctx.report("limits.resource", "the first bytes also start a pickle text line longer "
+                   f"than {_MAX_FOLLOWED_LINE} bytes; the file was not read as a pickle past it",
+                   evidence={"resource": "pickle line", "limit": _MAX_FOLLOWED_LINE})
+    elif found:
+        ctx.report("archive.polyglot", "the file also unpickles from its first byte, as "
+                   "the standard unpickler reads any file; analysed as a pickle too")
+        analyze_nested(source, ctx, "<as pickle>", Format.PICKLE)
+
+
+def _guarded(source: Source, ctx: ScanContext, fmt: Format, analyzer: Analyzer) -> None:
+    """Run one analyzer; whatever stops it becomes a finding (fail closed)."""
     try:
         ctx.check_time()
-        _load(fmt)(source, ctx)
+        analyzer(source, ctx)
     except LimitExceeded as exc:
         rule_id = "limits.time" if exc.resource == "time" else "limits.resource"
         ctx.report(rule_id, f"analysis stopped: {exc}", offset=exc.offset,
@@ -94,7 +129,6 @@ def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Form
         ctx.report("scanner.internal-error",
                    f"the scanner failed on this content: {type(exc).__name__}: {exc}"[:500],
                    evidence={"exception": type(exc).__name__})
-    return fmt
 
 
 _HASHED_REGION_MAX = 256 << 10  # small members are recognised by content, large ones by place

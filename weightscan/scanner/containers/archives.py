@@ -20,13 +20,11 @@ from weightscan.scanner.containers.members import (
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.formats import Format
 from weightscan.scanner.nemo.analyzer import CONFIG_MEMBER as NEMO_CONFIG_MEMBER
-from weightscan.scanner.pickle.probe import looks_like_pickle
-from weightscan.scanner.sniff import HEAD_BYTES, sniff_format
+from weightscan.scanner.sniff import sniff_format
 from weightscan.scanner.source import Source
 
 
 def analyze_tar(source: Source, ctx: ScanContext) -> None:
-    _pickle_view(source, ctx)
     formats: Counter[str] = Counter()
     report = CappedReporter(ctx)
     members = 0
@@ -69,16 +67,6 @@ def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarform
         fmt = Format.NEMO_CONFIG  # NeMo's restore_from instantiates what it names
         ctx.set_format(Format.NEMO.value)
     formats[str(analyze_member(member, ctx, m.name, fmt))] += 1
-
-
-def _pickle_view(source: Source, ctx: ScanContext) -> None:
-    """A tar whose first header also parses as a pickle is a polyglot: analyse both views."""
-    head = source.head(HEAD_BYTES)
-    # The strict probe only: a member name such as "data.pkl" starts with an opcode letter
-    # but underflows at once, and a pickle that breaks at its first opcode runs nothing.
-    if looks_like_pickle(head):
-        ctx.report("archive.polyglot", "the tar archive also reads as a pickle; both were analysed")
-        analyze_member(source, ctx, "<as pickle>", Format.PICKLE)
 
 
 def analyze_unopenable(source: Source, ctx: ScanContext) -> None:

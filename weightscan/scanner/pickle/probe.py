@@ -62,31 +62,58 @@ _UNDECIDED = ("pickle.budget.", "limits.")  # the probe ran out of budget, not o
 _SEARCH_CHUNK = 1 << 20
 
 
-def reaches_import(source: Source) -> bool:
+def reaches_import(source: Source, *, max_line: int | None = None) -> bool | None:
     """Whether unpickling ``source`` from its first byte would import something.
 
     This is what the standard unpickler, ``torch.load`` (past its zip and tar checks) and
     ``joblib.load`` (past its compressor prefixes) do with any file, so it is decided on
     the whole stream, never on a window: a first opcode may carry an argument of any
     length (a protocol-0 line, a BINBYTES blob) before the opcodes that import. A probe
-    that runs out of budget before deciding counts as a pickle (fail closed).
+    that runs out of budget before deciding counts as a pickle (fail closed). None when
+    the first opcode is a text line longer than ``max_line`` (not followed to its end).
     """
     from weightscan.scanner.pickle.opcodes import VALID
 
     first = source.head(1)
     if not first or first[0] not in VALID or first in (b"P", b"Q"):
         return False  # PERSID/BINPERSID: no loader reading from offset 0 resolves them
-    view = _without_long_first_line(source)
+    try:
+        view = _without_long_first_line(source, max_line)
+    except _LineTooLong:
+        return None
     if view is None:
         return False
+    # Most non-pickles break within a few bytes: decide on a small window when the break
+    # is inside it, and read the stream only when the window ends first.
+    quick = view.head(_QUICK_WINDOW)
+    engine = _run_probe(Source(io.BytesIO(quick), name=source.name))
+    if engine is not None and (len(quick) == view.size
+                               or engine.problem != "pickle.stream.truncated"):
+        return _decided(engine)
+    engine = _run_probe(view)
+    return True if engine is None else _decided(engine)
+
+
+_QUICK_WINDOW = 4096
+
+
+def _run_probe(view: Source) -> Engine | None:
     engine = _ZeroProbe(view, ScanContext.for_file(_PROBE_LIMITS), probe=True)
     try:
         engine.run_stream()
-    except Exception:  # a limit (time) or a surprise: undecided, so fail closed
-        return True
+    except Exception:  # a limit (time) or a surprise: undecided
+        return None
+    return engine
+
+
+def _decided(engine: Engine) -> bool:
     problem = engine.problem or ""
     return _imports_something(engine) or problem == "pickle.ext-registry" or \
         problem.startswith(_UNDECIDED)
+
+
+class _LineTooLong(Exception):
+    """The first text line goes on past the caller's bound."""
 
 
 def _imports_something(engine: Engine) -> bool:
@@ -98,14 +125,14 @@ def _imports_something(engine: Engine) -> bool:
         for s in sites))
 
 
-def _without_long_first_line(source: Source) -> Source | None:
+def _without_long_first_line(source: Source, max_line: int | None) -> Source | None:
     """``source``, or, when its first opcode is a long text line, the same stream with a
     short line of the same kind in its place (the engine keeps only a prefix of long
     lines, and would misjudge a long quoted STRING). None when the line never ends."""
     op = source.head(1)[0]
     if op not in _LINE_OPS:
         return source
-    end = _find_newline(source, 1)
+    end = _find_newline(source, 1, max_line)
     if end is None:
         return None
     if end <= _LONG_LINE:
@@ -115,17 +142,20 @@ def _without_long_first_line(source: Source) -> Source | None:
         if len(line) < 2 or line[0] != line[1] or line[:1] not in (b"'", b'"'):
             return None  # not quoted: every unpickler stops here
     rest = source.slice(end + 1, source.size)
-    return Source(_Spliced(_PLACEHOLDER[op], rest), name=source.name)
+    return Source(io.BufferedReader(_Spliced(_PLACEHOLDER[op], rest)), name=source.name)
 
 
-def _find_newline(source: Source, start: int) -> int | None:
-    pos = start
+def _find_newline(source: Source, start: int, max_line: int | None) -> int | None:
+    pos, chunk_size = start, _QUICK_WINDOW  # small reads first: most lines are short
     while pos < source.size:
-        chunk = source.read_at(pos, _SEARCH_CHUNK)
+        if max_line is not None and pos - start > max_line:
+            raise _LineTooLong
+        chunk = source.read_at(pos, chunk_size)
         i = chunk.find(b"\n")
         if i >= 0:
             return pos + i
         pos += len(chunk)
+        chunk_size = min(chunk_size * 4, _SEARCH_CHUNK)
     return None
 
 
