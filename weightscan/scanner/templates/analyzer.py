@@ -28,6 +28,7 @@ from weightscan.scanner.templates.dataflow import (
     TEMPLATE_CHOSEN,
     Flow,
 )
+from weightscan.scanner.templates.dos import render_costs
 from weightscan.scanner.templates.vocabulary import (
     ATTRIBUTE_POSITIONS,
     CALLABLE_GLOBALS,
@@ -148,6 +149,8 @@ class _TemplateCheck:
         self.ctx.check_time()
         self.flow = Flow(tree, all_nodes, self.ctx.check_time)
         self.walk(all_nodes)
+        for lineno, what, key in render_costs(tree, all_nodes, self.flow):
+            self.report("templates.render-dos", what, lineno, key)
 
     def lexical_scan(self, limit: int) -> None:
         """Without a syntax tree (other engines may still render it), read the tokens:

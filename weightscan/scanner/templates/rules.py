@@ -44,6 +44,12 @@ RULES: tuple[Rule, ...] = (
          "A chat template does not parse (or is not UTF-8 text)",
          "A template Jinja2 cannot parse cannot be checked; a different engine may still "
          "render it.", (_SSTI,)),
+    Rule("templates.render-dos", Severity.MEDIUM,
+         "A template makes the renderer spend unbounded time or memory",
+         "Sandboxed renderers limit attribute access, not work: `'A' * 10**9`, "
+         "`range(10**9)`, loops nested over large ranges, huge powers or padding widths and "
+         "macros that recurse without walking data hang or exhaust the rendering server.",
+         (_SANDBOX,)),
     Rule("templates.oversized", Severity.MEDIUM,
          "A chat template is larger or more complex than the configured limits",
          "Real chat templates are a few kilobytes; an oversized one is not analysed and "
