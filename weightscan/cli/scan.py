@@ -3,7 +3,9 @@
 Exit codes: 0 nothing at or above ``--fail-on``; 1 a file at or above it; 2 an error (a file
 the scanner failed on, a path that is missing or unreadable, or no file analysed at all).
 Errors win over findings, since a scan with an error is incomplete. Every file is scanned
-by content, whatever its name. Only ``scanner`` is imported here: no Flask, Celery or SQLAlchemy.
+by content, whatever its name. ``hf://ORG/NAME[@REVISION]`` scans a registry repository
+(``weightscan.cli.hub``). Only ``scanner`` (and, for ``hf://``, the registry client of
+``weightscan.core``) is imported here: no Flask, Celery or SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, write_stdout
+from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, hub, write_stdout
 from weightscan.scanner import ENGINE_VERSION, RULES_VERSION, scan_file, sha256_of
 from weightscan.scanner.model import (
     FileReport,
@@ -45,7 +47,9 @@ def register(subparsers: Any) -> None:
                     "without loading them. Exit 0 clean, 1 findings at or above --fail-on, "
                     "2 error.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="file or directory to scan")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="file or directory to scan, or hf://ORG/NAME[@REVISION] for a "
+                        "repository on the registry (WEIGHTSCAN_HF_ENDPOINT)")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="report format (default: text)")
     p.add_argument("--fail-on", choices=tuple(_FAIL_ON), default="suspicious",
@@ -67,24 +71,20 @@ def run_scan_command(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     errors: list[PathError] = []
     skipped: list[SkippedPath] = []
-    targets = list(collect_files(args.paths, errors, skipped))
+    hub_targets = [p for p in args.paths if hub.is_hub_target(p)]
+    targets = list(collect_files([p for p in args.paths if not hub.is_hub_target(p)],
+                                 errors, skipped))
     for e in errors:
         _complain(f"cannot scan {printable(e.path)}: {e.message}")
-    if not targets:
-        _complain("no file was analysed; that is not a clean pass (exit 2)")
     bar = ProgressBar(sys.stderr, len(targets), sum(size for _, size in targets),
                       enabled=not args.quiet)
-    files: list[FileReport] = []
     try:
-        for path, size in targets:
-            bar.start_file(str(path), size)
-            file_report = scan_one(path, size, compute_sha256=not args.no_hash, allow=allow,
-                                   progress=bar.update, errors=errors)
-            if file_report is not None:
-                files.append(file_report)
-            bar.finish_file()
+        files = _scan_targets(targets, hub_targets, bar, errors, skipped,
+                              compute_sha256=not args.no_hash, allow=allow)
     finally:
         bar.close()
+    if not files:
+        _complain("no file was analysed; that is not a clean pass (exit 2)")
     report = ScanReport(files=tuple(files), engine_version=ENGINE_VERSION,
                         rules_version=RULES_VERSION,
                         policy={"extra_allow": sorted(allow)} if allow else {},
@@ -93,6 +93,35 @@ def run_scan_command(args: argparse.Namespace) -> int:
     if not write_output(text, args.output):
         return EXIT_ERROR
     return exit_code(report, errors, _FAIL_ON[args.fail_on])
+
+
+def _scan_targets(targets: list[tuple[Path, int]], hub_targets: list[str], bar: ProgressBar,
+                  errors: list[PathError], skipped: list[SkippedPath], *,
+                  compute_sha256: bool, allow: frozenset[str]) -> list[FileReport]:
+    """Scan the local files, then each ``hf://`` repository; problems go to the lists."""
+    def scan_file_at(path: Path, size: int, name: str | None = None) -> FileReport | None:
+        return scan_one(path, size, compute_sha256=compute_sha256, allow=allow,
+                        progress=bar.update, errors=errors, display_name=name)
+
+    files: list[FileReport] = []
+    for path, size in targets:
+        bar.start_file(str(path), size)
+        file_report = scan_file_at(path, size)
+        if file_report is not None:
+            files.append(file_report)
+        bar.finish_file()
+    for target in hub_targets:
+        bar.clear()
+        result = hub.scan_hub(target, scan=scan_file_at, start_file=bar.start_file,
+                              progress=bar.update, finish_file=bar.finish_file,
+                              on_plan=bar.add_work)
+        bar.clear()
+        for e in result.errors:
+            _complain(f"cannot scan {printable(e.path)}: {printable(e.message)}")
+        files.extend(result.files)
+        skipped.extend(result.skipped)
+        errors.extend(result.errors)
+    return files
 
 
 def parse_allow(entries: Sequence[str]) -> frozenset[str]:
@@ -131,19 +160,22 @@ def collect_files(paths: Sequence[str], errors: list[PathError],
 
 
 def scan_one(path: Path, size: int, *, compute_sha256: bool, allow: frozenset[str],
-             progress: Any, errors: list[PathError]) -> FileReport | None:
+             progress: Any, errors: list[PathError], display_name: str | None = None
+             ) -> FileReport | None:
     """Scan one file; an unreadable file goes to ``errors``, a scanner crash to an error report."""
+    shown = display_name or str(path)
     try:
-        return scan_file(path, compute_sha256=compute_sha256, allow=allow, progress=progress)
+        return scan_file(path, compute_sha256=compute_sha256, allow=allow, progress=progress,
+                         display_name=display_name)
     except OSError as exc:
-        errors.append(PathError(str(path), _reason(exc)))
-        _complain(f"cannot scan {printable(str(path))}: {_reason(exc)}")
+        errors.append(PathError(shown, _reason(exc)))
+        _complain(f"cannot scan {printable(shown)}: {_reason(exc)}")
         return None
     except Exception as exc:  # fail closed: report the file as "error"
         message = f"the scanner failed on this file: {type(exc).__name__}: {exc}"[:500]
-        _complain(f"{printable(str(path))}: {printable(message)}")
+        _complain(f"{printable(shown)}: {printable(message)}")
         return FileReport(
-            path=str(path), size=size, format="unknown", verdict=Verdict.ERROR,
+            path=shown, size=size, format="unknown", verdict=Verdict.ERROR,
             findings=(Finding("scanner.internal-error", Severity.HIGH, message,
                               evidence={"exception": type(exc).__name__}),),
             sha256=_try_sha256(path) if compute_sha256 else None,
@@ -211,7 +243,7 @@ class ProgressBar:
         isatty = getattr(stream, "isatty", None)
         self.enabled = enabled and callable(isatty) and bool(isatty())
         self._stream = stream
-        self._total_files, self._total_bytes = total_files, max(total_bytes, 1)
+        self._total_files, self._total_bytes = total_files, total_bytes
         self._delay, self._interval = delay, interval
         self._started = time.monotonic()
         self._last_draw = 0.0
@@ -243,10 +275,19 @@ class ProgressBar:
         self._size, self._fraction = 0, 0.0
         self._draw()
 
+    def add_work(self, files: int, nbytes: int) -> None:
+        """More files to come (a repository's listing arrived)."""
+        self._total_files += files
+        self._total_bytes = self._total_bytes + nbytes
+
     def close(self) -> None:
         self._stopped.set()
         if self._ticker is not None:
             self._ticker.join()
+        self.clear()
+
+    def clear(self) -> None:
+        """Erase the status line (before writing other lines to the same stream)."""
         with self._lock:
             if self._drawn:
                 self._stream.write("\r\x1b[K")
@@ -255,7 +296,7 @@ class ProgressBar:
 
     def line(self, width: int = 80) -> str:
         done = self._bytes_done + int(self._size * self._fraction)
-        ratio = min(1.0, done / self._total_bytes)
+        ratio = min(1.0, done / max(1, self._total_bytes))
         cells = 20
         filled = int(ratio * cells)
         bar = "#" * filled + "-" * (cells - filled)

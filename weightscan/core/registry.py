@@ -13,14 +13,16 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from sqlalchemy.orm import Session
-
 from weightscan.core.fetch import FetchFailed, FetchPolicy, FetchRefused, check_url, get_json
-from weightscan.core.models import Scan
 from weightscan.core.settings import Settings
+
+if TYPE_CHECKING:  # the client half is used by `weightscan scan hf://`, without a database
+    from sqlalchemy.orm import Session
+
+    from weightscan.core.models import Scan
 
 log = logging.getLogger("weightscan.registry")
 
