@@ -51,6 +51,8 @@ _MAX_EXCERPTS = 20  # rendered calls kept per file
 _MAX_SITES = 10_000  # distinct imports tracked per file
 _MAX_LINE_KEEP = 4096
 _MAX_BIGINT_BYTES = 64
+_MEMO_SLACK = 4096  # a PUT index may exceed the opcodes read so far by this much...
+_MEMO_BOMB_HIGH = 1 << 30  # ...and is an attack (high) once the memo it forces is 1 GiB
 _PROBE_ROWS = 16  # fixed-width string rows checked before a whole run is; fewer: not a run
 _unpack_d = struct.Struct(">d").unpack_from
 
@@ -201,6 +203,7 @@ class Engine:
         self.completed = 0  # pickles that reached STOP
         self.problem: str | None = None  # first structural problem (rule id)
         self._memo_reported = False
+        self._memo_bomb_reported = False
         self._indirect_reported = 0
         self._ext_reported = False
 
@@ -452,14 +455,17 @@ class Engine:
                         mitems[idx] = stack[-1]
                     elif list_mode and idx == len(mitems) < max_memo:
                         mappend(stack[-1])
-                    elif memo.degraded and type(stack[-1]) is str:  # plain strings: not kept
-                        if idx >= memo.next:
-                            memo.next = idx + 1
-                        if memo.extra and idx in memo.extra:
-                            memo.extra[idx] = stack[-1]
                     else:
-                        list_mode = self._memo_slow(memo, idx, stack[-1], rd, op_start,
-                                                    first_index + n)
+                        if idx > n + _MEMO_SLACK:  # no pickler writes such an index
+                            self._memo_bomb(idx, n, rd.base + op_start, first_index + n)
+                        if memo.degraded and type(stack[-1]) is str:  # plain strings: not kept
+                            if idx >= memo.next:
+                                memo.next = idx + 1
+                            if memo.extra and idx in memo.extra:
+                                memo.extra[idx] = stack[-1]
+                        else:
+                            list_mode = self._memo_slow(memo, idx, stack[-1], rd, op_start,
+                                                        first_index + n)
                 elif op == 0x68 or op == 0x6A or op == 0x67:  # BINGET, LONG_BINGET, GET
                     if op == 0x68:
                         idx = data[pos]
@@ -887,6 +893,19 @@ class Engine:
             self.summary.memo_degraded = True
         return memo.extra is None
 
+    def _memo_bomb(self, idx: int, seen: int, offset: int, index: int) -> None:
+        """A PUT index beyond the opcodes read so far: CPython's C unpickler grows its
+        memo array to 2 * index pointers and zero-fills it (``_Unpickler_MemoPut``)."""
+        if self._memo_bomb_reported:
+            return
+        self._memo_bomb_reported = True
+        asked = idx * 16
+        self.report("pickle.memo.bomb",
+                    f"memo index {idx} after {seen} opcodes: CPython's unpickler allocates "
+                    f"{_size(asked)} for its memo to store it", offset, index,
+                    {"index": idx, "opcodes": seen, "bytes": asked},
+                    Severity.HIGH if asked >= _MEMO_BOMB_HIGH else None)
+
     def _memo_evicted_read(self, rd: Reader, pos: int, index: int, slot: int) -> None:
         if not self._memo_reported:
             self._memo_reported = True
@@ -1188,6 +1207,12 @@ class _BytesAt(bytes):
         self.source_offset = offset
         self.full_length = length
         return self
+
+
+def _size(nbytes: int) -> str:
+    if nbytes >= 1 << 30:
+        return f"{nbytes / (1 << 30):.1f} GiB"
+    return f"{nbytes / (1 << 20):.1f} MiB"
 
 
 def _kind(value: Any) -> str:

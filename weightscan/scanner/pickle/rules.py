@@ -85,6 +85,13 @@ RULES: tuple[Rule, ...] = (
          "Loaders fail there; scanners that guess the slot's content can be fooled into "
          "naming the wrong import.",
          ("https://github.com/mmaitre314/picklescan/pull/52",)),
+    Rule("pickle.memo.bomb", Severity.MEDIUM,
+         "A PUT/LONG_BINPUT memo index far beyond the opcodes read so far (memo bomb)",
+         "CPython's C unpickler (used by pickle and torch loading) grows its memo array to "
+         "twice the index and zero-fills it: 9 bytes ask for 4 GiB. No pickler writes such "
+         "indices; "
+         "high once the allocation reaches 1 GiB.",
+         ("https://github.com/python/cpython/blob/main/Modules/_pickle.c",)),
     Rule("pickle.data-after-stop", Severity.MEDIUM,
          "Bytes after the last pickle that are not another pickle",
          "Hidden trailing bytes are not explained by the format; they may be read by custom "
