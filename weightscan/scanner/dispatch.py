@@ -45,6 +45,8 @@ _ANALYZERS: dict[Format, str] = {
     Format.KERAS_CONFIG: "weightscan.scanner.keras.analyzer:analyze_keras_config",
     Format.NEMO_CONFIG: "weightscan.scanner.nemo.analyzer:analyze_nemo_config",
     Format.ONNX: "weightscan.scanner.onnx.analyzer:analyze_onnx",
+    Format.FASTTEXT: "weightscan.scanner.embeddings.analyzer:analyze_fasttext",
+    Format.WORD2VEC: "weightscan.scanner.embeddings.analyzer:analyze_word2vec",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",
     Format.PYTHON: "weightscan.scanner.pycode.analyzer:analyze_python",
     Format.OTHER: "weightscan.scanner.containers.plain:analyze_other",

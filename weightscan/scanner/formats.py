@@ -32,6 +32,8 @@ class Format(enum.StrEnum):
     HDF5 = "hdf5"  # Keras 2 / TF .h5 models and weight files
     KERAS = "keras"  # Keras 3 zip with config.json and model.weights.h5 (set by the zip analyzer)
     KERAS_CONFIG = "keras-config"  # a .keras archive's config.json (forced by the zip analyzer)
+    FASTTEXT = "fasttext"  # fastText .bin / .ftz
+    WORD2VEC = "word2vec"  # word2vec binary (the text .vec form is plain text)
     NEMO = "nemo"  # tar with a model_config.yaml (set by the tar analyzer)
     NEMO_CONFIG = "nemo-config"  # a .nemo archive's model_config.yaml (forced by the tar analyzer)
     ONNX = "onnx"  # protobuf ModelProto (sniffed from its field numbers)

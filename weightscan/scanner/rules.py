@@ -78,6 +78,7 @@ _RULE_MODULES = (
     "weightscan.scanner.hdf5.rules",
     "weightscan.scanner.nemo.rules",
     "weightscan.scanner.onnx.rules",
+    "weightscan.scanner.embeddings.rules",
 )
 
 

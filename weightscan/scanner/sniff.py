@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 
 from weightscan.scanner.containers import signatures as sig
+from weightscan.scanner.embeddings.word2vec import looks_binary_word2vec
 from weightscan.scanner.formats import Format
 from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
 from weightscan.scanner.protobuf.sniff import model_protobuf_format
@@ -37,6 +38,7 @@ _MAGIC: tuple[tuple[bytes, Format], ...] = (
     (b"\x93NUMPY", Format.NUMPY),
     (b"GGUF", Format.GGUF),
     (b"\x89HDF\r\n\x1a\n", Format.HDF5),  # at 0 only: a user block in front reads as unknown
+    (b"\xba\x16\x4f\x2f", Format.FASTTEXT),  # int32 793712314
     (b"\xfd7zXZ\x00", Format.XZ),
     (b"\x28\xb5\x2f\xfd", Format.ZSTD),
     (b"\x04\x22\x4d\x18", Format.LZ4),
@@ -106,6 +108,8 @@ def _by_head(head: bytes, size: int) -> Format:
         return Format.ZLIB
     if sig.is_torch_legacy(head):
         return Format.PYTORCH_LEGACY
+    if looks_binary_word2vec(head):  # a digit first: no pickle loader gets past it
+        return Format.WORD2VEC
     if looks_like_pickle(head) or sig.looks_like_opcode_stream(head, size):
         return Format.PICKLE
     if sig.is_text(head, size):

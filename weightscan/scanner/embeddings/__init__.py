@@ -1,0 +1,1 @@
+"""Word-vector files: fastText ``.bin``/``.ftz`` and word2vec binaries."""
