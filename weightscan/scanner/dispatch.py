@@ -47,6 +47,7 @@ _ANALYZERS: dict[Format, str] = {
     Format.ONNX: "weightscan.scanner.onnx.analyzer:analyze_onnx",
     Format.FASTTEXT: "weightscan.scanner.embeddings.analyzer:analyze_fasttext",
     Format.WORD2VEC: "weightscan.scanner.embeddings.analyzer:analyze_word2vec",
+    Format.MSGPACK: "weightscan.scanner.msgpack_format.analyzer:analyze_msgpack",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",
     Format.PYTHON: "weightscan.scanner.pycode.analyzer:analyze_python",
     Format.OTHER: "weightscan.scanner.containers.plain:analyze_other",

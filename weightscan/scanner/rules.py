@@ -79,6 +79,7 @@ _RULE_MODULES = (
     "weightscan.scanner.nemo.rules",
     "weightscan.scanner.onnx.rules",
     "weightscan.scanner.embeddings.rules",
+    "weightscan.scanner.msgpack_format.rules",
 )
 
 

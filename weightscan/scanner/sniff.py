@@ -19,6 +19,7 @@ import struct
 from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.embeddings.word2vec import looks_binary_word2vec
 from weightscan.scanner.formats import Format
+from weightscan.scanner.msgpack_format.walker import looks_like_msgpack
 from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
 from weightscan.scanner.protobuf.sniff import model_protobuf_format
 from weightscan.scanner.source import Source
@@ -50,7 +51,7 @@ _MAGIC: tuple[tuple[bytes, Format], ...] = (
 # Classes judged from the head alone. A pickle's first opcode may carry an argument far
 # longer than the head, or bytes another magic claims ("GIF89a" is a BINFLOAT): before a
 # file is called one of these, the whole stream is parsed as a pickle from offset 0.
-_WEAK = frozenset({Format.TEXT, Format.OTHER, Format.UNKNOWN})
+_WEAK = frozenset({Format.TEXT, Format.OTHER, Format.UNKNOWN, Format.MSGPACK})
 
 _OTHER_MAGIC: tuple[bytes, ...] = (
     b"\x89PNG\r\n\x1a\n",
@@ -114,6 +115,8 @@ def _by_head(head: bytes, size: int) -> Format:
         return Format.PICKLE
     if sig.is_text(head, size):
         return Format.TEXT
+    if looks_like_msgpack(head):  # no magic: after pickles, and weak (see _WEAK)
+        return Format.MSGPACK
     if any(head.startswith(m) for m in _OTHER_MAGIC) or _is_webp(head) or \
             sig.sentencepiece_like(head):
         return Format.OTHER

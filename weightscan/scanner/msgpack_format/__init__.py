@@ -1,0 +1,1 @@
+"""msgpack files as Flax writes them (``flax.serialization.to_bytes``)."""
