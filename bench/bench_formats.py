@@ -8,6 +8,7 @@ Builds (sparse where possible, so the disk cost is small):
 * a safetensors file with a 10,000-tensor header;
 * a ~1 GB GGUF with a 150k-token vocabulary (tokens, scores, token types, merges), a chat
   template and 72 tensors, Q4_K and F32 (sparse data region);
+* a 1 GiB Keras 3 ``.keras`` archive (stored, sparse ``model.weights.h5``);
 * small malformed / malicious samples of both formats (lying header, overlapping
   tensors, trailing pickle, SSTI chat template, overflowing KV count, too many dims).
 
@@ -145,6 +146,14 @@ PICKLE = (b"\x80\x04\x95\x1d\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x0
           b"\x94\x93\x8c\x0ctouch /tmp/x\x94\x85\x94R\x94.")
 
 
+def keras_1gb(path: Path) -> Path:
+    """A Keras 3 archive whose model.weights.h5 is 1 GiB (sparse), as keras.saving stores it."""
+    from tests.fixtures.keras_builder import keras3_sequential, sparse_keras_archive
+
+    sparse_keras_archive(str(path), keras3_sequential(), GiB)
+    return path
+
+
 def build_samples(d: Path) -> dict[str, tuple[Path, str]]:
     """name -> (path, expected): 'benign', 'suspicious' or 'malicious'."""
     one = {"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}
@@ -272,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  None),
             "GGUF ~1 GB, 150k vocab": (
                 lambda p: gguf_file(p, vocab=150_000, layers=8), "g1g.gguf", 0.5, 100 << 20),
+            "Keras 3 .keras 1 GB (stored weights .h5)": (keras_1gb, "k1g.keras", 0.1, None),
         }
         load = os.getloadavg()[0]
         print(f"## Performance (weightscan: median of {args.runs} runs after warm-up; "
