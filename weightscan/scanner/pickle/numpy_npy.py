@@ -9,9 +9,11 @@ array as a pickle after the header; it is analysed like any pickle.
 from __future__ import annotations
 
 import ast
+import io
 import math
 import re
 import struct
+import tokenize
 from typing import Any
 
 from weightscan.scanner.context import ScanContext
@@ -45,7 +47,7 @@ def analyze_npy(source: Source, ctx: ScanContext) -> None:
                    evidence={"declared": hlen})
         return
     raw = source.read_at(start, hlen)
-    header = _parse_header(raw, "utf-8" if major == 3 else "latin-1")
+    header = _parse_header(raw, "utf-8" if major == 3 else "latin-1", py2_longs=major <= 2)
     if header is None:
         ctx.report(_RULE, "the header is not a dict literal with descr, fortran_order and shape",
                    offset=start)
@@ -71,10 +73,15 @@ def analyze_npy(source: Source, ctx: ScanContext) -> None:
                    offset=data_offset, evidence={"expected": expected, "actual": actual})
 
 
-def _parse_header(raw: bytes, encoding: str) -> dict[str, Any] | None:
+def _parse_header(raw: bytes, encoding: str, *, py2_longs: bool = False
+                  ) -> dict[str, Any] | None:
     try:
-        value = ast.literal_eval(raw.decode(encoding).strip())
-    except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
+        text = raw.decode(encoding).strip()
+        if py2_longs:
+            text = _without_long_suffixes(text)
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError,
+            tokenize.TokenError):
         return None
     if not isinstance(value, dict) or set(value) != {"descr", "fortran_order", "shape"}:
         return None
@@ -84,6 +91,20 @@ def _parse_header(raw: bytes, encoding: str) -> dict[str, Any] | None:
     if not isinstance(value["fortran_order"], bool):
         return None
     return value
+
+
+def _without_long_suffixes(text: str) -> str:
+    """Python 2 wrote shapes as ``(2L, 3L)`` (old joblib's side-car .npy files hold them);
+    numpy.load drops the ``L`` after a number in version 1 and 2 headers, and so do we."""
+    if "L" not in text:
+        return text
+    out: list[tokenize.TokenInfo] = []
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type == tokenize.NAME and tok.string == "L" and out and \
+                out[-1].type == tokenize.NUMBER:
+            continue
+        out.append(tok)
+    return tokenize.untokenize((t.type, t.string) for t in out)
 
 
 def descr_itemsize(descr: Any, depth: int = 0) -> int | None:
