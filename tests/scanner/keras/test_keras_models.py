@@ -152,3 +152,27 @@ def test_weights_only_h5_is_clean():
     file = scan(hdf5_file({"layer_names": "dense", "backend": "tensorflow"}), "w.h5")
     assert file.verdict is Verdict.CLEAN
     assert file.summary["hdf5"]["keras_model"] is False
+
+
+# -- Keras JSON outside an archive (model.to_json(), keras-hub presets) ---------------------
+def test_model_to_json_output_is_checked():
+    benign = json.dumps({**kb.keras2_sequential(), "keras_version": "2.13.1",
+                         "backend": "tensorflow"})
+    assert scan(benign.encode(), "model.json").verdict is Verdict.CLEAN
+    attack = json.dumps(kb.keras2_sequential([kb.keras2_lambda()]))
+    file = scan(attack.encode(), "model.json")
+    assert file.verdict is Verdict.MALICIOUS
+    assert "keras.lambda-bytecode" in rules(file)
+
+
+def test_keras_hub_style_config_json_is_checked():
+    preset = kb.k3("GemmaBackbone", {"vocabulary_size": 256, "num_layers": 2},
+                   module="keras_hub.src.models.gemma.gemma_backbone",
+                   registered_name="keras_hub>GemmaBackbone")
+    assert scan(json.dumps(preset).encode(), "config.json").verdict is Verdict.SUSPICIOUS
+
+
+def test_other_json_is_left_alone():
+    hf = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 768,
+          "class_name": "not-keras"}
+    assert scan(json.dumps(hf).encode(), "config.json").verdict is Verdict.CLEAN

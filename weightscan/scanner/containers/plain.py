@@ -12,6 +12,7 @@ from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze
 from weightscan.scanner.formats import Format
+from weightscan.scanner.keras.analyzer import analyze_keras_json
 from weightscan.scanner.onnx.sidecar import claim_external_data
 from weightscan.scanner.pickle.probe import looks_like_pickle
 from weightscan.scanner.pycode.analyzer import analyze_config_auto_map
@@ -34,6 +35,7 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
         return
     analyze_text_templates(source, ctx)
     analyze_config_auto_map(source, ctx)
+    analyze_keras_json(source, ctx)
     if ctx.member is not None:
         # inside an archive the member summary says "text"; a finding per config file or
         # source file of a large archive would only bury the findings that matter

@@ -3,12 +3,15 @@ the ``model_config``/``training_config`` attributes of a Keras 2 HDF5 file."""
 
 from __future__ import annotations
 
+import json
+
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.keras.config import check_config_text
 from weightscan.scanner.source import Source
 
 MAX_CONFIG_BYTES = 64 << 20
 _PER_RULE = 20  # findings per rule and config; the rest are counted
+_JSON_HEAD = 4096  # "class_name" comes first or second in what Keras writes
 
 
 def analyze_keras_config(source: Source, ctx: ScanContext) -> None:
@@ -18,6 +21,26 @@ def analyze_keras_config(source: Source, ctx: ScanContext) -> None:
                    "bytes; not checked", evidence={"size": source.size})
         return
     report_config(ctx, source.head(source.size).decode("utf-8", "replace"), "config.json")
+
+
+def analyze_keras_json(source: Source, ctx: ScanContext) -> None:
+    """A Keras object serialised as JSON text outside a ``.keras`` archive: what
+    ``model.to_json()`` writes and ``model_from_json`` reads, or a keras-hub preset's
+    config.json. Other JSON (and other text) is left alone."""
+    head = source.head(_JSON_HEAD)
+    if not head.lstrip().startswith(b"{") or b'"class_name"' not in head:
+        return
+    if source.size > MAX_CONFIG_BYTES:
+        ctx.report("keras.config-invalid", f"a Keras-shaped JSON file larger than "
+                   f"{MAX_CONFIG_BYTES} bytes; not checked", evidence={"size": source.size})
+        return
+    text = source.head(source.size).decode("utf-8", "replace")
+    try:
+        root = json.loads(text)
+    except (ValueError, RecursionError):
+        return  # not JSON after all: plain text to every loader
+    if isinstance(root, dict) and isinstance(root.get("class_name"), str) and "config" in root:
+        report_config(ctx, text, source.name or "JSON model config")
 
 
 def report_config(ctx: ScanContext, text: str, where: str) -> None:
