@@ -176,3 +176,54 @@ def test_other_json_is_left_alone():
     hf = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 768,
           "class_name": "not-keras"}
     assert scan(json.dumps(hf).encode(), "config.json").verdict is Verdict.CLEAN
+
+
+# -- shapes real Keras 2 releases write -------------------------------------------------------
+def _keras2_11_training_config() -> str:
+    """tf.keras 2.11+: its own optimizers are registered as "Custom>Adam"."""
+    return json.dumps({
+        "loss": kb.k2("SparseCategoricalCrossentropy", {"reduction": "auto",
+                                                        "from_logits": True}),
+        "metrics": [[kb.k2("MeanMetricWrapper", {"name": "accuracy", "dtype": "float32",
+                                                 "fn": "sparse_categorical_accuracy"})]],
+        "weighted_metrics": None, "loss_weights": None,
+        "optimizer_config": kb.k2("Custom>Adam", {"name": "Adam", "learning_rate": 0.001,
+                                                  "is_legacy_optimizer": False})})
+
+
+def _keras2_functional() -> dict:
+    """tf.keras 2.13: "module" and "registered_name" on every layer, list inbound nodes."""
+    def layer(cls, name, inbound, **config):
+        return {"module": "keras.layers", "class_name": cls, "registered_name": None,
+                "config": {"name": name, "trainable": True, "dtype": "float32", **config},
+                "name": name, "inbound_nodes": inbound}
+    layers = [
+        layer("InputLayer", "input_1", [], batch_input_shape=[None, 8], sparse=False),
+        layer("Dense", "dense", [[["input_1", 0, 0, {}]]], units=4, activation="relu"),
+        layer("Dense", "dense_1", [[["input_1", 0, 0, {}]]], units=4, activation="tanh"),
+        layer("Concatenate", "concatenate", [[["dense", 0, 0, {}], ["dense_1", 0, 0, {}]]],
+              axis=-1),
+        layer("TFOpLambda", "tf.math.multiply", [["concatenate", 0, 0, {"y": 2.0}]],
+              function="math.multiply"),
+    ]
+    return {"class_name": "Functional", "config": {"name": "model", "layers": layers,
+                                                   "input_layers": [["input_1", 0, 0]],
+                                                   "output_layers": [["tf.math.multiply", 0, 0]]}}
+
+
+def test_keras2_13_functional_with_custom_adam_is_clean():
+    data = hdf5_file({"backend": "tensorflow", "keras_version": "2.13.1",
+                      "model_config": json.dumps(_keras2_functional()),
+                      "training_config": _keras2_11_training_config()})
+    file = scan(data, "model.h5")
+    assert file.verdict is Verdict.CLEAN, file.findings
+
+
+@pytest.mark.parametrize(("op", "verdict"), [("AddV2", Verdict.CLEAN),
+                                             ("WriteFile", Verdict.SUSPICIOUS),
+                                             ("EagerPyFunc", Verdict.MALICIOUS)])
+def test_tensorflow_op_layer(op, verdict):
+    layer = kb.k2("TensorFlowOpLayer", {"name": "tf_op_layer", "node_def": {
+        "name": "x", "op": op, "input": ["dense/Relu"], "attr": {}}, "constants": {}})
+    file = scan(kb.keras2_h5(kb.keras2_sequential([layer])), "model.h5")
+    assert file.verdict is verdict, file.findings

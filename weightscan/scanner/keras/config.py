@@ -110,6 +110,9 @@ def _check_object(obj: dict[str, Any], path: str, facts: ConfigFacts) -> None:
         _check_keras2_lambda(inner, path, facts)
     if cls in ("TFOpLambda", "SlicingOpLambda") and isinstance(inner, dict):
         _check_tf_op(str(inner.get("function", "")), path, facts)
+    if cls == "TensorFlowOpLayer" and isinstance(inner, dict):
+        node = inner.get("node_def")
+        _check_raw_tf_op(str(node.get("op", "")) if isinstance(node, dict) else "", path, facts)
     if cls in names.EXTERNAL_RESOURCE_CLASSES:
         _issue(facts, "keras.external-resource", f"{cls} loads a model from files outside "
                "this one", path, class_name=cls,
@@ -128,7 +131,9 @@ def _check_module(cls: str, module: str | None, registered: Any, path: str,
         return  # Keras' own markers: __keras_tensor__, __numpy__, __bytes__, ...
     if module is None:
         custom = isinstance(registered, str) and ">" in registered
-        if cls not in names.KERAS_CLASSES or custom:
+        # Keras 2.11+ registers its own optimizers under the default package: "Custom>Adam"
+        own = cls.removeprefix(names.KERAS_OWN_PACKAGE)
+        if own not in names.KERAS_CLASSES or custom:
             _issue(facts, "keras.custom-object", f"{cls!r} is not a built-in Keras class: the "
                    "loader needs custom code for it", path, class_name=cls,
                    registered_name=registered if isinstance(registered, str) else None)
@@ -194,6 +199,16 @@ def _check_tf_op(symbol: str, path: str, facts: ConfigFacts) -> None:
     elif any(m in low for m in _TF_OP_SUSPICIOUS):
         _issue(facts, "keras.tf-op", f"TFOpLambda calls {symbol[:_EXCERPT]!r}, which runs "
                "Python or touches files", path, function=symbol[:_EXCERPT])
+
+
+def _check_raw_tf_op(op: str, path: str, facts: ConfigFacts) -> None:
+    """TF 2.0-2.3 wrapped raw graph ops in TensorFlowOpLayer: the op runs on load."""
+    if op in names.TF_PYTHON_OPS:
+        _issue(facts, "keras.dangerous-callable", f"TensorFlowOpLayer runs the {op} op, which "
+               "calls Python", path, function=op)
+    elif op in names.TF_FILE_OPS:
+        _issue(facts, "keras.tf-op", f"TensorFlowOpLayer runs the {op} op, which touches files",
+               path, function=op)
 
 
 def _is_keras_module(module: str) -> bool:

@@ -42,6 +42,13 @@ DANGEROUS_KERAS_NAMES = frozenset({
     "set_image_data_format", "func_load", "load_img", "save_img", "image_dataset_from_directory",
     "text_dataset_from_directory", "audio_dataset_from_directory",
 })
+KERAS_OWN_PACKAGE = "Custom>"  # the default package of register_keras_serializable
+
+# TensorFlow graph ops that call into Python, or reach files and the system.
+TF_PYTHON_OPS = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
+TF_FILE_OPS = frozenset({"ReadFile", "WriteFile", "MatchingFiles", "DeleteFile", "SaveV2",
+                         "RestoreV2", "Save", "Restore", "ImmutableConst", "LoadAndRemapMatrix",
+                         "PrintV2", "Print"})
 # Layers that read files the archive does not hold.
 EXTERNAL_RESOURCE_CLASSES = frozenset({"TFSMLayer", "TFSavedModelLayer"})
 
@@ -49,7 +56,7 @@ KERAS_CLASSES = frozenset(_words("""
 Model Sequential Functional InputLayer Input Layer
 Dense EinsumDense Activation Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D
 GaussianDropout GaussianNoise AlphaDropout ActivityRegularization Flatten Reshape Permute
-RepeatVector Lambda TFOpLambda SlicingOpLambda Masking Embedding Identity
+RepeatVector Lambda TFOpLambda SlicingOpLambda TensorFlowOpLayer Masking Embedding Identity
 Conv1D Conv2D Conv3D Conv1DTranspose Conv2DTranspose Conv3DTranspose SeparableConv1D
 SeparableConv2D DepthwiseConv1D DepthwiseConv2D Convolution1D Convolution2D Convolution3D
 Convolution2DTranspose Convolution3DTranspose SeparableConvolution1D SeparableConvolution2D
