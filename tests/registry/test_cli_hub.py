@@ -155,3 +155,14 @@ def test_progress_reports_the_plan_and_each_download(repo, hub_env):
     assert downloads
     assert all(done <= total for _, done, total in downloads)
     assert plan[2] == sum(size for _, _, size in starts)
+
+
+def test_sarif_names_the_registry_files_by_their_hf_uri(repo, hub_env, capsys):
+    capsys.readouterr()
+    code = main(["scan", "--format", "sarif", "hf://org/model"])
+    log = json.loads(capsys.readouterr().out)
+    assert code == 1
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]}
+    assert "hf://org/model@" + "1" * 40 + "/pytorch_model.bin" in uris
+    assert all(u.startswith("hf://org/model@") for u in uris)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
@@ -45,6 +46,7 @@ LEVEL = {
     Severity.INFO: "note",
 }
 
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 def sarif_log(report: ReportLike, *, errors: Sequence[PathError] = (),
               base_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -111,7 +113,10 @@ def sarif_report(report: ReportLike, *, errors: Sequence[PathError] = (),
 
 
 def artifact_uri(path: str, base_dir: str | os.PathLike[str] | None) -> tuple[str, str | None]:
-    """(uri, uriBaseId) for a scanned file: relative to ``base_dir`` when inside it."""
+    """(uri, uriBaseId) for a scanned file: relative to ``base_dir`` when inside it; a
+    path that already is a URI (``hf://org/name@sha/file``) stays one."""
+    if _URI_SCHEME.match(path):
+        return quote(path, safe=":/@"), None
     p = Path(path)
     if base_dir is not None:
         base = Path(os.path.abspath(base_dir))
