@@ -46,6 +46,11 @@ RULES: tuple[Rule, ...] = (
          "Bytes in the zip belong to no member",
          "Data before the first member or between members is ignored by zip readers but "
          "read by other loaders (a pickle in front still runs when unpickled): a polyglot."),
+    Rule("zip.zip64-disagreement", Severity.MEDIUM,
+         "The ZIP64 end records point at two different central directories",
+         "miniz (torch.load) follows the ZIP64 locator's offset, Python's zipfile "
+         "(numpy.load for .npz, most tools) reads the record next to the locator: when they "
+         "differ, each reader sees another archive. Both directories were analysed."),
     Rule("zip.duplicate-name", Severity.MEDIUM,
          "Two zip members have the same name",
          "Readers disagree on which copy they return (first, last, or by binary search), "

@@ -67,6 +67,21 @@ def analyze_zip(source: Source, ctx: ScanContext) -> None:
     run.structure()
     run.members()
     run.finish()
+    if directory.alternate is not None:
+        _other_view(source, ctx, directory.alternate)
+
+
+def _other_view(source: Source, ctx: ScanContext, directory: Directory) -> None:
+    """The central directory zipfile-based readers see where miniz (torch) sees another."""
+    ctx.report("zip.zip64-disagreement", "the ZIP64 locator and the record next to it point "
+               "at different central directories: torch.load and zipfile-based readers "
+               "(numpy.load) see different archives; both were analysed",
+               offset=directory.cd_end, evidence={"other_directory": directory.cd_start,
+                                                  "other_members": len(directory.entries)})
+    run = _ZipRun(source, ctx.child("<zipfile view>"), directory)
+    run.structure(gaps=False)  # the first view's gap scan covered every byte
+    run.members()
+    run.finish()
 
 
 @dataclass
@@ -96,7 +111,7 @@ class _ZipRun:
         self.overlap_analysed = 0
 
     # -- structure ----------------------------------------------------------------------
-    def structure(self) -> None:
+    def structure(self, *, gaps: bool = True) -> None:
         ctx, d = self.ctx, self.dir
         if self.layout.kind in ("pytorch-zip", "torchscript", "numpy-npz"):
             ctx.set_format(self.layout.kind)
@@ -123,7 +138,7 @@ class _ZipRun:
                 dup = short(raw.decode("utf-8", "replace"))
                 self.report("zip.duplicate-name", f"{n} members are named {dup!r}",
                             evidence={"member": dup, "count": n})
-        self._check_layout()
+        self._check_layout(gaps)
 
     def _check_entry(self, entry: Entry) -> None:
         name = entry.name
@@ -163,7 +178,7 @@ class _ZipRun:
                         "the file", offset=local.data_offset,
                         evidence={"member": short(name), "missing": end - self.source.size})
 
-    def _check_layout(self) -> None:
+    def _check_layout(self, gaps: bool) -> None:
         """Overlapping members, and bytes (or whole entries) no directory entry covers."""
         spans: list[tuple[int, int, int]] = []
         for e in self.dir.entries:
@@ -184,17 +199,23 @@ class _ZipRun:
             self.ctx.report("zip.overlapping-members",
                             f"{len(self.overlapping)} members share or overlap their data",
                             evidence={"members": len(self.overlapping), "examples": examples})
-        self._check_gaps(spans)
+        if gaps:
+            self._check_gaps(spans)
 
     def _check_gaps(self, spans: list[tuple[int, int, int]]) -> None:
+        """Every byte that is neither a member nor directory structure is hidden data,
+        wherever it is: in front, between members, after the directory, after the end."""
+        covered = [(start, end) for start, end, _ in spans] + self.dir.structure
+        if self.dir.alternate is not None:
+            covered += self.dir.alternate.structure
         gaps: list[tuple[int, int]] = []
         pos = 0
-        for start, end, _ in spans:
+        for start, end in sorted(covered):
             if start > pos:
                 gaps.append((pos, start))
             pos = max(pos, end)
-        if self.dir.cd_start > pos:
-            gaps.append((pos, self.dir.cd_start))
+        if self.source.size > pos:
+            gaps.append((pos, self.source.size))
         budget = _GAP_SCAN_BUDGET
         for start, end in gaps[:_MAX_GAPS]:
             self.ctx.check_time()
@@ -228,7 +249,8 @@ class _ZipRun:
     def _hidden_bytes(self, start: int, end: int) -> None:
         if start == 0 and end == 4 and self.source.read_at(0, 4) in (b"PK\x07\x08", b"PK00"):
             return  # the "spanned archive" marker some writers put in front of one-part zips
-        where = "before the first member" if start == 0 else "between members"
+        where = "before the first member" if start == 0 else \
+            "between members" if start < self.dir.cd_start else "after the central directory"
         self.report("zip.hidden-data", f"{end - start} bytes {where} belong to no member",
                     offset=start, evidence={"size": end - start})
         chunk = self.source.slice(start, end - start)

@@ -98,6 +98,12 @@ class Directory:
     shift: int = 0  # bytes prepended to the archive (zipfile's "concat")
     more_entries: bool = False  # the member limit stopped the walk
     issues: list[Issue] = field(default_factory=list)
+    cd_walked: int = -1  # where the last central directory entry read ends
+    # Byte ranges that are directory structure (central directory entries, ZIP64 record
+    # and locator, end record and its comment): neither member nor hidden data.
+    structure: list[tuple[int, int]] = field(default_factory=list)
+    # The central directory another reader takes (see ``_zip64_records``), if it differs.
+    alternate: Directory | None = None
 
 
 def decode_name(raw: bytes, flags: int) -> str:
@@ -110,16 +116,37 @@ def decode_name(raw: bytes, flags: int) -> str:
 
 
 def read_directory(source: Source, *, max_entries: int) -> Directory:
-    """Locate the end record and walk the central directory. Raises MalformedInput if none."""
+    """Locate the end record and walk the central directory. Raises MalformedInput if none.
+
+    With ZIP64 end records, miniz (torch.load) follows the locator's offset while
+    Python's zipfile (numpy.load, most tools) reads the record right before the locator.
+    When they are different records, the directory zipfile sees is ``alternate``.
+    """
     eocd_at, eocd = _find_eocd(source)
-    _, _disk, _cd_disk, _n_disk, n_entries, cd_size, cd_offset, _comment = eocd
-    record_start = eocd_at
-    issues: list[Issue] = []
+    _, _disk, _cd_disk, _n_disk, n_entries, cd_size, cd_offset, comment_len = eocd
+    end_spans = [(eocd_at, eocd_at + _EOCD.size + comment_len)]
+    views = [(eocd_at, n_entries, cd_size, cd_offset)]
     if n_entries == _U16 or cd_size == _U32 or cd_offset == _U32 or \
             source.read_at(eocd_at - _LOCATOR64.size, 4) == SIG_LOCATOR64:
-        z64 = _read_zip64(source, eocd_at)
-        if z64 is not None:
-            record_start, n_entries, cd_size, cd_offset = z64
+        records = _zip64_records(source, eocd_at)
+        if records:
+            views = records
+            end_spans.append((eocd_at - _LOCATOR64.size, eocd_at))
+            end_spans += [(at, at + _EOCD64.size) for at, *_ in records]
+    directory = _directory(source, views[0], max_entries, end_spans)
+    if len(views) > 1:
+        try:
+            directory.alternate = _directory(source, views[1], max_entries, end_spans)
+        except MalformedInput as exc:
+            directory.issues.append(Issue(
+                "zip.zip64-disagreement", "the ZIP64 record next to the locator points at no "
+                f"central directory ({exc.reason})", views[1][0]))
+    return directory
+
+
+def _directory(source: Source, view: tuple[int, int, int, int], max_entries: int,
+               end_spans: list[tuple[int, int]]) -> Directory:
+    record_start, n_entries, cd_size, cd_offset = view
     expected_start = record_start - cd_size
     shift = 0
     if source.read_at(cd_offset, 4) == SIG_CENTRAL or n_entries == 0:
@@ -130,9 +157,12 @@ def read_directory(source: Source, *, max_entries: int) -> Directory:
     else:
         raise MalformedInput("zip central directory not found where the end record says",
                              offset=cd_offset)
-    directory = Directory([], cd_start, record_start, n_entries, shift, issues=issues)
+    directory = Directory([], cd_start, record_start, n_entries, shift, issues=[])
     for entry in _walk_central(source, directory, max_entries):
         directory.entries.append(entry)
+    # past the member limit the rest of the directory is unread, not hidden
+    cd_end = directory.cd_end if directory.more_entries else directory.cd_walked
+    directory.structure = [(cd_start, cd_end), *end_spans]
     return directory
 
 
@@ -148,23 +178,27 @@ def _find_eocd(source: Source) -> tuple[int, tuple[Any, ...]]:
     raise MalformedInput("no zip end-of-central-directory record")
 
 
-def _read_zip64(source: Source, eocd_at: int) -> tuple[int, int, int, int] | None:
+def _zip64_records(source: Source, eocd_at: int) -> list[tuple[int, int, int, int]]:
+    """(record offset, entries, directory size, directory offset) of each ZIP64 end record
+    a reader takes: miniz's (at the locator's offset) first, then zipfile's (right before
+    the locator) when it is another record."""
     locator = source.read_at(eocd_at - _LOCATOR64.size, _LOCATOR64.size)
     if len(locator) != _LOCATOR64.size or not locator.startswith(SIG_LOCATOR64):
-        return None
+        return []
     _, _disk, record_offset, _disks = _LOCATOR64.unpack(locator)
-    # miniz follows the locator's offset; zipfile looks right before the locator
+    found: list[tuple[int, int, int, int]] = []
     for at in (record_offset, eocd_at - _LOCATOR64.size - _EOCD64.size):
         record = source.read_at(at, _EOCD64.size)
-        if len(record) == _EOCD64.size and record.startswith(SIG_EOCD64):
+        if len(record) == _EOCD64.size and record.startswith(SIG_EOCD64) and \
+                all(at != seen for seen, *_ in found):
             fields = _EOCD64.unpack(record)
-            return at, fields[7], fields[8], fields[9]
-    return None
+            found.append((at, fields[7], fields[8], fields[9]))
+    return found
 
 
 def _walk_central(source: Source, directory: Directory, max_entries: int) -> Iterator[Entry]:
     end = directory.cd_end
-    pos = directory.cd_start
+    pos = directory.cd_walked = directory.cd_start
     reader = source.slice(pos, max(0, end - pos)).open()
     index = 0
     while pos + _CENTRAL.size <= end:
@@ -183,6 +217,7 @@ def _walk_central(source: Source, directory: Directory, max_entries: int) -> Ite
         reader.seek(clen, 1)
         pos += _CENTRAL.size + nlen + xlen + clen
         usize, csize, local = _apply_zip64(extra, usize, csize, local)
+        directory.cd_walked = pos
         yield Entry(index, name, flags, method, crc, csize, usize, local + directory.shift)
         index += 1
     if index < directory.declared_entries and not directory.more_entries:
