@@ -48,6 +48,10 @@ _ANALYZERS: dict[Format, str] = {
     Format.FASTTEXT: "weightscan.scanner.embeddings.analyzer:analyze_fasttext",
     Format.WORD2VEC: "weightscan.scanner.embeddings.analyzer:analyze_word2vec",
     Format.MSGPACK: "weightscan.scanner.msgpack_format.analyzer:analyze_msgpack",
+    Format.TF_SAVED_MODEL: "weightscan.scanner.tensorflow.analyzer:analyze_saved_model",
+    Format.TF_GRAPHDEF: "weightscan.scanner.tensorflow.analyzer:analyze_graphdef",
+    Format.TF_CHECKPOINT_INDEX:
+        "weightscan.scanner.tensorflow.checkpoint:analyze_checkpoint_index",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",
     Format.PYTHON: "weightscan.scanner.pycode.analyzer:analyze_python",
     Format.OTHER: "weightscan.scanner.containers.plain:analyze_other",

@@ -80,6 +80,7 @@ _RULE_MODULES = (
     "weightscan.scanner.onnx.rules",
     "weightscan.scanner.embeddings.rules",
     "weightscan.scanner.msgpack_format.rules",
+    "weightscan.scanner.tensorflow.rules",
 )
 
 

@@ -21,7 +21,7 @@ from weightscan.scanner.embeddings.word2vec import looks_binary_word2vec
 from weightscan.scanner.formats import Format
 from weightscan.scanner.msgpack_format.walker import looks_like_msgpack
 from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
-from weightscan.scanner.protobuf.sniff import model_protobuf_format
+from weightscan.scanner.sniff_models import sniff_model_format
 from weightscan.scanner.source import Source
 
 PYTHON_SUFFIXES = (".py", ".pyw")
@@ -81,8 +81,8 @@ def sniff_format(source: Source) -> Format:
             # text by content, code by name: what an import reads (a text pickle too;
             # the Python analyzer also analyses it as one)
             return Format.PYTHON
-        if fmt in (Format.UNKNOWN, Format.OTHER):  # protobuf has no magic; see its sniff
-            fmt = model_protobuf_format(source) or fmt
+        if fmt in (Format.UNKNOWN, Format.OTHER):  # model formats with no magic up front
+            fmt = sniff_model_format(source) or fmt
     except Exception:
         return Format.UNKNOWN
     return fmt

@@ -13,9 +13,9 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze
 from weightscan.scanner.formats import Format
 from weightscan.scanner.keras.analyzer import analyze_keras_json
-from weightscan.scanner.onnx.sidecar import claim_external_data
 from weightscan.scanner.pickle.probe import looks_like_pickle
 from weightscan.scanner.pycode.analyzer import analyze_config_auto_map
+from weightscan.scanner.sidecars import claim_tensor_data
 from weightscan.scanner.sniff import HEAD_BYTES
 from weightscan.scanner.source import Source
 from weightscan.scanner.templates.textfiles import analyze_text_templates
@@ -73,7 +73,7 @@ def analyze_other(source: Source, ctx: ScanContext) -> None:
 
 
 def analyze_unknown(source: Source, ctx: ScanContext) -> None:
-    if claim_external_data(source, ctx):  # raw tensor bytes a model next to it declares
+    if claim_tensor_data(source, ctx):  # raw tensor bytes a model next to it declares
         return
     head = source.head(16)
     ctx.report("format.unrecognized", "content of no format weightscan analyses; it cannot be "

@@ -3,7 +3,9 @@ of its top-level message (protobuf has no magic number).
 
 Each format is recognised only when every top-level field seen belongs to its root
 message with the right wire type, and the fields that make it what it is are there: an
-ONNX ModelProto has an ``ir_version`` and a graph or functions. Anything else stays
+ONNX ModelProto has an ``ir_version`` and a graph or functions; a SavedModel has
+meta graphs; a frozen GraphDef has nodes whose second field is the op name (a
+SentencePiece model, also a list of field-1 messages, has a float score there). Anything else stays
 unknown, which is never clean.
 """
 
@@ -18,6 +20,14 @@ _TOP_FIELDS = 4096  # top-level fields looked at: real models have a handful
 # ModelProto (onnx.proto): field -> wire type
 _ONNX = {1: VARINT, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: LEN, 7: LEN, 8: LEN, 14: LEN,
          20: LEN, 25: LEN, 26: LEN}
+# SavedModel (saved_model.proto) and its MetaGraphDef (meta_graph.proto)
+_SAVED_MODEL = {1: VARINT, 2: LEN}
+_META_GRAPH = {n: LEN for n in range(1, 8)}
+# GraphDef (graph.proto) and NodeDef (node_def.proto)
+_GRAPH = {1: LEN, 2: LEN, 3: VARINT, 4: LEN, 5: LEN}
+_NODE = {1: LEN, 2: LEN, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN}
+# FingerprintDef (fingerprint.proto): checksums and a version; nothing a loader runs
+_FINGERPRINT = {1: VARINT, 2: VARINT, 3: VARINT, 4: VARINT, 5: VARINT, 6: LEN}
 
 
 def model_protobuf_format(source: Source) -> Format | None:
@@ -25,12 +35,31 @@ def model_protobuf_format(source: Source) -> Format | None:
     if source.size < 2 or source.head(1)[0] not in (0x08, 0x0A, 0x12, 0x1A, 0x3A):
         return None
     reader = WireReader(source, max_fields=_TOP_FIELDS * 4)
-    top, _ = reader.tags(0, source.size, _TOP_FIELDS)
+    top, ok = reader.tags(0, source.size, _TOP_FIELDS)
     if not top:
         return None
     if _matches(top, _ONNX) and _has(top, 1) and (_has(top, 7) or _has(top, 25)):
         return Format.ONNX
+    if _matches(top, _SAVED_MODEL) and _has(top, 2) and \
+            _inner_matches(reader, _first(top, 2), _META_GRAPH, need=None):
+        return Format.TF_SAVED_MODEL
+    if ok and _matches(top, _GRAPH) and _has(top, 1) and \
+            _inner_matches(reader, _first(top, 1), _NODE, need=2):
+        return Format.TF_GRAPHDEF
+    if ok and _matches(top, _FINGERPRINT) and sum(_has(top, n) for n in range(1, 6)) >= 3:
+        return Format.OTHER
     return None
+
+
+def _first(fields: list[Field], number: int) -> Field:
+    return next(fl for fl in fields if fl.number == number)
+
+
+def _inner_matches(reader: WireReader, fl: Field, schema: dict[int, int],
+                   need: int | None) -> bool:
+    """Whether the message in ``fl`` starts with fields of ``schema`` (and has ``need``)."""
+    inner, _ = reader.tags(fl.start, min(fl.end, reader.source.size), 64)
+    return bool(inner) and _matches(inner, schema) and (need is None or _has(inner, need))
 
 
 def _matches(fields: list[Field], schema: dict[int, int]) -> bool:

@@ -1,0 +1,1 @@
+"""TensorFlow SavedModel, frozen GraphDef and checkpoint files, read without tensorflow."""
