@@ -50,6 +50,7 @@ _ANALYZERS: dict[Format, str] = {
     Format.MSGPACK: "weightscan.scanner.msgpack_format.analyzer:analyze_msgpack",
     Format.TF_SAVED_MODEL: "weightscan.scanner.tensorflow.analyzer:analyze_saved_model",
     Format.TF_GRAPHDEF: "weightscan.scanner.tensorflow.analyzer:analyze_graphdef",
+    Format.TFLITE: "weightscan.scanner.tflite.analyzer:analyze_tflite",
     Format.TF_CHECKPOINT_INDEX:
         "weightscan.scanner.tensorflow.checkpoint:analyze_checkpoint_index",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",

@@ -41,6 +41,7 @@ class Format(enum.StrEnum):
     TF_SAVED_MODEL = "tf-saved-model"  # saved_model.pb (protobuf SavedModel)
     TF_GRAPHDEF = "tf-graphdef"  # a frozen GraphDef .pb
     TF_CHECKPOINT_INDEX = "tf-checkpoint-index"  # variables.index (table with a magic footer)
+    TFLITE = "tflite"  # flatbuffer with the "TFL3" identifier
     TENSOR_DATA = "tensor-data"  # raw tensor bytes a model next to it declares (never sniffed)
     TEXT = "text"
     PYTHON = "python"  # text named *.py: repository code a loader may import

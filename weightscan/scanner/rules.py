@@ -81,6 +81,7 @@ _RULE_MODULES = (
     "weightscan.scanner.embeddings.rules",
     "weightscan.scanner.msgpack_format.rules",
     "weightscan.scanner.tensorflow.rules",
+    "weightscan.scanner.tflite.rules",
 )
 
 

@@ -1,7 +1,7 @@
 """Model formats with no magic number at the start of the file.
 
 Protobuf messages (ONNX, TensorFlow, CoreML) are told apart by their field numbers,
-TensorFlow checkpoint indexes by
+TFLite by the flatbuffer file identifier at offset 4, TensorFlow checkpoint indexes by
 the table magic at their end. Consulted only for content the main sniffer found no
 other format in.
 """
@@ -12,11 +12,14 @@ from weightscan.scanner.formats import Format
 from weightscan.scanner.protobuf.sniff import model_protobuf_format
 from weightscan.scanner.source import Source
 from weightscan.scanner.tensorflow.checkpoint import is_checkpoint_index
+from weightscan.scanner.tflite.analyzer import is_tflite
 
 
 def sniff_model_format(source: Source) -> Format | None:
     """The model format of ``source`` when it is one of those, else None."""
     found = model_protobuf_format(source)
+    if found is None and is_tflite(source.head(8)):
+        found = Format.TFLITE
     if found is None and is_checkpoint_index(source):
         found = Format.TF_CHECKPOINT_INDEX
     return found

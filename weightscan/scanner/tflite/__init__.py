@@ -1,0 +1,1 @@
+"""TFLite flatbuffer models: a bounded table walk without the flatbuffers package."""
