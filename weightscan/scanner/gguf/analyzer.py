@@ -22,7 +22,7 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.gguf import types as t
 from weightscan.scanner.gguf.reader import Cursor, LengthPastEnd
 from weightscan.scanner.model import Severity
-from weightscan.scanner.safetensors import uncovered
+from weightscan.scanner.safetensors import metadata_values, uncovered
 from weightscan.scanner.source import Source
 
 _MAX_ARRAY_NESTING = 8
@@ -33,6 +33,10 @@ _MAX_HOLE_FINDINGS = 20
 _MAX_PADDING_CHECKS = 100_000  # alignment paddings looked into (one small read each)
 _MIN_PADDING_CHECK = 8  # bytes; smaller paddings cannot hold a meaningful payload
 _TEMPLATE_KEY = "tokenizer.chat_template"
+_SCAN_CHUNK = 4 << 20  # string-array bytes searched for payload signs per read
+_SCAN_OVERLAP = 256
+_SCAN_PIECE = 64 << 10  # regions of a suspect chunk whose strings are inspected
+_MAX_SUSPECT_STRINGS = 4096  # strings of one array inspected one by one
 _TEMPLATE_BUDGET = 4  # templates' worth of bytes (of max_template_bytes) analysed per file
 
 
@@ -212,14 +216,21 @@ class _Parser:
                         offset=start, resource="GGUF string", limit=self.ctx.limits.max_gguf_string)
             cur.skip(n, "string")
             return ""
-        keep = min(n, self.ctx.limits.max_template_bytes + 1 if is_template else _KEEP_STRING)
+        keep = min(n, self.ctx.limits.max_template_bytes + 1 if is_template
+                   else uncovered.NESTED_ANALYSIS_BYTES)
         value_offset = cur.pos
         raw = cur.take(keep)
         cur.skip(n - keep, "string")
         if is_template:
             self.st.templates.append(key)
             self._template(raw, key, value_offset, n)
-        return raw.decode("utf-8", "replace")
+        else:
+            self._payload(raw, f"metadata {key[:120]!r}", value_offset)
+        return raw[:_KEEP_STRING].decode("utf-8", "replace")
+
+    def _payload(self, raw: bytes, where: str, offset: int) -> None:
+        metadata_values.inspect_value(raw, self.ctx, rule_id="gguf.metadata.payload",
+                                      where=where, offset=offset)
 
     def _template(self, raw: bytes, key: str, offset: int, size: int) -> None:
         from weightscan.scanner.templates import analyze_template
@@ -270,7 +281,10 @@ class _Parser:
         if scalar is not None:
             cur.skip(count * elem, "array")
         elif etype == t.STRING:
+            first = cur.pos
             self._skip_strings(key, count)
+            if not _is_template_key(key):
+                self._scan_strings(key, first, cur.pos)
         else:
             for index in range(count):
                 if index % 4096 == 0:
@@ -293,6 +307,46 @@ class _Parser:
                             " above the limit", offset=start, resource="GGUF string", limit=cap)
                 cur.skip(n, "array string")
                 done += 1
+
+    def _scan_strings(self, key: str, begin: int, end: int) -> None:
+        """Look into a string array for payloads: a fast test over its raw bytes, then
+        only strings in the regions it flags are decoded and inspected one by one."""
+        regions: list[tuple[int, int]] = []
+        pos = begin
+        while pos < end:
+            self.ctx.check_time()
+            chunk = self.source.read_at(pos, min(_SCAN_CHUNK + _SCAN_OVERLAP, end - pos))
+            if metadata_values.suspect(chunk):
+                for piece in range(0, len(chunk), _SCAN_PIECE):
+                    if metadata_values.suspect(chunk[piece:piece + _SCAN_PIECE + _SCAN_OVERLAP]):
+                        regions.append((pos + piece, pos + piece + _SCAN_PIECE + _SCAN_OVERLAP))
+            pos += _SCAN_CHUNK
+        if regions:
+            self._inspect_strings(key, begin, end, regions)
+
+    def _inspect_strings(self, key: str, begin: int, end: int,
+                         regions: list[tuple[int, int]]) -> None:
+        walker = Cursor(self.source, begin, big_endian=self.st.big_endian, wide=self.cur.wide)
+        index, inspected = 0, 0
+        while walker.pos < end and index < len(regions):
+            if inspected % 4096 == 0:
+                self.ctx.check_time()
+            start = walker.pos
+            stop = start + walker.len_size + walker.length()
+            while index < len(regions) and regions[index][1] <= start:
+                index += 1
+            if index < len(regions) and regions[index][0] < stop:
+                raw = walker.take(min(stop - walker.pos, uncovered.NESTED_ANALYSIS_BYTES))
+                if metadata_values.suspect(raw):
+                    inspected += 1
+                    if inspected > _MAX_SUSPECT_STRINGS:
+                        self.report("limits.resource", f"more than {_MAX_SUSPECT_STRINGS} "
+                                    f"strings of array {key[:120]!r} look like payloads; the "
+                                    "rest were not inspected", offset=start,
+                                    resource="GGUF suspect strings", limit=_MAX_SUSPECT_STRINGS)
+                        return
+                    self._payload(raw, f"metadata {key[:120]!r} item at byte {start}", start)
+            walker.pos = stop
 
     def _check_alignment(self) -> None:
         entry = self.st.kv.get("general.alignment")

@@ -59,4 +59,10 @@ RULES: tuple[Rule, ...] = (
          "Bytes outside every tensor contain a pickle, an archive or a script",
          "Executable content hidden where no tensor points is meant for another loader.",
          (_SPEC,)),
+    Rule("gguf.metadata.payload", Severity.MEDIUM,
+         "A metadata string (or string array item) is a pickle (raw, base64 or hex) or "
+         "Python source",
+         "Metadata is free text that tools read back; a value that is a pickle or code is a "
+         "payload waiting for an unpickler or `exec`. The embedded pickle is analysed "
+         "as a file of its own.", (_SPEC,)),
 )

@@ -20,7 +20,7 @@ from collections import Counter
 from typing import Any
 
 from weightscan.scanner.context import ScanContext
-from weightscan.scanner.safetensors import uncovered
+from weightscan.scanner.safetensors import metadata_values, uncovered
 from weightscan.scanner.source import Source
 
 # Bits per element of every dtype the reference implementation knows (safetensors 0.6+).
@@ -185,7 +185,7 @@ def _validate(pairs: _JSONObject, source: Source, ctx: ScanContext, *, data_star
     metadata = None
     if "__metadata__" in header:
         metadata = _as_object(header["__metadata__"], "__metadata__", report)
-        _check_metadata(metadata, header["__metadata__"], report)
+        _check_metadata(metadata, header["__metadata__"], report, ctx)
     for index, (name, value) in enumerate(header.items()):
         if name == "__metadata__":
             continue
@@ -240,14 +240,21 @@ def _well_formed(value: Any) -> tuple[str, int, int, int] | None:
     return dtype, elements, begin, end
 
 
-def _check_metadata(metadata: dict[str, Any] | None, raw: Any, report: _Reporter) -> None:
+def _check_metadata(metadata: dict[str, Any] | None, raw: Any, report: _Reporter,
+                    ctx: ScanContext) -> None:
     if metadata is None:
         report("safetensors.metadata.invalid",
                f"__metadata__ is a {_json_type(raw)}, not an object",
                excerpt=_json_excerpt(raw))
         return
-    for key, value in metadata.items():
-        if not isinstance(value, str):
+    for index, (key, value) in enumerate(metadata.items()):
+        if index % 1024 == 0:
+            ctx.check_time()
+        if isinstance(value, str):
+            metadata_values.inspect_value(
+                value.encode("utf-8", "surrogatepass"), ctx, rule_id="safetensors.metadata.payload",
+                where=f"__metadata__[{key[:_EXCERPT]!r}]", offset=8)
+        else:
             report("safetensors.metadata.invalid",
                    f"__metadata__[{key[:_EXCERPT]!r}] is a {_json_type(value)}, not a string",
                    key=key[:_EXCERPT])

@@ -76,4 +76,9 @@ RULES: tuple[Rule, ...] = (
          "Bytes outside every tensor contain a pickle, an archive or a script",
          "Executable content tucked where no tensor points is a smuggled payload meant for "
          "a second loader that reads the file differently.", (_SPEC,)),
+    Rule("safetensors.metadata.payload", Severity.MEDIUM,
+         "A `__metadata__` value is a pickle (raw, base64 or hex) or Python source",
+         "Metadata is free text that tools read back; a value that is a pickle or code is a "
+         "payload waiting for an unpickler or `exec`. The embedded pickle is analysed "
+         "as a file of its own.", (_SPEC,)),
 )
