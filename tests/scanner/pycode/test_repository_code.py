@@ -186,3 +186,21 @@ def test_py_member_of_an_archive_is_text(tmp_path):
         z.writestr("pkg/helper.py", "def f():\n    return 1\n")
     report = _scan_one(archive)
     assert "code.python" not in _rules(report)
+
+
+def test_a_parser_memory_bomb_is_refused_quickly(tmp_path):
+    # 400 KB of "f()" lines would take ~300 MB and seconds in ast.parse
+    py = tmp_path / "modeling_x.py"
+    py.write_text("f()\n" * 100_000)
+    report = _scan_one(py)
+    assert report.verdict is Verdict.SUSPICIOUS
+    (finding,) = [f for f in report.findings if f.rule_id == "code.unparsed"]
+    assert finding.evidence["nodes"] > finding.evidence["limit"]
+    assert report.duration_seconds < 1.0
+
+
+def test_real_library_code_parses_within_the_budget():
+    import argparse
+
+    report = scan_path(argparse.__file__).files[0]  # ~100 KB, as large as modeling files get
+    assert {f.rule_id for f in report.findings} == {"code.python"}

@@ -25,7 +25,13 @@ from weightscan.scanner.pycode.calls import find_hits
 from weightscan.scanner.sniff import HEAD_BYTES
 from weightscan.scanner.source import Source
 
-MAX_SOURCE_BYTES = 8 * 1024 * 1024  # the largest modeling files are a few hundred KB
+# CPython's parser needs 1-3 KB of memory per node (a 400 KB file of "f()" lines peaks at
+# 300 MB), so the source is bounded by size and by a cheap count of the bytes that start
+# or join nodes. Real modeling files are well under both (100-300 KB, < 30,000 such bytes);
+# beyond them the file is reported as not parsed, never as clean.
+MAX_SOURCE_BYTES = 1024 * 1024
+MAX_NODE_BYTES = 60_000
+_NODE_BYTES = tuple(bytes([c]) for c in b",([{=.+-*/%&|^<>~:;@\n")
 _MAX_HITS = 100
 _MAX_IMPORTS = 50
 
@@ -61,6 +67,12 @@ def _parse(source: Source, ctx: ScanContext) -> tuple[ast.Module | None, str]:
         return None, ""
     raw = source.head(source.size)
     ctx.check_time()
+    dense = sum(raw.count(b) for b in _NODE_BYTES)
+    if dense > MAX_NODE_BYTES:
+        ctx.report("code.unparsed", f"not parsed: about {dense} syntax nodes, more than the "
+                   f"{MAX_NODE_BYTES} parsed within the memory budget",
+                   evidence={"nodes": dense, "limit": MAX_NODE_BYTES})
+        return None, ""
     try:
         with warnings.catch_warnings():  # invalid escapes etc. are the file's business
             warnings.simplefilter("ignore")
