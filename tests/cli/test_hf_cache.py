@@ -112,3 +112,20 @@ def test_library_scan_path_of_nothing_is_error(tmp_path):
     assert report.files == ()
     assert report.verdict is Verdict.ERROR
     assert report.skipped[0].reason.startswith("broken symlink")
+
+
+def test_whole_cache_is_scanned_under_the_snapshot_names(tmp_path, capsys):
+    code = b"import os\nos.system('echo x')\n"
+    snapshot = hf_snapshot(tmp_path, {"modeling_x.py": code, "model.pkl": CLEAN_PICKLE})
+    orphan = write(tmp_path / "models--org--name" / "blobs" / ("f" * 64), MALICIOUS_PICKLE)
+    rc, out, _ = run(capsys, "--format", "json", str(tmp_path))
+    doc = json.loads(out)
+    assert rc == 1
+    by_name = {Path(f["path"]).name: f for f in doc["files"]}
+    assert by_name["modeling_x.py"]["format"] == "python"
+    assert by_name["modeling_x.py"]["verdict"] == "malicious"
+    assert Path(by_name["modeling_x.py"]["path"]).parent == snapshot
+    assert by_name[orphan.name]["verdict"] == "malicious"  # linked from no snapshot: scanned
+    blob_skips = [s for s in doc["skipped"] if "/blobs/" in s["path"]]
+    assert len(blob_skips) == 2
+    assert all(s["reason"].startswith("same file as") for s in blob_skips)

@@ -74,6 +74,11 @@ def _walk_dir(root: Path, root_st: os.stat_result, seen_files: dict[tuple[int, i
                 subdirs.append((path, st, depth + 1))
             else:
                 yield _file_or_skip(path, st, seen_files)
+        if {"blobs", "snapshots"} <= set(names):
+            # A Hugging Face cache repository: loaders open the snapshot names (a *.py is
+            # code only under its name), so the blobs they link to come last and are
+            # listed as second names; blobs no snapshot links to are still scanned.
+            subdirs.sort(key=lambda entry: entry[0].name == "blobs")
         stack.extend(reversed(subdirs))  # depth first, in sorted order
 
 
