@@ -51,6 +51,8 @@ _ANALYZERS: dict[Format, str] = {
     Format.TF_SAVED_MODEL: "weightscan.scanner.tensorflow.analyzer:analyze_saved_model",
     Format.TF_GRAPHDEF: "weightscan.scanner.tensorflow.analyzer:analyze_graphdef",
     Format.TFLITE: "weightscan.scanner.tflite.analyzer:analyze_tflite",
+    Format.COREML: "weightscan.scanner.coreml.analyzer:analyze_coreml",
+    Format.COREML_WEIGHTS: "weightscan.scanner.coreml.weights:analyze_coreml_weights",
     Format.TF_CHECKPOINT_INDEX:
         "weightscan.scanner.tensorflow.checkpoint:analyze_checkpoint_index",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",

@@ -42,6 +42,8 @@ class Format(enum.StrEnum):
     TF_GRAPHDEF = "tf-graphdef"  # a frozen GraphDef .pb
     TF_CHECKPOINT_INDEX = "tf-checkpoint-index"  # variables.index (table with a magic footer)
     TFLITE = "tflite"  # flatbuffer with the "TFL3" identifier
+    COREML = "coreml"  # .mlmodel protobuf Model spec
+    COREML_WEIGHTS = "coreml-weights"  # an .mlpackage's weights/weight.bin (MIL blob storage)
     TENSOR_DATA = "tensor-data"  # raw tensor bytes a model next to it declares (never sniffed)
     TEXT = "text"
     PYTHON = "python"  # text named *.py: repository code a loader may import

@@ -82,6 +82,7 @@ _RULE_MODULES = (
     "weightscan.scanner.msgpack_format.rules",
     "weightscan.scanner.tensorflow.rules",
     "weightscan.scanner.tflite.rules",
+    "weightscan.scanner.coreml.rules",
 )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 
 from weightscan.scanner.containers import signatures as sig
+from weightscan.scanner.coreml.weights import is_coreml_weights
 from weightscan.scanner.embeddings.word2vec import looks_binary_word2vec
 from weightscan.scanner.formats import Format
 from weightscan.scanner.msgpack_format.walker import looks_like_msgpack
@@ -101,6 +102,8 @@ def _by_head(head: bytes, size: int) -> Format:
     # torch.load tries the tar reader before unpickling, so tar goes before pickle
     if sig.tar_header_ok(head[:512]):
         return _tar_kind(head)
+    if is_coreml_weights(head):  # its header also passes for an .lzma one
+        return Format.COREML_WEIGHTS
     if sig.is_lzma_alone(head):  # cannot be a pickle: byte 1 is always 0x00
         return Format.LZMA
     if sig.is_joblib_zf(head):

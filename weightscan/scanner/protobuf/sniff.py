@@ -4,7 +4,8 @@ of its top-level message (protobuf has no magic number).
 Each format is recognised only when every top-level field seen belongs to its root
 message with the right wire type, and the fields that make it what it is are there: an
 ONNX ModelProto has an ``ir_version`` and a graph or functions; a SavedModel has
-meta graphs; a frozen GraphDef has nodes whose second field is the op name (a
+meta graphs; a CoreML Model has a specification version and a model type (fields 200 and up);
+a frozen GraphDef has nodes whose second field is the op name (a
 SentencePiece model, also a list of field-1 messages, has a float score there). Anything else stays
 unknown, which is never clean.
 """
@@ -26,6 +27,11 @@ _META_GRAPH = {n: LEN for n in range(1, 8)}
 # GraphDef (graph.proto) and NodeDef (node_def.proto)
 _GRAPH = {1: LEN, 2: LEN, 3: VARINT, 4: LEN, 5: LEN}
 _NODE = {1: LEN, 2: LEN, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN}
+# CoreML Model (Model.proto): version, description, isUpdatable, then one model type
+_COREML_TYPES = frozenset({200, 201, 202, 300, 301, 302, 303, 304, 400, 401, 402, 403, 404,
+                           500, 501, 502, 555, 556, 560, 600, 601, 602, 603, 604, 606, 607,
+                           609, 610, 900, 2000, 2001, 2002, 2003, 2004, 2005, 2006, 3000})
+_COREML = {1: VARINT, 2: LEN, 10: VARINT} | dict.fromkeys(_COREML_TYPES, LEN)
 # FingerprintDef (fingerprint.proto): checksums and a version; nothing a loader runs
 _FINGERPRINT = {1: VARINT, 2: VARINT, 3: VARINT, 4: VARINT, 5: VARINT, 6: LEN}
 
@@ -40,6 +46,9 @@ def model_protobuf_format(source: Source) -> Format | None:
         return None
     if _matches(top, _ONNX) and _has(top, 1) and (_has(top, 7) or _has(top, 25)):
         return Format.ONNX
+    if _matches(top, _COREML) and _has(top, 1) and any(fl.number in _COREML_TYPES
+                                                         for fl in top):
+        return Format.COREML
     if _matches(top, _SAVED_MODEL) and _has(top, 2) and \
             _inner_matches(reader, _first(top, 2), _META_GRAPH, need=None):
         return Format.TF_SAVED_MODEL

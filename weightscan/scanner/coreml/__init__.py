@@ -1,0 +1,1 @@
+"""CoreML models: the .mlmodel protobuf spec and an .mlpackage's weight blob file."""
