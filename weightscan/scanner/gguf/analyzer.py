@@ -155,7 +155,8 @@ class _Parser:
         for count, cap, what in ((kvs, limits.max_gguf_kv, "GGUF KV pairs"),
                                  (tensors, limits.max_gguf_tensors, "GGUF tensors")):
             if count > cap:
-                raise self.stop("limits.resource", f"{count} {what} exceed the limit of {cap}",
+                raise self.stop("limits.resource", f"{count} {what} exceed the limit of {cap}; "
+                                "metadata, tensor infos and tensor data were not analysed",
                                 offset=8, resource=what, limit=cap)
 
     def _metadata(self) -> None:
@@ -182,7 +183,8 @@ class _Parser:
         n = cur.string_length("key")
         if n > _MAX_KEY_BYTES:
             cur.skip(n, "key")
-            self.report("gguf.kv.invalid", f"metadata key of {n} bytes", offset=start, length=n)
+            self.report("gguf.kv.invalid", f"metadata key of {n} bytes was not read",
+                        offset=start, length=n)
             return f"<{n}-byte key at {start}>"
         raw = cur.take(n)
         try:
@@ -212,7 +214,8 @@ class _Parser:
         is_template = _is_template_key(key)
         if n > self.ctx.limits.max_gguf_string and not is_template:
             self.report("limits.resource",
-                        f"string value of {key[:120]!r} is {n} bytes, above the limit",
+                        f"string value of {key[:120]!r} is {n} bytes, above the limit; its "
+                        "content was not inspected",
                         offset=start, resource="GGUF string", limit=self.ctx.limits.max_gguf_string)
             cur.skip(n, "string")
             return ""
@@ -226,6 +229,10 @@ class _Parser:
             self._template(raw, key, value_offset, n)
         else:
             self._payload(raw, f"metadata {key[:120]!r}", value_offset)
+            if keep < n:
+                self.report("limits.resource", f"string value of {key[:120]!r} is {n} bytes; "
+                            f"only its first {keep} were inspected, the rest was not inspected",
+                            offset=value_offset, resource="GGUF string inspection", limit=keep)
         return raw[:_KEEP_STRING].decode("utf-8", "replace")
 
     def _payload(self, raw: bytes, where: str, offset: int) -> None:
@@ -254,7 +261,8 @@ class _Parser:
         count = cur.length()
         if depth >= _MAX_ARRAY_NESTING:
             raise self.stop("gguf.kv.invalid", f"arrays in {key[:120]!r} nest deeper than "
-                            f"{_MAX_ARRAY_NESTING}", offset=start, key=key[:120])
+                            f"{_MAX_ARRAY_NESTING}; the rest of the file was not analysed",
+                            offset=start, key=key[:120])
         scalar = t.SCALARS.get(etype)
         if scalar is not None:
             elem = scalar[2]
@@ -274,6 +282,7 @@ class _Parser:
         if count > self.ctx.limits.max_gguf_array:
             message = f"array {key[:120]!r} has {count} elements, above the limit"
             if scalar is None:
+                message += "; it and the rest of the file were not analysed"
                 raise self.stop("limits.resource", message, offset=start,
                                 resource="GGUF array", limit=self.ctx.limits.max_gguf_array)
             self.report("limits.resource", message, offset=start, resource="GGUF array",
@@ -304,7 +313,8 @@ class _Parser:
                 start = cur.pos
                 n = cur.string_length("array string")
                 self.report("limits.resource", f"a string in array {key[:120]!r} is {n} bytes,"
-                            " above the limit", offset=start, resource="GGUF string", limit=cap)
+                            " above the limit; it was not inspected", offset=start,
+                            resource="GGUF string", limit=cap)
                 cur.skip(n, "array string")
                 done += 1
 
@@ -463,6 +473,12 @@ class _Parser:
                 raw_end, previous = end, x
                 if len(paddings) < _MAX_PADDING_CHECKS:
                     paddings.append((end, _align(end, align)))
+                elif len(paddings) == _MAX_PADDING_CHECKS:
+                    paddings.append((end, end))  # marks the cap, checks nothing
+                    self.report("limits.resource", f"alignment padding after more than "
+                                f"{_MAX_PADDING_CHECKS} tensors was not checked",
+                                offset=x.info_offset, resource="GGUF padding checks",
+                                limit=_MAX_PADDING_CHECKS)
         tail = _align(raw_end, align)
         if data_size > tail:
             holes.append((tail, data_size))
@@ -503,6 +519,10 @@ class _Parser:
     # -- summary -------------------------------------------------------------------------
     def summarise(self) -> None:
         st = self.st
+        for rule_id, count in st.repeats.items():
+            if count > _MAX_REPEATS:
+                self.ctx.report(rule_id, f"{count - _MAX_REPEATS} more findings of this kind "
+                                "were not listed", evidence={"more": count - _MAX_REPEATS})
         if not st.version:
             return
         kv = st.kv

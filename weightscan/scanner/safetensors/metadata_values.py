@@ -25,7 +25,7 @@ from weightscan.scanner.formats import Format
 from weightscan.scanner.pickle.probe import looks_like_pickle
 from weightscan.scanner.source import Source
 
-MAX_SOURCE_CHARS = 64 * 1024  # Python source parsed at most (metadata code is small)
+MAX_SOURCE_CHARS = 1024 * 1024  # Python source parsed at most (metadata code is small)
 _MIN_ENCODED = 12  # base64/hex shorter than this cannot hold a pickle that imports
 _BASE64 = re.compile(rb"[A-Za-z0-9+/_-]+={0,2}")
 _HEX = re.compile(rb"(?:[0-9a-fA-F]{2})+")
@@ -84,6 +84,11 @@ def inspect_value(raw: bytes, ctx: ScanContext, *, rule_id: str, where: str,
             analyze_nested(Source(io.BytesIO(data), name=where), ctx, f"<{where}>",
                            Format.PICKLE)
             return
+    if len(raw) > MAX_SOURCE_CHARS and suspect(raw):
+        ctx.report(rule_id, f"{where} is {len(raw)} bytes and looks like code; above the "
+                   f"{MAX_SOURCE_CHARS}-byte limit it was not inspected as Python source",
+                   offset=offset, evidence={"where": where, "bytes": len(raw)})
+        return
     code = _python_code(raw)
     if code is not None:
         ctx.report(rule_id, f"{where} is Python source that {code}", offset=offset,

@@ -13,6 +13,10 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.source import Source
 
 PEEK_BYTES = 64 * 1024
+# Zero-looking regions are read on for a payload up to this size (large alignments make
+# paddings of up to a gigabyte); a larger one is reported as not checked.
+ZERO_SCAN_BYTES = 256 * 1024 * 1024
+_ZERO_CHUNK = 1 << 20
 # Regions up to this size that look like something are also handed to the full
 # analyzer for their format (pickle opcodes, zip members...).
 NESTED_ANALYSIS_BYTES = 16 * 1024 * 1024
@@ -47,12 +51,12 @@ _MAGICS: tuple[tuple[bytes, str, bool], ...] = (
 
 @dataclass(frozen=True)
 class Contents:
-    kind: str  # "zeros", "spaces", "pickle", "zip", "script", "safetensors", "data", ...
+    kind: str  # "zeros", "zeros-unchecked", "spaces", "pickle", "zip", "script", "data"...
     dangerous: bool  # can run code when handed to some loader
 
     @property
     def looks_like_something(self) -> bool:
-        return self.kind not in ("zeros", "spaces", "data")
+        return self.kind not in ("zeros", "zeros-unchecked", "spaces", "data")
 
 
 def classify(head: bytes) -> Contents:
@@ -84,7 +88,35 @@ def _looks_like_safetensors(data: bytes) -> bool:
 
 
 def peek(source: Source, pos: int, size: int) -> Contents:
-    return classify(source.read_at(pos, min(size, PEEK_BYTES)))
+    """What the region holds, judged by its head; a region whose head is zeros is read on
+    (up to ``ZERO_SCAN_BYTES``) for the first other byte, so zeros cannot hide a payload
+    further in. Past that budget the region is "zeros-unchecked", not "zeros"."""
+    contents = classify(source.read_at(pos, min(size, PEEK_BYTES)))
+    if contents.kind != "zeros" or size <= PEEK_BYTES:
+        return contents
+    offset = first_nonzero(source, pos + PEEK_BYTES, size - PEEK_BYTES)
+    if offset is None:
+        return contents
+    if offset < 0:
+        return Contents("zeros-unchecked", False)
+    found = classify(source.read_at(offset, min(pos + size - offset, PEEK_BYTES)))
+    return found if found.kind not in ("zeros", "spaces") else Contents("data", False)
+
+
+def first_nonzero(source: Source, pos: int, size: int) -> int | None:
+    """Offset of the first non-zero byte in the region, None if all zeros, -1 when the
+    region is larger than the scan budget (the rest was not checked)."""
+    if size > ZERO_SCAN_BYTES:
+        return -1
+    end = pos + size
+    while pos < end:
+        chunk = source.read_at(pos, min(_ZERO_CHUNK, end - pos))
+        if not chunk:
+            return None
+        if chunk.count(0) != len(chunk):
+            return pos + len(chunk) - len(chunk.lstrip(b"\x00"))
+        pos += len(chunk)
+    return None
 
 
 def analyze_region(source: Source, ctx: ScanContext, pos: int, size: int,
