@@ -83,6 +83,11 @@ def _rule_for(site: ImportSite) -> tuple[str | None, Severity | None]:
         return "pickle.import.malicious", Severity.CRITICAL if invoked else Severity.HIGH
     if decision is Decision.DUNDER:
         return "pickle.import.dunder", Severity.CRITICAL if invoked else Severity.HIGH
+    if decision is Decision.NESTED_FILE:
+        if site.called and not (site.unanalysed_call or site.build_target
+                                or site.result_called):
+            return None, None  # every call's bytes were analysed as a file of their own
+        return "pickle.import.malicious", Severity.CRITICAL if invoked else Severity.HIGH
     if decision is Decision.WRAPPER:
         if site.result_called:
             return "pickle.import.malicious", Severity.CRITICAL

@@ -119,6 +119,7 @@ class ImportSite:
     build_target: bool = False
     result_called: bool = False  # what a call of this import returned was called in turn
     wraps_denied: bool = False  # a wrapper (functools.partial) holding a denied callable
+    unanalysed_call: bool = False  # a file loader called with something not analysed
     weights_only: bool = False
     code: list[str] = field(default_factory=list)
 
@@ -996,7 +997,7 @@ class Engine:
                     self._excerpt(call, site)
                     if site.classification.decision not in _NEVER_CLEARED:
                         self._code_argument(path, call, offset, index)
-                    if policy.is_loads_like(path):
+                    if policy.is_loads_like(func.module, func.name):
                         self._nested(call, offset, index)
                     elif site.classification.decision is policy.Decision.WRAPPER:
                         self._wrapped(site, args)

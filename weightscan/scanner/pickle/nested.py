@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.pickle.values import Call, Global
 from weightscan.scanner.source import Source
 
@@ -31,14 +32,35 @@ def payload_bytes(engine: Engine, value: Any) -> Source | None:
     return Source(io.BytesIO(bytes(value)), name="nested pickle")
 
 
+def _analyse_file(engine: Engine, source: Source, func: str, index: int) -> bool:
+    """Analyse bytes a file loader reads as a file of their own (a member, in the report).
+
+    Whatever stops that analysis (nesting depth, budgets, an unknown format) reports
+    itself there, so the verdict never rests on bytes nobody looked at.
+    """
+    from weightscan.scanner.dispatch import analyze_nested
+
+    analyze_nested(source, engine.ctx, f"{func}@{index}")
+    return True
+
+
 def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) -> None:
     from weightscan.scanner.pickle.engine import Engine as _Engine
     from weightscan.scanner.pickle.probe import looks_like_pickle
 
     args = call.args
-    if engine.probe or not isinstance(args, tuple) or not args:
+    if engine.probe:
         return
-    source = payload_bytes(engine, args[0])
+    source = payload_bytes(engine, args[0]) if isinstance(args, tuple) and args else None
+    func_path = call.func.path if isinstance(call.func, Global) else ""
+    site = engine.summary.imports.get(func_path)
+    if site is not None and site.classification.decision is Decision.NESTED_FILE:
+        # only real bytes (BINBYTES, or protocol 2's _codecs.encode) are what torch.save
+        # writes; anything else is not the file the loader would read
+        if source is None or isinstance(args[0], str) or len(args) != 1 \
+                or not _analyse_file(engine, source, func_path, index):
+            site.unanalysed_call = True
+        return
     if source is None or not looks_like_pickle(source.head(4096)):
         return
     func = call.func.path if isinstance(call.func, Global) else "?"
@@ -61,6 +83,7 @@ def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) 
             mine.called = mine.called or site.called
             mine.result_called = mine.result_called or site.result_called
             mine.wraps_denied = mine.wraps_denied or site.wraps_denied
+            mine.unanalysed_call = mine.unanalysed_call or site.unanalysed_call
             mine.code.extend(site.code[: max(0, 3 - len(mine.code))])
     for path, count in child.summary.calls.items():
         parent.calls[path] = parent.calls.get(path, 0) + count

@@ -1,12 +1,17 @@
-"""Classify one import ("module.name") under the allowlist-first policy.
+"""Classify one import (``module`` + ``name``) under the allowlist-first policy.
 
 Order of decisions (first match wins):
 
-1. exact allowlist entry (vetted reconstruction helpers and data types) -> ALLOWED;
-2. denylist (the path or one of its dotted parents, or any tail of a dotted attribute
-   chain, e.g. ``numpy.testing._private.utils.os.system`` contains ``os.system``) -> DENIED;
-3. a dunder component anywhere in the path                           -> DUNDER;
-4. a CamelCase class under a vetted class prefix (sklearn, scipy.sparse, ...) -> ALLOWED;
+1. exact allowlist entry: the hand-vetted reconstruction helpers and data types, and the
+   library classes generated offline from the real libraries (``allowlist_libs.py``)
+   -> ALLOWED. Exact means the very ``module`` and ``name`` pickle writes for it: the
+   unpickler walks a dotted ``name`` attribute by attribute, so a name that walks through
+   another module (``torch.nn.modules.linear`` + ``torch.fx.GraphModule``) is never allowed;
+2. ``functools.partial``                                             -> WRAPPER;
+3. denylist, by canonical name and module family (the path, each dotted parent, every tail
+   of an attribute chain with aliases resolved, e.g. ``sklearn.utils.np.load``) -> DENIED;
+4. a dunder attribute (a dunder in the name, or in a module that is not ``__main__``-like)
+   -> DUNDER;
 5. the user's extra allowlist (``--allow``)                          -> USER_ALLOWED;
 6. anything else                                                      -> UNKNOWN.
 
@@ -26,11 +31,11 @@ from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 from dataclasses import dataclass
 from functools import lru_cache
 
+from weightscan.scanner.pickle.allowlist_libs import GENERATED_FROM, LIBRARY_GLOBALS
 from weightscan.scanner.pickle.policy_data import (
     ALLOW,
-    CLASS_PREFIX_EXCLUDES,
-    CLASS_PREFIXES,
     DENY,
+    FILE_LOADERS,
     LOADS_LIKE,
     WEIGHTS_ONLY_GLOBALS,
     WRAPPERS,
@@ -49,6 +54,7 @@ class Decision(enum.Enum):
     DENIED = "denied"
     DUNDER = "dunder"
     WRAPPER = "wrapper"  # functools.partial: malicious only when invoked or around a denied call
+    NESTED_FILE = "nested-file"  # loads embedded bytes as a file: fine when they were analysed
     UNKNOWN = "unknown"
 
 
@@ -61,11 +67,17 @@ class Classification:
 
 _TORCHSCRIPT_REF = "https://pytorch.org/docs/stable/jit.html#torch.jit.load"
 _CHAIN_REF = "https://docs.python.org/3/library/pickle.html#restricting-globals"
+_TORCH_REF = "https://pytorch.org/docs/stable/notes/serialization.html"
 _WRAPPER_REF = "https://docs.python.org/3/library/functools.html#partial-objects"
-_ALLOW = {e.path: e for e in ALLOW}
+_ALLOW = {tuple(e.path.rsplit(".", 1)): e for e in ALLOW}
+_LIBRARY = frozenset((module, name) for module, names in LIBRARY_GLOBALS.items()
+                     for name in names)
+_LIBRARY_ENTRY = Classification(
+    Decision.ALLOWED, "library class checked offline against " + ", ".join(
+        f"{k} {v}" for k, v in sorted(GENERATED_FROM.items())),
+    "https://scikit-learn.org/stable/model_persistence.html")
 _DENY = {e.path: e for e in (*DENY, *FAMILY_DENY)}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_CLASS_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\Z")
 
 
 def normalise(module: str, name: str, protocol: int) -> tuple[str, str]:
@@ -83,9 +95,9 @@ def is_dotted_identifier(text: str) -> bool:
 
 
 @lru_cache(maxsize=1024)
-def is_loads_like(path: str) -> bool:
-    """Does ``path`` (under any of its canonical names) deserialise its argument?"""
-    return any(".".join(tail) in LOADS_LIKE for _, tail in _tails(path))
+def is_loads_like(module: str, name: str) -> bool:
+    """Does ``module.name`` (under any of its canonical names) deserialise its argument?"""
+    return any(".".join(tail) in LOADS_LIKE for _, tail in _tails(module, name))
 
 
 def weights_only_allows(path: str) -> bool:
@@ -97,8 +109,11 @@ def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
              *, torchscript: bool = False) -> Classification:
     """Classify ``module.name``; ``torchscript`` when the pickle sits in a TorchScript archive."""
     path = f"{module}.{name}"
-    if path in _ALLOW:
-        return Classification(Decision.ALLOWED, _ALLOW[path].reason, _ALLOW[path].reference)
+    entry = _ALLOW.get((module, name))
+    if entry is not None:
+        return Classification(Decision.ALLOWED, entry.reason, entry.reference)
+    if (module, name) in _LIBRARY:
+        return _LIBRARY_ENTRY
     if torchscript and module.split(".", 1)[0] == "__torch__" and is_dotted_identifier(path):
         # TorchScript's own unpickler resolves "__torch__.*" to classes compiled from the
         # archive's code/ folder; it never imports a Python module for them.
@@ -118,7 +133,10 @@ def _classify_builtin(module: str, name: str) -> Classification:
     if path in WRAPPERS:
         return Classification(Decision.WRAPPER, "indirection: wraps any callable",
                               _WRAPPER_REF)
-    deny = _find_deny(path)
+    if path in FILE_LOADERS:
+        return Classification(Decision.NESTED_FILE, "torch.load of embedded bytes (analysed "
+                              "as a file of their own when they are plain bytes)", _TORCH_REF)
+    deny = _find_deny(module, name)
     if deny is not None:
         return Classification(Decision.DENIED, deny.reason, deny.reference)
     if _chain_danger(name):
@@ -127,9 +145,6 @@ def _classify_builtin(module: str, name: str) -> Classification:
     if _has_dunder_attribute(module, name):
         return Classification(Decision.DUNDER, "dunder attribute reaches interpreter internals",
                               "https://github.com/protectai/modelscan/issues/330")
-    for prefix in CLASS_PREFIXES:
-        if _class_under(path, prefix):
-            return Classification(Decision.ALLOWED, prefix.reason, prefix.reference)
     return Classification(Decision.UNKNOWN, "not on the allowlist")
 
 
@@ -158,23 +173,24 @@ def canonical(path: str) -> str:
     return path
 
 
-def _tails(path: str) -> list[tuple[int, list[str]]]:
-    """Every tail of an attribute chain, canonical: ``a.np.load`` -> ``numpy.load`` ..."""
-    parts = path.split(".")
-    out = []
-    for start in range(len(parts)):
+def _tails(module: str, name: str) -> list[tuple[int, list[str]]]:
+    """The canonical names the import answers to: the path itself, and every tail of the
+    attribute walk through ``name`` with aliases resolved (``a`` + ``np.load`` ->
+    ``numpy.load``). The module part is imported whole, so no tail starts inside it."""
+    parts = [*module.split("."), *name.split(".")]
+    out = [(0, canonical(".".join(parts)).split("."))]
+    for start in range(module.count(".") + 1, len(parts)):
         tail = parts[start:]
-        if start > 0 and tail[0] in ALIASES:
+        if tail[0] in ALIASES:
             tail = [ALIASES[tail[0]], *tail[1:]]
         out.append((start, canonical(".".join(tail)).split(".")))
     return out
 
 
-def _find_deny(path: str) -> Entry | None:
-    n_parts = path.count(".") + 1
-    # every tail of an attribute chain: "a.b.os.system" also checks "os.system"; each
-    # prefix of a tail at a dot is a family ("os" covers "os.system")
-    for start, tail in _tails(path):
+def _find_deny(module: str, name: str) -> Entry | None:
+    n_parts = module.count(".") + name.count(".") + 2
+    # each prefix of a canonical name at a dot is a family ("os" covers "os.system")
+    for start, tail in _tails(module, name):
         for end in range(1, len(tail) + 1):
             entry = _DENY.get(".".join(tail[:end]))
             if entry is not None and (start == 0 or start < n_parts - 1
@@ -191,14 +207,3 @@ def _chain_danger(name: str) -> bool:
 
 
 _TOP_MODULES = frozenset(e.path for e in (*DENY, *FAMILY_DENY) if "." not in e.path)
-
-
-def _class_under(path: str, prefix: Entry) -> bool:
-    if not path.startswith(prefix.path):
-        return False
-    if any(path.startswith(x) for x in CLASS_PREFIX_EXCLUDES):
-        return False
-    final = path.rsplit(".", 1)[-1]
-    if final.startswith("__pyx_unpickle_"):  # Cython's generated state restorer of a class
-        final = final[len("__pyx_unpickle_"):]
-    return bool(_CLASS_NAME.match(final))

@@ -133,28 +133,14 @@ ALLOW: tuple[Entry, ...] = (
     Entry("numpy.random._pickle.__generator_ctor", "Generator from a bit generator", _NP),
     Entry("joblib.numpy_pickle.NumpyArrayWrapper", "joblib array placeholder (data follows "
           "in the stream)", _JOBLIB),
-    Entry("joblib.numpy_pickle_compat.NDArrayWrapper", "old joblib array placeholder", _JOBLIB),
     Entry("sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper", "joblib array "
           "placeholder of the joblib copy scikit-learn < 0.23 bundled (same layout)", _JOBLIB),
-)
-
-# Module prefixes under which *classes* are allowed (CamelCase final name, no private or
-# dunder component in the name). Constructing these classes through pickle only creates an
-# instance and restores its __dict__; functions are not covered. scikit-learn estimators,
-# scipy sparse matrices and torch.nn modules are what real model pickles contain; listing
-# thousands of class names by hand would go stale with every release.
-CLASS_PREFIXES: tuple[Entry, ...] = (
-    Entry("sklearn.", "scikit-learn estimator and helper classes", _SK),
-    Entry("scipy.sparse.", "sparse matrix classes", _SK),
-    Entry("numpy.random.", "bit generator and RandomState classes", _NP),
-    Entry("numpy.dtypes.", "numpy dtype classes", _NP),
-    Entry("torch.nn.modules.", "torch module classes (full-model pickles)", _TORCH_WO),
-)
-
-# Sub-packages excluded from CLASS_PREFIXES: test helpers and vendored code.
-CLASS_PREFIX_EXCLUDES: tuple[str, ...] = (
-    "sklearn.utils._testing", "sklearn.externals", "sklearn.datasets", "sklearn.tests",
-    "sklearn.utils.tests", "sklearn.utils._show_versions",
+    *(Entry(f"{m}.numpy_pickle_compat.{n}", "old joblib array placeholder", _JOBLIB)
+      for m in ("joblib", "sklearn.externals.joblib") for n in ("NDArrayWrapper",
+                                                              "ZNDArrayWrapper")),
+    Entry("numpy.random.__RandomState_ctor", "RandomState constructor of numpy < 1.17 pickles "
+          "(takes a bit generator name from numpy's own table)", _NP),
+    Entry("numpy.random.mtrand.__RandomState_ctor", "RandomState constructor (old home)", _NP),
 )
 
 # ---------------------------------------------------------------------------------------
@@ -316,6 +302,11 @@ DENY: tuple[Entry, ...] = (
 # invokes is data (gensim models pickle some); invoked, or holding a denied callable, it is
 # an attack. Checked before the denylist ("_functools" is a denied family otherwise).
 WRAPPERS: frozenset[str] = frozenset({"functools.partial", "_functools.partial"})
+
+# Loaders of embedded file bytes that plain pickle.dumps of torch tensors writes (one per
+# storage): the bytes are analysed as a file of their own (a torch zip), and the call is
+# an attack only when its argument is not plain bytes or the pickle invokes it otherwise.
+FILE_LOADERS: frozenset[str] = frozenset({"torch.storage._load_from_bytes"})
 
 # Calls that deserialise their bytes argument (for the nested-pickle rule).
 LOADS_LIKE: frozenset[str] = frozenset({  # canonical names (see policy_names.RENAMES)

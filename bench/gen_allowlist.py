@@ -1,0 +1,298 @@
+"""Generate the pickle allowlist of library classes from the installed libraries (offline).
+
+    python3 -m bench.gen_allowlist          # rewrites weightscan/scanner/pickle/allowlist_libs.py
+
+The scanner never imports these libraries; this script does, once, on a developer
+machine, and writes plain data. An entry is ``module -> names`` exactly as pickle writes
+them (``cls.__module__``, ``cls.__qualname__``), and only when:
+
+* the object really is a class defined there (looking the name up in that module gives
+  back the same class: no re-export, no attribute walk through another module);
+* it sits in a vetted package (scikit-learn, scipy.sparse, numpy's array, record, masked,
+  random and dtype classes, torch.nn modules and parameters) outside test helpers,
+  vendored code, data set downloaders and parallel backends;
+* the denylist does not name it;
+* none of the methods unpickling or construction runs (``__new__``, ``__init__``,
+  ``__setstate__``, ``__setitem__``, ``append``, ``extend``, ``add`` along its MRO inside
+  the vetted package) touches files, processes, the network, threads, or compiles/loads
+  code (checked on their source; a class whose methods cannot be read is kept only when
+  it is a compiled type of the package, e.g. sklearn's Cython ``Tree``).
+
+Functions are never allowed by the walk; the reconstruction helpers that the real pickles
+of ``bench.library_samples`` import (Cython's ``__pyx_unpickle_*``, numpy's random ctor
+helpers, sklearn's ``newObj``) are added when they sit in a vetted package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pickle
+import pickletools
+import pkgutil
+import platform
+import re
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+from weightscan.scanner.pickle import policy
+
+OUT = Path(__file__).resolve().parents[1] / "weightscan/scanner/pickle/allowlist_libs.py"
+# package -> walk its submodules?
+VETTED: dict[str, bool] = {
+    "sklearn": True,
+    "scipy.sparse": True,
+    "numpy": False,
+    "numpy.rec": False,
+    "numpy.ma": False,
+    "numpy.ma.core": False,
+    "numpy.dtypes": False,
+    "numpy.random": True,
+    "torch.nn.modules": True,
+    "torch.nn.parameter": False,
+}
+# Modules whose public functions (pure tensor math) are allowed by exact name.
+FUNCTION_MODULES = ("torch.nn.functional",)
+# Sub-packages never walked (tests, vendored code, downloads, processes, GUIs).
+SKIP_PARTS = frozenset({"tests", "testing", "_testing", "conftest", "externals", "datasets",
+                        "_build_utils", "__check_build", "estimator_checks", "_show_versions",
+                        "parallel", "benchmarks", "setup", "linalg", "_pytesttester"})
+# Classes excluded by review although their source scan is clean.
+EXCLUDE = frozenset({
+    "numpy.memmap",  # opens and creates files
+    "numpy.vectorize",  # holds a callable and calls it
+    "numpy.nditer", "numpy.nested_iters", "numpy.errstate",  # no pickled data
+    "numpy.ufunc",  # pickled by name through numpy's own reconstructor
+    "sklearn.utils._metadata_requests.RequestMethod",  # builds signatures at runtime
+})
+SIDE_EFFECTS = re.compile(
+    r"\bopen\(|\bos\.|subprocess|socket|\bexec\(|\beval\(|\bcompile\(|importlib|__import__"
+    r"|Popen|\.system\(|mkdir|makedirs|\.write\(|unlink|rmtree|urlopen|requests\.|Thread\("
+    r"|Process\(|tempfile|mmap|\bloads?\(|FileHandler|getLogger|ctypes|cdll|dlopen|"
+    r"load_library|\bspawn|Pool\(|Executor\(")
+METHODS = ("__new__", "__init__", "__setstate__", "__setitem__", "append", "extend", "add",
+           "__set_state__", "__init_subclass__")
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    found: dict[str, set[str]] = {}
+    modules = list(_modules())
+    kept: dict[int, type] = {}
+    for module in modules:
+        for name, obj in vars(module).items():
+            if isinstance(obj, type) and _keep_class(module, name, obj):
+                found.setdefault(module.__name__, set()).add(obj.__qualname__)
+                kept[id(obj)] = obj
+            elif name.startswith("__pyx_unpickle_") and callable(obj) \
+                    and _in_vetted(module.__name__):
+                # Cython's state restorer: T.__new__(subtype of T) + the cdef state
+                found.setdefault(module.__name__, set()).add(name)
+    for module in modules:
+        # Re-exports and deprecated shims (old pickles say scipy.sparse.csr.csr_matrix):
+        # a plain module attribute that IS a kept class reaches nothing else.
+        for name in getattr(module, "__all__", None) or dir(module):
+            if not isinstance(name, str) or name.startswith("__"):
+                continue
+            try:
+                obj = getattr(module, name)
+            except Exception:
+                continue
+            if isinstance(obj, type) and id(obj) in kept and _in_vetted(module.__name__) \
+                    and policy.classify(module.__name__, name).decision not in (
+                        policy.Decision.DENIED, policy.Decision.DUNDER):
+                found.setdefault(module.__name__, set()).add(name)
+    for module_name, name in _functions():
+        found.setdefault(module_name, set()).add(name)
+    for module_name, name in _sample_globals():
+        if _keep_helper(module_name, name):
+            found.setdefault(module_name, set()).add(name)
+    OUT.write_text(_render(found), encoding="utf-8")
+    print(f"{sum(map(len, found.values()))} globals in {len(found)} modules -> {OUT}")
+
+
+def _modules() -> Iterator[ModuleType]:
+    for package, walk in VETTED.items():
+        try:
+            root = importlib.import_module(package)
+        except ImportError:
+            continue
+        yield root
+        if not walk or not hasattr(root, "__path__"):
+            continue
+        for info in pkgutil.walk_packages(root.__path__, prefix=package + ".",
+                                          onerror=lambda _name: None):
+            if SKIP_PARTS.intersection(info.name.split(".")):
+                continue
+            try:
+                yield importlib.import_module(info.name)
+            except Exception:
+                continue
+
+
+def _in_vetted(module_name: str) -> bool:
+    if SKIP_PARTS.intersection(module_name.split(".")):
+        return False
+    return any(module_name == p or module_name.startswith(p + ".") for p in VETTED) or \
+        module_name.startswith(("numpy._core", "numpy.random", "numpy.rec", "numpy.ma"))
+
+
+def _keep_class(module: ModuleType, name: str, cls: type) -> bool:
+    qualname = getattr(cls, "__qualname__", "")
+    if cls.__module__ != module.__name__ or qualname != name or "<" in qualname:
+        return False  # re-exported from elsewhere, or not reachable by this name
+    path = f"{module.__name__}.{qualname}"
+    if path in EXCLUDE or not _in_vetted(module.__name__):
+        return False
+    if policy.classify(module.__name__, qualname).decision in (
+            policy.Decision.DENIED, policy.Decision.DUNDER):
+        return False
+    return not _has_side_effects(cls)
+
+
+def _has_side_effects(cls: type) -> bool:
+    for klass in cls.__mro__:
+        if klass is object or not _in_vetted(getattr(klass, "__module__", "") or ""):
+            continue
+        for method in METHODS:
+            func = vars(klass).get(method)
+            if func is None:
+                continue
+            func = getattr(func, "__func__", func)
+            try:
+                source = inspect.getsource(func)
+            except (OSError, TypeError):
+                continue  # compiled (Cython/C) method of a vetted package
+            if SIDE_EFFECTS.search(source):
+                print(f"# excluded {cls.__module__}.{cls.__qualname__}: {klass.__name__}."
+                      f"{method}", file=sys.stderr)
+                return True
+    return False
+
+
+def _functions() -> Iterator[tuple[str, str]]:
+    """Math functions that torch modules hold as attributes (``activation=F.relu``)."""
+    for module_name in FUNCTION_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name, obj in vars(module).items():
+            home = getattr(obj, "__module__", None)
+            if name.startswith("_") or not callable(obj) or isinstance(obj, type) or not home:
+                continue
+            if getattr(obj, "__name__", None) != name:
+                continue
+            try:
+                if getattr(importlib.import_module(home), name) is not obj:
+                    continue
+            except (ImportError, AttributeError):
+                continue
+            if policy.classify(home, name).decision in (policy.Decision.DENIED,
+                                                        policy.Decision.DUNDER):
+                continue
+            try:
+                source = inspect.getsource(obj)
+            except (OSError, TypeError):
+                source = ""  # a native operator
+            if home != module_name and (source or not (
+                    home == "torch" or home.startswith("torch._C."))):
+                continue  # only torch's own native operators may live elsewhere
+            if not SIDE_EFFECTS.search(source):
+                yield home, name
+
+
+def _sample_globals() -> set[tuple[str, str]]:
+    """Globals imported by real pickles of the sample objects (read, never loaded)."""
+    from bench.library_samples import samples
+
+    seen: set[tuple[str, str]] = set()
+    for _, obj in samples():
+        for protocol in (2, 4, 5):
+            try:
+                data = pickle.dumps(obj, protocol=protocol)
+            except Exception:
+                continue
+            seen.update(_globals_in(data))
+    return seen
+
+
+def _globals_in(data: bytes) -> Iterator[tuple[str, str]]:
+    strings: list[str] = []
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in ("GLOBAL", "INST"):
+            module, name = str(arg).split(" ", 1)
+            yield module, name
+        elif isinstance(arg, str):
+            strings.append(arg)
+        elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+            yield strings[-2], strings[-1]
+        elif op.name in ("MEMOIZE", "BINGET", "BINPUT", "GET", "PUT", "LONG_BINGET",
+                         "LONG_BINPUT"):
+            continue
+
+
+def _keep_helper(module_name: str, name: str) -> bool:
+    if not _in_vetted(module_name) or "." in name:
+        return False
+    if policy.classify(module_name, name).decision in (
+            policy.Decision.DENIED, policy.Decision.DUNDER):
+        return False
+    try:
+        obj = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        return False
+    if isinstance(obj, type):
+        return _keep_class(importlib.import_module(module_name), name, obj)
+    return callable(obj) and (name.startswith("__pyx_unpickle_") or name.endswith("_ctor")
+                              or name == "newObj")
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("numpy", "scipy", "sklearn", "torch"):
+        try:
+            out[dist] = importlib.import_module(dist).__version__
+        except ImportError:
+            continue
+    return out
+
+
+def _render(found: dict[str, set[str]]) -> str:
+    lines = [
+        '"""Library classes a pickle may import: GENERATED, do not edit.',
+        "",
+        "Regenerate with ``python3 -m bench.gen_allowlist``",
+        "(see that script for what qualifies). Exact ``module -> names`` as pickle writes "
+        "them.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "GENERATED_FROM: dict[str, str] = {",
+        *(f"    {k!r}: {v!r}," for k, v in _versions().items()),
+        "}",
+        "",
+        "LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {",
+    ]
+    for module in sorted(found):
+        names = sorted(found[module])
+        lines.append(f"    {module!r}: (")
+        line = "       "
+        for name in names:
+            item = f" {name!r},"
+            if len(line) + len(item) > 96:
+                lines.append(line)
+                line = "       "
+            line += item
+        lines.append(line)
+        lines.append("    ),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
