@@ -105,7 +105,8 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
     elapsed = time.perf_counter() - started
     print(f"\nack {ack_ms:.1f} ms; push -> signed callback {elapsed:.1f} s")
 
-    assert len(registry.downloads()) - before == 10  # exactly the unknown files
+    # exactly the unknown files: the ten new ones and config.json (its auto_map can load code)
+    assert len(registry.downloads()) - before == 11
     [entry] = receiver.log
     assert verify_standard(entry.headers, entry.body, [CALLBACK_SECRET])
     doc = json.loads(entry.body)
@@ -115,9 +116,9 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
     assert data["status"] == "done"
     assert data["verdict"] == "malicious"
     assert data["source"]["commit_sha"] == sha
-    assert len(data["files"]) == 20
+    assert len(data["files"]) == 21
     assert data["stats"]["malicious"] == 1
-    assert data["stats"]["clean"] == 19
+    assert data["stats"]["clean"] == 20
     by_path = {f["path"]: f for f in data["files"]}
     assert by_path["new/evil.pkl"]["verdict"] == "malicious"
     assert sum(1 for f in data["files"] if f["cached"]) == 10

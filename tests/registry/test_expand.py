@@ -52,12 +52,12 @@ def test_a_revision_is_listed_fetched_scanned_and_recorded(registry, service):
     group_id = _group(service, {"repo": "org/mixed"})
     result = _expand(service, group_id)
     assert result.status == "expanded"
-    assert result.downloaded == 3
-    assert len(registry.downloads()) == 3
+    assert result.downloaded == 4
+    assert len(registry.downloads()) == 4
     _run_all(service, result.enqueued)
     status, verdict, source, _, kids = _children(service, group_id)
     assert source["commit_sha"] == repo.branches["main"]
-    assert set(kids) == {"model.safetensors", "evil.pkl", "sub/weights.bin"}
+    assert set(kids) == {"model.safetensors", "evil.pkl", "sub/weights.bin", "config.json"}
     assert kids["evil.pkl"][1] == "malicious"
     assert kids["model.safetensors"][1] == "clean"
     assert (status, verdict) == ("done", "malicious")
@@ -240,3 +240,18 @@ def test_expansion_is_claimed_once_and_gives_up_after_max_attempts(registry, ser
     assert result.status == "failed"
     assert "gave up" in result.error
     assert _children(service, group_id)[:2] == ("failed", "error")
+
+
+def test_repository_code_and_its_config_are_scanned(registry, service):
+    files = {"model.safetensors": safetensors(3), "README.md": b"# model",
+             "config.json": b'{"auto_map": {"AutoModel": "other/repo--modeling_x.M"}}',
+             "modeling_x.py": b"import os\nos.system('echo x')\n"}
+    registry.add_repo(FakeRepo("org/code", files=files, lfs={"model.safetensors"}))
+    group_id = _group(service, {"repo": "org/code"})
+    result = _expand(service, group_id)
+    _run_all(service, result.enqueued)
+    status, verdict, _, _, kids = _children(service, group_id)
+    assert set(kids) == {"model.safetensors", "config.json", "modeling_x.py"}
+    assert kids["modeling_x.py"][1] == "malicious"
+    assert kids["config.json"][1] == "suspicious"  # auto_map into another repository
+    assert (status, verdict) == ("done", "malicious")

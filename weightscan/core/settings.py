@@ -24,6 +24,8 @@ DEFAULT_MODEL_GLOBS = (
     "*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl", "*.pickle", "*.joblib", "*.npy", "*.npz",
     "*.safetensors", "*.gguf", "*.dat", "*.data", "*.model", "*.h5", "*.zip", "*.tar",
     "*.gz", "*.xz", "*.bz2", "*.zst", "*.lz4", "*.7z", "tokenizer_config.json",
+    # repository code that trust_remote_code imports, and the config whose auto_map does
+    "*.py", "config.json",
 )
 
 
