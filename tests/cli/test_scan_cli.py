@@ -94,6 +94,24 @@ def test_allow_turns_an_unknown_import_clean(cli, samples):
     assert cli("--allow", UNKNOWN_IMPORT, str(samples["malicious"])).returncode == 1
 
 
+@pytest.mark.parametrize(("entry", "why"), [
+    ("os.system", "denied"),
+    ("numpy.__builtins__", "dunder"),
+    ("torch.fx.GraphModule", "denied"),
+    ("functools.partial", "wrapper"),
+])
+def test_allow_warns_when_it_cannot_clear_an_import(cli, samples, entry, why):
+    proc = cli("--allow", entry, str(samples["malicious"]))
+    assert proc.returncode == 1  # still malicious: the entry is ignored
+    assert f"--allow {entry} cannot clear" in proc.stderr
+    assert why in proc.stderr
+
+
+def test_allow_of_an_unknown_import_does_not_warn(cli, samples):
+    proc = cli("--allow", UNKNOWN_IMPORT, str(samples["unknown"]))
+    assert "cannot clear" not in proc.stderr
+
+
 def test_missing_path_exits_2_with_one_line_on_stderr(samples, tmp_path):
     missing = tmp_path / "nope.pt"
     proc = run_cli(str(samples["clean"]), str(missing))

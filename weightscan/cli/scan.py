@@ -33,6 +33,7 @@ from weightscan.scanner.model import (
 )
 from weightscan.scanner.output import FORMATS, PathError, json_report, sarif_report, text_report
 from weightscan.scanner.output.text import human_size, printable
+from weightscan.scanner.pickle import policy
 from weightscan.scanner.walk import WalkedFile, walk
 
 _FAIL_ON = {"suspicious": Verdict.SUSPICIOUS, "malicious": Verdict.MALICIOUS}
@@ -69,6 +70,11 @@ def run_scan_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         _complain(str(exc))
         return EXIT_ERROR
+    for entry in sorted(allow):
+        blocked = policy.why_allow_cannot_clear(entry)
+        if blocked is not None:
+            _complain(f"warning: --allow {entry} cannot clear this import "
+                      f"({blocked.decision.value}: {blocked.reason}); it is ignored")
     errors: list[PathError] = []
     skipped: list[SkippedPath] = []
     hub_targets = [p for p in args.paths if hub.is_hub_target(p)]

@@ -127,6 +127,13 @@ def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
     return builtin
 
 
+def why_allow_cannot_clear(path: str) -> Classification | None:
+    """Why a user's ``--allow module.name`` can never clear that import (None if it can)."""
+    module, _, name = path.rpartition(".")
+    found = _classify_builtin(module, name) if module else None
+    return found if found is not None and found.decision is not Decision.UNKNOWN else None
+
+
 @lru_cache(maxsize=4096)
 def _classify_builtin(module: str, name: str) -> Classification:
     path = f"{module}.{name}"
