@@ -78,6 +78,11 @@ RULES: tuple[Rule, ...] = (
          "A tensor storage member starts like a pickle, zip or compressed stream",
          "Storages are raw tensor bytes that torch.load never unpickles; a storage that is "
          "itself a pickle or archive is a payload hidden from scanners that skip storages."),
+    Rule("torch.storage-bomb", Severity.MEDIUM,
+         "A tensor storage is compressed far beyond any real tensor",
+         "torch.save stores records uncompressed; torch.load inflates a compressed storage to "
+         "its declared size, so gigabytes of zeros deflated into a small file exhaust the "
+         "loader's memory. The storage's content past its head was not analysed."),
     Rule("torch.missing-data-pkl", Severity.MEDIUM,
          "A zip laid out like a PyTorch checkpoint has no data.pkl",
          "Its pickles live under other names, where scanners that look only for data.pkl "

@@ -17,7 +17,14 @@ from typing import Any
 
 from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.containers import torchzip
-from weightscan.scanner.containers.inflate import CODECS, Codec, Inflated, inflate, zip_lzma_codec
+from weightscan.scanner.containers.inflate import (
+    CODECS,
+    RATIO_FLOOR,
+    Codec,
+    Inflated,
+    inflate,
+    zip_lzma_codec,
+)
 from weightscan.scanner.containers.members import (
     CappedReporter,
     analyze_member,
@@ -391,6 +398,7 @@ class _ZipRun:
         """A tensor storage: never unpickled by torch, so only its head is looked at."""
         self.stats.storages += 1
         self.stats.storage_bytes += e.uncomp_size
+        self._check_storage_ratio(e)
         content = self._open(e, head_only=torchzip.STORAGE_HEAD)
         if content is None:
             return
@@ -414,6 +422,20 @@ class _ZipRun:
         finally:
             if isinstance(full, Inflated):
                 full.close()
+
+    def _check_storage_ratio(self, e: Entry) -> None:
+        """torch.save stores records uncompressed; torch.load inflates a compressed one to
+        its declared size, so a storage declared far beyond its compressed bytes is a bomb
+        (only the head is inflated here, so the ratio is judged on the declared size)."""
+        limit = self.ctx.limits.max_compression_ratio
+        if e.method == 0 or e.uncomp_size <= RATIO_FLOOR or \
+                e.uncomp_size <= limit * max(e.comp_size, 1):
+            return
+        self.report("torch.storage-bomb", f"storage {short(e.name)!r} declares {e.uncomp_size} "
+                    f"bytes compressed into {e.comp_size}: beyond the {limit:g}x ratio limit",
+                    offset=e.local_offset, evidence={"member": short(e.name),
+                                                     "compressed": e.comp_size,
+                                                     "declared": e.uncomp_size})
 
     def _code(self, e: Entry, src: Source) -> None:
         self.stats.code_files.append(e.name)
