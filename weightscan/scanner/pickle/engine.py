@@ -17,7 +17,6 @@ Anything else (non-ASCII text, a memo changing mode, a chunk edge) takes the exa
 
 from __future__ import annotations
 
-import codecs
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from weightscan.scanner.pickle.code_strings import code_in_arguments
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
 from weightscan.scanner.pickle.render import render_call
+from weightscan.scanner.pickle.text_args import NotQuoted, QuotedString, RawUnicode
 from weightscan.scanner.pickle.values import (
     EVICTED,
     TUPLE_KEEP,
@@ -49,7 +49,8 @@ _CHECK_EVERY = 4096  # opcodes between time/budget checks...
 _CHECK_BYTES = 16 * 1024  # ...made at most every this many bytes of input
 _MAX_EXCERPTS = 20  # rendered calls kept per file
 _MAX_SITES = 10_000  # distinct imports tracked per file
-_MAX_LINE_KEEP = 4096
+_MAX_INT_LINE = 4302  # sign and 4300 digits: CPython's int() refuses longer numbers
+_MAX_LINE_KEEP = 4352  # longest text line kept whole (covers any integer int() parses)
 _MAX_BIGINT_BYTES = 64
 _MEMO_SLACK = 4096  # a PUT index may exceed the opcodes read so far by this much...
 _MEMO_BOMB_HIGH = 1 << 30  # ...and is an attack (high) once the memo it forces is 1 GiB
@@ -639,6 +640,9 @@ class Engine:
                     except UnicodeDecodeError:
                         raise self.fail("pickle.string.invalid", "import name is not UTF-8",
                                         rd.base + op_start, first_index + n) from None
+                    if type(mline) is TruncatedBytes or type(nline) is TruncatedBytes:
+                        # a name longer than the kept prefix cannot be named: say so
+                        module = truncated_str(module, len(module) + 1)
                     g = self._import(module, name, proto, rd.base + op_start, first_index + n)
                     if op == 0x63:
                         stack.append(g)
@@ -808,28 +812,12 @@ class Engine:
                     except ValueError:
                         raise self.fail("pickle.stream.malformed", "FLOAT argument is no number",
                                         rd.base + op_start, first_index + n) from None
-                elif op == 0x53:  # STRING
+                elif op == 0x53 or op == 0x56:  # STRING, UNICODE: one text line each
                     wo_bad = True
-                    line, pos = self._line(rd, data, pos, first_index + n)
+                    rd.data = data
+                    text, pos = self._text_arg(rd, pos, op == 0x53, op_start, first_index + n)
                     data, end, limit = rd.data, len(rd.data), -1
-                    if len(line) < 2 or line[0] != line[-1] or line[0] not in b"'\"":
-                        raise self.fail("pickle.stream.malformed",
-                                        "STRING argument is not quoted",
-                                        rd.base + op_start, first_index + n)
-                    try:
-                        stack.append(codecs.escape_decode(line[1:-1])[0].decode("latin-1"))
-                    except ValueError:
-                        raise self.fail("pickle.string.invalid", "bad STRING escape",
-                                        rd.base + op_start, first_index + n) from None
-                elif op == 0x56:  # UNICODE
-                    wo_bad = True
-                    line, pos = self._line(rd, data, pos, first_index + n)
-                    data, end, limit = rd.data, len(rd.data), -1
-                    try:
-                        stack.append(line.decode("raw-unicode-escape"))
-                    except UnicodeDecodeError:
-                        raise self.fail("pickle.string.invalid", "bad UNICODE escape",
-                                        rd.base + op_start, first_index + n) from None
+                    stack.append(text)
                 elif op == 0x50 or op == 0x51:  # PERSID, BINPERSID
                     if op not in wo_opcodes:
                         wo_bad = True
@@ -919,16 +907,38 @@ class Engine:
 
     def _line(self, rd: Reader, data: bytes, pos: int, index: int) -> tuple[bytes, int]:
         rd.data = data
-        line, pos, _ = rd.line(pos, _MAX_LINE_KEEP)
+        line, pos, full = rd.line(pos, _MAX_LINE_KEEP)
         if line is None:
             raise self.fail("pickle.stream.truncated", "the pickle ends inside a text argument",
                             rd.base + pos, index)
+        if full > len(line):  # only a prefix was kept: say so to the caller
+            return truncated_bytes(line, full), pos
         if line.endswith(b"\r"):
             line = line[:-1]
         return line, pos
 
+    def _text_arg(self, rd: Reader, pos: int, quoted: bool, op_start: int,
+                  index: int) -> tuple[str, int]:
+        """A STRING (``quoted``) or UNICODE line of any length, validated whole."""
+        keep = self.limits.max_string_bytes
+        arg = QuotedString(keep) if quoted else RawUnicode(keep)
+        end = rd.feed_line(pos, arg.feed)
+        if end is None:
+            raise self.fail("pickle.stream.truncated", "the pickle ends inside a text argument",
+                            rd.base + len(rd.data), index)
+        what = "STRING" if quoted else "UNICODE"
+        try:
+            text = arg.finish()
+        except NotQuoted:
+            raise self.fail("pickle.stream.malformed", "STRING argument is not quoted",
+                            rd.base + op_start, index) from None
+        except ValueError:  # UnicodeDecodeError included
+            raise self.fail("pickle.string.invalid", f"bad {what} escape",
+                            rd.base + op_start, index) from None
+        return (truncated_str(text, arg.length) if arg.truncated else text), end[0]
+
     def _int_arg(self, line: bytes, rd: Reader, op_start: int, index: int) -> int:
-        if len(line) > 100:
+        if len(line) > _MAX_INT_LINE or isinstance(line, TruncatedBytes):
             raise self.fail("pickle.stream.malformed", "integer argument too long",
                             rd.base + op_start, index)
         try:

@@ -2,8 +2,9 @@
 
 The header (numpy/lib/format.py) is a Python dict literal with ``descr``,
 ``fortran_order`` and ``shape``. It is parsed with ``ast.literal_eval`` on a
-length-capped string (literals only, nothing is evaluated). Object dtypes store the
-array as a pickle after the header; it is analysed like any pickle.
+length-capped string (literals only, nothing is evaluated); versions 1 and 2 may hold
+Python 2 longs (``(2L,)``), which numpy.load accepts too. Object dtypes store the array
+as a pickle after the header; it is analysed like any pickle.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ def analyze_npy(source: Source, ctx: ScanContext) -> None:
     if itemsize == -1:
         ctx.report("pickle.npy.object-array", "object array: its data is a pickle",
                    offset=data_offset)
-        summary = analyze_pickle_source(source, ctx, start=data_offset)
+        summary = analyze_pickle_source(source, ctx, start=data_offset, trailing_ok=True)
+        if summary.complete:
+            _report_trailing(source, ctx, summary.end_offset)
         ctx.note("pickle", summary.to_note())
         return
     if itemsize is None:
@@ -71,6 +74,15 @@ def analyze_npy(source: Source, ctx: ScanContext) -> None:
     if actual != expected:
         ctx.report(_RULE, f"data is {actual} bytes, shape and dtype say {expected}",
                    offset=data_offset, evidence={"expected": expected, "actual": actual})
+
+
+def _report_trailing(source: Source, ctx: ScanContext, end: int) -> None:
+    """Python 2 numpy left a newline after an object array's pickle (numpy.load never reads
+    past the pickle's STOP); any other trailing bytes are unexplained."""
+    left = source.size - end
+    if left and not (left == 1 and source.read_at(end, 1) == b"\n"):
+        ctx.report("pickle.data-after-stop", f"{left} bytes after the array's pickle are not "
+                   "part of it", offset=end, evidence={"bytes": left})
 
 
 def _parse_header(raw: bytes, encoding: str, *, py2_longs: bool = False

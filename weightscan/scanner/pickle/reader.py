@@ -8,6 +8,7 @@ lengths are checked against the bytes left in the source before anything is read
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import BinaryIO
 
 from weightscan.scanner.source import Source
@@ -82,20 +83,34 @@ class Reader:
             if len(line) > keep:
                 line = line[:keep]
             return line, i + 1, i - pos
-        # slow path: the line crosses chunks; keep a prefix, scan for the newline
-        prefix = data[pos:pos + keep]
-        length = len(data) - pos
-        pos = len(data)
-        while not self.eof:
-            data, pos = self.refill(pos, CHUNK)
-            self.data = data
-            i = data.find(b"\n")
-            if i >= 0:
-                if len(prefix) < keep:
-                    prefix += data[:min(i, keep - len(prefix))]
-                return prefix, i + 1, length + i
+        # slow path: the line crosses chunks; keep a prefix
+        prefix = bytearray()
+
+        def keep_prefix(piece: bytes) -> None:
             if len(prefix) < keep:
-                prefix += data[:keep - len(prefix)]
-            length += len(data)
-            pos = len(data)
-        return None, pos, length
+                prefix.extend(piece[:keep - len(prefix)])
+
+        end = self.feed_line(pos, keep_prefix)
+        if end is None:
+            return None, len(self.data), 0
+        return bytes(prefix), end[0], end[1]
+
+    def feed_line(self, pos: int, sink: Callable[[bytes], None]) -> tuple[int, int] | None:
+        """Hand the newline-terminated line at ``pos`` to ``sink`` in pieces (newline
+        excluded), holding at most a chunk in memory.
+
+        Returns (position after the newline, line length), or None when the source ends
+        before the newline.
+        """
+        length = 0
+        while True:
+            data = self.data
+            i = data.find(b"\n", pos)
+            if i >= 0:
+                sink(data[pos:i])
+                return i + 1, length + i - pos
+            sink(data[pos:])
+            length += len(data) - pos
+            if self.eof:
+                return None
+            self.data, pos = self.refill(len(data), CHUNK)
