@@ -90,3 +90,12 @@ def test_oversized_jinja_file_is_analysed_up_to_the_cap(tmp_path, monkeypatch):
     jinja.write_text(PAYLOAD + FILLER * 3000)
     result = scan_path(jinja).files[0]
     assert result.verdict is Verdict.MALICIOUS
+
+
+def test_templates_past_the_per_file_count_are_reported(tmp_path):
+    config = tmp_path / "tokenizer_config.json"
+    entries = [{"name": f"t{i}", "template": "{{ messages }}"} for i in range(70)]
+    config.write_text(json.dumps({"chat_template": entries}))
+    result = scan_path(config).files[0]
+    assert result.verdict is Verdict.SUSPICIOUS
+    assert "templates.oversized" in {f.rule_id for f in result.findings}

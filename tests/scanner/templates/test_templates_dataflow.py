@@ -212,3 +212,16 @@ BENIGN = {
 @pytest.mark.parametrize("name", sorted(BENIGN))
 def test_benign_template_is_clean(name):
     assert [(f.rule_id, f.message) for f in _findings(BENIGN[name])] == []
+
+
+def test_a_long_chain_of_sets_still_resolves():
+    chain = "{% set a0 = '__cla' %}" + "".join(
+        f"{{% set a{i} = a{i - 1} %}}" for i in range(1, 2000)) + "{{ messages[a1999 ~ 'ss__'] }}"
+    worst = _worst(chain)
+    assert worst is not None
+    assert worst.rank >= Severity.HIGH.rank
+
+
+def test_template_built_key_at_the_end_of_a_long_chain_is_not_clean():
+    chain = "".join(f"{{% set a{i} = a{i - 1} ~ 'x' %}}" for i in range(1, 2000))
+    assert _worst(chain + "{{ messages[a1999] }}") is not None

@@ -415,9 +415,9 @@ def _builds_string(node: nodes.Node) -> bool:
 
 
 def _iter_nodes(tree: nodes.Node) -> Iterator[nodes.Node]:
-    """Every node of the tree, depth-first, without recursion."""
+    """Every node of the tree in document order (depth-first), without recursion."""
     stack: list[Any] = [tree]
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(node.iter_child_nodes())
+        stack.extend(reversed(list(node.iter_child_nodes())))

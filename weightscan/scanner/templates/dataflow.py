@@ -185,19 +185,21 @@ class Flow:
 
     # -- solving --------------------------------------------------------------------------
     def _solve(self) -> None:
+        """Update each name in document order from the current values of the others
+        (straight-line chains settle in one round), until nothing changes."""
         for name in self.bindings:
             self._kind_env[name] = frozenset()
             self._value_env[name] = frozenset()
         changing: set[str] = set()
         for _ in range(_ROUNDS):
             self.tick()
-            self._start_round()
-            new_kinds = {name: self._binding_kinds(name) for name in self.bindings}
-            new_values = {name: self._binding_values(name) for name in self.bindings}
-            changing = {name for name in self.bindings
-                        if new_kinds[name] != self._kind_env[name]
-                        or new_values[name] != self._value_env[name]}
-            self._kind_env, self._value_env = new_kinds, new_values
+            changing = set()
+            for name in self.bindings:
+                self._start_round()  # memos hold results for the values of the moment
+                kinds, values = self._binding_kinds(name), self._binding_values(name)
+                if kinds != self._kind_env[name] or values != self._value_env[name]:
+                    changing.add(name)
+                    self._kind_env[name], self._value_env[name] = kinds, values
             if not changing:
                 break
         for name in changing:  # still growing: no constant value can be trusted

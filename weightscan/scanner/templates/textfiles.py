@@ -22,7 +22,7 @@ from weightscan.scanner.templates.analyzer import analyze_template
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 _CHUNK = 1 << 20
 _TEMPLATE_KEY = re.compile(rb'"(?:chat_template|template)"\s*:\s*"')
-_MAX_STREAMED_TEMPLATES = 64
+_MAX_STREAMED_TEMPLATES = 64  # templates analysed per file
 
 
 def analyze_text_templates(source: Source, ctx: ScanContext) -> None:
@@ -117,7 +117,11 @@ def _json_templates(source: Source, ctx: ScanContext) -> None:
     if isinstance(templates, str):
         analyze_template(templates, ctx, name="chat_template")
     elif isinstance(templates, list):
-        for i, entry in enumerate(templates[:64]):
+        for i, entry in enumerate(templates[:_MAX_STREAMED_TEMPLATES]):
             if isinstance(entry, dict) and isinstance(entry.get("template"), str):
                 label = entry.get("name") if isinstance(entry.get("name"), str) else str(i)
                 analyze_template(entry["template"], ctx, name=f"chat_template.{label}"[:200])
+        if len(templates) > _MAX_STREAMED_TEMPLATES:
+            ctx.report("templates.oversized", f"{len(templates)} chat templates; those after "
+                       f"the first {_MAX_STREAMED_TEMPLATES} were not analysed",
+                       evidence={"templates": len(templates)})
