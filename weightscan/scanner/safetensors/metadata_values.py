@@ -19,6 +19,7 @@ import base64
 import binascii
 import io
 import re
+import zlib
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.formats import Format
@@ -26,6 +27,11 @@ from weightscan.scanner.pickle.probe import looks_like_pickle
 from weightscan.scanner.source import Source
 
 MAX_SOURCE_CHARS = 1024 * 1024  # Python source parsed at most (metadata code is small)
+MAX_INFLATED = 16 * 1024 * 1024  # a compressed value is inflated this far at most
+_ZLIB_LEVELS = frozenset({b"\x01", b"\x5e", b"\x9c", b"\xda"})
+_SHELL = re.compile(
+    rb"\b(?:curl|wget)\s+\S+[^\n|]*\|\s*(?:ba|z)?sh\b|^#!\s*/|/bin/(?:ba|z)?sh\b"
+    rb"|\b(?:ba|z)?sh\s+-c\s|\b(?:python[23]?|perl|ruby|node)\s+-[ce]\s|powershell\s+-")
 _MIN_ENCODED = 12  # base64/hex shorter than this cannot hold a pickle that imports
 _BASE64 = re.compile(rb"[A-Za-z0-9+/_-]+={0,2}")
 _HEX = re.compile(rb"(?:[0-9a-fA-F]{2})+")
@@ -89,6 +95,12 @@ def inspect_value(raw: bytes, ctx: ScanContext, *, rule_id: str, where: str,
                    f"{MAX_SOURCE_CHARS}-byte limit it was not inspected as Python source",
                    offset=offset, evidence={"where": where, "bytes": len(raw)})
         return
+    shell = _SHELL.search(raw[:MAX_SOURCE_CHARS])
+    if shell is not None:
+        ctx.report(rule_id, f"{where} holds a shell command ({shell.group()[:60]!r})",
+                   offset=offset, evidence={"where": where,
+                                            "excerpt": raw[:120].decode("utf-8", "replace")})
+        return
     code = _python_code(raw)
     if code is not None:
         ctx.report(rule_id, f"{where} is Python source that {code}", offset=offset,
@@ -108,16 +120,36 @@ def _decodings(raw: bytes) -> list[tuple[str, bytes]]:
         pass
     stripped = raw.strip()
     if len(stripped) >= _MIN_ENCODED:
-        if _HEX.fullmatch(stripped):
-            found.append(("hex", bytes.fromhex(stripped.decode("ascii"))))
-        if _BASE64.fullmatch(stripped):
-            for decode in (base64.b64decode, base64.urlsafe_b64decode):
-                try:
-                    padded = stripped + b"=" * (-len(stripped.rstrip(b"=")) % 4)
-                    found.append(("base64", decode(padded)))
-                    break
-                except (binascii.Error, ValueError):
-                    continue
+        found += _encoded(stripped)
+    for how, data in list(found):
+        if data[:2] == b"\x1f\x8b" or (data[:1] == b"x" and data[1:2] in _ZLIB_LEVELS):
+            inflated = _inflate(data)
+            if inflated:
+                found.append((f"{how}, compressed", inflated))
+    return found
+
+
+def _inflate(data: bytes) -> bytes:
+    """A zlib or gzip stream, inflated to at most ``MAX_INFLATED`` bytes."""
+    try:
+        return zlib.decompressobj(wbits=47).decompress(data, MAX_INFLATED)
+    except zlib.error:
+        return b""
+
+
+def _encoded(stripped: bytes) -> list[tuple[str, bytes]]:
+    """The bytes a hex or base64 value decodes to (both when it is valid as both)."""
+    found: list[tuple[str, bytes]] = []
+    if _HEX.fullmatch(stripped):
+        found.append(("hex", bytes.fromhex(stripped.decode("ascii"))))
+    if _BASE64.fullmatch(stripped):
+        padded = stripped + b"=" * (-len(stripped.rstrip(b"=")) % 4)
+        for decode in (base64.b64decode, base64.urlsafe_b64decode):
+            try:
+                found.append(("base64", decode(padded)))
+                break
+            except (binascii.Error, ValueError):
+                continue
     return found
 
 
