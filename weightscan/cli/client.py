@@ -174,7 +174,7 @@ def combined_document(reports: list[dict[str, Any]], problems: Sequence[PathErro
             errors.append(PathError(str(report.get("id")),
                                     f"still {report.get('status')} when the wait ended "
                                     f"(see {report.get('links', {}).get('html', '')})"))
-    engine = next((r.get("engine") for r in reports if r.get("engine")), {}) or {}
+    engine: dict[str, Any] = next((r["engine"] for r in reports if r.get("engine")), {})
     doc = json_document({"files": files, "engine": {k: engine.get(k) for k in
                                                     ("version", "rules_version")},
                          "policy": engine.get("policy", {})}, errors=errors)

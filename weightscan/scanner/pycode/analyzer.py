@@ -85,7 +85,7 @@ def _parse(source: Source, ctx: ScanContext) -> tuple[ast.Module | None, str]:
 
 
 def _top_imports(tree: ast.Module) -> list[str]:
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(a.name.split(".", 1)[0] for a in node.names)
