@@ -45,6 +45,7 @@ _ANALYZERS: dict[Format, str] = {
     Format.KERAS_CONFIG: "weightscan.scanner.keras.analyzer:analyze_keras_config",
     Format.NEMO_CONFIG: "weightscan.scanner.nemo.analyzer:analyze_nemo_config",
     Format.ONNX: "weightscan.scanner.onnx.analyzer:analyze_onnx",
+    Format.ONNX_TENSOR: "weightscan.scanner.onnx.analyzer:analyze_onnx_tensor",
     Format.FASTTEXT: "weightscan.scanner.embeddings.analyzer:analyze_fasttext",
     Format.WORD2VEC: "weightscan.scanner.embeddings.analyzer:analyze_word2vec",
     Format.MSGPACK: "weightscan.scanner.msgpack_format.analyzer:analyze_msgpack",

@@ -38,6 +38,7 @@ class Format(enum.StrEnum):
     NEMO = "nemo"  # tar with a model_config.yaml (set by the tar analyzer)
     NEMO_CONFIG = "nemo-config"  # a .nemo archive's model_config.yaml (forced by the tar analyzer)
     ONNX = "onnx"  # protobuf ModelProto (sniffed from its field numbers)
+    ONNX_TENSOR = "onnx-tensor"  # one TensorProto saved alone (an ONNX test data set's .pb)
     TF_SAVED_MODEL = "tf-saved-model"  # saved_model.pb (protobuf SavedModel)
     TF_GRAPHDEF = "tf-graphdef"  # a frozen GraphDef .pb
     TF_CHECKPOINT_INDEX = "tf-checkpoint-index"  # variables.index (table with a magic footer)

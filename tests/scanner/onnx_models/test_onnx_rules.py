@@ -215,3 +215,17 @@ def test_two_gigabyte_external_data_scans_in_well_under_a_second(tmp_path):
     assert [r.verdict for r in reports] == [Verdict.CLEAN, Verdict.CLEAN], \
         [r.findings for r in reports]
     assert elapsed < 0.5, elapsed
+
+
+def test_a_tensor_saved_alone_is_recognised_and_checked(tmp_path):
+    import numpy as np
+    from onnx import numpy_helper
+
+    raw = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(2, 3), "x")
+    report = scan_bytes(raw.SerializeToString())
+    assert report.format == "onnx-tensor"
+    assert report.verdict is Verdict.CLEAN, report.findings
+    scalar = numpy_helper.from_array(np.array(3, dtype=np.int64))
+    assert scan_bytes(scalar.SerializeToString()).verdict is Verdict.CLEAN
+    evil = external(tensor("w", [2, 3]), "../../.ssh/id_rsa")
+    assert scan_bytes(evil.SerializeToString()).verdict is Verdict.MALICIOUS

@@ -78,6 +78,13 @@ def analyze_onnx(source: Source, ctx: ScanContext) -> None:
         walk.finish()
 
 
+def analyze_onnx_tensor(source: Source, ctx: ScanContext) -> None:
+    """A TensorProto saved alone (onnx.save_tensor): the same checks as an initializer."""
+    walk = _Walk(source, ctx)
+    walk.tensor(Field(0, LEN, source.size, 0, 0))
+    ctx.note("onnx_tensor", {"bytes": source.size})
+
+
 def walk_external_data(source: Source, ctx: ScanContext) -> list[PathCheck]:
     """The path checks of every external-data location of a model (for its data files)."""
     walk = _Walk(source, ctx)

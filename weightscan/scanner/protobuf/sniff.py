@@ -12,33 +12,41 @@ unknown, which is never clean.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from weightscan.scanner.formats import Format
 from weightscan.scanner.protobuf.wire import LEN, VARINT, Field, WireReader
 from weightscan.scanner.source import Source
 
+_Schema = Mapping[int, int | tuple[int, ...]]  # field number -> its wire type(s)
 _TOP_FIELDS = 4096  # top-level fields looked at: real models have a handful
 
 # ModelProto (onnx.proto): field -> wire type
-_ONNX = {1: VARINT, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: LEN, 7: LEN, 8: LEN, 14: LEN,
+_ONNX: _Schema = {1: VARINT, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: LEN, 7: LEN, 8: LEN, 14: LEN,
          20: LEN, 25: LEN, 26: LEN}
+# TensorProto (onnx.proto): a tensor saved alone (test_data_set_*/input_0.pb); dims may
+# come packed or one by one
+_ONNX_TENSOR: _Schema = {1: (VARINT, LEN), 2: VARINT, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN,
+                         8: LEN, 9: LEN, 10: LEN, 11: LEN, 12: LEN, 13: LEN, 14: VARINT,
+                         16: LEN}
 # SavedModel (saved_model.proto) and its MetaGraphDef (meta_graph.proto)
-_SAVED_MODEL = {1: VARINT, 2: LEN}
-_META_GRAPH = {n: LEN for n in range(1, 8)}
+_SAVED_MODEL: _Schema = {1: VARINT, 2: LEN}
+_META_GRAPH: _Schema = {n: LEN for n in range(1, 8)}
 # GraphDef (graph.proto) and NodeDef (node_def.proto)
-_GRAPH = {1: LEN, 2: LEN, 3: VARINT, 4: LEN, 5: LEN}
-_NODE = {1: LEN, 2: LEN, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN}
+_GRAPH: _Schema = {1: LEN, 2: LEN, 3: VARINT, 4: LEN, 5: LEN}
+_NODE: _Schema = {1: LEN, 2: LEN, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN}
 # CoreML Model (Model.proto): version, description, isUpdatable, then one model type
 _COREML_TYPES = frozenset({200, 201, 202, 300, 301, 302, 303, 304, 400, 401, 402, 403, 404,
                            500, 501, 502, 555, 556, 560, 600, 601, 602, 603, 604, 606, 607,
                            609, 610, 900, 2000, 2001, 2002, 2003, 2004, 2005, 2006, 3000})
-_COREML = {1: VARINT, 2: LEN, 10: VARINT} | dict.fromkeys(_COREML_TYPES, LEN)
+_COREML: _Schema = {1: VARINT, 2: LEN, 10: VARINT} | dict.fromkeys(_COREML_TYPES, LEN)
 # FingerprintDef (fingerprint.proto): checksums and a version; nothing a loader runs
-_FINGERPRINT = {1: VARINT, 2: VARINT, 3: VARINT, 4: VARINT, 5: VARINT, 6: LEN}
+_FINGERPRINT: _Schema = {1: VARINT, 2: VARINT, 3: VARINT, 4: VARINT, 5: VARINT, 6: LEN}
 
 
 def model_protobuf_format(source: Source) -> Format | None:
     """The protobuf model format of ``source``, or None."""
-    if source.size < 2 or source.head(1)[0] not in (0x08, 0x0A, 0x12, 0x1A, 0x3A):
+    if source.size < 2 or source.head(1)[0] not in (0x08, 0x0A, 0x10, 0x12, 0x1A, 0x3A):
         return None
     reader = WireReader(source, max_fields=_TOP_FIELDS * 4)
     top, ok = reader.tags(0, source.size, _TOP_FIELDS)
@@ -55,6 +63,8 @@ def model_protobuf_format(source: Source) -> Format | None:
     if ok and _matches(top, _GRAPH) and _has(top, 1) and \
             _inner_matches(reader, _first(top, 1), _NODE, need=2):
         return Format.TF_GRAPHDEF
+    if ok and _matches(top, _ONNX_TENSOR) and _has(top, 2) and (_has(top, 9) or _has(top, 1)):
+        return Format.ONNX_TENSOR
     if ok and _matches(top, _FINGERPRINT) and sum(_has(top, n) for n in range(1, 6)) >= 3:
         return Format.OTHER
     return None
@@ -64,15 +74,19 @@ def _first(fields: list[Field], number: int) -> Field:
     return next(fl for fl in fields if fl.number == number)
 
 
-def _inner_matches(reader: WireReader, fl: Field, schema: dict[int, int],
+def _inner_matches(reader: WireReader, fl: Field, schema: _Schema,
                    need: int | None) -> bool:
     """Whether the message in ``fl`` starts with fields of ``schema`` (and has ``need``)."""
     inner, _ = reader.tags(fl.start, min(fl.end, reader.source.size), 64)
     return bool(inner) and _matches(inner, schema) and (need is None or _has(inner, need))
 
 
-def _matches(fields: list[Field], schema: dict[int, int]) -> bool:
-    return all(schema.get(fl.number) == fl.wire for fl in fields)
+def _matches(fields: list[Field], schema: _Schema) -> bool:
+    for fl in fields:
+        wire = schema.get(fl.number)
+        if wire != fl.wire and not (isinstance(wire, tuple) and fl.wire in wire):
+            return False
+    return True
 
 
 def _has(fields: list[Field], number: int) -> bool:
