@@ -19,7 +19,7 @@ by its length and never read.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.errors import LimitExceeded, MalformedInput
@@ -32,8 +32,7 @@ _TIME_CHECK_EVERY = 4096
 MAX_FIELDS = 50_000_000  # fields per file: far above any real model, bounds a flood
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):  # a tuple: millions are made, and tuples are the cheapest
     """One field: for LEN fields ``value`` is the length and the bytes are ``[start, end)``."""
 
     number: int
@@ -88,6 +87,14 @@ class WireReader:
 
     # -- fields ---------------------------------------------------------------------------
     def _varint(self, pos: int, end: int) -> tuple[int, int]:
+        rel = pos - self._buf_start
+        if 0 <= rel < len(self._buf) and pos < end:  # fast path: a one-byte varint
+            byte = self._buf[rel]
+            if byte < 0x80:
+                return byte, pos + 1
+        return self._long_varint(pos, end)
+
+    def _long_varint(self, pos: int, end: int) -> tuple[int, int]:
         buf, rel = self._window(pos, _MAX_VARINT)
         result = shift = 0
         for i in range(_MAX_VARINT):
