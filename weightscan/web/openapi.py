@@ -35,8 +35,14 @@ FORCE = _param("force", "query", {"type": "boolean"},
                "Scan again even if this content was already scanned under the current rules")
 ALLOW = _param("allow", "query", {"type": "array", "items": {"type": "string"}},
                "module.name imports to allow for this request (repeatable or comma-separated)")
+FAIL_ON = _param("fail_on", "query", {"enum": ["suspicious", "malicious"]},
+                 "CI gate: 422 with the report when the verdict reaches this (or is error), "
+                 "409 while there is no verdict yet")
 SUBMITTED = {"200": _json("Scan", "Finished (cached, or done within ?wait)"),
-             "202": _json("Scan", "Accepted; poll the Location")}
+             "202": _json("Scan", "Accepted; poll the Location"),
+             "409": _json("Scan", "With ?fail_on: no verdict yet"),
+             "422": _json("Scan", "With ?fail_on: the verdict reached the threshold; "
+                                  "the report")}
 
 
 def _paths() -> dict[str, Any]:
@@ -46,7 +52,7 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Submit files (multipart) or a URL / repository (JSON source)",
                 "description": "Several files in one request make one group scan.",
-                "parameters": [FORCE, WAIT, ALLOW],
+                "parameters": [FORCE, WAIT, ALLOW, FAIL_ON],
                 "requestBody": {"required": True, "content": {
                     "multipart/form-data": {"schema": {"type": "object", "properties": {
                         "file": {"type": "array",
@@ -76,8 +82,10 @@ def _paths() -> dict[str, Any]:
             },
         },
         "/api/v1/scans/{scan_id}": {
-            "get": {"summary": "A scan's status and summary", "parameters": [SCAN_ID, WAIT],
-                    "responses": scan_responses},
+            "get": {"summary": "A scan's status and summary",
+                    "parameters": [SCAN_ID, WAIT, FAIL_ON],
+                    "responses": {**scan_responses, "409": SUBMITTED["409"],
+                                  "422": SUBMITTED["422"]}},
             "delete": {"summary": "Delete a scan and, when unreferenced, its bytes",
                        "parameters": [SCAN_ID],
                        "responses": {"204": {"description": "Deleted"},
@@ -113,7 +121,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "Upload one file as the raw body (curl -T)",
                 "parameters": [
                     _param("filename", "path", {"type": "string"}, "Display name only"),
-                    FORCE, WAIT, ALLOW,
+                    FORCE, WAIT, ALLOW, FAIL_ON,
                     _param("X-Content-SHA256", "header", {"type": "string",
                                                           "pattern": "^[0-9a-f]{64}$"},
                            "Expected digest; a mismatch is rejected"),

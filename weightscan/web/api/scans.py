@@ -38,6 +38,7 @@ from weightscan.web.errors import (
     NotAvailableYet,
     NotImplementedYetError,
 )
+from weightscan.web.gate import fail_on_param, gate_response
 from weightscan.web.serialize import scan_json
 from weightscan.web.submission import Submission, dispatch, receive, submit_files
 
@@ -46,7 +47,10 @@ STATUSES = tuple(s.value for s in ScanStatus)
 SOURCES = tuple(s.value for s in SourceType)
 
 
-def scan_response(scan: Scan, *, cached: bool, findings: bool = False) -> Response:
+def scan_response(scan: Scan, *, cached: bool, findings: bool = False,
+                  fail_on: str | None = None) -> Response:
+    if fail_on:
+        return gate_response(scan, fail_on, cached=cached)
     body = jsonify(scan_json(scan, cached=cached, findings=findings))
     if scan.status in FINISHED:
         body.status_code = 200
@@ -57,24 +61,26 @@ def scan_response(scan: Scan, *, cached: bool, findings: bool = False) -> Respon
     return body
 
 
-def finish_submission(submission: Submission, seconds: int) -> Response:
+def finish_submission(submission: Submission, seconds: int,
+                      fail_on: str | None = None) -> Response:
     """Commit, enqueue, optionally long-poll (``seconds``, validated before the upload was
-    read), answer."""
+    read), answer (through the ``fail_on`` gate when asked)."""
     db = get_session()
     db.commit()
     dispatch(submission)
     scan = submission.scan
     if seconds:
         scan = wait_until_finished(db, scan, seconds)
-    return scan_response(scan, cached=submission.cached)
+    return scan_response(scan, cached=submission.cached, fail_on=fail_on)
 
 
 @bp.post("/scans")
 def create_scan() -> Response:
     principal = require("submit")
     seconds = wait_seconds()
+    fail_on = fail_on_param()
     if request.is_json:
-        return _submit_source(principal, seconds)
+        return _submit_source(principal, seconds, fail_on)
     uploads = request.files.getlist("file") + request.files.getlist("files")
     uploads = [u for u in uploads if u.filename or u.content_length]
     if not uploads:
@@ -97,7 +103,7 @@ def create_scan() -> Response:
         for item, _ in received:
             item.path.unlink(missing_ok=True)
         raise
-    return finish_submission(submission, seconds)
+    return finish_submission(submission, seconds, fail_on)
 
 
 def check_callback_url(url: str) -> None:
@@ -112,7 +118,7 @@ def check_callback_url(url: str) -> None:
         raise err from None
 
 
-def _submit_source(principal: Principal, seconds: int) -> Response:
+def _submit_source(principal: Principal, seconds: int, fail_on: str | None) -> Response:
     from weightscan.web import optional_module
 
     registry: Any = optional_module("weightscan.core.registry")
@@ -140,7 +146,7 @@ def _submit_source(principal: Principal, seconds: int) -> Response:
     scan = group
     if seconds:
         scan = wait_until_finished(db, scan, seconds)
-    return scan_response(scan, cached=False)
+    return scan_response(scan, cached=False, fail_on=fail_on)
 
 
 def source_error(registry: Any, exc: Exception) -> Exception:
@@ -167,10 +173,13 @@ def source_error(registry: Any, exc: Exception) -> Exception:
 def get_scan(scan_id: str) -> Response:
     principal = require("read")
     seconds = wait_seconds()
+    fail_on = fail_on_param()
     db = get_session()
     scan = visible_scan(db, scan_id, principal)
     if seconds:
         scan = wait_until_finished(db, scan, seconds)
+    if fail_on:
+        return gate_response(scan, fail_on)
     response = jsonify(scan_json(scan))
     if scan.status not in FINISHED:
         response.headers["Retry-After"] = "1"
@@ -300,6 +309,7 @@ def rescan(scan_id: str) -> Response:
 
     principal = require("submit")
     seconds = wait_seconds()
+    fail_on = fail_on_param()
     db = get_session()
     scan = visible_scan(db, scan_id, principal)
     if scan.kind == ScanKind.GROUP and not scan.children:
@@ -310,7 +320,8 @@ def rescan(scan_id: str) -> Response:
         db.rollback()
         raise GoneError("The file's bytes were purged; submit it again.") from exc
     metrics().scans_submitted.labels("rescan").inc()
-    return finish_submission(Submission(result.scan, False, list(result.to_enqueue)), seconds)
+    return finish_submission(Submission(result.scan, False, list(result.to_enqueue)), seconds,
+                             fail_on)
 
 
 @bp.delete("/scans/<scan_id>")

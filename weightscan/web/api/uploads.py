@@ -3,7 +3,8 @@
 The body is read from ``request.stream`` in 1 MiB chunks into a temp file while hashed;
 the size cap is checked from ``Content-Length`` before reading and again while streaming;
 an optional ``X-Content-SHA256`` must match. ``?force=true`` skips the sha256 cache,
-``?wait=N`` (<= 60) long-polls for the verdict.
+``?wait=N`` (<= 60) long-polls for the verdict, ``?fail_on=suspicious|malicious`` turns
+the answer into a status-code gate (``weightscan.web.gate``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from weightscan.web.api.scans import finish_submission
 from weightscan.web.auth import require
 from weightscan.web.db import get_session
 from weightscan.web.errors import BadRequestError, PayloadTooLargeError
+from weightscan.web.gate import fail_on_param
 from weightscan.web.metrics import metrics
 from weightscan.web.submission import parse_digest_header, receive, submit_files
 
@@ -26,6 +28,7 @@ def put_upload(filename: str) -> Response:
     settings = current_app.config["WEIGHTSCAN_SETTINGS"]
     force = query_bool("force")
     seconds = wait_seconds()
+    fail_on = fail_on_param()
     allow = allow_entries()
     expected = parse_digest_header(request.headers.get("X-Content-SHA256"))
     length = request.content_length
@@ -44,4 +47,4 @@ def put_upload(filename: str) -> Response:
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise
-    return finish_submission(submission, seconds)
+    return finish_submission(submission, seconds, fail_on)
