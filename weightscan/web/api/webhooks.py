@@ -149,6 +149,9 @@ def huggingface() -> Response:
     repo = _object(doc.get("repo"))
     repo_type, name = repo.get("type", "model"), repo.get("name")
     shas = _updated_shas(doc, repo)
+    if not shas and _only_deletions(doc):
+        # A deleted branch or tag has nothing new to scan: acknowledge, scan nothing.
+        return jsonify({"accepted": False, "ignored": "only deleted refs", "scan_ids": []})
     if repo_type not in REPO_TYPES or not isinstance(name, str) or not shas:
         raise BadRequestError("repo.content payload needs repo.type, repo.name and a new sha "
                               "(updatedRefs[].newSha or repo.headSha)")
@@ -198,6 +201,13 @@ def _updated_shas(doc: dict[str, Any], repo: dict[str, Any]) -> list[tuple[str, 
     elif _is_sha(repo.get("headSha")):
         out[repo["headSha"].lower()] = "refs/heads/main"
     return [(ref, sha) for sha, ref in out.items()]
+
+
+def _only_deletions(doc: dict[str, Any]) -> bool:
+    """``updatedRefs`` lists refs and every one of them was deleted (``newSha`` null)."""
+    refs = doc.get("updatedRefs")
+    return isinstance(refs, list) and bool(refs) and all(
+        isinstance(item, dict) and item.get("newSha") is None for item in refs)
 
 
 def _is_sha(value: Any) -> bool:
