@@ -108,6 +108,40 @@ def _auto_migrate(settings: Any) -> None:
         upgrade(settings.resolved_database_url)
 
 
+def _ready_database(settings: Any) -> int | None:
+    """Make sure the database has this code's schema before anything uses it.
+
+    Embedded mode (SQLite) migrates itself. A shared database is migrated by an operator,
+    so one behind this code stops the command with a message naming ``weightscan db
+    upgrade`` (never a SQLAlchemy traceback). Returns the exit code to stop with, or None.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = settings.resolved_database_url
+    try:
+        _auto_migrate(settings)
+        if url.startswith("sqlite"):
+            return None
+        from weightscan.core.db import make_engine
+        from weightscan.core.migrate import migration_state
+
+        engine = make_engine(url)
+        try:
+            state, message = migration_state(engine)
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(f"weightscan: cannot use the database {_redact(url)}: {type(exc).__name__}: "
+              f"{first}", file=sys.stderr)
+        return EXIT_ERROR
+    if state == "behind":
+        print(f"weightscan: the database {_redact(url)} is not migrated ({message}).\n"
+              "Run: weightscan db upgrade", file=sys.stderr)
+        return EXIT_ERROR
+    return None
+
+
 def is_loopback(host: str) -> bool:
     if host in ("localhost", "ip6-localhost"):
         return True
@@ -126,7 +160,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings.replace(allow_anonymous=anonymous,
                                 extra={**dict(settings.extra), "bind_host": args.host})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    _auto_migrate(settings)
+    stop = _ready_database(settings)
+    if stop is not None:
+        return stop
     settings = settings.ensure_secret_key()  # one key shared by every web process
 
     worker: WorkerProcess | None = None
@@ -243,7 +279,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from weightscan.worker.celery_app import DEFAULT_QUEUE, DOWNLOAD_QUEUE, make_celery
 
     settings = _settings()
-    _auto_migrate(settings)
+    stop = _ready_database(settings)
+    if stop is not None:
+        return stop
     app = make_celery(settings)
     queues = args.queues or f"{DEFAULT_QUEUE},{DOWNLOAD_QUEUE}"
     argv = ["worker", f"--loglevel={args.loglevel}",
@@ -294,7 +332,11 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     from weightscan.web.auth import create_token
 
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
-    factory = _sessions(_settings())
+    settings = _settings()
+    stop = _ready_database(settings)
+    if stop is not None:
+        return stop
+    factory = _sessions(settings)
     with factory() as session:
         try:
             row, secret = create_token(session, args.name, scopes,
@@ -316,7 +358,11 @@ def cmd_token_list(_args: argparse.Namespace) -> int:
     from weightscan.core.models import ApiToken
     from weightscan.core.reports import iso
 
-    factory = _sessions(_settings())
+    settings = _settings()
+    stop = _ready_database(settings)
+    if stop is not None:
+        return stop
+    factory = _sessions(settings)
     with factory() as session:
         rows = session.scalars(select(ApiToken).order_by(ApiToken.created_at)).all()
         print(f"{'id':30} {'prefix':12} {'scopes':20} {'state':8} {'last used':24} name")
@@ -330,7 +376,11 @@ def cmd_token_list(_args: argparse.Namespace) -> int:
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from weightscan.web.auth import revoke_token
 
-    factory = _sessions(_settings())
+    settings = _settings()
+    stop = _ready_database(settings)
+    if stop is not None:
+        return stop
+    factory = _sessions(settings)
     with factory() as session:
         if not revoke_token(session, args.id):
             print(f"no active token {args.id}", file=sys.stderr)
@@ -347,6 +397,9 @@ def cmd_rescan(_args: argparse.Namespace) -> int:
     from weightscan.worker.tasks import enqueue_scans
 
     settings = _settings()
+    stop = _ready_database(settings)
+    if stop is not None:
+        return stop
     factory = _sessions(settings)
     with factory() as session:
         ids = rescan_outdated(session)

@@ -130,6 +130,12 @@ def wants_html() -> bool:
     return best == "text/html"
 
 
+def schema_missing(exc: Exception) -> bool:
+    """A table this code needs does not exist: nobody ran the migrations."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
 def register_error_handlers(app: Flask) -> None:
     from weightscan.web.pages import render_error_page  # late: pages import this module
 
@@ -170,9 +176,20 @@ def register_error_handlers(app: Flask) -> None:
         return _api_error(ServiceUnavailableError(
             "The blob store is unavailable; try again shortly.", headers={"Retry-After": "5"}))
 
+    @app.errorhandler(sqlalchemy.exc.ProgrammingError)
+    def _database_error(exc: Exception) -> Response:
+        if not schema_missing(exc):
+            return _unhandled(exc)
+        return _database_unavailable(exc)
+
     @app.errorhandler(sqlalchemy.exc.OperationalError)
     @app.errorhandler(sqlalchemy.exc.InterfaceError)
     def _database_unavailable(exc: Exception) -> Response:
+        if schema_missing(exc):
+            log.error("the database schema is missing; run 'weightscan db upgrade'")
+            return _api_error(ServiceUnavailableError(
+                "The database is not migrated: the operator must run 'weightscan db "
+                "upgrade'.", headers={"Retry-After": "30"}))
         # A database restart or outage is temporary: say so, and when to come back.
         log.warning("database unavailable on %s %s: %s", request.method, request.path,
                     type(exc).__name__)
