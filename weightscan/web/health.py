@@ -6,6 +6,8 @@ the workers (celery ``control.ping`` with a short timeout): no worker answering 
 (scans queue up, nothing is lost), a database or broker failure or a schema behind the code
 is ``fail`` (503), so that a deploy that skipped ``weightscan db upgrade`` never takes
 traffic. A revision the code does not know (a newer release migrated first) is ``warn``.
+The probes run concurrently within ``PROBE_BUDGET_SECONDS``: one that has not answered by
+then is reported as timed out (``fail``; ``warn`` for the worker ping).
 """
 
 from __future__ import annotations
@@ -31,15 +33,47 @@ def healthz() -> Response:
     return _respond({"status": "pass"})
 
 
+# Every probe runs in its own thread and gets this long in all: a broker that refuses or
+# hangs must not make /readyz slower than the health checks that call it (compose: 4-5 s).
+PROBE_BUDGET_SECONDS = 1.5
+_TIMEOUT_STATUS = {"workers:ping": "warn"}  # no answer from workers: scans still queue
+
+
 @bp.get("/readyz")
 def readyz() -> Response:
-    checks = {"database:responseTime": [_check_database()],
-              "database:migration": [_check_migration()],
-              "broker:connection": [_check_broker()],
-              "workers:ping": [_check_workers()]}
+    checks = {name: [entry] for name, entry in run_probes({
+        "database:responseTime": _check_database,
+        "database:migration": _check_migration,
+        "broker:connection": _check_broker,
+        "workers:ping": _check_workers}, PROBE_BUDGET_SECONDS).items()}
     statuses = [c[0]["status"] for c in checks.values()]
     overall = "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
     return _respond({"status": overall, "checks": checks}, 503 if overall == "fail" else 200)
+
+
+def run_probes(probes: dict[str, Any], budget: float) -> dict[str, dict[str, Any]]:
+    """Run the probes concurrently (each with this app's context); whatever has not
+    answered when ``budget`` seconds are up is reported as timed out. A stuck probe's
+    thread is left to finish on its own (daemon): it holds no request thread."""
+    import threading
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    results: dict[str, dict[str, Any]] = {}
+
+    def run(name: str, probe: Any) -> None:
+        with app.app_context():
+            results[name] = probe()
+
+    threads = [threading.Thread(target=run, args=item, daemon=True, name=f"probe {item[0]}")
+               for item in probes.items()]
+    deadline = time.monotonic() + budget
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {name: results.get(name) or {
+        "status": _TIMEOUT_STATUS.get(name, "fail"),
+        "output": f"no answer within {budget:g} s"} for name in probes}
 
 
 def _timed(fn: Any) -> dict[str, Any]:
@@ -82,7 +116,7 @@ def _check_broker() -> dict[str, Any]:
 
     def connect() -> None:
         with celery_app().connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, timeout=PROBE_BUDGET_SECONDS)
 
     return _timed(connect)
 
