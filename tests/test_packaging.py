@@ -16,7 +16,8 @@ PACKAGE = ROOT / "weightscan"
 # Lower index = lower layer; a module may import its own layer and the ones below it.
 LAYERS = ("scanner", "core", "worker", "web", "cli")
 SERVICE_MODULES = ("flask", "flask_limiter", "celery", "kombu", "sqlalchemy", "alembic",
-                   "psycopg", "redis", "requests", "gunicorn", "prometheus_client", "boto3")
+                   "psycopg", "redis", "requests", "gunicorn", "prometheus_client", "boto3",
+                   "cryptography")
 
 
 def _imported_modules(path: Path) -> list[tuple[int, str]]:

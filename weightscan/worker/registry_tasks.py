@@ -380,8 +380,12 @@ def _reason(exc: Exception) -> str:
              retry_jitter=True, max_retries=5)
 def expand_source(self: Any, group_scan_id: str, token: str | None = None,
                   force: bool = False) -> dict[str, Any]:
-    """List and fetch a group's files, submit and enqueue them (see ``expand_group``)."""
+    """List and fetch a group's files, submit and enqueue them (see ``expand_group``).
+    ``token`` arrives sealed (``weightscan.core.sealed``): brokers keep messages."""
+    from weightscan.core.sealed import unseal
+
     rt = runtime_for(self.app)
+    token = unseal(token, rt.settings.ensure_secret_key().secret_key)
     result = expand_group(rt.sessions, rt.blobstore, rt.settings, group_scan_id, token=token,
                           force=force, enqueue=lambda ids: enqueue_scans(self.app, ids))
     if result.completed:
@@ -421,7 +425,13 @@ def deliver_callback(self: Any, delivery_id: str) -> str:
 
 def enqueue_expand(celery_app: Any, group_id: str, token: str | None = None,
                    force: bool = False) -> None:
-    """Send a committed group to the workers for expansion."""
+    """Send a committed group to the workers for expansion (a registry token sealed: the
+    broker may keep the message on disk)."""
+    from weightscan.core.sealed import seal
+    from weightscan.worker.runtime import settings_of
+
+    if token:
+        token = seal(token, settings_of(celery_app).ensure_secret_key().secret_key)
     celery_app.send_task(EXPAND_TASK, args=[group_id], kwargs={"token": token, "force": force},
                          retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2,
                                                    "interval_step": 0.5, "interval_max": 1.0})
