@@ -114,7 +114,9 @@ def _by_head(head: bytes, size: int) -> Format:
         return Format.PYTORCH_LEGACY
     if looks_binary_word2vec(head):  # a digit first: no pickle loader gets past it
         return Format.WORD2VEC
-    if looks_like_pickle(head) or sig.looks_like_opcode_stream(head, size):
+    # (opcodes that only walk, without a stack, are no pickle: tensor bytes do that; the
+    # strict probe over the whole stream decides below, before text, other or unknown)
+    if looks_like_pickle(head):
         return Format.PICKLE
     if sig.is_text(head, size):
         return Format.TEXT

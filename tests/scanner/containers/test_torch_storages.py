@@ -5,11 +5,21 @@ inflates; tensor bytes that happen to be opcodes are data, not a pickle."""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 
 import pytest
 
-from tests.fixtures.archives import BENIGN, P2_PAYLOAD, rules_of, scan_bytes
+from tests.fixtures.archives import (
+    BENIGN,
+    P0_PAYLOAD,
+    P2_PAYLOAD,
+    make_zip,
+    rules_of,
+    scan_bytes,
+    torch_like_zip,
+)
 from weightscan.scanner import Verdict
 
 
@@ -48,3 +58,51 @@ def test_torch_writes_storages_uncompressed(tmp_path):
 def test_a_compressed_storage_hiding_a_pickle_is_still_found():
     report = scan_bytes(_deflated_storage_zip(P2_PAYLOAD))
     assert report.verdict is Verdict.MALICIOUS
+
+
+# -- tensor bytes are data ------------------------------------------------------------------
+
+_HALF = struct.unpack("<f", b"\x93\x52\x00\x3f")[0]  # a float near 0.5 whose bytes are 93 52
+OPCODE_LIKE_HEADS = {
+    "stack-global-reduce": struct.pack("<f", _HALF),
+    "proto-then-stack-global": b"\x80\x02\x93R",
+    "mark-stack-global-reduce": b"(\x93R\x00",
+    "stack-global-binint1": b"\x93RK\x01",
+}
+
+
+def _floats(head: bytes) -> bytes:
+    np = pytest.importorskip("numpy")
+    return head + np.random.default_rng(1).random(4096).astype("float32").tobytes()
+
+
+@pytest.mark.parametrize("name", sorted(OPCODE_LIKE_HEADS))
+def test_storage_bytes_that_read_as_opcodes_are_tensor_data(name):
+    report = scan_bytes(torch_like_zip(storages={"0": _floats(OPCODE_LIKE_HEADS[name])}))
+    assert "torch.storage-hides-content" not in rules_of(report)
+    assert report.verdict is Verdict.CLEAN, report.findings
+
+
+@pytest.mark.parametrize("name", sorted(OPCODE_LIKE_HEADS))
+def test_unexpected_binary_members_are_not_reported_as_broken_pickles(name):
+    report = scan_bytes(make_zip({"weights.bin": _floats(OPCODE_LIKE_HEADS[name])}))
+    assert not [r for r in rules_of(report) if r.startswith("pickle.")], report.findings
+
+
+def test_a_storage_that_is_a_pickle_is_still_found():
+    report = scan_bytes(torch_like_zip(storages={"0": P2_PAYLOAD + _floats(b"")[:64]}))
+    assert "torch.storage-hides-content" in rules_of(report)
+    assert report.verdict is Verdict.MALICIOUS
+
+
+def test_a_protocol0_pickle_stored_as_a_storage_is_found():
+    report = scan_bytes(torch_like_zip(storages={"0": P0_PAYLOAD}))
+    assert report.verdict is Verdict.MALICIOUS
+
+
+def test_joblib_08_zf_headers_are_legitimate():
+    for suffix in ("", "L"):  # Python 2's joblib wrote hex() of a long with an "L"
+        body = zlib.compress(BENIGN)
+        data = b"ZF" + (hex(len(BENIGN)) + suffix).encode().ljust(19) + body
+        report = scan_bytes(data)
+        assert report.verdict is Verdict.CLEAN, (suffix, rules_of(report))

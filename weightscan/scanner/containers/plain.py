@@ -25,7 +25,7 @@ _TEXT_CHUNK = 1 << 20
 
 def analyze_text(source: Source, ctx: ScanContext) -> None:
     head = source.head(HEAD_BYTES)
-    if looks_like_pickle(head) or sig.looks_like_opcode_stream(head, source.size):
+    if looks_like_pickle(head):
         analyze(source, ctx, Format.PICKLE)
         return
     bad = _first_binary_offset(source, ctx)

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from weightscan.scanner.containers import signatures as sig
-from weightscan.scanner.pickle.probe import looks_like_pickle
+from weightscan.scanner.pickle.probe import reaches_import
+from weightscan.scanner.source import Source
 
 _METADATA = frozenset({"version", ".format_version", ".storage_alignment", "byteorder",
                        ".data/version", ".data/serialization_id"})
@@ -32,7 +33,8 @@ _HIDDEN_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "7z"),
     (b"Rar!\x1a\x07", "rar"),
 )
-STORAGE_HEAD = 512  # bytes of a storage we look at
+STORAGE_HEAD = 512  # bytes of a storage we look at for magic numbers
+STORAGE_LINE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -85,22 +87,21 @@ def classify(names: list[str]) -> Layout:
     return Layout(None, prefix)
 
 
-def storage_hides(head: bytes) -> str | None:
-    """What a storage's first bytes really are, when they are not plain tensor data.
+def storage_hides(storage: Source) -> str | None:
+    """What a storage really is, when it is not plain tensor data.
 
-    A single 0x80 byte followed by a small number is common in float data, so a pickle
-    needs more than the probe's PROTO check: the head must also walk as opcodes.
+    Tensor bytes are often valid opcodes (a float whose bytes are 93 52 is STACK_GLOBAL,
+    REDUCE), so a storage is called a pickle only when the strict probe, reading it from
+    offset 0 as an unpickler would, reaches an import.
     """
+    head = storage.head(STORAGE_HEAD)
     for magic, label in _HIDDEN_MAGIC:
         if head.startswith(magic):
             return label
     if sig.is_bzip2(head):
         return "bzip2"
-    profile = sig.opcode_profile(head)
-    if profile.calls or (profile.stopped and profile.imports):
-        return "pickle"
-    # a PROTO header alone is 6 in 65536 for float data: demand varied structure after it
-    if looks_like_pickle(head) and profile.distinct >= 4 and profile.count >= 6:
+    # a first text line longer than this is no pickle hidden for a loader to find
+    if reaches_import(storage, max_line=STORAGE_LINE):
         return "pickle"
     return None
 

@@ -48,7 +48,7 @@ from weightscan.scanner.dispatch import analyze_nested
 from weightscan.scanner.errors import MalformedInput
 from weightscan.scanner.formats import Format
 from weightscan.scanner.keras.archive import CONFIG_MEMBER, is_keras_archive
-from weightscan.scanner.pickle.probe import looks_like_pickle
+from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
 from weightscan.scanner.sniff import sniff_format
 from weightscan.scanner.source import Source
 
@@ -404,7 +404,7 @@ class _ZipRun:
             return
         try:
             src = content.source(e.name) if isinstance(content, Inflated) else content
-            hidden = torchzip.storage_hides(src.head(torchzip.STORAGE_HEAD))
+            hidden = torchzip.storage_hides(src)
         finally:
             if isinstance(content, Inflated):
                 content.close()
@@ -477,7 +477,7 @@ def _plain_text(src: Source, max_size: int) -> bool:
         return False
     data = src.head(max_size)
     return sig.is_text(data, src.size) and not looks_like_pickle(data) and \
-        not sig.looks_like_opcode_stream(data, src.size)
+        not reaches_import(src)
 
 
 def _crc_of(src: Source) -> int:

@@ -23,6 +23,9 @@ PROBE_WINDOW = 64 * 1024
 _PROBE_LIMITS = ScanLimits(max_seconds=10.0, max_pickle_opcodes=200_000,
                            max_pickle_memo=100_000, max_pickle_stack=100_000)
 _MIN_OPCODES_UNFINISHED = 8  # a window that ends mid-pickle needs this much structure
+# Opcodes a pickle can start with: they push, or mark, on an empty stack and memo.
+_EMPTY_STACK_OK = frozenset(b"()N]}FGIJKLMSTUVXBCc\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x96"
+                            b"\x82\x83\x84")
 
 
 def looks_like_pickle(head: bytes) -> bool:
@@ -32,9 +35,11 @@ def looks_like_pickle(head: bytes) -> bool:
         return False
     window = bytes(head[:PROBE_WINDOW])
     if window[0] == 0x80:
-        # PROTO 0-5 followed by an opcode: a pickle, however broken it turns out to be
-        # (the analyzer must see it to report the break)
-        return window[1] <= 5 and len(window) >= 3 and window[2] in VALID
+        # PROTO 0-5 followed by an opcode that works on an empty stack: a pickle, however
+        # broken it turns out to be (the analyzer must see it to report the break). Tensor
+        # bytes such as 80 02 93 52 (STACK_GLOBAL on nothing) break every unpickler at once.
+        first = 11 if window[2:3] == b"\x95" else 2  # past a FRAME header
+        return window[1] <= 5 and len(window) > first and window[first] in _EMPTY_STACK_OK
     ctx = ScanContext.for_file(_PROBE_LIMITS)
     engine = Engine(Source(io.BytesIO(window), name="probe"), ctx, probe=True)
     try:
