@@ -84,6 +84,9 @@ HIGH_OR_WORSE = [
     "{% set f = lipsum %}{{ f()[k] }}{{ f.__globals__ }}",
     # an unmodelled filter over pieces that spell a dunder
     "{% set k = 'CLASS'|lower|center(9, '_') %}{{ messages[k] }}",
+    # a bound method held in a variable; attribute filters chained on computed names
+    "{% set f = '{}{}class{}{}'.format %}{{ x|attr(f('_', '_', '_', '_')) }}",
+    "{{ (x|attr(y))|attr(z) }}",
     # unresolvable template-built keys chained: the classic __class__/__mro__ walk
     "{% set ns = namespace(a='', b='') %}{% for c in messages %}{% set ns.a = ns.a ~ c|string %}"
     "{% set ns.b = ns.b ~ 'x'|upper %}{% endfor %}{{ ''[ns.a|string][ns.b|string] }}",

@@ -24,6 +24,7 @@ PROSE = [
     "{{ 'Never run os.system or eval( on user input; explain __import__ instead.' }}",
     "{# comment about __class__.__mro__ and os.popen #}{{ messages | length }}",
     "{% raw %}{{ x.__class__ }}{% endraw %}{{ messages[0].content }}",
+    "{% for m in messages %}{{ m.content | replace('<image>', '<__media__>') }}{% endfor %}",
 ]
 
 

@@ -48,6 +48,7 @@ _DUNDER_TEXT = re.compile(r"__[A-Za-z]\w*__|__(?:class|globals|builtins|subclass
 # node budget (50,000 by default; real templates have a few thousand) is not parsed.
 _TOKEN = re.compile(r"[\w.]+|[^\w\s]")
 _TOKENS_PER_NODE_BUDGET = 4
+_NAME_LIKE = re.compile(r"[\w.]+")
 _ESCAPED_UNDERSCORE = re.compile(r"\\(?:x5[fF]|u005[fF]|U0000005[fF]|137|N\{LOW LINE\})")
 
 
@@ -290,7 +291,8 @@ class _TemplateCheck:
             return
         self.check_unresolved(node.node, key, lineno, "key")
 
-    def check_unresolved(self, base: nodes.Node, key: nodes.Node, lineno: int, what: str) -> None:
+    def check_unresolved(self, base: nodes.Node, key: nodes.Node, lineno: int, what: str, *,
+                         always: bool = False) -> None:
         """A key or attribute name the analysis cannot resolve to constants."""
         self.pieces_budget -= 1
         pieces = self.flow.pieces(key) if self.pieces_budget > 0 else frozenset()
@@ -302,9 +304,9 @@ class _TemplateCheck:
         if self.reaches_globals(base):
             self.report("templates.global-object", f"{what} computed at render time on a "
                         "template global (or an alias of one)", lineno, f"computed-{what}")
-        elif _builds_string(key) or self.flow.kinds(key) & TEMPLATE_CHOSEN:
+        elif always or _builds_string(key) or self.flow.kinds(key) & TEMPLATE_CHOSEN:
             chained = self.unresolved_below(base)
-            self.report("templates.dynamic-attribute", f"{what} built by the template cannot be "
+            self.report("templates.dynamic-attribute", f"{what} computed at render time cannot be "
                         "resolved" + ("; chained after another such key" if chained else ""),
                         lineno, f"computed-{what}-{chained}", Severity.HIGH if chained else None)
 
@@ -342,11 +344,8 @@ class _TemplateCheck:
             names = self.flow.strings(arg)
             if names is None:
                 base = node.node if node.node is not None else arg
-                if self.reaches_globals(base):
-                    self.check_unresolved(base, arg, lineno, "attribute")
-                else:
-                    self.report("templates.dynamic-attribute", f"attribute name of filter "
-                                f"{node.name!r} is computed at render time", lineno, "computed")
+                # any computed attribute name is reported: data can name attributes too
+                self.check_unresolved(base, arg, lineno, "attribute", always=True)
                 continue
             computed = not isinstance(arg, nodes.Const) or (
                 node.node is not None and self.reaches_globals(node.node))
@@ -383,8 +382,10 @@ class _TemplateCheck:
 
 
 def _names_dunder(text: str) -> bool:
-    """Does this string spell a dunder as a name would (not prose that mentions one)?"""
-    return bool(_DUNDER_TEXT.search(text)) and not any(c.isspace() for c in text)
+    """Does this string spell a dunder as a name would (``'__class__'``, ``'a.__init__'``),
+    rather than prose or a marker that mentions one (``'<__media__>'``)? Uses of other
+    strings as names are caught where they are used, after folding."""
+    return bool(_DUNDER_TEXT.search(text)) and _NAME_LIKE.fullmatch(text) is not None
 
 
 def _attribute_arguments(node: nodes.Filter) -> list[nodes.Node]:
