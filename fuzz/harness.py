@@ -58,6 +58,11 @@ GUIDED: dict[str, tuple[str, ...]] = {
     "gguf": ("weightscan.scanner.gguf",),
     "template": ("weightscan.scanner.templates",),
     "template_json": ("weightscan.scanner.templates",),
+    "keras": ("weightscan.scanner.keras", "weightscan.scanner.hdf5"),
+    "hdf5": ("weightscan.scanner.hdf5", "weightscan.scanner.keras"),
+    "nemo_config": ("weightscan.scanner.nemo",),
+    "wordvec": ("weightscan.scanner.embeddings", "weightscan.scanner.sniff"),
+    "msgpack": ("weightscan.scanner.msgpack_format",),
 }
 _UNGUIDED = ("rules", "policy_data", "vocabulary")  # tables, not logic
 

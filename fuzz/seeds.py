@@ -261,6 +261,50 @@ def sniff_seeds() -> list[bytes]:
     return seeds
 
 
+# -- Keras, HDF5, NeMo, word vectors, Flax msgpack -----------------------------------------
+
+def keras_seeds() -> list[bytes]:
+    from tests.fixtures import keras_builder as kb
+
+    return [kb.keras_archive(kb.keras3_sequential()), kb.keras_archive(kb.keras3_functional()),
+            kb.keras_archive(kb.keras3_sequential([kb.keras3_lambda_layer()]))]
+
+
+def hdf5_seeds() -> list[bytes]:
+    from tests.fixtures import keras_builder as kb
+    from tests.fixtures.hdf5_builder import hdf5_file
+
+    return [kb.keras2_h5(kb.keras2_sequential()),
+            kb.keras2_h5(kb.keras2_sequential([kb.keras2_lambda(), kb.keras2_tf_op("os.system")])),
+            hdf5_file({"layer_names": "dense", "backend": "tensorflow"})]
+
+
+def nemo_config_seeds() -> list[bytes]:
+    from tests.scanner.keras.test_nemo import CONFIG, with_target
+
+    return [CONFIG.encode(), with_target("os.system").encode(),
+            b"a: &a {_target_: x.Y}\nb: [*a, *a]\nc: !!python/name:os.system ''\n"]
+
+
+def wordvec_seeds() -> list[bytes]:
+    from tests.scanner.keras.test_embeddings import fasttext, word2vec
+
+    return [fasttext(), fasttext(quantized=True), word2vec(), word2vec(newline=False)]
+
+
+FLAX_MSGPACK = (  # flax.serialization.to_bytes of a small state: arrays, scalar, complex
+    b"\x84\xa6params\x81\xa7Dense_0\x82\xa6kernel\xc7\x1e\x01\x93\x92\x02\x02\xa7float32"
+    b"\xc4\x10\x00\x00\x80?\x00\x00\x80?\x00\x00\x80?\x00\x00\x80?\xa4bias\xc7\x15\x01\x93"
+    b"\x91\x02\xa7float32\xc4\x08\x00\x00\x00\x00\x00\x00\x00\x00\xa4step\xc7\x11\x03\x92"
+    b"\xa5int64\xc4\x08\x03\x00\x00\x00\x00\x00\x00\x00\xa1z\xc7\x13\x02\x92\xcb?\xf0\x00"
+    b"\x00\x00\x00\x00\x00\xcb@\x00\x00\x00\x00\x00\x00\x00\xa3opt\x96\xc0\xc3\xcb?\xe0"
+    b"\x00\x00\x00\x00\x00\x00\xa4adam\xfd\xce\x00\x01\x11p")
+
+
+def msgpack_seeds() -> list[bytes]:
+    return [FLAX_MSGPACK, b"\x81\xa6params\xd4\x2a\x00", b"\x81\xa1a" + b"\x91" * 64 + b"\xc0"]
+
+
 SEEDS: dict[str, Callable[[], list[bytes]]] = {
     "pickle": pickle_seeds,
     "zip": zip_seeds,
@@ -271,6 +315,11 @@ SEEDS: dict[str, Callable[[], list[bytes]]] = {
     "template": template_texts,
     "template_json": template_texts,
     "sniff": sniff_seeds,
+    "keras": keras_seeds,
+    "hdf5": hdf5_seeds,
+    "nemo_config": nemo_config_seeds,
+    "wordvec": wordvec_seeds,
+    "msgpack": msgpack_seeds,
 }
 
 

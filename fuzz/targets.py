@@ -71,6 +71,12 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("template_json", "chat-template analysis, via tokenizer_config.json",
            "tokenizer_config.json", None, _tokenizer_config),
     Target("sniff", "content sniffing, compressed streams, tar, plain files", "upload", None),
+    Target("keras", "Keras 3 .keras archive and its config.json", "model.keras", Format.ZIP),
+    Target("hdf5", "HDF5 root attributes, Keras 2 model_config", "model.h5", Format.HDF5),
+    Target("nemo_config", "NeMo model_config.yaml (safe composer, _target_)",
+           "model_config.yaml", Format.NEMO_CONFIG),
+    Target("wordvec", "fastText and word2vec binaries", "vectors.bin", None),
+    Target("msgpack", "Flax msgpack walker", "flax_model.msgpack", Format.MSGPACK),
 )}
 
 

@@ -58,3 +58,11 @@ def test_zip_members_reopening_the_archive_fan_out_within_budget():
     data = zlib.decompress(base64.b64decode(_F4_ZIP_FANOUT))
     assert len(data) == 4965
     check(TARGETS["sniff"], data, slow_seconds=1.0)
+
+
+def test_hdf5_superblock_cut_short():
+    """F-hdf5-1: a signature and a few superblock bytes: the size fields were indexed past
+    the end (IndexError) instead of being reported as a truncated superblock."""
+    for tail in ("0000", "0000890000 48".replace(" ", ""), "000000", "00000089"):
+        report = check(TARGETS["hdf5"], b"\x89HDF\r\n\x1a\n" + bytes.fromhex(tail))
+        assert report.files[0].verdict.value == "suspicious"

@@ -98,12 +98,12 @@ class _Reader:
         if start is None:
             raise MalformedInput("hdf5: no superblock signature")
         head = self._read(start, min(256, self.size - start), "superblock")
-        version = head[8] if len(head) > 8 else -1
+        version = self._uint(head, 8, 1)
         if version in (0, 1):
-            self.o, self.length = head[13], head[14]
+            self.o, self.length = self._uint(head, 13, 1), self._uint(head, 14, 1)
             fields = 24 + (4 if version == 1 else 0)
         elif version in (2, 3):
-            self.o, self.length = head[9], head[10]
+            self.o, self.length = self._uint(head, 9, 1), self._uint(head, 10, 1)
             fields = 12
         else:
             raise MalformedInput(f"hdf5: unsupported superblock version {version}", offset=start)
@@ -169,7 +169,7 @@ class _Reader:
         return [(1, pos + 16, self._read(pos + 16, size, "object header"), False)]
 
     def _v2_blocks(self, pos: int, prefix: bytes) -> list[tuple[int, int, bytes, bool]]:
-        flags = prefix[5]
+        flags = self._uint(prefix, 5, 1)
         p = 6 + (16 if flags & 0x20 else 0) + (4 if flags & 0x10 else 0)
         width = 1 << (flags & 0x03)
         size = self._uint(prefix, p, width)
