@@ -52,7 +52,7 @@ _MAGIC: tuple[tuple[bytes, Format], ...] = (
 # Classes judged from the head alone. A pickle's first opcode may carry an argument far
 # longer than the head, or bytes another magic claims ("GIF89a" is a BINFLOAT): before a
 # file is called one of these, the whole stream is parsed as a pickle from offset 0.
-_WEAK = frozenset({Format.TEXT, Format.OTHER, Format.UNKNOWN, Format.MSGPACK})
+_WEAK = frozenset({Format.TEXT, Format.OTHER, Format.UNKNOWN})
 
 _OTHER_MAGIC: tuple[bytes, ...] = (
     b"\x89PNG\r\n\x1a\n",
@@ -120,7 +120,7 @@ def _by_head(head: bytes, size: int) -> Format:
         return Format.PICKLE
     if sig.is_text(head, size):
         return Format.TEXT
-    if looks_like_msgpack(head):  # no magic: after pickles, and weak (see _WEAK)
+    if looks_like_msgpack(head):  # no magic: after pickles (dispatch reads it as one too)
         return Format.MSGPACK
     if any(head.startswith(m) for m in _OTHER_MAGIC) or _is_webp(head) or \
             sig.sentencepiece_like(head):

@@ -87,3 +87,25 @@ def test_nested_extension_payloads_are_bounded():
         payload = msgpack.packb(msgpack.ExtType(1, payload))
     report = scan_bytes(msgpack.packb({"params": msgpack.ExtType(1, payload)}), "m.msgpack")
     assert report.verdict is Verdict.SUSPICIOUS
+
+
+def test_msgpack_that_also_unpickles_into_a_call_is_malicious():
+    """fixmap(10) is LONG1 to a pickle: its length byte (the first key's marker) skips
+    into a bin value that holds a protocol-0 call; the map is still valid msgpack."""
+    program = b"cos\nsystem\n(S'echo weightscan'\ntR."
+    payload = bytes(158) + program + bytes(8)
+    data = b"\x8a\xa6abcdef\xc4" + bytes([len(payload)]) + payload
+    data += b"".join(b"\xa2k" + bytes([0x30 + i]) + b"\xc0" for i in range(9))
+    assert msgpack.unpackb(data)["abcdef"] == payload  # valid for the msgpack loader
+    report = scan_bytes(data, "m.msgpack")
+    assert report.verdict is Verdict.MALICIOUS
+    assert "pickle.import.malicious" in {f.rule_id for f in report.findings}
+
+
+@pytest.mark.xfail(strict=True, reason="0x82-0x84 (a map of 2-4 keys) is pickle EXT1/2/4: "
+                   "the offset-0 pickle view counts an unregistered extension code as an "
+                   "import (pickle.probe.reaches_import), so benign Flax files of 2-4 keys "
+                   "are suspicious")
+def test_flax_state_of_two_collections_is_clean():
+    state = {"params": STATE["params"], "batch_stats": STATE["batch_stats"]}
+    assert scan_bytes(flax_bytes(state), "m.msgpack").verdict is Verdict.CLEAN
