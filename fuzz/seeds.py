@@ -266,30 +266,41 @@ def sniff_seeds() -> list[bytes]:
 def keras_seeds() -> list[bytes]:
     from tests.fixtures import keras_builder as kb
 
+    custom = kb.k3("MyLayer", {"name": "m"}, module="my_pkg.layers",
+                   registered_name="my_pkg>MyLayer")
+    tfsm = kb.k3("TFSMLayer", {"name": "sm", "filepath": "/srv/m"})
     return [kb.keras_archive(kb.keras3_sequential()), kb.keras_archive(kb.keras3_functional()),
-            kb.keras_archive(kb.keras3_sequential([kb.keras3_lambda_layer()]))]
+            kb.keras_archive(kb.keras3_sequential([kb.keras3_lambda_layer()])),
+            kb.keras_archive(kb.keras3_sequential([custom])),
+            kb.keras_archive(kb.keras3_sequential([tfsm]))]
 
 
 def hdf5_seeds() -> list[bytes]:
+    from tests.fixtures import hdf5_builder as hb
     from tests.fixtures import keras_builder as kb
-    from tests.fixtures.hdf5_builder import hdf5_file
 
+    block = hb.string_attribute("model_config", json.dumps(kb.keras2_sequential()))
+    where = hb.ROOT_HEADER + len(hb.object_header([hb.continuation(0, 0)]))
+    chained = hb.superblock() + hb.object_header([hb.continuation(where, len(block))]) + block
     return [kb.keras2_h5(kb.keras2_sequential()),
             kb.keras2_h5(kb.keras2_sequential([kb.keras2_lambda(), kb.keras2_tf_op("os.system")])),
-            hdf5_file({"layer_names": "dense", "backend": "tensorflow"})]
+            kb.keras2_h5(kb.keras2_sequential([kb.keras2_tf_op("math.add")])),
+            hb.hdf5_file({"layer_names": "dense", "backend": "tensorflow"}), chained]
 
 
 def nemo_config_seeds() -> list[bytes]:
     from tests.scanner.keras.test_nemo import CONFIG, with_target
 
     return [CONFIG.encode(), with_target("os.system").encode(),
+            with_target("my_pkg.Model").encode(), b"model: {_target_: [1, 2]}\n- x\n",
             b"a: &a {_target_: x.Y}\nb: [*a, *a]\nc: !!python/name:os.system ''\n"]
 
 
 def wordvec_seeds() -> list[bytes]:
     from tests.scanner.keras.test_embeddings import fasttext, word2vec
 
-    return [fasttext(), fasttext(quantized=True), word2vec(), word2vec(newline=False)]
+    return [fasttext(), fasttext(quantized=True), fasttext(version=11), word2vec(),
+            word2vec(newline=False)]
 
 
 FLAX_MSGPACK = (  # flax.serialization.to_bytes of a small state: arrays, scalar, complex
@@ -302,7 +313,9 @@ FLAX_MSGPACK = (  # flax.serialization.to_bytes of a small state: arrays, scalar
 
 
 def msgpack_seeds() -> list[bytes]:
-    return [FLAX_MSGPACK, b"\x81\xa6params\xd4\x2a\x00", b"\x81\xa1a" + b"\x91" * 64 + b"\xc0"]
+    return [FLAX_MSGPACK, FLAX_MSGPACK[:1].replace(b"\x84", b"\x81") + FLAX_MSGPACK[1:110],
+            b"\x81\xa6params\x80", b"\x81\xa6params\xd4\x2a\x00",
+            b"\x81\xa1a" + b"\x91" * 64 + b"\xc0"]
 
 
 SEEDS: dict[str, Callable[[], list[bytes]]] = {

@@ -57,6 +57,12 @@ def _tokenizer_config(data: bytes) -> bytes:
     return json.dumps({"tokenizer_class": "X", "chat_template": text}).encode()
 
 
+def _nemo_archive(data: bytes) -> bytes:
+    from tests.fixtures.archives import make_tar
+
+    return make_tar([("./model_config.yaml", data)])
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("pickle", "pickle engine (all protocols, joblib arrays)", "model.pkl", Format.PICKLE),
     Target("zip", "zip reader, torch zip layout, npz, members", "model.pt", Format.ZIP),
@@ -73,8 +79,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("sniff", "content sniffing, compressed streams, tar, plain files", "upload", None),
     Target("keras", "Keras 3 .keras archive and its config.json", "model.keras", Format.ZIP),
     Target("hdf5", "HDF5 root attributes, Keras 2 model_config", "model.h5", Format.HDF5),
-    Target("nemo_config", "NeMo model_config.yaml (safe composer, _target_)",
-           "model_config.yaml", Format.NEMO_CONFIG),
+    Target("nemo_config", "NeMo model_config.yaml (safe composer, _target_), in a .nemo tar",
+           "model.nemo", None, _nemo_archive),
     Target("wordvec", "fastText and word2vec binaries", "vectors.bin", None),
     Target("msgpack", "Flax msgpack walker", "flax_model.msgpack", Format.MSGPACK),
 )}
