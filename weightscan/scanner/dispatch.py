@@ -51,6 +51,8 @@ _ANALYZERS: dict[Format, str] = {
     Format.MSGPACK: "weightscan.scanner.msgpack_format.analyzer:analyze_msgpack",
     Format.TF_SAVED_MODEL: "weightscan.scanner.tensorflow.analyzer:analyze_saved_model",
     Format.TF_GRAPHDEF: "weightscan.scanner.tensorflow.analyzer:analyze_graphdef",
+    Format.TF_KERAS_METADATA:
+        "weightscan.scanner.tensorflow.keras_metadata:analyze_keras_metadata",
     Format.TFLITE: "weightscan.scanner.tflite.analyzer:analyze_tflite",
     Format.COREML: "weightscan.scanner.coreml.analyzer:analyze_coreml",
     Format.COREML_WEIGHTS: "weightscan.scanner.coreml.weights:analyze_coreml_weights",

@@ -41,6 +41,7 @@ class Format(enum.StrEnum):
     ONNX_TENSOR = "onnx-tensor"  # one TensorProto saved alone (an ONNX test data set's .pb)
     TF_SAVED_MODEL = "tf-saved-model"  # saved_model.pb (protobuf SavedModel)
     TF_GRAPHDEF = "tf-graphdef"  # a frozen GraphDef .pb
+    TF_KERAS_METADATA = "tf-keras-metadata"  # keras_metadata.pb of a tf.keras SavedModel
     TF_CHECKPOINT_INDEX = "tf-checkpoint-index"  # variables.index (table with a magic footer)
     TFLITE = "tflite"  # flatbuffer with the "TFL3" identifier
     COREML = "coreml"  # .mlmodel protobuf Model spec

@@ -35,6 +35,9 @@ _META_GRAPH: _Schema = {n: LEN for n in range(1, 8)}
 # GraphDef (graph.proto) and NodeDef (node_def.proto)
 _GRAPH: _Schema = {1: LEN, 2: LEN, 3: VARINT, 4: LEN, 5: LEN}
 _NODE: _Schema = {1: LEN, 2: LEN, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN}
+# SavedMetadata (keras saved_metadata.proto): SavedObjects with a JSON config in field 5
+_KERAS_METADATA: _Schema = {1: LEN}
+_SAVED_OBJECT: _Schema = {2: VARINT, 3: LEN, 4: LEN, 5: LEN, 6: LEN}
 # CoreML Model (Model.proto): version, description, isUpdatable, then one model type
 _COREML_TYPES = frozenset({200, 201, 202, 300, 301, 302, 303, 304, 400, 401, 402, 403, 404,
                            500, 501, 502, 555, 556, 560, 600, 601, 602, 603, 604, 606, 607,
@@ -63,6 +66,9 @@ def model_protobuf_format(source: Source) -> Format | None:
     if ok and _matches(top, _GRAPH) and _has(top, 1) and \
             _inner_matches(reader, _first(top, 1), _NODE, need=2):
         return Format.TF_GRAPHDEF
+    if _matches(top, _KERAS_METADATA) and \
+            _inner_matches(reader, _first(top, 1), _SAVED_OBJECT, need=4):
+        return Format.TF_KERAS_METADATA
     if ok and _matches(top, _ONNX_TENSOR) and _has(top, 2) and (_has(top, 9) or _has(top, 1)):
         return Format.ONNX_TENSOR
     if ok and _matches(top, _FINGERPRINT) and sum(_has(top, n) for n in range(1, 6)) >= 3:
