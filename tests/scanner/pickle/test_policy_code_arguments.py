@@ -99,3 +99,41 @@ def test_allowed_callable_with_code_text_is_not_flagged():
     data = pickle2(ops.GLOBAL("builtins", "str") + ops.SHORT_BINUNICODE("os.system('id')")
                    + ops.TUPLE1 + ops.REDUCE)
     assert scan(data).verdict is Verdict.CLEAN
+
+
+# -- allowed helpers that call a callable they are given -------------------------------
+
+@pytest.mark.parametrize("helper", ["__randomstate_ctor", "__generator_ctor"])
+def test_numpy_ctor_helper_forwarding_code_to_an_unknown_callable_is_malicious(helper):
+    # __randomstate_ctor(name, ctor) returns RandomState(ctor(name)): ctor is called
+    data = pickle2(ops.GLOBAL("numpy.random._pickle", helper)
+                   + ops.SHORT_BINUNICODE("__import__('os').system('id')")
+                   + ops.GLOBAL("mypkg.evaluator", "run") + ops.TUPLE2 + ops.REDUCE)
+    report = scan(data)
+    assert report.verdict is Verdict.MALICIOUS, [f.to_dict() for f in report.findings]
+    assert finding(report, "pickle.call.code-argument", callee="mypkg.evaluator.run")
+
+
+def test_numpy_ctor_helper_forwarding_to_a_denied_callable_is_a_critical_call():
+    data = pickle2(ops.GLOBAL("numpy.random._pickle", "__randomstate_ctor")
+                   + ops.SHORT_BINUNICODE("echo hi") + ops.GLOBAL("os", "system")
+                   + ops.TUPLE2 + ops.REDUCE)
+    f = finding(scan(data), "pickle.import.malicious", module="os", name="system")
+    assert f.severity is Severity.CRITICAL
+    assert f.evidence["called"] is True
+
+
+def test_reconstructor_runs_the_base_init_with_the_state():
+    # copyreg._reconstructor(cls, base, state) calls base.__init__(obj, state)
+    data = pickle2(ops.GLOBAL("copyreg", "_reconstructor") + ops.GLOBAL("mypkg.m", "A")
+                   + ops.GLOBAL("mypkg.m", "Runner") + ops.SHORT_BINUNICODE("bash -c 'id'")
+                   + ops.TUPLE3 + ops.REDUCE)
+    report = scan(data)
+    assert report.verdict is Verdict.MALICIOUS, [f.to_dict() for f in report.findings]
+
+
+def test_real_random_state_pickles_stay_clean():
+    np = pytest.importorskip("numpy")
+    for obj in (np.random.RandomState(0), np.random.default_rng(0)):
+        for protocol in (2, 4):
+            assert scan(pickle.dumps(obj, protocol=protocol)).verdict is Verdict.CLEAN

@@ -1011,6 +1011,8 @@ class Engine:
                         self._nested(call, offset, index)
                     elif site.classification.decision is policy.Decision.WRAPPER:
                         self._wrapped(site, args)
+                elif path in policy.CALLERS:
+                    self._forwarded(call, policy.CALLERS[path], offset, index)
         else:
             if isinstance(func, Call) and type(func.func) is Global:
                 made = self.summary.imports.get(func.func.path)
@@ -1029,6 +1031,25 @@ class Engine:
         if code is not None:
             found.append(CodeArgument(callee, code[:_MAX_CODE_TEXT], offset, index,
                                       render_call(call, self.limits)))
+
+    def _forwarded(self, call: Call, position: int, offset: int, index: int) -> None:
+        """An allowed helper calls the callable at ``position`` of its arguments."""
+        args = call.args
+        if not (isinstance(args, tuple) and len(args) > position
+                and type(args[position]) is Global):
+            return
+        callee = args[position]
+        site = self.summary.imports.get(callee.path)
+        if site is None:
+            return
+        site.called = True
+        self.summary.calls[callee.path] = self.summary.calls.get(callee.path, 0) + 1
+        if site.classification.decision is not policy.Decision.ALLOWED:
+            self._excerpt(call, site)
+            if site.classification.decision not in _NEVER_CLEARED:
+                rest = args[:position] + args[position + 1:]
+                self._code_argument(callee.path, Call(callee, rest, call.kind, offset, index),
+                                    offset, index)
 
     def _wrapped(self, site: ImportSite, held: Any) -> None:
         """Note when a wrapper (functools.partial) holds a denied or dunder callable."""

@@ -41,6 +41,9 @@ from weightscan.scanner.pickle.policy_data import (
     WRAPPERS,
     Entry,
 )
+from weightscan.scanner.pickle.policy_data import (
+    CALLERS as CALLERS,  # re-exported: the engine forwards calls through these
+)
 from weightscan.scanner.pickle.policy_names import ALIASES, CHAIN_DANGER, FAMILY_DENY, RENAMES
 
 # The opcodes torch._weights_only_unpickler.Unpickler implements (torch 2.13).

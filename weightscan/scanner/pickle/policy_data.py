@@ -126,11 +126,12 @@ ALLOW: tuple[Entry, ...] = (
     Entry("numpy._core.numeric._frombuffer", "numpy array from bytes", _NP),
     Entry("numpy.ma.core._mareconstruct", "masked array reconstruction", _NP),
     Entry("numpy.ma.core.MaskedArray", "masked array type", _NP),
-    Entry("numpy.random._pickle.__randomstate_ctor", "RandomState from a bit generator name "
-          "looked up in numpy's own table", _NP),
+    Entry("numpy.random._pickle.__randomstate_ctor", "RandomState from a bit generator ctor "
+          "(the ctor it calls is checked as an import of its own)", _NP),
     Entry("numpy.random._pickle.__bit_generator_ctor", "bit generator by name from numpy's "
           "own table", _NP),
-    Entry("numpy.random._pickle.__generator_ctor", "Generator from a bit generator", _NP),
+    Entry("numpy.random._pickle.__generator_ctor", "Generator from a bit generator ctor (the "
+          "ctor it calls is checked as an import of its own)", _NP),
     Entry("joblib.numpy_pickle.NumpyArrayWrapper", "joblib array placeholder (data follows "
           "in the stream)", _JOBLIB),
     Entry("sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper", "joblib array "
@@ -297,6 +298,19 @@ DENY: tuple[Entry, ...] = (
     Entry("picklescan", "scanner deactivation", "https://github.com/trailofbits/fickling/pull/249"),
     Entry("modelscan", "scanner deactivation", "https://github.com/trailofbits/fickling/pull/249"),
 )
+
+# Allowed helpers that call a callable handed to them: argument position of the callee.
+# numpy's ctor helpers return RandomState(ctor(name)) with ``ctor`` taken from the pickle;
+# copyreg._reconstructor runs base.__init__(obj, state); __newobj__ runs cls.__new__.
+CALLERS: dict[str, int] = {
+    "numpy.random._pickle.__randomstate_ctor": 1,
+    "numpy.random._pickle.__generator_ctor": 1,
+    "numpy.random._pickle.__bit_generator_ctor": 0,
+    "copyreg._reconstructor": 1,
+    "copy_reg._reconstructor": 1,
+    "copyreg.__newobj__": 0,
+    "copyreg.__newobj_ex__": 0,
+}
 
 # Callables whose result holds another callable for later: a partial that the pickle never
 # invokes is data (gensim models pickle some); invoked, or holding a denied callable, it is
