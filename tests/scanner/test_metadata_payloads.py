@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import gzip
 import io
+import json
 import pickle
 import time
 import zlib
@@ -160,3 +161,13 @@ def test_150k_vocab_stays_clean_and_fast():
     elapsed = time.perf_counter() - start
     assert ctx.findings == []
     assert elapsed < 1.0
+
+
+def test_every_duplicate_metadata_value_is_inspected():
+    from tests.fixtures.safetensors_builder import contiguous, make_safetensors
+
+    header, data = contiguous([("w", "F32", [2])], None)
+    evil = base64.b64encode(EVIL).decode()
+    text = json.dumps(header)[:-1] + ', "__metadata__": {"k": "' + evil + '", "k": "pt"}}'
+    ctx = _scan(make_safetensors(text.encode(), data), Format.SAFETENSORS)
+    assert _verdict(ctx) is Verdict.MALICIOUS, [(f.rule_id, f.message) for f in ctx.findings]

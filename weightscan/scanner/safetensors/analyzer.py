@@ -247,7 +247,8 @@ def _check_metadata(metadata: dict[str, Any] | None, raw: Any, report: _Reporter
                f"__metadata__ is a {_json_type(raw)}, not an object",
                excerpt=_json_excerpt(raw))
         return
-    for index, (key, value) in enumerate(metadata.items()):
+    # the raw pairs: a duplicate key's first value is what some readers keep
+    for index, (key, value) in enumerate(raw):
         if index % 1024 == 0:
             ctx.check_time()
         if isinstance(value, str):
