@@ -89,7 +89,7 @@ def scan_fileobj(fileobj: BinaryIO, *, name: str, limits: ScanLimits | None = No
     findings = list(state.findings)
     if state.dropped_findings:
         ctx.report("limits.findings", f"{state.dropped_findings} more findings were dropped",
-                   evidence={"dropped": state.dropped_findings})
+                   evidence={"dropped": state.dropped_findings}, always=True)
         findings = list(state.findings)
     findings.sort(key=lambda f: -f.severity.rank)
     return FileReport(

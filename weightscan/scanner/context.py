@@ -84,13 +84,14 @@ class ScanContext:
     # -- findings --------------------------------------------------------------------
     def report(self, rule_id: str, message: str, *, severity: Severity | None = None,
                offset: int | None = None, opcode_index: int | None = None,
-               evidence: Mapping[str, Any] | None = None) -> None:
-        """Record a finding for ``rule_id`` (which must be in the rule catalogue)."""
+               evidence: Mapping[str, Any] | None = None, always: bool = False) -> None:
+        """Record a finding for ``rule_id`` (which must be in the rule catalogue);
+        ``always`` keeps it even past the findings cap (the one saying what was dropped)."""
         rule = catalogue()[rule_id]
         finding = Finding(rule_id, severity or rule.severity, message,
                           Location(self.member, offset, opcode_index), dict(evidence or {}))
         st = self._state
-        if len(st.findings) < st.limits.max_findings:
+        if always or len(st.findings) < st.limits.max_findings:
             st.findings.append(finding)
             return
         st.dropped_findings += 1

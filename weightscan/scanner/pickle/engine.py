@@ -48,7 +48,8 @@ from weightscan.scanner.source import Source
 _CHECK_EVERY = 4096  # opcodes between time/budget checks...
 _CHECK_BYTES = 16 * 1024  # ...made at most every this many bytes of input
 _MAX_EXCERPTS = 20  # rendered calls kept per file
-_MAX_SITES = 10_000  # distinct imports tracked per file
+_MAX_SITES = 10_000  # distinct imports tracked per file...
+_MAX_SITES_PAST_BUDGET = 1_000  # ...and non-allowed ones recorded past that
 _MAX_INT_LINE = 4302  # sign and 4300 digits: CPython's int() refuses longer numbers
 _MAX_LINE_KEEP = 4352  # longest text line kept whole (covers any integer int() parses)
 _MAX_BIGINT_BYTES = 64
@@ -206,6 +207,7 @@ class Engine:
         self.problem: str | None = None  # first structural problem (rule id)
         self._memo_reported = False
         self._memo_bomb_reported = False
+        self._sites_reported = False
         self._indirect_reported = 0
         self._ext_reported = False
 
@@ -230,6 +232,7 @@ class Engine:
     def run_stream(self, start: int = 0, *, trailing_ok: bool = False) -> PickleSummary:
         """Analyse every pickle from ``start`` to the end of the source."""
         reader = self.reader = Reader(self.source, start)
+        reader.on_refill = self.ctx.check_time
         try:
             while True:
                 ok, _ = self.run_one()
@@ -257,6 +260,7 @@ class Engine:
     def run_at(self, start: int) -> tuple[bool, Any, int]:
         """Analyse exactly one pickle at ``start``: (ok, top-of-stack value, end offset)."""
         reader = self.reader = Reader(self.source, start)
+        reader.on_refill = self.ctx.check_time
         try:
             ok, value = self.run_one()
             return ok, value, reader.base
@@ -462,12 +466,15 @@ class Engine:
                             self._memo_bomb(idx, n, rd.base + op_start, first_index + n)
                         if memo.degraded and type(stack[-1]) is str:  # plain strings: not kept
                             if idx >= memo.next:
+                                memo.inexact = memo.inexact or idx > memo.next
                                 memo.next = idx + 1
                             if memo.extra and idx in memo.extra:
                                 memo.extra[idx] = stack[-1]
                         else:
                             list_mode = self._memo_slow(memo, idx, stack[-1], rd, op_start,
                                                         first_index + n)
+                        if memo.inexact and not self._memo_reported:
+                            self._memo_numbering_lost(rd, op_start, first_index + n)
                 elif op == 0x68 or op == 0x6A or op == 0x67:  # BINGET, LONG_BINGET, GET
                     if op == 0x68:
                         idx = data[pos]
@@ -880,6 +887,8 @@ class Engine:
         if memo.store(idx, value):
             # Not a finding yet: the analysis stays exact until a dropped slot is read.
             self.summary.memo_degraded = True
+        if memo.inexact and not self._memo_reported:
+            self._memo_numbering_lost(rd, pos, index)
         return memo.extra is None
 
     def _memo_bomb(self, idx: int, seen: int, offset: int, index: int) -> None:
@@ -894,6 +903,15 @@ class Engine:
                     f"{_size(asked)} for its memo to store it", offset, index,
                     {"index": idx, "opcodes": seen, "bytes": asked},
                     Severity.HIGH if asked >= _MEMO_BOMB_HIGH else None)
+
+    def _memo_numbering_lost(self, rd: Reader, pos: int, index: int) -> None:
+        self._memo_reported = True
+        self.summary.complete = False
+        self.report("pickle.budget.memo",
+                    "a PUT skipped memo slots after the memo budget of "
+                    f"{self.limits.max_pickle_memo} entries was reached: the slots later "
+                    "MEMOIZEs write to are no longer known", rd.base + pos, index,
+                    {"limit": self.limits.max_pickle_memo})
 
     def _memo_evicted_read(self, rd: Reader, pos: int, index: int, slot: int) -> None:
         if not self._memo_reported:
@@ -983,6 +1001,7 @@ class Engine:
         site = imports.get(path)
         if site is None:
             if len(imports) >= _MAX_SITES:
+                self._past_site_budget(module, name, offset, index)
                 return Global(module, name, offset, index)
             site = ImportSite(module, name,
                               policy.classify(module, name, self.extra_allow,
@@ -992,6 +1011,27 @@ class Engine:
             imports[path] = site
         site.count += 1
         return Global(module, name, offset, index)
+
+    def _past_site_budget(self, module: str, name: str, offset: int, index: int) -> None:
+        """Past the distinct-import budget: say so once, and still record (a bounded number
+        of) imports the policy does not allow, so a payload cannot hide behind decoys."""
+        imports = self.summary.imports
+        if not self._sites_reported:
+            self._sites_reported = True
+            self.summary.complete = False
+            self.report("pickle.budget.imports",
+                        f"more than {_MAX_SITES} distinct imports: past the budget only "
+                        "imports that are not allowed are recorded", offset, index,
+                        {"limit": _MAX_SITES})
+        classification = policy.classify(module, name, self.extra_allow,
+                                         torchscript=self.torchscript)
+        if classification.decision is not policy.Decision.ALLOWED \
+                and len(imports) < _MAX_SITES + _MAX_SITES_PAST_BUDGET:
+            path = f"{module}.{name}"
+            imports[path] = ImportSite(module, name, classification, offset, index,
+                                       self.ctx.member,
+                                       weights_only=policy.weights_only_allows(path))
+            imports[path].count = 1
 
     def _call(self, func: Any, args: Any, kind: str, offset: int, index: int,
               kwargs: Any = None) -> Call:
@@ -1179,7 +1219,7 @@ class _Memo:
     calls are kept, and a read of a dropped slot yields ``EVICTED`` instead of failing.
     """
 
-    __slots__ = ("degraded", "extra", "items", "limit", "next")
+    __slots__ = ("degraded", "extra", "inexact", "items", "limit", "next")
 
     def __init__(self, limit: int) -> None:
         self.items: list[Any] = []
@@ -1187,6 +1227,9 @@ class _Memo:
         self.degraded = False
         self.next = 0  # MEMOIZE's slot (= len(memo) of a real unpickler)
         self.limit = limit
+        # Degraded, ``next`` is exact only while slots are filled in order: a gap (a PUT
+        # past ``next``) makes the real memo's size, which numbers MEMOIZE, unknown.
+        self.inexact = False
 
     def size(self) -> int:
         return len(self.items) + (len(self.extra) if self.extra else 0)
@@ -1205,6 +1248,7 @@ class _Memo:
                 return False
             self.degraded = True
             self.next = self.size()
+            self.inexact = any(k >= self.next for k in self.extra)
             self._store_degraded(idx, value)
             return True
         self._store_degraded(idx, value)
@@ -1214,7 +1258,8 @@ class _Memo:
         assert self.extra is not None
         key = self.next if idx is None else idx
         if idx is None or idx >= self.next:
-            self.next = key + 1  # approximate: dropped slots are not tracked
+            self.inexact = self.inexact or key > self.next
+            self.next = key + 1
         if key < len(self.items):
             self.items[key] = value
         elif key in self.extra or type(value) in _SYMBOLIC or is_symbolic(value):

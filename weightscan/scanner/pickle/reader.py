@@ -27,6 +27,9 @@ class Reader:
         self.base = start  # offset in the source of data[0]
         self.data = b""
         self.eof = start >= self.size
+        # called before each further chunk of one long text line: it is read here, between
+        # the engine's own budget checks
+        self.on_refill: Callable[[], None] | None = None
 
     def close(self) -> None:
         self._f.close()
@@ -113,4 +116,6 @@ class Reader:
             length += len(data) - pos
             if self.eof:
                 return None
+            if self.on_refill is not None:
+                self.on_refill()
             self.data, pos = self.refill(len(data), CHUNK)

@@ -109,6 +109,11 @@ RULES: tuple[Rule, ...] = (
          "Past the budget only memo values holding imports or calls are kept, which bounds "
          "memory; the analysis stays exact until a dropped value is needed, and from then on "
          "a name built from it cannot be resolved."),
+    Rule("pickle.budget.imports", Severity.MEDIUM,
+         "More distinct imports than the engine tracks",
+         "Past the budget only imports the policy does not allow are still recorded (a "
+         "bounded number): thousands of decoy imports cannot hide a payload, but the "
+         "file's imports are no longer all listed."),
     Rule("pickle.budget.stack", Severity.MEDIUM,
          "The stack depth budget ran out",
          "Analysis stopped to bound memory; the rest of the stream is unknown."),
