@@ -19,6 +19,7 @@ from weightscan.scanner.sidecars import claim_tensor_data
 from weightscan.scanner.sniff import HEAD_BYTES
 from weightscan.scanner.source import Source
 from weightscan.scanner.templates.textfiles import analyze_text_templates
+from weightscan.scanner.tensorflow.pbtxt import analyze_tf_text
 
 _TEXT_CHUNK = 1 << 20
 
@@ -36,6 +37,7 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
     analyze_text_templates(source, ctx)
     analyze_config_auto_map(source, ctx)
     analyze_keras_json(source, ctx)
+    analyze_tf_text(source, ctx)  # saved_model.pbtxt runs the ops it names
     if ctx.member is not None:
         # inside an archive the member summary says "text"; a finding per config file or
         # source file of a large archive would only bury the findings that matter
