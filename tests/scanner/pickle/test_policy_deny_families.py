@@ -121,6 +121,24 @@ DENIED_CALLS = [
     ("copyreg", "add_extension"),
     ("faulthandler", "dump_traceback_later"),
     ("types", "LambdaType"),
+    # published gadgets outside the old list (picklescan / modelscan samples and kin)
+    ("torch.utils._config_module", "ConfigModule.load_config"),
+    ("torch.utils.bottleneck.__main__", "run_cprofile"),
+    ("torch.jit.unsupported_tensor_ops", "execWrapper"),
+    ("torch._inductor.codecache", "compile_file"),
+    ("torch.fx.experimental.symbolic_shapes", "ShapeEnv.evaluate_guards_expression"),
+    ("numpy.f2py.crackfortran", "myeval"),
+    ("numpy.testing._private.utils", "runstring"),
+    ("lib2to3.pgen2.pgen", "ParserGenerator.make_label"),
+    ("transformers.dynamic_module_utils", "get_class_from_dynamic_module"),
+    ("huggingface_hub", "hf_hub_download"),
+    ("IPython.core.interactiveshell", "InteractiveShell.system"),
+    ("pexpect", "spawn"),
+    ("git.cmd", "Git.execute"),
+    ("paramiko", "SSHClient"),
+    ("keras.utils", "get_file"),
+    ("tensorflow.python.ops.script_ops", "py_func"),
+    ("tensorflow.io.gfile", "GFile"),
 ]
 
 

@@ -139,6 +139,18 @@ FAMILY_DENY: tuple[Entry, ...] = (
              "torch.classes.load_library", "torch._classes.load_library"),
     *_family("writes files", _TORCH, "torch.utils.tensorboard", "torch.profiler",
              "torch.onnx"),
+    *_family("loads configuration as code, or profiles scripts", _TORCH,
+             "torch.utils._config_module", "torch.utils.bottleneck"),
+    # other ecosystems: remote code, downloads, shells, remote sessions, file systems
+    *_family("downloads and imports remote code", _TEST, "transformers.dynamic_module_utils",
+             "diffusers.utils.dynamic_modules_utils", "huggingface_hub"),
+    *_family("runs shell commands or remote sessions", _PROC, "IPython", "ipykernel",
+             "pexpect", "ptyprocess", "sh", "plumbum", "invoke", "fabric", "paramiko", "git",
+             "docker"),
+    *_family("runs Python functions or touches files from a graph", _CODE,
+             "tensorflow.python.ops.script_ops", "tensorflow.io.gfile",
+             "tensorflow.python.platform.gfile", "tensorflow.python.lib.io.file_io",
+             "keras.utils.get_file", "keras.src.utils.file_utils", "tf_keras.utils.get_file"),
     *_family("test helpers run scripts and processes", _TEST, "torch.testing._internal"),
     # joblib, scikit-learn, scipy, pandas: their file, process and test helpers
     *_family("deserialises or writes files", _FILES, "joblib.dump", "joblib.numpy_pickle.dump",
