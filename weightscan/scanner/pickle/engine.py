@@ -210,6 +210,8 @@ class Engine:
         self._sites_reported = False
         self._indirect_reported = 0
         self._ext_reported = False
+        self._frame_end = -1
+        self._frame_skip = 0
 
     # -- findings ------------------------------------------------------------------
     def report(self, rule_id: str, message: str, offset: int | None = None,
@@ -270,6 +272,8 @@ class Engine:
     def run_one(self) -> tuple[bool, Any]:
         """One pickle from the reader's position to its STOP; the reader ends after it."""
         self.summary.pickles += 1
+        self._frame_end = -1  # source offset where the current FRAME ends
+        self._frame_skip = 0  # joblib array bytes that follow that end
         try:
             value = self._loop()
         except _Stop:
@@ -318,6 +322,15 @@ class Engine:
                     limit = end - LOOKAHEAD if not rd.eof else end - 1
                     if limit > pos + _CHECK_BYTES:
                         limit = pos + _CHECK_BYTES  # come back here for the budget checks
+                    if self._frame_skip:  # joblib arrays wait at the end of the frame
+                        rel = self._frame_end - rd.base
+                        if pos >= rel:
+                            rd.data = data
+                            data, pos = self._leave_frame(rd, pos, first_index + n)
+                            end, limit = len(data), -1
+                            continue
+                        if limit >= rel:
+                            limit = rel - 1
                     if pos >= end:
                         raise self.fail("pickle.stream.truncated",
                                         "the pickle ends before its STOP opcode",
@@ -563,6 +576,10 @@ class Engine:
                     wo_bad = True
                     size = from_bytes(data[pos:pos + 8], "little")
                     pos += 8
+                    if self._frame_skip:
+                        raise self.fail("pickle.stream.malformed", "a FRAME starts before the "
+                                        "current one ends", rd.base + op_start, first_index + n)
+                    self._frame_end = rd.base + pos + size
                     if size > rd.remaining(pos) and not self.probe:
                         raise self.fail("pickle.length.exceeds-file",
                                         f"FRAME declares {size} bytes, more than the file has",
@@ -689,7 +706,11 @@ class Engine:
                     state = stack.pop()
                     target = stack[-1]
                     skip = self._build(target, state, rd.base + op_start, first_index + n)
-                    if skip is not None and skip[0] >= 0:  # joblib: raw array bytes follow
+                    if skip is not None and rd.base + pos < self._frame_end:
+                        # joblib reads the array after the frame its unpickler buffered
+                        self._defer_array(rd, skip, op_start, first_index + n)
+                        limit = -1
+                    elif skip is not None and skip[0] >= 0:  # joblib: raw array bytes follow
                         rd.data = data
                         data, pos = self._joblib_skip(rd, pos, skip, first_index + n)
                         end, limit = len(data), -1
@@ -1179,12 +1200,27 @@ class Engine:
             raise self.fail("pickle.joblib.array", "joblib nested pickles nested too deeply",
                             offset, index)
         self.nested_depth += 1
+        outer_frame = self._frame_end, self._frame_skip
         try:
             ok, _ = self.run_one()
         finally:
             self.nested_depth -= 1
         if not ok:
             raise _Stop()
+        rd = self.reader
+        assert rd is not None
+        if self._frame_end > rd.base or self._frame_skip:
+            # joblib's pure-Python unpickler read the nested pickle's whole frame: the
+            # outer pickle goes on after that frame (and any arrays deferred past it),
+            # not after the nested STOP; the frame's unread rest is never run
+            target = self._frame_end + self._frame_skip
+            self.report("pickle.joblib.array-in-frame", "a nested joblib pickle stops inside "
+                        f"its FRAME: joblib.load skips {target - rd.base} bytes after its "
+                        "STOP and goes on after the frame", rd.base, index,
+                        {"frame_end": self._frame_end})
+            rd.skip_to(target)
+            rd.refill(0)
+        self._frame_end, self._frame_skip = outer_frame
 
     def _joblib_skip(self, rd: Reader, pos: int, array: tuple[int, bool],
                      index: int) -> tuple[bytes, int]:
@@ -1206,6 +1242,46 @@ class Engine:
         target = rd.base + pos + skip
         if pos + skip <= len(rd.data):
             return rd.data, pos + skip
+        rd.skip_to(target)
+        return rd.refill(0)
+
+    def _defer_array(self, rd: Reader, array: tuple[int, bool], op_start: int,
+                     index: int) -> None:
+        """A joblib array BUILT inside a FRAME. joblib's pure-Python unpickler buffered the
+        whole frame, and ``read_array`` reads from the file handle: the array's bytes (and
+        its padding byte) come after the frame, while the rest of the frame runs as
+        opcodes. joblib.dump commits its frame before every array, so only a crafted file
+        does this."""
+        offset = rd.base + op_start
+        self.report("pickle.joblib.array-in-frame", "a joblib array is built inside a pickle "
+                    "FRAME: joblib.load reads its bytes after the frame and runs the rest of "
+                    "the frame as opcodes", offset, index, {"frame_end": self._frame_end})
+        skip, aligned = array
+        if skip < 0:  # an object array: a nested pickle after the frame
+            raise self.fail("pickle.joblib.array", "joblib object array inside a FRAME: its "
+                            "pickle after the frame was not analysed", offset, index)
+        at = self._frame_end + self._frame_skip
+        if aligned:
+            pad = self.source.read_at(at, 1)
+            if not pad:
+                raise self.fail("pickle.joblib.array", "joblib array padding byte missing",
+                                at, index)
+            skip += 1 + pad[0]
+        left = self.source.size - at
+        if skip > left:
+            raise self.fail("pickle.joblib.array",
+                            f"joblib array declares {skip} bytes, only {left} left in the file",
+                            at, index, {"declared": skip, "available": left})
+        self.summary.joblib_arrays += 1
+        self._frame_skip += skip
+
+    def _leave_frame(self, rd: Reader, pos: int, index: int) -> tuple[bytes, int]:
+        """At the end of a frame after deferred joblib arrays: jump over their bytes."""
+        if rd.base + pos != self._frame_end:
+            raise self.fail("pickle.stream.malformed", "an opcode runs past the end of its "
+                            "FRAME (joblib's unpickler stops there)", rd.base + pos, index)
+        target = self._frame_end + self._frame_skip
+        self._frame_skip = 0
         rd.skip_to(target)
         return rd.refill(0)
 

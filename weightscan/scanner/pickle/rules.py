@@ -126,6 +126,13 @@ RULES: tuple[Rule, ...] = (
          "cannot be parsed the way joblib.load would (a desynchronised parse reads attacker "
          "bytes as data or data as opcodes).",
          ("https://joblib.readthedocs.io/en/stable/persistence.html",)),
+    Rule("pickle.joblib.array-in-frame", Severity.HIGH,
+         "A joblib array is built inside a pickle FRAME",
+         "joblib's pure-Python unpickler reads a whole FRAME into memory but reads array "
+         "bytes from the file, after the frame, and then runs the rest of the frame as "
+         "opcodes. joblib.dump ends its frame before every array, so only a file crafted "
+         "to show scanners array bytes where the loader runs opcodes does this.",
+         ("https://peps.python.org/pep-3154/#framing",)),
     Rule("pickle.joblib.external-array", Severity.MEDIUM,
          "joblib's legacy array wrapper makes joblib.load open a second file named in the "
          "pickle with numpy.load, pickles allowed",
