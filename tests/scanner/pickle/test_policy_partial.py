@@ -70,3 +70,12 @@ def test_private_functools_partial_alias_follows_the_same_rules():
     data = pickle2(ops.GLOBAL("_functools", "partial") + ops.GLOBAL("builtins", "int")
                    + ops.TUPLE1 + ops.REDUCE)
     assert scan(data).verdict is Verdict.SUSPICIOUS
+
+
+def test_partial_handed_to_a_helper_that_calls_it_is_malicious():
+    # numpy's __randomstate_ctor(name, ctor) calls ctor(name): the partial is invoked
+    data = pickle2(ops.GLOBAL("numpy.random._pickle", "__randomstate_ctor")
+                   + ops.SHORT_BINUNICODE("MT19937") + _partial_of("mypkg.tools", "run")
+                   + ops.TUPLE2 + ops.REDUCE)
+    report = scan(data)
+    assert report.verdict is Verdict.MALICIOUS, [f.to_dict() for f in report.findings]

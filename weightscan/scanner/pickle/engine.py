@@ -1096,10 +1096,16 @@ class Engine:
     def _forwarded(self, call: Call, position: int, offset: int, index: int) -> None:
         """An allowed helper calls the callable at ``position`` of its arguments."""
         args = call.args
-        if not (isinstance(args, tuple) and len(args) > position
-                and type(args[position]) is Global):
+        if not (isinstance(args, tuple) and len(args) > position):
             return
         callee = args[position]
+        if isinstance(callee, Call) and type(callee.func) is Global:
+            made = self.summary.imports.get(callee.func.path)  # e.g. a partial object
+            if made is not None:
+                made.result_called = True
+            return
+        if type(callee) is not Global:
+            return
         site = self.summary.imports.get(callee.path)
         if site is None:
             return
