@@ -11,11 +11,12 @@ either complete a pickle or fill the window with enough structure. Ordinary text
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.limits import ScanLimits
-from weightscan.scanner.pickle.engine import Engine
+from weightscan.scanner.pickle.engine import _TRUNC_TYPES, Engine
 from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.source import Source, _RangeReader
 
@@ -65,6 +66,8 @@ _PLACEHOLDER = {ord("S"): b"S'a'\n", ord("V"): b"Va\n", ord("I"): b"I0\n", ord("
                 ord("F"): b"F0.0\n"}
 _UNDECIDED = ("pickle.budget.", "limits.")  # the probe ran out of budget, not of pickle
 _SEARCH_CHUNK = 1 << 20
+_LONG_NAME = "pickle.import.long-name"  # an import whose names are longer than kept
+_NAME_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
 
 
 def reaches_import(source: Source, *, max_line: int | None = None) -> bool | None:
@@ -113,7 +116,7 @@ def _run_probe(view: Source) -> Engine | None:
 
 def _decided(engine: Engine) -> bool:
     problem = engine.problem or ""
-    return _imports_something(engine) or problem == "pickle.ext-registry" or \
+    return _imports_something(engine) or problem in ("pickle.ext-registry", _LONG_NAME) or \
         problem.startswith(_UNDECIDED)
 
 
@@ -170,6 +173,15 @@ class _ZeroProbe(Engine):
 
     def _persistent(self, pid: Any) -> Any:
         raise self.fail("pickle.persistent-id", "persistent id", 0, 0)
+
+    def _import(self, module: Any, name: Any, proto: int, offset: int, index: int,
+                stacked: bool = False) -> Any:
+        # The engine keeps a prefix of long names, and the strict probe refuses a name it
+        # cannot see whole; a loader imports it all the same (dotted names walk attributes).
+        long_name = isinstance(module, _TRUNC_TYPES) or isinstance(name, _TRUNC_TYPES)
+        if long_name and _NAME_PREFIX.match(str(module)) and _NAME_PREFIX.match(str(name)):
+            raise self.fail(_LONG_NAME, "import of a long name", offset, index)
+        return super()._import(module, name, proto, offset, index, stacked)
 
 
 class _Spliced(_RangeReader):
