@@ -34,6 +34,9 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
         if isinstance(item, tarformat.TarProblem):
             report("format.malformed", item.message, offset=item.offset)
             continue
+        if isinstance(item, tarformat.TarEnd):
+            _after_the_end(source, ctx, item.offset)
+            continue
         members += 1
         if members > limit:
             ctx.report("archive.too-many-members", f"more than {limit} members; the rest were "
@@ -44,6 +47,31 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
     report.finish()
     ctx.note("archive", {"type": "tar", "torch_legacy": sniff_format(source) is Format.PYTORCH_TAR,
                          "members": members, "member_formats": dict(formats.most_common(20))})
+
+
+_TRAILING_CHECKED = 16 << 20  # bytes after the end marker searched for non-zero data
+
+
+def _after_the_end(source: Source, ctx: ScanContext, end: int) -> None:
+    """Bytes after the end-of-archive marker: tar readers stop there, other readers (and a
+    pickle view of the file) do not. Zero padding is normal; anything else is hidden."""
+    pos, stop = end, min(source.size, end + _TRAILING_CHECKED)
+    while pos < stop:
+        chunk = source.read_at(pos, min(1 << 20, stop - pos))
+        data = chunk.lstrip(b"\0")
+        if data:
+            pos += len(chunk) - len(data)
+            break
+        pos += len(chunk)
+    if pos >= source.size:
+        return
+    checked = pos < stop
+    ctx.report("archive.trailing-data", f"{source.size - pos} bytes after the tar archive's end "
+               "marker" + ("" if checked else f" were not examined (only {_TRAILING_CHECKED} "
+                                                  "bytes of padding are)"),
+               offset=pos, evidence={"size": source.size - pos})
+    if checked:
+        analyze_member(source.slice(pos, source.size - pos), ctx, "<after the end>")
 
 
 def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarformat.TarMember,

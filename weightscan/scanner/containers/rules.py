@@ -120,6 +120,10 @@ RULES: tuple[Rule, ...] = (
     Rule("archive.too-many-members", Severity.MEDIUM,
          "The archive has more members than the limit",
          "Members past the limit were not analysed; their content is unknown."),
+    Rule("archive.trailing-data", Severity.MEDIUM,
+         "Bytes follow the end of the archive",
+         "tar readers stop at the end-of-archive marker and never see what follows, while "
+         "other readers of the same file do: a place to hide a payload. It was analysed."),
     Rule("archive.polyglot", Severity.MEDIUM,
          "The file is valid as two formats at once",
          "A loader choosing the other format sees other content; both views were analysed."),

@@ -36,7 +36,14 @@ class TarProblem:
     offset: int
 
 
-def walk(source: Source) -> Iterator[TarMember | TarProblem]:
+@dataclass(frozen=True)
+class TarEnd:
+    """The end-of-archive marker: tarfile (and torch's legacy reader) stop here."""
+
+    offset: int
+
+
+def walk(source: Source) -> Iterator[TarMember | TarProblem | TarEnd]:
     pos = 0
     long_name: str | None = None
     long_link: str | None = None
@@ -48,7 +55,8 @@ def walk(source: Source) -> Iterator[TarMember | TarProblem]:
                 yield TarProblem("tar archive ends inside a header", pos)
             return
         if not block.strip(b"\0"):
-            return  # end-of-archive marker
+            yield TarEnd(pos)
+            return
         if not tar_header_ok(block):
             yield TarProblem("invalid tar header checksum", pos)
             return

@@ -28,6 +28,7 @@ from weightscan.scanner.containers.inflate import (
 from weightscan.scanner.containers.members import (
     CappedReporter,
     analyze_member,
+    check_link_target,
     check_member_name,
     short,
 )
@@ -59,6 +60,7 @@ _GAP_SCAN_BUDGET = 64 << 20  # bytes of unreferenced regions searched for local 
 _MAX_GAPS = 1000
 _CRC_MAX = 512 << 20  # stored members larger than this are not re-read for their CRC
 _CODE_MAX = 1 << 20  # TorchScript source bytes read per file
+_LINK_MAX = 4096  # bytes of a symlink member's target read
 _SMALL_MEMBER = 64 << 10  # stored members up to this size are read into memory at once
 
 
@@ -161,6 +163,9 @@ class _ZipRun:
                         offset=entry.local_offset, evidence={"member": short(name)})
             return
         entry.local = local
+        if entry.is_symlink:
+            check_link_target(self.report, name, self._link_target(entry),
+                              offset=entry.local_offset)
         diffs = compare_headers(entry, local)
         if diffs:
             evidence: dict[str, Any] = {"member": short(name), "fields": diffs}
@@ -184,6 +189,19 @@ class _ZipRun:
             self.report("zip.truncated", f"member {short(name)!r} data runs past the end of "
                         "the file", offset=local.data_offset,
                         evidence={"member": short(name), "missing": end - self.source.size})
+
+    def _link_target(self, e: Entry) -> str:
+        """A symlink member's target (its content, as unzip writes it), read bounded."""
+        assert e.local is not None
+        raw = self.source.read_at(e.local.data_offset, min(e.comp_size, _LINK_MAX))
+        if e.method == 8:
+            try:
+                raw = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, _LINK_MAX)
+            except zlib.error:
+                return "<undecodable>"
+        elif e.method != 0:
+            return "<compressed>"
+        return raw.decode("utf-8", "replace")
 
     def _check_layout(self, gaps: bool) -> None:
         """Overlapping members, and bytes (or whole entries) no directory entry covers."""

@@ -8,6 +8,7 @@ central directory says where a member is; its local header says where the data s
 
 from __future__ import annotations
 
+import stat
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ _LOCAL = struct.Struct("<4sHHHHHIIIHH")  # 30 bytes
 _MAX_COMMENT = 0xFFFF
 _U32 = 0xFFFFFFFF
 _U16 = 0xFFFF
+_MADE_ON_UNIX = 3  # "version made by" host: the external attributes carry a Unix st_mode
 MAX_NAME = 4096  # bytes of a member name we keep (the format allows 65535)
 
 FLAG_ENCRYPTED = 0x0001
@@ -75,6 +77,11 @@ class Entry:
     uncomp_size: int
     local_offset: int
     local: LocalHeader | None = None
+    unix_mode: int = 0  # st_mode from the external attributes, when made on Unix
+
+    @property
+    def is_symlink(self) -> bool:
+        return stat.S_ISLNK(self.unix_mode)
 
     @property
     def name(self) -> str:
@@ -208,8 +215,8 @@ def _walk_central(source: Source, directory: Directory, max_entries: int) -> Ite
         if index >= max_entries:
             directory.more_entries = True
             return
-        (_, _made, _need, flags, method, _time, _date, crc, csize, usize, nlen, xlen, clen,
-         _disk, _iattr, _eattr, local) = _CENTRAL.unpack(fixed)
+        (_, made, _need, flags, method, _time, _date, crc, csize, usize, nlen, xlen, clen,
+         _disk, _iattr, eattr, local) = _CENTRAL.unpack(fixed)
         name = _kept_name(reader.read(min(nlen, MAX_NAME)), nlen)
         if nlen > MAX_NAME:
             reader.seek(nlen - MAX_NAME, 1)
@@ -218,7 +225,8 @@ def _walk_central(source: Source, directory: Directory, max_entries: int) -> Ite
         pos += _CENTRAL.size + nlen + xlen + clen
         usize, csize, local = _apply_zip64(extra, usize, csize, local)
         directory.cd_walked = pos
-        yield Entry(index, name, flags, method, crc, csize, usize, local + directory.shift)
+        yield Entry(index, name, flags, method, crc, csize, usize, local + directory.shift,
+                    unix_mode=eattr >> 16 if made >> 8 == _MADE_ON_UNIX else 0)
         index += 1
     if index < directory.declared_entries and not directory.more_entries:
         directory.issues.append(Issue(
