@@ -38,6 +38,10 @@ def _rules(text: str) -> set[str]:
     "{{ 'x'.ljust(10 ** 9) }}",
     "{{ '%0999999999d' % 1 }}",
     "{{ '{:>999999999}'.format('x') }}",
+    "{{ ('x' * 999999) * 999999 }}",
+    "{% set a = 'x' * 99999 %}{% set b = a * 99999 %}{{ b }}",
+    "{% set big = [0] * 99999 %}{% for a in big %}{% for b in big %}.{% endfor %}{% endfor %}",
+    "{% for a in 'x' * 99999 %}{% for b in range(99999) %}.{% endfor %}{% endfor %}",
 ])
 def test_render_dos_is_reported(template):
     assert "templates.render-dos" in _rules(template)

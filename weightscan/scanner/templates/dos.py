@@ -20,6 +20,7 @@ from weightscan.scanner.templates.dataflow import DATA, Flow
 
 HUGE = 1_000_000  # repetitions, range length or padding width
 HUGE_LOOPS = 10_000_000  # iterations of nested loops
+HUGE_SIZE = 10_000_000  # characters or items one repetition builds
 HUGE_DIGITS = 100_000  # digits of a power
 _WIDTH = re.compile(r"%[-+ #0]*(\d{7,})|\{[^{}]*:[^{}]*?(\d{7,})[^{}]*\}")
 _WIDTH_FILTERS = {"center": 0, "indent": 0, "wordwrap": 0, "truncate": 0}
@@ -46,12 +47,10 @@ def _numbers(node: nodes.Node, flow: Flow) -> list[int | float]:
 
 def _node_cost(node: nodes.Node, flow: Flow) -> Iterator[Problem]:
     if isinstance(node, nodes.Mul):
-        for side, other in ((node.left, node.right), (node.right, node.left)):
-            values = flow.values(side) or ()
-            if any(isinstance(v, str | tuple) for v in values) and \
-                    any(n >= HUGE for n in _numbers(other, flow)):
-                yield _line(node), "repeats a string or list a million times or more", "mul"
-                return
+        count = max(_numbers(node.left, flow) + _numbers(node.right, flow), default=0)
+        size = _size(node, flow)
+        if size >= HUGE_SIZE or (size > 1 and count >= HUGE):
+            yield _line(node), f"builds a string or list of about {size:.3g} items", "mul"
     elif isinstance(node, nodes.Pow):
         for base in _numbers(node.left, flow):
             for exponent in _numbers(node.right, flow):
@@ -89,27 +88,46 @@ def _range_size(call: nodes.Call, flow: Flow) -> int | None:
     return len(range(*ints))  # type: ignore[arg-type]
 
 
-def _loop_size(loop: nodes.For, flow: Flow) -> int:
-    """Iterations of one loop when the template fixes them, else 1 (data-sized)."""
-    iterable: Any = loop.iter
-    if isinstance(iterable, nodes.Name):
-        bound = flow.bindings.get(iterable.name, [])
+def _size(node: Any, flow: Flow, depth: int = 0) -> float:
+    """Items (characters, list items, range numbers) an expression makes when the
+    template fixes them; 1 when they depend on data. Strings folded to their cap still
+    count through the factors that repeat them."""
+    if depth > 16:
+        return 1
+    if isinstance(node, nodes.Name):
+        bound = flow.bindings.get(node.name, [])
         if len(bound) == 1 and bound[0].how == "value":
-            iterable = bound[0].node
-    if isinstance(iterable, nodes.Call) and isinstance(iterable.node, nodes.Name) \
-            and iterable.node.name == "range":
-        return _range_size(iterable, flow) or 1
-    return 1
+            return _size(bound[0].node, flow, depth + 1)
+    if isinstance(node, nodes.Mul):
+        left, right = _numbers(node.left, flow), _numbers(node.right, flow)
+        if left and not right:
+            return max(left) * _size(node.right, flow, depth + 1)
+        if right and not left:
+            return max(right) * _size(node.left, flow, depth + 1)
+        return 1
+    if isinstance(node, nodes.Concat | nodes.Add):
+        parts = node.nodes if isinstance(node, nodes.Concat) else (node.left, node.right)
+        return sum(_size(p, flow, depth + 1) for p in parts)
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) \
+            and node.node.name == "range":
+        return _range_size(node, flow) or 1
+    values = flow.values(node) or ()
+    return max((len(v) for v in values if isinstance(v, str | tuple)), default=1)
+
+
+def _loop_size(loop: nodes.For, flow: Flow) -> float:
+    """Iterations of one loop when the template fixes them, else 1 (data-sized)."""
+    return max(_size(loop.iter, flow), 1)
 
 
 def _nested_loops(tree: nodes.Node, flow: Flow) -> Iterator[Problem]:
-    stack: list[tuple[nodes.Node, int]] = [(tree, 1)]
+    stack: list[tuple[nodes.Node, float]] = [(tree, 1)]
     while stack:
         node, outer = stack.pop()
         if isinstance(node, nodes.For):
             total = outer * _loop_size(node, flow)
             if total >= HUGE_LOOPS and outer > 1:
-                yield _line(node), f"nested loops run {total} iterations", "loops"
+                yield _line(node), f"nested loops run about {total:.3g} iterations", "loops"
                 continue
             stack.extend((child, total) for child in node.body)
             stack.extend((child, outer) for child in node.else_)
