@@ -78,6 +78,13 @@ METHODS = ("__new__", "__init__", "__setstate__", "__setitem__", "append", "exte
 
 
 def main() -> None:
+    text = generate()
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT} ({len(text.splitlines())} lines)")
+
+
+def generate() -> str:
+    """The allowlist module's text, from the installed libraries."""
     warnings.simplefilter("ignore")
     found: dict[str, set[str]] = {}
     modules = list(_modules())
@@ -110,8 +117,7 @@ def main() -> None:
     for module_name, name in _sample_globals():
         if _keep_helper(module_name, name):
             found.setdefault(module_name, set()).add(name)
-    OUT.write_text(_render(found), encoding="utf-8")
-    print(f"{sum(map(len, found.values()))} globals in {len(found)} modules -> {OUT}")
+    return _render(found)
 
 
 def _modules() -> Iterator[ModuleType]:

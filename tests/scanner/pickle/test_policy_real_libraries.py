@@ -171,3 +171,12 @@ def test_load_from_bytes_with_anything_but_plain_bytes_is_malicious(arg):
 def test_load_from_bytes_imported_but_not_called_is_still_malicious():
     data = pickle2(ops.GLOBAL("torch.storage", "_load_from_bytes") + ops.POP + ops.NONE)
     assert scan(data).verdict is Verdict.MALICIOUS
+
+
+def test_the_committed_allowlist_is_what_the_generator_writes_today():
+    from bench import gen_allowlist
+
+    installed = gen_allowlist._versions()
+    if installed != GENERATED_FROM:
+        pytest.skip(f"generated from {GENERATED_FROM}, installed {installed}")
+    assert gen_allowlist.generate() == gen_allowlist.OUT.read_text(encoding="utf-8")

@@ -62,7 +62,8 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
         'Philox',
     ),
     'numpy.random._pickle': (
-        '__bit_generator_ctor', '__generator_ctor', '__randomstate_ctor',
+        'BitGenerator', 'Generator', 'MT19937', 'PCG64', 'PCG64DXSM', 'Philox', 'RandomState',
+        'SFC64', '__bit_generator_ctor', '__generator_ctor', '__randomstate_ctor',
     ),
     'numpy.random._sfc64': (
         'SFC64',
