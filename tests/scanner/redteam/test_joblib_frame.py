@@ -11,39 +11,29 @@ scanned clean.
 from __future__ import annotations
 
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.archives import rules_of, scan_bytes
+from tests.scanner.redteam.build import g, proves_payload_runs, s
 from weightscan.scanner import Verdict
-
-
-def _s(text: str) -> bytes:
-    raw = text.encode()
-    return b"\x8c" + bytes([len(raw)]) + raw
-
-
-def _g(module: str, name: str) -> bytes:
-    return _s(module) + _s(name) + b"\x93"
 
 
 def _wrapper(count: int, *, aligned: bool = False) -> bytes:
     """A NumpyArrayWrapper of ``count`` uint8 items, built by NEWOBJ + BUILD."""
-    state = (b"}(" + _s("subclass") + _g("numpy", "ndarray") + _s("shape") + b"M"
-             + struct.pack("<H", count) + b"\x85" + _s("order") + _s("C") + _s("dtype")
-             + _g("numpy", "dtype") + _s("u1") + b"\x89\x88\x87R" + _s("allow_mmap") + b"\x89")
+    state = (b"}(" + s("subclass") + g("numpy", "ndarray") + s("shape") + b"M"
+             + struct.pack("<H", count) + b"\x85" + s("order") + s("C") + s("dtype")
+             + g("numpy", "dtype") + s("u1") + b"\x89\x88\x87R" + s("allow_mmap") + b"\x89")
     if aligned:
-        state += _s("numpy_array_alignment_bytes") + b"K\x10"
-    return _g("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"ub"
+        state += s("numpy_array_alignment_bytes") + b"K\x10"
+    return g("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"ub"
 
 
 def frame_desync(command: str) -> bytes:
     """The frame ends after the payload; the 'array' the engine skipped there is really
     read from after the frame, where a harmless opcode filler sits."""
-    tail = _g("os", "system") + _s(command) + b"\x85R0."
+    tail = g("os", "system") + s(command) + b"\x85R0."
     if len(tail) % 2 == 0:
         tail = b"K\x000" + tail  # BININT1 0, POP: keeps the filler below an odd length
     body = _wrapper(len(tail)) + tail
@@ -54,7 +44,7 @@ def frame_desync(command: str) -> bytes:
 
 def frame_desync_padded(command: str) -> bytes:
     """Same, with joblib >= 1.2's alignment padding byte read from after the frame too."""
-    tail = _g("os", "system") + _s(command) + b"\x85R0."
+    tail = g("os", "system") + s(command) + b"\x85R0."
     pad = 3
     skipped = 1 + pad + len(tail)  # what an engine skipping in place would jump over
     body = _wrapper(len(tail), aligned=True) + tail
@@ -87,26 +77,20 @@ def test_frame_ending_before_the_array_is_plain_joblib() -> None:
 @pytest.mark.parametrize("build", [frame_desync, frame_desync_padded])
 def test_proof_joblib_runs_the_frame_tail(tmp_path: Path, build) -> None:  # type: ignore[no-untyped-def]
     """Isolated proof: joblib.load really runs the payload hidden in the frame."""
-    pytest.importorskip("joblib")
-    marker = tmp_path / "ran"
-    path = tmp_path / "m.joblib"
-    path.write_bytes(build(f"touch {marker}"))
-    subprocess.run([sys.executable, "-c", "import joblib,sys; joblib.load(sys.argv[1])",
-                    str(path)], check=False, capture_output=True, timeout=60)
-    assert marker.exists()
+    assert proves_payload_runs(tmp_path, "joblib", build, "m.joblib")
 
 
 def nested_stop_inside_frame(command: str) -> bytes:
     """An object array's nested pickle STOPs inside its FRAME: joblib's outer unpickler
     goes on after the frame (the payload), an engine going on after the STOP reads a
     BINBYTES that swallows the payload."""
-    payload = _g("os", "system") + _s(command) + b"\x85R0"
-    state = (b"}(" + _s("subclass") + _g("numpy", "ndarray") + _s("shape") + b"K\x01\x85"
-             + _s("order") + _s("C") + _s("dtype") + _g("numpy", "dtype") + _s("O8")
-             + b"\x89\x88\x87R" + _s("allow_mmap") + b"\x89u")
-    outer = b"\x80\x04" + _g("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state \
+    payload = g("os", "system") + s(command) + b"\x85R0"
+    state = (b"}(" + s("subclass") + g("numpy", "ndarray") + s("shape") + b"K\x01\x85"
+             + s("order") + s("C") + s("dtype") + g("numpy", "dtype") + s("O8")
+             + b"\x89\x88\x87R" + s("allow_mmap") + b"\x89u")
+    outer = b"\x80\x04" + g("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state \
         + b"b"
-    empty = _g("numpy", "ndarray") + b"K\x00\x85" + _s("u1") + b"\x86R"  # ndarray((0,), "u1")
+    empty = g("numpy", "ndarray") + b"K\x00\x85" + s("u1") + b"\x86R"  # ndarray((0,), "u1")
     inner_body = empty + b"." + b"B" + struct.pack("<I", len(payload))
     inner = b"\x80\x04\x95" + struct.pack("<Q", len(inner_body)) + inner_body
     return outer + inner + payload + b"."
@@ -120,10 +104,4 @@ def test_nested_pickle_stopping_inside_its_frame() -> None:
 
 
 def test_proof_nested_stop_inside_frame(tmp_path: Path) -> None:
-    pytest.importorskip("joblib")
-    marker = tmp_path / "ran"
-    path = tmp_path / "m.joblib"
-    path.write_bytes(nested_stop_inside_frame(f"touch {marker}"))
-    subprocess.run([sys.executable, "-c", "import joblib,sys; joblib.load(sys.argv[1])",
-                    str(path)], check=False, capture_output=True, timeout=60)
-    assert marker.exists()
+    assert proves_payload_runs(tmp_path, "joblib", nested_stop_inside_frame, "m.joblib")

@@ -223,11 +223,11 @@ class Engine:
                         opcode_index=index, evidence=evidence)
 
     def fail(self, rule_id: str, message: str, offset: int, index: int,
-             evidence: dict[str, Any] | None = None) -> _Stop:
+             evidence: dict[str, Any] | None = None, severity: Severity | None = None) -> _Stop:
         if self.problem is None:
             self.problem = rule_id
         self.summary.complete = False
-        self.report(rule_id, message, offset, index, evidence)
+        self.report(rule_id, message, offset, index, evidence, severity)
         return _Stop()
 
     # -- the stream ----------------------------------------------------------------

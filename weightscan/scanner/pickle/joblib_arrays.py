@@ -54,7 +54,18 @@ _LITERAL_KEYS = (str, int, float, bytes, bool, type(None), Truncated, TruncatedB
 def joblib_build_hook(engine: Engine, call: Call, state: Any,
                       index: int) -> tuple[int, bool] | None:
     """After BUILD: (data bytes, aligned) for an inline array, -1 bytes for a nested pickle."""
-    cls = _instance_class(call)
+    swapped = _assigned_class(state)
+    if swapped is not None:
+        before = call.klass or _instance_class(call) or ""
+        if swapped == "?" or swapped.endswith(_CLASS_NAMES) or before.endswith(_CLASS_NAMES):
+            # joblib.dump never does this: it turns data into opcodes or opcodes into data
+            raise engine.fail("pickle.joblib.array", f"a BUILD assigns __class__ "
+                              f"({before[:100] or 'an object'} -> {swapped[:100]}): joblib's "
+                              "isinstance test after it decides whether raw array bytes "
+                              "follow", call.offset, index,
+                              severity=None if swapped == "?" else Severity.HIGH)
+        call.klass = swapped
+    cls = call.klass or _instance_class(call)
     if cls is None or not cls.endswith(_CLASS_NAMES):
         return None
     if cls not in INLINE and cls not in EXTERNAL:
@@ -79,6 +90,20 @@ def joblib_build_hook(engine: Engine, call: Call, state: Any,
                           "not a literal, so whether a padding byte follows is unknown",
                           call.offset, index)
     return nbytes, align is not None
+
+
+def _assigned_class(state: Any) -> str | None:
+    """The class a BUILD's slot state assigns to ``__class__`` (pickle's load_build applies
+    it with setattr, and joblib's isinstance test sees the new class); "?" when that value
+    is not a named import. None when the state assigns no class."""
+    if not (isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], Container)):
+        return None
+    slots = state[1]
+    found = [v for k, v in slots.items if k == "__class__"]
+    if not found:
+        return "?" if slots.kind == "dict" and slots.length > len(slots.items) else None
+    value = found[-1]
+    return value.path if isinstance(value, Global) else "?"
 
 
 def _instance_class(call: Call) -> str | None:

@@ -36,7 +36,8 @@ class Call:
     (joblib's array wrapper) needs them.
     """
 
-    __slots__ = ("args", "attrs", "func", "index", "kind", "kwargs", "offset", "state")
+    __slots__ = ("args", "attrs", "func", "index", "kind", "klass", "kwargs", "offset",
+                 "state")
 
     def __init__(self, func: Any, args: Any, kind: str, offset: int, index: int,
                  kwargs: Any = None) -> None:
@@ -44,6 +45,7 @@ class Call:
         self.offset, self.index, self.kwargs = offset, index, kwargs
         self.state: Any = None
         self.attrs: dict[str, Any] | None = None
+        self.klass: str | None = None  # a class a BUILD assigned to ``__class__``
 
 
 class Container:
