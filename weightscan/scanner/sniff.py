@@ -18,6 +18,8 @@ import struct
 
 from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.coreml.weights import is_coreml_weights
+from weightscan.scanner.embeddings.fasttext import looks_like_old_fasttext
+from weightscan.scanner.embeddings.word2vec import header as word2vec_header
 from weightscan.scanner.embeddings.word2vec import looks_binary_word2vec
 from weightscan.scanner.formats import Format
 from weightscan.scanner.msgpack_format.walker import looks_like_msgpack
@@ -118,10 +120,14 @@ def _by_head(head: bytes, size: int) -> Format:
     # strict probe over the whole stream decides below, before text, other or unknown)
     if looks_like_pickle(head):
         return Format.PICKLE
+    if word2vec_header(head) is not None:  # .vec text: words may be undecodable bytes
+        return Format.WORD2VEC
     if sig.is_text(head, size):
         return Format.TEXT
     if looks_like_msgpack(head):  # no magic: after pickles (dispatch reads it as one too)
         return Format.MSGPACK
+    if looks_like_old_fasttext(head):  # fastText before its magic number: ranges checked
+        return Format.FASTTEXT
     if any(head.startswith(m) for m in _OTHER_MAGIC) or _is_webp(head) or \
             sig.sentencepiece_like(head):
         return Format.OTHER

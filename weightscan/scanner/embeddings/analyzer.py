@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.embeddings.fasttext import walk_fasttext
-from weightscan.scanner.embeddings.word2vec import walk_word2vec
+from weightscan.scanner.embeddings.word2vec import (
+    looks_binary_word2vec,
+    walk_word2vec,
+    walk_word2vec_text,
+)
 from weightscan.scanner.source import Source
 
 _TAIL = 4096
+_HEAD = 8192
 
 
 def analyze_fasttext(source: Source, ctx: ScanContext) -> None:
@@ -21,9 +26,10 @@ def analyze_fasttext(source: Source, ctx: ScanContext) -> None:
 
 
 def analyze_word2vec(source: Source, ctx: ScanContext) -> None:
-    facts = walk_word2vec(source, ctx)
+    binary = looks_binary_word2vec(source.head(_HEAD))
+    facts = (walk_word2vec if binary else walk_word2vec_text)(source, ctx)
     _trailing(source, ctx, facts.end)
-    ctx.note("word2vec", {"words": facts.words, "dims": facts.dims})
+    ctx.note("word2vec", {"words": facts.words, "dims": facts.dims, "binary": binary})
 
 
 def _trailing(source: Source, ctx: ScanContext, end: int) -> None:

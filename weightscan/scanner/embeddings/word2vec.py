@@ -14,6 +14,8 @@ from weightscan.scanner.source import Source
 
 HEADER = re.compile(rb"\A[ \t]*([0-9]{1,10})[ \t]+([0-9]{1,7})[ \t]*\r?\n")
 MAX_WORD = 1 << 16
+MAX_TEXT_LINE = 1 << 20
+_CHECKED_LINES = 1000  # lines whose fields are counted; the rest are only counted
 
 
 @dataclass
@@ -42,6 +44,25 @@ def looks_binary_word2vec(head: bytes) -> bool:
         return False
     floats = head[space + 1:space + 1 + dims * 4]
     return any(b < 9 or 13 < b < 32 or b > 126 for b in floats)
+
+
+def walk_word2vec_text(source: Source, ctx: ScanContext) -> Word2VecFacts:
+    """The text form (``.vec``): one line per word, the word then ``dims`` numbers. Words
+    are bytes (gensim tolerates undecodable ones), so this is checked as lines, not UTF-8:
+    the first lines must have ``dims + 1`` fields, and the file must hold every line."""
+    parsed = header(source.head(64))
+    if parsed is None:
+        raise MalformedInput("word2vec: no '<words> <dims>' header")
+    words, dims, start = parsed
+    w = Window(source, start)
+    for i in range(words):
+        if i % 65536 == 0:
+            ctx.check_time()
+        line = w.until(b"\n", MAX_TEXT_LINE) if w.remaining else b""
+        if i < _CHECKED_LINES and len(line.rstrip().split(b" ")) != dims + 1:
+            raise MalformedInput(f"word2vec: line {i + 2} does not hold a word and {dims} "
+                                 "numbers", offset=w.pos)
+    return Word2VecFacts(words, dims, w.pos)
 
 
 def walk_word2vec(source: Source, ctx: ScanContext) -> Word2VecFacts:
