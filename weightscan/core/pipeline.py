@@ -636,27 +636,7 @@ def sweep_stale(session_factory: sessionmaker[Session], settings: Settings, *,
             .order_by(Scan.queued_at).limit(1000)
         ).all()
     for scan_id, attempts in running:
-        if attempts >= settings.max_attempts:
-            outcome = record_error(
-                session_factory, scan_id,
-                f"worker lost {attempts} times while scanning this file; giving up",
-                attempt=attempts)
-            if outcome.ran:
-                out.given_up.append(scan_id)
-                out.completed_top_level += outcome.completed_top_level
-            continue
-        with session_factory() as session:
-            result = session.execute(
-                update(Scan)
-                .where(Scan.id == scan_id, Scan.status == ScanStatus.RUNNING,
-                       Scan.attempts == attempts)
-                .values(status=ScanStatus.QUEUED, queued_at=now,
-                        progress={"stage": "queued", "requeued": True})
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            out.requeued.append(scan_id)
+        _release_lost(session_factory, settings, scan_id, attempts, now, out)
     if queued:
         with session_factory() as session:
             session.execute(update(Scan).where(Scan.id.in_(queued),
@@ -666,6 +646,48 @@ def sweep_stale(session_factory: sessionmaker[Session], settings: Settings, *,
             session.commit()
         out.requeued += list(queued)
     return out
+
+
+def release_lost_scan(session_factory: sessionmaker[Session], settings: Settings,
+                      scan_id: str) -> SweepResult:
+    """The worker process running ``scan_id`` died (OOM kill, segfault): put it back in
+    the queue now rather than after ``stale_after_seconds``. The lost attempt counts, so
+    a file that always kills its worker still ends as ``error`` after ``max_attempts``."""
+    out = SweepResult()
+    with session_factory() as session:
+        attempts = session.scalar(select(Scan.attempts).where(
+            Scan.id == scan_id, Scan.kind == ScanKind.FILE,
+            Scan.status == ScanStatus.RUNNING))
+    if attempts is not None:
+        _release_lost(session_factory, settings, scan_id, int(attempts), utcnow(), out)
+    return out
+
+
+def _release_lost(session_factory: sessionmaker[Session], settings: Settings, scan_id: str,
+                  attempts: int, now: datetime, out: SweepResult) -> None:
+    """A running scan whose worker is gone: back to ``queued``, or ``error`` once its
+    attempts reached ``max_attempts``."""
+    if attempts >= settings.max_attempts:
+        outcome = record_error(
+            session_factory, scan_id,
+            f"worker lost {attempts} times while scanning this file; giving up",
+            attempt=attempts)
+        if outcome.ran:
+            out.given_up.append(scan_id)
+            out.completed_top_level += outcome.completed_top_level
+        return
+    with session_factory() as session:
+        result = session.execute(
+            update(Scan)
+            .where(Scan.id == scan_id, Scan.status == ScanStatus.RUNNING,
+                   Scan.attempts == attempts)
+            .values(status=ScanStatus.QUEUED, queued_at=now,
+                    progress={"stage": "queued", "requeued": True})
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        out.requeued.append(scan_id)
 
 
 # --------------------------------------------------------------------------- helpers

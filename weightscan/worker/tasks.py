@@ -21,8 +21,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import shared_task, signals
+from celery.exceptions import SoftTimeLimitExceeded, WorkerLostError
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError
@@ -30,7 +30,13 @@ from sqlalchemy.exc import OperationalError as DatabaseError
 
 from weightscan.core.blobstore import BlobStoreError
 from weightscan.core.models import Scan
-from weightscan.core.pipeline import TransientError, record_error, run_scan, sweep_stale
+from weightscan.core.pipeline import (
+    TransientError,
+    record_error,
+    release_lost_scan,
+    run_scan,
+    sweep_stale,
+)
 from weightscan.worker.runtime import runtime_for
 
 log = logging.getLogger(__name__)
@@ -76,6 +82,27 @@ def sweep(self: Any) -> dict[str, int]:
         log.info("sweep requeued=%d given_up=%d enqueue_failed=%d", len(result.requeued),
                  len(result.given_up), len(failed))
     return {"requeued": len(result.requeued), "given_up": len(result.given_up)}
+
+
+@signals.task_failure.connect
+def _scan_worker_lost(sender: Any = None, exception: Any = None, args: Any = None,
+                      **_: Any) -> None:
+    """In the worker's main process: a pool process died while scanning (the task is
+    acked, not redelivered: a file that kills its worker must not loop). Put the scan back
+    in the queue at once instead of leaving it ``running`` until the stale sweep."""
+    if getattr(sender, "name", None) != SCAN_TASK or not args \
+            or not isinstance(exception, WorkerLostError):
+        return
+    try:
+        rt = runtime_for(sender.app)
+        result = release_lost_scan(rt.sessions, rt.settings, str(args[0]))
+        enqueue_scans(sender.app, result.requeued)
+        for top_id in result.completed_top_level:
+            notify_if_wanted(sender.app, top_id)
+        log.warning("worker lost while scanning %s: requeued=%d given_up=%d", args[0],
+                    len(result.requeued), len(result.given_up))
+    except Exception:  # the sweeper still recovers it later
+        log.warning("could not release the lost scan %s", args[0], exc_info=True)
 
 
 # --------------------------------------------------------------------------- helpers
