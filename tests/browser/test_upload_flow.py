@@ -24,15 +24,17 @@ def test_form_upload_shows_live_verdict_and_decompiled_finding(live_service, pag
     page.wait_for_url(re.compile(r".*/scans/scn_[0-9a-f]+$"))
     expect(page.locator("#verdict")).to_have_text("malicious", timeout=45_000)
     expect(page.locator("#scan-status")).to_have_text("done")
-    assert "evil_b_.pkl" in page.locator("h1.filename").inner_text()
+    # the name as sent, shown as text (escaped), not mangled
+    assert page.locator("h1.filename").inner_text() == "evil<b>.pkl"
 
     row = page.locator("tr.finding").first
     expect(row.locator(".sev")).to_have_text("critical")
     code = row.locator("pre.code")
-    expect(code).to_be_hidden()
-    row.locator("details.finding-detail summary").click()
-    expect(code).to_be_visible()
+    expect(code).to_be_visible()  # malicious: the evidence is shown unfolded
     expect(code).to_contain_text("os.system('touch /tmp/weightscan-browser-test')")
+    expect(page.locator("details.summary dl.meta").first).to_be_hidden()  # metadata folded
+    row.locator("details.finding-detail summary").click()
+    expect(code).to_be_hidden()
     assert page.csp_errors == []
 
 

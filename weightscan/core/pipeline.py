@@ -170,6 +170,7 @@ def submit_file(session: Session, blobstore: BlobStore, temp_path: Path | str, s
 
 def _copy_result(previous: Scan, scan: Scan) -> None:
     now = utcnow()
+    scan.created_at = now  # not the insert's later default: Completed never before Created
     scan.status = ScanStatus.DONE
     scan.verdict = previous.verdict
     scan.format = previous.format

@@ -163,6 +163,19 @@ def _read_ahead(stream: _Readable) -> Iterator[bytes]:
 _UNSAFE = re.compile(r"[^\w.+@=,-]+")
 
 
+def original_filename(name: str | None, *, max_len: int = 255) -> str | None:
+    """The name as the client sent it, for display only (pages escape it): control,
+    format (bidi overrides, zero-width) and line/paragraph separator characters removed,
+    bounded. Unlike ``display_filename`` it keeps ``<``, ``/`` and the rest, so a file
+    called ``<b>x</b>.pkl`` is shown as that, not as ``b_.pkl``."""
+    if not name:
+        return None
+    kept = "".join(ch for ch in unicodedata.normalize("NFC", name)
+                   if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co"))
+    kept = kept.strip()
+    return kept[:max_len] or None
+
+
 def display_filename(name: str | None, *, max_len: int = 255) -> str:
     """A filename fit for display and logs: last path component, printable, bounded.
 

@@ -28,6 +28,7 @@ from weightscan.core.uploads import (
     UploadStorageFull,
     UploadTooLarge,
     display_filename,
+    original_filename,
     stream_to_temp,
 )
 from weightscan.web.auth import Principal
@@ -132,8 +133,10 @@ def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], princip
                              callback_url=callback_url, filename=f"{len(items)} files")
     results = []
     for received, name in items:
+        original = original_filename(name)
+        source = {"type": "upload", **({"original_name": original} if original else {})}
         result = submit_file(db, store, received.path, received.sha256, received.size,
-                             display_filename(name), source="upload", force=force,
+                             display_filename(name), source=source, force=force,
                              owner_token_id=principal.token_id,
                              callback_url=None if group else callback_url,
                              group_id=group.id if group else None, allow=allow,
