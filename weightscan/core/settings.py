@@ -55,6 +55,9 @@ class Settings:
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0: none; trust
     # no forwarding header). docker-compose puts one nginx in front: 1.
     trusted_proxies: int = 0
+    # ?wait long polls one web process holds at once; past this a request answers at once
+    # (202 + Retry-After) so long polls cannot take every worker thread.
+    max_concurrent_waits: int = 6
     metrics_token: str = ""  # empty: /metrics open (bind it to an internal network)
     # Scanning
     limits: ScanLimits = DEFAULT_LIMITS

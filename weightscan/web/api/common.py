@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
-from flask import request
+from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from weightscan.core.models import Scan
@@ -14,6 +15,7 @@ from weightscan.web.auth import Principal
 from weightscan.web.errors import BadRequestError, NotFoundError
 
 MAX_WAIT_SECONDS = 60
+_SLOTS_LOCK = threading.Lock()
 
 
 def query_bool(name: str) -> bool:
@@ -69,8 +71,35 @@ def visible_scan(db: Session, scan_id: str, principal: Principal) -> Scan:
     return scan
 
 
+def _wait_slots() -> threading.BoundedSemaphore:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    slots: threading.BoundedSemaphore | None = app.extensions.get("weightscan.wait_slots")
+    if slots is None:
+        with _SLOTS_LOCK:
+            slots = app.extensions.get("weightscan.wait_slots")
+            if slots is None:
+                limit = max(1, current_app.config["WEIGHTSCAN_SETTINGS"].max_concurrent_waits)
+                slots = threading.BoundedSemaphore(limit)
+                app.extensions["weightscan.wait_slots"] = slots
+    return slots
+
+
 def wait_until_finished(db: Session, scan: Scan, seconds: int) -> Scan:
-    """Long-poll: re-read the row with short sleeps until it finishes or time runs out.
+    """Long-poll, if a wait slot is free: each one holds a worker thread, so at most
+    ``settings.max_concurrent_waits`` run at once per process; past that the scan is
+    answered as it is (the client polls, as told by ``Retry-After``)."""
+    slots = _wait_slots()
+    if not slots.acquire(blocking=False):
+        g.wait_refused = True
+        return scan
+    try:
+        return _poll_until_finished(db, scan, seconds)
+    finally:
+        slots.release()
+
+
+def _poll_until_finished(db: Session, scan: Scan, seconds: int) -> Scan:
+    """Re-read the row with short sleeps until it finishes or time runs out.
 
     Small files finish in a fraction of a second, so poll every 25 ms at first, then back
     off (100 ms after 1 s, 500 ms after 5 s) to keep long waits cheap for the database.
