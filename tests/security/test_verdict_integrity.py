@@ -56,3 +56,18 @@ def test_only_allow_scans_means_no_default_verdict(app: Any) -> None:
         plain = live.put_file("m.pkl", SUSPICIOUS, headers=auth(submitter))
         assert plain.status == 202
         assert not plain.json()["cached"]
+
+
+def test_allow_cannot_clear_imports_that_run_code(app: Any) -> None:
+    """Issue 14 #2: these run code, so they are denied, and ``allow=`` cannot clear them."""
+    _, submitter = new_token(app, "ci", ("submit", "read"))
+    with serve(app) as live:
+        for module, name in (("yaml", "unsafe_load"), ("yaml", "load"), ("yaml", "full_load"),
+                             ("_thread", "start_new_thread"), ("jinja2", "Template")):
+            data = pickle_calling(module, name, "x")
+            reply = live.put_file("m.pkl", data, query=f"?allow={module}.{name}",
+                                  headers=auth(submitter))
+            assert reply.status == 202
+            run_queued(app)
+            scan = live.get(f"/api/v1/scans/{reply.json()['id']}", headers=auth(submitter))
+            assert scan.json()["verdict"] == "malicious", (module, name)
