@@ -84,6 +84,9 @@ HIGH_OR_WORSE = [
     "{% set f = lipsum %}{{ f()[k] }}{{ f.__globals__ }}",
     # an unmodelled filter over pieces that spell a dunder
     "{% set k = 'CLASS'|lower|center(9, '_') %}{{ messages[k] }}",
+    # a dict literal's value read as an attribute
+    "{% set d = {'k': '__cla'} %}{{ messages[d.k ~ 'ss__'] }}",
+    "{% set d = {'k': 'X'|center(5, '_')} %}{{ messages[d.k] }}",
     # a bound method held in a variable; attribute filters chained on computed names
     "{% set f = '{}{}class{}{}'.format %}{{ x|attr(f('_', '_', '_', '_')) }}",
     "{{ (x|attr(y))|attr(z) }}",
@@ -201,6 +204,15 @@ BENIGN = {
         "{% for m in messages %}{{ sep() }}{{ m['role'] | upper }}{% endfor %}"
         "{% for i in range(messages | length) %}{{ messages[i]['content'][:50] }}"
         "{{ messages[-1 - i].role }}{% endfor %}"),
+    "schema_macro_with_constant_fallback": (
+        "{%- macro py_type(name, spec) %}{%- set basic = {'string': 'str', 'integer': 'int'} %}"
+        "{%- if basic[spec.type] is defined %}{{- basic[spec.type] }}"
+        "{%- elif spec.type == 'array' %}{{- 'List[' + py_type(name, spec['items']) + ']' }}"
+        "{%- elif spec.type == 'object' %}{{- 'Dict[str, ' + py_type(name, "
+        "spec.additionalProperties if spec.additionalProperties else 'Any') + ']' }}"
+        "{%- else %}{{- 'Any' }}{%- endif %}{%- endmacro %}"
+        "{%- for tool in tools %}{%- for pname, pspec in tool.parameters.properties | items %}"
+        "{{ pname }}: {{ py_type(pname, pspec) }}\n{%- endfor %}{%- endfor %}"),
     "prose_with_dunders": (
         "You are a Python tutor. Explain __init__ and os.system when asked.\n"
         "{% for m in messages %}{{ m.content }}{% endfor %}"),

@@ -375,6 +375,10 @@ class Flow:
                     result |= {DATA} | self._call_arguments(base)
                 else:
                     result.add(DATA)
+            elif kind == LOCAL and attr is not None:
+                # an attribute of a template string is a method (or undefined), not text;
+                # a dict literal's value read as an attribute is caught by its pieces
+                continue
             else:
                 result.add(kind)
         return frozenset(result)
