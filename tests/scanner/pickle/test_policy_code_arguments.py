@@ -137,3 +137,28 @@ def test_real_random_state_pickles_stay_clean():
     for obj in (np.random.RandomState(0), np.random.default_rng(0)):
         for protocol in (2, 4):
             assert scan(pickle.dumps(obj, protocol=protocol)).verdict is Verdict.CLEAN
+
+
+def test_code_as_the_whole_state_of_an_unknown_class_is_malicious():
+    # BUILD calls Unknown.__setstate__(state): a bare code string is its argument
+    data = pickle2(ops.GLOBAL("mypkg.m", "Runner") + ops.EMPTY_TUPLE + ops.NEWOBJ
+                   + ops.SHORT_BINUNICODE("__import__('os').system('id')") + ops.BUILD)
+    assert scan(data).verdict is Verdict.MALICIOUS
+
+
+def test_code_text_inside_a_state_dict_of_an_unknown_class_stays_suspicious():
+    # configs legitimately hold commands; a dict state is attribute data
+    data = pickle2(ops.GLOBAL("mypkg.m", "Config") + ops.EMPTY_TUPLE + ops.NEWOBJ
+                   + ops.EMPTY_DICT + ops.SHORT_BINUNICODE("launch")
+                   + ops.SHORT_BINUNICODE("bash -c 'python train.py'") + ops.SETITEM
+                   + ops.BUILD)
+    assert scan(data).verdict is Verdict.SUSPICIOUS
+
+
+def test_code_text_in_a_slots_state_tuple_stays_suspicious():
+    # (dict state, slots state): attribute data, not an argument
+    data = pickle2(ops.GLOBAL("mypkg.m", "Config") + ops.EMPTY_TUPLE + ops.NEWOBJ
+                   + ops.NONE + ops.EMPTY_DICT + ops.SHORT_BINUNICODE("cmd")
+                   + ops.SHORT_BINUNICODE("sh -c 'make'") + ops.SETITEM + ops.TUPLE2
+                   + ops.BUILD)
+    assert scan(data).verdict is Verdict.SUSPICIOUS

@@ -1160,6 +1160,13 @@ class Engine:
                     self._excerpt(target, site)
                     if site.classification.decision is policy.Decision.WRAPPER:
                         self._wrapped(site, state)  # partial.__setstate__ swaps func in
+                    elif site.classification.decision not in _NEVER_CLEARED and \
+                            _bare_strings(state):
+                        # __setstate__(state) of an unvetted class: a bare string state is
+                        # an argument (a dict state is attribute data, e.g. configs)
+                        self._code_argument(f"{func.path}.__setstate__",
+                                            Call(func, (state,), "BUILD", offset, index),
+                                            offset, index)
                 if self.build_hook is not None:
                     return self.build_hook(self, target, state, index)
             return None
@@ -1372,6 +1379,14 @@ def _size(nbytes: int) -> str:
     if nbytes >= 1 << 30:
         return f"{nbytes / (1 << 30):.1f} GiB"
     return f"{nbytes / (1 << 20):.1f} MiB"
+
+
+def _bare_strings(state: Any) -> bool:
+    """A BUILD state that is a string, or a tuple of strings (not attribute data)."""
+    if isinstance(state, str | bytes):
+        return True
+    return isinstance(state, tuple) and bool(state) and \
+        all(isinstance(x, str | bytes) for x in state[:8])
 
 
 def _kind(value: Any) -> str:
