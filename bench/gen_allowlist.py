@@ -207,8 +207,17 @@ def _functions() -> Iterator[tuple[str, str]]:
             if home != module_name and (source or not (
                     home == "torch" or home.startswith("torch._C."))):
                 continue  # only torch's own native operators may live elsewhere
-            if not SIDE_EFFECTS.search(source):
+            if not SIDE_EFFECTS.search(source) and not _takes_a_callable(obj):
                 yield home, name
+
+
+def _takes_a_callable(func: object) -> bool:
+    """A function that calls what it is given is a forwarding gadget, not math."""
+    try:
+        params = inspect.signature(func).parameters  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False  # a native operator without a Python signature: tensors in, out
+    return any(re.search(r"func|fn\b|hook|callable", p) for p in params)
 
 
 def _sample_globals() -> set[tuple[str, str]]:

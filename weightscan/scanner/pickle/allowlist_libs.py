@@ -1259,8 +1259,8 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
         'multilabel_soft_margin_loss', 'nll_loss', 'normalize', 'poisson_nll_loss', 'relu',
         'relu6', 'rms_norm', 'rrelu', 'scaled_grouped_mm', 'scaled_mm', 'selu', 'sigmoid',
         'silu', 'smooth_l1_loss', 'soft_margin_loss', 'softmax', 'softmin', 'softsign', 'tanh',
-        'tanhshrink', 'triplet_margin_loss', 'triplet_margin_with_distance_loss', 'unfold',
-        'upsample', 'upsample_bilinear', 'upsample_nearest',
+        'tanhshrink', 'triplet_margin_loss', 'unfold', 'upsample', 'upsample_bilinear',
+        'upsample_nearest',
     ),
     'torch.nn.modules': (
         'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'AdaptiveAvgPool3d',
