@@ -63,6 +63,10 @@ GUIDED: dict[str, tuple[str, ...]] = {
     "nemo_config": ("weightscan.scanner.nemo",),
     "wordvec": ("weightscan.scanner.embeddings", "weightscan.scanner.sniff"),
     "msgpack": ("weightscan.scanner.msgpack_format",),
+    "onnx": ("weightscan.scanner.onnx", "weightscan.scanner.protobuf"),
+    "tensorflow": ("weightscan.scanner.tensorflow", "weightscan.scanner.protobuf"),
+    "tflite": ("weightscan.scanner.tflite",),
+    "coreml": ("weightscan.scanner.coreml", "weightscan.scanner.protobuf"),
 }
 _UNGUIDED = ("rules", "policy_data", "vocabulary")  # tables, not logic
 

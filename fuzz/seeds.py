@@ -318,6 +318,59 @@ def msgpack_seeds() -> list[bytes]:
             b"\x81\xa1a" + b"\x91" * 64 + b"\xc0"]
 
 
+def onnx_seeds() -> list[bytes]:
+    from tests.fixtures.protobuf_builder import f, msg, packed
+
+    def tensor(name: str, *extra: bytes) -> bytes:
+        return msg(packed(1, [2, 3]), f(2, 1), f(8, name), *extra)
+
+    raw = tensor("w", f(9, b"\0" * 24))
+    far = tensor("v", f(13, msg(f(1, "location"), f(2, "../../etc/passwd"))), f(14, 1))
+    node = msg(f(1, "x"), f(1, "w"), f(2, "y"), f(4, "Add"))
+    body = msg(f(1, msg(f(2, "z"), f(4, "Identity"))), f(2, "then"))
+    branch = msg(f(1, "c"), f(2, "y"), f(4, "If"), f(5, msg(f(1, "then_branch"), f(6, body))))
+    custom = msg(f(1, "x"), f(2, "y"), f(4, "MyOp"), f(7, "my.ops"))
+
+    def model(*nodes: bytes, inits: tuple[bytes, ...] = (raw,)) -> bytes:
+        graph = msg(*(f(1, n) for n in nodes), f(2, "g"), *(f(5, t) for t in inits))
+        return msg(f(1, 8), f(2, "seed"), f(7, graph), f(8, msg(f(2, 17))))
+
+    return [model(node), model(node, inits=(raw, far)), model(branch), model(custom),
+            model(node, branch, custom, inits=())]
+
+
+def tensorflow_seeds() -> list[bytes]:
+    from tests.fixtures import tensorflow_builder as tb
+
+    return [tb.saved_model(tb.benign_graph()),
+            tb.saved_model(tb.benign_graph(tb.node("p", "PyFunc")), assets=("vocab.txt",)),
+            tb.saved_model(tb.benign_graph(functions=(tb.function("f", tb.node("r",
+                                                                               "ReadFile")),))),
+            tb.saved_model(tb.benign_graph(tb.node("p", "PrintV2", tb.s_attr(
+                "output_stream", "file:///tmp/x")))),
+            tb.saved_model(tb.graph_def(tb.node("a", "Const")))]
+
+
+def tflite_seeds() -> list[bytes]:
+    from tests.fixtures.flatbuffer_builder import tflite_model
+
+    return [tflite_model([0, 3]), tflite_model([0], customs=["MyOp"]),
+            tflite_model([130], customs=["FlexAddV2", "FlexPyFunc"]),
+            tflite_model([0], buffers=[(b"", 0, 0), (b"", 4096, 64)]),
+            tflite_model([], customs=[], buffers=[])]
+
+
+def coreml_seeds() -> list[bytes]:
+    from tests.fixtures import coreml_builder as cb
+    from tests.fixtures.protobuf_builder import f, msg
+
+    nn = cb.model(500, cb.network(cb.layer("fc"), cb.custom_layer("c", "MyLayer")))
+    loop = cb.layer("loop", 615, msg(f(4, cb.network(cb.layer("in")))))
+    return [nn, cb.model(403, cb.network(loop)), cb.model(202, cb.pipeline(nn, nn)),
+            cb.model(556, cb.linked("F.mlmodelc", "$BUNDLE_MAIN")),
+            cb.model(555, msg(f(10, "MyModel")))]
+
+
 SEEDS: dict[str, Callable[[], list[bytes]]] = {
     "pickle": pickle_seeds,
     "zip": zip_seeds,
@@ -333,6 +386,10 @@ SEEDS: dict[str, Callable[[], list[bytes]]] = {
     "nemo_config": nemo_config_seeds,
     "wordvec": wordvec_seeds,
     "msgpack": msgpack_seeds,
+    "onnx": onnx_seeds,
+    "tensorflow": tensorflow_seeds,
+    "tflite": tflite_seeds,
+    "coreml": coreml_seeds,
 }
 
 

@@ -83,6 +83,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "model.nemo", None, _nemo_archive),
     Target("wordvec", "fastText and word2vec binaries", "vectors.bin", None),
     Target("msgpack", "Flax msgpack walker", "flax_model.msgpack", Format.MSGPACK),
+    Target("onnx", "ONNX ModelProto walk (protobuf wire reader)", "model.onnx", Format.ONNX),
+    Target("tensorflow", "TF SavedModel / GraphDef walk", "saved_model.pb",
+           Format.TF_SAVED_MODEL),
+    Target("tflite", "TFLite flatbuffer walk", "model.tflite", Format.TFLITE),
+    Target("coreml", "CoreML Model spec walk", "model.mlmodel", Format.COREML),
 )}
 
 
