@@ -41,3 +41,10 @@ def test_main_attribute_chain_to_os_is_denied():
 def test_dunder_module_component_other_than_script_modules_is_dunder():
     report = scan(pickle0(call0("numpy.__config__", "show", "x")))
     assert report.verdict is Verdict.MALICIOUS
+
+
+@pytest.mark.parametrize("name", ["system", "eval", "exec", "popen", "getattr", "open"])
+def test_code_running_names_in_a_script_module_are_denied(name):
+    # a script that did "from os import system" exposes __main__.system
+    report = scan(pickle0(call0("__main__", name, "echo hi")))
+    assert report.verdict is Verdict.MALICIOUS, [f.to_dict() for f in report.findings]

@@ -149,7 +149,7 @@ def _classify_builtin(module: str, name: str) -> Classification:
     deny = _find_deny(module, name)
     if deny is not None:
         return Classification(Decision.DENIED, deny.reason, deny.reference)
-    if _chain_danger(name):
+    if _chain_danger(name) or (module in _SCRIPT_MODULES and name in _SCRIPT_DANGER):
         return Classification(Decision.DENIED, "attribute chain ends in a call that runs or "
                                "loads code", _CHAIN_REF)
     if _has_dunder_attribute(module, name):
@@ -161,6 +161,13 @@ def _classify_builtin(module: str, name: str) -> Classification:
 # Modules whose own names are dunders: "__main__.MyModel" is the class of a user's script
 # (what torch.save(model) writes from one), not a reach into interpreter internals.
 _DUNDER_MODULES = frozenset({"__main__", "__mp_main__", "__future__", "__builtin__"})
+
+
+# A script's namespace holds whatever it imported ("from os import system"): there, a
+# code-running name is the function itself.
+_SCRIPT_MODULES = frozenset({"__main__", "__mp_main__"})
+_SCRIPT_DANGER = CHAIN_DANGER | {"open", "getattr", "setattr", "delattr",
+                                 "input", "breakpoint"}
 
 
 def _is_dunder(part: str) -> bool:
