@@ -135,11 +135,17 @@ def first_text_control(data: bytes) -> int | None:
 
 
 def is_lzma_alone(head: bytes) -> bool:
-    """The .lzma ("alone") header: props byte, power-of-two-ish dictionary, size, then 0x00."""
+    """The .lzma ("alone") header: props byte, power-of-two-ish dictionary, size, then 0x00.
+
+    The dictionary rule is liblzma's own (what ``lzma.LZMAFile``, and so joblib.load,
+    accepts): 2^n or 2^n + 2^(n-1) for any n, or 0xFFFFFFFF; smaller than the encoder's
+    4 KiB minimum is still decoded.
+    """
     if len(head) < 14 or head[0] >= 225:
         return False
     dict_size, size = struct.unpack_from("<IQ", head, 1)
-    plausible_dict = any(dict_size in (1 << n, (1 << n) | (1 << (n - 1))) for n in range(12, 31))
+    plausible_dict = dict_size in (1, 0xFFFFFFFF) or any(
+        dict_size in (1 << n, (1 << n) | (1 << (n - 1))) for n in range(1, 32))
     # the range coder's first output byte is always zero
     return plausible_dict and (size == 0xFFFFFFFFFFFFFFFF or size < 1 << 48) and head[13] == 0
 
