@@ -183,3 +183,12 @@ def test_a_line_opcode_then_the_payload_in_the_tensor_bytes():
     data = _safetensors_starting_with_a_line_opcode(b"\0" * 5000 + b"\n0" + CALL)
     assert _imports_os_system(data)
     assert scan_bytes(data).verdict is Verdict.MALICIOUS
+
+
+def test_an_extension_opcode_at_offset_zero_is_no_import():
+    # msgpack maps of 2-4 keys start with 0x82-0x84 (EXT1/2/4); copyreg's registry is empty
+    # in a fresh process, so unpickling stops there
+    data = b"\x82\x01" + b"0" + CALL
+    report = scan_bytes(data)
+    assert "archive.polyglot" not in rules_of(report)
+    assert report.format != "pickle"

@@ -102,10 +102,6 @@ def test_msgpack_that_also_unpickles_into_a_call_is_malicious():
     assert "pickle.import.malicious" in {f.rule_id for f in report.findings}
 
 
-@pytest.mark.xfail(strict=True, reason="0x82-0x84 (a map of 2-4 keys) is pickle EXT1/2/4: "
-                   "the offset-0 pickle view counts an unregistered extension code as an "
-                   "import (pickle.probe.reaches_import), so benign Flax files of 2-4 keys "
-                   "are suspicious")
 def test_flax_state_of_two_collections_is_clean():
     state = {"params": STATE["params"], "batch_stats": STATE["batch_stats"]}
     assert scan_bytes(flax_bytes(state), "m.msgpack").verdict is Verdict.CLEAN

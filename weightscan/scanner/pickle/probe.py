@@ -116,7 +116,9 @@ def _run_probe(view: Source) -> Engine | None:
 
 def _decided(engine: Engine) -> bool:
     problem = engine.problem or ""
-    return _imports_something(engine) or problem in ("pickle.ext-registry", _LONG_NAME) or \
+    # (EXT1/2/4 resolve through copyreg's extension registry, empty in a fresh process:
+    # an unpickler reading from offset 0 stops there, like at a persistent id)
+    return _imports_something(engine) or problem == _LONG_NAME or \
         problem.startswith(_UNDECIDED)
 
 
