@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from weightscan.scanner.containers import tarformat
+from weightscan.scanner.containers import tarformat, torchtar
 from weightscan.scanner.containers.members import (
     CappedReporter,
     analyze_member,
@@ -17,6 +17,7 @@ from weightscan.scanner.containers.members import (
     check_member_name,
     short,
 )
+from weightscan.scanner.containers.torchtar import analyze_torch_tar_member
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.formats import Format
 from weightscan.scanner.nemo.analyzer import CONFIG_MEMBER as NEMO_CONFIG_MEMBER
@@ -29,6 +30,7 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
     report = CappedReporter(ctx)
     members = 0
     limit = ctx.limits.max_archive_members
+    torch_tar = sniff_format(source) is Format.PYTORCH_TAR
     for item in tarformat.walk(source):
         ctx.check_time()
         if isinstance(item, tarformat.TarProblem):
@@ -43,9 +45,9 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
                        "not analysed", evidence={"limit": limit})
             break
         ctx.progress("members", members, 0)
-        _member(source, ctx, report, item, formats)
+        _member(source, ctx, report, item, formats, torch_tar)
     report.finish()
-    ctx.note("archive", {"type": "tar", "torch_legacy": sniff_format(source) is Format.PYTORCH_TAR,
+    ctx.note("archive", {"type": "tar", "torch_legacy": torch_tar,
                          "members": members, "member_formats": dict(formats.most_common(20))})
 
 
@@ -75,7 +77,7 @@ def _after_the_end(source: Source, ctx: ScanContext, end: int) -> None:
 
 
 def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarformat.TarMember,
-            formats: Counter[str]) -> None:
+            formats: Counter[str], torch_tar: bool) -> None:
     check_member_name(report, m.name, offset=m.header_offset)
     if m.kind in (tarformat.HARDLINK, tarformat.SYMLINK):
         check_link_target(report, m.name, m.linkname, offset=m.header_offset)
@@ -90,6 +92,10 @@ def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarform
         return
     # regular files, and unknown types, which tarfile also reads as regular files
     member = source.slice(m.data_offset, m.size, name=m.name)
+    if torch_tar and m.name in torchtar.MEMBERS:
+        formats["pytorch-tar-records"] += 1
+        analyze_torch_tar_member(member, ctx.child(m.name), m.name)
+        return
     fmt = None
     if m.name.rsplit("/", 1)[-1] == NEMO_CONFIG_MEMBER:
         fmt = Format.NEMO_CONFIG  # NeMo's restore_from instantiates what it names
