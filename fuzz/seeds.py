@@ -289,7 +289,7 @@ def hdf5_seeds() -> list[bytes]:
 
 
 def nemo_config_seeds() -> list[bytes]:
-    from tests.scanner.keras.test_nemo import CONFIG, with_target
+    from tests.scanner.modelformats.test_nemo import CONFIG, with_target
 
     return [CONFIG.encode(), with_target("os.system").encode(),
             with_target("my_pkg.Model").encode(), b"model: {_target_: [1, 2]}\n- x\n",
@@ -297,7 +297,7 @@ def nemo_config_seeds() -> list[bytes]:
 
 
 def wordvec_seeds() -> list[bytes]:
-    from tests.scanner.keras.test_embeddings import fasttext, word2vec
+    from tests.scanner.modelformats.test_embeddings import fasttext, word2vec
 
     return [fasttext(), fasttext(quantized=True), fasttext(version=11), word2vec(),
             word2vec(newline=False)]

@@ -54,5 +54,6 @@ def report_config(ctx: ScanContext, text: str, where: str) -> None:
         if n > _PER_RULE:
             ctx.report(rule_id, f"{where}: {n - _PER_RULE} more {rule_id} findings",
                        evidence={"more": n - _PER_RULE})
-    ctx.note("keras_config", {"source": where, "objects": facts.objects,
+    key = "keras_training_config" if where == "training_config" else "keras_config"
+    ctx.note(key, {"source": where, "objects": facts.objects,
                               "classes": dict(facts.classes.most_common(20))})

@@ -10,8 +10,8 @@ import pytest
 
 from tests.fixtures import keras_builder as kb
 from tests.fixtures.archives import BENIGN, torch_like_zip
-from tests.scanner.keras.test_embeddings import fasttext, word2vec
-from tests.scanner.keras.test_nemo import CONFIG, nemo, with_target
+from tests.scanner.modelformats.test_embeddings import fasttext, word2vec
+from tests.scanner.modelformats.test_nemo import CONFIG, nemo, with_target
 from weightscan.scanner import Verdict, scan_path
 
 

@@ -1,0 +1,68 @@
+"""Files written by the real Keras 3 (torch backend), when it is installed: ordinary
+models in every save format are clean, a Lambda is malicious, a custom layer suspicious.
+
+Skipped without keras (not a dev dependency: it needs a backend). To run it:
+``pip install keras`` next to torch, then this file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from weightscan.scanner import Verdict, scan_path
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+keras = pytest.importorskip("keras")
+pytest.importorskip("h5py")
+
+
+def _models() -> dict[str, object]:
+    layers = keras.layers
+    seq = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(8, 3, activation="relu"),
+                            layers.BatchNormalization(), layers.MaxPooling2D(),
+                            layers.Flatten(), layers.Dropout(0.5),
+                            layers.Dense(10, activation="softmax")])
+    seq.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    tokens = keras.Input((20,), dtype="int32")
+    x = layers.LSTM(16)(layers.Embedding(1000, 32)(tokens))
+    joined = layers.concatenate([x, layers.Dense(8, activation="gelu")(x)])
+    func = keras.Model(tokens, layers.Dense(1, activation="sigmoid")(joined))
+    func.compile(optimizer=keras.optimizers.AdamW(1e-3), loss=keras.losses.BinaryCrossentropy(),
+                 metrics=[keras.metrics.AUC()])
+    return {"seq": seq, "func": func}
+
+
+def test_real_keras_saves_are_clean(tmp_path: Path):
+    for name, model in _models().items():
+        model.save(tmp_path / f"{name}.keras")
+        model.save(tmp_path / f"{name}.h5")  # the legacy HDF5 format
+        model.save_weights(tmp_path / f"{name}.weights.h5")
+        (tmp_path / f"{name}.json").write_text(model.to_json())
+    report = scan_path(tmp_path)
+    bad = {f.path: [x.rule_id for x in f.findings] for f in report.files
+           if f.verdict is not Verdict.CLEAN}
+    assert not bad
+
+
+def test_real_keras_lambda_and_custom_layer(tmp_path: Path):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2)])
+    model.save(tmp_path / "lambda.keras")
+    model.save(tmp_path / "lambda.h5")
+    for name in ("lambda.keras", "lambda.h5"):
+        (file,) = scan_path(tmp_path / name).files
+        assert file.verdict is Verdict.MALICIOUS
+        assert "keras.lambda-bytecode" in {f.rule_id for f in file.findings}
+
+    @keras.saving.register_keras_serializable(package="weightscan_test")
+    class Passthrough(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+    custom = keras.Sequential([keras.Input((4,)), Passthrough()])
+    custom.save(tmp_path / "custom.keras")
+    (file,) = scan_path(tmp_path / "custom.keras").files
+    assert file.verdict is Verdict.SUSPICIOUS
+    assert "keras.custom-object" in {f.rule_id for f in file.findings}
