@@ -99,3 +99,18 @@ def test_templates_past_the_per_file_count_are_reported(tmp_path):
     result = scan_path(config).files[0]
     assert result.verdict is Verdict.SUSPICIOUS
     assert "templates.oversized" in {f.rule_id for f in result.findings}
+
+
+def test_oversized_gguf_template_is_analysed_up_to_the_cap():
+    import io
+
+    from tests.fixtures.gguf_builder import STRING, small_model
+    from weightscan.scanner.dispatch import analyze
+    from weightscan.scanner.formats import Format
+    from weightscan.scanner.source import Source
+
+    b = small_model().kv("tokenizer.chat_template", STRING, PAYLOAD + FILLER * 200)
+    ctx = ScanContext.for_file(DEFAULT_LIMITS.replace(max_template_bytes=2048))
+    analyze(Source(io.BytesIO(b.build())), ctx, Format.GGUF)
+    rules = {f.rule_id for f in ctx.findings}
+    assert {"templates.oversized", "templates.dunder-access"} <= rules

@@ -244,7 +244,7 @@ class _Parser:
 
         # Parsing is the costly part of a GGUF scan; a file with many large templates
         # gets a budget of a few templates' worth of bytes, then the rest are reported.
-        self.st.template_bytes += size
+        self.st.template_bytes += min(size, self.ctx.limits.max_template_bytes)  # analysed
         budget = _TEMPLATE_BUDGET * self.ctx.limits.max_template_bytes
         if self.st.template_bytes > budget:
             self.report("templates.oversized", f"chat template {key[:120]!r} not analysed: "
