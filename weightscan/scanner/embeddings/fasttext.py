@@ -75,7 +75,7 @@ def looks_like_old_fasttext(head: bytes) -> bool:
         return False
     (dim, ws, epoch, min_count, neg, ngrams, loss, model, bucket, minn, maxn, lr_update,
      t, size, nwords, nlabels) = struct.unpack_from("<12id3i", head)
-    return (0 < dim <= 100_000 and 0 < ws <= 10_000 and 0 < epoch <= 1_000_000
+    return bool(0 < dim <= 100_000 and 0 < ws <= 10_000 and 0 < epoch <= 1_000_000
             and min_count >= 0 and 0 <= neg <= 10_000 and 0 < ngrams <= 100
             and 1 <= loss <= 4 and 1 <= model <= 3 and 0 <= bucket <= 1_000_000_000
             and 0 <= minn <= maxn <= 1000 and lr_update > 0 and 0 < t < 1
