@@ -89,3 +89,16 @@ def test_mutations_never_crash(edits):
     ctx = ScanContext.for_file(DEFAULT_LIMITS)
     analyze(Source(io.BytesIO(bytes(raw))), ctx, Format.TFLITE)
     assert all(f.rule_id != "scanner.internal-error" for f in ctx.findings), ctx.findings
+
+
+def test_model_with_packed_associated_files_is_clean():
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:  # what tflite-support's MetadataPopulator appends
+        z.writestr("labels.txt", "cat\ndog\n")
+    report = scan_bytes(tflite_model([ADD, CONV_2D]) + packed.getvalue())
+    assert report.verdict is Verdict.CLEAN, report.findings
+    assert report.summary["members"]["<prefix>"]["tflite"]["operator_codes"] == 2
+    evil = scan_bytes(tflite_model([], customs=["FlexPyFunc"]) + packed.getvalue())
+    assert evil.verdict is Verdict.MALICIOUS

@@ -274,11 +274,16 @@ class _ZipRun:
     def _hidden_bytes(self, start: int, end: int) -> None:
         if start == 0 and end == 4 and self.source.read_at(0, 4) in (b"PK\x07\x08", b"PK00"):
             return  # the "spanned archive" marker some writers put in front of one-part zips
+        chunk = self.source.slice(start, end - start)
+        if start == 0 and sniff_format(chunk) is Format.TFLITE:
+            # tflite-support packs a model's associated files (labels, vocabularies) as a
+            # zip after the flatbuffer: the prefix is the model, analysed as such
+            self.stats.formats[str(analyze_nested(chunk, self.ctx, "<prefix>"))] += 1
+            return
         where = "before the first member" if start == 0 else \
             "between members" if start < self.dir.cd_start else "after the central directory"
         self.report("zip.hidden-data", f"{end - start} bytes {where} belong to no member",
                     offset=start, evidence={"size": end - start})
-        chunk = self.source.slice(start, end - start)
         if sniff_format(chunk) not in (Format.UNKNOWN, Format.EMPTY):
             label = "<prefix>" if start == 0 else f"<hidden@{start}>"
             self.stats.formats[str(analyze_nested(chunk, self.ctx, label))] += 1
