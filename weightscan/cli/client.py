@@ -19,13 +19,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from weightscan.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, write_stdout
-
-if TYPE_CHECKING:
-    from weightscan.scanner.output.common import PathError
+from weightscan.scanner.output.common import PathError
 
 _RANK = {"clean": 0, "suspicious": 1, "error": 2, "malicious": 3}
 _FAIL_ON = {"suspicious": 1, "malicious": 3}
@@ -63,7 +61,6 @@ def run_submit_command(args: argparse.Namespace) -> int:
     import requests
 
     from weightscan.cli.scan import collect_files
-    from weightscan.scanner.output.common import PathError
 
     token = args.token or os.environ.get("WEIGHTSCAN_TOKEN") or None
     client = Client(args.server, token, requests.Session())
