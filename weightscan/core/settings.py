@@ -58,6 +58,9 @@ class Settings:
     # ?wait long polls one web process holds at once; past this a request answers at once
     # (202 + Retry-After) so long polls cannot take every worker thread.
     max_concurrent_waits: int = 6
+    # gunicorn: a client that sends nothing of its body for this long loses the request
+    # (408), so stalled uploads free their thread (web/slow_clients.py).
+    body_read_timeout_seconds: float = 30.0
     metrics_token: str = ""  # empty: /metrics open (bind it to an internal network)
     # Scanning
     limits: ScanLimits = DEFAULT_LIMITS

@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_metrics(app)
     limiter = init_rate_limits(app, settings.rate_limit, settings.rate_limit_storage_url)
     register_error_handlers(app)
+    from weightscan.web.slow_clients import init_slow_clients
+
+    init_slow_clients(app, settings.body_read_timeout_seconds)
 
     from weightscan.web import health, metrics
     from weightscan.web.api import bp as api_bp
