@@ -41,7 +41,8 @@ _CLASS_NAMES = ("NumpyArrayWrapper", "NDArrayWrapper", "ZNDArrayWrapper")
 # Object creation helpers whose first argument is the class of the new instance.
 _CREATORS = frozenset({"copyreg._reconstructor", "copy_reg._reconstructor",
                        "copyreg.__newobj__", "copyreg.__newobj_ex__"})
-_INIT_PARAMS = {  # __init__ parameters and defaults, for a wrapper created by a call
+# __init__ parameters and defaults, for a wrapper created by a call
+_INIT_PARAMS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "NumpyArrayWrapper": (("subclass", "shape", "order", "dtype", "allow_mmap",
                            "numpy_array_alignment_bytes"), {"allow_mmap": False,
                                                             "numpy_array_alignment_bytes": 16}),

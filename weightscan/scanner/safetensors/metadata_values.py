@@ -171,8 +171,8 @@ def _python_code(raw: bytes) -> str | None:
                     return f"imports {name!r}"
         elif isinstance(node, ast.Call):
             func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else \
+            called: str | None = func.attr if isinstance(func, ast.Attribute) else \
                 func.id if isinstance(func, ast.Name) else None
-            if name in _DANGEROUS_CALLS:
-                return f"calls {name!r}"
+            if called in _DANGEROUS_CALLS:
+                return f"calls {called!r}"
     return None

@@ -94,15 +94,16 @@ def analyze_template(text: str | bytes, ctx: ScanContext, *, name: str,
                    evidence={"template": name, "bytes": full_size, "analysed": cap})
         text = text[:cap]
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            if not (truncated and exc.start >= len(text) - 3):  # not just a cut character
+            if not (truncated and exc.start >= len(raw) - 3):  # not just a cut character
                 # llama.cpp and minja render bytes; the rest is analysed all the same
                 ctx.report("templates.unparseable", f"chat template {name!r} is not UTF-8",
                            offset=None if offset is None else offset + exc.start,
                            evidence={"template": name})
-            text = text.decode("utf-8", "replace")
+            text = raw.decode("utf-8", "replace")
     _TemplateCheck(text, ctx, name, offset, truncated=truncated).run()
 
 
@@ -390,7 +391,7 @@ def _names_dunder(text: str) -> bool:
 
 def _attribute_arguments(node: nodes.Filter) -> list[nodes.Node]:
     """The arguments of a filter that name attributes (``attribute=``, ``attr('x')``...)."""
-    found = [kw.value for kw in node.kwargs if kw.key == "attribute"]
+    found: list[nodes.Node] = [kw.value for kw in node.kwargs if kw.key == "attribute"]
     position = ATTRIBUTE_POSITIONS.get(node.name)
     if position is not None and len(node.args) > position:
         found.append(node.args[position])

@@ -175,11 +175,11 @@ class Flow:
         elif isinstance(target, nodes.NSRef):
             self.bindings[f"{target.name}.{target.attr}"].append(_Binding(how, value))
         elif isinstance(target, nodes.Tuple):
-            pairwise = not element and isinstance(value, nodes.Tuple | nodes.List) \
-                and len(value.items) == len(target.items)
+            pairs = value.items if not element and isinstance(value, nodes.Tuple | nodes.List) \
+                and len(value.items) == len(target.items) else None
             for index, item in enumerate(target.items):
-                if pairwise:
-                    self._bind(item, value.items[index])  # type: ignore[union-attr]
+                if pairs is not None:
+                    self._bind(item, pairs[index])
                 else:
                     self._bind(item, value, element=True)
 

@@ -60,9 +60,9 @@ def _node_cost(node: nodes.Node, flow: Flow) -> Iterator[Problem]:
     elif isinstance(node, nodes.Call):
         target = node.node
         if isinstance(target, nodes.Name) and target.name == "range":
-            size = _range_size(node, flow)
-            if size is not None and size >= HUGE:
-                yield _line(node), f"iterates a range of {size} numbers", "range"
+            span = _range_size(node, flow)
+            if span is not None and span >= HUGE:
+                yield _line(node), f"iterates a range of {span} numbers", "range"
         elif isinstance(target, nodes.Getattr) and target.attr in _WIDTH_METHODS and node.args \
                 and any(n >= HUGE for n in _numbers(node.args[0], flow)):
             yield _line(node), "pads a string to a width of a million or more", "width"

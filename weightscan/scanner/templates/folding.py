@@ -182,6 +182,10 @@ def _scalar(value: object) -> bool:
     return value is None or isinstance(value, str | bool | int | float)
 
 
+def _cap_text(value: str) -> str:
+    return value[:MAX_FOLDED]
+
+
 def _cap(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_FOLDED:
         return value[:MAX_FOLDED]
@@ -288,16 +292,16 @@ def _range(*bounds: Any) -> tuple[int, ...]:
 
 
 def _replace(value: Any, old: Any, new: Any) -> str:
-    value, old, new = _string(value), _text(old), _text(new)
-    if not old or value.count(old) * len(new) > MAX_FOLDED:
+    text, old_text, new_text = _string(value), _text(old), _text(new)
+    if not old_text or text.count(old_text) * len(new_text) > MAX_FOLDED:
         raise _NoFold
-    return value.replace(old, new)
+    return text.replace(old_text, new_text)
 
 
 def _percent(template: Any, args: tuple[Any, ...]) -> str:
     """``'%s...' % args`` / ``|format``: placeholders replaced in order (``%c`` of a number
     is its character: ``'%c' % 95 == '_'``)."""
-    template = _string(template)
+    text = _string(template)
     queue = iter(args)
 
     def pick(match: re.Match[str]) -> str:
@@ -306,7 +310,7 @@ def _percent(template: Any, args: tuple[Any, ...]) -> str:
             return chr(arg)
         return _text(arg)
 
-    return _cap(_PERCENT.sub(pick, template[:MAX_FOLDED]))
+    return _cap_text(_PERCENT.sub(pick, text[:MAX_FOLDED]))
 
 
 def _braces(template: str, *args: Any) -> str:
@@ -320,7 +324,7 @@ def _braces(template: str, *args: Any) -> str:
             return _text(args[index]) if index < len(args) else ""
         return _text(next(queue, ""))
 
-    return _cap(_BRACES.sub(pick, template[:MAX_FOLDED]))
+    return _cap_text(_BRACES.sub(pick, template[:MAX_FOLDED]))
 
 
 def _split(value: str, sep: Any = None, *_: Any) -> tuple[str, ...]:

@@ -253,7 +253,7 @@ def list_scans() -> Response:
 LIST_FILTERS = ("sha256", "verdict", "status", "source", "q", "limit")
 
 
-def list_filters() -> dict[str, str]:
+def list_filters() -> dict[str, Any]:
     """The list's own query arguments, for the next page's link: never the whole query
     string, whose ``endpoint``, ``_anchor``, ``_external``... are ``url_for`` keywords."""
     return {k: v for k in LIST_FILTERS if (v := request.args.get(k))}
