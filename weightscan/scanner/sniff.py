@@ -167,10 +167,8 @@ def _tar_kind(head: bytes) -> Format:
         if not sig.tar_header_ok(block):
             break
         names.add(block[:100].split(b"\0", 1)[0].decode("latin-1"))
-        size_field = block[124:136].replace(b"\0", b" ").strip()
-        try:
-            size = int(size_field or b"0", 8)
-        except ValueError:
+        size = sig.tar_number(block[124:136])
+        if size is None or size < 0:
             break
         pos += 512 + (size + 511) // 512 * 512
     return Format.PYTORCH_TAR if names & _TORCH_TAR_MEMBERS >= {"pickle"} or \

@@ -178,16 +178,30 @@ def is_bzip2(head: bytes) -> bool:
 
 
 def tar_header_ok(block: bytes) -> bool:
-    """A 512-byte tar header with a valid checksum (ustar or pre-POSIX)."""
-    if len(block) < 512 or block[:1] == b"\0":
+    """A 512-byte tar header as Python's tarfile (torch's legacy reader) accepts it: not all
+    NUL, and a checksum field that equals the unsigned *or* the signed byte sum."""
+    if len(block) < 512 or not block[:512].strip(b"\0"):
         return False
-    field = block[148:156]
-    digits = field.replace(b"\0", b" ").strip()
-    if not digits or any(c not in b"01234567" for c in digits):
+    expected = tar_number(block[148:156])
+    if expected is None:
         return False
-    expected = int(digits, 8)
-    total = sum(block[:148]) + 8 * 0x20 + sum(block[156:512])
-    return expected == total
+    unsigned = 256 + sum(struct.unpack_from("148B8x356B", block))
+    signed = 256 + sum(struct.unpack_from("148b8x356b", block))
+    return expected in (unsigned, signed)
+
+
+def tar_number(field: bytes) -> int | None:
+    """A numeric tar header field, read as tarfile's ``nti`` reads it (None: tarfile
+    refuses it): base-256 after 0x80/0xFF, else octal text up to the first NUL."""
+    if not field:
+        return None
+    if field[0] in (0o200, 0o377):
+        value = int.from_bytes(field[1:], "big")
+        return value - 256 ** (len(field) - 1) if field[0] == 0o377 else value
+    try:
+        return int(field.split(b"\0", 1)[0].decode("ascii").strip() or "0", 8)
+    except ValueError:
+        return None
 
 
 def sentencepiece_like(head: bytes) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from weightscan.scanner.containers.signatures import tar_header_ok
+from weightscan.scanner.containers.signatures import tar_header_ok, tar_number
 from weightscan.scanner.source import Source
 
 BLOCK = 512
@@ -60,7 +60,7 @@ def walk(source: Source) -> Iterator[TarMember | TarProblem | TarEnd]:
         if not tar_header_ok(block):
             yield TarProblem("invalid tar header checksum", pos)
             return
-        size = _number(block[124:136])
+        size = tar_number(block[124:136])
         kind = block[156:157]
         data = pos + BLOCK
         if size is None or size < 0:
@@ -103,17 +103,6 @@ def _header_name(block: bytes) -> str:
 
 def _cstr(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
-
-
-def _number(field: bytes) -> int | None:
-    if field[:1] and field[0] & 0x80:  # GNU base-256
-        value = int.from_bytes(field[1:], "big")
-        return -value if field[0] & 0x40 else value
-    text = field.replace(b"\0", b" ").strip()
-    try:
-        return int(text or b"0", 8)
-    except ValueError:
-        return None
 
 
 def _pax(body: bytes) -> dict[str, str]:
