@@ -238,13 +238,13 @@ class Engine:
         try:
             while True:
                 ok, _ = self.run_one()
-                pos = reader.base
+                pos = reader.offset
                 if not ok:
                     break
                 self.summary.end_offset = pos
                 if pos >= self.source.size:
                     break
-                first = self.source.read_at(pos, 1)
+                first = reader.data[reader.pos:reader.pos + 1] or self.source.read_at(pos, 1)
                 if not first or first[0] not in VALID:
                     if not trailing_ok:
                         self.summary.complete = False
@@ -265,7 +265,7 @@ class Engine:
         reader.on_refill = self.ctx.check_time
         try:
             ok, value = self.run_one()
-            return ok, value, reader.base
+            return ok, value, reader.offset
         finally:
             reader.close()
 
@@ -301,7 +301,7 @@ class Engine:
         list_mode = True  # no slot outside ``mitems`` yet: MEMOIZE is a plain append
         proto = 0
         data = rd.data
-        pos = 0
+        pos = rd.pos  # where the previous pickle in this chunk stopped
         end = len(data)
         n = 0  # opcodes of this pickle
         first_index = ctx_state.opcodes
@@ -641,8 +641,8 @@ class Engine:
                 elif op == 0x2E:  # STOP
                     if not stack:
                         raise self._underflow(rd, op_start, first_index + n, op)
-                    rd.data = data[pos:]
-                    rd.base += pos
+                    rd.data = data  # the next pickle starts here (no copy of the chunk)
+                    rd.pos = pos
                     return stack[-1]
                 # ---- imports and calls ----
                 elif op == 0x93:  # STACK_GLOBAL
@@ -715,10 +715,9 @@ class Engine:
                         data, pos = self._joblib_skip(rd, pos, skip, first_index + n)
                         end, limit = len(data), -1
                     elif skip is not None:  # joblib object array: a nested pickle follows
-                        rd.data = data[pos:]
-                        rd.base += pos
-                        self._nested_stream(rd.base, first_index + n)
-                        data, pos = rd.data, 0
+                        rd.data, rd.pos = data, pos
+                        self._nested_stream(rd.offset, first_index + n)
+                        data, pos = rd.data, rd.pos
                         end, limit = len(data), -1
                 # ---- rarer data opcodes ----
                 elif op == 0x80:  # PROTO
@@ -1222,14 +1221,15 @@ class Engine:
             raise _Stop()
         rd = self.reader
         assert rd is not None
-        if self._frame_end > rd.base or self._frame_skip:
+        stop = rd.offset  # just after the nested STOP
+        if self._frame_end > stop or self._frame_skip:
             # joblib's pure-Python unpickler read the nested pickle's whole frame: the
             # outer pickle goes on after that frame (and any arrays deferred past it),
             # not after the nested STOP; the frame's unread rest is never run
             target = self._frame_end + self._frame_skip
             self.report("pickle.joblib.array-in-frame", "a nested joblib pickle stops inside "
-                        f"its FRAME: joblib.load skips {target - rd.base} bytes after its "
-                        "STOP and goes on after the frame", rd.base, index,
+                        f"its FRAME: joblib.load skips {target - stop} bytes after its "
+                        "STOP and goes on after the frame", stop, index,
                         {"frame_end": self._frame_end})
             rd.skip_to(target)
             rd.refill(0)

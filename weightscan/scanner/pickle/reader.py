@@ -26,6 +26,7 @@ class Reader:
             self._f.seek(start)
         self.base = start  # offset in the source of data[0]
         self.data = b""
+        self.pos = 0  # where in ``data`` the engine goes on (set when a pickle stops)
         self.eof = start >= self.size
         # called before each further chunk of one long text line: it is read here, between
         # the engine's own budget checks
@@ -33,6 +34,11 @@ class Reader:
 
     def close(self) -> None:
         self._f.close()
+
+    @property
+    def offset(self) -> int:
+        """Source offset where the engine goes on (after the last pickle's STOP)."""
+        return self.base + self.pos
 
     def remaining(self, pos: int) -> int:
         """Bytes of the source after ``data[pos]``'s offset."""
@@ -47,6 +53,7 @@ class Reader:
         if len(chunk) < want:
             self.eof = True
         self.data = tail + chunk if tail else chunk
+        self.pos = 0
         return self.data, 0
 
     def take(self, pos: int, n: int, keep: int) -> tuple[bytes, int, int]:
@@ -72,6 +79,7 @@ class Reader:
         self._f.seek(offset, io.SEEK_SET)
         self.base = offset
         self.data = b""
+        self.pos = 0
         self.eof = offset >= self.size
 
     def line(self, pos: int, keep: int) -> tuple[bytes | None, int, int]:
