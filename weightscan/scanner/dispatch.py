@@ -87,17 +87,20 @@ def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Form
     Whatever the format, a file that also unpickles from its first byte is analysed as a
     pickle too: the standard unpickler, torch.load and joblib.load read any file that way.
     """
+    sniffed = fmt is None
     if fmt is None:
         fmt = sniff(source)
     ctx.set_format(fmt.value)
     _guarded(source, ctx, fmt, lambda src, c: _load(fmt)(src, c))
-    if fmt not in _PICKLE_READ:
+    if fmt not in _PICKLE_READ and not (sniffed and fmt in _SNIFF_PROBED):
         _guarded(source, ctx, fmt, _also_as_pickle)
     return fmt
 
 
 # Formats already read as a pickle from offset 0 by their own analyzer.
 _PICKLE_READ = frozenset({Format.PICKLE, Format.PYTORCH_LEGACY, Format.EMPTY})
+# Classes the sniffer gives only after the same offset-0 probe found no pickle.
+_SNIFF_PROBED = frozenset({Format.TEXT, Format.OTHER, Format.UNKNOWN})
 
 
 # A first protocol-0 line longer than this is not followed through a file another format
