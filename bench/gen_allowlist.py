@@ -4,7 +4,9 @@
 
 The scanner never imports these libraries; this script does, once, on a developer
 machine, and writes plain data. An entry is ``module -> names`` exactly as pickle writes
-them (``cls.__module__``, ``cls.__qualname__``), and only when:
+them (``cls.__module__``, ``cls.__qualname__``; also the module whose source defines the
+class, which older releases wrote before they set ``__module__`` to a public namespace:
+``numpy.matrixlib.defmatrix.matrix``), and only when:
 
 * the object really is a class defined there (looking the name up in that module gives
   back the same class: no re-export, no attribute walk through another module);
@@ -98,6 +100,11 @@ def generate() -> str:
                     and _in_vetted(module.__name__):
                 # Cython's state restorer: T.__new__(subtype of T) + the cdef state
                 found.setdefault(module.__name__, set()).add(name)
+    for cls in kept.values():
+        # numpy sets __module__ to its public namespace (numpy.matrix), but pickles written
+        # before it did name the module that defines the class (numpy.matrixlib.defmatrix)
+        for home in _defining_modules(cls):
+            found.setdefault(home, set()).add(cls.__qualname__)
     for module in modules:
         # Re-exports and deprecated shims (old pickles say scipy.sparse.csr.csr_matrix):
         # a plain module attribute that IS a kept class reaches nothing else.
@@ -144,6 +151,22 @@ def _in_vetted(module_name: str) -> bool:
         return False
     return any(module_name == p or module_name.startswith(p + ".") for p in VETTED) or \
         module_name.startswith(("numpy._core", "numpy.random", "numpy.rec", "numpy.ma"))
+
+
+def _defining_modules(cls: type) -> set[str]:
+    """Vetted modules other than ``cls.__module__`` whose source defines ``cls``: the home
+    of its own methods, where that module's attribute of the same name is ``cls`` itself."""
+    homes = set()
+    for attr in vars(cls).values():
+        func = getattr(attr, "__func__", attr)
+        home = getattr(func, "__module__", None) if inspect.isfunction(func) else None
+        if not home or home == cls.__module__ or not _in_vetted(home):
+            continue
+        if getattr(sys.modules.get(home), cls.__qualname__, None) is cls and \
+                policy.classify(home, cls.__qualname__).decision not in (
+                    policy.Decision.DENIED, policy.Decision.DUNDER):
+            homes.add(home)
+    return homes
 
 
 def _keep_class(module: ModuleType, name: str, cls: type) -> bool:

@@ -74,7 +74,9 @@ def test_only_exact_library_names_are_allowed(module, name):
     ("scipy.sparse._csr", "csr_matrix"),
     ("scipy.sparse.csr", "csr_matrix"),  # scipy < 1.8 pickles
     ("numpy", "matrix"),
+    ("numpy.matrixlib.defmatrix", "matrix"),  # where it is defined: numpy < 1.25 pickles
     ("numpy.rec", "recarray"),
+    ("numpy.lib._polynomial_impl", "poly1d"),
     ("numpy", "record"),
     ("numpy.random", "__RandomState_ctor"),
     ("numpy.random._pickle", "__randomstate_ctor"),
@@ -99,10 +101,28 @@ def test_real_library_names_are_allowed(module, name):
     ("logging.handlers", "RotatingFileHandler"),
     ("sklearn.utils._testing", "TempMemmap"),
     ("numpy", "memmap"),
+    ("numpy._core.memmap", "memmap"),  # its defining module
 ])
 def test_dangerous_classes_of_vetted_libraries_are_never_allowed(module, name):
     decision = policy.classify(module, name).decision
     assert decision is policy.Decision.DENIED, decision
+
+
+def test_a_matrix_pickled_under_its_defining_module_is_clean():
+    # joblib's test data (numpy 1.6-1.11): the class named where numpy defines it
+    data = pickle2(ops.GLOBAL("numpy.core.multiarray", "_reconstruct")
+                   + ops.GLOBAL("numpy.matrixlib.defmatrix", "matrix")
+                   + ops.BININT1(0) + ops.TUPLE1 + ops.SHORT_BINBYTES(b"b") + ops.TUPLE3
+                   + ops.REDUCE + ops.POP + ops.NONE)
+    report = scan(data)
+    assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]
+
+
+def test_defining_modules_add_no_excluded_class():
+    # memmap and vectorize are defined in numpy._core.memmap / numpy.lib._function_base_impl
+    for module, names in LIBRARY_GLOBALS.items():
+        for name in names:
+            assert name not in ("memmap", "vectorize", "DataSource"), (module, name)
 
 
 def test_no_allow_entry_is_a_walk_or_denied():

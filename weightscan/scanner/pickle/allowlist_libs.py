@@ -26,6 +26,15 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
         'str_', 'timedelta64', 'ubyte', 'uint', 'uint16', 'uint32', 'uint64', 'uint8', 'uintc',
         'uintp', 'ulong', 'ulonglong', 'unsignedinteger', 'ushort', 'void',
     ),
+    'numpy._core.getlimits': (
+        'finfo', 'iinfo',
+    ),
+    'numpy._core.records': (
+        'format_parser', 'recarray', 'record',
+    ),
+    'numpy._globals': (
+        '_CopyMode',
+    ),
     'numpy.dtypes': (
         'BoolDType', 'ByteDType', 'BytesDType', 'CLongDoubleDType', 'Complex128DType',
         'Complex64DType', 'DateTime64DType', 'Float16DType', 'Float32DType', 'Float64DType',
@@ -34,6 +43,12 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
         'StringDType', 'TimeDelta64DType', 'UByteDType', 'UInt16DType', 'UInt32DType',
         'UInt64DType', 'UInt8DType', 'UIntDType', 'ULongDType', 'ULongLongDType', 'UShortDType',
         'VoidDType',
+    ),
+    'numpy.lib._index_tricks_impl': (
+        'ndenumerate', 'ndindex',
+    ),
+    'numpy.lib._polynomial_impl': (
+        'poly1d',
     ),
     'numpy.ma': (
         'MAError', 'MaskError', 'MaskType', 'MaskedArray', 'bool_', 'masked_array', 'mvoid',
@@ -44,6 +59,9 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
         '_DomainGreaterEqual', '_DomainSafeDivide', '_DomainTan', '_DomainedBinaryOperation',
         '_MaskedBinaryOperation', '_MaskedPrintOption', '_MaskedUFunc', '_MaskedUnaryOperation',
         '_extrema_operation', 'bool_', 'masked_array', 'mvoid',
+    ),
+    'numpy.matrixlib.defmatrix': (
+        'matrix',
     ),
     'numpy.random': (
         'BitGenerator', 'Generator', 'MT19937', 'PCG64', 'PCG64DXSM', 'Philox', 'RandomState',
