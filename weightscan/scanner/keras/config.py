@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weightscan.scanner.keras import names
+from weightscan.scanner.pickle.code_strings import code_in_arguments
 
 MAX_NODES = 2_000_000  # JSON values walked per config
 MAX_DEPTH = 1000
@@ -172,9 +173,20 @@ def _check_function(module: str | None, name: str | None, path: str, facts: Conf
 def _check_keras2_lambda(inner: dict[str, Any], path: str, facts: ConfigFacts) -> None:
     """A Keras 2 Lambda naming a function: looked up in ``module``'s globals."""
     fn = inner.get("function")
-    if inner.get("function_type") == "function" and isinstance(fn, str):
+    kind = inner.get("function_type")
+    if kind == "function" and isinstance(fn, str):
         module = inner.get("module")
         _check_function(module if isinstance(module, str) else None, fn, path, facts)
+    elif kind != "lambda" and isinstance(fn, str):
+        # not a form Keras writes (its loaders fail on it): not proven harmless, and
+        # Python source text that calls code is an attempt at code execution
+        code = code_in_arguments(fn)
+        if code is not None:
+            _issue(facts, "keras.dangerous-callable", "the Lambda's function is Python "
+                   "source that runs code", path, function=fn[:_EXCERPT])
+        else:
+            _issue(facts, "keras.custom-object", "the Lambda's function is in a form Keras "
+                   f"does not write (function_type {kind!r})", path, function=fn[:_EXCERPT])
 
 
 def _check_lambda_fields(obj: dict[str, Any], path: str, facts: ConfigFacts) -> None:

@@ -581,9 +581,12 @@ class Engine:
                                         "current one ends", rd.base + op_start, first_index + n)
                     self._frame_end = rd.base + pos + size
                     if size > rd.remaining(pos) and not self.probe:
-                        raise self.fail("pickle.length.exceeds-file",
-                                        f"FRAME declares {size} bytes, more than the file has",
-                                        rd.base + op_start, first_index + n, {"declared": size})
+                        # the C unpickler stops here, but the pure-Python one (joblib's)
+                        # reads the short frame and runs on: keep analysing
+                        self.summary.complete = False
+                        self.report("pickle.length.exceeds-file",
+                                    f"FRAME declares {size} bytes, more than the file has",
+                                    rd.base + op_start, first_index + n, {"declared": size})
                 elif op == 0x58 or op == 0x8D:  # BINUNICODE, BINUNICODE8
                     if op not in wo_opcodes:
                         wo_bad = True

@@ -242,6 +242,10 @@ class _TemplateCheck:
                 self.report("templates.dunder-string", f"keyword argument {node.key!r}", lineno,
                             node.key)
         elif isinstance(node, nodes.Concat | nodes.Add | nodes.Mod | nodes.Mul | nodes.Name):
+            if isinstance(node, nodes.Name) and node.name.startswith("__"):
+                # no renderer passes such a variable: __builtins__, __import__ are payloads
+                self.report("templates.dunder-access", f"dunder name {node.name!r}", lineno,
+                            node.name)
             self.check_built_string(node, lineno)
         elif isinstance(node, nodes.AssignBlock):
             for value in self.flow.block_values(node) or ():
