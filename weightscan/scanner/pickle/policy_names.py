@@ -133,7 +133,7 @@ FAMILY_DENY: tuple[Entry, ...] = (
     *_family("launches processes or talks to a network store", _TORCH, "torch.distributed",
              "torch.multiprocessing", "torch.utils.data.datapipes"),
     *_family("generates and runs Python code", _TORCH, "torch.fx", "torch._dynamo",
-             "torch._export", "torch.export", "torch.compiler", "torch._functorch",
+             "torch._export", "torch.export", "torch.compile", "torch.compiler", "torch._functorch",
              "torch._higher_order_ops", "torch._lazy", "torch.utils.cpp_extension",
              "torch.utils.benchmark", "torch._ops.load_library", "torch.ops.load_library",
              "torch.classes.load_library", "torch._classes.load_library"),
