@@ -65,3 +65,14 @@ def test_an_unknown_storage_type_is_not_clean():
     data = storages_member().replace(b"FloatStorage", b"WeirdStorage")
     report = scan_bytes(torch_tar(data, tensors_member()))
     assert report.verdict is not Verdict.CLEAN
+
+
+def test_the_layout_is_recognised_past_a_large_first_member():
+    # torch.load extracts members by name; a big member first hides the names from a head
+    data = storages_member().replace(_int(1), _int(2), 1)
+    data = data[: -len(b"\x80\x02]q\x00.")] + P2_PAYLOAD + b"\x80\x02]q\x00."
+    tar = make_tar([("README", b"x" * 20_000), ("pickle", BENIGN), ("storages", data),
+                    ("tensors", tensors_member())])
+    report = scan_bytes(tar)
+    assert report.format == "pytorch-tar"
+    assert report.verdict is Verdict.MALICIOUS, rules_of(report)

@@ -30,7 +30,9 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
     report = CappedReporter(ctx)
     members = 0
     limit = ctx.limits.max_archive_members
-    torch_tar = sniff_format(source) is Format.PYTORCH_TAR
+    torch_tar = _torch_layout(source, limit)
+    if torch_tar:
+        ctx.set_format(Format.PYTORCH_TAR.value)
     for item in tarformat.walk(source):
         ctx.check_time()
         if isinstance(item, tarformat.TarProblem):
@@ -49,6 +51,18 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
     report.finish()
     ctx.note("archive", {"type": "tar", "torch_legacy": torch_tar,
                          "members": members, "member_formats": dict(formats.most_common(20))})
+
+
+def _torch_layout(source: Source, limit: int) -> bool:
+    """Whether torch.load would read this tar as a checkpoint: it extracts the members
+    it needs by name, wherever they are, so every header is looked at (not a head)."""
+    names: set[str] = set()
+    for i, item in enumerate(tarformat.walk(source)):
+        if i >= limit:
+            break
+        if isinstance(item, tarformat.TarMember):
+            names.add(item.name)
+    return names >= torchtar.LOADED
 
 
 _TRAILING_CHECKED = 16 << 20  # bytes after the end marker searched for non-zero data

@@ -20,6 +20,7 @@ from weightscan.scanner.pickle.legacy_torch import _element_size
 from weightscan.scanner.source import Source
 
 MEMBERS = frozenset({"storages", "tensors"})
+LOADED = MEMBERS | {"pickle"}  # the members torch.load's tar reader extracts
 _LAYOUT = "pickle.legacy-torch.layout"
 _MAX_RECORDS = 1_000_000
 _MAX_RANK = 64
