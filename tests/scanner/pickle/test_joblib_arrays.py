@@ -371,3 +371,22 @@ def test_real_dump_under_sklearn_bundled_joblib_names_skips_arrays():
     assert report.summary["pickle"]["joblib_arrays"] == 2
     assert finding(report, "pickle.import.malicious", module="os", name="system")
     assert "pickle.joblib.array" not in rules(report)
+
+
+# -- the same bytes read by pickle.load / torch.load (no joblib) -----------------------------
+def test_array_bytes_that_are_opcodes_for_pickle_load_are_analysed_too():
+    # joblib.load skips these 8*k bytes as array data; pickle.load runs them as opcodes
+    run = ops.POP + call0("os", "system", "touch /tmp/weightscan-view") + ops.STOP
+    run += b"\x00" * (-len(run) % 8)
+    data = ops.proto(2) + wrapper(state(shape=(len(run) // 8,))) + run + ops.STOP
+    report = _malicious(data, "model.pkl")
+    assert report.summary["pickle"]["joblib_arrays"] == 1
+
+
+def test_proof_pickle_load_runs_the_array_bytes():
+    """Isolated: pickle.loads reaches the callable hidden in the array bytes."""
+    run = ops.POP + ops.GLOBAL("builtins", "len") + enc(("abc",)) + ops.REDUCE + ops.STOP
+    run += b"\x00" * (-len(run) % 8)
+    data = ops.proto(2) + wrapper(state(shape=(len(run) // 8,))) + run + ops.STOP
+    assert pickle.loads(data) == 3
+    assert joblib.load(io.BytesIO(data)).shape == (len(run) // 8,)

@@ -12,6 +12,7 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle.engine import Engine, ImportSite, PickleSummary
 from weightscan.scanner.pickle.joblib_arrays import joblib_build_hook
+from weightscan.scanner.pickle.pickle_view import plain_unpickler_view
 from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.source import Source
 
@@ -29,6 +30,7 @@ def analyze_pickle_file(source: Source, ctx: ScanContext) -> None:
         if summary.joblib_arrays:
             ctx.set_format("joblib")
         ctx.note("pickle", summary.to_note())
+    _report_plain_unpickler_view(source, ctx, 0, engine.summary)
 
 
 def analyze_pickle_source(source: Source, ctx: ScanContext, *, start: int = 0,
@@ -39,7 +41,16 @@ def analyze_pickle_source(source: Source, ctx: ScanContext, *, start: int = 0,
         engine.run_stream(start, trailing_ok=trailing_ok)
     finally:  # a time limit still reports the imports seen so far
         report_imports(engine.summary, ctx)
+    _report_plain_unpickler_view(source, ctx, start, engine.summary)
     return engine.summary
+
+
+def _report_plain_unpickler_view(source: Source, ctx: ScanContext, start: int,
+                             summary: PickleSummary) -> None:
+    """What a plain unpickler finds in the bytes joblib skips as array data."""
+    extra = plain_unpickler_view(source, ctx, start, summary)
+    if extra is not None:
+        report_imports(extra, ctx)
 
 
 def new_engine(source: Source, ctx: ScanContext) -> Engine:

@@ -50,6 +50,7 @@ _CHECK_BYTES = 16 * 1024  # ...made at most every this many bytes of input
 _MAX_EXCERPTS = 20  # rendered calls kept per file
 _MAX_SITES = 10_000  # distinct imports tracked per file...
 _MAX_SITES_PAST_BUDGET = 1_000  # ...and non-allowed ones recorded past that
+_MAX_REGIONS = 100_000  # joblib array byte ranges remembered for the plain-unpickler view
 _MAX_INT_LINE = 4302  # sign and 4300 digits: CPython's int() refuses longer numbers
 _MAX_LINE_KEEP = 4352  # longest text line kept whole (covers any integer int() parses)
 _MAX_BIGINT_BYTES = 64
@@ -159,6 +160,7 @@ class PickleSummary:
     weights_only_opcodes: bool = True
     persistent_ids: list[Any] = field(default_factory=list)
     joblib_arrays: int = 0
+    array_regions: list[tuple[int, int]] = field(default_factory=list)  # skipped bytes
     memo_degraded: bool = False  # the memo budget was reached (values dropped)
     excerpts: list[str] = field(default_factory=list)
     code_arguments: list[CodeArgument] = field(default_factory=list)
@@ -1256,6 +1258,7 @@ class Engine:
                             f"joblib array declares {skip} bytes, only {left} left in the file",
                             rd.base + pos, index, {"declared": skip, "available": left})
         target = rd.base + pos + skip
+        self._record_region(rd.base + pos, target)
         if pos + skip <= len(rd.data):
             return rd.data, pos + skip
         rd.skip_to(target)
@@ -1298,8 +1301,15 @@ class Engine:
                             "FRAME (joblib's unpickler stops there)", rd.base + pos, index)
         target = self._frame_end + self._frame_skip
         self._frame_skip = 0
+        self._record_region(self._frame_end, target)
         rd.skip_to(target)
         return rd.refill(0)
+
+    def _record_region(self, start: int, end: int) -> None:
+        """Bytes skipped as joblib array data (a plain unpickler reads them as opcodes)."""
+        regions = self.summary.array_regions
+        if len(regions) < _MAX_REGIONS:
+            regions.append((start, end))
 
 
 _MISSING = object()
