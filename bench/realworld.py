@@ -101,7 +101,15 @@ def extract(wheel: Path, package: str, out: Path, per_kind: int) -> list[RealFil
         for kind, names in sorted(by_kind.items()):
             step = max(1, len(names) // per_kind)
             chosen += [(kind, n) for n in names[::step][:per_kind]]
+        names = set(zf.namelist())
         files = []
+        for _, name in chosen:  # old joblib's side-cars (<name>_01.npy[.z]) go with it
+            for n in (f"{name}_{i:02d}{ext}" for i in range(1, 100) for ext in (".npy",
+                                                                                 ".npy.z")):
+                target = out / package / n
+                if n in names and not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(zf.read(n))
         for kind, name in chosen:
             target = out / package / name
             if not target.exists():

@@ -83,7 +83,10 @@ def scan_fileobj(fileobj: BinaryIO, *, name: str, limits: ScanLimits | None = No
     ctx = ScanContext.for_file(limits, extra_allow=frozenset(allow), progress=progress,
                                origin=origin)
     ctx.state.regions[region_key(source, None)] = 0
-    fmt = analyze(source, ctx)
+    try:
+        fmt = analyze(source, ctx)
+    finally:
+        ctx.state.close_side_cars()
     digest = sha256_of(fileobj) if compute_sha256 else None
     state = ctx.state
     findings = list(state.findings)

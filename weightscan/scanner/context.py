@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from weightscan.scanner.errors import LimitExceeded
 from weightscan.scanner.limits import ScanLimits
@@ -37,6 +37,14 @@ class _FileState:
     # its analysis cost: members holding the same bytes are analysed once.
     regions: dict[tuple[Any, ...], int] = field(default_factory=dict)
     origin: str | None = None  # the file's path on disk, when it has one (its folder matters)
+    # joblib side-car files analysed with this file (name -> open file): kept open until
+    # the scan ends, so that no two of them share an identity in ``regions``
+    side_cars: dict[str, BinaryIO] = field(default_factory=dict)
+
+    def close_side_cars(self) -> None:
+        for fh in self.side_cars.values():
+            fh.close()
+        self.side_cars.clear()
 
 
 class ScanContext:

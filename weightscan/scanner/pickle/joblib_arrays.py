@@ -19,6 +19,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from weightscan.scanner.model import Severity
+from weightscan.scanner.pickle.joblib_sidecars import analyse_side_car
 from weightscan.scanner.pickle.numpy_dtype import dtype_facts
 from weightscan.scanner.pickle.values import (
     Call,
@@ -80,7 +81,7 @@ def joblib_build_hook(engine: Engine, call: Call, state: Any,
         raise engine.fail("pickle.joblib.array", f"joblib array wrapper: {problem}",
                           call.offset, index)
     if cls in EXTERNAL:
-        _report_external(engine, call, attrs, index)
+        _report_external(engine, call, cls, attrs, index)
         return None
     problem, nbytes = array_nbytes(attrs)
     if problem is not None:
@@ -194,7 +195,8 @@ def _has_subarray(dtype: Any) -> bool:
     return (state[1] if len(state) == 5 else state[2]) is not None
 
 
-def _report_external(engine: Engine, call: Call, attrs: dict[str, Any], index: int) -> None:
+def _report_external(engine: Engine, call: Call, cls: str, attrs: dict[str, Any],
+                     index: int) -> None:
     name = attrs.get("filename")
     if type(name) is not str:
         engine.report("pickle.joblib.external-array",
@@ -203,12 +205,17 @@ def _report_external(engine: Engine, call: Call, attrs: dict[str, Any], index: i
                       call.offset, index, {"filename": None}, Severity.HIGH)
         return
     escapes = _escapes_folder(name)
+    why_not = "the name leaves the model's folder"
+    if not escapes and not engine.probe:
+        found = why_not = analyse_side_car(engine.ctx, name,
+                                           zfile=cls.endswith("ZNDArrayWrapper"))
+        if found is None:
+            return  # analysed as part of this file: its findings speak for it
     engine.report("pickle.joblib.external-array",
                   f"joblib loads the array from a second file, {name[:200]!r}, with "
-                  "numpy.load (pickles allowed): a pickle in that file runs as well"
-                  + ("; the name leaves the model's folder" if escapes else ""),
-                  call.offset, index, {"filename": name[:500]},
-                  Severity.HIGH if escapes else None)
+                  "numpy.load (pickles allowed): a pickle in that file runs as well, and "
+                  f"it was not analysed: {why_not}", call.offset, index,
+                  {"filename": name[:500]}, Severity.HIGH if escapes else None)
 
 
 def _escapes_folder(name: str) -> bool:

@@ -136,9 +136,11 @@ ALLOW: tuple[Entry, ...] = (
           "in the stream)", _JOBLIB),
     Entry("sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper", "joblib array "
           "placeholder of the joblib copy scikit-learn < 0.23 bundled (same layout)", _JOBLIB),
-    *(Entry(f"{m}.numpy_pickle_compat.{n}", "old joblib array placeholder", _JOBLIB)
-      for m in ("joblib", "sklearn.externals.joblib") for n in ("NDArrayWrapper",
-                                                              "ZNDArrayWrapper")),
+    *(Entry(f"{m}.{home}.{n}", "old joblib array placeholder (the file it names is "
+            "analysed or reported on its own)", _JOBLIB)
+      for m in ("joblib", "sklearn.externals.joblib")
+      for home in ("numpy_pickle_compat", "numpy_pickle")  # joblib <= 0.9 defined them in
+      for n in ("NDArrayWrapper", "ZNDArrayWrapper")),    # numpy_pickle
     Entry("numpy.random.__RandomState_ctor", "RandomState constructor of numpy < 1.17 pickles "
           "(takes a bit generator name from numpy's own table)", _NP),
     Entry("numpy.random.mtrand.__RandomState_ctor", "RandomState constructor (old home)", _NP),

@@ -136,9 +136,11 @@ RULES: tuple[Rule, ...] = (
     Rule("pickle.joblib.external-array", Severity.MEDIUM,
          "joblib's legacy array wrapper makes joblib.load open a second file named in the "
          "pickle with numpy.load, pickles allowed",
-         "That file's pickle runs too, and it was not part of this file's analysis; a name "
-         "that is absolute or climbs out of the folder (high) reaches any file on the "
-         "loading machine.",
+         "That file's pickle runs too. When the scanned pickle is a file on disk and the "
+         "name a plain file name next to it, that file is analysed as part of this one and "
+         "nothing is reported here; otherwise (a stream, an archive member, a missing file "
+         "or a link) it was not analysed. A name that is absolute or climbs out of the "
+         "folder (high) reaches any file on the loading machine.",
          ("https://github.com/joblib/joblib/blob/main/joblib/numpy_pickle_compat.py",)),
     Rule("pickle.legacy-torch.layout", Severity.MEDIUM,
          "The legacy torch.save layout is broken (header pickles, storage records, sizes)",
