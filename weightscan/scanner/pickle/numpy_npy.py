@@ -123,6 +123,10 @@ def descr_itemsize(descr: Any, depth: int = 0) -> int | None:
     """Bytes per item of an .npy ``descr``; -1 if it holds Python objects."""
     if depth > 16:
         return None
+    if isinstance(descr, str) and descr in _OBJECT_NAMES:
+        return -1
+    if isinstance(descr, tuple):  # numpy's descr_to_dtype: dtype((base, shape))
+        return _subarray_itemsize(descr, depth)
     if isinstance(descr, str):
         m = _DESCR.match(descr)
         if m is None:
@@ -148,3 +152,18 @@ def descr_itemsize(descr: Any, depth: int = 0) -> int | None:
             total += size
         return total
     return None
+
+
+_OBJECT_NAMES = frozenset({"object", "object_"})  # numpy.dtype() names of "O"
+
+
+def _subarray_itemsize(descr: tuple[Any, ...], depth: int) -> int | None:
+    if len(descr) != 2:
+        return None
+    size = descr_itemsize(descr[0], depth + 1)
+    shape = (descr[1],) if type(descr[1]) is int else descr[1]
+    if size is None or size == -1:
+        return size
+    if not isinstance(shape, tuple) or not all(type(d) is int and d >= 0 for d in shape):
+        return None
+    return size * math.prod(shape)
