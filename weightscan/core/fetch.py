@@ -60,6 +60,8 @@ def system_resolver(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchRefused(f"cannot resolve host {host!r}: {exc.strerror}") from None
+    except UnicodeError:  # IDNA refuses the name: empty or over-long label, bad character
+        raise FetchRefused(f"host {host[:100]!r} is not a valid host name") from None
     return sorted({str(info[4][0]) for info in infos})
 
 

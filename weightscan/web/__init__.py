@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         # One budget per client across the whole API (a per-route limit would multiply it
         # by the number of endpoints).
         limiter.shared_limit(settings.rate_limit, scope="api")(api_bp)
+        # The page forms (/login, /upload, /submit-source) draw on the same budget, or
+        # they would be a way around it (token guesses, unlimited submissions).
+        limiter.shared_limit(settings.rate_limit, scope="api")(pages_bp)
     limiter.exempt(health.bp)
     limiter.exempt(metrics.bp)
     app.register_blueprint(api_bp)

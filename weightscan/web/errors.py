@@ -196,6 +196,16 @@ def register_error_handlers(app: Flask) -> None:
         return _api_error(ServiceUnavailableError(
             "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}))
 
+    @app.errorhandler(sqlalchemy.exc.DataError)
+    def _bad_value(exc: Exception) -> Response:
+        # A value the database cannot store (NUL in PostgreSQL text) came from the client:
+        # the named checks catch the known ones; this keeps any other a 400, not a 500.
+        if "nul" not in str(getattr(exc, "orig", exc)).lower():
+            return _unhandled(exc)
+        log.warning("value the database cannot hold on %s %s", request.method, request.path)
+        return _api_error(BadRequestError("The request holds a character (NUL) that cannot "
+                                          "be stored."))
+
     @app.errorhandler(RecursionError)
     def _too_deep(_exc: RecursionError) -> Response:
         # Deeply nested JSON bodies (json.loads recurses) are the client's mistake.

@@ -297,6 +297,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, scan_id = json.loads(raw)
+        if "\x00" in str(scan_id):  # PostgreSQL text cannot hold NUL
+            raise ValueError("NUL in cursor")
         return datetime.fromisoformat(created), str(scan_id)
     except (binascii.Error, ValueError, TypeError, RecursionError) as exc:
         raise BadRequestError("'cursor' is not a cursor this server issued.") from exc

@@ -32,6 +32,8 @@ def create() -> Response:
     days = body.get("expires_in_days")
     if not isinstance(name, str) or not name.strip():
         raise BadRequestError("'name' is required.")
+    if len(name) > 200 or not name.isprintable():  # PostgreSQL text cannot hold NUL
+        raise BadRequestError("'name' is at most 200 printable characters.")
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         raise BadRequestError(f"'scopes' is a list among {', '.join(SCOPES)}.")
     if days is not None and (not isinstance(days, int) or isinstance(days, bool)
