@@ -71,3 +71,22 @@ def test_allow_cannot_clear_imports_that_run_code(app: Any) -> None:
             run_queued(app)
             scan = live.get(f"/api/v1/scans/{reply.json()['id']}", headers=auth(submitter))
             assert scan.json()["verdict"] == "malicious", (module, name)
+
+
+def test_many_allow_scans_cannot_push_the_default_verdict_out(app: Any) -> None:
+    """The lookup read the 50 newest scans and then dropped the allow= ones: another
+    token's 50 forced allow= uploads made the admin's lookup of a suspicious file 404."""
+    _, owner = new_token(app, "first", ("submit", "read"))
+    _, other = new_token(app, "flooder", ("submit", "read"))
+    _, admin = new_token(app, "ops", ("admin",))
+    with serve(app) as live:
+        assert live.put_file("m.pkl", SUSPICIOUS, headers=auth(owner)).status == 202
+        run_queued(app)
+        for _ in range(51):
+            flood = live.put_file("m.pkl", SUSPICIOUS,
+                                  query="?allow=mylib.layers.Builder&force=true",
+                                  headers=auth(other))
+            assert flood.status in (200, 202)
+        lookup = live.get(f"/api/v1/files/{DIGEST}", headers=auth(admin))
+    assert lookup.status == 200, lookup.body
+    assert lookup.json()["last_verdict"] == "suspicious"

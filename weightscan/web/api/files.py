@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import Response, jsonify
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from weightscan.core.models import Scan, ScanStatus, StoredFile
 from weightscan.core.reports import file_to_dict
@@ -33,7 +33,10 @@ def get_file(sha256: str) -> Response:
                    Scan.finished_at, Scan.engine_version, Scan.rules_version, Scan.policy,
                    StoredFile.size, StoredFile.first_seen, StoredFile.purged_at)
             .join(StoredFile, StoredFile.sha256 == Scan.file_sha256)
-            .where(Scan.file_sha256 == digest)
+            .where(Scan.file_sha256 == digest,
+                   # Default policy in SQL, before the limit: otherwise 50 newer allow=
+                   # scans (anyone's, for an admin) push the default verdict out (404).
+                   cast(Scan.policy, Text) == "{}")
             .order_by(Scan.created_at.desc()).limit(50))
     if not (principal.is_admin or principal.anonymous):
         stmt = stmt.where(Scan.owner_token_id == principal.token_id)
