@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.fixtures import keras_builder as kb
 from tests.fixtures.pickles import ops
 from tests.scanner.pickle.helpers import finding, no_internal_error, rules, scan
@@ -54,3 +56,44 @@ def test_template_reading_a_dunder_variable_is_malicious():
     report = scan(config, "tokenizer_config.json")
     assert "templates.dunder-access" in rules(report), report.findings
     assert report.verdict is Verdict.MALICIOUS
+
+
+def _inner_pickle() -> bytes:
+    return (ops.proto(4) + b"cos\nsystem\n" + ops.SHORT_BINUNICODE("echo hi") + b"\x85R.")
+
+
+def _outer_dict(value: bytes) -> bytes:
+    return ops.proto(4) + b"}" + ops.SHORT_BINUNICODE("payload") + value + b"s."
+
+
+def _short_binbytes(p: bytes) -> bytes:
+    return b"C" + bytes([len(p)]) + p
+
+
+@pytest.mark.parametrize("encode", [
+    _short_binbytes,
+    lambda p: b"B" + len(p).to_bytes(4, "little") + p,
+    lambda p: _short_binbytes(_outer_dict(_short_binbytes(p))),  # two stages
+], ids=["short-binbytes", "binbytes", "two-stages"])
+def test_a_pickle_stored_as_data_is_reported_with_its_imports(encode):
+    """Bytes that are themselves a pickle, stored as a value: the loader does not run them,
+    but the application may unpickle them, so the file is not clean."""
+    report = scan(_outer_dict(encode(_inner_pickle())))
+    no_internal_error(report)
+    hit = finding(report, "pickle.embedded-pickle")
+    assert "os.system" in hit.evidence["imports"]
+    assert report.verdict is Verdict.SUSPICIOUS
+
+
+def test_a_pickle_of_plain_data_stored_as_data_stays_clean():
+    inner = ops.proto(4) + b"]" + ops.SHORT_BINUNICODE("a") + b"a."
+    report = scan(_outer_dict(_short_binbytes(inner)))
+    assert report.verdict is Verdict.CLEAN, report.findings
+
+
+def test_bytes_that_only_look_like_a_pickle_stay_clean():
+    """Tensor bytes may start with PROTO and end with STOP by chance; the names they decode
+    to are no importable names."""
+    inner = b"\x80\x02c\x01\xff 2\n3 \x07\n)R."
+    report = scan(_outer_dict(_short_binbytes(inner)))
+    assert report.verdict is Verdict.CLEAN, report.findings

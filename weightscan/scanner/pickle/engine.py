@@ -26,6 +26,7 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle import policy
 from weightscan.scanner.pickle.code_strings import code_in_arguments
+from weightscan.scanner.pickle.embedded import check_embedded, looks_embedded
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
 from weightscan.scanner.pickle.render import render_call
@@ -205,6 +206,7 @@ class Engine:
         self.build_hook: BuildHook | None = None
         self.reader: Reader | None = None
         self.nested_depth = 0
+        self.embedded_imports: set[str] = set()  # of pickles stored as bytes values
         self.completed = 0  # pickles that reached STOP
         self.problem: str | None = None  # first structural problem (rule id)
         self._memo_reported = False
@@ -797,6 +799,8 @@ class Engine:
                     raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
                     data, end, limit = rd.data, len(rd.data), -1
                     value = raw if ln <= keep else truncated_bytes(raw, ln)
+                    if ln <= keep and not self.probe and looks_embedded(raw):
+                        check_embedded(self, bytes(raw), rd.base + op_start, first_index + n)
                     stack.append(_BytesAt(value, off, ln) if ln > 64 else value)
                 elif op == 0x55 or op == 0x54:  # SHORT_BINSTRING, BINSTRING
                     if op not in wo_opcodes:

@@ -55,6 +55,11 @@ RULES: tuple[Rule, ...] = (
          "The imported name depends on the loading process's registry, not on the file, so "
          "it cannot be named statically.",
          ("https://docs.python.org/3/library/copyreg.html",)),
+    Rule("pickle.embedded-pickle", Severity.MEDIUM,
+         "Bytes stored as data are a pickle that imports what is not allowed",
+         "The loader returns such bytes unrun; an application that unpickles them later "
+         "runs the imports, so a payload can wait there for a second step.",
+         ("https://github.com/promptfoo/modelaudit",)),
     Rule("pickle.nested-pickle", Severity.HIGH,
          "Bytes that are themselves a pickle are handed to a deserialising call",
          "A loads-like call runs a second pickle that most scanners never look at; its own "

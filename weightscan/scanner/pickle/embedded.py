@@ -1,0 +1,54 @@
+"""Pickles stored as data inside a pickle (a bytes value that is itself a pickle).
+
+The loader hands such bytes back untouched, so they run nothing at load time; an
+application that unpickles them later runs their imports. They are analysed in a context
+of their own (their findings are not the file's), and the imports that are not allowed are
+reported as one finding, which makes the file suspicious rather than clean.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import TYPE_CHECKING
+
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.pickle.nested import MAX_NESTED_DEPTH
+from weightscan.scanner.pickle.policy import Decision
+from weightscan.scanner.source import Source
+
+if TYPE_CHECKING:
+    from weightscan.scanner.pickle.engine import Engine
+
+MIN_BYTES = 8  # PROTO, a global, a call and STOP do not fit in fewer
+_OK = (Decision.ALLOWED, Decision.USER_ALLOWED)
+_IDENTIFIERS = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z")
+
+
+def looks_embedded(raw: bytes) -> bool:
+    """Cheap test run on every bytes value: starts with PROTO 0-5, ends with STOP."""
+    return len(raw) >= MIN_BYTES and raw[0] == 0x80 and raw[1] <= 5 and raw[-1] == 0x2E
+
+
+def check_embedded(engine: Engine, raw: bytes, offset: int, index: int) -> None:
+    from weightscan.scanner.pickle.engine import Engine as _Engine
+
+    if engine.nested_depth >= MAX_NESTED_DEPTH:
+        return
+    ctx = ScanContext.for_file(engine.limits, extra_allow=engine.extra_allow)
+    child = _Engine(Source(io.BytesIO(raw), name="embedded pickle"), ctx)
+    child.nested_depth = engine.nested_depth + 1
+    child.run_stream()
+    # dotted identifiers only: tensor bytes that happen to start with PROTO and end with
+    # STOP decode to junk names, which no unpickler could import either
+    names = sorted({path for path, site in child.summary.imports.items()
+                    if site.classification.decision not in _OK and _IDENTIFIERS.match(path)}
+                   | child.embedded_imports)
+    if not names:
+        return
+    engine.embedded_imports.update(names)
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    engine.report("pickle.embedded-pickle",
+                  f"{len(raw)} bytes stored as data are a pickle that imports {shown}; the "
+                  "loader returns them unrun, but unpickling them would run these", offset,
+                  index, {"bytes": len(raw), "imports": names[:20]})
