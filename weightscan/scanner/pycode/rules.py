@@ -19,9 +19,10 @@ RULES: tuple[Rule, ...] = (
          "os.system, subprocess, os.popen, os.exec*/spawn* and pty.spawn run shell "
          "commands; model code has no reason to. " + _REMOTE_CODE),
     Rule("code.dynamic-exec", Severity.HIGH,
-         "Python code runs code built at run time (exec, eval, compile)",
-         "exec/eval/compile of anything but a literal hides what runs from every reader, "
-         "this scanner included."),
+         "Python code runs code built at run time (exec, eval, compile, runpy, ctypes)",
+         "exec/eval/compile of anything but a literal, runpy, code.interact, a native "
+         "library loaded with ctypes, or a member of os/builtins/sys chosen by a computed "
+         "name hides what runs from every reader, this scanner included."),
     Rule("code.download-exec", Severity.CRITICAL,
          "Python code downloads something and executes code",
          "A module that fetches from the network and runs processes, dynamic code or "
