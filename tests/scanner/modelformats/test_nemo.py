@@ -58,7 +58,7 @@ def test_benign_nemo_archive_is_clean(prefix):
     assert report.format == "nemo"
     assert report.verdict is Verdict.CLEAN, report.findings
     facts = report.summary["members"][f"{prefix}model_config.yaml"]["nemo_config"]
-    assert facts["targets"] == 4
+    assert facts["targets"] == 5  # four _target_s and the model class named by target
 
 
 def test_gzipped_nemo_archive_is_analysed():

@@ -23,6 +23,10 @@ MAX_NODES = 1_000_000
 MAX_FLOW_DEPTH = 100
 _PER_RULE = 20
 _BRACKETS = re.compile(r"[\[\]{}]")
+# NeMo's from_config_dict also imports and calls the class named by ``target`` (the model
+# class at the top of every config) and by the legacy ``cls`` key.
+_CLASS_KEYS = frozenset({"target", "cls"})
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 # The pure-Python safe loader on purpose: libyaml's composer recurses in C and crashes
 # the process on deeply nested input, where Python's raises RecursionError.
 _Loader = yaml.SafeLoader
@@ -96,7 +100,8 @@ def _walk(root: yaml.Node | None) -> tuple[list[tuple[str, str]], list[str], boo
             for key, value in node.value:
                 name = key.value if isinstance(key, yaml.ScalarNode) else "?"
                 child = f"{path}.{name}"[:300]
-                if name == "_target_" and isinstance(value, yaml.ScalarNode):
+                if isinstance(value, yaml.ScalarNode) and (name == "_target_" or (
+                        name in _CLASS_KEYS and _DOTTED.fullmatch(str(value.value)))):
                     targets.append((child, str(value.value)))
                 stack.append((key, child))
                 stack.append((value, child))

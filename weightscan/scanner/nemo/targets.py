@@ -15,6 +15,18 @@ _LOADING_SUFFIXES = (".load", ".loads", ".restore_from", ".from_pretrained",
                      ".load_from_checkpoint", ".load_state_dict", ".import_module")
 _MODEL_LIBRARIES = frozenset({"torch"})  # dangerous for Keras to import, normal for NeMo
 _DANGEROUS_EXTRA = frozenset({"hydra", "builtins", "exec", "eval"})  # hydra.utils.call runs a path
+# Hydra's _locate walks a dotted path by getattr, so ``torch.utils.data.dataloader.os.system``
+# is os.system reached *through* a module that imported os: these names inside a path are a
+# walk through a module object, never a class of the library the path starts with.
+_WALKED_MODULES = frozenset({
+    "os", "posix", "nt", "subprocess", "sys", "builtins", "importlib", "runpy", "pickle",
+    "_pickle", "marshal", "ctypes", "pty", "shutil", "socket", "dill", "cloudpickle",
+    "functools", "operator", "hydra", "codecs", "io", "pathlib", "tempfile", "urllib",
+})
+# ``torch`` inside a path (``nemo.collections.tts.torch.data`` is a real NeMo package) is a
+# walk back into torch when what follows is torch's own loading or code machinery.
+_TORCH_WALKS = frozenset({"package", "serialization", "hub", "jit", "utils", "load", "_C",
+                          "ops", "_dynamo", "fx", "distributed", "compile", "library"})
 
 
 def classify(target: str) -> str:
@@ -24,6 +36,17 @@ def classify(target: str) -> str:
     if prefixes & (DANGEROUS_MODULE_ROOTS | _DANGEROUS_EXTRA) or \
             (len(parts) == 1 and target in DANGEROUS_BUILTINS):
         return "dangerous"
+    if _walks_through_module(parts):
+        return "dangerous"
     if target.startswith(SAFE_PREFIXES) and not target.endswith(_LOADING_SUFFIXES):
         return "safe"
     return "unknown"
+
+
+def _walks_through_module(parts: list[str]) -> bool:
+    for i, part in enumerate(parts[1:-1], start=1):
+        if part in _WALKED_MODULES:
+            return True
+        if part == "torch" and parts[i + 1] in _TORCH_WALKS:
+            return True
+    return False
