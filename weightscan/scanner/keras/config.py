@@ -119,6 +119,8 @@ def _check_object(obj: dict[str, Any], path: str, facts: ConfigFacts) -> None:
                "this one", path, class_name=cls,
                filepath=str((inner or {}).get("filepath", ""))[:_EXCERPT]
                if isinstance(inner, dict) else "")
+    if cls in names.VOCABULARY_FILE_CLASSES and isinstance(inner, dict):
+        _check_vocabulary(cls, inner, path, facts)
     if cls in names.DANGEROUS_KERAS_NAMES:
         _issue(facts, "keras.dangerous-callable", f"the config names {cls!r}, which defeats "
                "safe mode or fetches files", path, class_name=cls, module=module)
@@ -168,6 +170,17 @@ def _check_function(module: str | None, name: str | None, path: str, facts: Conf
         return  # a Keras built-in looked up by name ("relu", "mse", ...)
     _issue(facts, "keras.custom-object", f"the config calls {shown}, outside Keras", path,
            module=module[:_EXCERPT], function=name[:_EXCERPT])
+
+
+def _check_vocabulary(cls: str, inner: dict[str, Any], path: str, facts: ConfigFacts) -> None:
+    """A vocabulary given as a string is a file the loader opens (CVE-2025-12058): any
+    file the user can read, or a URL, ends up inside the model."""
+    where = inner.get("vocabulary")
+    if not isinstance(where, str) or not where:
+        return
+    _issue(facts, "keras.vocabulary-file", f"{cls} reads its vocabulary from "
+           f"{where[:_EXCERPT]!r} when the model is loaded", path, class_name=cls,
+           vocabulary=where[:_EXCERPT])
 
 
 def _check_keras2_lambda(inner: dict[str, Any], path: str, facts: ConfigFacts) -> None:

@@ -51,6 +51,10 @@ TF_FILE_OPS = frozenset({"ReadFile", "WriteFile", "MatchingFiles", "DeleteFile",
                          "PrintV2", "Print"})
 # Layers that read files the archive does not hold.
 EXTERNAL_RESOURCE_CLASSES = frozenset({"TFSMLayer", "TFSavedModelLayer"})
+# Preprocessing layers whose ``vocabulary`` may be a path: the loader reads that file (or
+# URL, through tf.io.gfile) into the model while building it, safe mode or not.
+VOCABULARY_FILE_CLASSES = frozenset({"StringLookup", "IntegerLookup", "TextVectorization",
+                                     "IndexLookup"})
 
 KERAS_CLASSES = frozenset(_words("""
 Model Sequential Functional InputLayer Input Layer

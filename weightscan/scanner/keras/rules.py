@@ -26,6 +26,12 @@ RULES: tuple[Rule, ...] = (
          "A layer that loads a model from files outside this one (TFSMLayer)",
          "What it loads is not in the scanned file; a SavedModel can run its own ops.",
          ("CVE-2025-12058",)),
+    Rule("keras.vocabulary-file", Severity.HIGH,
+         "A lookup layer reads its vocabulary from a file path or URL when loaded",
+         "StringLookup, IntegerLookup and TextVectorization open a string `vocabulary` with "
+         "tf.io.gfile while the model is built, even in safe mode: any local file (or a "
+         "URL the loader fetches) becomes part of the model. Saved models keep their "
+         "vocabulary inside the archive, not as a path.", ("CVE-2025-12058",)),
     Rule("keras.tf-op", Severity.MEDIUM,
          "A TFOpLambda calls a TensorFlow op that runs Python or touches files",
          "py_func/numpy_function ops and file ops act outside the model when it runs."),
