@@ -27,7 +27,7 @@ _MAX_STREAMED_TEMPLATES = 64  # templates analysed per file
 
 def analyze_text_templates(source: Source, ctx: ScanContext) -> None:
     """Analyse the chat templates a text file carries, if it carries any."""
-    head = source.head(64).lstrip()
+    head = source.head(64).removeprefix(b"\xef\xbb\xbf").lstrip()  # json.loads(bytes) skips a BOM
     name = source.name.lower()
     if name.endswith((".jinja", ".jinja2", ".j2")):
         cap = ctx.limits.max_template_bytes
@@ -116,11 +116,16 @@ def _json_templates(source: Source, ctx: ScanContext) -> None:
     templates = config.get("chat_template")
     if isinstance(templates, str):
         analyze_template(templates, ctx, name="chat_template")
-    elif isinstance(templates, list):
-        for i, entry in enumerate(templates[:_MAX_STREAMED_TEMPLATES]):
-            if isinstance(entry, dict) and isinstance(entry.get("template"), str):
-                label = entry.get("name") if isinstance(entry.get("name"), str) else str(i)
-                analyze_template(entry["template"], ctx, name=f"chat_template.{label}"[:200])
+    elif isinstance(templates, list | dict):
+        # transformers turns the list of {name, template} into a dict; a dict given
+        # directly is kept as is and rendered by name ("default", "tool_use"...)
+        entries = [(e.get("name"), e.get("template")) for e in templates
+                   if isinstance(e, dict)] if isinstance(templates, list) \
+            else list(templates.items())
+        for i, (label, text) in enumerate(entries[:_MAX_STREAMED_TEMPLATES]):
+            if isinstance(text, str):
+                label = label if isinstance(label, str) else str(i)
+                analyze_template(text, ctx, name=f"chat_template.{label}"[:200])
         if len(templates) > _MAX_STREAMED_TEMPLATES:
             ctx.report("templates.oversized", f"{len(templates)} chat templates; those after "
                        f"the first {_MAX_STREAMED_TEMPLATES} were not analysed",
