@@ -193,6 +193,13 @@ class _Parser:
             key = raw.decode("utf-8", "backslashreplace")
             self.report("gguf.kv.invalid", f"metadata key {key[:120]!r} is not UTF-8",
                         offset=start, key=key[:120])
+        if "\x00" in key:
+            # llama.cpp reads keys as C strings (strcmp, std::string from char*), so
+            # "tokenizer.chat_template\0x" is its chat template: judge the key it sees
+            self.report("gguf.kv.invalid", f"metadata key {key[:120]!r} holds a NUL byte; "
+                        f"C loaders read it as {key.split(chr(0), 1)[0][:120]!r}",
+                        offset=start, key=key[:120])
+            key = key.split("\x00", 1)[0]
         return key
 
     def _value(self, vtype: int, key: str, depth: int) -> Any:
