@@ -79,10 +79,11 @@ def sniff_format(source: Source) -> Format:
             # Something in front of a valid zip: zip readers see the archive, and the zip
             # analyzer also analyses the prefix as what it is (pickle, text...).
             return Format.ZIP
-        if fmt in (Format.TEXT, Format.PICKLE) and source.name.lower().endswith(PYTHON_SUFFIXES) \
+        if fmt is not Format.ZIP and source.name.lower().endswith(PYTHON_SUFFIXES) \
                 and (fmt is Format.TEXT or sig.is_text(head, source.size)):
             # text by content, code by name: what an import reads (a text pickle too;
-            # the Python analyzer also analyses it as one)
+            # the Python analyzer also analyses it as one). Text that starts with an
+            # ASCII magic ("GGUF = 3") is still the source the import runs.
             return Format.PYTHON
         if fmt in (Format.UNKNOWN, Format.OTHER):  # model formats with no magic up front
             fmt = sniff_model_format(source) or fmt

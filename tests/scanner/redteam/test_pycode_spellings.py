@@ -84,3 +84,12 @@ def test_ordinary_modeling_code_is_not_malicious(tmp_path: Path) -> None:
     report = scan_path(path)
     assert report.verdict is Verdict.SUSPICIOUS
     assert {f.rule_id for f in report.files[0].findings} == {"code.python"}
+
+
+@pytest.mark.parametrize("head", ["GGUF = 3\n", "GIF89a = None\n", "PNG = 1\n"])
+def test_source_starting_with_an_ascii_magic_is_still_code(tmp_path: Path, head: str) -> None:
+    """``GGUF = 3`` is valid Python and GGUF's magic: the import runs it, so it is code."""
+    path = tmp_path / "modeling_custom.py"
+    path.write_text(head + f"import os\nos.system({CMD})\n")
+    report = scan_path(path)
+    assert report.verdict is Verdict.MALICIOUS, report.files[0].findings

@@ -129,7 +129,7 @@ def _rule_by_name(name: str) -> str | None:
 
 def _dynamic_lookup(call: ast.Call, aliases: dict[str, str], source: str) -> list[Hit]:
     """A member of a sensitive module, or of a module imported by a computed name, chosen
-    or called at run time: ``getattr(os, name)``, ``__import__(decoded).system(...)``.
+    or called at run time: ``getattr(os, name)``, a decoded import name then called.
     (Importing a computed name and keeping the module is ordinary plugin code.)"""
     target: str | None = None
     func = call.func
