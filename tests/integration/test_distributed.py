@@ -21,7 +21,7 @@ from weightscan.core.models import Scan, ScanStatus
 from weightscan.core.pipeline import create_group, seal_group
 from weightscan.core.settings import Settings
 from weightscan.worker.celery_app import make_celery
-from weightscan.worker.tasks import enqueue_scans
+from weightscan.worker.dispatch import CeleryDispatcher
 
 pytestmark = [pytest.mark.services, pytest.mark.timeout(240)]
 APP = "tests.integration.slow_worker:app"
@@ -67,7 +67,7 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
             with sessions() as s:
                 result = submit_bytes(s, blobs, data, name, tmp_dir=tmp_path / "tmp",
                                       **kwargs)
-            assert enqueue_scans(celery, result.to_enqueue) == []
+            assert CeleryDispatcher.of(celery).scans(result.to_enqueue) == []
             return result.scan.id
 
         def wait_done(ids: list[str], timeout: float = 60) -> list[Scan]:
@@ -96,7 +96,7 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
             seal_group(s, group.id)
             s.commit()
             gid = group.id
-        assert enqueue_scans(celery, children) == []
+        assert CeleryDispatcher.of(celery).scans(children) == []
         scans = wait_done([*ids, gid])
         verdicts = [x.verdict for x in scans]
         assert verdicts[:24] == ["malicious" if i % 4 == 0 else "clean" for i in range(24)]

@@ -28,7 +28,7 @@ from weightscan.core.models import Scan, ScanStatus
 from weightscan.core.pipeline import create_group, seal_group
 from weightscan.core.settings import Settings
 from weightscan.worker.celery_app import make_celery
-from weightscan.worker.tasks import enqueue_scans
+from weightscan.worker.dispatch import CeleryDispatcher
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -53,7 +53,7 @@ class Deployment:
         with self.sessions() as s:
             result = submit_bytes(s, self.blobstore, data, name, tmp_dir=self.home / "tmp",
                                   **kwargs)
-        assert enqueue_scans(self.celery, result.to_enqueue) == []
+        assert CeleryDispatcher.of(self.celery).scans(result.to_enqueue) == []
         return result.scan.id
 
     def submit_group(self, files: list[tuple[bytes, str]]) -> str:
@@ -65,7 +65,7 @@ class Deployment:
             seal_group(s, group.id)
             s.commit()
             gid = group.id
-        assert enqueue_scans(self.celery, [i for batch in ids for i in batch]) == []
+        assert CeleryDispatcher.of(self.celery).scans([i for batch in ids for i in batch]) == []
         return gid
 
     def scan(self, scan_id: str) -> Scan:

@@ -130,3 +130,26 @@ def service(tmp_path, registry, receiver):
     svc = Service(registry_settings(tmp_path, registry, receiver))
     yield svc
     svc.engine.dispose()
+
+
+class RecordingExpansions:
+    """A ``Dispatcher`` for an app under test: group expansions are recorded as
+    ``(group id, token, force)`` instead of sent; scans and notifications still go to the
+    app's Celery workers."""
+
+    def __init__(self, app, sent: list) -> None:
+        from weightscan.web.queue import celery_app
+        from weightscan.worker.dispatch import CeleryDispatcher
+
+        self.sent = sent
+        self.real = CeleryDispatcher(celery_app)
+        app.extensions["weightscan.dispatcher"] = self
+
+    def scans(self, scan_ids):
+        return self.real.scans(scan_ids)
+
+    def expand(self, expansion) -> None:
+        self.sent.append((expansion.group_id, expansion.token, expansion.force))
+
+    def completed(self, scan_ids) -> None:
+        self.real.completed(scan_ids)

@@ -83,10 +83,8 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
     sha = repo.branches["main"]
 
     from weightscan.web import create_app
-    from weightscan.web.api.webhooks import _register_dispatcher
 
     app = create_app(service.settings)
-    _register_dispatcher()  # real Celery dispatch (other tests may have replaced it)
     client = app.test_client()
     payload = {"event": {"action": "update", "scope": "repo.content"},
                "repo": {"type": "model", "name": "org/pushed", "headSha": sha},

@@ -10,10 +10,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-import weightscan.core.registry as registry_module
 from tests.registry.conftest import (
     HF_SECRET,
     STANDARD_SECRET,
+    RecordingExpansions,
     migrated_database,
     registry_settings,
 )
@@ -26,12 +26,9 @@ SHA_B = "b" * 40
 
 @pytest.fixture
 def dispatched():
-    """Record the groups handed to workers instead of sending Celery messages."""
-    saved = list(registry_module._dispatcher)
+    """The groups handed to workers (recorded instead of sent as Celery messages)."""
     sent: list[tuple[str, str | None, bool]] = []
-    registry_module.set_expand_dispatcher(lambda g, t, f: sent.append((g, t, f)))
-    yield sent
-    registry_module._dispatcher[:] = saved
+    return sent
 
 
 @pytest.fixture
@@ -42,7 +39,7 @@ def app(tmp_path, registry, dispatched):
     migrated_database(settings)
     application = create_app(settings)
     application.config["TESTING"] = True
-    registry_module.set_expand_dispatcher(lambda g, t, f: dispatched.append((g, t, f)))
+    RecordingExpansions(application, dispatched)
     yield application
     application.extensions["weightscan.engine"].dispose()
 

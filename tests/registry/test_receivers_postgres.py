@@ -11,8 +11,12 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-import weightscan.core.registry as registry_module
-from tests.registry.conftest import HF_SECRET, STANDARD_SECRET, registry_settings
+from tests.registry.conftest import (
+    HF_SECRET,
+    STANDARD_SECRET,
+    RecordingExpansions,
+    registry_settings,
+)
 from weightscan.core.models import Scan, WebhookEvent
 from weightscan.core.webhooks import standard_headers
 
@@ -23,13 +27,11 @@ pytestmark = pytest.mark.services
 def pg_app(tmp_path, registry, migrated_postgres):
     from weightscan.web import create_app
 
-    saved = list(registry_module._dispatcher)
-    sent: list[str] = []
+    sent: list[tuple[str, str | None, bool]] = []
     settings = registry_settings(tmp_path, registry, database_url=migrated_postgres)
     app = create_app(settings)
-    registry_module.set_expand_dispatcher(lambda g, t, f: sent.append(g))
+    RecordingExpansions(app, sent)
     yield app, sent
-    registry_module._dispatcher[:] = saved
     app.extensions["weightscan.engine"].dispose()
 
 

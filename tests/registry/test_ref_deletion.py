@@ -7,8 +7,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-import weightscan.core.registry as registry_module
-from tests.registry.conftest import HF_SECRET, migrated_database, registry_settings
+from tests.registry.conftest import (
+    HF_SECRET,
+    RecordingExpansions,
+    migrated_database,
+    registry_settings,
+)
 from tests.security.live import serve
 from weightscan.core.models import Scan
 
@@ -26,9 +30,8 @@ def test_a_deleted_ref_is_acknowledged_without_a_scan(tmp_path: Any, registry: A
     settings = registry_settings(tmp_path, registry)
     migrated_database(settings)
     app = create_app(settings)
-    saved = list(registry_module._dispatcher)
     sent: list[Any] = []
-    registry_module.set_expand_dispatcher(lambda g, t, f: sent.append(g))
+    RecordingExpansions(app, sent)
     try:
         with serve(app) as live:
             headers = {"X-Webhook-Secret": HF_SECRET}
@@ -47,7 +50,6 @@ def test_a_deleted_ref_is_acknowledged_without_a_scan(tmp_path: Any, registry: A
             assert mixed.status == 202
             assert len(mixed.json()["scan_ids"]) == 1
     finally:
-        registry_module._dispatcher[:] = saved
         with app.extensions["weightscan.sessionmaker"]() as db:
             groups = db.scalar(select(func.count()).select_from(Scan))
         app.extensions["weightscan.engine"].dispose()

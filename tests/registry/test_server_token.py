@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-import weightscan.core.registry as registry_module
-from tests.registry.conftest import migrated_database, registry_settings
+from tests.registry.conftest import RecordingExpansions, migrated_database, registry_settings
 from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import benign_pickle
 from tests.security.live import serve
@@ -22,11 +21,8 @@ from weightscan.worker.registry_tasks import expand_group
 
 @pytest.fixture
 def dispatched() -> Any:
-    saved = list(registry_module._dispatcher)
     sent: list[tuple[str, str | None, bool]] = []
-    registry_module.set_expand_dispatcher(lambda g, t, f: sent.append((g, t, f)))
-    yield sent
-    registry_module._dispatcher[:] = saved
+    return sent
 
 
 def build_app(tmp_path: Any, registry: Any, dispatched: list[Any], **changes: Any) -> Any:
@@ -35,8 +31,7 @@ def build_app(tmp_path: Any, registry: Any, dispatched: list[Any], **changes: An
     settings = registry_settings(tmp_path, registry, hf_token=registry.token, **changes)
     migrated_database(settings)
     app = create_app(settings)
-    # the app registers its Celery dispatcher: record instead
-    registry_module.set_expand_dispatcher(lambda g, t, f: dispatched.append((g, t, f)))
+    RecordingExpansions(app, dispatched)  # record instead of sending Celery messages
     return app
 
 

@@ -12,6 +12,7 @@ from weightscan.core.models import Scan, ScanStatus
 from weightscan.core.pipeline import claim_scan
 from weightscan.worker import tasks
 from weightscan.worker.celery_app import make_celery
+from weightscan.worker.dispatch import CeleryDispatcher
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_sweep_task_requeues_and_sends(app, rt, monkeypatch):
     scan_id = _submit(rt)
     claim_scan(rt.sessions, scan_id)  # the worker that took it died
     sent = []
-    monkeypatch.setattr(tasks, "enqueue_scan", lambda _app, sid: sent.append(sid))
+    monkeypatch.setattr(CeleryDispatcher, "scan", lambda _self, sid: sent.append(sid))
     later = utcnow() + timedelta(seconds=rt.settings.stale_after_seconds + 5)
     import weightscan.core.pipeline as pipeline
 
@@ -78,9 +79,9 @@ def test_enqueue_scan_sends_json_by_name(settings, migrated_db):
         sent.append((name, args))
 
     celery_app.send_task = send_task
-    tasks.enqueue_scan(celery_app, "scn_1")
+    CeleryDispatcher.of(celery_app).scan("scn_1")
     assert sent == [(tasks.SCAN_TASK, ["scn_1"])]
-    assert tasks.enqueue_scans(celery_app, ["a", "b"]) == []
+    assert CeleryDispatcher.of(celery_app).scans(["a", "b"]) == []
 
 
 def test_enqueue_failures_are_reported_not_raised(settings):
@@ -90,7 +91,7 @@ def test_enqueue_failures_are_reported_not_raised(settings):
         raise ConnectionError("broker down")
 
     celery_app.send_task = send_task
-    assert tasks.enqueue_scans(celery_app, ["a"]) == ["a"]
+    assert CeleryDispatcher.of(celery_app).scans(["a"]) == ["a"]
 
 
 def test_notification_only_when_a_callback_is_wanted(app, rt, monkeypatch):

@@ -394,7 +394,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 def cmd_rescan(_args: argparse.Namespace) -> int:
     from weightscan.core.pipeline import rescan_outdated
     from weightscan.worker.celery_app import make_celery
-    from weightscan.worker.tasks import enqueue_scans
+    from weightscan.worker.dispatch import CeleryDispatcher
 
     settings = _settings()
     stop = _ready_database(settings)
@@ -403,7 +403,7 @@ def cmd_rescan(_args: argparse.Namespace) -> int:
     factory = _sessions(settings)
     with factory() as session:
         ids = rescan_outdated(session)
-    failed = enqueue_scans(make_celery(settings), ids) if ids else []
+    failed = CeleryDispatcher.of(make_celery(settings)).scans(ids) if ids else []
     print(f"queued {len(ids)} rescans"
           + (f" ({len(failed)} not sent: the sweeper will send them)" if failed else ""))
     return EXIT_OK

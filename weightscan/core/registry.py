@@ -3,7 +3,8 @@
 ``RegistryClient`` speaks the Hub's HTTP API (resolve a revision to a commit sha, list a
 revision's files with their LFS sha256 and sizes, build resolve URLs), always through the
 SSRF guard in ``weightscan.core.fetch``. ``normalise_source`` validates a submitted source and
-``submit_source`` records it as a group scan whose expansion runs in a worker.
+``submit_source`` records it as a group scan whose expansion a worker runs once the
+caller has committed.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import fnmatch
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from weightscan.core.dispatch import Expansion, Work
 from weightscan.core.fetch import FetchFailed, FetchPolicy, FetchRefused, check_url, get_json
 from weightscan.core.settings import Settings
 
@@ -230,24 +232,6 @@ def display_name(source: Mapping[str, Any]) -> str:
     return f"{len(urls)} URLs"
 
 
-# Who sends "expand this group" to a worker: registered by worker.registry_tasks on import,
-# so core never imports Celery. Arguments: (group scan id, registry token or None, force).
-ExpandDispatcher = Callable[[str, "str | None", bool], None]
-_dispatcher: list[ExpandDispatcher] = []
-
-
-def set_expand_dispatcher(dispatch: ExpandDispatcher) -> None:
-    _dispatcher[:] = [dispatch]
-
-
-def dispatch_expand(group_id: str, token: str | None = None, force: bool = False) -> None:
-    """Send the expansion of ``group_id`` to a worker (call only after the commit)."""
-    if not _dispatcher:  # web.api.webhooks registers one when the web app is built
-        log.warning("no expand dispatcher registered; group %s stays queued", group_id)
-        return
-    _dispatcher[0](group_id, token, force)
-
-
 def resolve_now(settings: Settings, source: dict[str, Any], token: str | None, *,
                 use_server_token: bool = True) -> dict[str, Any]:
     """``source`` with ``commit_sha`` resolved (bounded to a few seconds)."""
@@ -299,17 +283,16 @@ def add_group(session: Session, source: Mapping[str, Any], *, callback_url: str 
 
 def submit_source(session: Session, settings: Settings, source: Mapping[str, Any], *,
                   callback_url: str | None = None, owner_token_id: str | None = None,
-                  force: bool = False, dispatch: ExpandDispatcher | None = None,
-                  resolve: bool = True, use_server_token: bool = True) -> Scan:
-    """Record a URL or registry source as a group scan, COMMIT, then enqueue its expansion.
+                  force: bool = False, resolve: bool = True,
+                  use_server_token: bool = True) -> tuple[Scan, Work]:
+    """Record (flush, not commit) a URL or registry source as a group scan.
 
     Raises ``SourceError`` (400) for a malformed source and ``FetchRefused`` (400
-    ``UrlNotAllowedError``) for a URL or callback URL the SSRF guard refuses. The caller
-    enqueues nothing: after the commit this function hands the group to a worker
-    (``dispatch``, default: the dispatcher ``weightscan.worker.registry_tasks`` registers) and
-    returns the group ``Scan`` (status ``queued``; its files appear as the worker
-    lists and fetches them; ``source.commit_sha`` is filled in for registry sources).
-    A per-request registry token travels with the task message only; it is never stored.
+    ``UrlNotAllowedError``) for a URL or callback URL the SSRF guard refuses. Returns the
+    group ``Scan`` (status ``queued``; its files appear as a worker lists and fetches
+    them; ``source.commit_sha`` is filled in for registry sources) and the ``Work`` that
+    hands its expansion to a worker: the caller commits, then sends it. A per-request
+    registry token travels with the task message only; it is never stored.
 
     With ``resolve`` (default) a registry revision is resolved to its commit sha here, so
     the answer already names the exact commit, and a gated repository or an unknown
@@ -330,9 +313,7 @@ def submit_source(session: Session, settings: Settings, source: Mapping[str, Any
         public = resolve_now(settings, public, token, use_server_token=use_server_token)
     group = add_group(session, public, callback_url=callback_url,
                       owner_token_id=owner_token_id)
-    session.commit()
-    (dispatch or dispatch_expand)(group.id, token, force)
-    return group
+    return group, Work(expansions=[Expansion(group.id, token, force)])
 
 
 __all__ = [
@@ -342,10 +323,8 @@ __all__ = [
     "RepoFile",
     "SourceError",
     "add_group",
-    "dispatch_expand",
     "normalise_source",
     "select_files",
     "server_token_allowed",
-    "set_expand_dispatcher",
     "submit_source",
 ]

@@ -8,7 +8,6 @@ connections are opened until a request needs them.
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import logging
 
@@ -78,11 +77,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
 
-    webhooks = optional_module("weightscan.web.api.webhooks")
-    if webhooks is not None and hasattr(webhooks, "bp"):
-        if settings.rate_limit:
-            limiter.shared_limit(settings.rate_limit, scope="webhooks")(webhooks.bp)
-        app.register_blueprint(webhooks.bp)
+    from weightscan.web.api import webhooks
+
+    if settings.rate_limit:
+        limiter.shared_limit(settings.rate_limit, scope="webhooks")(webhooks.bp)
+    app.register_blueprint(webhooks.bp)
     return app
 
 
@@ -112,13 +111,3 @@ def anonymous_allowed(settings: Settings) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def optional_module(name: str) -> object | None:
-    """Import ``name`` if that module exists (pieces other engineers add), else None."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and name.startswith(exc.name):
-            return None
-        raise

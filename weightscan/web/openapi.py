@@ -267,13 +267,10 @@ def _components() -> dict[str, Any]:
 
 def openapi_document(app: Flask | None = None) -> dict[str, Any]:
     from weightscan.scanner import ENGINE_VERSION
+    from weightscan.web.api.webhooks import openapi_paths
 
     paths = _paths()
-    from weightscan.web import optional_module
-
-    webhooks: Any = optional_module("weightscan.web.api.webhooks")
-    if webhooks is not None and hasattr(webhooks, "openapi_paths"):
-        paths.update(webhooks.openapi_paths())
+    paths.update(openapi_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "weightscan", "version": ENGINE_VERSION,

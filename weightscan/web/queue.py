@@ -7,13 +7,13 @@ request answers 503 (with ``Retry-After`` and the scan id) and nothing is lost.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
 from flask import current_app
 
-log = logging.getLogger("weightscan.web")
+from weightscan.core.dispatch import Dispatcher
+
 _lock = threading.Lock()
 
 
@@ -30,27 +30,14 @@ def celery_app() -> Any:
     return app.extensions["celery"]
 
 
-def enqueue(scan_ids: list[str], *, completed: list[str] = ()) -> list[str]:  # type: ignore[assignment]
-    """Send each (already committed) scan id to the workers; returns the ids not sent.
+def dispatcher() -> Dispatcher:
+    """Where this app sends committed work: ``app.extensions["weightscan.dispatcher"]``
+    when set (tests, embedded setups), else the workers of ``celery_app()``."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    chosen: Dispatcher | None = app.extensions.get("weightscan.dispatcher")
+    if chosen is None:
+        from weightscan.worker.dispatch import CeleryDispatcher
 
-    ``completed`` are top-level scans that finished at submission (all files cached):
-    the workers only need to send their callbacks.
-    """
-    import weightscan.worker.tasks as tasks
-
-    failed = []
-    for scan_id in scan_ids:
-        try:
-            tasks.enqueue_scan(celery_app(), scan_id)
-        except Exception as exc:  # broker down: the sweeper will pick the row up
-            log.warning("could not enqueue scan %s: %s", scan_id, exc)
-            failed.append(scan_id)
-    notify = getattr(tasks, "on_group_complete", None)
-    for scan_id in completed:
-        if notify is None:
-            break
-        try:
-            notify(celery_app(), scan_id)
-        except Exception as exc:  # a lost callback is re-sent by the delivery sweeper
-            log.warning("could not send completion of %s: %s", scan_id, exc)
-    return failed
+        chosen = CeleryDispatcher(celery_app)
+        app.extensions["weightscan.dispatcher"] = chosen
+    return chosen

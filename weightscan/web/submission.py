@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from weightscan.core.blobstore import BlobStore, make_blobstore
+from weightscan.core.dispatch import Work
 from weightscan.core.models import Scan
 from weightscan.core.pipeline import create_group, seal_group, submit_file
 from weightscan.core.settings import Settings
@@ -32,6 +33,7 @@ from weightscan.core.uploads import (
     stream_to_temp,
 )
 from weightscan.web.auth import Principal
+from weightscan.web.db import get_session
 from weightscan.web.errors import (
     ApiError,
     BadRequestError,
@@ -41,19 +43,19 @@ from weightscan.web.errors import (
     ServiceUnavailableError,
 )
 from weightscan.web.metrics import metrics
-from weightscan.web.queue import enqueue
+from weightscan.web.queue import dispatcher
 
 SHA256_RE = re.compile(r"\A[0-9a-f]{64}\Z")
 
 
 @dataclass
 class Submission:
-    """What one request created: the scan to answer with, and the ids to enqueue."""
+    """What one request created: the scan to answer with, and the work to send once the
+    transaction is committed."""
 
     scan: Scan
     cached: bool
-    to_enqueue: list[str] = field(default_factory=list)
-    completed: list[str] = field(default_factory=list)  # finished at once (all cached)
+    work: Work = field(default_factory=Work)
 
 
 def settings() -> Settings:
@@ -122,8 +124,7 @@ def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], princip
                  allow: Sequence[str] = ()) -> Submission:
     """Record scans for received files: one file -> its scan; several -> one group scan.
 
-    Temp files are consumed. Nothing is committed here: the caller commits, then calls
-    ``dispatch``.
+    Temp files are consumed. Nothing is committed here: the caller calls ``commit_and_send``.
     """
     items = list(files)
     store = blobstore()
@@ -148,19 +149,41 @@ def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], princip
         # A cached file is finished now: no worker will report it, so its callbacks
         # (its own and the global one) are sent from here.
         done = [results[0].scan.id] if results[0].cached else []
-        return Submission(results[0].scan, results[0].cached, to_enqueue, completed=done)
+        return Submission(results[0].scan, results[0].cached, Work(to_enqueue, completed=done))
     completed = seal_group(db, group.id)
-    return Submission(group, all(r.cached for r in results), to_enqueue,
-                      completed=[group.id] if completed else [])
+    return Submission(group, all(r.cached for r in results),
+                      Work(to_enqueue, completed=[group.id] if completed else []))
 
 
-def dispatch(submission: Submission) -> None:
-    """After the commit: send ids to the workers; 503 if the broker is unreachable.
+def submit_uploads(uploads: Sequence[tuple[IO[bytes], str]], principal: Principal, *,
+                   force: bool = False, callback_url: str | None = None,
+                   allow: Sequence[str] = (), expected_sha256: str | None = None,
+                   expected_size: int | None = None) -> Submission:
+    """Receive each (body, filename) to a temp file, then record the scans
+    (``submit_files``); if anything fails, the temp files received so far are removed.
+    Nothing is committed: the caller calls ``commit_and_send``."""
+    received: list[tuple[StreamedFile, str]] = []
+    try:
+        for stream, name in uploads:
+            received.append((receive(stream, expected_sha256=expected_sha256,
+                                     expected_size=expected_size), name))
+        return submit_files(get_session(), received, principal, force=force,
+                            callback_url=callback_url, allow=allow)
+    except BaseException:
+        for item, _ in received:
+            item.path.unlink(missing_ok=True)
+        raise
+
+
+def commit_and_send(submission: Submission) -> None:
+    """Commit the request's transaction, then send its work to the workers; 503 if the
+    broker is unreachable.
 
     The rows stay ``queued`` and the sweeper enqueues them later, so the scan id in the
     503 body stays valid.
     """
-    failed = enqueue(submission.to_enqueue, completed=submission.completed)
+    get_session().commit()
+    failed = submission.work.send(dispatcher())
     if failed:
         raise ServiceUnavailableError(
             "The queue is unavailable; the scan is recorded and will be started when it "

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from weightscan.core.blobstore import BlobStore
+from weightscan.core.dispatch import Expansion
 from weightscan.core.fetch import (
     FetchFailed,
     FetchPolicy,
@@ -47,16 +48,15 @@ from weightscan.core.registry import (
     client_for,
     select_files,
     server_token_allowed,
-    set_expand_dispatcher,
 )
 from weightscan.core.settings import Settings
 from weightscan.core.uploads import UploadError, display_filename, stream_to_temp
+from weightscan.worker.dispatch import EXPAND_TASK, NOTIFY_TASK, CeleryDispatcher
 from weightscan.worker.runtime import runtime_for
-from weightscan.worker.tasks import NOTIFY_TASK, TRANSIENT_ERRORS, enqueue_scans, notify_if_wanted
+from weightscan.worker.tasks import TRANSIENT_ERRORS, notify_if_wanted
 
 log = logging.getLogger(__name__)
 
-EXPAND_TASK = "weightscan.expand_source"
 DELIVER_TASK = "weightscan.deliver_callback"
 MAX_FILES_PER_GROUP = 2000
 SNIFF_MAX_BYTES = 64 << 20  # unmatched files are fetched for sniffing only up to this size
@@ -387,7 +387,7 @@ def expand_source(self: Any, group_scan_id: str, token: str | None = None,
     rt = runtime_for(self.app)
     token = unseal(token, rt.settings.ensure_secret_key().secret_key)
     result = expand_group(rt.sessions, rt.blobstore, rt.settings, group_scan_id, token=token,
-                          force=force, enqueue=lambda ids: enqueue_scans(self.app, ids))
+                          force=force, enqueue=CeleryDispatcher.of(self.app).scans)
     if result.completed:
         notify_if_wanted(self.app, group_scan_id)
     log.info("expand_source group=%s status=%s downloaded=%d cached=%d", group_scan_id,
@@ -421,25 +421,6 @@ def deliver_callback(self: Any, delivery_id: str) -> str:
     if outcome.status == "pending" and outcome.retry_in is not None:
         self.app.send_task(DELIVER_TASK, args=[delivery_id], countdown=outcome.retry_in)
     return outcome.status
-
-
-def enqueue_expand(celery_app: Any, group_id: str, token: str | None = None,
-                   force: bool = False) -> None:
-    """Send a committed group to the workers for expansion (a registry token sealed: the
-    broker may keep the message on disk)."""
-    from weightscan.core.sealed import seal
-    from weightscan.worker.runtime import settings_of
-
-    if token:
-        token = seal(token, settings_of(celery_app).ensure_secret_key().secret_key)
-    celery_app.send_task(EXPAND_TASK, args=[group_id], kwargs={"token": token, "force": force},
-                         retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2,
-                                                   "interval_step": 0.5, "interval_max": 1.0})
-
-
-def use_celery_app(get_app: Callable[[], Any]) -> None:
-    """Make ``weightscan.core.registry.submit_source`` enqueue through this Celery app getter."""
-    set_expand_dispatcher(lambda gid, token, force: enqueue_expand(get_app(), gid, token, force))
 
 
 # -- sweeping: lost expansion messages, lost delivery retries ------------------------------------
@@ -489,7 +470,7 @@ def registry_sweep(self: Any) -> dict[str, int]:
     rt = runtime_for(self.app)
     groups, late = sweep_registry(rt.sessions, rt.settings)
     for group_id in groups:
-        enqueue_expand(self.app, group_id)
+        CeleryDispatcher.of(self.app).expand(Expansion(group_id))
     for delivery_id in late:
         self.app.send_task(DELIVER_TASK, args=[delivery_id])
     return {"groups": len(groups), "deliveries": len(late)}

@@ -7,18 +7,16 @@
 * ``sweep_stale()`` -- periodic (beat): re-enqueue scans stuck in ``queued``/``running``;
   finish as ``error`` the ones whose worker was lost ``max_attempts`` times.
 
-Helpers the web side calls **after committing**: ``enqueue_scan(app, scan_id)``,
-``enqueue_scans(app, ids)`` and ``on_group_complete(app, scan_id)``.
+Everything is sent after its commit through ``weightscan.worker.dispatch.CeleryDispatcher``.
 
 Notifications (callbacks) belong to the registry integration: it registers a task named
 ``NOTIFY_TASK`` taking ``(scan_id)`` of a finished top-level scan (a group, or a file scan
-without a group). ``on_group_complete`` is the one call site that sends it.
+without a group); ``notify_if_wanted`` sends it only when a callback is configured.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from celery import shared_task, signals
@@ -37,13 +35,12 @@ from weightscan.core.pipeline import (
     run_scan,
     sweep_stale,
 )
+from weightscan.worker.dispatch import NOTIFY_TASK, SCAN_TASK, CeleryDispatcher
 from weightscan.worker.runtime import runtime_for
 
 log = logging.getLogger(__name__)
 
-SCAN_TASK = "weightscan.scan_file"
 SWEEP_TASK = "weightscan.sweep_stale"
-NOTIFY_TASK = "weightscan.notify"  # implemented by the registry integration (callbacks)
 
 # Infrastructure failures worth retrying; anything else about a file is recorded once.
 TRANSIENT_ERRORS = (TransientError, BlobStoreError, DatabaseError, InterfaceError, BrokerError,
@@ -75,7 +72,7 @@ def sweep(self: Any) -> dict[str, int]:
     """Re-enqueue stale scans (lost messages, dead workers); give up after max_attempts."""
     rt = runtime_for(self.app)
     result = sweep_stale(rt.sessions, rt.settings)
-    failed = enqueue_scans(self.app, result.requeued)
+    failed = CeleryDispatcher.of(self.app).scans(result.requeued)
     for top_id in result.completed_top_level:
         notify_if_wanted(self.app, top_id)
     if result.requeued or result.given_up:
@@ -96,7 +93,7 @@ def _scan_worker_lost(sender: Any = None, exception: Any = None, args: Any = Non
     try:
         rt = runtime_for(sender.app)
         result = release_lost_scan(rt.sessions, rt.settings, str(args[0]))
-        enqueue_scans(sender.app, result.requeued)
+        CeleryDispatcher.of(sender.app).scans(result.requeued)
         for top_id in result.completed_top_level:
             notify_if_wanted(sender.app, top_id)
         log.warning("worker lost while scanning %s: requeued=%d given_up=%d", args[0],
@@ -106,42 +103,10 @@ def _scan_worker_lost(sender: Any = None, exception: Any = None, args: Any = Non
 
 
 # --------------------------------------------------------------------------- helpers
-def enqueue_scan(celery_app: Any, scan_id: str) -> None:
-    """Send one committed scan id to the workers. Raises if the broker is unreachable
-    (the row stays ``queued``; the sweeper sends it later)."""
-    celery_app.send_task(SCAN_TASK, args=[scan_id], retry=True,
-                         retry_policy={"max_retries": 2, "interval_start": 0.2,
-                                       "interval_step": 0.5, "interval_max": 1.0})
-
-
-def enqueue_scans(celery_app: Any, scan_ids: Iterable[str]) -> list[str]:
-    """Send several ids; returns the ones that could not be sent."""
-    failed = []
-    for scan_id in scan_ids:
-        try:
-            enqueue_scan(celery_app, scan_id)
-        except Exception as exc:
-            log.warning("could not enqueue scan %s: %s", scan_id, exc)
-            failed.append(scan_id)
-    return failed
-
-
-def on_group_complete(celery_app: Any, scan_id: str) -> bool:
-    """Call site for notifications: a top-level scan (group, or file without group)
-    finished. Sends ``NOTIFY_TASK`` if the registry integration registered it.
-
-    The web calls this (after commit) for submissions that completed at once (every file
-    cached); the worker calls ``notify_if_wanted`` which first checks that a callback is
-    configured. Returns True if a message was sent.
-    """
-    if NOTIFY_TASK not in celery_app.tasks:
-        return False
-    celery_app.send_task(NOTIFY_TASK, args=[scan_id])
-    return True
-
-
 def notify_if_wanted(celery_app: Any, scan_id: str) -> bool:
-    """``on_group_complete`` when the scan has a callback URL or a global one is set."""
+    """Send the notification of a finished top-level scan when it has a callback URL or
+    a global one is set. Returns True if a message was sent."""
+    dispatcher = CeleryDispatcher.of(celery_app)
     if NOTIFY_TASK not in celery_app.tasks:
         return False
     rt = runtime_for(celery_app)
@@ -151,7 +116,7 @@ def notify_if_wanted(celery_app: Any, scan_id: str) -> bool:
         if not url:
             return False
     try:
-        return on_group_complete(celery_app, scan_id)
+        return dispatcher.notify(scan_id)
     except Exception as exc:  # a lost notification must not fail the scan task
         log.warning("could not enqueue notification for %s: %s", scan_id, exc)
         return False

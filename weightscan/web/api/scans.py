@@ -17,6 +17,7 @@ from typing import Any
 from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 
+from weightscan.core.dispatch import Work
 from weightscan.core.models import Scan, ScanKind, ScanStatus, SourceType
 from weightscan.core.pipeline import FINISHED
 from weightscan.core.reports import VERDICTS
@@ -36,11 +37,11 @@ from weightscan.web.errors import (
     ForbiddenError,
     GoneError,
     NotAvailableYet,
-    NotImplementedYetError,
 )
 from weightscan.web.gate import fail_on_param, gate_response
+from weightscan.web.queue import dispatcher
 from weightscan.web.serialize import scan_json
-from weightscan.web.submission import Submission, dispatch, receive, submit_files
+from weightscan.web.submission import Submission, commit_and_send, submit_uploads
 
 MAX_FILES_PER_REQUEST = 100
 STATUSES = tuple(s.value for s in ScanStatus)
@@ -65,12 +66,10 @@ def finish_submission(submission: Submission, seconds: int,
                       fail_on: str | None = None) -> Response:
     """Commit, enqueue, optionally long-poll (``seconds``, validated before the upload was
     read), answer (through the ``fail_on`` gate when asked)."""
-    db = get_session()
-    db.commit()
-    dispatch(submission)
+    commit_and_send(submission)
     scan = submission.scan
     if seconds:
-        scan = wait_until_finished(db, scan, seconds)
+        scan = wait_until_finished(get_session(), scan, seconds)
     return scan_response(scan, cached=submission.cached, fail_on=fail_on)
 
 
@@ -93,16 +92,8 @@ def create_scan() -> Response:
     callback_url = (request.form.get("callback_url") or "").strip() or None
     if callback_url:
         check_callback_url(callback_url)  # before the upload is stored, as the JSON path
-    received = []
-    try:
-        for upload in uploads:
-            received.append((receive(upload.stream), upload.filename or "upload"))
-        submission = submit_files(get_session(), received, principal, force=force,
-                                  callback_url=callback_url, allow=allow)
-    except BaseException:
-        for item, _ in received:
-            item.path.unlink(missing_ok=True)
-        raise
+    submission = submit_uploads([(u.stream, u.filename or "upload") for u in uploads],
+                                principal, force=force, callback_url=callback_url, allow=allow)
     return finish_submission(submission, seconds, fail_on)
 
 
@@ -119,11 +110,8 @@ def check_callback_url(url: str) -> None:
 
 
 def _submit_source(principal: Principal, seconds: int, fail_on: str | None) -> Response:
-    from weightscan.web import optional_module
+    from weightscan.core.registry import submit_source
 
-    registry: Any = optional_module("weightscan.core.registry")
-    if registry is None or not hasattr(registry, "submit_source"):
-        raise NotImplementedYetError("Submitting URLs and repositories is not available here.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("source"), dict):
         raise BadRequestError("JSON body must be an object with a 'source' object.")
@@ -133,13 +121,14 @@ def _submit_source(principal: Principal, seconds: int, fail_on: str | None) -> R
     force = body.get("force", False) is True or query_bool("force")
     db = get_session()
     try:
-        group = registry.submit_source(db, current_app.config["WEIGHTSCAN_SETTINGS"],
-                                       body["source"], callback_url=callback_url,
-                                       owner_token_id=principal.token_id, force=force,
-                                       use_server_token=principal.is_admin
-                                       or principal.anonymous)
+        group, work = submit_source(db, current_app.config["WEIGHTSCAN_SETTINGS"],
+                                    body["source"], callback_url=callback_url,
+                                    owner_token_id=principal.token_id, force=force,
+                                    use_server_token=principal.is_admin or principal.anonymous)
     except Exception as exc:
-        raise source_error(registry, exc) from exc
+        raise source_error(exc) from exc
+    db.commit()
+    work.send(dispatcher())  # broker down: the group stays queued for the sweeper
     from weightscan.web.metrics import metrics
 
     metrics().scans_submitted.labels(str(body["source"].get("type", "url"))[:20]).inc()
@@ -149,22 +138,23 @@ def _submit_source(principal: Principal, seconds: int, fail_on: str | None) -> R
     return scan_response(scan, cached=False, fail_on=fail_on)
 
 
-def source_error(registry: Any, exc: Exception) -> Exception:
+def source_error(exc: Exception) -> Exception:
+    from weightscan.core.fetch import FetchRefused
+    from weightscan.core.registry import RegistryError, SourceError
     from weightscan.web.errors import ApiError, NotFoundError
 
     if isinstance(exc, ApiError):
         return exc
-    if isinstance(exc, getattr(registry, "FetchRefused", ())):
+    if isinstance(exc, FetchRefused):
         err = BadRequestError(str(exc)[:500])
         err.code = "UrlNotAllowedError"
         return err
-    if isinstance(exc, getattr(registry, "SourceError", ())):
+    if isinstance(exc, SourceError):
         return BadRequestError(str(exc)[:500])
-    if isinstance(exc, getattr(registry, "RegistryError", ())):
-        kind = getattr(exc, "kind", "failed")
-        if kind == "not_found":
+    if isinstance(exc, RegistryError):
+        if exc.kind == "not_found":
             return NotFoundError(str(exc)[:500])
-        if kind == "gated":
+        if exc.kind == "gated":
             return ForbiddenError(str(exc)[:500])
     return exc
 
@@ -322,7 +312,8 @@ def rescan(scan_id: str) -> Response:
         db.rollback()
         raise GoneError("The file's bytes were purged; submit it again.") from exc
     metrics().scans_submitted.labels("rescan").inc()
-    return finish_submission(Submission(result.scan, False, list(result.to_enqueue)), seconds,
+    return finish_submission(Submission(result.scan, False, Work(list(result.to_enqueue))),
+                             seconds,
                              fail_on)
 
 

@@ -15,11 +15,10 @@ from weightscan.web.api import bp
 from weightscan.web.api.common import allow_entries, query_bool, wait_seconds
 from weightscan.web.api.scans import finish_submission
 from weightscan.web.auth import require
-from weightscan.web.db import get_session
 from weightscan.web.errors import BadRequestError, PayloadTooLargeError
 from weightscan.web.gate import fail_on_param
 from weightscan.web.metrics import metrics
-from weightscan.web.submission import parse_digest_header, receive, submit_files
+from weightscan.web.submission import parse_digest_header, submit_uploads
 
 
 @bp.put("/uploads/<path:filename>")
@@ -40,11 +39,6 @@ def put_upload(filename: str) -> Response:
     request.max_content_length = settings.max_upload_bytes
     if length is None and not request.environ.get("wsgi.input_terminated"):
         raise BadRequestError("Send Content-Length or a chunked body.")
-    received = receive(request.stream, expected_sha256=expected, expected_size=length)
-    try:
-        submission = submit_files(get_session(), [(received, filename)], principal,
-                                  force=force, allow=allow)
-    except BaseException:
-        received.path.unlink(missing_ok=True)
-        raise
+    submission = submit_uploads([(request.stream, filename)], principal, force=force,
+                                allow=allow, expected_sha256=expected, expected_size=length)
     return finish_submission(submission, seconds, fail_on)

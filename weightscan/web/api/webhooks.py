@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from weightscan.core.dispatch import Expansion, Work
 from weightscan.core.fetch import FetchRefused, callback_policy, check_url, policy_from_settings
 from weightscan.core.models import WebhookEvent
 from weightscan.core.registry import (
     REPO_TYPES,
     SourceError,
     add_group,
-    dispatch_expand,
     normalise_source,
 )
 from weightscan.core.settings import Settings
@@ -44,6 +44,7 @@ from weightscan.web.errors import (
     BadRequestError,
     PayloadTooLargeError,
 )
+from weightscan.web.queue import dispatcher
 
 log = logging.getLogger("weightscan.webhooks")
 
@@ -64,17 +65,6 @@ class WebhookTimestampError(ApiError):
 def _settings() -> Settings:
     settings: Settings = current_app.config["WEIGHTSCAN_SETTINGS"]
     return settings
-
-
-def _register_dispatcher() -> None:
-    """Groups created by the web process are expanded by workers of its Celery app."""
-    from weightscan.web.queue import celery_app
-    from weightscan.worker.registry_tasks import use_celery_app
-
-    use_celery_app(celery_app)
-
-
-_register_dispatcher()
 
 
 def _raw_body() -> bytes:
@@ -178,8 +168,7 @@ def huggingface() -> Response:
             if created:
                 new_ids.append(group_id)
     db.commit()
-    for group_id in new_ids:
-        _dispatch(group_id)
+    Work(expansions=[Expansion(group_id) for group_id in new_ids]).send(dispatcher())
     log.info("hf webhook repo=%s new=%d duplicate=%d", name, len(new_ids),
              len(all_ids) - len(new_ids))
     return _accepted(new_ids, all_ids)
@@ -257,7 +246,7 @@ def standard() -> Response:
         return jsonify({"accepted": False, "duplicate": True,
                         "scan_ids": [group_id] if group_id else []})
     assert group_id is not None
-    _dispatch(group_id, token)
+    Work(expansions=[Expansion(group_id, token)]).send(dispatcher())
     return _accepted([group_id], [group_id])
 
 
@@ -274,13 +263,6 @@ def deliveries(scan_id: str) -> Response:
     db = get_session()
     scan = visible_scan(db, scan_id, principal)
     return jsonify({"scan_id": scan.id, "data": deliveries_for(db, scan.id)})
-
-
-def _dispatch(group_id: str, token: str | None = None) -> None:
-    try:
-        dispatch_expand(group_id, token)
-    except Exception as exc:  # broker down: the group is committed and stays queued
-        log.warning("could not enqueue expansion of %s: %s", group_id, exc)
 
 
 # -- OpenAPI ------------------------------------------------------------------------------------

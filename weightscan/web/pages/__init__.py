@@ -60,13 +60,13 @@ def index() -> Any:
         return _login_redirect()
     return render_template("index.html", can_submit=principal.has("submit"),
                            max_upload_bytes=current_app.config["WEIGHTSCAN_SETTINGS"]
-                           .max_upload_bytes, sources=_sources_available())
+                           .max_upload_bytes, sources=True)
 
 
 @bp.post("/upload")
 def upload() -> Any:
     from weightscan.web.api.common import query_bool
-    from weightscan.web.submission import dispatch, receive, submit_files
+    from weightscan.web.submission import commit_and_send, submit_uploads
 
     check_csrf()
     principal = current_principal()
@@ -75,35 +75,24 @@ def upload() -> Any:
     uploads = [u for u in request.files.getlist("file") if u.filename]
     if not uploads:
         raise BadRequestError("Choose at least one file.")
-    received = []
-    try:
-        for item in uploads:
-            received.append((receive(item.stream), item.filename or "upload"))
-        submission = submit_files(get_session(), received, principal,
-                                  force=query_bool("force"))
-    except BaseException:
-        for got, _ in received:
-            got.path.unlink(missing_ok=True)
-        raise
-    get_session().commit()
+    submission = submit_uploads([(u.stream, u.filename or "upload") for u in uploads],
+                                principal, force=query_bool("force"))
     # If the broker is down the scan stays queued; the sweeper starts it later and the
     # page shows "queued" meanwhile.
     with contextlib.suppress(ServiceUnavailableError):
-        dispatch(submission)
+        commit_and_send(submission)
     return _submitted(submission.scan.id)
 
 
 @bp.post("/submit-source")
 def submit_source() -> Any:
-    from weightscan.web import optional_module
+    from weightscan.core.registry import submit_source as record_source
+    from weightscan.web.queue import dispatcher
 
     check_csrf()
     principal = current_principal()
     if not principal.has("submit"):
         raise ForbiddenError("You need a token with the 'submit' scope.")
-    registry: Any = optional_module("weightscan.core.registry")
-    if registry is None:
-        raise BadRequestError("This server cannot fetch URLs or repositories.")
     url = (request.form.get("url") or "").strip()
     repo = (request.form.get("repo") or "").strip()
     if url:
@@ -116,12 +105,13 @@ def submit_source() -> Any:
     from weightscan.web.api.scans import source_error
 
     try:
-        group = registry.submit_source(get_session(), current_app.config["WEIGHTSCAN_SETTINGS"],
-                                       source, owner_token_id=principal.token_id,
-                                       use_server_token=principal.is_admin
-                                       or principal.anonymous)
+        group, work = record_source(get_session(), current_app.config["WEIGHTSCAN_SETTINGS"],
+                                    source, owner_token_id=principal.token_id,
+                                    use_server_token=principal.is_admin or principal.anonymous)
     except Exception as exc:
-        raise source_error(registry, exc) from exc
+        raise source_error(exc) from exc
+    get_session().commit()
+    work.send(dispatcher())  # broker down: the group stays queued for the sweeper
     return _submitted(group.id)
 
 
@@ -130,13 +120,6 @@ def _submitted(scan_id: str) -> Any:
     if request.accept_mimetypes.best == "application/json":  # our upload script
         return jsonify({"id": scan_id, "html": target}), 201
     return redirect(target, code=303)
-
-
-def _sources_available() -> bool:
-    from weightscan.web import optional_module
-
-    registry = optional_module("weightscan.core.registry")
-    return registry is not None and hasattr(registry, "submit_source")
 
 
 @bp.get("/scans")
