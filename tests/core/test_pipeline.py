@@ -18,6 +18,7 @@ from weightscan.core.pipeline import (
     delete_scan,
     fail_group,
     lookup_file,
+    purge_blobs,
     rescan,
     rescan_outdated,
     run_scan,
@@ -389,11 +390,15 @@ def test_delete_scan_purges_unreferenced_blobs(submit, sessions, blobstore):
     result = submit(clean_pickle(9))
     digest = result.scan.file_sha256
     with sessions() as s:
-        assert delete_scan(s, blobstore, result.scan.id)
+        unused = delete_scan(s, result.scan.id)
+        assert unused == [digest]
         assert s.get(StoredFile, digest).purged_at is not None
+        assert blobstore.exists(digest)  # the bytes go only after the commit
+        s.commit()
+        purge_blobs(blobstore, unused)
     assert not blobstore.exists(digest)
     with sessions() as s:
-        assert not delete_scan(s, blobstore, result.scan.id)
+        assert delete_scan(s, result.scan.id) is None
         with pytest.raises(LookupError):
             rescan(s, Scan(id="x", kind=ScanKind.FILE, file_sha256=digest))
 

@@ -3,6 +3,7 @@ and (embedded SQLite) broker."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from datetime import UTC, datetime, timedelta
@@ -211,6 +212,26 @@ def test_delete_removes_scan_and_unreferenced_bytes(client, app, run_queued):
     assert_problem(client.get(f"/api/v1/scans/{scan['id']}"), 404, "NotFoundError")
     assert_problem(client.get(f"/api/v1/files/{digest}"), 404, "NotFoundError")
     assert not list((app.config["WEIGHTSCAN_SETTINGS"].resolved_blob_dir).rglob(digest))
+
+
+def test_a_delete_whose_commit_fails_keeps_the_bytes(client, app, monkeypatch):
+    """Blobs are purged only after the commit: a failed commit leaves the scan and the
+    bytes it points at, never rows pointing at nothing."""
+    from sqlalchemy.orm import Session
+
+    scan = upload(client, clean_pickle()).get_json()
+    digest = scan["files"][0]["sha256"]
+
+    def commit_fails(_self):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Session, "commit", commit_fails)
+    with contextlib.suppress(RuntimeError):  # propagated by the test app
+        assert client.delete(f"/api/v1/scans/{scan['id']}").status_code >= 500
+    monkeypatch.undo()
+    assert list((app.config["WEIGHTSCAN_SETTINGS"].resolved_blob_dir).rglob(digest))
+    assert client.get(f"/api/v1/scans/{scan['id']}").status_code == 200
+    assert client.get(f"/api/v1/files/{digest}").status_code == 200
 
 
 # -- tokens and scopes -------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Submission (``submit_file``, ``create_group`` / ``seal_group``, ``rescan``,
 ``rescan_outdated``) stores rows and returns the scan ids to enqueue; **the caller
-commits, then enqueues** (``weightscan.worker.tasks.enqueue_scans``), so a worker never sees an
-uncommitted row. A lost message is harmless: the sweeper re-enqueues stale rows.
+commits, then sends them** through a ``weightscan.core.dispatch.Dispatcher``, so a worker never
+sees an uncommitted row. A lost message is harmless: the sweeper re-enqueues stale rows.
 
 Execution (``run_scan``) is idempotent. A worker *claims* a scan with a guarded update
 (``status: queued -> running``, ``attempts + 1``); a scan that is already running or done
@@ -213,8 +213,8 @@ def seal_group(session: Session, group_id: str, *, commit: bool = False) -> bool
     """Mark the group's file list as complete (status ``running``).
 
     Returns True when that completed it (every child was already done, e.g. all cached,
-    or no files at all): the caller should then notify
-    (``weightscan.worker.tasks.on_group_complete``) after committing.
+    or no files at all): the caller should then send it as completed work
+    (``weightscan.core.dispatch.Work.completed``) after committing.
     """
     group = _lock_group(session, group_id)
     if group is None:
@@ -328,26 +328,36 @@ def rescan_outdated(session: Session, *, commit: bool = True) -> list[str]:
     return new_ids
 
 
-def delete_scan(session: Session, blobstore: BlobStore, scan_id: str, *,
-                commit: bool = True) -> bool:
-    """Delete a scan (a group: with its children) and purge blobs no scan uses any more."""
+def delete_scan(session: Session, scan_id: str) -> list[str] | None:
+    """Delete a scan (a group: with its children); flush, not commit. Returns the sha256s
+    of blobs no scan uses any more (marked purged), or None if there is no such scan.
+
+    The caller commits, then ``purge_blobs``: purging first would leave rows pointing at
+    nothing if the commit failed.
+    """
     scan = session.get(Scan, scan_id)
     if scan is None:
-        return False
+        return None
     shas = {s.file_sha256 for s in [scan, *scan.children] if s.file_sha256}
     session.delete(scan)
     session.flush()
-    for sha in shas:
+    unused = []
+    for sha in sorted(shas):
         still_used = session.scalar(select(func.count()).select_from(Scan)
                                     .where(Scan.file_sha256 == sha))
         if not still_used:
-            blobstore.delete(sha)
+            unused.append(sha)
             stored = session.get(StoredFile, sha)
             if stored is not None:
                 stored.purged_at = utcnow()
-    if commit:
-        session.commit()
-    return True
+    session.flush()
+    return unused
+
+
+def purge_blobs(blobstore: BlobStore, shas: Iterable[str]) -> None:
+    """Remove the bytes of blobs a committed ``delete_scan`` left unused."""
+    for sha in shas:
+        blobstore.delete(sha)
 
 
 # --------------------------------------------------------------------------- execution

@@ -320,6 +320,7 @@ def rescan(scan_id: str) -> Response:
 @bp.delete("/scans/<scan_id>")
 def delete_scan(scan_id: str) -> Response:
     from weightscan.core.pipeline import delete_scan as pipeline_delete
+    from weightscan.core.pipeline import purge_blobs
     from weightscan.web.submission import blobstore
 
     principal = require("read")
@@ -327,5 +328,7 @@ def delete_scan(scan_id: str) -> Response:
     scan = visible_scan(db, scan_id, principal)
     if not principal.can_delete(scan):
         raise ForbiddenError("Only an admin token or the scan's owner may delete it.")
-    pipeline_delete(db, blobstore(), scan.id)
+    unused = pipeline_delete(db, scan.id) or []
+    db.commit()
+    purge_blobs(blobstore(), unused)  # only now: a failed commit keeps rows and bytes
     return Response(status=204)
