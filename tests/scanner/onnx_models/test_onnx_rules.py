@@ -229,3 +229,57 @@ def test_a_tensor_saved_alone_is_recognised_and_checked(tmp_path):
     assert scan_bytes(scalar.SerializeToString()).verdict is Verdict.CLEAN
     evil = external(tensor("w", [2, 3]), "../../.ssh/id_rsa")
     assert scan_bytes(evil.SerializeToString()).verdict is Verdict.MALICIOUS
+
+
+# -- tensors saved alone, built field by field (onnx.proto TensorProto, onnx-ml.proto
+# SequenceProto/OptionalProto): strict typed-value counts -----------------------------------
+
+def _floats(n: int) -> bytes:
+    import struct
+
+    return struct.pack(f"<{n}f", *range(n))
+
+
+def _tensor(dims: list[int], n_floats: int, data_type: int = 1) -> bytes:
+    from tests.fixtures.protobuf_builder import packed
+
+    return msg(packed(1, dims), f(2, data_type), f(4, _floats(n_floats)), f(8, "t"))
+
+
+def test_a_scalar_string_tensor_has_no_dims_and_is_clean():
+    # test_string_concat_zero_dimensional/input_0.pb: data_type STRING, one string, a name
+    report = scan_bytes(msg(f(2, 8), f(6, b"cat"), f(8, "x")))
+    assert report.format == "onnx-tensor"
+    assert report.verdict is Verdict.CLEAN, report.findings
+
+
+@pytest.mark.parametrize("raw", [
+    msg(f(2, 8), f(6, b"cat"), f(6, b"dog"), f(8, "x")),  # a scalar holds one string
+    _tensor([2, 3], 5),  # six floats declared, five given
+    _tensor([2], 2, data_type=99),  # no such data type
+    msg(f(2, 1), f(5, b"\x01\x02")),  # a float in int32_data
+    msg(f(2, 1), f(4, b"abc")),  # bytes that are not whole floats
+])
+def test_typed_values_that_disagree_with_type_and_shape_are_not_clean(raw):
+    report = scan_bytes(raw)
+    assert report.verdict is not Verdict.CLEAN
+    assert "onnx.tensor.size" in rules(report) or report.format != "onnx-tensor"
+
+
+def test_sequences_and_optionals_of_tensors_are_clean():
+    good = _tensor([2, 3], 6)
+    sequence = msg(f(1, "seq"), f(2, 1), f(3, good), f(3, good))
+    assert scan_bytes(sequence).verdict is Verdict.CLEAN
+    optional = msg(f(1, "opt"), f(2, 3), f(5, sequence))
+    assert scan_bytes(optional).verdict is Verdict.CLEAN
+    empty = msg(f(1, "opt"), f(2, 0))
+    assert scan_bytes(empty).verdict is Verdict.CLEAN
+
+
+@pytest.mark.parametrize("raw", [
+    msg(f(1, "seq"), f(2, 1), f(3, _tensor([2, 3], 6)), f(3, _tensor([2, 3], 4))),
+    msg(f(1, "seq"), f(2, 3), f(3, _tensor([2, 3], 6))),  # elem_type says sequences
+    msg(f(1, "map"), f(2, 4), f(6, b"\x08\x01")),  # maps are not modelled
+])
+def test_sequences_with_a_bad_element_are_not_clean(raw):
+    assert scan_bytes(raw).verdict is not Verdict.CLEAN

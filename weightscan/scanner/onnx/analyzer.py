@@ -19,14 +19,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weightscan.scanner.context import ScanContext
-from weightscan.scanner.errors import LimitExceeded
+from weightscan.scanner.errors import LimitExceeded, MalformedInput
 from weightscan.scanner.onnx.external import (
     ExternalFiles,
     ExternalRef,
     location_problem,
     range_problem,
 )
-from weightscan.scanner.onnx.tensors import STRING, expected_bytes
+from weightscan.scanner.onnx.tensors import (
+    FIXED_WIDTH,
+    STRING,
+    VALUE_FIELDS,
+    expected_bytes,
+    values_problem,
+)
 from weightscan.scanner.protobuf.paths import PathCheck
 from weightscan.scanner.protobuf.wire import LEN, VARINT, Field, WireReader, expect
 from weightscan.scanner.source import Source
@@ -35,6 +41,8 @@ STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "com.microsoft",
                               "ai.onnx.training", "ai.onnx.preview.training"})
 MAX_GRAPH_DEPTH = 32  # If/Loop/Scan bodies inside bodies; real models nest a few levels
 _MAX_DIMS = 1024
+_LOW_BYTES = bytes(range(0x80))  # the last byte of a varint
+_MAX_NESTED_VALUES = 8  # sequences of sequences in a saved value
 _MAX_REPEATS = 50  # findings of one rule before the rest are only counted
 _MAX_OP_TYPES = 500
 _MAX_LISTED = 20
@@ -82,6 +90,7 @@ def analyze_onnx_tensor(source: Source, ctx: ScanContext) -> None:
     """A TensorProto saved alone (onnx.save_tensor): the same checks as an initializer."""
     walk = _Walk(source, ctx)
     walk.tensor(Field(0, LEN, source.size, 0, 0))
+    walk.tensor_values(source.size)
     ctx.note("onnx_tensor", {"bytes": source.size})
 
 
@@ -259,6 +268,64 @@ class _Walk:
                 t.external_location = sub.value == 1
         self.check_tensor(t)
 
+    def tensor_values(self, size: int) -> None:
+        """A tensor saved alone: its typed values must be what its type and shape say
+        (a file that only looks like a TensorProto to the sniffer fails here). The backend
+        test data also saves SequenceProto and OptionalProto messages of tensors, whose
+        fields share numbers and wire types with TensorProto's: those are accepted when
+        every tensor inside them passes the same check."""
+        problem = self._tensor_problem(0, size)
+        if problem is not None and not self._holds_tensors(0, size, 0):
+            self.report("onnx.tensor.size", f"tensor saved alone: {problem}", offset=0)
+
+    def _tensor_problem(self, start: int, end: int) -> str | None:
+        dims: list[int] = []
+        data_type, raw, external = 0, False, False
+        values: Counter[int] = Counter()
+        for sub in self.pb.fields(start, end):
+            n = sub.number
+            if n == 1:
+                dims.extend(self.pb.packed_varints(sub, _MAX_DIMS + 1))
+            elif n == 2:
+                data_type = sub.signed
+            elif n == 9:
+                raw = True
+            elif n in (13, 14):
+                external = external or n == 13 or sub.value == 1
+            elif n in FIXED_WIDTH:
+                values[n] += sub.value // FIXED_WIDTH[n]
+            elif n == 6:
+                values[n] += 1
+            elif n in VALUE_FIELDS:
+                values[n] += 1 if sub.wire == VARINT else _count_varints(self.pb.source, sub)
+        if len(dims) > _MAX_DIMS or external:
+            return None  # reported by check_tensor / the external data checks
+        return values_problem(data_type, dims, dict(values), raw)
+
+    def _holds_tensors(self, start: int, end: int, depth: int) -> bool:
+        """A SequenceProto / OptionalProto (onnx-ml.proto: name 1, elem_type 2, tensors 3,
+        sequences 5, optionals 7) whose every element is a checked tensor or such a message.
+        Sparse tensors and maps are not modelled: they stay reported."""
+        expected = {1: 3, 3: 5, 5: 7}  # elem_type -> the field holding its elements
+        try:
+            fields = list(self.pb.fields(start, end))
+            types = [fl.value for fl in fields if fl.number == 2 and fl.wire == VARINT]
+            element = expected.get(types[-1], 0) if types else 0
+            for fl in fields:
+                if fl.number == 1 and fl.wire == LEN:
+                    continue
+                if fl.number == 2 and fl.wire == VARINT and fl.value in (0, 1, 3, 5):
+                    continue
+                if fl.wire != LEN or fl.number != element or depth >= _MAX_NESTED_VALUES:
+                    return False
+                ok = (self._tensor_problem(fl.start, fl.end) is None if element == 3
+                      else self._holds_tensors(fl.start, fl.end, depth + 1))
+                if not ok:
+                    return False
+        except MalformedInput:
+            return False
+        return True
+
     def external_entry(self, fl: Field, t: _Tensor) -> None:
         key: str | None = None
         value: Field | None = None
@@ -343,3 +410,16 @@ class _Walk:
             "metadata_keys": st.metadata_keys,
             "unknown_fields": st.unknown_fields,
         })
+
+
+def _count_varints(source: Source, fl: Field) -> int:
+    """Values in a packed varint field: each ends at a byte below 0x80 (read in chunks,
+    never listed). A last byte that continues is a broken list: -1 never matches."""
+    count, pos, last = 0, fl.start, 0
+    while pos < fl.end:
+        chunk = source.read_at(pos, min(1 << 20, fl.end - pos))
+        if not chunk:
+            return -1
+        count += len(chunk) - len(chunk.translate(None, _LOW_BYTES))
+        last, pos = chunk[-1], pos + len(chunk)
+    return -1 if last >= 0x80 else count

@@ -29,6 +29,8 @@ _ONNX: _Schema = {1: VARINT, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: LEN, 7: LEN, 
 _ONNX_TENSOR: _Schema = {1: (VARINT, LEN), 2: VARINT, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN,
                          8: LEN, 9: LEN, 10: LEN, 11: LEN, 12: LEN, 13: LEN, 14: VARINT,
                          16: LEN}
+# what makes it a tensor: dims, or values (a scalar has no dims: a string in string_data)
+_TENSOR_CONTENT = (1, 4, 5, 6, 7, 9, 10, 11)
 # SavedModel (saved_model.proto) and its MetaGraphDef (meta_graph.proto)
 _SAVED_MODEL: _Schema = {1: VARINT, 2: LEN}
 _META_GRAPH: _Schema = {n: LEN for n in range(1, 8)}
@@ -69,7 +71,8 @@ def model_protobuf_format(source: Source) -> Format | None:
     if _matches(top, _KERAS_METADATA) and \
             _inner_matches(reader, _first(top, 1), _SAVED_OBJECT, need=4):
         return Format.TF_KERAS_METADATA
-    if ok and _matches(top, _ONNX_TENSOR) and _has(top, 2) and (_has(top, 9) or _has(top, 1)):
+    if ok and _matches(top, _ONNX_TENSOR) and _has(top, 2) and \
+            any(_has(top, n) for n in _TENSOR_CONTENT):
         return Format.ONNX_TENSOR
     if ok and _matches(top, _FINGERPRINT) and sum(_has(top, n) for n in range(1, 6)) >= 3:
         return Format.OTHER
