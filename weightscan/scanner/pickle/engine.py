@@ -57,6 +57,8 @@ _MAX_LINE_KEEP = 4352  # longest text line kept whole (covers any integer int() 
 _MAX_BIGINT_BYTES = 64
 _MEMO_SLACK = 4096  # a PUT index may exceed the opcodes read so far by this much...
 _MEMO_BOMB_HIGH = 1 << 30  # ...and is an attack (high) once the memo it forces is 1 GiB
+_ALLOCATION_MEDIUM = 1 << 28  # bytes/elements one allowed constructor may ask for quietly
+_ALLOCATION_HIGH = 1 << 32
 _PROBE_ROWS = 16  # fixed-width string rows checked before a whole run is; fewer: not a run
 _unpack_d = struct.Struct(">d").unpack_from
 
@@ -920,6 +922,25 @@ class Engine:
             self._memo_numbering_lost(rd, pos, index)
         return memo.extra is None
 
+    def _allocation(self, path: str, args: Any, position: int, offset: int,
+                    index: int) -> None:
+        """An allowed constructor asked for a buffer or array far beyond any real model."""
+        if self.probe or type(args) is not tuple or len(args) <= position:
+            return
+        size = args[position]
+        if type(size) is tuple and size and all(type(d) is int and d >= 0 for d in size):
+            elements = 1
+            for dim in size:
+                elements = min(elements * dim, 1 << 64)
+            size = elements
+        if type(size) is not int or size < _ALLOCATION_MEDIUM:
+            return
+        self.report("pickle.allocation-bomb",
+                    f"{path} is asked for {size} bytes or elements: the loader allocates it "
+                    "before anything else happens", offset, index,
+                    {"callable": path, "size": size},
+                    Severity.HIGH if size >= _ALLOCATION_HIGH else None)
+
     def _memo_bomb(self, idx: int, seen: int, offset: int, index: int) -> None:
         """A PUT index beyond the opcodes read so far: CPython's C unpickler grows its
         memo array to 2 * index pointers and zero-fills it (``_Unpickler_MemoPut``)."""
@@ -1082,6 +1103,8 @@ class Engine:
                         self._wrapped(site, args)
                 elif path in policy.CALLERS:
                     self._forwarded(call, policy.CALLERS[path], offset, index)
+                elif path in policy.ALLOCATORS:
+                    self._allocation(path, args, policy.ALLOCATORS[path], offset, index)
         else:
             if isinstance(func, Call) and type(func.func) is Global:
                 made = self.summary.imports.get(func.func.path)

@@ -33,6 +33,9 @@ from functools import lru_cache
 
 from weightscan.scanner.pickle.allowlist_libs import GENERATED_FROM, LIBRARY_GLOBALS
 from weightscan.scanner.pickle.policy_data import (
+    ALLOCATORS as ALLOCATORS,  # re-exported: the engine sizes what these allocate
+)
+from weightscan.scanner.pickle.policy_data import (
     ALLOW,
     DENY,
     FILE_LOADERS,

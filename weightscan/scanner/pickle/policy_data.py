@@ -314,6 +314,19 @@ CALLERS: dict[str, int] = {
     "copyreg.__newobj_ex__": 0,
 }
 
+# Allowed constructors that allocate what their arguments ask for before any state arrives:
+# position of the size (an int) or of the shape (a tuple of ints) in the arguments.
+# bytes(n)/bytearray(n) zero-fill n bytes; numpy's _reconstruct(cls, shape, dtype) makes an
+# empty array of that shape.
+ALLOCATORS: dict[str, int] = {
+    "builtins.bytes": 0,
+    "builtins.bytearray": 0,
+    "__builtin__.bytes": 0,
+    "__builtin__.bytearray": 0,
+    "numpy.core.multiarray._reconstruct": 1,
+    "numpy._core.multiarray._reconstruct": 1,
+}
+
 # Callables whose result holds another callable for later: a partial that the pickle never
 # invokes is data (gensim models pickle some); invoked, or holding a denied callable, it is
 # an attack. Checked before the denylist ("_functools" is a denied family otherwise).

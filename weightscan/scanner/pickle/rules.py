@@ -90,6 +90,12 @@ RULES: tuple[Rule, ...] = (
          "Loaders fail there; scanners that guess the slot's content can be fooled into "
          "naming the wrong import.",
          ("https://github.com/mmaitre314/picklescan/pull/52",)),
+    Rule("pickle.allocation-bomb", Severity.MEDIUM,
+         "An allowed constructor asked for a huge buffer or array (allocation bomb)",
+         "bytes(n) and bytearray(n) zero-fill n bytes and numpy's _reconstruct allocates an "
+         "array of the pickled shape before any data arrives: a few bytes of pickle exhaust "
+         "the loader's memory. Medium from 256 Mi bytes or elements, high from 4 Gi.",
+         ("https://docs.python.org/3/library/functions.html#func-bytearray",)),
     Rule("pickle.memo.bomb", Severity.MEDIUM,
          "A PUT/LONG_BINPUT memo index far beyond the opcodes read so far (memo bomb)",
          "CPython's C unpickler (used by pickle and torch loading) grows its memo array to "
