@@ -46,6 +46,7 @@ class Format(enum.StrEnum):
     TFLITE = "tflite"  # flatbuffer with the "TFL3" identifier
     COREML = "coreml"  # .mlmodel protobuf Model spec
     COREML_WEIGHTS = "coreml-weights"  # an .mlpackage's weights/weight.bin (MIL blob storage)
+    CTRANSLATE2 = "ctranslate2"  # CTranslate2 model.bin (faster-whisper and other CT2 exports)
     TENSOR_DATA = "tensor-data"  # raw tensor bytes a model next to it declares (never sniffed)
     TEXT = "text"
     PYTHON = "python"  # text named *.py: repository code a loader may import

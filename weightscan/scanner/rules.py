@@ -83,6 +83,7 @@ _RULE_MODULES = (
     "weightscan.scanner.tensorflow.rules",
     "weightscan.scanner.tflite.rules",
     "weightscan.scanner.coreml.rules",
+    "weightscan.scanner.ctranslate2.rules",
 )
 
 
