@@ -34,7 +34,7 @@ from weightscan.scanner.model import (
 from weightscan.scanner.output import FORMATS, PathError, json_report, sarif_report, text_report
 from weightscan.scanner.output.text import human_size, printable
 from weightscan.scanner.pickle import policy
-from weightscan.scanner.walk import WalkedFile, walk
+from weightscan.scanner.walk import Seen, WalkedFile, walk
 
 _FAIL_ON = {"suspicious": Verdict.SUSPICIOUS, "malicious": Verdict.MALICIOUS}
 _ALLOW_ENTRY = re.compile(r"^[^\s.:][^\s:]*\.[^\s.:]+$")  # "module.name", module may be dotted
@@ -154,7 +154,7 @@ def collect_files(paths: Sequence[str], errors: list[PathError],
     unreadable, a broken link, a device or pipe) goes to ``errors``; one analysed under
     another name (a second link, a loop) to ``skipped``, with the reason.
     """
-    seen: dict[tuple[int, int], str] = {}
+    seen: Seen = {}
     for arg in paths:
         for entry in walk(Path(arg), seen):
             if isinstance(entry, WalkedFile):

@@ -4,7 +4,10 @@ Symlinks are followed, to files and to directories: a Hugging Face cache snapsho
 nothing but links into ``../../blobs/``, and a loader opening ``snapshot/model.bin``
 reads the blob. Each directory is entered once (by device and inode), so a link back to
 an ancestor ends the walk there instead of looping; each file is analysed once, however
-many names lead to it. Everything not analysed is reported with its reason:
+many names lead to it, except that a name a loader treats by its suffix (``*.py`` is
+imported, ``*.jinja`` rendered) is analysed under that name even when the file was already
+read under a neutral one (``README.txt`` and a ``modeling_x.py`` linking to it). Everything
+not analysed is reported with its reason:
 ``covered`` says whether its content was analysed under another name anyway.
 """
 
@@ -19,6 +22,10 @@ from pathlib import Path
 from weightscan.scanner.model import SkippedPath
 
 MAX_DEPTH = 64  # deeper trees are real but rare; past this the rest is reported as skipped
+# Suffixes whose files loaders use by their name, not their content (see sniff, templates).
+# 1: code an import runs, 2: a template a renderer runs.
+_NAME_ROLES = {".py": 1, ".pyw": 1, ".jinja": 2, ".jinja2": 2, ".j2": 2}
+Seen = dict[tuple[int, ...], str]
 
 
 @dataclass(frozen=True)
@@ -27,7 +34,7 @@ class WalkedFile:
     size: int
 
 
-def walk(root: Path, seen_files: dict[tuple[int, int], str] | None = None
+def walk(root: Path, seen_files: Seen | None = None
          ) -> Iterator[WalkedFile | SkippedPath]:
     """Every regular file at or under ``root`` (sorted, links followed), and every skip.
 
@@ -44,7 +51,7 @@ def walk(root: Path, seen_files: dict[tuple[int, int], str] | None = None
         yield _file_or_skip(root, st, seen)
 
 
-def _walk_dir(root: Path, root_st: os.stat_result, seen_files: dict[tuple[int, int], str]
+def _walk_dir(root: Path, root_st: os.stat_result, seen_files: Seen
               ) -> Iterator[WalkedFile | SkippedPath]:
     entered: dict[tuple[int, int], str] = {}
     stack: list[tuple[Path, os.stat_result, int]] = [(root, root_st, 0)]
@@ -82,14 +89,18 @@ def _walk_dir(root: Path, root_st: os.stat_result, seen_files: dict[tuple[int, i
         stack.extend(reversed(subdirs))  # depth first, in sorted order
 
 
-def _file_or_skip(path: Path, st: os.stat_result, seen_files: dict[tuple[int, int], str]
+def _file_or_skip(path: Path, st: os.stat_result, seen_files: Seen
                   ) -> WalkedFile | SkippedPath:
     if not stat.S_ISREG(st.st_mode):
         return SkippedPath(str(path), "not a regular file (device, pipe or socket)")
-    key = (st.st_dev, st.st_ino)
+    key: tuple[int, ...] = (st.st_dev, st.st_ino)
+    role = _NAME_ROLES.get(path.suffix.lower())
+    if role is not None:
+        key = (*key, role)  # a name with a role is analysed once per role
     if key in seen_files:
         return SkippedPath(str(path), f"same file as {seen_files[key]}", covered=True)
     seen_files[key] = str(path)
+    seen_files.setdefault((st.st_dev, st.st_ino), str(path))  # later neutral names: covered
     return WalkedFile(path, st.st_size)
 
 
