@@ -22,8 +22,11 @@ HUGE = 1_000_000  # repetitions, range length or padding width
 HUGE_LOOPS = 10_000_000  # iterations of nested loops
 HUGE_SIZE = 10_000_000  # characters or items one repetition builds
 HUGE_DIGITS = 100_000  # digits of a power
-_WIDTH = re.compile(r"%[-+ #0]*(\d{7,})|\{[^{}]*:[^{}]*?(\d{7,})[^{}]*\}")
-_WIDTH_FILTERS = {"center": 0, "indent": 0, "wordwrap": 0, "truncate": 0}
+# A width or a precision ("%.300000000f" builds a 300 MB string as surely as a width).
+_WIDTH = re.compile(r"%[-+ #0]*(?:\d*\.)?(\d{7,})|\{[^{}]*:[^{}]*?(\d{7,})[^{}]*\}")
+# batch(n, fill) pads with n items; slice(n) loops n times: both a "width" here.
+_WIDTH_FILTERS = {"center": 0, "indent": 0, "wordwrap": 0, "truncate": 0, "batch": 0,
+                  "slice": 0}
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 Problem = tuple[int, str, str]  # (line, what, key)
