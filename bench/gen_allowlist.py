@@ -69,6 +69,10 @@ EXCLUDE = frozenset({
     "numpy.nditer", "numpy.nested_iters", "numpy.errstate",  # no pickled data
     "numpy.ufunc",  # pickled by name through numpy's own reconstructor
     "sklearn.utils._metadata_requests.RequestMethod",  # builds signatures at runtime
+    # __setstate__ connects to the pickled listener address (multiprocessing Client), or
+    # opens a socket listener with threads: the network work is in helpers it calls
+    "sklearn.callback._scoring_monitor.ScoringMonitor",
+    "sklearn.callback._progressbar.RichProgressMonitor",  # a threading.Thread
 })
 SIDE_EFFECTS = re.compile(
     r"\bopen\(|\bos\.|subprocess|socket|\bexec\(|\beval\(|\bcompile\(|importlib|__import__"

@@ -249,7 +249,7 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
     ),
     'sklearn.callback': (
         'AutoPropagatedCallback', 'CallbackContext', 'CallbackSupportMixin', 'FitCallback',
-        'ProgressBar', 'ScoringMonitor', 'ScoringMonitorLog',
+        'ProgressBar', 'ScoringMonitorLog',
     ),
     'sklearn.callback._base': (
         'AutoPropagatedCallback', 'FitCallback', '_BaseCallback',
@@ -261,10 +261,10 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
         'AutoPropagatedCallback', 'CallbackContext', 'CallbackSupportMixin', 'FitCallback',
     ),
     'sklearn.callback._progressbar': (
-        'Interval', 'ProgressBar', 'RichProgressMonitor', 'RichTask',
+        'Interval', 'ProgressBar', 'RichTask',
     ),
     'sklearn.callback._scoring_monitor': (
-        'ScoringMonitor', 'ScoringMonitorLog', 'StrOptions',
+        'ScoringMonitorLog', 'StrOptions',
     ),
     'sklearn.callback._transport': (
         'ListenerHandle',
