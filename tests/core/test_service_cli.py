@@ -21,7 +21,7 @@ def home(tmp_path, monkeypatch):
 
 def test_token_create_list_revoke(home, capsys):
     from weightscan.core.db import make_engine, make_sessionmaker
-    from weightscan.web.auth import verify_token
+    from weightscan.core.tokens import verify_token
 
     assert main(["token", "create", "--name", "ci", "--scopes", "submit,read"]) == 0
     out = capsys.readouterr()
@@ -41,6 +41,22 @@ def test_token_create_list_revoke(home, capsys):
     with make_sessionmaker(engine)() as s:
         assert verify_token(s, secret) is None
     engine.dispose()
+
+
+def test_token_commands_do_not_need_the_web_framework(home):
+    """Token storage is core: ``weightscan token`` runs where Flask cannot be imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['flask'] = None\n"
+            "from weightscan.cli import main\n"
+            "assert main(['token', 'create', '--name', 'ci', '--scopes', 'read']) == 0\n"
+            "assert main(['token', 'list']) == 0\n"
+            "assert 'weightscan.web' not in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "WEIGHTSCAN_HOME": str(home)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ws_")
 
 
 def test_token_create_refuses_unknown_scopes(home, capsys):

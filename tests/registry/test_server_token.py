@@ -36,7 +36,7 @@ def build_app(tmp_path: Any, registry: Any, dispatched: list[Any], **changes: An
 
 
 def new_token(app: Any, scopes: tuple[str, ...]) -> str:
-    from weightscan.web.auth import create_token
+    from weightscan.core.tokens import create_token
 
     with app.extensions["weightscan.sessionmaker"]() as db:
         _, plaintext = create_token(db, "t", scopes)

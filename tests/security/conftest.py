@@ -54,7 +54,7 @@ def db_session(app: Any) -> Any:
 def new_token(app: Any, name: str, scopes: tuple[str, ...] = ("submit", "read"),
               **kwargs: Any) -> tuple[str, str]:
     """(token id, plaintext) of a new committed token."""
-    from weightscan.web.auth import create_token
+    from weightscan.core.tokens import create_token
 
     with db_session(app) as db:
         row, plaintext = create_token(db, name, scopes, **kwargs)

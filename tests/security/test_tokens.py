@@ -60,7 +60,7 @@ def test_scopes_are_enforced(app):
 
 
 def test_revoked_token_is_401(app):
-    from weightscan.web.auth import revoke_token
+    from weightscan.core.tokens import revoke_token
 
     client = app.test_client()
     token_id, plaintext = new_token(app, "soon-revoked")
@@ -127,7 +127,7 @@ def test_page_cookie_never_authorises_api_writes(app):
 
 
 def test_revoked_token_loses_its_page_session(app):
-    from weightscan.web.auth import revoke_token
+    from weightscan.core.tokens import revoke_token
 
     client = app.test_client()
     token_id, plaintext = new_token(app, "browser")

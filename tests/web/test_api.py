@@ -236,7 +236,7 @@ def test_a_delete_whose_commit_fails_keeps_the_bytes(client, app, monkeypatch):
 
 # -- tokens and scopes -------------------------------------------------------------------------
 def make_token(app, *scopes, **kw):
-    from weightscan.web.auth import create_token
+    from weightscan.core.tokens import create_token
 
     with app.extensions["weightscan.sessionmaker"]() as db:
         token, plaintext = create_token(db, "t", scopes, **kw)
@@ -275,7 +275,7 @@ def test_tokens_scopes_and_ownership(make_app):
 
 def test_tokens_are_stored_hashed_and_expire_or_revoke(make_app):
     from weightscan.core.models import ApiToken
-    from weightscan.web.auth import revoke_token
+    from weightscan.core.tokens import revoke_token
 
     app = make_app(allow_anonymous=False)
     c = app.test_client()

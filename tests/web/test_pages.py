@@ -119,7 +119,7 @@ def test_unknown_scan_page_is_an_html_404(client):
 
 
 def test_token_login_for_pages_and_no_cookie_auth_for_api_writes(make_app):
-    from weightscan.web.auth import create_token
+    from weightscan.core.tokens import create_token
 
     app = make_app(allow_anonymous=False)
     with app.extensions["weightscan.sessionmaker"]() as db:

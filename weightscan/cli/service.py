@@ -329,7 +329,7 @@ def _redact(url: str) -> str:
 
 # --------------------------------------------------------------------------- tokens
 def cmd_token_create(args: argparse.Namespace) -> int:
-    from weightscan.web.auth import create_token
+    from weightscan.core.tokens import create_token
 
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     settings = _settings()
@@ -374,7 +374,7 @@ def cmd_token_list(_args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    from weightscan.web.auth import revoke_token
+    from weightscan.core.tokens import revoke_token
 
     settings = _settings()
     stop = _ready_database(settings)

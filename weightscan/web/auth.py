@@ -1,84 +1,24 @@
 """API tokens and who is asking.
 
-Tokens look like ``ws_<32 random bytes, urlsafe>``; only their SHA-256 is stored
-(``ApiToken.token_hash``) with a short display prefix, and the plaintext is shown once by
-``create_token``. Scopes: ``submit``, ``read``, ``admin`` (admin implies the others).
-A token reads only the scans it submitted unless it is admin; in anonymous mode (settings)
-a local, direct, same-site request without a token may submit and read everything
+Scopes: ``submit``, ``read``, ``admin`` (admin implies the others). A token reads only
+the scans it submitted unless it is admin; in anonymous mode (settings) a local,
+direct, same-site request without a token may submit and read everything
 (``weightscan.web.anonymous`` says which requests qualify).
 
-``create_token`` / ``verify_token`` / ``revoke_token`` are plain functions over a session,
-used by ``weightscan token create`` as well as by the request hooks here.
+Token storage (``create_token``, ``verify_token``, ``revoke_token``) is
+``weightscan.core.tokens``, shared with ``weightscan token``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, request, session
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from weightscan.core.models import ApiToken, Scan
+from weightscan.core.tokens import aware, verify_token
 from weightscan.web.errors import AuthenticationRequiredError, ForbiddenError
-
-TOKEN_PREFIX = "ws_"  # noqa: S105  (a public marker, not a secret)
-SCOPES = ("submit", "read", "admin")
-_PREFIX_CHARS = 11  # "ws_" + 8 characters: enough to recognise a token in a listing
-
-
-def hash_token(plaintext: str) -> str:
-    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
-
-
-def create_token(db: Session, name: str, scopes: Iterable[str] = ("submit", "read"), *,
-                 expires_in_days: int | None = None) -> tuple[ApiToken, str]:
-    """Create and add (not commit) a token; returns the row and the plaintext, shown once."""
-    wanted = list(dict.fromkeys(scopes))
-    unknown = [s for s in wanted if s not in SCOPES]
-    if unknown or not wanted:
-        raise ValueError(f"scopes must be among {', '.join(SCOPES)}; got {wanted!r}")
-    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires_at = (datetime.now(UTC) + timedelta(days=expires_in_days)
-                  if expires_in_days else None)
-    token = ApiToken(name=name[:200], prefix=plaintext[:_PREFIX_CHARS],
-                     token_hash=hash_token(plaintext), scopes=wanted, expires_at=expires_at)
-    db.add(token)
-    db.flush()
-    return token, plaintext
-
-
-def verify_token(db: Session, plaintext: str) -> ApiToken | None:
-    """The live token matching ``plaintext`` (not revoked, not expired), else None."""
-    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
-        return None
-    digest = hash_token(plaintext)
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
-        return None
-    now = datetime.now(UTC)
-    if token.revoked_at is not None:
-        return None
-    if token.expires_at is not None and _aware(token.expires_at) <= now:
-        return None
-    return token
-
-
-def revoke_token(db: Session, token_id: str) -> bool:
-    token = db.get(ApiToken, token_id)
-    if token is None or token.revoked_at is not None:
-        return False
-    token.revoked_at = datetime.now(UTC)
-    return True
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -143,7 +83,7 @@ def current_principal() -> Principal:
         # cross-site POST to the API cannot ride on it.
         token = db.get(ApiToken, session["token_id"])
         if token is not None and (token.revoked_at is not None or (
-                token.expires_at is not None and _aware(token.expires_at) <= datetime.now(UTC))
+                token.expires_at is not None and aware(token.expires_at) <= datetime.now(UTC))
                 or session.get("epoch") != (token.session_epoch or 0)):
             token = None  # revoked, expired, or logged out since this cookie was issued
     if token is not None:
@@ -151,7 +91,7 @@ def current_principal() -> Principal:
         now = datetime.now(UTC)
         # A write per request would double the database work of a lookup; a minute's
         # precision is plenty for "last used".
-        if token.last_used_at is None or now - _aware(token.last_used_at) > timedelta(
+        if token.last_used_at is None or now - aware(token.last_used_at) > timedelta(
                 minutes=1):
             token.last_used_at = now
             db.commit()

@@ -24,7 +24,8 @@ from flask import (
 )
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from weightscan.web.auth import NOBODY, Principal, current_principal, verify_token
+from weightscan.core.tokens import verify_token
+from weightscan.web.auth import NOBODY, Principal, current_principal
 from weightscan.web.db import get_session
 from weightscan.web.errors import BadRequestError, ForbiddenError, ServiceUnavailableError
 from weightscan.web.security import check_csrf
