@@ -22,11 +22,11 @@ import pytest
 from tests.registry.conftest import CALLBACK_SECRET, HF_SECRET, Service, registry_settings
 from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import MALICIOUS_PICKLE, benign_pickle, safetensors
+from weightscan.core.expansion import expand_group
 from weightscan.core.models import Scan
 from weightscan.core.pipeline import run_scan
 from weightscan.core.registry import add_group, normalise_source
 from weightscan.core.webhooks import verify_standard
-from weightscan.worker.registry_tasks import expand_group
 
 ROOT = Path(__file__).resolve().parents[2]
 

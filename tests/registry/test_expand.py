@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import MALICIOUS_PICKLE, benign_pickle, safetensors
+from weightscan.core.expansion import expand_group
 from weightscan.core.models import Scan, ScanStatus
 from weightscan.core.pipeline import run_scan
 from weightscan.core.registry import add_group, normalise_source
-from weightscan.worker.registry_tasks import expand_group
 
 
 def _group(service, source: dict) -> str:
@@ -198,8 +198,8 @@ def test_sweeper_re_expands_a_lost_group_and_resends_late_deliveries(registry, s
     from datetime import timedelta
 
     from weightscan.core.db import utcnow
+    from weightscan.core.expansion import sweep_registry
     from weightscan.core.models import CallbackDelivery, DeliveryStatus
-    from weightscan.worker.registry_tasks import sweep_registry
 
     registry.add_repo(FakeRepo("org/lost", files={"a.safetensors": safetensors(1)},
                                lfs={"a.safetensors"}))
@@ -223,7 +223,7 @@ def test_expansion_is_claimed_once_and_gives_up_after_max_attempts(registry, ser
     from datetime import timedelta
 
     from weightscan.core.db import utcnow
-    from weightscan.worker.registry_tasks import _claim_expansion, sweep_registry
+    from weightscan.core.expansion import _claim_expansion, sweep_registry
 
     registry.add_repo(FakeRepo("org/dying", files={"a.safetensors": safetensors(1)},
                                lfs={"a.safetensors"}))

@@ -16,7 +16,7 @@ from tests.registry.conftest import RecordingExpansions, migrated_database, regi
 from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import benign_pickle
 from tests.security.live import serve
-from weightscan.worker.registry_tasks import expand_group
+from weightscan.core.expansion import expand_group
 
 
 @pytest.fixture

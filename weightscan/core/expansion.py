@@ -1,0 +1,406 @@
+"""Expand a URL or repository group into file scans (run by a worker's ``expand_source``
+task, ``weightscan.worker.registry_tasks``).
+
+``expand_group`` resolves the
+revision to a commit sha once, lists the files at that sha, keeps those matching the
+globs, and for each one:
+
+* a listed sha256 (LFS) that already has a verdict under the current rules becomes a
+  cached child scan at once -- no download;
+* otherwise the file is streamed through the SSRF guard (``weightscan.core.fetch``) into a temp file
+  with the listed size as a cap, its sha256 (LFS) or git blob id (small files) checked
+  against the listing, and handed to ``weightscan.core.pipeline.submit_file(group_id=...)``.
+
+Files whose names match no glob but have no well-known harmless extension are fetched
+too when small, and kept only if content sniffing says they hold a model or container
+format (a renamed pickle is still a pickle). A gated repository (401/403) or a missing
+revision ends the group ``failed`` with the reason. Child scans are enqueued as soon as
+they are committed, so scanning overlaps downloading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from weightscan.core.blobstore import BlobStore
+from weightscan.core.fetch import (
+    FetchFailed,
+    FetchPolicy,
+    FetchRefused,
+    open_url,
+    policy_from_settings,
+)
+from weightscan.core.models import ApiToken, Scan, ScanKind, ScanStatus, SourceType
+from weightscan.core.registry import (
+    RegistryError,
+    RepoFile,
+    client_for,
+    select_files,
+    server_token_allowed,
+)
+from weightscan.core.settings import Settings
+from weightscan.core.uploads import UploadError, display_filename, stream_to_temp
+
+log = logging.getLogger(__name__)
+
+MAX_FILES_PER_GROUP = 2000
+SNIFF_MAX_BYTES = 64 << 20  # unmatched files are fetched for sniffing only up to this size
+HARMLESS_SUFFIXES = (".md", ".txt", ".rst", ".py", ".json", ".yaml", ".yml", ".toml", ".cfg",
+                     ".ini", ".gitattributes", ".gitignore", ".png", ".jpg", ".jpeg", ".gif",
+                     ".svg", ".webp", ".csv", ".tsv", ".html", ".css", ".js", ".ipynb",
+                     ".sh", ".lock", ".license", ".wav", ".mp3", ".mp4")
+MODEL_FORMATS = frozenset({
+    "pickle", "pytorch-zip", "torchscript", "pytorch-legacy", "pytorch-tar", "zip", "numpy",
+    "numpy-npz", "joblib", "gzip", "bzip2", "xz", "lzma", "zlib", "zstd", "lz4", "joblib-zlib",
+    "tar", "7z", "rar", "safetensors", "gguf", "unknown",
+})
+
+
+@dataclass
+class ExpandResult:
+    group_id: str
+    status: str  # expanded, failed, skipped (not a queued group)
+    enqueued: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)  # finished at once (reused or unfetchable)
+    downloaded: int = 0  # fetches attempted
+    completed: bool = False  # the group finished here (all cached, none, or failed)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Item:
+    path: str  # display path (repository path, or the URL's last segment)
+    url: str
+    size: int | None
+    sha256: str | None
+    git_oid: str | None
+    sniff_only: bool  # fetched only to see whether it holds a model format
+
+
+# -- expansion ---------------------------------------------------------------------------
+
+def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings: Settings,
+                 group_id: str, *, token: str | None = None, force: bool = False,
+                 enqueue: Callable[[list[str]], Any] = lambda ids: None) -> ExpandResult:
+    """List, dedupe, fetch and submit every file of a queued group (see module docstring).
+
+    ``enqueue(ids)`` is called after each commit with scan ids to send to the workers.
+    """
+    from weightscan.core.pipeline import fail_group, seal_group
+
+    attempt = _claim_expansion(sessions, group_id)
+    if attempt is None:
+        return ExpandResult(group_id, "skipped")
+    if attempt > settings.max_attempts:
+        message = f"gave up expanding this source after {attempt - 1} lost attempts"
+        with sessions() as session:
+            fail_group(session, group_id, message, commit=True)
+        return ExpandResult(group_id, "failed", completed=True, error=message)
+    with sessions() as session:
+        group = session.get(Scan, group_id)
+        assert group is not None
+        source = dict(group.source or {})
+        owner = group.owner_token_id
+        owner_row = session.get(ApiToken, owner) if owner else None
+        may_use_server_token = server_token_allowed(
+            source, owner_token_id=owner,
+            owner_is_admin=owner_row is not None and "admin" in (owner_row.scopes or ()))
+        done_paths = set(session.scalars(select(Scan.filename).where(Scan.group_id == group_id)))
+        group.progress = {**(group.progress or {}), "stage": "listing"}
+        session.commit()
+    if source.get("type") != "huggingface":
+        token = ""  # a caller's URLs never get a registry token
+    elif token is None and not may_use_server_token:
+        token = ""  # this caller may not borrow the server's token
+    policy = policy_from_settings(settings, token=token)
+    result = ExpandResult(group_id, "expanded")
+    try:
+        items, source = _plan(settings, policy, source)
+    except (RegistryError, FetchRefused, FetchFailed) as exc:
+        message = _reason(exc)
+        with sessions() as session:
+            fail_group(session, group_id, message, commit=True)
+        log.info("group %s failed: %s", group_id, message)
+        return ExpandResult(group_id, "failed", completed=True, error=message)
+    with sessions() as session:
+        group = session.get(Scan, group_id)
+        assert group is not None
+        group.source = source
+        group.progress = {"stage": "fetching", "files_total": len(items), "files_done": 0}
+        session.commit()
+    skipped: list[dict[str, str]] = []
+    for item in items:
+        if item.path in done_paths:
+            continue  # a previous, interrupted expansion already added it
+        _heartbeat(sessions, group_id)
+        scan_id, needs_scan, fetched, note = _one_file(
+            sessions, blobstore, settings, policy, group_id, source, item, owner=owner,
+            force=force)
+        result.downloaded += fetched
+        if note:
+            skipped.append({"path": item.path, "reason": note})
+        if scan_id is None:
+            continue
+        if needs_scan:
+            result.enqueued.append(scan_id)
+            enqueue([scan_id])
+        else:
+            result.cached.append(scan_id)
+    with sessions() as session:
+        group = session.get(Scan, group_id)
+        assert group is not None
+        if skipped:
+            group.source = {**(group.source or {}), "skipped": skipped[:200]}
+        session.commit()
+        result.completed = seal_group(session, group_id, commit=True)
+    return result
+
+
+def _claim_expansion(sessions: sessionmaker[Session], group_id: str) -> int | None:
+    """Take the expansion of a queued group: ``started_at`` set means someone holds it
+    (the sweeper clears it when that worker's heartbeat, ``queued_at``, went stale).
+    Returns the attempt number, or None if it is taken, finished or unknown."""
+    from sqlalchemy import update
+
+    from weightscan.core.db import utcnow
+
+    with sessions() as session:
+        now = utcnow()
+        result = session.execute(
+            update(Scan)
+            .where(Scan.id == group_id, Scan.kind == ScanKind.GROUP,
+                   Scan.status == ScanStatus.QUEUED, Scan.started_at.is_(None))
+            .values(started_at=now, queued_at=now, attempts=Scan.attempts + 1)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            return None
+        attempts = session.scalar(select(Scan.attempts).where(Scan.id == group_id))
+        session.commit()
+        return int(attempts or 1)
+
+
+def _heartbeat(sessions: sessionmaker[Session], group_id: str) -> None:
+    """Tell the sweeper this group is being expanded (``queued_at`` is its clock)."""
+    from sqlalchemy import update
+
+    from weightscan.core.db import utcnow
+
+    with sessions() as session:
+        session.execute(update(Scan).where(Scan.id == group_id,
+                                           Scan.status == ScanStatus.QUEUED)
+                        .values(queued_at=utcnow())
+                        .execution_options(synchronize_session=False))
+        session.commit()
+
+
+def _plan(settings: Settings, policy: FetchPolicy, source: dict[str, Any]
+          ) -> tuple[list[_Item], dict[str, Any]]:
+    if source.get("type") == "huggingface":
+        client = client_for(settings, policy)
+        repo, repo_type = source["repo"], source.get("repo_type", "model")
+        sha = source.get("commit_sha") or client.resolve_revision(
+            repo, repo_type, source.get("revision") or "main")
+        listing = client.list_files(repo, repo_type, sha)
+        globs = tuple(source.get("paths") or settings.model_file_globs)
+        picked = select_files(listing, globs)
+        picked_paths = {f.path for f in picked}
+        extra = [] if source.get("paths") else [
+            f for f in listing if f.path not in picked_paths and _worth_sniffing(f)]
+        if len(picked) + len(extra) > MAX_FILES_PER_GROUP:
+            raise RegistryError("failed", f"more than {MAX_FILES_PER_GROUP} candidate files")
+        items = [_Item(f.path, client.file_url(repo, repo_type, sha, f.path), f.size, f.sha256,
+                       f.git_oid, sniff_only=False) for f in picked]
+        items += [_Item(f.path, client.file_url(repo, repo_type, sha, f.path), f.size,
+                        f.sha256, f.git_oid, sniff_only=True) for f in extra]
+        return items, {**source, "commit_sha": sha, "files_listed": len(listing),
+                       "files_selected": len(items)}
+    urls = list(source.get("urls") or [])
+    return [_Item(_url_name(u), u, None, None, None, sniff_only=False) for u in urls], source
+
+
+def _worth_sniffing(f: RepoFile) -> bool:
+    name = f.path.rsplit("/", 1)[-1].lower()
+    return 0 < f.size <= SNIFF_MAX_BYTES and not name.endswith(HARMLESS_SUFFIXES) \
+        and not name.startswith(".")
+
+
+def _url_name(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    return display_filename(unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "download")
+
+
+def _one_file(sessions: sessionmaker[Session], blobstore: BlobStore, settings: Settings,
+              policy: FetchPolicy, group_id: str, source: dict[str, Any], item: _Item, *,
+              owner: str | None, force: bool) -> tuple[str | None, bool, bool, str | None]:
+    """Returns (child scan id or None, needs a scan?, fetch attempted?, note if skipped)."""
+    from weightscan.core.pipeline import find_reusable_scan, submit_file
+
+    child_source = _child_source(source, item)
+    if item.sha256 and not force:
+        with sessions() as session:
+            previous = find_reusable_scan(session, item.sha256, {})
+            if previous is not None:
+                scan_id = _link_cached(session, previous, group_id, item, child_source, owner)
+                session.commit()
+                return scan_id, False, False, None
+    cap = min(settings.fetch_max_bytes, settings.max_upload_bytes)
+    temp: Path | None = None
+    try:
+        if item.size is not None and item.size > cap:
+            raise FetchRefused(f"listed size {item.size} exceeds the limit of {cap} bytes")
+        with open_url(item.url, policy) as response:
+            length = response.content_length
+            if item.size is None and length is not None and length > cap:
+                raise FetchFailed(f"Content-Length {length} exceeds the limit of {cap} bytes")
+            limit = cap if item.size is None else item.size
+            stored = stream_to_temp(response.reader(limit), limit,
+                                    temp_dir=settings.home / "tmp", expected_size=item.size)
+            temp = stored.path
+        _verify(item, stored.path, stored.sha256)
+        if item.sniff_only and _sniff(stored.path) not in MODEL_FORMATS:
+            return None, False, True, None  # fetched to look; not a model file
+        with sessions() as session:
+            submitted = submit_file(session, blobstore, stored.path, stored.sha256, stored.size,
+                                    item.path[:1024], source=child_source, force=force,
+                                    owner_token_id=owner, group_id=group_id, commit=True)
+            temp = None  # moved into the blob store
+            return submitted.scan.id, not submitted.cached, True, None
+    except (FetchRefused, FetchFailed, UploadError, _Mismatch) as exc:
+        reason = _reason(exc)
+        if item.sniff_only:
+            return None, False, True, f"not fetched: {reason}"
+        with sessions() as session:
+            scan_id = _record_fetch_error(session, group_id, item, child_source, owner, reason)
+            session.commit()
+        return scan_id, False, True, None
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _verify(item: _Item, path: Path, sha256: str) -> None:
+    """The bytes must be the ones the listing describes (LFS sha256, or git blob id)."""
+    if item.sha256 is not None and sha256 != item.sha256:
+        raise _Mismatch(f"sha256 {sha256} does not match the listing's {item.sha256}")
+    if item.sha256 is None and item.git_oid is not None:
+        h = hashlib.sha1(b"blob %d\x00" % path.stat().st_size)  # noqa: S324 -- git's id
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        if h.hexdigest() != item.git_oid:
+            raise _Mismatch(f"git blob id {h.hexdigest()} does not match the listing's "
+                            f"{item.git_oid}")
+
+
+def _sniff(path: Path) -> str:
+    try:
+        from weightscan.scanner.dispatch import sniff
+        from weightscan.scanner.source import Source
+
+        with open(path, "rb") as f:
+            return str(sniff(Source(f, name=path.name)).value)
+    except Exception:  # a sniffer failure must not drop a file silently: keep it
+        log.warning("sniffing %s failed", path, exc_info=True)
+        return "unknown"
+
+
+def _child_source(source: dict[str, Any], item: _Item) -> dict[str, Any]:
+    if source.get("type") == "huggingface":
+        return {"type": "huggingface", "repo": source["repo"],
+                "repo_type": source.get("repo_type", "model"),
+                "revision": source.get("revision"), "commit_sha": source.get("commit_sha"),
+                "path": item.path}
+    return {"type": "url", "url": item.url}
+
+
+def _link_cached(session: Session, previous: Scan, group_id: str, item: _Item,
+                 child_source: dict[str, Any], owner: str | None) -> str:
+    """A child that reuses ``previous``'s verdict and findings (no download)."""
+    from weightscan.core.pipeline import _copy_result, _refresh_group_progress
+
+    child = Scan(kind=ScanKind.FILE, file_sha256=previous.file_sha256, size=previous.size,
+                 filename=item.path[:1024], source_type=SourceType(child_source["type"]),
+                 source=child_source, policy={},
+                 owner_token_id=owner, group_id=group_id)
+    _copy_result(previous, child)
+    session.add(child)
+    session.flush()
+    _refresh_group_progress(session, group_id)
+    return child.id
+
+
+def _record_fetch_error(session: Session, group_id: str, item: _Item,
+                        child_source: dict[str, Any], owner: str | None, reason: str) -> str:
+    """A child that could not be fetched: verdict ``error`` (never silently clean)."""
+    from weightscan.core.db import utcnow
+
+    now = utcnow()
+    child = Scan(kind=ScanKind.FILE, status=ScanStatus.DONE, verdict="error",
+                 filename=item.path[:1024], size=item.size,
+                 source_type=SourceType(child_source["type"]), source=child_source,
+                 owner_token_id=owner, group_id=group_id,
+                 error=f"the file could not be fetched: {reason}"[:500],
+                 started_at=now, finished_at=now, progress={"stage": "done"})
+    session.add(child)
+    session.flush()
+    return child.id
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, FetchRefused):
+        return f"refused by the fetch guard: {exc.reason}"
+    return str(exc)[:500]
+
+
+# -- sweeping: lost expansion messages, lost delivery retries ------------------------------------
+
+DELIVERY_GRACE_SECONDS = 60  # a retry message normally arrives on time; only then step in
+
+
+def sweep_registry(sessions: sessionmaker[Session], settings: Settings, *,
+                   now: Any = None) -> tuple[list[str], list[str]]:
+    """(groups to expand again, deliveries to attempt again).
+
+    A URL/registry group still ``queued`` whose ``queued_at`` (refreshed per file while
+    it expands) is older than ``settings.stale_after_seconds`` lost its message or its
+    worker: its lease is released and it is sent again; re-expanding is safe (files
+    already added are skipped), and after ``settings.max_attempts`` the group fails. A per-request
+    registry token is not stored, so such a retry runs with the configured token only.
+    """
+    from datetime import timedelta
+
+    from weightscan.core.db import utcnow
+    from weightscan.core.models import SourceType
+    from weightscan.core.notify import due_deliveries
+
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=settings.stale_after_seconds)
+    with sessions() as session:
+        groups = list(session.scalars(
+            select(Scan.id).where(Scan.kind == ScanKind.GROUP, Scan.status == ScanStatus.QUEUED,
+                                  Scan.source_type.in_((SourceType.URL,
+                                                        SourceType.HUGGINGFACE)),
+                                  Scan.queued_at < cutoff)
+            .order_by(Scan.queued_at).limit(100)))
+        for group_id in groups:  # release the lease; the next sweep waits a full period
+            group = session.get(Scan, group_id)
+            if group is not None:
+                group.queued_at = now
+                group.started_at = None
+        session.commit()
+        late = due_deliveries(session, now=now - timedelta(seconds=DELIVERY_GRACE_SECONDS))
+    return groups, late
