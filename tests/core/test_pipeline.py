@@ -272,13 +272,15 @@ def test_group_completes_with_the_worst_child_verdict(sessions, blobstore, setti
 
 def test_an_unsealed_group_is_not_completed(sessions, blobstore, settings):
     with sessions() as s:
-        group = create_group(s, commit=True)
+        group = create_group(s)
+        s.commit()
         a = submit_bytes(s, blobstore, clean_pickle(), group_id=group.id)
         gid = group.id
     assert run_scan(sessions, blobstore, a.scan.id, settings).completed_top_level == []
     assert _get(sessions, gid).status == ScanStatus.QUEUED
     with sessions() as s:
-        assert seal_group(s, gid, commit=True)
+        assert seal_group(s, gid)
+        s.commit()
     assert _get(sessions, gid).verdict == "clean"
 
 
@@ -297,7 +299,8 @@ def test_sealing_an_all_cached_group_completes_it(submit, sessions, blobstore, s
 def test_fail_group(sessions):
     with sessions() as s:
         group = create_group(s)
-        fail_group(s, group.id, "repository not found", commit=True)
+        fail_group(s, group.id, "repository not found")
+        s.commit()
         gid = group.id
     g = _get(sessions, gid)
     assert (g.status, g.verdict, g.error) == (ScanStatus.FAILED, "error", "repository not found")
@@ -360,6 +363,7 @@ def test_rescan_outdated_requeues_files_scanned_under_old_rules(submit, sessions
         s.get(Scan, old).rules_version = "2000.01.01"
         s.commit()
         new_ids = rescan_outdated(s)
+        s.commit()
     assert len(new_ids) == 1
     new = _get(sessions, new_ids[0])
     assert new.status == ScanStatus.QUEUED
@@ -380,7 +384,8 @@ def test_rescan_of_a_scan_and_of_a_group(submit, sessions, blobstore, settings):
         assert not result.cached
         group = create_group(s)
         submit_bytes(s, blobstore, clean_pickle(3), group_id=group.id, commit=False)
-        seal_group(s, group.id, commit=True)
+        seal_group(s, group.id)
+        s.commit()
         again = rescan(s, s.get(Scan, group.id))
         assert again.scan.kind == ScanKind.GROUP
         assert len(again.to_enqueue) == 1

@@ -22,7 +22,8 @@ def finished_group(sessions, blobstore, settings):
         group = create_group(s, source={"type": "huggingface", "repo": "org/name"})
         ids = [submit_bytes(s, blobstore, data, name, group_id=group.id, commit=False).scan.id
                for data, name in ((clean_pickle(), "ok.pkl"), (malicious_pickle(), "evil.pkl"))]
-        seal_group(s, group.id, commit=True)
+        seal_group(s, group.id)
+        s.commit()
         gid = group.id
     for scan_id in ids:
         run_scan(sessions, blobstore, scan_id, settings)

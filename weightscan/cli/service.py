@@ -403,6 +403,7 @@ def cmd_rescan(_args: argparse.Namespace) -> int:
     factory = _sessions(settings)
     with factory() as session:
         ids = rescan_outdated(session)
+        session.commit()
     failed = CeleryDispatcher.of(make_celery(settings)).scans(ids) if ids else []
     print(f"queued {len(ids)} rescans"
           + (f" ({len(failed)} not sent: the sweeper will send them)" if failed else ""))

@@ -102,7 +102,8 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
     if attempt > settings.max_attempts:
         message = f"gave up expanding this source after {attempt - 1} lost attempts"
         with sessions() as session:
-            fail_group(session, group_id, message, commit=True)
+            fail_group(session, group_id, message)
+            session.commit()
         return ExpandResult(group_id, "failed", completed=True, error=message)
     with sessions() as session:
         group = session.get(Scan, group_id)
@@ -127,7 +128,8 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
     except (RegistryError, FetchRefused, FetchFailed) as exc:
         message = _reason(exc)
         with sessions() as session:
-            fail_group(session, group_id, message, commit=True)
+            fail_group(session, group_id, message)
+            session.commit()
         log.info("group %s failed: %s", group_id, message)
         return ExpandResult(group_id, "failed", completed=True, error=message)
     with sessions() as session:
@@ -160,7 +162,8 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
         if skipped:
             group.source = {**(group.source or {}), "skipped": skipped[:200]}
         session.commit()
-        result.completed = seal_group(session, group_id, commit=True)
+        result.completed = seal_group(session, group_id)
+        session.commit()
     return result
 
 
@@ -272,7 +275,8 @@ def _one_file(sessions: sessionmaker[Session], blobstore: BlobStore, settings: S
         with sessions() as session:
             submitted = submit_file(session, blobstore, stored.path, stored.sha256, stored.size,
                                     item.path[:1024], source=child_source, force=force,
-                                    owner_token_id=owner, group_id=group_id, commit=True)
+                                    owner_token_id=owner, group_id=group_id)
+            session.commit()
             temp = None  # moved into the blob store
             return submitted.scan.id, not submitted.cached, True, None
     except (FetchRefused, FetchFailed, UploadError, _Mismatch) as exc:

@@ -138,16 +138,15 @@ def submit_file(session: Session, blobstore: BlobStore, temp_path: Path | str, s
                 size: int, filename: str | None, *,
                 source: Mapping[str, Any] | str = "upload", force: bool = False,
                 owner_token_id: str | None = None, callback_url: str | None = None,
-                group_id: str | None = None, allow: Sequence[str] = (),
-                commit: bool = True) -> SubmitResult:
+                group_id: str | None = None, allow: Sequence[str] = ()) -> SubmitResult:
     """Store a finished temp file (from ``weightscan.core.uploads.stream_to_temp``) and record
     a scan.
 
     The temp file is moved into the blob store (consumed). ``source`` is a source type
     (``"upload"``) or a dict with ``"type"`` plus details (url, repo, revision, path…).
     ``allow`` extends the import allowlist for this request (part of the dedupe key).
-    With ``commit`` (default) the transaction is committed; pass ``commit=False`` to batch
-    several files (a group) into one transaction and commit yourself.
+    Flushed, not committed: the caller commits (several files of a group in one
+    transaction), then sends ``to_enqueue``.
     """
     key = blobstore.put(Path(temp_path), sha256)
     source_type, source_data = _source_parts(source)
@@ -163,8 +162,6 @@ def submit_file(session: Session, blobstore: BlobStore, temp_path: Path | str, s
     session.flush()
     if previous is not None and group_id is not None:
         _refresh_group_progress(session, group_id)
-    if commit:
-        session.commit()
     return SubmitResult(scan, previous is not None, [] if previous is not None else [scan.id])
 
 
@@ -191,12 +188,11 @@ def _copy_result(previous: Scan, scan: Scan) -> None:
 
 def create_group(session: Session, *, source: Mapping[str, Any] | str = "upload",
                  owner_token_id: str | None = None, callback_url: str | None = None,
-                 filename: str | None = None, commit: bool = False) -> Scan:
+                 filename: str | None = None) -> Scan:
     """A group scan (several files: a multi-file upload, a repository revision).
 
     It stays ``queued`` while files are added with ``submit_file(..., group_id=group.id)``;
-    call ``seal_group`` once the list is complete. Flushed, not committed (unless
-    ``commit``).
+    call ``seal_group`` once the list is complete. Flushed, not committed.
     """
     source_type, source_data = _source_parts(source)
     group = Scan(kind=ScanKind.GROUP, status=ScanStatus.QUEUED, source_type=source_type,
@@ -204,12 +200,10 @@ def create_group(session: Session, *, source: Mapping[str, Any] | str = "upload"
                  filename=filename, progress={"stage": "collecting"})
     session.add(group)
     session.flush()
-    if commit:
-        session.commit()
     return group
 
 
-def seal_group(session: Session, group_id: str, *, commit: bool = False) -> bool:
+def seal_group(session: Session, group_id: str) -> bool:
     """Mark the group's file list as complete (status ``running``).
 
     Returns True when that completed it (every child was already done, e.g. all cached,
@@ -222,13 +216,10 @@ def seal_group(session: Session, group_id: str, *, commit: bool = False) -> bool
     if group.status == ScanStatus.QUEUED:
         group.status = ScanStatus.RUNNING
         group.started_at = group.started_at or utcnow()
-    completed = _complete_group_if_done(session, group)
-    if commit:
-        session.commit()
-    return completed
+    return _complete_group_if_done(session, group)
 
 
-def fail_group(session: Session, group_id: str, message: str, *, commit: bool = False) -> None:
+def fail_group(session: Session, group_id: str, message: str) -> None:
     """A group whose source could not be fetched or expanded at all: status ``failed``,
     verdict ``error``."""
     group = _lock_group(session, group_id)
@@ -238,18 +229,16 @@ def fail_group(session: Session, group_id: str, message: str, *, commit: bool = 
     group.verdict = "error"
     group.error = message[:_MAX_ERROR_CHARS]
     group.finished_at = utcnow()
-    if commit:
-        session.commit()
 
 
-def rescan(session: Session, scan: Scan, *, owner_token_id: str | None = None,
-           commit: bool = True) -> SubmitResult:
+def rescan(session: Session, scan: Scan, *, owner_token_id: str | None = None
+           ) -> SubmitResult:
     """A forced new scan of the same stored bytes (a group: of each of its files).
 
     The new scan belongs to ``owner_token_id`` (None: anonymous), whoever owned the
     original; the original's callback URL is kept only when the same principal asks, so
     a callback never goes to someone else's endpoint. Raises ``LookupError`` if the bytes
-    were purged.
+    were purged. Flushed, not committed.
     """
     callback_url = scan.callback_url if scan.owner_token_id == owner_token_id else None
     if scan.kind == ScanKind.GROUP:
@@ -260,12 +249,8 @@ def rescan(session: Session, scan: Scan, *, owner_token_id: str | None = None,
         for child in scan.children:
             ids.append(_rescan_file(session, child, owner_token_id, group.id, None).id)
         seal_group(session, group.id)
-        if commit:
-            session.commit()
         return SubmitResult(group, False, ids)
     new = _rescan_file(session, scan, owner_token_id, None, callback_url)
-    if commit:
-        session.commit()
     return SubmitResult(new, False, [new.id])
 
 
@@ -284,12 +269,12 @@ def _rescan_file(session: Session, scan: Scan, owner_token_id: str | None,
     return new
 
 
-def rescan_outdated(session: Session, *, commit: bool = True) -> list[str]:
+def rescan_outdated(session: Session) -> list[str]:
     """Queue a new scan for every stored file whose latest result predates the current
     ``ENGINE_VERSION``/``RULES_VERSION`` (``weightscan rescan --outdated``).
 
-    Files with a scan already queued or running are skipped. Returns the new scan ids;
-    the caller enqueues them after the commit.
+    Files with a scan already queued or running are skipped. Returns the new scan ids
+    (flushed, not committed); the caller enqueues them after the commit.
     """
     from weightscan.scanner import ENGINE_VERSION, RULES_VERSION
 
@@ -323,8 +308,6 @@ def rescan_outdated(session: Session, *, commit: bool = True) -> list[str]:
         session.add(new)
         session.flush()
         new_ids.append(new.id)
-    if commit:
-        session.commit()
     return new_ids
 
 

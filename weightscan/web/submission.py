@@ -140,8 +140,7 @@ def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], princip
                              display_filename(name), source=source, force=force,
                              owner_token_id=principal.token_id,
                              callback_url=None if group else callback_url,
-                             group_id=group.id if group else None, allow=allow,
-                             commit=False)
+                             group_id=group.id if group else None, allow=allow)
         results.append(result)
         metrics().scans_submitted.labels("upload").inc()
     to_enqueue = [i for r in results for i in r.to_enqueue]

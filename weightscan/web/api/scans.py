@@ -307,7 +307,7 @@ def rescan(scan_id: str) -> Response:
     if scan.kind == ScanKind.GROUP and not scan.children:
         raise GoneError("This group has no stored files to scan again; submit its source.")
     try:
-        result = pipeline_rescan(db, scan, owner_token_id=principal.token_id, commit=False)
+        result = pipeline_rescan(db, scan, owner_token_id=principal.token_id)
     except LookupError as exc:
         db.rollback()
         raise GoneError("The file's bytes were purged; submit it again.") from exc
