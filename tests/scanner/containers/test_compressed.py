@@ -108,3 +108,15 @@ def test_real_joblib_compressed_dumps(compress):
                 compress=(compress, 3))
     report = scan_bytes(buf.getvalue(), name="model.joblib")
     assert report.verdict is Verdict.CLEAN, report.findings
+
+
+@pytest.mark.parametrize(("payload", "verdict"), [(BENIGN, Verdict.CLEAN),
+                                                  (P2_PAYLOAD, Verdict.MALICIOUS)])
+def test_joblib_zf_with_python2_wider_header_is_read_as_joblib_reads_it(payload, verdict):
+    # joblib <= 0.8.4 on Python 2 wrote one more space: read_zfile skips it
+    import zlib
+
+    data = b"ZF" + hex(len(payload)).encode().ljust(20) + zlib.compress(payload)
+    report = scan_bytes(data, name="model.gz")
+    assert report.format == "joblib-zlib"
+    assert report.verdict is verdict, report.findings

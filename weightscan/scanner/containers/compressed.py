@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from weightscan.scanner.containers.inflate import CODECS, Inflated, inflate
-from weightscan.scanner.containers.signatures import JOBLIB_ZF_HEADER
+from weightscan.scanner.containers.signatures import JOBLIB_ZF_HEADER, joblib_zf_skip
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze_nested
 from weightscan.scanner.formats import Format
@@ -27,7 +27,7 @@ _ZERO_PADDING_CHECK = 1 << 20  # trailing zeros up to this size are padding (gzi
 def analyze_compressed(source: Source, ctx: ScanContext) -> None:
     fmt = sniff_format(source)
     codec = CODECS[_CODEC_OF[fmt]]
-    skip = JOBLIB_ZF_HEADER if fmt is Format.JOBLIB_ZLIB else 0
+    skip = joblib_zf_skip(source.head(JOBLIB_ZF_HEADER + 1)) if fmt is Format.JOBLIB_ZLIB else 0
     result = inflate(source.open(), codec, ctx, compressed_size=source.size - skip, skip=skip)
     try:
         _report_stream(source, ctx, fmt, result)

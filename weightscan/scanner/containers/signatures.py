@@ -169,7 +169,14 @@ def is_joblib_zf(head: bytes) -> bool:
     if len(head) < JOBLIB_ZF_HEADER + 2 or not head.startswith(b"ZF0x"):
         return False
     return re.fullmatch(rb"ZF0x[0-9a-fA-F]+L? *", head[:JOBLIB_ZF_HEADER]) is not None and \
-        is_zlib(head[JOBLIB_ZF_HEADER:])
+        is_zlib(head[joblib_zf_skip(head):])
+
+
+def joblib_zf_skip(head: bytes) -> int:
+    """Bytes before a ZF file's zlib stream: joblib's ``read_zfile`` skips one more space
+    after the header (Python 2 joblib <= 0.8.4 wrote the length one character wider; a
+    zlib stream never starts with a space)."""
+    return JOBLIB_ZF_HEADER + (head[JOBLIB_ZF_HEADER:JOBLIB_ZF_HEADER + 1] == b" ")
 
 
 def is_bzip2(head: bytes) -> bool:
