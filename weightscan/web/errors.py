@@ -196,6 +196,19 @@ def register_error_handlers(app: Flask) -> None:
         return _api_error(ServiceUnavailableError(
             "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}))
 
+    try:  # gunicorn parses chunked bodies lazily: a framing error surfaces in the view
+        from gunicorn.http.errors import ParseException as BodyFramingError
+    except ImportError:  # served by something else
+        BodyFramingError = None
+
+    if BodyFramingError is not None:
+        @app.errorhandler(BodyFramingError)
+        def _bad_framing(exc: Exception) -> Response:
+            log.info("malformed request body on %s %s: %s", request.method, request.path,
+                     type(exc).__name__)
+            return _api_error(BadRequestError("The request body is malformed (its chunked "
+                                              "encoding could not be read)."))
+
     @app.errorhandler(sqlalchemy.exc.DataError)
     def _bad_value(exc: Exception) -> Response:
         # A value the database cannot store (NUL in PostgreSQL text) came from the client:
