@@ -197,10 +197,13 @@ def run_gunicorn(settings: Any, bind: str, *, workers: int = 2, threads: int = 8
     """Serve ``web.create_app(settings)`` with gunicorn's gthread workers, in-process."""
     from gunicorn.app.base import BaseApplication
 
+    from weightscan.cli.gunicorn_worker import TimedThreadWorker
+
+    TimedThreadWorker.read_timeout = float(settings.body_read_timeout_seconds)
     options = {
         "bind": bind,
         "workers": max(1, workers),
-        "worker_class": "gthread",
+        "worker_class": TimedThreadWorker,  # gthread, with a timeout on header reads too
         "threads": threads,
         # gthread: the timeout is a worker heartbeat, not a per-request limit, so slow
         # multi-GB uploads are fine; keep it generous for long-poll requests anyway.
