@@ -527,6 +527,9 @@ class Engine:
                     stack.append(data[pos])
                     pos += 1
                 elif op == 0x65:  # APPENDS
+                    # APPENDS/SETITEMS/APPEND/SETITEM/ADDITEMS on a non-container call a
+                    # method of the object (extend/__setitem__/append/add): fine for
+                    # allowlisted classes, already reported as an import otherwise.
                     items = stack
                     stack = metastack.pop()
                     lower -= len(stack)
@@ -535,8 +538,6 @@ class Engine:
                         if target.kind != "list":
                             raise self._wrong_target(target, rd, op_start, first_index + n)
                         target.extend(items)
-                    else:
-                        self._mutate(target, items, "extend")
                 elif op == 0x75:  # SETITEMS
                     items = stack
                     stack = metastack.pop()
@@ -552,8 +553,6 @@ class Engine:
                         target.length += len(items) >> 1
                         if len(target.items) < 32:
                             target.items.extend(zip(items[0:64:2], items[1:64:2], strict=True))
-                    else:
-                        self._mutate(target, items, "__setitem__")
                 elif op == 0x4A:  # BININT
                     stack.append(from_bytes(data[pos:pos + 4], "little", signed=True))
                     pos += 4
@@ -633,8 +632,6 @@ class Engine:
                         if target.kind != "list":
                             raise self._wrong_target(target, rd, op_start, first_index + n)
                         target.extend([item])
-                    else:
-                        self._mutate(target, [item], "append")
                 elif op == 0x73:  # SETITEM
                     v = stack.pop()
                     k = stack.pop()
@@ -645,8 +642,6 @@ class Engine:
                         target.length += 1
                         if len(target.items) < 32:
                             target.items.append((k, v))
-                    else:
-                        self._mutate(target, [k, v], "__setitem__")
                 elif op == 0x2E:  # STOP
                     if not stack:
                         raise self._underflow(rd, op_start, first_index + n, op)
@@ -764,8 +759,6 @@ class Engine:
                         if target.kind != "set":
                             raise self._wrong_target(target, rd, op_start, first_index + n)
                         target.extend(items)
-                    else:
-                        self._mutate(target, items, "add")
                 elif op == 0x91:  # FROZENSET
                     wo_bad = True
                     items = stack
@@ -1208,12 +1201,6 @@ class Engine:
             self.report("pickle.build.global-target",
                         f"BUILD sets state on the imported object {target.path} itself",
                         offset, index, {"global": target.path[:200]})
-        return None
-
-    def _mutate(self, target: Any, items: list[Any], method: str) -> None:
-        # APPEND/SETITEM/ADDITEMS on a non-container call a method of the object
-        # (``extend``/``append``/``__setitem__``/``add``): fine for allowlisted classes,
-        # already reported as an import otherwise.
         return None
 
     def _persistent(self, pid: Any) -> Any:

@@ -6,4 +6,3 @@ import pickletools
 
 NAMES: dict[int, str] = {ord(op.code): op.name for op in pickletools.opcodes}
 VALID: frozenset[int] = frozenset(NAMES)
-PROTOCOL_OF: dict[int, int] = {ord(op.code): op.proto for op in pickletools.opcodes}
