@@ -43,6 +43,7 @@ ATTACKS = {
 
 BENIGN = '''\
 import importlib
+import subprocess
 import types
 
 import torch
@@ -60,6 +61,12 @@ class Model(nn.Module):
         self.size = getattr(config, "hidden" + "_size")
         self.eval_mode = eval
         self.pattern = __import__("re").compile(r"\\\\d+")
+
+    def run_tool(self):
+        try:
+            return None
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            return subprocess.PIPE
 
     def forward(self, x):
         if isinstance(self.act, types.FunctionType) and self.eval_mode:

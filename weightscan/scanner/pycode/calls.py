@@ -111,10 +111,18 @@ def _reference(node: ast.expr, aliases: dict[str, str], bound: set[str],
         return []  # a bare name is only followed through an import
     name = resolve(node, aliases)
     rule = None if name is None else _rule_by_name(name)
-    if rule is None or name is None:
+    if rule is None or name is None or not _callable_name(name):
         return []
     code = ast.get_source_segment(source, node) or name
     return [Hit(rule, name, getattr(node, "lineno", 0), code[:300])]
+
+
+def _callable_name(name: str) -> bool:
+    """``subprocess.run`` or ``subprocess.Popen``, not ``subprocess.PIPE`` or
+    ``subprocess.CalledProcessError`` (named in ``except`` clauses by harmless code)."""
+    last = name.rsplit(".", 1)[-1]
+    return last == "Popen" or not last[:1].isupper() or name in _RUNS_CODE \
+        or name in _ALWAYS_DESERIALISE
 
 
 def _rule_by_name(name: str) -> str | None:
