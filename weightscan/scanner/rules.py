@@ -84,6 +84,7 @@ _RULE_MODULES = (
     "weightscan.scanner.tflite.rules",
     "weightscan.scanner.coreml.rules",
     "weightscan.scanner.ctranslate2.rules",
+    "weightscan.scanner.openvino.rules",
 )
 
 

@@ -23,6 +23,7 @@ from weightscan.scanner.embeddings.word2vec import header as word2vec_header
 from weightscan.scanner.embeddings.word2vec import looks_binary_word2vec
 from weightscan.scanner.formats import Format
 from weightscan.scanner.msgpack_format.walker import looks_like_msgpack
+from weightscan.scanner.openvino.ir import looks_like_openvino_ir
 from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
 from weightscan.scanner.sniff_models import sniff_model_format
 from weightscan.scanner.source import Source
@@ -85,6 +86,8 @@ def sniff_format(source: Source) -> Format:
             # the Python analyzer also analyses it as one). Text that starts with an
             # ASCII magic ("GGUF = 3") is still the source the import runs.
             return Format.PYTHON
+        if fmt is Format.TEXT and looks_like_openvino_ir(head):
+            return Format.OPENVINO_IR  # an XML graph whose weights file is raw bytes
         if fmt in (Format.UNKNOWN, Format.OTHER):  # model formats with no magic up front
             fmt = sniff_model_format(source) or fmt
     except Exception:
