@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from weightscan.core.db import Base, enum_column, utcnow
+from weightscan.core.db import Base, UTCDateTime, enum_column, utcnow
 
 
 class ScanStatus(enum.StrEnum):
@@ -61,8 +60,8 @@ class StoredFile(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
     blob_key: Mapped[str] = mapped_column(String(200))
-    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Scan(Base):
@@ -93,10 +92,10 @@ class Scan(Base):
     callback_url: Mapped[str | None] = mapped_column(String(2048))
     owner_token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id",
                                                                   ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration_seconds: Mapped[float | None] = mapped_column(Float)
 
     findings: Mapped[list[Finding]] = relationship(
@@ -137,10 +136,10 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16), index=True)  # shown in listings
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
     scopes: Mapped[list[Any]] = mapped_column(default=list)  # "submit", "read", "admin"
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Page sessions remember the epoch they were opened in; logout bumps it, so a saved
     # cookie is dead on the server side, not only in the browser that logged out.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -155,7 +154,7 @@ class WebhookEvent(Base):
     provider: Mapped[str] = mapped_column(String(32))
     dedupe_key: Mapped[str] = mapped_column(String(300))
     group_scan_id: Mapped[str | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)  # scope, repo, ref, sha
 
     __table_args__ = (UniqueConstraint("provider", "dedupe_key", name="uq_webhook_dedupe"),)
@@ -174,6 +173,6 @@ class CallbackDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

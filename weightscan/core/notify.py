@@ -113,7 +113,7 @@ def attempt_delivery(session_factory: sessionmaker[Session], settings: Settings,
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return DeliveryOutcome(delivery_id, "skipped")
         due = delivery.next_attempt_at
-        if due is not None and _aware(due) > utcnow() + timedelta(seconds=1):
+        if due is not None and due > utcnow() + timedelta(seconds=1):
             return DeliveryOutcome(delivery_id, "skipped")  # an early duplicate message
         scan = session.get(Scan, delivery.scan_id)
         if scan is None:
@@ -176,9 +176,6 @@ def _record(session_factory: sessionmaker[Session], settings: Settings, delivery
         session.commit()
         return DeliveryOutcome(delivery_id, "pending", retry_in=delay, status_code=code)
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def due_deliveries(session: Session, *, now: datetime | None = None, limit: int = 100

@@ -591,7 +591,7 @@ def _complete_group_if_done(session: Session, group: Scan) -> bool:
     group.rules_version = RULES_VERSION
     group.progress = {"stage": "done", "files_total": total, "files_done": done}
     if group.started_at is not None:
-        group.duration_seconds = (group.finished_at - _aware(group.started_at)).total_seconds()
+        group.duration_seconds = (group.finished_at - group.started_at).total_seconds()
     session.flush()
     return True
 
@@ -722,12 +722,6 @@ class _ProgressPublisher:
         except Exception:  # progress is best effort; never fail a scan over it
             log.warning("scan %s: progress update failed", self._scan_id, exc_info=True)
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC.
-    from datetime import UTC
-
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _truncate(text: str | None, limit: int) -> str:

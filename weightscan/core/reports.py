@@ -28,7 +28,7 @@ def iso(value: datetime | None) -> str | None:
     """RFC 3339 UTC timestamp (``2026-11-26T04:50:00.123Z``) or None."""
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they are UTC
+    if value.tzinfo is None:  # not from a column (those are aware: core.db.UTCDateTime)
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -56,7 +56,7 @@ def verify_token(db: Session, plaintext: str) -> ApiToken | None:
     now = datetime.now(UTC)
     if token.revoked_at is not None:
         return None
-    if token.expires_at is not None and aware(token.expires_at) <= now:
+    if token.expires_at is not None and token.expires_at <= now:
         return None
     return token
 
@@ -68,6 +68,3 @@ def revoke_token(db: Session, token_id: str) -> bool:
     token.revoked_at = datetime.now(UTC)
     return True
 
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, g, request, session
 
 from weightscan.core.models import ApiToken, Scan
-from weightscan.core.tokens import aware, verify_token
+from weightscan.core.tokens import verify_token
 from weightscan.web.errors import AuthenticationRequiredError, ForbiddenError
 
 
@@ -83,7 +83,7 @@ def current_principal() -> Principal:
         # cross-site POST to the API cannot ride on it.
         token = db.get(ApiToken, session["token_id"])
         if token is not None and (token.revoked_at is not None or (
-                token.expires_at is not None and aware(token.expires_at) <= datetime.now(UTC))
+                token.expires_at is not None and token.expires_at <= datetime.now(UTC))
                 or session.get("epoch") != (token.session_epoch or 0)):
             token = None  # revoked, expired, or logged out since this cookie was issued
     if token is not None:
@@ -91,7 +91,7 @@ def current_principal() -> Principal:
         now = datetime.now(UTC)
         # A write per request would double the database work of a lookup; a minute's
         # precision is plenty for "last used".
-        if token.last_used_at is None or now - aware(token.last_used_at) > timedelta(
+        if token.last_used_at is None or now - token.last_used_at > timedelta(
                 minutes=1):
             token.last_used_at = now
             db.commit()

@@ -207,10 +207,10 @@ def _report_external(engine: Engine, call: Call, cls: str, attrs: dict[str, Any]
     escapes = _escapes_folder(name)
     why_not = "the name leaves the model's folder"
     if not escapes and not engine.probe:
-        found = why_not = analyse_side_car(engine.ctx, name,
-                                           zfile=cls.endswith("ZNDArrayWrapper"))
+        found = analyse_side_car(engine.ctx, name, zfile=cls.endswith("ZNDArrayWrapper"))
         if found is None:
             return  # analysed as part of this file: its findings speak for it
+        why_not = found
     engine.report("pickle.joblib.external-array",
                   f"joblib loads the array from a second file, {name[:200]!r}, with "
                   "numpy.load (pickles allowed): a pickle in that file runs as well, and "
