@@ -58,6 +58,7 @@ _ANALYZERS: dict[Format, str] = {
     Format.COREML_WEIGHTS: "weightscan.scanner.coreml.weights:analyze_coreml_weights",
     Format.CTRANSLATE2: "weightscan.scanner.ctranslate2.analyzer:analyze_ctranslate2",
     Format.OPENVINO_IR: "weightscan.scanner.openvino.analyzer:analyze_openvino_ir",
+    Format.GGML: "weightscan.scanner.ggml_legacy.analyzer:analyze_ggml",
     Format.TF_CHECKPOINT_INDEX:
         "weightscan.scanner.tensorflow.checkpoint:analyze_checkpoint_index",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",

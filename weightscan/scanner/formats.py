@@ -48,6 +48,7 @@ class Format(enum.StrEnum):
     COREML_WEIGHTS = "coreml-weights"  # an .mlpackage's weights/weight.bin (MIL blob storage)
     CTRANSLATE2 = "ctranslate2"  # CTranslate2 model.bin (faster-whisper and other CT2 exports)
     OPENVINO_IR = "openvino-ir"  # OpenVINO IR graph .xml (its .bin is tensor-data)
+    GGML = "ggml"  # pre-GGUF llama.cpp ggml/ggmf/ggjt and whisper.cpp ggml models
     TENSOR_DATA = "tensor-data"  # raw tensor bytes a model next to it declares (never sniffed)
     TEXT = "text"
     PYTHON = "python"  # text named *.py: repository code a loader may import

@@ -85,6 +85,7 @@ _RULE_MODULES = (
     "weightscan.scanner.coreml.rules",
     "weightscan.scanner.ctranslate2.rules",
     "weightscan.scanner.openvino.rules",
+    "weightscan.scanner.ggml_legacy.rules",
 )
 
 

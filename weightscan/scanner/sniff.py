@@ -22,6 +22,7 @@ from weightscan.scanner.embeddings.fasttext import looks_like_old_fasttext
 from weightscan.scanner.embeddings.word2vec import header as word2vec_header
 from weightscan.scanner.embeddings.word2vec import looks_binary_word2vec
 from weightscan.scanner.formats import Format
+from weightscan.scanner.ggml_legacy.analyzer import looks_like_ggml
 from weightscan.scanner.msgpack_format.walker import looks_like_msgpack
 from weightscan.scanner.openvino.ir import looks_like_openvino_ir
 from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
@@ -116,6 +117,8 @@ def _by_head(head: bytes, size: int) -> Format:
         return Format.JOBLIB_ZLIB
     if sig.is_zlib(head):  # 0x78 is no pickle opcode
         return Format.ZLIB
+    if looks_like_ggml(head):  # before pickles: "lmgg" also starts a protocol-0 stream
+        return Format.GGML
     if sig.is_torch_legacy(head):
         return Format.PYTORCH_LEGACY
     if looks_binary_word2vec(head):  # a digit first: no pickle loader gets past it
