@@ -13,14 +13,23 @@ if TYPE_CHECKING:
     from weightscan.scanner.pickle.engine import Engine
 
 MAX_NESTED_DEPTH = 3
+# the spellings of latin-1 that CPython's codec lookup accepts most often; anything else is
+# not read as latin-1 (the call is then reported as not analysed)
+_LATIN1_NAMES = frozenset({"latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "8859",
+                           "cp819", "iso-ir-100", "csisolatin1", "latin"})
 
 
 def payload_bytes(engine: Engine, value: Any) -> Source | None:
     """The bytes a call argument stands for, as a Source (None if not bytes-like)."""
     if isinstance(value, Call) and isinstance(value.func, Global) \
-            and value.func.path == "_codecs.encode" and isinstance(value.args, tuple) \
-            and value.args and isinstance(value.args[0], str):
-        value = value.args[0].encode("latin-1", "replace")
+            and value.func.path == "_codecs.encode":
+        # protocol 2 writes bytes as _codecs.encode(text, "latin1"); any other codec (or
+        # none: utf-8) gives the loader other bytes than the latin-1 reading would
+        args = value.args
+        if not (isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], str)
+                and _is_latin1(args[1])):
+            return None
+        value = args[0].encode("latin-1", "replace")
     if isinstance(value, str):
         value = value.encode("latin-1", "replace")
     if not isinstance(value, bytes):
@@ -30,6 +39,10 @@ def payload_bytes(engine: Engine, value: Any) -> Source | None:
     if offset is not None and full > len(value):
         return engine.source.slice(offset, full, name="nested pickle")
     return Source(io.BytesIO(bytes(value)), name="nested pickle")
+
+
+def _is_latin1(codec: Any) -> bool:
+    return type(codec) is str and codec.lower().replace("_", "-") in _LATIN1_NAMES
 
 
 def _analyse_file(engine: Engine, source: Source, func: str, index: int) -> bool:
