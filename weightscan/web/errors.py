@@ -11,10 +11,11 @@ import logging
 from typing import Any
 
 import sqlalchemy.exc
-from flask import Flask, Response, current_app, json, request
+from flask import Flask, Response, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from weightscan.core.blobstore import BlobStoreError, BlobStoreFull
+from weightscan.web.request_ids import request_id
 
 log = logging.getLogger("weightscan.web")
 
@@ -136,9 +137,37 @@ def schema_missing(exc: Exception) -> bool:
     return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
-def register_error_handlers(app: Flask) -> None:
-    from weightscan.web.pages import render_error_page  # late: pages import this module
+def render_error_page(status: int, title: str, detail: str,
+                      headers: dict[str, str]) -> Response:
+    body = render_template("error.html", status=status, title=title, detail=detail)
+    response = current_app.response_class(body, status=status, mimetype="text/html")
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
 
+
+def source_error(exc: Exception) -> Exception:
+    """The API error for a refused ``source`` submission (API and page forms alike)."""
+    from weightscan.core.fetch import FetchRefused
+    from weightscan.core.registry import RegistryError, SourceError
+
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, FetchRefused):
+        err = BadRequestError(str(exc)[:500])
+        err.code = "UrlNotAllowedError"
+        return err
+    if isinstance(exc, SourceError):
+        return BadRequestError(str(exc)[:500])
+    if isinstance(exc, RegistryError):
+        if exc.kind == "not_found":
+            return NotFoundError(str(exc)[:500])
+        if exc.kind == "gated":
+            return ForbiddenError(str(exc)[:500])
+    return exc
+
+
+def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         if wants_html():
@@ -227,8 +256,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:
-        from weightscan.web.security import request_id
-
         log.exception("unhandled error on %s %s request_id=%s", request.method, request.path,
                       request_id())
         title, detail = "Internal server error", "The server failed; the error was logged."

@@ -8,12 +8,12 @@ in constant time.
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Response, request, session
 
 from weightscan.web.errors import ForbiddenError
+from weightscan.web.request_ids import request_id
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -30,7 +30,6 @@ SECURITY_HEADERS = {
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:-]{1,100}\Z")
 
 
 def csrf_token() -> str:
@@ -51,14 +50,6 @@ def check_csrf() -> None:
     if not expected or not hmac.compare_digest(str(expected), str(sent)):
         raise ForbiddenError("Missing or invalid CSRF token; reload the page and retry.",
                              code_hint="csrf")
-
-
-def request_id() -> str:
-    """The caller's ``X-Request-ID`` when it looks sane, else a new one (for log correlation)."""
-    if "request_id" not in g:
-        sent = request.headers.get("X-Request-ID", "")
-        g.request_id = sent if _REQUEST_ID.match(sent) else secrets.token_hex(12)
-    return str(g.request_id)
 
 
 def init_security(app: Flask) -> None:

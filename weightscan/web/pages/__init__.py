@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     jsonify,
     redirect,
@@ -34,15 +33,6 @@ bp = Blueprint("pages", __name__)
 
 PAGE_SIZE = 25
 MAX_VALUE_CHARS = 2000
-
-
-def render_error_page(status: int, title: str, detail: str,
-                      headers: dict[str, str]) -> Response:
-    body = render_template("error.html", status=status, title=title, detail=detail)
-    response = current_app.response_class(body, status=status, mimetype="text/html")
-    for name, value in headers.items():
-        response.headers[name] = value
-    return response
 
 
 def _reader() -> Principal | None:
@@ -103,7 +93,7 @@ def submit_source() -> Any:
                   "revision": (request.form.get("revision") or "main").strip()}
     else:
         raise BadRequestError("Give a URL or a repository.")
-    from weightscan.web.api.scans import source_error
+    from weightscan.web.errors import source_error
 
     try:
         group, work = record_source(get_session(), current_app.config["WEIGHTSCAN_SETTINGS"],
@@ -126,12 +116,7 @@ def _submitted(scan_id: str) -> Any:
 @bp.get("/scans")
 def scans_page() -> Any:
     from weightscan.core.reports import VERDICTS
-    from weightscan.web.api.scans import (
-        STATUSES,
-        encode_cursor,
-        list_filters,
-        page_of_scans,
-    )
+    from weightscan.web.listing import STATUSES, encode_cursor, list_filters, page_of_scans
     from weightscan.web.serialize import scan_json
 
     principal = _reader()
