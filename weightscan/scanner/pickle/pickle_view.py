@@ -17,7 +17,7 @@ from typing import Any
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
-from weightscan.scanner.pickle.engine import Engine, PickleSummary
+from weightscan.scanner.pickle.engine import Engine, ImportSite, PickleSummary
 from weightscan.scanner.source import Source
 
 
@@ -57,8 +57,19 @@ def plain_unpickler_view(source: Source, ctx: ScanContext, start: int,
         ctx.state.opcodes = used
     seen = joblib_view.imports
     new = {path: site for path, site in view.summary.imports.items()
-           if path not in seen or (site.called and not seen[path].called)}
+           if path not in seen or _says_more(site, seen[path])}
     if not new:
         return None
     return PickleSummary(imports=new, calls=view.summary.calls,
                          excerpts=view.summary.excerpts)
+
+
+_FLAGS = ("called", "build_target", "result_called", "wraps_denied", "unanalysed_call")
+
+
+def _says_more(site: ImportSite, seen: ImportSite) -> bool:
+    """Whether the plain view used an import in a way the joblib view did not: every flag
+    that can turn an allowed or file-loader import into a finding counts, and code
+    arguments too (a file loader called with unanalysed bytes only there ran clean)."""
+    return any(getattr(site, flag) and not getattr(seen, flag) for flag in _FLAGS) \
+        or any(code not in seen.code for code in site.code)
