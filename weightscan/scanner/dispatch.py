@@ -59,6 +59,7 @@ _ANALYZERS: dict[Format, str] = {
     Format.CTRANSLATE2: "weightscan.scanner.ctranslate2.analyzer:analyze_ctranslate2",
     Format.OPENVINO_IR: "weightscan.scanner.openvino.analyzer:analyze_openvino_ir",
     Format.GGML: "weightscan.scanner.ggml_legacy.analyzer:analyze_ggml",
+    Format.PADDLE_PROGRAM: "weightscan.scanner.paddle.analyzer:analyze_paddle_program",
     Format.TF_CHECKPOINT_INDEX:
         "weightscan.scanner.tensorflow.checkpoint:analyze_checkpoint_index",
     Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",

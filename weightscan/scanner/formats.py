@@ -49,6 +49,7 @@ class Format(enum.StrEnum):
     CTRANSLATE2 = "ctranslate2"  # CTranslate2 model.bin (faster-whisper and other CT2 exports)
     OPENVINO_IR = "openvino-ir"  # OpenVINO IR graph .xml (its .bin is tensor-data)
     GGML = "ggml"  # pre-GGUF llama.cpp ggml/ggmf/ggjt and whisper.cpp ggml models
+    PADDLE_PROGRAM = "paddle-program"  # PaddlePaddle .pdmodel (protobuf ProgramDesc)
     TENSOR_DATA = "tensor-data"  # raw tensor bytes a model next to it declares (never sniffed)
     TEXT = "text"
     PYTHON = "python"  # text named *.py: repository code a loader may import

@@ -86,6 +86,7 @@ _RULE_MODULES = (
     "weightscan.scanner.ctranslate2.rules",
     "weightscan.scanner.openvino.rules",
     "weightscan.scanner.ggml_legacy.rules",
+    "weightscan.scanner.paddle.rules",
 )
 
 

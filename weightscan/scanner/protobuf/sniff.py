@@ -45,6 +45,10 @@ _COREML_TYPES = frozenset({200, 201, 202, 300, 301, 302, 303, 304, 400, 401, 402
                            500, 501, 502, 555, 556, 560, 600, 601, 602, 603, 604, 606, 607,
                            609, 610, 900, 2000, 2001, 2002, 2003, 2004, 2005, 2006, 3000})
 _COREML: _Schema = {1: VARINT, 2: LEN, 10: VARINT} | dict.fromkeys(_COREML_TYPES, LEN)
+# ProgramDesc (paddle framework.proto): blocks, version, op_version_map; a BlockDesc
+# starts with its required varint idx (a GraphDef's NodeDef starts with its name)
+_PADDLE: _Schema = {1: LEN, 4: LEN, 5: LEN}
+_PADDLE_BLOCK: _Schema = {1: VARINT, 2: VARINT, 3: LEN, 4: LEN, 5: VARINT}
 # FingerprintDef (fingerprint.proto): checksums and a version; nothing a loader runs
 _FINGERPRINT: _Schema = {1: VARINT, 2: VARINT, 3: VARINT, 4: VARINT, 5: VARINT, 6: LEN}
 
@@ -71,6 +75,9 @@ def model_protobuf_format(source: Source) -> Format | None:
     if _matches(top, _KERAS_METADATA) and \
             _inner_matches(reader, _first(top, 1), _SAVED_OBJECT, need=4):
         return Format.TF_KERAS_METADATA
+    if ok and _matches(top, _PADDLE) and _has(top, 1) and \
+            _inner_matches(reader, _first(top, 1), _PADDLE_BLOCK, need=1):
+        return Format.PADDLE_PROGRAM
     if ok and _matches(top, _ONNX_TENSOR) and _has(top, 2) and \
             any(_has(top, n) for n in _TENSOR_CONTENT):
         return Format.ONNX_TENSOR

@@ -1,0 +1,1 @@
+"""PaddlePaddle inference programs (``*.pdmodel``: a protobuf ProgramDesc)."""
