@@ -26,7 +26,7 @@ def submit_bytes(session: Any, blobstore: Any, data: bytes, name: str = "model.p
                  tmp_dir: Path | None = None, commit: bool = True, **kwargs: Any) -> Any:
     """Stream ``data`` through ``stream_to_temp`` and ``submit_file``, like the web does;
     then commit, unless ``commit=False`` (several files of a group in one transaction)."""
-    from weightscan.core.pipeline import submit_file
+    from weightscan.core.scans.submit import submit_file
     from weightscan.core.uploads import stream_to_temp
 
     received = stream_to_temp(io.BytesIO(data), 1 << 30, temp_dir=tmp_dir)

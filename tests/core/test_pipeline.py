@@ -11,20 +11,19 @@ from tests.core.samples import clean_pickle, malicious_pickle, sha256, submit_by
 from weightscan.core.blobstore import BlobStoreError
 from weightscan.core.db import make_engine, make_sessionmaker, utcnow
 from weightscan.core.models import Scan, ScanKind, ScanStatus, StoredFile
-from weightscan.core.pipeline import (
-    TransientError,
-    claim_scan,
+from weightscan.core.scans.common import TransientError
+from weightscan.core.scans.queries import lookup_file
+from weightscan.core.scans.run import claim_scan, run_scan
+from weightscan.core.scans.submit import (
     create_group,
     delete_scan,
     fail_group,
-    lookup_file,
     purge_blobs,
     rescan,
     rescan_outdated,
-    run_scan,
     seal_group,
-    sweep_stale,
 )
+from weightscan.core.scans.sweep import sweep_stale
 from weightscan.scanner import ENGINE_VERSION, RULES_VERSION
 
 
@@ -102,19 +101,19 @@ def test_progress_is_published(submit, sessions, blobstore, settings, monkeypatc
     """A scan that runs longer than the throttle interval writes progress to its row."""
     import time
 
-    import weightscan.core.pipeline as pipeline
+    import weightscan.core.scans.run as run
 
-    real = pipeline._scan_fileobj
+    real = run._scan_fileobj
     rows = []
 
     def slow_scan(fileobj, name, settings_, policy, publisher):
-        time.sleep(pipeline.PROGRESS_INTERVAL_SECONDS + 0.1)
+        time.sleep(run.PROGRESS_INTERVAL_SECONDS + 0.1)
         publisher.scanner_callback("members", 3, 10)
         with sessions() as s:
             rows.append(dict(s.get(Scan, scan_id).progress))
         return real(fileobj, name, settings_, policy, publisher)
 
-    monkeypatch.setattr(pipeline, "_scan_fileobj", slow_scan)
+    monkeypatch.setattr(run, "_scan_fileobj", slow_scan)
     scan_id = submit(clean_pickle()).scan.id
     seen = []
     run_scan(sessions, blobstore, scan_id, settings,
@@ -202,12 +201,12 @@ def test_a_timeout_is_recorded_once_as_error(submit, sessions, blobstore, settin
                                              monkeypatch):
     from celery.exceptions import SoftTimeLimitExceeded
 
-    import weightscan.core.pipeline as pipeline
+    import weightscan.core.scans.run as run
 
     def too_slow(*_a, **_k):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(pipeline, "_scan_fileobj", too_slow)
+    monkeypatch.setattr(run, "_scan_fileobj", too_slow)
     scan_id = submit(clean_pickle()).scan.id
     outcome = run_scan(sessions, blobstore, scan_id, settings,
                        deadline_errors=(SoftTimeLimitExceeded,))
@@ -216,7 +215,7 @@ def test_a_timeout_is_recorded_once_as_error(submit, sessions, blobstore, settin
 
 
 def test_the_scanner_budget_ends_before_the_task_deadline(settings):
-    from weightscan.core.pipeline import scan_limits
+    from weightscan.core.scans.run import scan_limits
 
     tight = settings.replace(task_soft_time_limit=60)
     assert scan_limits(tight).max_seconds == 54
@@ -226,12 +225,12 @@ def test_the_scanner_budget_ends_before_the_task_deadline(settings):
 
 def test_scanner_crash_is_recorded_not_raised(submit, sessions, blobstore, settings,
                                               monkeypatch):
-    import weightscan.core.pipeline as pipeline
+    import weightscan.core.scans.run as run
 
     def crash(*_a, **_k):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pipeline, "_scan_fileobj", crash)
+    monkeypatch.setattr(run, "_scan_fileobj", crash)
     scan_id = submit(clean_pickle()).scan.id
     assert run_scan(sessions, blobstore, scan_id, settings).verdict == "error"
     assert "RuntimeError: boom" in _get(sessions, scan_id).error
@@ -239,7 +238,7 @@ def test_scanner_crash_is_recorded_not_raised(submit, sessions, blobstore, setti
 
 def test_a_late_result_from_a_replaced_attempt_is_dropped(submit, sessions, blobstore,
                                                           settings):
-    from weightscan.core.pipeline import record_error
+    from weightscan.core.scans.run import record_error
 
     scan_id = submit(clean_pickle()).scan.id
     attempt = claim_scan(sessions, scan_id)

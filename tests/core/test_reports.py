@@ -8,8 +8,9 @@ import pytest
 
 from tests.core.samples import clean_pickle, malicious_pickle, submit_bytes
 from weightscan.core.models import Scan
-from weightscan.core.pipeline import create_group, run_scan, seal_group
 from weightscan.core.reports import file_to_dict, iso, report_document, scan_to_dict
+from weightscan.core.scans.run import run_scan
+from weightscan.core.scans.submit import create_group, seal_group
 
 SCAN_OBJECT_KEYS = {"id", "kind", "status", "verdict", "stats", "progress", "source", "files",
                     "engine", "cached", "cached_from", "error", "attempts", "created_at",
@@ -77,7 +78,7 @@ def test_report_document_feeds_the_sarif_renderer(sessions, finished_group):
 
 
 def test_file_object(sessions, blobstore, settings):
-    from weightscan.core.pipeline import lookup_file
+    from weightscan.core.scans.queries import lookup_file
 
     with sessions() as s:
         scan_id = submit_bytes(s, blobstore, malicious_pickle(), "m.pkl").scan.id

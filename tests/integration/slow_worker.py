@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import weightscan.core.pipeline as pipeline
+import weightscan.core.scans.run as run
 from weightscan.core.settings import Settings
 from weightscan.worker.celery_app import make_celery
 
-_real_scan = pipeline._scan_fileobj
+_real_scan = run._scan_fileobj
 _MAX_HOLD_SECONDS = 60.0
 
 
@@ -31,5 +31,5 @@ def _held_scan(fileobj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     return _real_scan(fileobj, name, *args, **kwargs)
 
 
-pipeline._scan_fileobj = _held_scan
+run._scan_fileobj = _held_scan
 app = make_celery(Settings.from_env())

@@ -18,7 +18,7 @@ from tests.core.samples import clean_pickle, malicious_pickle, submit_bytes
 from tests.integration.procs import Proc, service_env, wait_until
 from weightscan.core.db import make_engine, make_sessionmaker
 from weightscan.core.models import Scan, ScanStatus
-from weightscan.core.pipeline import create_group, seal_group
+from weightscan.core.scans.submit import create_group, seal_group
 from weightscan.core.settings import Settings
 from weightscan.worker.celery_app import make_celery
 from weightscan.worker.dispatch import CeleryDispatcher

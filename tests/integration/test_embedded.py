@@ -25,7 +25,7 @@ from tests.integration.procs import (
 from weightscan.core.db import make_engine, make_sessionmaker
 from weightscan.core.migrate import upgrade
 from weightscan.core.models import Scan, ScanStatus
-from weightscan.core.pipeline import create_group, seal_group
+from weightscan.core.scans.submit import create_group, seal_group
 from weightscan.core.settings import Settings
 from weightscan.worker.celery_app import make_celery
 from weightscan.worker.dispatch import CeleryDispatcher

@@ -24,8 +24,8 @@ from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import MALICIOUS_PICKLE, benign_pickle, safetensors
 from weightscan.core.expansion import expand_group
 from weightscan.core.models import Scan
-from weightscan.core.pipeline import run_scan
 from weightscan.core.registry import add_group, normalise_source
+from weightscan.core.scans.run import run_scan
 from weightscan.core.webhooks import verify_standard
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import MALICIOUS_PICKLE, benign_pickle, safetensors
 from weightscan.core.expansion import expand_group
 from weightscan.core.models import Scan, ScanStatus
-from weightscan.core.pipeline import run_scan
 from weightscan.core.registry import add_group, normalise_source
+from weightscan.core.scans.run import run_scan
 
 
 def _group(service, source: dict) -> str:

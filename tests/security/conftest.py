@@ -79,7 +79,7 @@ def run_queued(app: Any) -> int:
     from sqlalchemy import select
 
     from weightscan.core.models import Scan, ScanKind, ScanStatus
-    from weightscan.core.pipeline import run_scan
+    from weightscan.core.scans.run import run_scan
     from weightscan.web.submission import blobstore
 
     with app.app_context():

@@ -94,7 +94,7 @@ def run_queued(app: Any) -> Callable[[], int]:
     from sqlalchemy import select
 
     from weightscan.core.models import Scan, ScanKind, ScanStatus
-    from weightscan.core.pipeline import run_scan
+    from weightscan.core.scans.run import run_scan
     from weightscan.web.submission import blobstore
 
     def run() -> int:

@@ -9,7 +9,7 @@ import pytest
 from tests.core.samples import malicious_pickle, submit_bytes
 from weightscan.core.db import utcnow
 from weightscan.core.models import Scan, ScanStatus
-from weightscan.core.pipeline import claim_scan
+from weightscan.core.scans.run import claim_scan
 from weightscan.worker import tasks
 from weightscan.worker.celery_app import make_celery
 from weightscan.worker.dispatch import CeleryDispatcher
@@ -63,9 +63,9 @@ def test_sweep_task_requeues_and_sends(app, rt, monkeypatch):
     sent = []
     monkeypatch.setattr(CeleryDispatcher, "scan", lambda _self, sid: sent.append(sid))
     later = utcnow() + timedelta(seconds=rt.settings.stale_after_seconds + 5)
-    import weightscan.core.pipeline as pipeline
+    import weightscan.core.scans.sweep as sweep
 
-    real = pipeline.sweep_stale
+    real = sweep.sweep_stale
     monkeypatch.setattr(tasks, "sweep_stale", lambda f, s: real(f, s, now=later))
     assert app.tasks[tasks.SWEEP_TASK].apply().get() == {"requeued": 1, "given_up": 0}
     assert sent == [scan_id]

@@ -395,7 +395,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- rescan
 def cmd_rescan(_args: argparse.Namespace) -> int:
-    from weightscan.core.pipeline import rescan_outdated
+    from weightscan.core.scans.submit import rescan_outdated
     from weightscan.worker.celery_app import make_celery
     from weightscan.worker.dispatch import CeleryDispatcher
 

@@ -9,7 +9,7 @@ globs, and for each one:
   cached child scan at once -- no download;
 * otherwise the file is streamed through the SSRF guard (``weightscan.core.fetch``) into a temp file
   with the listed size as a cap, its sha256 (LFS) or git blob id (small files) checked
-  against the listing, and handed to ``weightscan.core.pipeline.submit_file(group_id=...)``.
+  against the listing, and handed to ``weightscan.core.scans.submit.submit_file(group_id=...)``.
 
 Files whose names match no glob but have no well-known harmless extension are fetched
 too when small, and kept only if content sniffing says they hold a model or container
@@ -94,7 +94,7 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
 
     ``enqueue(ids)`` is called after each commit with scan ids to send to the workers.
     """
-    from weightscan.core.pipeline import fail_group, seal_group
+    from weightscan.core.scans.submit import fail_group, seal_group
 
     attempt = _claim_expansion(sessions, group_id)
     if attempt is None:
@@ -246,7 +246,7 @@ def _one_file(sessions: sessionmaker[Session], blobstore: BlobStore, settings: S
               policy: FetchPolicy, group_id: str, source: dict[str, Any], item: _Item, *,
               owner: str | None, force: bool) -> tuple[str | None, bool, bool, str | None]:
     """Returns (child scan id or None, needs a scan?, fetch attempted?, note if skipped)."""
-    from weightscan.core.pipeline import find_reusable_scan, submit_file
+    from weightscan.core.scans.submit import find_reusable_scan, submit_file
 
     child_source = _child_source(source, item)
     if item.sha256 and not force:
@@ -334,16 +334,17 @@ def _child_source(source: dict[str, Any], item: _Item) -> dict[str, Any]:
 def _link_cached(session: Session, previous: Scan, group_id: str, item: _Item,
                  child_source: dict[str, Any], owner: str | None) -> str:
     """A child that reuses ``previous``'s verdict and findings (no download)."""
-    from weightscan.core.pipeline import _copy_result, _refresh_group_progress
+    from weightscan.core.scans.groups import refresh_group_progress
+    from weightscan.core.scans.submit import copy_result
 
     child = Scan(kind=ScanKind.FILE, file_sha256=previous.file_sha256, size=previous.size,
                  filename=item.path[:1024], source_type=SourceType(child_source["type"]),
                  source=child_source, policy={},
                  owner_token_id=owner, group_id=group_id)
-    _copy_result(previous, child)
+    copy_result(previous, child)
     session.add(child)
     session.flush()
-    _refresh_group_progress(session, group_id)
+    refresh_group_progress(session, group_id)
     return child.id
 
 

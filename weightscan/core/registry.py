@@ -275,7 +275,7 @@ def server_token_allowed(source: Mapping[str, Any], *, owner_is_admin: bool,
 def add_group(session: Session, source: Mapping[str, Any], *, callback_url: str | None = None,
               owner_token_id: str | None = None) -> Scan:
     """Add and flush (not commit) a queued group scan for an already normalised source."""
-    from weightscan.core.pipeline import create_group
+    from weightscan.core.scans.submit import create_group
 
     return create_group(session, source=dict(source), owner_token_id=owner_token_id,
                         callback_url=callback_url or None, filename=display_name(source))

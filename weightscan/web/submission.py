@@ -2,7 +2,7 @@
 
 Order matters: stream to a temp file while hashing
 (``weightscan.core.uploads.stream_to_temp``), let the pipeline store the blob and record or
-reuse a scan (``weightscan.core.pipeline.submit_file``, deduplicated by sha256), COMMIT, and
+reuse a scan (``weightscan.core.scans.submit.submit_file``, deduplicated by sha256), COMMIT, and
 only then send ids to the workers.
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from weightscan.core.blobstore import BlobStore, make_blobstore
 from weightscan.core.dispatch import Work
 from weightscan.core.models import Scan
-from weightscan.core.pipeline import create_group, seal_group, submit_file
+from weightscan.core.scans.submit import create_group, seal_group, submit_file
 from weightscan.core.settings import Settings
 from weightscan.core.uploads import (
     StreamedFile,

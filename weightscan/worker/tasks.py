@@ -1,6 +1,6 @@
-"""Thin Celery tasks: they take ids and call ``weightscan.core.pipeline``; the logic lives there.
+"""Thin Celery tasks: they take ids and call ``weightscan.core.scans``; the logic lives there.
 
-* ``scan_file(scan_id)`` -- claim, scan, record (``weightscan.core.pipeline.run_scan``). Transient
+* ``scan_file(scan_id)`` -- claim, scan, record (``weightscan.core.scans.run.run_scan``). Transient
   infrastructure errors (database unreachable, blob store down) are retried with
   exponential backoff; scanner outcomes, including crashes and timeouts, are recorded
   once and never retried.
@@ -28,13 +28,9 @@ from sqlalchemy.exc import OperationalError as DatabaseError
 
 from weightscan.core.blobstore import BlobStoreError
 from weightscan.core.models import Scan
-from weightscan.core.pipeline import (
-    TransientError,
-    record_error,
-    release_lost_scan,
-    run_scan,
-    sweep_stale,
-)
+from weightscan.core.scans.common import TransientError
+from weightscan.core.scans.run import record_error, run_scan
+from weightscan.core.scans.sweep import release_lost_scan, sweep_stale
 from weightscan.worker.dispatch import NOTIFY_TASK, SCAN_TASK, CeleryDispatcher
 from weightscan.worker.runtime import runtime_for
 

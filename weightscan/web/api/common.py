@@ -10,7 +10,7 @@ from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from weightscan.core.models import Scan
-from weightscan.core.pipeline import FINISHED
+from weightscan.core.scans.common import FINISHED
 from weightscan.web.auth import Principal
 from weightscan.web.errors import BadRequestError, NotFoundError
 

@@ -14,7 +14,7 @@ from flask import Response, current_app, jsonify, request, url_for
 
 from weightscan.core.dispatch import Work
 from weightscan.core.models import Scan, ScanKind
-from weightscan.core.pipeline import FINISHED
+from weightscan.core.scans.common import FINISHED
 from weightscan.web.api import bp
 from weightscan.web.api.common import (
     allow_entries,
@@ -203,7 +203,7 @@ def list_scans() -> Response:
 
 @bp.post("/scans/<scan_id>/rescan")
 def rescan(scan_id: str) -> Response:
-    from weightscan.core.pipeline import rescan as pipeline_rescan
+    from weightscan.core.scans.submit import rescan as pipeline_rescan
     from weightscan.web.metrics import metrics
 
     principal = require("submit")
@@ -226,8 +226,8 @@ def rescan(scan_id: str) -> Response:
 
 @bp.delete("/scans/<scan_id>")
 def delete_scan(scan_id: str) -> Response:
-    from weightscan.core.pipeline import delete_scan as pipeline_delete
-    from weightscan.core.pipeline import purge_blobs
+    from weightscan.core.scans.submit import delete_scan as pipeline_delete
+    from weightscan.core.scans.submit import purge_blobs
     from weightscan.web.submission import blobstore
 
     principal = require("read")
