@@ -9,74 +9,20 @@ escapes as a traceback, and nothing that was not fully analysed comes out ``clea
 from __future__ import annotations
 
 import hashlib
-import importlib
-from collections.abc import Callable
 from typing import Any
 
+from weightscan.scanner.analyzers import ANALYZERS, Analyzer
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.errors import LimitExceeded, MalformedInput, UnsupportedFormat
 from weightscan.scanner.formats import Format
 from weightscan.scanner.source import Source
 
-Analyzer = Callable[[Source, ScanContext], None]
-
-# Format -> "module:function". Imported lazily so an embedding program pays only for
-# the formats it meets.
-_ANALYZERS: dict[Format, str] = {
-    Format.PICKLE: "weightscan.scanner.pickle.analyzer:analyze_pickle_file",
-    Format.PYTORCH_LEGACY: "weightscan.scanner.pickle.legacy_torch:analyze_legacy_torch",
-    Format.NUMPY: "weightscan.scanner.pickle.numpy_npy:analyze_npy",
-    Format.ZIP: "weightscan.scanner.containers.zip:analyze_zip",
-    Format.GZIP: "weightscan.scanner.containers.compressed:analyze_compressed",
-    Format.BZIP2: "weightscan.scanner.containers.compressed:analyze_compressed",
-    Format.XZ: "weightscan.scanner.containers.compressed:analyze_compressed",
-    Format.LZMA: "weightscan.scanner.containers.compressed:analyze_compressed",
-    Format.ZLIB: "weightscan.scanner.containers.compressed:analyze_compressed",
-    Format.ZSTD: "weightscan.scanner.containers.compressed:analyze_compressed",
-    Format.LZ4: "weightscan.scanner.containers.compressed:analyze_compressed",
-    Format.JOBLIB_ZLIB: "weightscan.scanner.containers.compressed:analyze_compressed",
-    Format.TAR: "weightscan.scanner.containers.archives:analyze_tar",
-    Format.PYTORCH_TAR: "weightscan.scanner.containers.archives:analyze_tar",
-    Format.SEVEN_ZIP: "weightscan.scanner.containers.archives:analyze_unopenable",
-    Format.RAR: "weightscan.scanner.containers.archives:analyze_unopenable",
-    Format.SAFETENSORS: "weightscan.scanner.safetensors.analyzer:analyze_safetensors",
-    Format.GGUF: "weightscan.scanner.gguf.analyzer:analyze_gguf",
-    Format.HDF5: "weightscan.scanner.hdf5.analyzer:analyze_hdf5",
-    Format.KERAS_CONFIG: "weightscan.scanner.keras.analyzer:analyze_keras_config",
-    Format.NEMO_CONFIG: "weightscan.scanner.nemo.analyzer:analyze_nemo_config",
-    Format.ONNX: "weightscan.scanner.onnx.analyzer:analyze_onnx",
-    Format.ONNX_TENSOR: "weightscan.scanner.onnx.analyzer:analyze_onnx_tensor",
-    Format.FASTTEXT: "weightscan.scanner.embeddings.analyzer:analyze_fasttext",
-    Format.WORD2VEC: "weightscan.scanner.embeddings.analyzer:analyze_word2vec",
-    Format.MSGPACK: "weightscan.scanner.msgpack_format.analyzer:analyze_msgpack",
-    Format.TF_SAVED_MODEL: "weightscan.scanner.tensorflow.analyzer:analyze_saved_model",
-    Format.TF_GRAPHDEF: "weightscan.scanner.tensorflow.analyzer:analyze_graphdef",
-    Format.TF_KERAS_METADATA:
-        "weightscan.scanner.tensorflow.keras_metadata:analyze_keras_metadata",
-    Format.TFLITE: "weightscan.scanner.tflite.analyzer:analyze_tflite",
-    Format.COREML: "weightscan.scanner.coreml.analyzer:analyze_coreml",
-    Format.COREML_WEIGHTS: "weightscan.scanner.coreml.weights:analyze_coreml_weights",
-    Format.CTRANSLATE2: "weightscan.scanner.ctranslate2.analyzer:analyze_ctranslate2",
-    Format.OPENVINO_IR: "weightscan.scanner.openvino.analyzer:analyze_openvino_ir",
-    Format.GGML: "weightscan.scanner.ggml_legacy.analyzer:analyze_ggml",
-    Format.PADDLE_PROGRAM: "weightscan.scanner.paddle.analyzer:analyze_paddle_program",
-    Format.TF_CHECKPOINT_INDEX:
-        "weightscan.scanner.tensorflow.checkpoint:analyze_checkpoint_index",
-    Format.TEXT: "weightscan.scanner.containers.plain:analyze_text",
-    Format.PYTHON: "weightscan.scanner.pycode.analyzer:analyze_python",
-    Format.OTHER: "weightscan.scanner.containers.plain:analyze_other",
-    Format.UNKNOWN: "weightscan.scanner.containers.plain:analyze_unknown",
-    Format.EMPTY: "weightscan.scanner.containers.plain:analyze_empty",
-}
-
 
 def _load(fmt: Format) -> Analyzer:
-    target = _ANALYZERS.get(fmt)
-    if target is None:
+    loader = ANALYZERS.get(fmt)
+    if loader is None:
         raise UnsupportedFormat(fmt.value)
-    module_name, func_name = target.split(":")
-    analyzer: Analyzer = getattr(importlib.import_module(module_name), func_name)
-    return analyzer
+    return loader()
 
 
 def sniff(source: Source) -> Format:
