@@ -14,11 +14,14 @@ class, which older releases wrote before they set ``__module__`` to a public nam
   random and dtype classes, torch.nn modules and parameters) outside test helpers,
   vendored code, data set downloaders and parallel backends;
 * the denylist does not name it;
-* none of the methods unpickling or construction runs (``__new__``, ``__init__``,
-  ``__setstate__``, ``__setitem__``, ``append``, ``extend``, ``add`` along its MRO inside
-  the vetted package) touches files, processes, the network, threads, or compiles/loads
-  code (checked on their source; a class whose methods cannot be read is kept only when
-  it is a compiled type of the package, e.g. sklearn's Cython ``Tree``).
+* none of the methods unpickling or construction runs (``allowlist_reach.ENTRY_METHODS``:
+  ``__new__``, ``__init__``, ``__setstate__``, ``__setattr__``, item methods, ``__hash__``,
+  ``__eq__``, ``__del__``, ``__getattr__``... along its MRO inside the vetted package), nor
+  the same-library helpers they call up to ``allowlist_reach.DEPTH`` calls deep, touches
+  files, processes, the network, threads, or compiles/loads code (checked on their
+  source; a class whose methods cannot be read is kept only when it is a compiled type of
+  the package, e.g. sklearn's Cython ``Tree``), and no stdlib base in its MRO does I/O or
+  threads by itself (``threading.Thread``, ``io``, ``socket``, ``logging``...).
 
 Functions are never allowed by the walk; the reconstruction helpers that the real pickles
 of ``bench.library_samples`` import (Cython's ``__pyx_unpickle_*``, numpy's random ctor
@@ -40,6 +43,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+from bench import allowlist_reach
 from weightscan.scanner.pickle import policy
 
 OUT = Path(__file__).resolve().parents[1] / "weightscan/scanner/pickle/allowlist_libs.py"
@@ -70,17 +74,19 @@ EXCLUDE = frozenset({
     "numpy.ufunc",  # pickled by name through numpy's own reconstructor
     "sklearn.utils._metadata_requests.RequestMethod",  # builds signatures at runtime
     # __setstate__ connects to the pickled listener address (multiprocessing Client), or
-    # opens a socket listener with threads: the network work is in helpers it calls
+    # opens a socket listener with threads: the network work is in helpers it calls.
+    # Both are also refused by allowlist_reach now (helpers followed, Thread base); kept
+    # here so a weaker future check cannot let them back in.
     "sklearn.callback._scoring_monitor.ScoringMonitor",
     "sklearn.callback._progressbar.RichProgressMonitor",  # a threading.Thread
 })
 SIDE_EFFECTS = re.compile(
-    r"\bopen\(|\bos\.|subprocess|socket|\bexec\(|\beval\(|\bcompile\(|importlib|__import__"
-    r"|Popen|\.system\(|mkdir|makedirs|\.write\(|unlink|rmtree|urlopen|requests\.|Thread\("
+    r"\bopen\(|\bos\.(?!environ\b)|subprocess|socket|\bexec\(|\beval\(|\bcompile\("
+    r"|importlib|__import__|Popen|\.system\(|mkdir|makedirs|\.write\(|unlink|rmtree|urlopen"
+    r"|\brequests\.(?:get|post|put|request|Session)\b|urllib|Thread\(|multiprocessing|Listener\(|Client\(|threading"
     r"|Process\(|tempfile|mmap|\bloads?\(|FileHandler|getLogger|ctypes|cdll|dlopen|"
     r"load_library|\bspawn|Pool\(|Executor\(")
-METHODS = ("__new__", "__init__", "__setstate__", "__setitem__", "append", "extend", "add",
-           "__set_state__", "__init_subclass__")
+METHODS = (*allowlist_reach.ENTRY_METHODS, "__init_subclass__")
 
 
 def main() -> None:
@@ -187,6 +193,11 @@ def _keep_class(module: ModuleType, name: str, cls: type) -> bool:
 
 
 def _has_side_effects(cls: type) -> bool:
+    base = allowlist_reach.risky_base(cls)
+    if base:
+        print(f"# excluded {cls.__module__}.{cls.__qualname__}: a {base}", file=sys.stderr)
+        return True
+    entry_points = []
     for klass in cls.__mro__:
         if klass is object or not _in_vetted(getattr(klass, "__module__", "") or ""):
             continue
@@ -203,7 +214,34 @@ def _has_side_effects(cls: type) -> bool:
                 print(f"# excluded {cls.__module__}.{cls.__qualname__}: {klass.__name__}."
                       f"{method}", file=sys.stderr)
                 return True
+            entry_points.append((f"{klass.__name__}.{method}", func))
+    # the helpers those methods call (ScoringMonitor.__setstate__ -> can_reuse_listener)
+    for path, helper in allowlist_reach.reached(cls, entry_points):
+        try:
+            source = inspect.getsource(helper)
+        except (OSError, TypeError):
+            continue
+        if SIDE_EFFECTS.search(_code_only(source)):
+            print(f"# excluded {cls.__module__}.{cls.__qualname__}: {path}", file=sys.stderr)
+            return True
     return False
+
+
+def _code_only(source: str) -> str:
+    """A helper's source without its docstrings and comments (which often say "open(")."""
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return source
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and \
+                isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            body[0] = ast.Pass()
+    return ast.unparse(tree)
 
 
 def _functions() -> Iterator[tuple[str, str]]:

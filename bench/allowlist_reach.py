@@ -1,0 +1,118 @@
+"""What unpickling a class may reach beyond its own methods (used by bench.gen_allowlist).
+
+The generator reads the source of the methods pickle runs on a class; this module also
+follows the helpers those methods call, a few calls deep, through functions and methods
+of the same library (``self.helper()``, ``module.helper()``, ``helper()`` and imports made
+inside the function), and reports stdlib bases that do I/O or threads by themselves
+(a ``threading.Thread`` subclass needs no suspicious line of its own).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+import textwrap
+from collections.abc import Callable, Iterator
+
+# Methods pickle may run on an instance it builds or files into a container: REDUCE and
+# NEWOBJ (__new__/__init__), BUILD (__setstate__, setattr for slot state), SETITEMS/APPENDS/
+# ADDITEMS (item methods, hashing, equality), and the instance's finaliser.
+ENTRY_METHODS = ("__new__", "__init__", "__post_init__", "__setstate__", "__set_state__",
+                 "__setattr__", "__setitem__", "append", "extend", "add", "__hash__",
+                 "__eq__", "__del__", "__getattr__", "__getattribute__")
+RISKY_BASES = re.compile(
+    r"^(threading|_thread|multiprocessing|socket|socketserver|io|_io|subprocess|logging"
+    r"|tempfile|zipfile|tarfile|mmap|sqlite3|concurrent|asyncio|queue|ctypes|importlib"
+    r"|pickle|_pickle|shelve|http|urllib|ssl|selectors|signal|code|codeop)(\.|$)")
+DEPTH = 3
+
+
+def risky_base(cls: type) -> str | None:
+    """The first class in ``cls``'s MRO from a stdlib module that does I/O or threads."""
+    for klass in cls.__mro__:
+        module = getattr(klass, "__module__", "") or ""
+        if RISKY_BASES.match(module):
+            return f"{module}.{klass.__qualname__}"
+    return None
+
+
+def reached(cls: type, entry_points: list[tuple[str, Callable]]) -> Iterator[tuple[str, object]]:
+    """``(call path, function)`` for every same-library helper reached from the entry points
+    (not the entry points themselves), up to ``DEPTH`` calls deep."""
+    library = _library(cls.__module__)
+    seen: set[int] = {id(func) for _, func in entry_points}
+    frontier = list(entry_points)
+    for _ in range(DEPTH):
+        following = []
+        for path, func in frontier:
+            for callee in _callees(func, cls, library):
+                if id(callee) not in seen:
+                    seen.add(id(callee))
+                    step = f"{path} -> {callee.__qualname__}"
+                    following.append((step, callee))
+                    yield step, callee
+        frontier = following
+
+
+def _library(module: str) -> str:
+    return module.split(".", 1)[0]
+
+
+def _callees(func: Callable, cls: type, library: str) -> Iterator[Callable]:
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return
+    names = dict(getattr(func, "__globals__", {}))
+    names.update(_local_imports(tree, func))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        target = node.func
+        found: object = None
+        if isinstance(target, ast.Name):
+            found = names.get(target.id)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            if target.value.id in ("self", "cls"):
+                found = inspect.getattr_static(cls, target.attr, None)
+            elif target.value.id in names:
+                found = getattr(names[target.value.id], target.attr, None)
+        yield from _functions_of(found, library)
+
+
+def _functions_of(found: object, library: str) -> Iterator[Callable]:
+    if isinstance(found, property):
+        found = found.fget
+    if isinstance(found, type):
+        if _library(found.__module__) == library:
+            for method in ("__new__", "__init__", "__post_init__"):
+                if method in vars(found):
+                    yield from _functions_of(vars(found)[method], library)
+        return
+    func = getattr(found, "__func__", found)
+    func = inspect.unwrap(func) if inspect.isfunction(func) else func
+    if inspect.isfunction(func) and _library(func.__module__) == library:
+        yield func
+
+
+def _local_imports(tree: ast.AST, func: Callable) -> dict[str, object]:
+    """``from x import y`` inside the function body, resolved as the library would."""
+    module = inspect.getmodule(func)
+    package = (getattr(module, "__package__", None) or "").split(".")
+    out: dict[str, object] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = node.module or ""
+        if node.level:
+            parent = package[:len(package) - node.level + 1]
+            base = ".".join(parent + ([base] if base else []))
+        try:
+            imported = importlib.import_module(base)
+        except Exception:
+            continue
+        for alias in node.names:
+            out[alias.asname or alias.name] = getattr(imported, alias.name, None)
+    return out
