@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import struct
 
+from weightscan.scanner.bytecursor import ByteCursor
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.errors import LimitExceeded, MalformedInput
 from weightscan.scanner.source import Source
@@ -39,27 +40,15 @@ def looks_like_ctranslate2(head: bytes) -> bool:
         name[-1] == 0 and set(name[:-1]) <= _SPEC_NAME_CHARS
 
 
-class _Cursor:
-    def __init__(self, source: Source) -> None:
-        self.source = source
-        self.pos = 0
-
-    def take(self, n: int, what: str) -> bytes:
-        data = self.source.read_at(self.pos, n)
-        if len(data) != n:
-            raise MalformedInput(f"{what} runs past the end of the file", offset=self.pos)
-        self.pos += n
-        return data
-
+class _Cursor(ByteCursor):
     def u8(self, what: str) -> int:
-        return self.take(1, what)[0]
+        return self.unpack("B", what)[0]
 
     def u32(self, what: str) -> int:
-        value: int = struct.unpack("<I", self.take(4, what))[0]
-        return value
+        return self.unpack("I", what)[0]
 
     def string(self, what: str) -> str:
-        (length,) = struct.unpack("<H", self.take(2, what))
+        (length,) = self.unpack("H", what)
         if not 1 <= length <= _MAX_NAME:
             raise MalformedInput(f"{what}: bad string length {length}", offset=self.pos - 2)
         raw = self.take(length, what)
@@ -112,7 +101,7 @@ def _variable(cur: _Cursor, size: int, i: int) -> str:
     rank = cur.u8(f"variable {i} rank")
     if rank > _MAX_RANK:
         raise MalformedInput(f"variable {name[:100]!r}: rank {rank}", offset=cur.pos - 1)
-    dims = struct.unpack(f"<{rank}I", cur.take(4 * rank, f"variable {i} shape"))
+    dims = cur.unpack(f"{rank}I", f"variable {i} shape")
     dtype = cur.u8(f"variable {i} dtype")
     if dtype >= len(_ITEM_SIZE):
         raise MalformedInput(f"variable {name[:100]!r}: unknown dtype id {dtype}",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import struct
 
+from weightscan.scanner.bytecursor import ByteCursor
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.errors import LimitExceeded, MalformedInput
 from weightscan.scanner.source import Source
@@ -51,24 +52,13 @@ def looks_like_ggml(head: bytes) -> bool:
     return struct.unpack_from("<I", head, 4)[0] in _VERSIONS[magic]
 
 
-class _Cursor:
+class _Cursor(ByteCursor):
     def __init__(self, source: Source, ctx: ScanContext) -> None:
-        self.source, self.ctx, self.pos = source, ctx, 0
-
-    def take(self, n: int, what: str) -> bytes:
-        data = self.source.read_at(self.pos, n)
-        if len(data) != n:
-            raise MalformedInput(f"{what} runs past the end of the file", offset=self.pos)
-        self.pos += n
-        return data
+        super().__init__(source)
+        self.ctx = ctx
 
     def ints(self, count: int, what: str) -> tuple[int, ...]:
-        return struct.unpack(f"<{count}i", self.take(4 * count, what))
-
-    def skip(self, n: int, what: str) -> None:
-        if n < 0 or self.pos + n > self.source.size:
-            raise MalformedInput(f"{what} runs past the end of the file", offset=self.pos)
-        self.pos += n
+        return self.unpack(f"{count}i", what)
 
 
 def analyze_ggml(source: Source, ctx: ScanContext) -> None:
@@ -120,7 +110,7 @@ def _vocab(cur: _Cursor, n_vocab: int, *, scores: bool) -> None:
     for i in range(n_vocab):
         if i % 4096 == 0:
             cur.ctx.check_time()
-        (length,) = struct.unpack("<I", cur.take(4, f"token {i}"))
+        (length,) = cur.unpack("I", f"token {i}")
         if length > _MAX_TOKEN:
             raise MalformedInput(f"token {i}: length {length}", offset=cur.pos - 4)
         cur.skip(length + (4 if scores else 0), f"token {i}")
