@@ -7,13 +7,14 @@ import io
 
 from tests.fixtures.gguf_builder import STRING, GGUFBuilder, small_model
 from tests.fixtures.safetensors_builder import PICKLE_PAYLOAD, valid_file
+from weightscan.scanner import hidden_bytes
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze
 from weightscan.scanner.formats import Format
 from weightscan.scanner.gguf import analyzer as gguf_analyzer
 from weightscan.scanner.limits import DEFAULT_LIMITS, ScanLimits
 from weightscan.scanner.model import Severity
-from weightscan.scanner.safetensors import metadata_values, uncovered
+from weightscan.scanner.safetensors import metadata_values
 from weightscan.scanner.source import Source
 
 NOT_LOOKED_AT = ("not analysed", "not inspected", "not checked", "not read", "not decoded",
@@ -54,7 +55,7 @@ def test_string_above_the_cap_says_it_was_not_inspected():
 
 
 def test_string_longer_than_the_inspection_window_says_so(monkeypatch):
-    monkeypatch.setattr(uncovered, "NESTED_ANALYSIS_BYTES", 64)
+    monkeypatch.setattr(hidden_bytes, "NESTED_ANALYSIS_BYTES", 64)
     b = small_model().kv("general.description", STRING, "y" * 200)
     ctx = _scan(b.build(), Format.GGUF)
     assert _says_what_was_skipped(ctx)

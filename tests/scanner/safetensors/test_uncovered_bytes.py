@@ -11,7 +11,7 @@ from tests.fixtures.safetensors_builder import (
     ZIP_PAYLOAD,
     make_safetensors,
 )
-from weightscan.scanner.safetensors.uncovered import classify
+from weightscan.scanner.hidden_bytes import classify
 
 
 @pytest.mark.parametrize(("data", "kind", "dangerous"), [

@@ -18,11 +18,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from weightscan.scanner import hidden_bytes
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.gguf import types as t
 from weightscan.scanner.gguf.reader import Cursor, LengthPastEnd
 from weightscan.scanner.model import Severity
-from weightscan.scanner.safetensors import metadata_values, uncovered
+from weightscan.scanner.safetensors import metadata_values
 from weightscan.scanner.source import Source
 
 _MAX_ARRAY_NESTING = 8
@@ -227,7 +228,7 @@ class _Parser:
             cur.skip(n, "string")
             return ""
         keep = min(n, self.ctx.limits.max_template_bytes + 1 if is_template
-                   else uncovered.NESTED_ANALYSIS_BYTES)
+                   else hidden_bytes.NESTED_ANALYSIS_BYTES)
         value_offset = cur.pos
         raw = cur.take(keep)
         cur.skip(n - keep, "string")
@@ -353,7 +354,7 @@ class _Parser:
             while index < len(regions) and regions[index][1] <= start:
                 index += 1
             if index < len(regions) and regions[index][0] < stop:
-                raw = walker.take(min(stop - walker.pos, uncovered.NESTED_ANALYSIS_BYTES))
+                raw = walker.take(min(stop - walker.pos, hidden_bytes.NESTED_ANALYSIS_BYTES))
                 if metadata_values.suspect(raw):
                     inspected += 1
                     if inspected > _MAX_SUSPECT_STRINGS:
@@ -507,11 +508,11 @@ class _Parser:
             if end - begin < _MIN_PADDING_CHECK:
                 continue
             pos = self.st.data_start + begin
-            if uncovered.peek(self.source, pos, end - begin).kind != "zeros":
+            if hidden_bytes.peek(self.source, pos, end - begin).kind != "zeros":
                 self._hidden(pos, end - begin, "padding")
 
     def _hidden(self, pos: int, size: int, what: str) -> None:
-        contents = uncovered.peek(self.source, pos, size)
+        contents = hidden_bytes.peek(self.source, pos, size)
         self.report("gguf.data.hidden", f"{what}: {size} bytes at {pos} belong to no tensor "
                     f"({contents.kind})", offset=pos, bytes=size, contents=contents.kind,
                     region=what)
@@ -520,8 +521,8 @@ class _Parser:
             self.report("gguf.hidden.payload", f"{what} at {pos} contains {contents.kind} content",
                         offset=pos, bytes=size, contents=contents.kind, excerpt=excerpt)
         if contents.looks_like_something:
-            uncovered.analyze_region(self.source, self.ctx, pos, size,
-                                     f"<{what.replace(' ', '-')}@{pos}>")
+            hidden_bytes.analyze_region(self.source, self.ctx, pos, size,
+                                        f"<{what.replace(' ', '-')}@{pos}>")
 
     # -- summary -------------------------------------------------------------------------
     def summarise(self) -> None:

@@ -9,7 +9,7 @@ Layout (https://github.com/huggingface/safetensors#format)::
 
 Every rule the reference loader (``tensor.rs::read_metadata`` and ``validate``) enforces
 is checked here and reported as a finding instead of raising; bytes no tensor covers
-are looked into (``uncovered``).
+are looked into (``hidden_bytes``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import math
 from collections import Counter
 from typing import Any
 
+from weightscan.scanner import hidden_bytes
 from weightscan.scanner.context import ScanContext
-from weightscan.scanner.safetensors import metadata_values, uncovered
+from weightscan.scanner.safetensors import metadata_values
 from weightscan.scanner.source import Source
 
 # Bits per element of every dtype the reference implementation knows (safetensors 0.6+).
@@ -120,7 +121,7 @@ def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> _JSONObject |
     rest = raw[end_byte:]
     if rest.strip(b" "):
         pos = 8 + end_byte
-        contents = uncovered.classify(rest[: uncovered.PEEK_BYTES])
+        contents = hidden_bytes.classify(rest[: hidden_bytes.PEEK_BYTES])
         ctx.report("safetensors.header.padding",
                    f"header JSON is followed by {len(rest)} bytes that are not space padding "
                    f"({contents.kind})", offset=pos,
@@ -358,7 +359,7 @@ def _check_layout(spans: list[_Span], source: Source, ctx: ScanContext, *,
 
 
 def _report_hidden(source: Source, ctx: ScanContext, pos: int, size: int, what: str) -> None:
-    contents = uncovered.peek(source, pos, size)
+    contents = hidden_bytes.peek(source, pos, size)
     ctx.report("safetensors.data.hidden",
                f"{what}: {size} bytes at {pos} belong to no tensor ({contents.kind})",
                offset=pos, evidence={"bytes": size, "contents": contents.kind, "region": what})
@@ -366,14 +367,14 @@ def _report_hidden(source: Source, ctx: ScanContext, pos: int, size: int, what: 
 
 
 def _payload(source: Source, ctx: ScanContext, pos: int, size: int,
-             contents: uncovered.Contents, what: str) -> None:
+             contents: hidden_bytes.Contents, what: str) -> None:
     if contents.dangerous:
         ctx.report("safetensors.hidden.payload",
                    f"{what} at {pos} contains {contents.kind} content", offset=pos,
                    evidence={"bytes": size, "contents": contents.kind,
                              "excerpt": _excerpt(source.read_at(pos, _EXCERPT))})
     if contents.looks_like_something:
-        uncovered.analyze_region(source, ctx, pos, size, f"<{what.replace(' ', '-')}@{pos}>")
+        hidden_bytes.analyze_region(source, ctx, pos, size, f"<{what.replace(' ', '-')}@{pos}>")
 
 
 def _is_uint(value: Any) -> bool:
