@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g
+from weightscan.web.api import files, meta, scans, tokens, uploads  # noqa: F401  (attach routes to bp)
+from weightscan.web.api.blueprint import bp
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.after_request
-def _say_when_a_wait_was_skipped(response: Response) -> Response:
-    # ?wait was asked for but every long-poll slot was taken (api.common): say so, so a
-    # client knows to poll rather than assume the scan is slow.
-    if g.get("wait_refused"):
-        response.headers["X-Weightscan-Wait"] = "busy"
-        response.headers.setdefault("Retry-After", "1")
-    return response
-
-
-from weightscan.web.api import files, meta, scans, tokens, uploads  # noqa: E402,F401  (attach routes to bp)
+__all__ = ["bp"]

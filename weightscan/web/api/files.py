@@ -15,7 +15,7 @@ from sqlalchemy import Text, cast, select
 
 from weightscan.core.models import Scan, ScanStatus, StoredFile
 from weightscan.core.reports import file_to_dict
-from weightscan.web.api import bp
+from weightscan.web.api.blueprint import bp
 from weightscan.web.auth import require
 from weightscan.web.db import read_engine
 from weightscan.web.errors import BadRequestError, NotFoundError

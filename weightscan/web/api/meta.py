@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
-from weightscan.web.api import bp
+from weightscan.web.api.blueprint import bp
 
 
 @bp.get("/version")

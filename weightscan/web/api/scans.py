@@ -15,7 +15,7 @@ from flask import Response, current_app, jsonify, request, url_for
 from weightscan.core.dispatch import Work
 from weightscan.core.models import Scan, ScanKind
 from weightscan.core.scans.common import FINISHED
-from weightscan.web.api import bp
+from weightscan.web.api.blueprint import bp
 from weightscan.web.api.common import (
     allow_entries,
     query_bool,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from weightscan.core.models import ApiToken
 from weightscan.core.reports import iso
 from weightscan.core.tokens import SCOPES, create_token, revoke_token
-from weightscan.web.api import bp
+from weightscan.web.api.blueprint import bp
 from weightscan.web.auth import require
 from weightscan.web.db import get_session
 from weightscan.web.errors import BadRequestError, ForbiddenError, NotFoundError

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
-from weightscan.web.api import bp
+from weightscan.web.api.blueprint import bp
 from weightscan.web.api.common import allow_entries, query_bool, wait_seconds
 from weightscan.web.api.scans import finish_submission
 from weightscan.web.auth import require

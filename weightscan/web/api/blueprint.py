@@ -1,0 +1,18 @@
+"""The ``api`` blueprint itself, apart from the package so the route modules can import it
+without importing the package that imports them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.after_request
+def _say_when_a_wait_was_skipped(response: Response) -> Response:
+    # ?wait was asked for but every long-poll slot was taken (api.common): say so, so a
+    # client knows to poll rather than assume the scan is slow.
+    if g.get("wait_refused"):
+        response.headers["X-Weightscan-Wait"] = "busy"
+        response.headers.setdefault("Retry-After", "1")
+    return response
