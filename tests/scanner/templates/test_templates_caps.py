@@ -114,3 +114,25 @@ def test_oversized_gguf_template_is_analysed_up_to_the_cap():
     analyze(Source(io.BytesIO(b.build())), ctx, Format.GGUF)
     rules = {f.rule_id for f in ctx.findings}
     assert {"templates.oversized", "templates.dunder-access"} <= rules
+
+
+def test_an_int_literal_past_pythons_digit_limit_is_unparseable_not_a_crash():
+    """jinja2's lexer converts int literals with int(): 5000 digits raise ValueError, not a
+    syntax error (found by the template fuzzer)."""
+    import io
+    import struct
+
+    from weightscan.scanner import scan_stream
+
+    template = "{{ ()|attr('%c%cclass%c%c'|format(95,95,95," + "9" * 5000 + ")) }}"
+
+    def gstr(text: str) -> bytes:
+        return struct.pack("<Q", len(text)) + text.encode()
+
+    data = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + gstr("tokenizer.chat_template")
+            + struct.pack("<I", 8) + gstr(template))
+    report = scan_stream(io.BytesIO(data)).files[0]
+    found = {f.rule_id for f in report.findings}
+    assert "scanner.internal-error" not in found
+    assert "templates.unparseable" in found
+    assert report.verdict.value != "clean"

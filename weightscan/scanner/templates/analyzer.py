@@ -41,6 +41,9 @@ from weightscan.scanner.templates.vocabulary import (
 
 _EXCERPT = 160
 _MAX_FINDINGS_PER_TEMPLATE = 50
+# What jinja2's lexer raises: syntax errors, and ValueError for an int literal longer than
+# Python's int-to-str digit limit (4300 digits).
+_LEX_ERRORS = (TemplateSyntaxError, ValueError)
 _DUNDER_TEXT = re.compile(r"__[A-Za-z]\w*__|__(?:class|globals|builtins|subclasses|mro|base|"
                           r"init|import|getattribute|dict|code|reduce|loader|spec)")
 # Lexer-token estimate: Jinja's parser cost follows its token count (tens of microseconds
@@ -137,6 +140,10 @@ class _TemplateCheck:
                             exc.lineno or 1, "syntax")
             self.lexical_scan(limit)
             return
+        except ValueError as exc:  # jinja2's lexer: an int literal past Python's digit limit
+            self.report("templates.unparseable", f"does not parse: {exc}", 1, "syntax")
+            self.lexical_scan(limit)
+            return
         except (RecursionError, MemoryError):
             self.report("templates.unparseable", "does not parse: nested too deeply", 1, "syntax")
             self.lexical_scan(limit)
@@ -169,7 +176,7 @@ class _TemplateCheck:
                 elif kind == "string" and _names_dunder(value.strip("'\"")):
                     self.report("templates.dunder-string", f"string {value[:60]} names a "
                                 "dunder", lineno, value[:60])
-        except TemplateSyntaxError:
+        except _LEX_ERRORS:
             return
         self.escaped_underscores()
 
@@ -187,7 +194,7 @@ class _TemplateCheck:
                                 "literal", lineno, value[:60])
                     if found >= _MAX_FINDINGS_PER_TEMPLATE:
                         return
-        except TemplateSyntaxError:
+        except _LEX_ERRORS:
             return
 
     # -- reporting --------------------------------------------------------------------------
