@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # no DTD ever reaches the parser: see read_ir
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.errors import LimitExceeded, MalformedInput
@@ -52,7 +54,7 @@ def read_ir(source: Source, ctx: ScanContext | None = None) -> IR:
     """Parse the whole IR; raises MalformedInput for anything that is not one."""
     if source.size > MAX_XML_BYTES:
         raise LimitExceeded("OpenVINO IR XML bytes", MAX_XML_BYTES)
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     ir = IR()
     depth = elements = 0
     tail = b""
@@ -66,7 +68,8 @@ def read_ir(source: Source, ctx: ScanContext | None = None) -> IR:
             tail = window[-16:]
             try:
                 parser.feed(chunk)
-                for event, elem in parser.read_events():
+                events = cast(Iterator[tuple[str, ET.Element]], parser.read_events())
+                for event, elem in events:  # only "start"/"end" were asked for: elements
                     elements += 1
                     if elements > _MAX_ELEMENTS:
                         raise LimitExceeded("OpenVINO IR XML elements", _MAX_ELEMENTS)
