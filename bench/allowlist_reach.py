@@ -19,13 +19,28 @@ from collections.abc import Callable, Iterator
 # Methods pickle may run on an instance it builds or files into a container: REDUCE and
 # NEWOBJ (__new__/__init__), BUILD (__setstate__, setattr for slot state), SETITEMS/APPENDS/
 # ADDITEMS (item methods, hashing, equality), and the instance's finaliser.
-ENTRY_METHODS = ("__new__", "__init__", "__post_init__", "__setstate__", "__set_state__",
-                 "__setattr__", "__setitem__", "append", "extend", "add", "__hash__",
-                 "__eq__", "__del__", "__getattr__", "__getattribute__")
+ENTRY_METHODS = (
+    "__new__",
+    "__init__",
+    "__post_init__",
+    "__setstate__",
+    "__set_state__",
+    "__setattr__",
+    "__setitem__",
+    "append",
+    "extend",
+    "add",
+    "__hash__",
+    "__eq__",
+    "__del__",
+    "__getattr__",
+    "__getattribute__",
+)
 RISKY_BASES = re.compile(
     r"^(threading|_thread|multiprocessing|socket|socketserver|io|_io|subprocess|logging"
     r"|tempfile|zipfile|tarfile|mmap|sqlite3|concurrent|asyncio|queue|ctypes|importlib"
-    r"|pickle|_pickle|shelve|http|urllib|ssl|selectors|signal|code|codeop)(\.|$)")
+    r"|pickle|_pickle|shelve|http|urllib|ssl|selectors|signal|code|codeop)(\.|$)"
+)
 DEPTH = 3
 
 
@@ -107,7 +122,7 @@ def _local_imports(tree: ast.AST, func: Callable) -> dict[str, object]:
             continue
         base = node.module or ""
         if node.level:
-            parent = package[:len(package) - node.level + 1]
+            parent = package[: len(package) - node.level + 1]
             base = ".".join(parent + ([base] if base else []))
         try:
             imported = importlib.import_module(base)

@@ -44,11 +44,17 @@ def _onnx(initializers: list[bytes], nodes: int) -> bytes:
 def onnx_external_2gib(folder: Path) -> Path:
     folder.mkdir()
     size = 4 * MiB
-    inits = [_tensor(f"w{i}", size // 4,
-                     f(13, msg(f(1, "location"), f(2, "model.onnx.data"))),
-                     f(13, msg(f(1, "offset"), f(2, str(i * size)))),
-                     f(13, msg(f(1, "length"), f(2, str(size)))), f(14, 1))
-             for i in range(512)]
+    inits = [
+        _tensor(
+            f"w{i}",
+            size // 4,
+            f(13, msg(f(1, "location"), f(2, "model.onnx.data"))),
+            f(13, msg(f(1, "offset"), f(2, str(i * size)))),
+            f(13, msg(f(1, "length"), f(2, str(size)))),
+            f(14, 1),
+        )
+        for i in range(512)
+    ]
     (folder / "model.onnx").write_bytes(_onnx(inits, 2000))
     with (folder / "model.onnx.data").open("wb") as fh:
         fh.truncate(512 * size)
@@ -78,10 +84,8 @@ def onnx_inline_256mib(folder: Path) -> Path:
 def saved_model_50k(folder: Path) -> Path:
     folder.mkdir()
     nodes = [node(f"n{i}", "MatMul", inputs=(f"n{i - 1}",)) for i in range(50_000)]
-    functions = tuple(function(f"f{i}", node("a", "Relu"), node("b", "Add"))
-                      for i in range(500))
-    (folder / "saved_model.pb").write_bytes(saved_model(benign_graph(*nodes,
-                                                                     functions=functions)))
+    functions = tuple(function(f"f{i}", node("a", "Relu"), node("b", "Add")) for i in range(500))
+    (folder / "saved_model.pb").write_bytes(saved_model(benign_graph(*nodes, functions=functions)))
     return folder
 
 
@@ -116,8 +120,10 @@ def main() -> None:
                 started = time.perf_counter()
                 report = scan_path(target)
                 times.append(time.perf_counter() - started)
-            print(f"| {label} | {report.verdict.value} | {len(report.files)} | "
-                  f"{statistics.median(times):.3f} | {max(times):.3f} |")
+            print(
+                f"| {label} | {report.verdict.value} | {len(report.files)} | "
+                f"{statistics.median(times):.3f} | {max(times):.3f} |"
+            )
 
 
 if __name__ == "__main__":

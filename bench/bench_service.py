@@ -97,17 +97,36 @@ class Service:
 
     def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         log = (self.home / f"{name}.log").open("wb")
-        proc = subprocess.Popen([sys.executable, "-m", "weightscan", *args], cwd=ROOT,
-                                env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "weightscan", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.procs.append(proc)
         return proc
 
     def start(self) -> None:
-        subprocess.run([sys.executable, "-m", "weightscan", "db", "upgrade"], cwd=ROOT,
-                       env=self.env, check=True, capture_output=True)
-        self.web = self._spawn("web", "serve", "--no-worker", "--host", "127.0.0.1",
-                               "--port", str(self.port), "--workers", "2")
+        subprocess.run(
+            [sys.executable, "-m", "weightscan", "db", "upgrade"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        self.web = self._spawn(
+            "web",
+            "serve",
+            "--no-worker",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "2",
+        )
         for i in range(self.workers):
             self._spawn(f"worker{i}", "worker", "--concurrency", "1", "--loglevel", "WARNING")
         deadline = time.monotonic() + 60
@@ -159,8 +178,12 @@ def peak_rss(pid: int) -> int:
 def dd_write_rate(directory: Path, size_mib: int) -> float:
     """Sequential write rate of the disk (bytes/s), ``dd`` with fdatasync."""
     target = directory / "dd.bin"
-    out = subprocess.run(["dd", "if=/dev/zero", f"of={target}", "bs=1M", f"count={size_mib}",
-                          "conv=fdatasync"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["dd", "if=/dev/zero", f"of={target}", "bs=1M", f"count={size_mib}", "conv=fdatasync"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     target.unlink()
     match = re.search(r"copied, ([\d.]+) s", out.stderr)
     if not match:
@@ -183,17 +206,24 @@ def big_put(service: Service, size: int) -> dict[str, float]:
     host, port = service.url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=3600)
     started = time.perf_counter()
-    conn.request("PUT", "/api/v1/uploads/big.bin", body=body(size),
-                 headers={"Content-Length": str(size),
-                          "Content-Type": "application/octet-stream"})
+    conn.request(
+        "PUT",
+        "/api/v1/uploads/big.bin",
+        body=body(size),
+        headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"},
+    )
     r = conn.getresponse()
     doc = json.loads(r.read())
     elapsed = time.perf_counter() - started
     if r.status >= 400 or doc["files"][0]["size"] != size:
         raise RuntimeError(f"big PUT failed: {r.status} {doc}")
     peaks = {pid: peak_rss(pid) for pid in service.web_worker_pids()}
-    return {"seconds": elapsed, "rate": size / elapsed,
-            "peak_rss": max(peaks.values()), "rss_before": max(before.values() or [0])}
+    return {
+        "seconds": elapsed,
+        "rate": size / elapsed,
+        "peak_rss": max(peaks.values()),
+        "rss_before": max(before.values() or [0]),
+    }
 
 
 def one_mb_pickle(i: int) -> bytes:
@@ -244,8 +274,9 @@ def lookup_latency(service: Service, sha256: str, n: int) -> list[float]:
 
 
 def small_pickle(i: int) -> bytes:
-    return pickle.dumps({"id": i, "bias": [float(i)] * 16, "salt": secrets.token_hex(8)},
-                        protocol=4)
+    return pickle.dumps(
+        {"id": i, "bias": [float(i)] * 16, "salt": secrets.token_hex(8)}, protocol=4
+    )
 
 
 def drain(service: Service, n: int) -> dict[str, float]:
@@ -255,8 +286,7 @@ def drain(service: Service, n: int) -> dict[str, float]:
     session.mount("http://", adapter)
 
     def submit(i: int) -> str:
-        r = session.put(f"{service.url}/api/v1/uploads/s{i}.pkl", data=small_pickle(i),
-                        timeout=60)
+        r = session.put(f"{service.url}/api/v1/uploads/s{i}.pkl", data=small_pickle(i), timeout=60)
         r.raise_for_status()
         return str(r.json()["id"])
 
@@ -268,23 +298,29 @@ def drain(service: Service, n: int) -> dict[str, float]:
 
     deadline = time.monotonic() + 600
     done = 0
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}",
-                         autocommit=True) as conn:
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}", autocommit=True) as conn:
         while time.monotonic() < deadline:
-            row = conn.execute("SELECT count(*) FROM scans WHERE id = ANY(%s) "
-                               "AND status = 'done'", (ids,)).fetchone()
+            row = conn.execute(
+                "SELECT count(*) FROM scans WHERE id = ANY(%s) AND status = 'done'", (ids,)
+            ).fetchone()
             done = int(row[0]) if row else 0
             if done == n:
                 break
             time.sleep(0.2)
         span = conn.execute(
-            "SELECT min(started_at), max(finished_at) FROM scans WHERE id = ANY(%s)",
-            (ids,)).fetchone()
+            "SELECT min(started_at), max(finished_at) FROM scans WHERE id = ANY(%s)", (ids,)
+        ).fetchone()
     first, last = span if span else (None, None)
     total = time.perf_counter() - started
     worker_span = (last - first).total_seconds() if first and last else float("nan")
-    return {"n": n, "done": done, "lost": n - done, "submit_seconds": submitted,
-            "end_to_end_rate": done / total, "worker_rate": done / worker_span}
+    return {
+        "n": n,
+        "done": done,
+        "lost": n - done,
+        "submit_seconds": submitted,
+        "end_to_end_rate": done / total,
+        "worker_rate": done / worker_span,
+    }
 
 
 def pct(values: list[float], q: float) -> float:
@@ -313,25 +349,48 @@ def main(argv: list[str] | None = None) -> int:
         service.start()
         disk = dd_write_rate(home, min(put_mib, 2048))
         put = big_put(service, put_mib * MiB)
-        rows.append((f"PUT {put_mib} MiB (Content-Length, as curl -T)",
-                     f"{put['rate'] / MiB:.0f} MiB/s = {100 * put['rate'] / disk:.0f}% of dd "
-                     f"({disk / MiB:.0f} MiB/s)", ">= 50% of dd"))
-        rows.append(("web worker peak RSS during that PUT",
-                     f"{put['peak_rss'] / MiB:.0f} MiB (before: {put['rss_before'] / MiB:.0f})",
-                     "<= 150 MB"))
+        rows.append(
+            (
+                f"PUT {put_mib} MiB (Content-Length, as curl -T)",
+                f"{put['rate'] / MiB:.0f} MiB/s = {100 * put['rate'] / disk:.0f}% of dd "
+                f"({disk / MiB:.0f} MiB/s)",
+                ">= 50% of dd",
+            )
+        )
+        rows.append(
+            (
+                "web worker peak RSS during that PUT",
+                f"{put['peak_rss'] / MiB:.0f} MiB (before: {put['rss_before'] / MiB:.0f})",
+                "<= 150 MB",
+            )
+        )
         latencies, sha = verdict_latency(service, samples)
-        rows.append((f"1 MB pickle upload-to-verdict ({samples} runs)",
-                     f"p50 {1000 * statistics.median(latencies):.0f} ms, "
-                     f"p95 {1000 * pct(latencies, 0.95):.0f} ms", "p50 <= 300 ms"))
+        rows.append(
+            (
+                f"1 MB pickle upload-to-verdict ({samples} runs)",
+                f"p50 {1000 * statistics.median(latencies):.0f} ms, "
+                f"p95 {1000 * pct(latencies, 0.95):.0f} ms",
+                "p50 <= 300 ms",
+            )
+        )
         lookups = lookup_latency(service, sha, 200)
-        rows.append(("hash lookup GET /files/<sha256> (200 runs)",
-                     f"p50 {1000 * statistics.median(lookups):.1f} ms, "
-                     f"p95 {1000 * pct(lookups, 0.95):.1f} ms", "p50 <= 20 ms"))
+        rows.append(
+            (
+                "hash lookup GET /files/<sha256> (200 runs)",
+                f"p50 {1000 * statistics.median(lookups):.1f} ms, "
+                f"p95 {1000 * pct(lookups, 0.95):.1f} ms",
+                "p50 <= 20 ms",
+            )
+        )
         result = drain(service, files)
-        rows.append((f"{files} small files, 2 workers",
-                     f"{result['worker_rate']:.1f} scans/s by the workers, "
-                     f"{result['end_to_end_rate']:.1f}/s end to end, lost {result['lost']}",
-                     ">= 20 scans/s, none lost"))
+        rows.append(
+            (
+                f"{files} small files, 2 workers",
+                f"{result['worker_rate']:.1f} scans/s by the workers, "
+                f"{result['end_to_end_rate']:.1f}/s end to end, lost {result['lost']}",
+                ">= 20 scans/s, none lost",
+            )
+        )
     finally:
         service.stop()
         if not args.keep:

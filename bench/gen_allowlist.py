@@ -63,29 +63,50 @@ VETTED: dict[str, bool] = {
 # Modules whose public functions (pure tensor math) are allowed by exact name.
 FUNCTION_MODULES = ("torch.nn.functional",)
 # Sub-packages never walked (tests, vendored code, downloads, processes, GUIs).
-SKIP_PARTS = frozenset({"tests", "testing", "_testing", "conftest", "externals", "datasets",
-                        "_build_utils", "__check_build", "estimator_checks", "_show_versions",
-                        "parallel", "benchmarks", "setup", "linalg", "_pytesttester"})
+SKIP_PARTS = frozenset(
+    {
+        "tests",
+        "testing",
+        "_testing",
+        "conftest",
+        "externals",
+        "datasets",
+        "_build_utils",
+        "__check_build",
+        "estimator_checks",
+        "_show_versions",
+        "parallel",
+        "benchmarks",
+        "setup",
+        "linalg",
+        "_pytesttester",
+    }
+)
 # Classes excluded by review although their source scan is clean.
-EXCLUDE = frozenset({
-    "numpy.memmap",  # opens and creates files
-    "numpy.vectorize",  # holds a callable and calls it
-    "numpy.nditer", "numpy.nested_iters", "numpy.errstate",  # no pickled data
-    "numpy.ufunc",  # pickled by name through numpy's own reconstructor
-    "sklearn.utils._metadata_requests.RequestMethod",  # builds signatures at runtime
-    # __setstate__ connects to the pickled listener address (multiprocessing Client), or
-    # opens a socket listener with threads: the network work is in helpers it calls.
-    # Both are also refused by allowlist_reach now (helpers followed, Thread base); kept
-    # here so a weaker future check cannot let them back in.
-    "sklearn.callback._scoring_monitor.ScoringMonitor",
-    "sklearn.callback._progressbar.RichProgressMonitor",  # a threading.Thread
-})
+EXCLUDE = frozenset(
+    {
+        "numpy.memmap",  # opens and creates files
+        "numpy.vectorize",  # holds a callable and calls it
+        "numpy.nditer",
+        "numpy.nested_iters",
+        "numpy.errstate",  # no pickled data
+        "numpy.ufunc",  # pickled by name through numpy's own reconstructor
+        "sklearn.utils._metadata_requests.RequestMethod",  # builds signatures at runtime
+        # __setstate__ connects to the pickled listener address (multiprocessing Client), or
+        # opens a socket listener with threads: the network work is in helpers it calls.
+        # Both are also refused by allowlist_reach now (helpers followed, Thread base); kept
+        # here so a weaker future check cannot let them back in.
+        "sklearn.callback._scoring_monitor.ScoringMonitor",
+        "sklearn.callback._progressbar.RichProgressMonitor",  # a threading.Thread
+    }
+)
 SIDE_EFFECTS = re.compile(
     r"\bopen\(|\bos\.(?!environ\b)|subprocess|socket|\bexec\(|\beval\(|\bcompile\("
     r"|importlib|__import__|Popen|\.system\(|mkdir|makedirs|\.write\(|unlink|rmtree|urlopen"
     r"|\brequests\.(?:get|post|put|request|Session)\b|urllib|Thread\(|multiprocessing|Listener\(|Client\(|threading"
     r"|Process\(|tempfile|mmap|\bloads?\(|FileHandler|getLogger|ctypes|cdll|dlopen|"
-    r"load_library|\bspawn|Pool\(|Executor\(")
+    r"load_library|\bspawn|Pool\(|Executor\("
+)
 METHODS = (*allowlist_reach.ENTRY_METHODS, "__init_subclass__")
 
 
@@ -106,8 +127,9 @@ def generate() -> str:
             if isinstance(obj, type) and _keep_class(module, name, obj):
                 found.setdefault(module.__name__, set()).add(obj.__qualname__)
                 kept[id(obj)] = obj
-            elif name.startswith("__pyx_unpickle_") and callable(obj) \
-                    and _in_vetted(module.__name__):
+            elif (
+                name.startswith("__pyx_unpickle_") and callable(obj) and _in_vetted(module.__name__)
+            ):
                 # Cython's state restorer: T.__new__(subtype of T) + the cdef state
                 found.setdefault(module.__name__, set()).add(name)
     for cls in kept.values():
@@ -125,9 +147,13 @@ def generate() -> str:
                 obj = getattr(module, name)
             except Exception:
                 continue
-            if isinstance(obj, type) and id(obj) in kept and _in_vetted(module.__name__) \
-                    and policy.classify(module.__name__, name).decision not in (
-                        policy.Decision.DENIED, policy.Decision.DUNDER):
+            if (
+                isinstance(obj, type)
+                and id(obj) in kept
+                and _in_vetted(module.__name__)
+                and policy.classify(module.__name__, name).decision
+                not in (policy.Decision.DENIED, policy.Decision.DUNDER)
+            ):
                 found.setdefault(module.__name__, set()).add(name)
     for module_name, name in _functions():
         found.setdefault(module_name, set()).add(name)
@@ -146,8 +172,9 @@ def _modules() -> Iterator[ModuleType]:
         yield root
         if not walk or not hasattr(root, "__path__"):
             continue
-        for info in pkgutil.walk_packages(root.__path__, prefix=package + ".",
-                                          onerror=lambda _name: None):
+        for info in pkgutil.walk_packages(
+            root.__path__, prefix=package + ".", onerror=lambda _name: None
+        ):
             if SKIP_PARTS.intersection(info.name.split(".")):
                 continue
             try:
@@ -159,8 +186,9 @@ def _modules() -> Iterator[ModuleType]:
 def _in_vetted(module_name: str) -> bool:
     if SKIP_PARTS.intersection(module_name.split(".")):
         return False
-    return any(module_name == p or module_name.startswith(p + ".") for p in VETTED) or \
-        module_name.startswith(("numpy._core", "numpy.random", "numpy.rec", "numpy.ma"))
+    return any(
+        module_name == p or module_name.startswith(p + ".") for p in VETTED
+    ) or module_name.startswith(("numpy._core", "numpy.random", "numpy.rec", "numpy.ma"))
 
 
 def _defining_modules(cls: type) -> set[str]:
@@ -172,9 +200,9 @@ def _defining_modules(cls: type) -> set[str]:
         home = getattr(func, "__module__", None) if inspect.isfunction(func) else None
         if not home or home == cls.__module__ or not _in_vetted(home):
             continue
-        if getattr(sys.modules.get(home), cls.__qualname__, None) is cls and \
-                policy.classify(home, cls.__qualname__).decision not in (
-                    policy.Decision.DENIED, policy.Decision.DUNDER):
+        if getattr(sys.modules.get(home), cls.__qualname__, None) is cls and policy.classify(
+            home, cls.__qualname__
+        ).decision not in (policy.Decision.DENIED, policy.Decision.DUNDER):
             homes.add(home)
     return homes
 
@@ -187,7 +215,9 @@ def _keep_class(module: ModuleType, name: str, cls: type) -> bool:
     if path in EXCLUDE or not _in_vetted(module.__name__):
         return False
     if policy.classify(module.__name__, qualname).decision in (
-            policy.Decision.DENIED, policy.Decision.DUNDER):
+        policy.Decision.DENIED,
+        policy.Decision.DUNDER,
+    ):
         return False
     return not _has_side_effects(cls)
 
@@ -211,8 +241,10 @@ def _has_side_effects(cls: type) -> bool:
             except (OSError, TypeError):
                 continue  # compiled (Cython/C) method of a vetted package
             if SIDE_EFFECTS.search(source):
-                print(f"# excluded {cls.__module__}.{cls.__qualname__}: {klass.__name__}."
-                      f"{method}", file=sys.stderr)
+                print(
+                    f"# excluded {cls.__module__}.{cls.__qualname__}: {klass.__name__}.{method}",
+                    file=sys.stderr,
+                )
                 return True
             entry_points.append((f"{klass.__name__}.{method}", func))
     # the helpers those methods call (ScoringMonitor.__setstate__ -> can_reuse_listener)
@@ -238,8 +270,13 @@ def _code_only(source: str) -> str:
         return source
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and \
-                isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             body[0] = ast.Pass()
     return ast.unparse(tree)
 
@@ -262,15 +299,18 @@ def _functions() -> Iterator[tuple[str, str]]:
                     continue
             except (ImportError, AttributeError):
                 continue
-            if policy.classify(home, name).decision in (policy.Decision.DENIED,
-                                                        policy.Decision.DUNDER):
+            if policy.classify(home, name).decision in (
+                policy.Decision.DENIED,
+                policy.Decision.DUNDER,
+            ):
                 continue
             try:
                 source = inspect.getsource(obj)
             except (OSError, TypeError):
                 source = ""  # a native operator
-            if home != module_name and (source or not (
-                    home == "torch" or home.startswith("torch._C."))):
+            if home != module_name and (
+                source or not (home == "torch" or home.startswith("torch._C."))
+            ):
                 continue  # only torch's own native operators may live elsewhere
             if not SIDE_EFFECTS.search(source) and not _takes_a_callable(obj):
                 yield home, name
@@ -310,8 +350,7 @@ def _globals_in(data: bytes) -> Iterator[tuple[str, str]]:
             strings.append(arg)
         elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
             yield strings[-2], strings[-1]
-        elif op.name in ("MEMOIZE", "BINGET", "BINPUT", "GET", "PUT", "LONG_BINGET",
-                         "LONG_BINPUT"):
+        elif op.name in ("MEMOIZE", "BINGET", "BINPUT", "GET", "PUT", "LONG_BINGET", "LONG_BINPUT"):
             continue
 
 
@@ -319,7 +358,9 @@ def _keep_helper(module_name: str, name: str) -> bool:
     if not _in_vetted(module_name) or "." in name:
         return False
     if policy.classify(module_name, name).decision in (
-            policy.Decision.DENIED, policy.Decision.DUNDER):
+        policy.Decision.DENIED,
+        policy.Decision.DUNDER,
+    ):
         return False
     try:
         obj = getattr(importlib.import_module(module_name), name)
@@ -327,8 +368,9 @@ def _keep_helper(module_name: str, name: str) -> bool:
         return False
     if isinstance(obj, type):
         return _keep_class(importlib.import_module(module_name), name, obj)
-    return callable(obj) and (name.startswith("__pyx_unpickle_") or name.endswith("_ctor")
-                              or name == "newObj")
+    return callable(obj) and (
+        name.startswith("__pyx_unpickle_") or name.endswith("_ctor") or name == "newObj"
+    )
 
 
 def _versions() -> dict[str, str]:
@@ -346,8 +388,7 @@ def _render(found: dict[str, set[str]]) -> str:
         '"""Library classes a pickle may import: GENERATED, do not edit.',
         "",
         "Regenerate with ``python3 -m bench.gen_allowlist``",
-        "(see that script for what qualifies). Exact ``module -> names`` as pickle writes "
-        "them.",
+        "(see that script for what qualifies). Exact ``module -> names`` as pickle writes them.",
         '"""',
         "",
         "from __future__ import annotations",

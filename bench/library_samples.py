@@ -34,10 +34,19 @@ def _numpy() -> Iterator[tuple[str, Any]]:
     for name in ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64"):
         yield name, getattr(np.random, name)(0)
     yield "SeedSequence", np.random.SeedSequence(0)
-    yield "scalars", [np.float64(1.5), np.int64(3), np.bool_(True), np.complex64(1j),
-                      np.datetime64("2020-01-01"), np.timedelta64(3, "D"), np.str_("x")]
-    yield "dtypes", [np.dtype("f4"), np.dtype("<U3"), np.dtype([("a", "i2")]),
-                     type(np.dtype("f8"))]
+    yield (
+        "scalars",
+        [
+            np.float64(1.5),
+            np.int64(3),
+            np.bool_(True),
+            np.complex64(1j),
+            np.datetime64("2020-01-01"),
+            np.timedelta64(3, "D"),
+            np.str_("x"),
+        ],
+    )
+    yield "dtypes", [np.dtype("f4"), np.dtype("<U3"), np.dtype([("a", "i2")]), type(np.dtype("f8"))]
 
 
 def _scipy() -> Iterator[tuple[str, Any]]:
@@ -98,10 +107,20 @@ def _sklearn() -> Iterator[tuple[str, Any]]:
         ("BallTree-NN", neighbors.NearestNeighbors(algorithm="ball_tree"), None),
         ("PCA", decomposition.PCA(n_components=2), None),
         ("SimpleImputer", impute.SimpleImputer(), None),
-        ("Pipeline", pipeline.make_pipeline(preprocessing.StandardScaler(),
-                                            linear_model.LogisticRegression()), y),
-        ("ColumnTransformer", compose.ColumnTransformer(
-            [("scale", preprocessing.StandardScaler(), [0, 1])], remainder="passthrough"), None),
+        (
+            "Pipeline",
+            pipeline.make_pipeline(
+                preprocessing.StandardScaler(), linear_model.LogisticRegression()
+            ),
+            y,
+        ),
+        (
+            "ColumnTransformer",
+            compose.ColumnTransformer(
+                [("scale", preprocessing.StandardScaler(), [0, 1])], remainder="passthrough"
+            ),
+            None,
+        ),
     ]
     import warnings
 
@@ -122,11 +141,22 @@ def _torch() -> Iterator[tuple[str, Any]]:
     from torch import nn
 
     model = nn.Sequential(
-        nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.1),
-        nn.Flatten(), nn.Linear(4, 8), nn.LayerNorm(8),
-        nn.GELU(), nn.Embedding(10, 4), nn.LSTM(4, 4), nn.GRU(4, 4),
-        nn.MultiheadAttention(4, 2), nn.TransformerEncoderLayer(8, 2, 16),
-        nn.ModuleDict({"a": nn.Identity()}), nn.ModuleList([nn.Tanh(), nn.Sigmoid()]),
+        nn.Conv2d(3, 4, 3),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Dropout(0.1),
+        nn.Flatten(),
+        nn.Linear(4, 8),
+        nn.LayerNorm(8),
+        nn.GELU(),
+        nn.Embedding(10, 4),
+        nn.LSTM(4, 4),
+        nn.GRU(4, 4),
+        nn.MultiheadAttention(4, 2),
+        nn.TransformerEncoderLayer(8, 2, 16),
+        nn.ModuleDict({"a": nn.Identity()}),
+        nn.ModuleList([nn.Tanh(), nn.Sigmoid()]),
         nn.ParameterList([nn.Parameter(torch.zeros(2))]),
     )
     yield "Sequential", model

@@ -55,21 +55,28 @@ MAX_BACKOFF_SECONDS = 5.0
 
 # -- the files: distinct, small, built in code ---------------------------------------------
 def benign_pickle(i: int, salt: str) -> bytes:
-    return pickle.dumps({"layer": i, "salt": salt, "weights": [float(i), 0.5, -1.25]},
-                        protocol=4)
+    return pickle.dumps({"layer": i, "salt": salt, "weights": [float(i), 0.5, -1.25]}, protocol=4)
 
 
 def malicious_pickle(i: int, salt: str) -> bytes:
     """GLOBAL posix.system + REDUCE, never executed: only scanned."""
     cmd = f"echo load-{salt}-{i}".encode()
-    return (b"\x80\x02cposix\nsystem\nq\x00X" + struct.pack("<I", len(cmd)) + cmd
-            + b"q\x01\x85q\x02Rq\x03.")
+    return (
+        b"\x80\x02cposix\nsystem\nq\x00X"
+        + struct.pack("<I", len(cmd))
+        + cmd
+        + b"q\x01\x85q\x02Rq\x03."
+    )
 
 
 def safetensors_file(i: int, salt: str) -> bytes:
     payload = struct.pack("<4f", float(i), 1.0, 2.0, 3.0)
-    header = json.dumps({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
-                         "__metadata__": {"i": str(i), "salt": salt}}).encode()
+    header = json.dumps(
+        {
+            "w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
+            "__metadata__": {"i": str(i), "salt": salt},
+        }
+    ).encode()
     header += b" " * (-len(header) % 8)
     return struct.pack("<Q", len(header)) + header + payload
 
@@ -149,10 +156,13 @@ class Client:
 
     def one_scan(self, name: str, data: bytes, expected: str) -> None:
         digest = hashlib.sha256(data).hexdigest()
-        response = self.call("upload", "PUT", f"/api/v1/uploads/{name}",
-                             data=io.BytesIO(data),
-                             headers={"Content-Length": str(len(data)),
-                                      "Content-Type": "application/octet-stream"})
+        response = self.call(
+            "upload",
+            "PUT",
+            f"/api/v1/uploads/{name}",
+            data=io.BytesIO(data),
+            headers={"Content-Length": str(len(data)), "Content-Type": "application/octet-stream"},
+        )
         scan_id = None
         if response is not None and response.status_code in (200, 202):
             scan_id = response.json()["id"]
@@ -160,8 +170,9 @@ class Client:
             scan_id = _problem_scan_id(response)
         if scan_id is None:
             with self.stats.lock:
-                self.stats.lost.append(f"{name}: upload failed "
-                                       f"({response.status_code if response else 'timeout'})")
+                self.stats.lost.append(
+                    f"{name}: upload failed ({response.status_code if response else 'timeout'})"
+                )
             return
         with self.stats.lock:
             self.stats.submitted += 1
@@ -233,7 +244,8 @@ def markdown(stats: Stats, scans: int, concurrency: int, workers: int | None) ->
     wall = stats.latencies.get("_wall", [0.0])[0]
     lines = [
         f"Scans requested: {scans}; concurrency {concurrency}"
-        + (f"; workers {workers}" if workers else "") + f"; wall time {wall:.1f} s",
+        + (f"; workers {workers}" if workers else "")
+        + f"; wall time {wall:.1f} s",
         "",
         f"Submitted {stats.submitted}, finished {stats.finished} "
         f"({stats.finished / wall if wall else 0:.1f} scans/s), lost {len(stats.lost)}, "
@@ -253,13 +265,18 @@ def markdown(stats: Stats, scans: int, concurrency: int, workers: int | None) ->
             f"| {op} | {len(values)} | {len(values) / wall if wall else 0:.1f} "
             f"| {percentile(values, 50) * 1000:.1f} | {percentile(values, 95) * 1000:.1f} "
             f"| {percentile(values, 99) * 1000:.1f} | {max(values, default=0) * 1000:.1f} "
-            f"| {ok} | {codes.get(429, 0)} | {codes.get(503, 0)} | {other4} | {other5} |")
+            f"| {ok} | {codes.get(429, 0)} | {codes.get(503, 0)} | {other4} | {other5} |"
+        )
     total = sum(sum(c.values()) for c in stats.statuses.values())
-    bad = sum(n for c in stats.statuses.values() for code, n in c.items()
-              if code >= 500 and code != 503)
-    lines += ["", f"Error rate (5xx other than 503): {bad}/{total} "
-              f"({100 * bad / total if total else 0:.2f}%); transport errors: "
-              f"{sum(stats.transport_errors.values())} {dict(stats.transport_errors)}"]
+    bad = sum(
+        n for c in stats.statuses.values() for code, n in c.items() if code >= 500 and code != 503
+    )
+    lines += [
+        "",
+        f"Error rate (5xx other than 503): {bad}/{total} "
+        f"({100 * bad / total if total else 0:.2f}%); transport errors: "
+        f"{sum(stats.transport_errors.values())} {dict(stats.transport_errors)}",
+    ]
     for label, items in (("Lost", stats.lost), ("Wrong", stats.wrong)):
         for item in items[:20]:
             lines.append(f"- {label}: {item}")
@@ -295,10 +312,11 @@ class Service:
         env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
         pg = urlsplit(self.args.pg_admin)
         env.update(
-            PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
+            PYTHONPATH=str(ROOT),
+            PYTHONUNBUFFERED="1",
             WEIGHTSCAN_HOME=str(self.home),
             WEIGHTSCAN_DATABASE_URL=f"postgresql://{pg.username}@{pg.hostname}:{pg.port}/"
-                                    f"{self.db_name}",
+            f"{self.db_name}",
             WEIGHTSCAN_BROKER_URL=self.args.redis_url,
             WEIGHTSCAN_RATE_LIMIT_STORAGE_URL=self.args.redis_url,
             WEIGHTSCAN_RATE_LIMIT=self.args.rate_limit,
@@ -320,18 +338,60 @@ class Service:
         redis.Redis.from_url(self.args.redis_url).flushdb()
         env = self.env()
         py = sys.executable
-        subprocess.run([py, "-m", "weightscan", "db", "upgrade"], env=env, cwd=ROOT,
-                       check=True, capture_output=True)
-        out = subprocess.run([py, "-m", "weightscan", "token", "create", "--name", "load",
-                              "--scopes", "submit,read"], env=env, cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout
+        subprocess.run(
+            [py, "-m", "weightscan", "db", "upgrade"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        out = subprocess.run(
+            [
+                py,
+                "-m",
+                "weightscan",
+                "token",
+                "create",
+                "--name",
+                "load",
+                "--scopes",
+                "submit,read",
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         self.token = next(w for w in out.split() if w.startswith("ws_"))
-        self._spawn([py, "-m", "weightscan", "serve", "--no-worker", "--host", "127.0.0.1",
-                     "--port", str(self.port), "--workers", str(self.args.web_workers)],
-                    env, "web.log")
+        self._spawn(
+            [
+                py,
+                "-m",
+                "weightscan",
+                "serve",
+                "--no-worker",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.args.web_workers),
+            ],
+            env,
+            "web.log",
+        )
         for n in range(self.args.workers):
-            argv = [py, "-m", "weightscan", "worker", "--loglevel", "WARNING",
-                    "--hostname", f"load{n}-{os.getpid()}@%h"]
+            argv = [
+                py,
+                "-m",
+                "weightscan",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--hostname",
+                f"load{n}-{os.getpid()}@%h",
+            ]
             if n == 0:
                 argv.append("--beat")
             self._spawn(argv, env, f"worker{n}.log")
@@ -346,9 +406,16 @@ class Service:
 
     def _spawn(self, argv: list[str], env: dict[str, str], log: str) -> None:
         out = open(self.home / log, "ab")  # noqa: SIM115 - lives as long as the process
-        self.procs.append(subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out,
-                                           stderr=subprocess.STDOUT,
-                                           start_new_session=True))
+        self.procs.append(
+            subprocess.Popen(
+                argv,
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
 
     def stop(self) -> None:
         import psycopg
@@ -426,8 +493,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"(logs kept in {service.home})")
         else:
             service.cleanup()
-    bad5xx = sum(n for c in stats.statuses.values() for code, n in c.items()
-                 if code >= 500 and code != 503)
+    bad5xx = sum(
+        n for c in stats.statuses.values() for code, n in c.items() if code >= 500 and code != 503
+    )
     return 1 if stats.lost or stats.wrong or bad5xx or leaks else 0
 
 

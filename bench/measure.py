@@ -39,8 +39,13 @@ class Run:
         return self.returncode is None
 
 
-def run_measured(cmd: Sequence[str], *, timeout: float, env: Mapping[str, str] | None = None,
-                 cwd: str | Path | None = None) -> Run:
+def run_measured(
+    cmd: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+) -> Run:
     """Run ``cmd``; kill its whole process group after ``timeout`` seconds."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss", delete=False) as tmp:
         rss_file = tmp.name
@@ -49,9 +54,16 @@ def run_measured(cmd: Sequence[str], *, timeout: float, env: Mapping[str, str] |
     else:
         full = [sys.executable, "-c", _WRAPPER, rss_file, *cmd]
     started = time.monotonic()
-    proc = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            errors="replace", env=dict(env) if env is not None else None,
-                            cwd=cwd, start_new_session=True)
+    proc = subprocess.Popen(
+        full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
         rc: int | None = proc.returncode

@@ -30,7 +30,13 @@ REPO_ROOT = BENCH_DIR.parent
 VENVS = BENCH_DIR / ".venvs"
 
 MALICIOUS, SUSPICIOUS, CLEAN, ERROR, SKIPPED, TIMEOUT = (
-    "malicious", "suspicious", "clean", "error", "skipped", "timeout")
+    "malicious",
+    "suspicious",
+    "clean",
+    "error",
+    "skipped",
+    "timeout",
+)
 
 # Telemetry off for every peer (ModelAudit/promptfoo use PostHog by default; aisbom too).
 QUIET_ENV = {
@@ -83,8 +89,12 @@ def ensure_venv(tool: Tool, log: Callable[[str], None] = print) -> bool:
     try:
         if not (tool.venv / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(tool.venv)], check=True)
-        subprocess.run([tool.bin("python"), "-m", "pip", "install", "-q", *tool.packages],
-                       check=True, env=tool_env(), timeout=1800)
+        subprocess.run(
+            [tool.bin("python"), "-m", "pip", "install", "-q", *tool.packages],
+            check=True,
+            env=tool_env(),
+            timeout=1800,
+        )
     except (subprocess.SubprocessError, OSError) as exc:
         log(f"[setup] {tool.name}: install failed: {exc}")
         return False
@@ -95,13 +105,17 @@ def ensure_venv(tool: Tool, log: Callable[[str], None] = print) -> bool:
 
 def _installed_version(tool: Tool) -> str:
     dist = tool.packages[0].split("=")[0].split("[")[0]
-    out = subprocess.run([tool.bin("python"), "-c",
-                          f"import importlib.metadata as m; print(m.version({dist!r}))"],
-                         capture_output=True, text=True, env=tool_env())
+    out = subprocess.run(
+        [tool.bin("python"), "-c", f"import importlib.metadata as m; print(m.version({dist!r}))"],
+        capture_output=True,
+        text=True,
+        env=tool_env(),
+    )
     return out.stdout.strip() or "?"
 
 
 # -- weightscan ------------------------------------------------------------------------------
+
 
 def _weightscan_cmd(path: Path, scratch: Path) -> list[str]:
     return [sys.executable, "-m", "weightscan", "scan", "--format", "json", str(path)]
@@ -118,6 +132,7 @@ def _weightscan_classify(run: Run, scratch: Path) -> str:
 
 
 # -- picklescan: text summary, exit 0 clean / 1 dangerous / 2 scan failed ----------------------
+
 
 def _count(pattern: str, text: str) -> int:
     m = re.search(pattern + r":\s*(\d+)", text)
@@ -141,6 +156,7 @@ def _picklescan_classify(run: Run, scratch: Path) -> str:
 
 # -- modelscan: JSON report file, exit 0 / 1 issues / 2 error / 3 nothing scanned -----------------
 
+
 def _modelscan_classify(run: Run, scratch: Path) -> str:
     if run.timed_out:
         return TIMEOUT
@@ -163,6 +179,7 @@ def _modelscan_classify(run: Run, scratch: Path) -> str:
 
 
 # -- ModelAudit: JSON on stdout, issues graded critical / warning / info -------------------------
+
 
 def _modelaudit_classify(run: Run, scratch: Path) -> str:
     if run.timed_out:
@@ -212,10 +229,12 @@ def _fickling_cmd(tool: Tool) -> Callable[[Path, Path], list[str]]:
         out = scratch / "fickling.json"
         out.unlink(missing_ok=True)  # fickling appends to this file
         return [tool.bin("fickling"), "--check-safety", "--json-output", str(out), str(path)]
+
     return cmd
 
 
 # -- JSON helpers --------------------------------------------------------------------------------
+
 
 def _load_json(path: Path) -> dict[str, Any] | None:
     try:
@@ -250,6 +269,7 @@ def _first_json(text: str) -> dict[str, Any] | None:
 
 # -- the line-up ---------------------------------------------------------------------------------
 
+
 def weightscan_tool() -> Tool:
     from weightscan.scanner import ENGINE_VERSION
 
@@ -257,18 +277,31 @@ def weightscan_tool() -> Tool:
 
 
 def peer_tools() -> list[Tool]:
-    picklescan = Tool("picklescan", ("picklescan", "numpy"),
-                      lambda p, s: [], _picklescan_classify)
+    picklescan = Tool("picklescan", ("picklescan", "numpy"), lambda p, s: [], _picklescan_classify)
     picklescan.command = lambda p, s: [picklescan.bin("picklescan"), "-p", str(p)]
     modelscan = Tool("modelscan", ("modelscan",), lambda p, s: [], _modelscan_classify)
-    modelscan.command = lambda p, s: [modelscan.bin("modelscan"), "-p", str(p), "-r", "json",
-                                      "-o", str(s / "modelscan.json")]
+    modelscan.command = lambda p, s: [
+        modelscan.bin("modelscan"),
+        "-p",
+        str(p),
+        "-r",
+        "json",
+        "-o",
+        str(s / "modelscan.json"),
+    ]
     modelaudit = Tool("modelaudit", ("modelaudit",), lambda p, s: [], _modelaudit_classify)
-    modelaudit.command = lambda p, s: [modelaudit.bin("modelaudit"), "scan", "--format", "json",
-                                       "--no-cache", str(p)]
+    modelaudit.command = lambda p, s: [
+        modelaudit.bin("modelaudit"),
+        "scan",
+        "--format",
+        "json",
+        "--no-cache",
+        str(p),
+    ]
     # fickling 0.1.12 imports typing_extensions without declaring it
-    fickling = Tool("fickling", ("fickling", "typing_extensions"), lambda p, s: [],
-                    _fickling_classify)
+    fickling = Tool(
+        "fickling", ("fickling", "typing_extensions"), lambda p, s: [], _fickling_classify
+    )
     fickling.command = _fickling_cmd(fickling)
     return [picklescan, modelscan, modelaudit, fickling]
 

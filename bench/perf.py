@@ -39,7 +39,7 @@ def write_dense_pickle(path: Path, n_items: int, *, random_widths: bool = False)
             parts = [b"("]
             if random_widths:
                 for i in range(start, stop):
-                    text = (b"%d" % i * 4)[:rnd.randint(1, 16)]
+                    text = (b"%d" % i * 4)[: rnd.randint(1, 16)]
                     parts.append(b"\x8c%c%s\x94" % (len(text), text))  # string, MEMOIZE
             else:
                 parts.extend(b"\x8c\x07%07d\x94" % i for i in range(start, stop))
@@ -84,8 +84,9 @@ def timed(func: Callable[[], object], *, repeat: int = 1) -> Timing:
 
 def cat_seconds(path: Path) -> float:
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # warm the cache
-    return timed(lambda: subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL,
-                                        check=True), repeat=2).seconds
+    return timed(
+        lambda: subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True), repeat=2
+    ).seconds
 
 
 def hashlib_seconds(path: Path) -> Timing:
@@ -97,6 +98,7 @@ def hashlib_seconds(path: Path) -> Timing:
             while n := f.readinto(buf):
                 h.update(view[:n])
         return h.hexdigest()
+
     return timed(digest, repeat=2)
 
 

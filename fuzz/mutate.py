@@ -10,8 +10,24 @@ from __future__ import annotations
 import random
 import struct
 
-_INTERESTING = (0, 1, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 0x7FFFFFFF,
-                0x80000000, 0xFFFFFFFF, 0x100000000, 0x7FFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF)
+_INTERESTING = (
+    0,
+    1,
+    0x7F,
+    0x80,
+    0xFF,
+    0x100,
+    0x7FFF,
+    0x8000,
+    0xFFFF,
+    0x10000,
+    0x7FFFFFFF,
+    0x80000000,
+    0xFFFFFFFF,
+    0x100000000,
+    0x7FFFFFFFFFFFFFFF,
+    0xFFFFFFFFFFFFFFFF,
+)
 _FORMATS = ("<B", "<H", "<I", "<Q", ">H", ">I", ">Q")
 
 
@@ -37,13 +53,13 @@ def _one(buf: bytearray, rng: random.Random, corpus: list[bytes]) -> None:
         size = struct.calcsize(fmt)
         value = rng.choice(_INTERESTING) & ((1 << (8 * size)) - 1)
         at = rng.randint(0, max(0, len(buf) - size))
-        buf[at:at + size] = struct.pack(fmt, value)
+        buf[at : at + size] = struct.pack(fmt, value)
     elif op == 4:  # erase a block
         at = rng.randrange(len(buf))
-        del buf[at:at + rng.randint(1, 64)]
+        del buf[at : at + rng.randint(1, 64)]
     elif op == 5:  # duplicate a block elsewhere
         at = rng.randrange(len(buf))
-        block = buf[at:at + rng.randint(1, 64)]
+        block = buf[at : at + rng.randint(1, 64)]
         to = rng.randint(0, len(buf))
         buf[to:to] = block
     elif op == 6:  # splice with another input
@@ -51,6 +67,6 @@ def _one(buf: bytearray, rng: random.Random, corpus: list[bytes]) -> None:
         if other:
             cut = rng.randint(0, len(buf))
             start = rng.randrange(len(other))
-            buf[cut:] = other[start:start + rng.randint(1, 4096)]
+            buf[cut:] = other[start : start + rng.randint(1, 4096)]
     else:  # truncate
-        del buf[rng.randint(0, len(buf)):]
+        del buf[rng.randint(0, len(buf)) :]

@@ -29,16 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--minutes", type=float, help="wall time for the whole run")
     budget.add_argument("--seconds-per-target", type=float)
-    p.add_argument("--targets", default=",".join(TARGETS),
-                   help=f"comma-separated, from: {', '.join(TARGETS)}")
+    p.add_argument(
+        "--targets", default=",".join(TARGETS), help=f"comma-separated, from: {', '.join(TARGETS)}"
+    )
     p.add_argument("--jobs", type=int, default=2, help="targets fuzzed at once")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--engine", choices=("atheris", "mutate"),
-                   default="atheris" if atheris_available() else "mutate")
+    p.add_argument(
+        "--engine",
+        choices=("atheris", "mutate"),
+        default="atheris" if atheris_available() else "mutate",
+    )
     p.add_argument("--corpus", type=Path, default=ROOT / "fuzz" / "corpus")
     p.add_argument("--crashes", type=Path, default=ROOT / "fuzz" / "crashes")
-    p.add_argument("--slow-seconds", type=float, default=None,
-                   help="per-input time budget (default 2 s)")
+    p.add_argument(
+        "--slow-seconds", type=float, default=None, help="per-input time budget (default 2 s)"
+    )
     a = p.parse_args(argv)
     names = [n.strip() for n in a.targets.split(",") if n.strip()]
     unknown = [n for n in names if n not in TARGETS]
@@ -51,15 +56,26 @@ def main(argv: list[str] | None = None) -> int:
         per_target = (a.minutes or 1.0) * 60 / math.ceil(len(names) / jobs)
 
     def one(name: str) -> RunResult:
-        r = run_target(name, seconds=per_target, corpus_dir=a.corpus / name,
-                       crash_dir=a.crashes, seed=a.seed, engine=a.engine,
-                       slow_seconds=a.slow_seconds)
-        print(f"  {name}: {r.executions} executions in {r.seconds:.0f} s, "
-              f"{len(r.crashes)} crashes", flush=True)
+        r = run_target(
+            name,
+            seconds=per_target,
+            corpus_dir=a.corpus / name,
+            crash_dir=a.crashes,
+            seed=a.seed,
+            engine=a.engine,
+            slow_seconds=a.slow_seconds,
+        )
+        print(
+            f"  {name}: {r.executions} executions in {r.seconds:.0f} s, {len(r.crashes)} crashes",
+            flush=True,
+        )
         return r
 
-    print(f"fuzzing {len(names)} targets, {per_target:.0f} s each, {jobs} at a time, "
-          f"engine {a.engine}", flush=True)
+    print(
+        f"fuzzing {len(names)} targets, {per_target:.0f} s each, {jobs} at a time, "
+        f"engine {a.engine}",
+        flush=True,
+    )
     with ThreadPoolExecutor(jobs) as pool:
         results = list(pool.map(one, names))
     print(render_table(results))
@@ -70,12 +86,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render_table(results: list[RunResult]) -> str:
-    rows = ["| target | parser | engine | executions | exec/s | coverage (edges) "
-            "| peak RSS MB | crashes |", "|---|---|---|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| target | parser | engine | executions | exec/s | coverage (edges) "
+        "| peak RSS MB | crashes |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
-        rows.append(f"| {r.target} | {TARGETS[r.target].parser} | {r.engine} | {r.executions} "
-                    f"| {r.per_second:.0f} | {r.coverage if r.coverage is not None else '-'} "
-                    f"| {r.peak_rss_mb or '-'} | {len(r.crashes)} |")
+        rows.append(
+            f"| {r.target} | {TARGETS[r.target].parser} | {r.engine} | {r.executions} "
+            f"| {r.per_second:.0f} | {r.coverage if r.coverage is not None else '-'} "
+            f"| {r.peak_rss_mb or '-'} | {len(r.crashes)} |"
+        )
     total = sum(r.executions for r in results)
     rows.append(f"| **all** | | | {total} | | | | {sum(len(r.crashes) for r in results)} |")
     return "\n".join(rows)

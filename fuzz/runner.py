@@ -62,16 +62,26 @@ def write_seeds(target: str, corpus_dir: Path) -> int:
     return len(seeds)
 
 
-def run_target(target: str, *, seconds: float, corpus_dir: Path, crash_dir: Path,
-               seed: int = 1, engine: str | None = None, slow_seconds: float | None = None,
-               hang_seconds: int = HANG_SECONDS) -> RunResult:
+def run_target(
+    target: str,
+    *,
+    seconds: float,
+    corpus_dir: Path,
+    crash_dir: Path,
+    seed: int = 1,
+    engine: str | None = None,
+    slow_seconds: float | None = None,
+    hang_seconds: int = HANG_SECONDS,
+) -> RunResult:
     """Fuzz ``target`` for about ``seconds`` (restarting after crashes) and report."""
     engine = engine or ("atheris" if atheris_available() else "mutate")
     write_seeds(target, corpus_dir)
     crash_dir.mkdir(parents=True, exist_ok=True)
     before = set(crash_dir.iterdir())
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get(
-        "PYTHONPATH")))))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))),
+    )
     if slow_seconds is not None:
         env[SLOW_ENV] = str(slow_seconds)
     result = RunResult(target, engine)
@@ -80,12 +90,26 @@ def run_target(target: str, *, seconds: float, corpus_dir: Path, crash_dir: Path
         remaining = seconds - (time.monotonic() - started)
         if remaining < 1 or (attempt and engine == "mutate"):
             break
-        cmd = _command(target, engine, int(remaining) if remaining >= 2 else 1, seed + attempt,
-                       corpus_dir, crash_dir, hang_seconds)
+        cmd = _command(
+            target,
+            engine,
+            int(remaining) if remaining >= 2 else 1,
+            seed + attempt,
+            corpus_dir,
+            crash_dir,
+            hang_seconds,
+        )
         try:
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                                  errors="replace", timeout=remaining + hang_seconds + 60,
-                                  check=False)
+            proc = subprocess.run(
+                cmd,
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=remaining + hang_seconds + 60,
+                check=False,
+            )
             log = proc.stderr + proc.stdout
         except subprocess.TimeoutExpired as exc:
             log = _text(exc.stderr) + "\n(run killed: it outlived its budget)"
@@ -98,8 +122,11 @@ def run_target(target: str, *, seconds: float, corpus_dir: Path, crash_dir: Path
         logs.mkdir(exist_ok=True)
         (logs / f"{target}-{int(time.time())}-{attempt}.txt").write_text(log[-20_000:])
     result.seconds = time.monotonic() - started
-    result.crashes = sorted(p for p in set(crash_dir.iterdir()) - before
-                            if p.is_file() and p.name.startswith(f"{target}-"))
+    result.crashes = sorted(
+        p
+        for p in set(crash_dir.iterdir()) - before
+        if p.is_file() and p.name.startswith(f"{target}-")
+    )
     return result
 
 
@@ -111,16 +138,43 @@ def _drop_from_corpus(corpus_dir: Path, crashes: set[Path]) -> None:
             (corpus_dir / name).unlink(missing_ok=True)
 
 
-def _command(target: str, engine: str, seconds: int, seed: int, corpus_dir: Path,
-             crash_dir: Path, hang_seconds: int) -> list[str]:
+def _command(
+    target: str,
+    engine: str,
+    seconds: int,
+    seed: int,
+    corpus_dir: Path,
+    crash_dir: Path,
+    hang_seconds: int,
+) -> list[str]:
     base = [sys.executable, "-m", "fuzz.harness", target]
     if engine == "mutate":
-        return [*base, "--engine", "mutate", "--seconds", str(seconds), "--seed", str(seed),
-                "--corpus", str(corpus_dir), "--crashes", str(crash_dir),
-                "--hang-seconds", str(hang_seconds)]
-    return [*base, f"-max_total_time={seconds}", f"-seed={seed}", f"-max_len={MAX_LEN}",
-            f"-timeout={hang_seconds}", f"-rss_limit_mb={RSS_LIMIT_MB}",
-            "-print_final_stats=1", f"-artifact_prefix={crash_dir}/{target}-", str(corpus_dir)]
+        return [
+            *base,
+            "--engine",
+            "mutate",
+            "--seconds",
+            str(seconds),
+            "--seed",
+            str(seed),
+            "--corpus",
+            str(corpus_dir),
+            "--crashes",
+            str(crash_dir),
+            "--hang-seconds",
+            str(hang_seconds),
+        ]
+    return [
+        *base,
+        f"-max_total_time={seconds}",
+        f"-seed={seed}",
+        f"-max_len={MAX_LEN}",
+        f"-timeout={hang_seconds}",
+        f"-rss_limit_mb={RSS_LIMIT_MB}",
+        "-print_final_stats=1",
+        f"-artifact_prefix={crash_dir}/{target}-",
+        str(corpus_dir),
+    ]
 
 
 def _absorb(result: RunResult, log: str) -> None:

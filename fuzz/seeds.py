@@ -40,8 +40,16 @@ def pickle_seeds() -> list[bytes]:
     seeds += [ar.P0_PAYLOAD, ar.P2_PAYLOAD, ar.BENIGN, ar.BROKEN_PAYLOAD, benign_list(50)]
     seeds.append(pickle2(call0("builtins", "eval", "print(1)")))
     seeds.append(pickle4(call4("subprocess", "check_output", "echo", "hi")))
-    seeds.append(pickle2(ops.GLOBAL("collections", "OrderedDict") + ops.EMPTY_TUPLE
-                         + ops.REDUCE + ops.BINPUT(0) + ops.BINGET(0) + ops.POP))
+    seeds.append(
+        pickle2(
+            ops.GLOBAL("collections", "OrderedDict")
+            + ops.EMPTY_TUPLE
+            + ops.REDUCE
+            + ops.BINPUT(0)
+            + ops.BINGET(0)
+            + ops.POP
+        )
+    )
     seeds.append(pickle4(ops.FRAME(3) + ops.EMPTY_DICT + ops.MEMOIZE + ops.NEXT_BUFFER))
     seeds.append(ar.P2_PAYLOAD + ar.BENIGN)  # two pickles back to back
     # string runs: the engine's fixed-width and per-string fast paths, and their roll-back
@@ -70,54 +78,94 @@ LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 
 def _legacy_tensor_pickle(storage: str, key: str, numel: int) -> bytes:
-    pid = (ops.MARK + ops.BINUNICODE("storage") + ops.GLOBAL("torch", storage)
-           + ops.BINUNICODE(key) + ops.BINUNICODE("cpu") + ops.BININT1(numel) + ops.TUPLE
-           + ops.BINPERSID)
-    args = (pid + ops.BININT1(0) + ops.BININT1(numel) + ops.TUPLE1 + ops.BININT1(1)
-            + ops.TUPLE1 + ops.NEWFALSE + ops.GLOBAL("collections", "OrderedDict")
-            + ops.EMPTY_TUPLE + ops.REDUCE)
-    return pickle2(ops.GLOBAL("torch._utils", "_rebuild_tensor_v2") + ops.MARK + args
-                   + ops.TUPLE + ops.REDUCE)
+    pid = (
+        ops.MARK
+        + ops.BINUNICODE("storage")
+        + ops.GLOBAL("torch", storage)
+        + ops.BINUNICODE(key)
+        + ops.BINUNICODE("cpu")
+        + ops.BININT1(numel)
+        + ops.TUPLE
+        + ops.BINPERSID
+    )
+    args = (
+        pid
+        + ops.BININT1(0)
+        + ops.BININT1(numel)
+        + ops.TUPLE1
+        + ops.BININT1(1)
+        + ops.TUPLE1
+        + ops.NEWFALSE
+        + ops.GLOBAL("collections", "OrderedDict")
+        + ops.EMPTY_TUPLE
+        + ops.REDUCE
+    )
+    return pickle2(
+        ops.GLOBAL("torch._utils", "_rebuild_tensor_v2") + ops.MARK + args + ops.TUPLE + ops.REDUCE
+    )
 
 
-def legacy_torch_file(obj_pickle: bytes | None = None, *, storage: str = "FloatStorage",
-                      numel: int = 4, item: int = 4) -> bytes:
+def legacy_torch_file(
+    obj_pickle: bytes | None = None, *, storage: str = "FloatStorage", numel: int = 4, item: int = 4
+) -> bytes:
     """torch's ``_legacy_save`` layout: five pickles, then each storage with its count."""
-    sys_info = {"protocol_version": 1001, "little_endian": True,
-                "type_sizes": {"short": 2, "int": 4, "long": 4}}
+    sys_info = {
+        "protocol_version": 1001,
+        "little_endian": True,
+        "type_sizes": {"short": 2, "int": 4, "long": 4},
+    }
     body = obj_pickle if obj_pickle is not None else _legacy_tensor_pickle(storage, "0", numel)
-    return (pickle.dumps(LEGACY_MAGIC, protocol=2) + pickle.dumps(1001, protocol=2)
-            + pickle.dumps(sys_info, protocol=2) + body + pickle.dumps(["0"], protocol=2)
-            + struct.pack("<q", numel) + bytes(numel * item))
+    return (
+        pickle.dumps(LEGACY_MAGIC, protocol=2)
+        + pickle.dumps(1001, protocol=2)
+        + pickle.dumps(sys_info, protocol=2)
+        + body
+        + pickle.dumps(["0"], protocol=2)
+        + struct.pack("<q", numel)
+        + bytes(numel * item)
+    )
 
 
 def legacy_torch_seeds() -> list[bytes]:
-    seeds = [legacy_torch_file(), legacy_torch_file(storage="HalfStorage", numel=6, item=2),
-             legacy_torch_file(storage="UntypedStorage", numel=8, item=1),
-             legacy_torch_file(storage="LongStorage", numel=3, item=8),
-             legacy_torch_file(os_system(proto=2) + b"")]
+    seeds = [
+        legacy_torch_file(),
+        legacy_torch_file(storage="HalfStorage", numel=6, item=2),
+        legacy_torch_file(storage="UntypedStorage", numel=8, item=1),
+        legacy_torch_file(storage="LongStorage", numel=3, item=8),
+        legacy_torch_file(os_system(proto=2) + b""),
+    ]
     # five hand-built seeds: the target keeps its minimum without torch installed
     try:
         import torch
     except ImportError:
         return seeds
     buf = io.BytesIO()
-    torch.save({"w": torch.arange(6.0), "b": torch.zeros(2, dtype=torch.int64)}, buf,
-               _use_new_zipfile_serialization=False)
+    torch.save(
+        {"w": torch.arange(6.0), "b": torch.zeros(2, dtype=torch.int64)},
+        buf,
+        _use_new_zipfile_serialization=False,
+    )
     seeds.append(buf.getvalue())
     return seeds
 
 
 # -- numpy -------------------------------------------------------------------------------
 
+
 def npy_seeds() -> list[bytes]:
     import numpy as np
     from numpy.lib import format as npformat
 
-    arrays = [np.arange(10, dtype="<f4"), np.zeros((2, 3), dtype=">i8"),
-              np.asfortranarray(np.ones((3, 2))), np.array([True, False]),
-              np.zeros(2, dtype=[("x", "<i4"), ("y", "U3")]), np.array(["ab", "c"]),
-              np.array([1 + 2j]), np.zeros((0, 4), dtype=np.uint8)]
+    arrays = [
+        np.arange(10, dtype="<f4"),
+        np.zeros((2, 3), dtype=">i8"),
+        np.asfortranarray(np.ones((3, 2))),
+        np.array([True, False]),
+        np.zeros(2, dtype=[("x", "<i4"), ("y", "U3")]),
+        np.array(["ab", "c"]),
+        np.array([1 + 2j]),
+        np.zeros((0, 4), dtype=np.uint8),
+    ]
     seeds = []
     for arr in arrays:
         buf = io.BytesIO()
@@ -133,25 +181,30 @@ def npy_seeds() -> list[bytes]:
     # an object array whose pickle calls os.system (never loaded)
     header = b"{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
     header += b" " * (-(10 + len(header) + 1) % 64) + b"\n"
-    seeds.append(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header
-                 + os_system(proto=2))
+    seeds.append(
+        b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + os_system(proto=2)
+    )
     return seeds
 
 
 # -- zip ---------------------------------------------------------------------------------
 
+
 def zip_seeds() -> list[bytes]:
-    seeds = [ar.torch_like_zip(), ar.torch_like_zip(ar.P2_PAYLOAD),
-             ar.torch_like_zip(compression=zipfile.ZIP_DEFLATED),
-             ar.torch_like_zip(prefix="model", pkl_name="constants.pkl"),
-             ar.make_zip({"a.pkl": ar.BENIGN, "b.txt": b"hello"}, compression=zipfile.ZIP_BZIP2),
-             ar.make_zip({"x.pkl": ar.BENIGN}, compression=zipfile.ZIP_LZMA),
-             ar.make_zip({"../evil.pkl": ar.P0_PAYLOAD, "dir/": b""}),
-             ar.overlapping_zip(copies=3, kernel_size=4096),
-             ar.nested_zip(ar.torch_like_zip(), 2),
-             ar.set_flags(ar.torch_like_zip(), 0, 0x1),  # "encrypted" flag
-             ar.break_crc(ar.torch_like_zip(), 0),
-             b"prefix bytes" + ar.torch_like_zip()]
+    seeds = [
+        ar.torch_like_zip(),
+        ar.torch_like_zip(ar.P2_PAYLOAD),
+        ar.torch_like_zip(compression=zipfile.ZIP_DEFLATED),
+        ar.torch_like_zip(prefix="model", pkl_name="constants.pkl"),
+        ar.make_zip({"a.pkl": ar.BENIGN, "b.txt": b"hello"}, compression=zipfile.ZIP_BZIP2),
+        ar.make_zip({"x.pkl": ar.BENIGN}, compression=zipfile.ZIP_LZMA),
+        ar.make_zip({"../evil.pkl": ar.P0_PAYLOAD, "dir/": b""}),
+        ar.overlapping_zip(copies=3, kernel_size=4096),
+        ar.nested_zip(ar.torch_like_zip(), 2),
+        ar.set_flags(ar.torch_like_zip(), 0, 0x1),  # "encrypted" flag
+        ar.break_crc(ar.torch_like_zip(), 0),
+        b"prefix bytes" + ar.torch_like_zip(),
+    ]
     seeds += _npz_seeds()
     try:
         import torch
@@ -176,6 +229,7 @@ def _npz_seeds() -> list[bytes]:
 
 # -- safetensors -------------------------------------------------------------------------
 
+
 def safetensors_seeds() -> list[bytes]:
     seeds = [sb.valid_file(), sb.valid_file({"format": "pt", "note": "x" * 40})]
     header, data = sb.contiguous([("a", "BF16", [4, 4]), ("b", "I64", [2]), ("c", "U8", [0])])
@@ -188,12 +242,17 @@ def safetensors_seeds() -> list[bytes]:
         from safetensors.numpy import save
     except ImportError:
         return seeds
-    seeds.append(save({"x": np.arange(6, dtype=np.float32).reshape(2, 3),
-                       "y": np.zeros(3, dtype=np.int8)}, metadata={"k": "v"}))
+    seeds.append(
+        save(
+            {"x": np.arange(6, dtype=np.float32).reshape(2, 3), "y": np.zeros(3, dtype=np.int8)},
+            metadata={"k": "v"},
+        )
+    )
     return seeds
 
 
 # -- GGUF --------------------------------------------------------------------------------
+
 
 def gguf_seeds() -> list[bytes]:
     seeds = [gb.small_model(v).build() for v in (1, 2, 3)]
@@ -241,38 +300,71 @@ def template_texts() -> list[bytes]:
 
 # -- everything the sniffer tells apart -------------------------------------------------
 
+
 def sniff_seeds() -> list[bytes]:
     seeds = [compress(ar.P2_PAYLOAD) for compress in ar.COMPRESSORS.values()]
     seeds += [compress(ar.torch_like_zip()) for compress in list(ar.COMPRESSORS.values())[:2]]
     seeds.append(ar.make_tar([("archive/data.pkl", ar.BENIGN), ("notes.txt", b"hi")]))
-    seeds.append(ar.make_tar([("sys_info", ar.BENIGN), ("pickle", ar.BENIGN),
-                              ("storages", ar.BENIGN), ("tensors", ar.BENIGN)]))
+    seeds.append(
+        ar.make_tar(
+            [
+                ("sys_info", ar.BENIGN),
+                ("pickle", ar.BENIGN),
+                ("storages", ar.BENIGN),
+                ("tensors", ar.BENIGN),
+            ]
+        )
+    )
     seeds.append(ar.make_tar([ar.tar_special("link", b"2", "../../etc/passwd")]))
-    seeds.append(json.dumps({"chat_template": [{"name": "default", "template": "{{ x }}"},
-                                               {"name": "tool_use", "template": "{{ y }}"}]}
-                            ).encode())
-    seeds += [b"", b"{\"architectures\": [\"X\"]}\n", b"# model card\n\nhello\n",
-              b"7z\xbc\xaf\x27\x1c" + bytes(26), b"Rar!\x1a\x07\x01\x00" + bytes(8),
-              b"\x89PNG\r\n\x1a\n" + bytes(16), b"\x00\x01\x02\x03 unknown binary",
-              b"text first\n" + b"\x00\x01" * 8]
-    for builder in (pickle_seeds, zip_seeds, legacy_torch_seeds, npy_seeds,
-                    safetensors_seeds, gguf_seeds):
+    seeds.append(
+        json.dumps(
+            {
+                "chat_template": [
+                    {"name": "default", "template": "{{ x }}"},
+                    {"name": "tool_use", "template": "{{ y }}"},
+                ]
+            }
+        ).encode()
+    )
+    seeds += [
+        b"",
+        b'{"architectures": ["X"]}\n',
+        b"# model card\n\nhello\n",
+        b"7z\xbc\xaf\x27\x1c" + bytes(26),
+        b"Rar!\x1a\x07\x01\x00" + bytes(8),
+        b"\x89PNG\r\n\x1a\n" + bytes(16),
+        b"\x00\x01\x02\x03 unknown binary",
+        b"text first\n" + b"\x00\x01" * 8,
+    ]
+    for builder in (
+        pickle_seeds,
+        zip_seeds,
+        legacy_torch_seeds,
+        npy_seeds,
+        safetensors_seeds,
+        gguf_seeds,
+    ):
         seeds += builder()[:2]
     return seeds
 
 
 # -- Keras, HDF5, NeMo, word vectors, Flax msgpack -----------------------------------------
 
+
 def keras_seeds() -> list[bytes]:
     from tests.fixtures import keras_builder as kb
 
-    custom = kb.k3("MyLayer", {"name": "m"}, module="my_pkg.layers",
-                   registered_name="my_pkg>MyLayer")
+    custom = kb.k3(
+        "MyLayer", {"name": "m"}, module="my_pkg.layers", registered_name="my_pkg>MyLayer"
+    )
     tfsm = kb.k3("TFSMLayer", {"name": "sm", "filepath": "/srv/m"})
-    return [kb.keras_archive(kb.keras3_sequential()), kb.keras_archive(kb.keras3_functional()),
-            kb.keras_archive(kb.keras3_sequential([kb.keras3_lambda_layer()])),
-            kb.keras_archive(kb.keras3_sequential([custom])),
-            kb.keras_archive(kb.keras3_sequential([tfsm]))]
+    return [
+        kb.keras_archive(kb.keras3_sequential()),
+        kb.keras_archive(kb.keras3_functional()),
+        kb.keras_archive(kb.keras3_sequential([kb.keras3_lambda_layer()])),
+        kb.keras_archive(kb.keras3_sequential([custom])),
+        kb.keras_archive(kb.keras3_sequential([tfsm])),
+    ]
 
 
 def hdf5_seeds() -> list[bytes]:
@@ -282,25 +374,37 @@ def hdf5_seeds() -> list[bytes]:
     block = hb.string_attribute("model_config", json.dumps(kb.keras2_sequential()))
     where = hb.ROOT_HEADER + len(hb.object_header([hb.continuation(0, 0)]))
     chained = hb.superblock() + hb.object_header([hb.continuation(where, len(block))]) + block
-    return [kb.keras2_h5(kb.keras2_sequential()),
-            kb.keras2_h5(kb.keras2_sequential([kb.keras2_lambda(), kb.keras2_tf_op("os.system")])),
-            kb.keras2_h5(kb.keras2_sequential([kb.keras2_tf_op("math.add")])),
-            hb.hdf5_file({"layer_names": "dense", "backend": "tensorflow"}), chained]
+    return [
+        kb.keras2_h5(kb.keras2_sequential()),
+        kb.keras2_h5(kb.keras2_sequential([kb.keras2_lambda(), kb.keras2_tf_op("os.system")])),
+        kb.keras2_h5(kb.keras2_sequential([kb.keras2_tf_op("math.add")])),
+        hb.hdf5_file({"layer_names": "dense", "backend": "tensorflow"}),
+        chained,
+    ]
 
 
 def nemo_config_seeds() -> list[bytes]:
     from tests.scanner.modelformats.test_nemo import CONFIG, with_target
 
-    return [CONFIG.encode(), with_target("os.system").encode(),
-            with_target("my_pkg.Model").encode(), b"model: {_target_: [1, 2]}\n- x\n",
-            b"a: &a {_target_: x.Y}\nb: [*a, *a]\nc: !!python/name:os.system ''\n"]
+    return [
+        CONFIG.encode(),
+        with_target("os.system").encode(),
+        with_target("my_pkg.Model").encode(),
+        b"model: {_target_: [1, 2]}\n- x\n",
+        b"a: &a {_target_: x.Y}\nb: [*a, *a]\nc: !!python/name:os.system ''\n",
+    ]
 
 
 def wordvec_seeds() -> list[bytes]:
     from tests.scanner.modelformats.test_embeddings import fasttext, word2vec
 
-    return [fasttext(), fasttext(quantized=True), fasttext(version=11), word2vec(),
-            word2vec(newline=False)]
+    return [
+        fasttext(),
+        fasttext(quantized=True),
+        fasttext(version=11),
+        word2vec(),
+        word2vec(newline=False),
+    ]
 
 
 FLAX_MSGPACK = (  # flax.serialization.to_bytes of a small state: arrays, scalar, complex
@@ -309,13 +413,18 @@ FLAX_MSGPACK = (  # flax.serialization.to_bytes of a small state: arrays, scalar
     b"\x91\x02\xa7float32\xc4\x08\x00\x00\x00\x00\x00\x00\x00\x00\xa4step\xc7\x11\x03\x92"
     b"\xa5int64\xc4\x08\x03\x00\x00\x00\x00\x00\x00\x00\xa1z\xc7\x13\x02\x92\xcb?\xf0\x00"
     b"\x00\x00\x00\x00\x00\xcb@\x00\x00\x00\x00\x00\x00\x00\xa3opt\x96\xc0\xc3\xcb?\xe0"
-    b"\x00\x00\x00\x00\x00\x00\xa4adam\xfd\xce\x00\x01\x11p")
+    b"\x00\x00\x00\x00\x00\x00\xa4adam\xfd\xce\x00\x01\x11p"
+)
 
 
 def msgpack_seeds() -> list[bytes]:
-    return [FLAX_MSGPACK, FLAX_MSGPACK[:1].replace(b"\x84", b"\x81") + FLAX_MSGPACK[1:110],
-            b"\x81\xa6params\x80", b"\x81\xa6params\xd4\x2a\x00",
-            b"\x81\xa1a" + b"\x91" * 64 + b"\xc0"]
+    return [
+        FLAX_MSGPACK,
+        FLAX_MSGPACK[:1].replace(b"\x84", b"\x81") + FLAX_MSGPACK[1:110],
+        b"\x81\xa6params\x80",
+        b"\x81\xa6params\xd4\x2a\x00",
+        b"\x81\xa1a" + b"\x91" * 64 + b"\xc0",
+    ]
 
 
 def onnx_seeds() -> list[bytes]:
@@ -335,29 +444,39 @@ def onnx_seeds() -> list[bytes]:
         graph = msg(*(f(1, n) for n in nodes), f(2, "g"), *(f(5, t) for t in inits))
         return msg(f(1, 8), f(2, "seed"), f(7, graph), f(8, msg(f(2, 17))))
 
-    return [model(node), model(node, inits=(raw, far)), model(branch), model(custom),
-            model(node, branch, custom, inits=())]
+    return [
+        model(node),
+        model(node, inits=(raw, far)),
+        model(branch),
+        model(custom),
+        model(node, branch, custom, inits=()),
+    ]
 
 
 def tensorflow_seeds() -> list[bytes]:
     from tests.fixtures import tensorflow_builder as tb
 
-    return [tb.saved_model(tb.benign_graph()),
-            tb.saved_model(tb.benign_graph(tb.node("p", "PyFunc")), assets=("vocab.txt",)),
-            tb.saved_model(tb.benign_graph(functions=(tb.function("f", tb.node("r",
-                                                                               "ReadFile")),))),
-            tb.saved_model(tb.benign_graph(tb.node("p", "PrintV2", tb.s_attr(
-                "output_stream", "file:///tmp/x")))),
-            tb.saved_model(tb.graph_def(tb.node("a", "Const")))]
+    return [
+        tb.saved_model(tb.benign_graph()),
+        tb.saved_model(tb.benign_graph(tb.node("p", "PyFunc")), assets=("vocab.txt",)),
+        tb.saved_model(tb.benign_graph(functions=(tb.function("f", tb.node("r", "ReadFile")),))),
+        tb.saved_model(
+            tb.benign_graph(tb.node("p", "PrintV2", tb.s_attr("output_stream", "file:///tmp/x")))
+        ),
+        tb.saved_model(tb.graph_def(tb.node("a", "Const"))),
+    ]
 
 
 def tflite_seeds() -> list[bytes]:
     from tests.fixtures.flatbuffer_builder import tflite_model
 
-    return [tflite_model([0, 3]), tflite_model([0], customs=["MyOp"]),
-            tflite_model([130], customs=["FlexAddV2", "FlexPyFunc"]),
-            tflite_model([0], buffers=[(b"", 0, 0), (b"", 4096, 64)]),
-            tflite_model([], customs=[], buffers=[])]
+    return [
+        tflite_model([0, 3]),
+        tflite_model([0], customs=["MyOp"]),
+        tflite_model([130], customs=["FlexAddV2", "FlexPyFunc"]),
+        tflite_model([0], buffers=[(b"", 0, 0), (b"", 4096, 64)]),
+        tflite_model([], customs=[], buffers=[]),
+    ]
 
 
 def coreml_seeds() -> list[bytes]:
@@ -366,9 +485,13 @@ def coreml_seeds() -> list[bytes]:
 
     nn = cb.model(500, cb.network(cb.layer("fc"), cb.custom_layer("c", "MyLayer")))
     loop = cb.layer("loop", 615, msg(f(4, cb.network(cb.layer("in")))))
-    return [nn, cb.model(403, cb.network(loop)), cb.model(202, cb.pipeline(nn, nn)),
-            cb.model(556, cb.linked("F.mlmodelc", "$BUNDLE_MAIN")),
-            cb.model(555, msg(f(10, "MyModel")))]
+    return [
+        nn,
+        cb.model(403, cb.network(loop)),
+        cb.model(202, cb.pipeline(nn, nn)),
+        cb.model(556, cb.linked("F.mlmodelc", "$BUNDLE_MAIN")),
+        cb.model(555, msg(f(10, "MyModel"))),
+    ]
 
 
 SEEDS: dict[str, Callable[[], list[bytes]]] = {

@@ -63,48 +63,83 @@ def _nemo_archive(data: bytes) -> bytes:
     return make_tar([("./model_config.yaml", data)])
 
 
-TARGETS: dict[str, Target] = {t.name: t for t in (
-    Target("pickle", "pickle engine (all protocols, joblib arrays)", "model.pkl", Format.PICKLE),
-    Target("zip", "zip reader, torch zip layout, npz, members", "model.pt", Format.ZIP),
-    Target("legacy_torch", "legacy torch stream (five pickles + storages)", "model.bin",
-           Format.PYTORCH_LEGACY),
-    Target("npy", "numpy .npy header and object arrays", "array.npy", Format.NUMPY),
-    Target("safetensors", "safetensors header validator and hidden bytes",
-           "model.safetensors", Format.SAFETENSORS),
-    Target("gguf", "GGUF v1-3 reader", "model.gguf", Format.GGUF),
-    Target("template", "chat-template analysis (jinja2 parse, tree walk), via GGUF",
-           "model.gguf", None, _template_file),
-    Target("template_json", "chat-template analysis, via tokenizer_config.json",
-           "tokenizer_config.json", None, _tokenizer_config),
-    Target("sniff", "content sniffing, compressed streams, tar, plain files", "upload", None),
-    Target("keras", "Keras 3 .keras archive and its config.json", "model.keras", Format.ZIP),
-    Target("hdf5", "HDF5 root attributes, Keras 2 model_config", "model.h5", Format.HDF5),
-    Target("nemo_config", "NeMo model_config.yaml (safe composer, _target_), in a .nemo tar",
-           "model.nemo", None, _nemo_archive),
-    Target("wordvec", "fastText and word2vec binaries", "vectors.bin", None),
-    Target("msgpack", "Flax msgpack walker", "flax_model.msgpack", Format.MSGPACK),
-    Target("onnx", "ONNX ModelProto walk (protobuf wire reader)", "model.onnx", Format.ONNX),
-    Target("tensorflow", "TF SavedModel / GraphDef walk", "saved_model.pb",
-           Format.TF_SAVED_MODEL),
-    Target("tflite", "TFLite flatbuffer walk", "model.tflite", Format.TFLITE),
-    Target("coreml", "CoreML Model spec walk", "model.mlmodel", Format.COREML),
-)}
+TARGETS: dict[str, Target] = {
+    t.name: t
+    for t in (
+        Target(
+            "pickle", "pickle engine (all protocols, joblib arrays)", "model.pkl", Format.PICKLE
+        ),
+        Target("zip", "zip reader, torch zip layout, npz, members", "model.pt", Format.ZIP),
+        Target(
+            "legacy_torch",
+            "legacy torch stream (five pickles + storages)",
+            "model.bin",
+            Format.PYTORCH_LEGACY,
+        ),
+        Target("npy", "numpy .npy header and object arrays", "array.npy", Format.NUMPY),
+        Target(
+            "safetensors",
+            "safetensors header validator and hidden bytes",
+            "model.safetensors",
+            Format.SAFETENSORS,
+        ),
+        Target("gguf", "GGUF v1-3 reader", "model.gguf", Format.GGUF),
+        Target(
+            "template",
+            "chat-template analysis (jinja2 parse, tree walk), via GGUF",
+            "model.gguf",
+            None,
+            _template_file,
+        ),
+        Target(
+            "template_json",
+            "chat-template analysis, via tokenizer_config.json",
+            "tokenizer_config.json",
+            None,
+            _tokenizer_config,
+        ),
+        Target("sniff", "content sniffing, compressed streams, tar, plain files", "upload", None),
+        Target("keras", "Keras 3 .keras archive and its config.json", "model.keras", Format.ZIP),
+        Target("hdf5", "HDF5 root attributes, Keras 2 model_config", "model.h5", Format.HDF5),
+        Target(
+            "nemo_config",
+            "NeMo model_config.yaml (safe composer, _target_), in a .nemo tar",
+            "model.nemo",
+            None,
+            _nemo_archive,
+        ),
+        Target("wordvec", "fastText and word2vec binaries", "vectors.bin", None),
+        Target("msgpack", "Flax msgpack walker", "flax_model.msgpack", Format.MSGPACK),
+        Target("onnx", "ONNX ModelProto walk (protobuf wire reader)", "model.onnx", Format.ONNX),
+        Target(
+            "tensorflow", "TF SavedModel / GraphDef walk", "saved_model.pb", Format.TF_SAVED_MODEL
+        ),
+        Target("tflite", "TFLite flatbuffer walk", "model.tflite", Format.TFLITE),
+        Target("coreml", "CoreML Model spec walk", "model.mlmodel", Format.COREML),
+    )
+}
 
 
 def internal_errors(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
     return [f for f in findings if f.rule_id == INTERNAL_ERROR]
 
 
-def scan_forced(data: bytes, fmt: Format, name: str, limits: ScanLimits = FUZZ_LIMITS
-                ) -> list[Finding]:
+def scan_forced(
+    data: bytes, fmt: Format, name: str, limits: ScanLimits = FUZZ_LIMITS
+) -> list[Finding]:
     """Run ``fmt``'s analyzer on ``data`` through dispatch, as if sniffing had chosen it."""
     ctx = ScanContext.for_file(limits)
     analyze(Source(io.BytesIO(data), name=name), ctx, fmt)
     return list(ctx.state.findings)
 
 
-def check(target: Target, data: bytes, *, slow_seconds: float = SLOW_SECONDS,
-          limits: ScanLimits = FUZZ_LIMITS) -> ScanReport:
+def check(
+    target: Target,
+    data: bytes,
+    *,
+    slow_seconds: float = SLOW_SECONDS,
+    limits: ScanLimits = FUZZ_LIMITS,
+) -> ScanReport:
     """Scan ``data`` as ``target`` and raise ``ContractViolation`` on any breach."""
     content = target.wrap(data)
     started = time.monotonic()
@@ -117,13 +152,13 @@ def check(target: Target, data: bytes, *, slow_seconds: float = SLOW_SECONDS,
         raise ContractViolation(f"{target.name}: {bad[0].message}")
     if file.verdict.value == "error":
         raise ContractViolation(f"{target.name}: verdict error without internal-error")
-    if target.forced is not None and \
-            sniff_format(Source(io.BytesIO(content))) != target.forced:
+    if target.forced is not None and sniff_format(Source(io.BytesIO(content))) != target.forced:
         bad = internal_errors(scan_forced(content, target.forced, target.file_name, limits))
         if bad:
             raise ContractViolation(f"{target.name} (forced {target.forced}): {bad[0].message}")
     elapsed = time.monotonic() - started
     if elapsed > slow_seconds and len(data) < 64 * 1024:
-        raise ContractViolation(f"{target.name}: {len(data)}-byte input took {elapsed:.2f} s "
-                                f"(budget {slow_seconds} s)")
+        raise ContractViolation(
+            f"{target.name}: {len(data)}-byte input took {elapsed:.2f} s (budget {slow_seconds} s)"
+        )
     return report

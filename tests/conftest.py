@@ -45,8 +45,7 @@ def settings(tmp_path: Path) -> Any:
 
     home = tmp_path / "home"
     home.mkdir()
-    return Settings(home=home, secret_key="test-secret", stale_after_seconds=60,
-                    max_attempts=3)
+    return Settings(home=home, secret_key="test-secret", stale_after_seconds=60, max_attempts=3)
 
 
 @pytest.fixture

@@ -25,13 +25,16 @@ def require(module: str) -> Any:
     except ImportError as exc:
         if in_ci():
             pytest.fail(f"{module} is required under CI=true: {exc}", pytrace=False)
-        pytest.skip(f"{module} is not installed (the full run needs it: see README)",
-                    allow_module_level=True)
+        pytest.skip(
+            f"{module} is not installed (the full run needs it: see README)",
+            allow_module_level=True,
+        )
 
 
 def missing(what: str) -> None:
     """A test needs ``what`` (a program, a service) and it is not there."""
     if in_ci():
         pytest.fail(f"{what} is required under CI=true", pytrace=False)
-    pytest.skip(f"{what} is not available (the full run needs it: see README)",
-                allow_module_level=True)
+    pytest.skip(
+        f"{what} is not available (the full run needs it: see README)", allow_module_level=True
+    )

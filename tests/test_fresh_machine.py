@@ -28,7 +28,7 @@ TORCH_TESTS = (
     "tests/scanner/safetensors/test_safetensors_official.py",
 )
 
-_HIDE_TORCH = '''\
+_HIDE_TORCH = """\
 import sys
 
 
@@ -40,19 +40,36 @@ class _HideTorch:
 
 
 sys.meta_path.insert(0, _HideTorch())
-'''
+"""
 
 
-def _pytest_without_torch(tmp_path: Path, ci: str | None, *targets: str
-                          ) -> subprocess.CompletedProcess[str]:
+def _pytest_without_torch(
+    tmp_path: Path, ci: str | None, *targets: str
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "sitecustomize.py").write_text(_HIDE_TORCH)
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT)])
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-cov", "-x",
-         "-rs", *targets], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--no-cov",
+            "-x",
+            "-rs",
+            *targets,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
 
 
 @pytest.mark.slow
@@ -65,8 +82,9 @@ def test_torch_tests_skip_cleanly_without_torch(tmp_path):
 
 @pytest.mark.slow
 def test_under_ci_a_missing_torch_fails(tmp_path):
-    proc = _pytest_without_torch(tmp_path, "true",
-                                 "tests/scanner/test_sniff.py::test_real_legacy_torch_file")
+    proc = _pytest_without_torch(
+        tmp_path, "true", "tests/scanner/test_sniff.py::test_real_legacy_torch_file"
+    )
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert "torch is required under CI=true" in proc.stdout
 
@@ -83,6 +101,7 @@ def test_require_skips_outside_ci_and_fails_in_ci(monkeypatch):
 
 # -- CI and ecosystem files ------------------------------------------------------------
 
+
 def test_pre_commit_hook_scans_model_files():
     yaml = require("yaml")
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
@@ -90,9 +109,21 @@ def test_pre_commit_hook_scans_model_files():
     assert hook["entry"].startswith("weightscan scan")
     assert hook["language"] == "python"
     files = re.compile(hook["files"])
-    for name in ("model.pt", "w/pytorch_model.bin", "m.safetensors", "x.gguf", "a.npy",
-                 "clf.joblib", "net.onnx", "k.keras", "w.h5", "repo/tokenizer_config.json",
-                 "repo/config.json", "chat_template.jinja", "data.pkl"):
+    for name in (
+        "model.pt",
+        "w/pytorch_model.bin",
+        "m.safetensors",
+        "x.gguf",
+        "a.npy",
+        "clf.joblib",
+        "net.onnx",
+        "k.keras",
+        "w.h5",
+        "repo/tokenizer_config.json",
+        "repo/config.json",
+        "chat_template.jinja",
+        "data.pkl",
+    ):
         assert files.search(name), name
     for name in ("README.md", "src/app.py", "package.json", "notes.txt", "myconfig.json"):
         assert not files.search(name), name

@@ -15,9 +15,21 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "weightscan"
 # Lower index = lower layer; a module may import its own layer and the ones below it.
 LAYERS = ("scanner", "core", "worker", "web", "cli")
-SERVICE_MODULES = ("flask", "flask_limiter", "celery", "kombu", "sqlalchemy", "alembic",
-                   "psycopg", "redis", "requests", "gunicorn", "prometheus_client", "boto3",
-                   "cryptography")
+SERVICE_MODULES = (
+    "flask",
+    "flask_limiter",
+    "celery",
+    "kombu",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "redis",
+    "requests",
+    "gunicorn",
+    "prometheus_client",
+    "boto3",
+    "cryptography",
+)
 
 
 def _imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -39,24 +51,44 @@ def test_imports_point_down_the_layers():
         own = LAYERS.index(parts[0])
         for line, module in _imported_modules(path):
             target = module.split(".")
-            if target[0] == "weightscan" and len(target) > 1 and target[1] in LAYERS \
-                    and LAYERS.index(target[1]) > own:
+            if (
+                target[0] == "weightscan"
+                and len(target) > 1
+                and target[1] in LAYERS
+                and LAYERS.index(target[1]) > own
+            ):
                 upward.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     assert upward == []
 
 
 def test_scanner_imports_no_service_dependency():
-    offenders = [f"{path.relative_to(ROOT)}:{line} imports {module}"
-                 for path in sorted((PACKAGE / "scanner").rglob("*.py"))
-                 for line, module in _imported_modules(path)
-                 if module.split(".")[0] in SERVICE_MODULES]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((PACKAGE / "scanner").rglob("*.py"))
+        for line, module in _imported_modules(path)
+        if module.split(".")[0] in SERVICE_MODULES
+    ]
     assert offenders == []
 
 
 @pytest.mark.slow
 def test_the_wheel_holds_only_the_weightscan_package(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = tmp_path.glob("weightscan-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         tops = {name.split("/", 1)[0] for name in zf.namelist()}
@@ -67,8 +99,11 @@ def test_the_wheel_holds_only_the_weightscan_package(tmp_path):
     assert any(n.startswith("weightscan/web/templates/") for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     with zipfile.ZipFile(wheel) as zf:
-        requires = [line for line in zf.read(metadata).decode().splitlines()
-                    if line.startswith("Requires-Dist:") and "extra ==" not in line]
+        requires = [
+            line
+            for line in zf.read(metadata).decode().splitlines()
+            if line.startswith("Requires-Dist:") and "extra ==" not in line
+        ]
     base = sorted(r.split()[1].split(">")[0].split("[")[0].lower() for r in requires)
     assert base == ["jinja2", "lz4", "pyyaml", "zstandard"]
 
@@ -90,8 +125,9 @@ sys.exit(main({argv!r}))
 
 def _cli_without_service(argv: list[str]) -> subprocess.CompletedProcess[str]:
     code = _WITHOUT_SERVICE.format(blocked=set(SERVICE_MODULES), argv=argv)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
 
 
 def test_scan_works_without_the_service_extra(tmp_path):

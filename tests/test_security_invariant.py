@@ -41,13 +41,16 @@ def test_no_loading_or_evaluating_calls_in_service_code():
     assert offenders == []
 
 
-@pytest.mark.parametrize("line", [
-    "obj = pickle.loads(data)",
-    "m = torch.load(path)",
-    "np.load(f, allow_pickle=True)",
-    "eval(text)",
-    "jinja2.Template(src).render()",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "obj = pickle.loads(data)",
+        "m = torch.load(path)",
+        "np.load(f, allow_pickle=True)",
+        "eval(text)",
+        "jinja2.Template(src).render()",
+    ],
+)
 def test_the_invariant_check_catches_loading_calls(line):
     assert FORBIDDEN.search(line)
 
@@ -64,6 +67,7 @@ def test_scanner_imports_no_framework():
         " if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.strip() == ""

@@ -23,6 +23,7 @@ SPARSE_SIZE = 50 * GiB
 
 # -- compression bombs -------------------------------------------------------------------
 
+
 def zero_deflate(megabytes: int) -> tuple[bytes, int]:
     """A raw deflate stream of ``megabytes`` MiB of zeros and its CRC-32, built in ~1 s.
 
@@ -42,12 +43,38 @@ def deflated_zip_member(name: str, megabytes: int) -> bytes:
     body, crc = zero_deflate(megabytes)
     size = megabytes * MiB
     raw = name.encode()
-    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(body),
-                        size, len(raw), 0) + raw
-    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc,
-                          len(body), size, len(raw), 0, 0, 0, 0, 0, 0) + raw
-    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central),
-                       len(local) + len(body), 0)
+    local = (
+        struct.pack(
+            "<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(body), size, len(raw), 0
+        )
+        + raw
+    )
+    central = (
+        struct.pack(
+            "<4sHHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            20,
+            20,
+            0,
+            8,
+            0,
+            0x21,
+            crc,
+            len(body),
+            size,
+            len(raw),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
+        + raw
+    )
+    eocd = struct.pack(
+        "<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(body), 0
+    )
     return local + body + central + eocd
 
 
@@ -88,8 +115,8 @@ def many_members_tar(n: int, payload: bytes = BENIGN) -> bytes:
     return make_tar([(f"shard/{i:05d}.pkl", payload) for i in range(n)])
 
 
-
 # -- pickle floods -----------------------------------------------------------------------
+
 
 def opcode_flood(pairs: int) -> bytes:
     """``2 * pairs`` opcodes of push-and-pop, then a payload the budget never reaches."""
@@ -121,8 +148,7 @@ def memo_laughs(levels: int, fanout: int = 10, *, call: bool = True) -> bytes:
     """
     body = ops.SHORT_BINUNICODE("lol") + ops.BINPUT(0) + ops.POP
     for level in range(1, levels + 1):
-        body += (ops.MARK + ops.BINGET(level - 1) * fanout + ops.LIST + ops.BINPUT(level)
-                 + ops.POP)
+        body += ops.MARK + ops.BINGET(level - 1) * fanout + ops.LIST + ops.BINPUT(level) + ops.POP
     body += ops.BINGET(levels)
     if call:
         body = ops.GLOBAL("os", "system") + body + ops.TUPLE1 + ops.REDUCE
@@ -180,8 +206,14 @@ def gguf_bombs() -> dict[str, bytes]:
     out["array-count"] = b.build()
     b = gb.GGUFBuilder()
     nested = struct.pack("<I", gb.ARRAY) + b.count(1)
-    b.raw_kv(b.string("deep.array") + struct.pack("<I", gb.ARRAY)
-             + nested * 5000 + struct.pack("<I", gb.U8) + b.count(1) + b"\x01")
+    b.raw_kv(
+        b.string("deep.array")
+        + struct.pack("<I", gb.ARRAY)
+        + nested * 5000
+        + struct.pack("<I", gb.U8)
+        + b.count(1)
+        + b"\x01"
+    )
     out["nested-arrays"] = b.build()
     b = gb.GGUFBuilder().tensor("t", [1 << 40, 1 << 40, 1 << 40], "F32", offset=0, nbytes=0)
     out["tensor-dims"] = b.build(data=b"")
@@ -201,11 +233,12 @@ def safetensors_bombs() -> dict[str, bytes]:
     out["header-length-over-cap"] = sb.make_safetensors(b"{}", declared_len=200 * MiB)
     out["header-length-past-eof"] = sb.make_safetensors(b"{}", declared_len=90 * MiB)
     out["shape-product-overflow"] = sb.make_safetensors(
-        {"t": sb.tensor("F32", [1 << 62, 1 << 62, 1 << 62], 0, 16)}, bytes(16))
+        {"t": sb.tensor("F32", [1 << 62, 1 << 62, 1 << 62], 0, 16)}, bytes(16)
+    )
     out["offsets-u64-max"] = sb.make_safetensors(
-        {"t": sb.tensor("U8", [16], 0, U64_MAX)}, bytes(16))
-    out["deep-json-array"] = sb.make_safetensors(b'{"a":' + b"[" * 200_000 + b"]" * 200_000
-                                                 + b"}")
+        {"t": sb.tensor("U8", [16], 0, U64_MAX)}, bytes(16)
+    )
+    out["deep-json-array"] = sb.make_safetensors(b'{"a":' + b"[" * 200_000 + b"]" * 200_000 + b"}")
     out["deep-json-object"] = sb.make_safetensors(b'{"a":' * 100_000 + b"1" + b"}" * 100_000)
     header, data = sb.contiguous([(f"t{i}", "U8", [1]) for i in range(30_000)])
     out["thirty-thousand-tensors"] = sb.make_safetensors(header, data)
@@ -213,6 +246,7 @@ def safetensors_bombs() -> dict[str, bytes]:
 
 
 # -- 50 GB sparse files ------------------------------------------------------------------
+
 
 def sparse_file(path: Path, head: bytes, size: int = SPARSE_SIZE) -> Path:
     """``head`` followed by a hole up to ``size`` bytes: no disk is used for the hole."""

@@ -33,5 +33,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line("|---|---|---:|---:|---|")
     for name, o in RESULTS:
         rules = ", ".join(sorted(o.rules))[:110]
-        terminalreporter.write_line(f"| {name} | {o.verdict} | {o.seconds:.2f} "
-                                    f"| {o.peak_rss_mb:.0f} | {rules} |")
+        terminalreporter.write_line(
+            f"| {name} | {o.verdict} | {o.seconds:.2f} | {o.peak_rss_mb:.0f} | {rules} |"
+        )

@@ -57,13 +57,16 @@ class Outcome:
     scan_rss_growth_mb: float  # growth of the peak during the scan alone
 
     def __str__(self) -> str:
-        return (f"{self.verdict} ({self.format}) in {self.seconds:.2f} s, peak RSS "
-                f"{self.peak_rss_mb:.0f} MB (+{self.scan_rss_growth_mb:.0f} MB): "
-                f"{sorted(self.rules)}")
+        return (
+            f"{self.verdict} ({self.format}) in {self.seconds:.2f} s, peak RSS "
+            f"{self.peak_rss_mb:.0f} MB (+{self.scan_rss_growth_mb:.0f} MB): "
+            f"{sorted(self.rules)}"
+        )
 
 
-def scan_in_child(path: Path, *, hard_timeout: float = 120.0,
-                  ceiling_mb: int = MEMORY_CEILING_MB, **limits: Any) -> Outcome:
+def scan_in_child(
+    path: Path, *, hard_timeout: float = 120.0, ceiling_mb: int = MEMORY_CEILING_MB, **limits: Any
+) -> Outcome:
     """Scan ``path`` in a fresh interpreter with ``ScanLimits(**limits)``."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = [sys.executable, "-c", _CHILD, str(path), json.dumps(limits), str(ceiling_mb)]
@@ -87,6 +90,13 @@ def scan_in_child(path: Path, *, hard_timeout: float = 120.0,
     if proc.returncode != 0:
         raise AssertionError(f"scanner child failed ({proc.returncode}): {stderr[-3000:]}")
     data = json.loads(out.decode().strip().splitlines()[-1])
-    return Outcome(data["verdict"], data["format"], frozenset(data["rules"]),
-                   tuple(data["messages"]), data["seconds"], wall, data["rss_after_kb"] / 1024,
-                   (data["rss_after_kb"] - data["rss_before_kb"]) / 1024)
+    return Outcome(
+        data["verdict"],
+        data["format"],
+        frozenset(data["rules"]),
+        tuple(data["messages"]),
+        data["seconds"],
+        wall,
+        data["rss_after_kb"] / 1024,
+        (data["rss_after_kb"] - data["rss_before_kb"]) / 1024,
+    )

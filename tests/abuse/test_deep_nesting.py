@@ -35,7 +35,6 @@ def test_zip_tar_gzip_chain_within_the_limit_finds_the_payload(scan, tmp_path: P
 
 
 def test_nesting_limit_is_configurable(scan, tmp_path: Path):
-    o = scan(bombs.write(tmp_path / "deep.zip", nested_zip(P2_PAYLOAD, 3)),
-             max_nesting_depth=2)
+    o = scan(bombs.write(tmp_path / "deep.zip", nested_zip(P2_PAYLOAD, 3)), max_nesting_depth=2)
     bounded(o, seconds=10)
     assert "limits.nesting" in o.rules, str(o)

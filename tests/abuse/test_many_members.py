@@ -26,14 +26,18 @@ def test_tar_of_10_000_pickles(scan, tmp_path: Path):
 
 
 def test_zip_over_the_member_limit(scan, tmp_path: Path):
-    o = scan(bombs.write(tmp_path / "shards.zip", bombs.many_members_zip(2_000)),
-             max_archive_members=1_000)
+    o = scan(
+        bombs.write(tmp_path / "shards.zip", bombs.many_members_zip(2_000)),
+        max_archive_members=1_000,
+    )
     bounded(o, seconds=10)
     flagged(o, "zip.too-many-members", "archive.too-many-members")
 
 
 def test_tar_over_the_member_limit(scan, tmp_path: Path):
-    o = scan(bombs.write(tmp_path / "shards.tar", bombs.many_members_tar(2_000)),
-             max_archive_members=1_000)
+    o = scan(
+        bombs.write(tmp_path / "shards.tar", bombs.many_members_tar(2_000)),
+        max_archive_members=1_000,
+    )
     bounded(o, seconds=10)
     flagged(o, "archive.too-many-members", "zip.too-many-members")

@@ -14,8 +14,10 @@ PAYLOAD = call0("os", "system", "echo deep")
 
 
 def test_ten_million_opcodes_under_a_small_opcode_budget(scan, tmp_path: Path):
-    o = scan(bombs.write(tmp_path / "flood.pkl", bombs.opcode_flood(5_000_000)),
-             max_pickle_opcodes=100_000)
+    o = scan(
+        bombs.write(tmp_path / "flood.pkl", bombs.opcode_flood(5_000_000)),
+        max_pickle_opcodes=100_000,
+    )
     bounded(o, seconds=5)
     flagged(o, "pickle.budget.opcodes")
 
@@ -31,8 +33,9 @@ def test_memo_flood_stays_within_the_memo_budget(scan, tmp_path: Path, builder):
 @pytest.mark.parametrize("builder", [bombs.memo_flood, bombs.put_flood], ids=["MEMOIZE", "PUT"])
 def test_memo_flood_read_back_past_the_memo_budget(scan, tmp_path: Path, builder):
     """A slot the budget dropped is read back: the value is unknown, so never clean."""
-    o = scan(bombs.write(tmp_path / "memo.pkl", builder(120_000, read_back=True)),
-             max_pickle_memo=20_000)
+    o = scan(
+        bombs.write(tmp_path / "memo.pkl", builder(120_000, read_back=True)), max_pickle_memo=20_000
+    )
     bounded(o, seconds=10)
     flagged(o, "pickle.budget.memo")
 
@@ -43,8 +46,9 @@ def test_memo_reference_amplification_in_a_call_argument(scan, tmp_path: Path):
     Finding F2 (pickle renderer walks the shared memo graph as a tree): the scan must
     end within its 3 s budget; the child is killed after 10 s.
     """
-    o = scan(bombs.write(tmp_path / "laughs.pkl", bombs.memo_laughs(12)), max_seconds=3,
-             hard_timeout=10)
+    o = scan(
+        bombs.write(tmp_path / "laughs.pkl", bombs.memo_laughs(12)), max_seconds=3, hard_timeout=10
+    )
     bounded(o, seconds=6)
     assert o.verdict == "malicious", str(o)
 
@@ -55,15 +59,17 @@ def test_memo_reference_amplification_as_plain_data(scan, tmp_path: Path):
 
 
 def test_stack_flood_over_the_stack_budget(scan, tmp_path: Path):
-    o = scan(bombs.write(tmp_path / "stack.pkl", bombs.stack_flood(2_000_000)),
-             max_pickle_stack=100_000)
+    o = scan(
+        bombs.write(tmp_path / "stack.pkl", bombs.stack_flood(2_000_000)), max_pickle_stack=100_000
+    )
     bounded(o, seconds=10)
     flagged(o, "pickle.budget.stack")
 
 
 def test_mark_flood_over_the_stack_budget(scan, tmp_path: Path):
-    o = scan(bombs.write(tmp_path / "marks.pkl", bombs.mark_flood(2_000_000)),
-             max_pickle_stack=100_000)
+    o = scan(
+        bombs.write(tmp_path / "marks.pkl", bombs.mark_flood(2_000_000)), max_pickle_stack=100_000
+    )
     bounded(o, seconds=10)
     flagged(o, "pickle.budget.stack")
 

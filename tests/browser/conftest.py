@@ -13,9 +13,15 @@ from tests.optional import missing, require
 from tests.web.conftest import live_service  # noqa: F401  (re-exported fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +42,9 @@ def page(browser: Any) -> Iterator[Any]:
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     pg.csp_errors = []
-    pg.on("console", lambda m: pg.csp_errors.append(m.text)
-          if "Content Security Policy" in m.text else None)
+    pg.on(
+        "console",
+        lambda m: pg.csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     yield pg
     context.close()

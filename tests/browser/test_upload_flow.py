@@ -49,12 +49,12 @@ def test_drag_and_drop_several_files_make_one_group(live_service, page):
             zone.dispatchEvent(new DragEvent("dragenter", {dataTransfer: dt, bubbles: true}));
             zone.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true}));
         }""",
-        [list(clean_pickle()), list(clean_pickle() + b"\n")])
+        [list(clean_pickle()), list(clean_pickle() + b"\n")],
+    )
     expect(page.locator("#file-list li")).to_have_count(2)
     page.click("#upload-button")
     page.wait_for_url(re.compile(r".*/scans/scn_[0-9a-f]+$"))
-    expect(page.locator("#verdict")).to_have_text(re.compile("clean|suspicious"),
-                                                  timeout=45_000)
+    expect(page.locator("#verdict")).to_have_text(re.compile("clean|suspicious"), timeout=45_000)
     expect(page.locator("#files-table tbody tr")).to_have_count(2)
     assert page.csp_errors == []
 
@@ -77,9 +77,10 @@ def test_upload_progress_bar_moves(live_service, page, tmp_path):
     big.write_bytes(bytes(range(256)) * 2048)  # 512 KiB
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 20, "downloadThroughput": -1,
-        "uploadThroughput": 256 * 1024})  # ~2 s for this upload
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 256 * 1024},
+    )  # ~2 s for this upload
     page.goto(live_service.url + "/")
     page.set_input_files("#file-input", str(big))
     page.click("#upload-button")
@@ -87,7 +88,8 @@ def test_upload_progress_bar_moves(live_service, page, tmp_path):
     expect(bar).to_be_visible()
     page.wait_for_function(
         "() => { const b = document.getElementById('upload-progress');"
-        " return b !== null && b.value > 0 && b.value < 100; }")
+        " return b !== null && b.value > 0 && b.value < 100; }"
+    )
     expect(page.locator("#upload-status")).to_contain_text("Uploading")
     page.wait_for_url(re.compile(r".*/scans/scn_[0-9a-f]+$"))
     assert page.csp_errors == []

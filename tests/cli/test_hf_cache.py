@@ -40,9 +40,14 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_snapshot_of_links_is_scanned_through_them(tmp_path, capsys):
-    snapshot = hf_snapshot(tmp_path, {"pytorch_model.bin": MALICIOUS_PICKLE,
-                                      "config.json": b'{"model_type": "x"}\n',
-                                      "sub/extra.pkl": CLEAN_PICKLE})
+    snapshot = hf_snapshot(
+        tmp_path,
+        {
+            "pytorch_model.bin": MALICIOUS_PICKLE,
+            "config.json": b'{"model_type": "x"}\n',
+            "sub/extra.pkl": CLEAN_PICKLE,
+        },
+    )
     rc, out, _ = run(capsys, "--format", "json", str(snapshot))
     doc = json.loads(out)
     assert rc == 1

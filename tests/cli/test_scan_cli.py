@@ -26,9 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "weightscan", "scan", *args],
-                          capture_output=True, text=True, cwd=cwd or ROOT, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "weightscan", "scan", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=120,
+    )
 
 
 class Result:
@@ -39,11 +44,13 @@ class Result:
 @pytest.fixture
 def cli(capsys):
     """``weightscan scan ...`` in process (fast); the subprocess tests cover the real entry."""
+
     def run(*args: str) -> Result:
         capsys.readouterr()
         rc = main(["scan", *args])
         out = capsys.readouterr()
         return Result(rc, out.out, out.err)
+
     return run
 
 
@@ -58,6 +65,7 @@ def samples(tmp_path: Path) -> dict[str, Path]:
 
 
 # -- exit codes (subprocess: the real command line) -------------------------------------
+
 
 def test_clean_file_exits_0_with_a_text_report(samples):
     proc = run_cli(str(samples["clean"]))
@@ -94,12 +102,15 @@ def test_allow_turns_an_unknown_import_clean(cli, samples):
     assert cli("--allow", UNKNOWN_IMPORT, str(samples["malicious"])).returncode == 1
 
 
-@pytest.mark.parametrize(("entry", "why"), [
-    ("os.system", "denied"),
-    ("numpy.__builtins__", "dunder"),
-    ("torch.fx.GraphModule", "denied"),
-    ("functools.partial", "wrapper"),
-])
+@pytest.mark.parametrize(
+    ("entry", "why"),
+    [
+        ("os.system", "denied"),
+        ("numpy.__builtins__", "dunder"),
+        ("torch.fx.GraphModule", "denied"),
+        ("functools.partial", "wrapper"),
+    ],
+)
 def test_allow_warns_when_it_cannot_clear_an_import(cli, samples, entry, why):
     proc = cli("--allow", entry, str(samples["malicious"]))
     assert proc.returncode == 1  # still malicious: the entry is ignored
@@ -146,6 +157,7 @@ def test_bad_allow_entry_is_a_usage_error(cli, samples):
 
 # -- JSON and SARIF ----------------------------------------------------------------------
 
+
 def test_json_document_shape_and_hashes(cli, samples):
     proc = cli("--format", "json", str(samples["clean"]), str(samples["malicious"]))
     assert proc.returncode == 1
@@ -169,8 +181,9 @@ def test_no_hash_skips_the_digest(cli, samples):
     assert doc["files"][0]["sha256"] is None
 
 
-def test_sarif_output_uses_paths_relative_to_the_working_directory(cli, samples, tmp_path,
-                                                                   monkeypatch):
+def test_sarif_output_uses_paths_relative_to_the_working_directory(
+    cli, samples, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     proc = cli("--format", "sarif", "evil.pkl")
     assert proc.returncode == 1, proc.stderr
@@ -197,6 +210,7 @@ def test_output_file(cli, samples, tmp_path):
 
 # -- directories, content not names ------------------------------------------------------
 
+
 def test_directories_are_recursed_and_every_file_is_scanned_by_content(cli, tmp_path):
     write(tmp_path / "repo" / "b" / "weights.cfg", MALICIOUS_PICKLE)  # CVE-2025-1889 class
     write(tmp_path / "repo" / "a.pkl", CLEAN_PICKLE)
@@ -207,7 +221,10 @@ def test_directories_are_recursed_and_every_file_is_scanned_by_content(cli, tmp_
     doc = json.loads(proc.stdout)
     paths = [Path(f["path"]).relative_to(tmp_path / "repo").as_posix() for f in doc["files"]]
     assert paths == ["a.pkl", "b/weights.cfg", "b/deeper/notes.txt"] or paths == [
-        "a.pkl", "b/deeper/notes.txt", "b/weights.cfg"]
+        "a.pkl",
+        "b/deeper/notes.txt",
+        "b/weights.cfg",
+    ]
     verdicts = {Path(f["path"]).name: f["verdict"] for f in doc["files"]}
     assert verdicts["weights.cfg"] == "malicious"
     assert verdicts["a.pkl"] == "clean"
@@ -233,6 +250,7 @@ def test_safetensors_is_clean(cli, samples):
 
 
 # -- in process ----------------------------------------------------------------------------
+
 
 def test_in_process_main(samples, capsys):
     assert main(["scan", "--format", "json", str(samples["clean"])]) == 0
@@ -276,6 +294,7 @@ def test_scan_command_imports_no_framework(samples):
         " 'weightscan.core', 'weightscan.web', 'weightscan.worker', 'torch') if m in sys.modules]\n"
         "print('BAD=' + ','.join(bad), file=sys.stderr)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert "BAD=\n" in proc.stderr

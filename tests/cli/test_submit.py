@@ -47,14 +47,37 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         scan_id = unquote(self.path.split("/")[-2])
         verdict = self.server.verdicts[scan_id]  # type: ignore[attr-defined]
-        findings = [] if verdict == "clean" else [{
-            "rule_id": "pickle.import.malicious", "severity": "critical",
-            "message": "imports posix.system " + "x" * 4000, "location": {}, "evidence": {}}]
-        self._send({"id": scan_id, "status": "done", "verdict": verdict,
-                    "engine": {"version": "9", "rules_version": "9", "policy": {}},
-                    "files": [{"path": scan_id, "sha256": "0" * 64, "size": 10,
-                               "format": "pickle", "verdict": verdict,
-                               "findings": findings}]})
+        findings = (
+            []
+            if verdict == "clean"
+            else [
+                {
+                    "rule_id": "pickle.import.malicious",
+                    "severity": "critical",
+                    "message": "imports posix.system " + "x" * 4000,
+                    "location": {},
+                    "evidence": {},
+                }
+            ]
+        )
+        self._send(
+            {
+                "id": scan_id,
+                "status": "done",
+                "verdict": verdict,
+                "engine": {"version": "9", "rules_version": "9", "policy": {}},
+                "files": [
+                    {
+                        "path": scan_id,
+                        "sha256": "0" * 64,
+                        "size": 10,
+                        "format": "pickle",
+                        "verdict": verdict,
+                        "findings": findings,
+                    }
+                ],
+            }
+        )
 
 
 @pytest.fixture
@@ -113,8 +136,9 @@ def test_text_prints_one_summary(server, folder, capsys):
 
 def test_an_empty_folder_is_an_error_not_a_pass(server, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
-    code, out, _ = submit(capsys, "--server", _url(server), "--format", "json",
-                          str(tmp_path / "empty"))
+    code, out, _ = submit(
+        capsys, "--server", _url(server), "--format", "json", str(tmp_path / "empty")
+    )
     assert code == 2
     assert json.loads(out)["verdict"] == "error"
 
@@ -122,9 +146,23 @@ def test_an_empty_folder_is_an_error_not_a_pass(server, tmp_path, capsys):
 def test_a_closed_pipe_ends_quietly(server, folder):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "weightscan", "submit", "--server", _url(server),
-         "--format", "json", str(folder), str(folder / "a.pkl")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "weightscan",
+            "submit",
+            "--server",
+            _url(server),
+            "--format",
+            "json",
+            str(folder),
+            str(folder / "a.pkl"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+    )
     proc.stdout.close()  # the reader went away before a byte was written, as `| head -0`
     _, err = proc.communicate(timeout=120)
     assert b"Traceback" not in err, err.decode()
@@ -134,8 +172,13 @@ def test_a_closed_pipe_ends_quietly(server, folder):
 
 def test_scan_too_ends_quietly_on_a_closed_pipe(folder):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "weightscan", "scan", str(folder)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "weightscan", "scan", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+    )
     proc.stdout.close()
     _, err = proc.communicate(timeout=120)
     assert b"Traceback" not in err, err.decode()

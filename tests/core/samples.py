@@ -22,8 +22,15 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def submit_bytes(session: Any, blobstore: Any, data: bytes, name: str = "model.pkl",
-                 tmp_dir: Path | None = None, commit: bool = True, **kwargs: Any) -> Any:
+def submit_bytes(
+    session: Any,
+    blobstore: Any,
+    data: bytes,
+    name: str = "model.pkl",
+    tmp_dir: Path | None = None,
+    commit: bool = True,
+    **kwargs: Any,
+) -> Any:
     """Stream ``data`` through ``stream_to_temp`` and ``submit_file``, like the web does;
     then commit, unless ``commit=False`` (several files of a group in one transaction)."""
     from weightscan.core.scans.submit import submit_file
@@ -31,8 +38,9 @@ def submit_bytes(session: Any, blobstore: Any, data: bytes, name: str = "model.p
 
     received = stream_to_temp(io.BytesIO(data), 1 << 30, temp_dir=tmp_dir)
     kwargs.setdefault("source", "upload")
-    result = submit_file(session, blobstore, received.path, received.sha256, received.size,
-                         name, **kwargs)
+    result = submit_file(
+        session, blobstore, received.path, received.sha256, received.size, name, **kwargs
+    )
     if commit:
         session.commit()
     return result

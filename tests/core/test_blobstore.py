@@ -31,8 +31,9 @@ def test_blob_key_is_derived_from_the_digest():
     assert blob_key(digest) == f"{digest[:2]}/{digest[2:4]}/{digest}"
 
 
-@pytest.mark.parametrize("bad", ["", "../etc/passwd", "A" * 64, "g" * 64, "a" * 63,
-                                 "a" * 64 + "\n"])
+@pytest.mark.parametrize(
+    "bad", ["", "../etc/passwd", "A" * 64, "g" * 64, "a" * 63, "a" * 64 + "\n"]
+)
 def test_blob_key_refuses_anything_but_a_lowercase_sha256(bad):
     with pytest.raises(ValueError):
         blob_key(bad)
@@ -127,9 +128,11 @@ def s3_store(moto_endpoint, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     bucket = f"blobs-{tmp_path.name.lower().replace('_', '-')[:40]}"
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(
-        Bucket=bucket)
-    return S3BlobStore(bucket, endpoint_url=moto_endpoint, region="us-east-1",
-                       cache_dir=tmp_path / "cache")
+        Bucket=bucket
+    )
+    return S3BlobStore(
+        bucket, endpoint_url=moto_endpoint, region="us-east-1", cache_dir=tmp_path / "cache"
+    )
 
 
 def test_s3_blobstore_roundtrip(s3_store, tmp_path):
@@ -154,8 +157,12 @@ def test_s3_unreachable_is_a_blobstore_error(tmp_path, monkeypatch):
     import boto3
     from botocore.config import Config
 
-    client = boto3.client("s3", endpoint_url="http://127.0.0.1:9", region_name="us-east-1",
-                          config=Config(retries={"max_attempts": 1}, connect_timeout=1))
+    client = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9",
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
     store = S3BlobStore("nope", client=client)
     with pytest.raises(BlobStoreError) as info:
         store.exists(sha256(b"x"))
@@ -166,8 +173,11 @@ def test_make_blobstore_follows_settings(settings, moto_endpoint):
     local = make_blobstore(settings)
     assert isinstance(local, LocalBlobStore)
     assert local.root == settings.home / "blobs"
-    s3 = make_blobstore(settings.replace(blob_backend="s3", s3_bucket="b",
-                                         s3_endpoint_url=moto_endpoint, s3_region="us-east-1"))
+    s3 = make_blobstore(
+        settings.replace(
+            blob_backend="s3", s3_bucket="b", s3_endpoint_url=moto_endpoint, s3_region="us-east-1"
+        )
+    )
     assert isinstance(s3, S3BlobStore)
     with pytest.raises(ValueError):
         make_blobstore(settings.replace(blob_backend="s3"))

@@ -22,8 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_cli(home: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
     clean.update(WEIGHTSCAN_HOME=str(home), PYTHONPATH=str(ROOT), **env)
-    return subprocess.run([sys.executable, "-m", "weightscan", *argv], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "weightscan", *argv],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -51,16 +58,24 @@ def test_token_create_on_a_fresh_embedded_home_just_works(tmp_path: Path) -> Non
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("argv", [
-    ("token", "create", "--name", "ci"),
-    ("token", "list"),
-    ("worker", "--concurrency", "1"),
-    ("serve", "--no-worker", "--host", "127.0.0.1", "--port", "0"),
-])
-def test_a_shared_database_nobody_migrated_is_named(tmp_path: Path, empty_postgres: str,
-                                                    argv: tuple[str, ...]) -> None:
-    done = run_cli(tmp_path / "home", *argv, WEIGHTSCAN_DATABASE_URL=empty_postgres,
-                   WEIGHTSCAN_BROKER_URL="redis://127.0.0.1:6379/9")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("token", "create", "--name", "ci"),
+        ("token", "list"),
+        ("worker", "--concurrency", "1"),
+        ("serve", "--no-worker", "--host", "127.0.0.1", "--port", "0"),
+    ],
+)
+def test_a_shared_database_nobody_migrated_is_named(
+    tmp_path: Path, empty_postgres: str, argv: tuple[str, ...]
+) -> None:
+    done = run_cli(
+        tmp_path / "home",
+        *argv,
+        WEIGHTSCAN_DATABASE_URL=empty_postgres,
+        WEIGHTSCAN_BROKER_URL="redis://127.0.0.1:6379/9",
+    )
     assert done.returncode == 2, (done.stdout, done.stderr[-2000:])
     assert "weightscan db upgrade" in done.stderr
     assert "Traceback" not in done.stderr
@@ -72,12 +87,22 @@ def test_the_web_app_on_an_unmigrated_database_says_so(tmp_path: Path) -> None:
     from weightscan.web import create_app
     from weightscan.web.db import dispose_engines
 
-    app = create_app(Settings(home=tmp_path / "home", secret_key="k", allow_anonymous=True,
-                              rate_limit="", broker_url="filesystem://"))
+    app = create_app(
+        Settings(
+            home=tmp_path / "home",
+            secret_key="k",
+            allow_anonymous=True,
+            rate_limit="",
+            broker_url="filesystem://",
+        )
+    )
     try:
         with serve(app) as live:
-            for reply in (live.put_file("m.pkl", b"\x80\x04N."), live.get("/api/v1/scans"),
-                          live.get("/api/v1/files/" + "a" * 64)):
+            for reply in (
+                live.put_file("m.pkl", b"\x80\x04N."),
+                live.get("/api/v1/scans"),
+                live.get("/api/v1/files/" + "a" * 64),
+            ):
                 assert reply.status == 503, reply.body[:300]
                 assert "weightscan db upgrade" in reply.json()["detail"]
     finally:

@@ -27,8 +27,14 @@ def _check(url: str) -> None:
         assert current_revision(engine) == head_revision()
         assert schema_drift(engine) == []
         tables = set(inspect(engine).get_table_names())
-        assert {"files", "scans", "findings", "api_tokens", "webhook_events",
-                "callback_deliveries"} <= tables
+        assert {
+            "files",
+            "scans",
+            "findings",
+            "api_tokens",
+            "webhook_events",
+            "callback_deliveries",
+        } <= tables
     finally:
         engine.dispose()
 
@@ -68,11 +74,23 @@ def test_one_linear_history():
 
 def test_weightscan_db_upgrade_command(tmp_path):
     env = {"WEIGHTSCAN_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "weightscan", "db", "upgrade"], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "weightscan", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     _check(f"sqlite:///{tmp_path / 'weightscan.db'}")
-    current = subprocess.run([sys.executable, "-m", "weightscan", "db", "current"], cwd=ROOT,
-                             env=env, capture_output=True, text=True, timeout=120)
+    current = subprocess.run(
+        [sys.executable, "-m", "weightscan", "db", "current"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert current.returncode == 0
     assert head_revision() in current.stdout

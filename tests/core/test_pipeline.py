@@ -40,6 +40,7 @@ def submit(sessions, blobstore, tmp_path):
     def _submit(data: bytes, name: str = "model.pkl", **kwargs):
         with sessions() as s:
             return submit_bytes(s, blobstore, data, name, tmp_dir=tmp_path / "tmp", **kwargs)
+
     return _submit
 
 
@@ -116,8 +117,13 @@ def test_progress_is_published(submit, sessions, blobstore, settings, monkeypatc
     monkeypatch.setattr(run, "_scan_fileobj", slow_scan)
     scan_id = submit(clean_pickle()).scan.id
     seen = []
-    run_scan(sessions, blobstore, scan_id, settings,
-             progress=lambda sid, data: seen.append((sid, data["stage"])))
+    run_scan(
+        sessions,
+        blobstore,
+        scan_id,
+        settings,
+        progress=lambda sid, data: seen.append((sid, data["stage"])),
+    )
     assert (scan_id, "analyse") in seen
     assert rows[0]["stage"] == "members"
     assert (rows[0]["members_done"], rows[0]["members_total"]) == (3, 10)
@@ -147,8 +153,9 @@ def test_force_and_policy_bypass_the_cache(submit, sessions, blobstore, settings
     assert not submit(malicious_pickle(), allow=["os.system"]).cached
 
 
-def test_other_rules_version_and_error_results_are_not_reused(submit, sessions, blobstore,
-                                                              settings):
+def test_other_rules_version_and_error_results_are_not_reused(
+    submit, sessions, blobstore, settings
+):
     first = submit(clean_pickle()).scan.id
     run_scan(sessions, blobstore, first, settings)
     with sessions() as s:
@@ -197,8 +204,7 @@ def test_missing_blob_is_recorded_as_error(submit, sessions, blobstore, settings
     assert "no longer stored" in _get(sessions, result.scan.id).error
 
 
-def test_a_timeout_is_recorded_once_as_error(submit, sessions, blobstore, settings,
-                                             monkeypatch):
+def test_a_timeout_is_recorded_once_as_error(submit, sessions, blobstore, settings, monkeypatch):
     from celery.exceptions import SoftTimeLimitExceeded
 
     import weightscan.core.scans.run as run
@@ -208,8 +214,9 @@ def test_a_timeout_is_recorded_once_as_error(submit, sessions, blobstore, settin
 
     monkeypatch.setattr(run, "_scan_fileobj", too_slow)
     scan_id = submit(clean_pickle()).scan.id
-    outcome = run_scan(sessions, blobstore, scan_id, settings,
-                       deadline_errors=(SoftTimeLimitExceeded,))
+    outcome = run_scan(
+        sessions, blobstore, scan_id, settings, deadline_errors=(SoftTimeLimitExceeded,)
+    )
     assert outcome.verdict == "error"
     assert _get(sessions, scan_id).error.startswith("timeout")
 
@@ -223,8 +230,7 @@ def test_the_scanner_budget_ends_before_the_task_deadline(settings):
     assert scan_limits(roomy) == roomy.limits
 
 
-def test_scanner_crash_is_recorded_not_raised(submit, sessions, blobstore, settings,
-                                              monkeypatch):
+def test_scanner_crash_is_recorded_not_raised(submit, sessions, blobstore, settings, monkeypatch):
     import weightscan.core.scans.run as run
 
     def crash(*_a, **_k):
@@ -236,8 +242,7 @@ def test_scanner_crash_is_recorded_not_raised(submit, sessions, blobstore, setti
     assert "RuntimeError: boom" in _get(sessions, scan_id).error
 
 
-def test_a_late_result_from_a_replaced_attempt_is_dropped(submit, sessions, blobstore,
-                                                          settings):
+def test_a_late_result_from_a_replaced_attempt_is_dropped(submit, sessions, blobstore, settings):
     from weightscan.core.scans.run import record_error
 
     scan_id = submit(clean_pickle()).scan.id
@@ -253,8 +258,7 @@ def test_group_completes_with_the_worst_child_verdict(sessions, blobstore, setti
     with sessions() as s:
         group = create_group(s, source={"type": "upload"}, callback_url="http://cb.test/x")
         a = submit_bytes(s, blobstore, clean_pickle(), "a.pkl", group_id=group.id, commit=False)
-        b = submit_bytes(s, blobstore, malicious_pickle(), "b.pkl", group_id=group.id,
-                         commit=False)
+        b = submit_bytes(s, blobstore, malicious_pickle(), "b.pkl", group_id=group.id, commit=False)
         assert not seal_group(s, group.id)
         s.commit()
         gid = group.id
@@ -311,10 +315,19 @@ def _race_siblings(url: str, blobstore, settings, tmp_path, n: int = 6) -> None:
     sessions = make_sessionmaker(engine)
     with sessions() as s:
         group = create_group(s)
-        ids = [submit_bytes(s, blobstore, clean_pickle(i) if i else malicious_pickle(),
-                            f"f{i}.pkl", group_id=group.id, commit=False, force=True,
-                            tmp_dir=tmp_path).scan.id
-               for i in range(n)]
+        ids = [
+            submit_bytes(
+                s,
+                blobstore,
+                clean_pickle(i) if i else malicious_pickle(),
+                f"f{i}.pkl",
+                group_id=group.id,
+                commit=False,
+                force=True,
+                tmp_dir=tmp_path,
+            ).scan.id
+            for i in range(n)
+        ]
         seal_group(s, group.id)
         s.commit()
         gid = group.id
@@ -345,14 +358,16 @@ def test_siblings_finishing_together_on_sqlite(migrated_db, blobstore, settings,
 
 
 @pytest.mark.services
-def test_siblings_finishing_together_on_postgresql(migrated_postgres, blobstore, settings,
-                                                   tmp_path):
+def test_siblings_finishing_together_on_postgresql(
+    migrated_postgres, blobstore, settings, tmp_path
+):
     _race_siblings(migrated_postgres, blobstore, settings, tmp_path)
 
 
 # --------------------------------------------------------------------------- rescans
-def test_rescan_outdated_requeues_files_scanned_under_old_rules(submit, sessions, blobstore,
-                                                                settings):
+def test_rescan_outdated_requeues_files_scanned_under_old_rules(
+    submit, sessions, blobstore, settings
+):
     old = submit(malicious_pickle(), "old.pkl").scan.id
     current = submit(clean_pickle(), "current.pkl").scan.id
     pending = submit(clean_pickle(7), "pending.pkl").scan.id
@@ -419,7 +434,8 @@ def test_lookup_file(submit, sessions, blobstore, settings):
 
 # --------------------------------------------------------------------------- sweeper
 def test_sweeper_requeues_stale_running_scans_and_gives_up_after_max_attempts(
-        submit, sessions, blobstore, settings):
+    submit, sessions, blobstore, settings
+):
     scan_id = submit(clean_pickle()).scan.id
     later = utcnow() + timedelta(seconds=settings.stale_after_seconds + 1)
     for attempt in range(1, settings.max_attempts):

@@ -12,17 +12,36 @@ from weightscan.core.reports import file_to_dict, iso, report_document, scan_to_
 from weightscan.core.scans.run import run_scan
 from weightscan.core.scans.submit import create_group, seal_group
 
-SCAN_OBJECT_KEYS = {"id", "kind", "status", "verdict", "stats", "progress", "source", "files",
-                    "engine", "cached", "cached_from", "error", "attempts", "created_at",
-                    "started_at", "completed_at", "duration_seconds", "links"}
+SCAN_OBJECT_KEYS = {
+    "id",
+    "kind",
+    "status",
+    "verdict",
+    "stats",
+    "progress",
+    "source",
+    "files",
+    "engine",
+    "cached",
+    "cached_from",
+    "error",
+    "attempts",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "duration_seconds",
+    "links",
+}
 
 
 @pytest.fixture
 def finished_group(sessions, blobstore, settings):
     with sessions() as s:
         group = create_group(s, source={"type": "huggingface", "repo": "org/name"})
-        ids = [submit_bytes(s, blobstore, data, name, group_id=group.id, commit=False).scan.id
-               for data, name in ((clean_pickle(), "ok.pkl"), (malicious_pickle(), "evil.pkl"))]
+        ids = [
+            submit_bytes(s, blobstore, data, name, group_id=group.id, commit=False).scan.id
+            for data, name in ((clean_pickle(), "ok.pkl"), (malicious_pickle(), "evil.pkl"))
+        ]
         seal_group(s, group.id)
         s.commit()
         gid = group.id
@@ -36,8 +55,7 @@ def test_scan_object_shape(sessions, finished_group):
         doc = scan_to_dict(s.get(Scan, finished_group), base_url="https://ws.example")
     assert set(doc) == SCAN_OBJECT_KEYS
     assert (doc["kind"], doc["status"], doc["verdict"]) == ("group", "done", "malicious")
-    assert doc["stats"] == {"clean": 1, "suspicious": 0, "error": 0, "malicious": 1,
-                            "pending": 0}
+    assert doc["stats"] == {"clean": 1, "suspicious": 0, "error": 0, "malicious": 1, "pending": 0}
     assert doc["source"] == {"type": "huggingface", "repo": "org/name"}
     assert [f["path"] for f in doc["files"]] == ["ok.pkl", "evil.pkl"]
     assert "findings" not in doc["files"][0]
@@ -52,8 +70,7 @@ def test_report_includes_findings_and_summary(sessions, finished_group):
         doc = scan_to_dict(s.get(Scan, finished_group), include_findings=True)
     evil = doc["files"][1]
     assert evil["findings"][0]["rule_id"] == "pickle.import.malicious"
-    assert set(evil["findings"][0]) == {"rule_id", "severity", "message", "location",
-                                        "evidence"}
+    assert set(evil["findings"][0]) == {"rule_id", "severity", "message", "location", "evidence"}
     assert isinstance(evil["summary"], dict)
 
 

@@ -48,13 +48,20 @@ def test_token_commands_do_not_need_the_web_framework(home):
     import subprocess
     import sys
 
-    code = ("import sys; sys.modules['flask'] = None\n"
-            "from weightscan.cli import main\n"
-            "assert main(['token', 'create', '--name', 'ci', '--scopes', 'read']) == 0\n"
-            "assert main(['token', 'list']) == 0\n"
-            "assert 'weightscan.web' not in sys.modules\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "WEIGHTSCAN_HOME": str(home)})
+    code = (
+        "import sys; sys.modules['flask'] = None\n"
+        "from weightscan.cli import main\n"
+        "assert main(['token', 'create', '--name', 'ci', '--scopes', 'read']) == 0\n"
+        "assert main(['token', 'list']) == 0\n"
+        "assert 'weightscan.web' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WEIGHTSCAN_HOME": str(home)},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ws_")
 

@@ -18,16 +18,18 @@ def test_embedded_defaults_live_under_home(tmp_path):
 
 
 def test_from_env_reads_typed_values():
-    s = Settings.from_env({
-        "WEIGHTSCAN_HOME": "/srv/ws",
-        "WEIGHTSCAN_DATABASE_URL": "postgresql://db/ws",
-        "WEIGHTSCAN_BROKER_URL": "redis://redis:6379/0",
-        "WEIGHTSCAN_MAX_ATTEMPTS": "5",
-        "WEIGHTSCAN_ALLOW_ANONYMOUS": "false",
-        "WEIGHTSCAN_EXTRA_ALLOW": "a.B, c.D",
-        "WEIGHTSCAN_LIMIT_MAX_SECONDS": "7.5",
-        "UNRELATED": "x",
-    })
+    s = Settings.from_env(
+        {
+            "WEIGHTSCAN_HOME": "/srv/ws",
+            "WEIGHTSCAN_DATABASE_URL": "postgresql://db/ws",
+            "WEIGHTSCAN_BROKER_URL": "redis://redis:6379/0",
+            "WEIGHTSCAN_MAX_ATTEMPTS": "5",
+            "WEIGHTSCAN_ALLOW_ANONYMOUS": "false",
+            "WEIGHTSCAN_EXTRA_ALLOW": "a.B, c.D",
+            "WEIGHTSCAN_LIMIT_MAX_SECONDS": "7.5",
+            "UNRELATED": "x",
+        }
+    )
     assert s.home == Path("/srv/ws")
     assert s.max_attempts == 5
     assert s.allow_anonymous is False
@@ -36,8 +38,9 @@ def test_from_env_reads_typed_values():
     assert not s.embedded_broker
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("auto", None), ("", None), ("1", True),
-                                               ("no", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("auto", None), ("", None), ("1", True), ("no", False)]
+)
 def test_allow_anonymous_tristate(raw, expected):
     assert Settings.from_env({"WEIGHTSCAN_ALLOW_ANONYMOUS": raw}).allow_anonymous is expected
 
@@ -50,8 +53,7 @@ def test_bad_numbers_name_the_variable():
 def test_secret_key_is_generated_once_under_home(tmp_path):
     first = Settings(home=tmp_path).ensure_secret_key()
     assert first.secret_key
-    assert Settings(home=tmp_path).ensure_secret_key().secret_key == \
-        first.secret_key
+    assert Settings(home=tmp_path).ensure_secret_key().secret_key == first.secret_key
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
 

@@ -114,15 +114,18 @@ def test_client_error_mid_stream_removes_the_temp_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("model.pt", "model.pt"),
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Users\\x\\evil.bin", "evil.bin"),
-    ("a b<script>.pkl", "a_b_script_.pkl"),
-    ("", "upload"),
-    (None, "upload"),
-    ("\x00\x01.pkl", "pkl"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("model.pt", "model.pt"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\evil.bin", "evil.bin"),
+        ("a b<script>.pkl", "a_b_script_.pkl"),
+        ("", "upload"),
+        (None, "upload"),
+        ("\x00\x01.pkl", "pkl"),
+    ],
+)
 def test_display_filename(raw, expected):
     assert display_filename(raw) == expected
 

@@ -19,10 +19,17 @@ HOLD_APP = "tests.integration.slow_worker:app"  # holds files named slow* (see t
 
 
 def fault_settings(home: Path, **changes: Any) -> Settings:
-    base = Settings(home=home, secret_key="fault-test-key", allow_anonymous=True,
-                    rate_limit="", max_upload_bytes=64 * 1024 * 1024,
-                    blob_dir=home / "blobs", stale_after_seconds=3,
-                    sweep_interval_seconds=1, max_attempts=3)
+    base = Settings(
+        home=home,
+        secret_key="fault-test-key",
+        allow_anonymous=True,
+        rate_limit="",
+        max_upload_bytes=64 * 1024 * 1024,
+        blob_dir=home / "blobs",
+        stale_after_seconds=3,
+        sweep_interval_seconds=1,
+        max_attempts=3,
+    )
     return base.replace(**changes)
 
 
@@ -45,22 +52,46 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
         WEIGHTSCAN_STALE_AFTER_SECONDS=str(settings.stale_after_seconds),
         WEIGHTSCAN_SWEEP_INTERVAL_SECONDS=str(settings.sweep_interval_seconds),
         WEIGHTSCAN_MAX_ATTEMPTS=str(settings.max_attempts),
-        **extra)
+        **extra,
+    )
 
 
-def start_worker(env: dict[str, str], log: Path, *, hold_app: bool = False,
-                 beat: bool = True) -> Proc:
+def start_worker(
+    env: dict[str, str], log: Path, *, hold_app: bool = False, beat: bool = True
+) -> Proc:
     """One worker (concurrency 1) with beat, so the sweeper runs; waited for until ready."""
     Path(env["WEIGHTSCAN_HOME"]).mkdir(parents=True, exist_ok=True)  # beat's schedule file
     if hold_app:
-        argv = [sys.executable, "-m", "celery", "-A", HOLD_APP, "worker", "--pool=prefork",
-                "--concurrency=1", "--loglevel=INFO", "--without-mingle", "--without-gossip",
-                "--queues=weightscan,downloads", f"--hostname=fault-{log.stem}@%h"]
+        argv = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            HOLD_APP,
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "--queues=weightscan,downloads",
+            f"--hostname=fault-{log.stem}@%h",
+        ]
         if beat:
             argv += ["--beat", f"--schedule={env['WEIGHTSCAN_HOME']}/beat-schedule"]
     else:
-        argv = [sys.executable, "-m", "weightscan", "worker", "--concurrency", "1",
-                "--loglevel", "INFO", "--hostname", f"fault-{log.stem}@%h"]
+        argv = [
+            sys.executable,
+            "-m",
+            "weightscan",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"fault-{log.stem}@%h",
+        ]
         if beat:
             argv.append("--beat")
     proc = Proc(argv, env, log)
@@ -69,8 +100,9 @@ def start_worker(env: dict[str, str], log: Path, *, hold_app: bool = False,
 
 
 def put(client: Any, data: bytes, name: str) -> Any:
-    return client.put(f"/api/v1/uploads/{name}", data=io.BytesIO(data),
-                      headers={"Content-Length": str(len(data))})
+    return client.put(
+        f"/api/v1/uploads/{name}", data=io.BytesIO(data), headers={"Content-Length": str(len(data))}
+    )
 
 
 def sessions_of(app: Any) -> Any:
@@ -79,12 +111,17 @@ def sessions_of(app: Any) -> Any:
 
 def wait_all_finished(app: Any, ids: list[str], timeout: float, procs: list[Proc]) -> list[Any]:
     """Every id reaches ``done`` (with a verdict); returns (id, verdict, attempts, error)."""
+
     def check() -> list[Any] | None:
         with sessions_of(app)() as db:
-            rows = db.execute(select(Scan.id, Scan.status, Scan.verdict, Scan.attempts,
-                                     Scan.error).where(Scan.id.in_(ids))).all()
-        if len(rows) == len(set(ids)) and all(r.status == ScanStatus.DONE and r.verdict
-                                              for r in rows):
+            rows = db.execute(
+                select(Scan.id, Scan.status, Scan.verdict, Scan.attempts, Scan.error).where(
+                    Scan.id.in_(ids)
+                )
+            ).all()
+        if len(rows) == len(set(ids)) and all(
+            r.status == ScanStatus.DONE and r.verdict for r in rows
+        ):
             return list(rows)
         return None
 
@@ -92,8 +129,11 @@ def wait_all_finished(app: Any, ids: list[str], timeout: float, procs: list[Proc
         return wait_until(check, timeout, f"{len(ids)} scans to finish", interval=0.3)
     except AssertionError:
         with sessions_of(app)() as db:
-            left = db.execute(select(Scan.id, Scan.status, Scan.attempts)
-                              .where(Scan.id.in_(ids), Scan.status != ScanStatus.DONE)).all()
+            left = db.execute(
+                select(Scan.id, Scan.status, Scan.attempts).where(
+                    Scan.id.in_(ids), Scan.status != ScanStatus.DONE
+                )
+            ).all()
         tails = "\n".join(p.tail(40) for p in procs)
         raise AssertionError(f"not finished: {left}\n{tails}") from None
 
@@ -101,10 +141,15 @@ def wait_all_finished(app: Any, ids: list[str], timeout: float, procs: list[Proc
 def assert_results_recorded_once(app: Any) -> None:
     """No scan row twice for one submission, no finding recorded twice for one scan."""
     with sessions_of(app)() as db:
-        dupes = db.execute(select(Finding.scan_id, Finding.ordinal, func.count())
-                           .group_by(Finding.scan_id, Finding.ordinal)
-                           .having(func.count() > 1)).all()
-        stuck = db.scalar(select(func.count()).select_from(Scan).where(
-            Scan.kind == ScanKind.FILE, Scan.status != ScanStatus.DONE))
+        dupes = db.execute(
+            select(Finding.scan_id, Finding.ordinal, func.count())
+            .group_by(Finding.scan_id, Finding.ordinal)
+            .having(func.count() > 1)
+        ).all()
+        stuck = db.scalar(
+            select(func.count())
+            .select_from(Scan)
+            .where(Scan.kind == ScanKind.FILE, Scan.status != ScanStatus.DONE)
+        )
     assert dupes == []
     assert stuck == 0

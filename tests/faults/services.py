@@ -42,9 +42,25 @@ class OwnRedis:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.workdir / "redis.log", "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--protected-mode", "yes"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         wait_until(lambda: port_answers(self.port), 20, f"redis on {self.port}")
         return self
@@ -94,22 +110,58 @@ class OwnPostgres:
             for parent in self.workdir.parents:
                 if str(parent).startswith(("/tmp/", "/var/tmp/")) and parent.is_dir():
                     parent.chmod(parent.stat().st_mode | 0o111)
-        self._run(f"{self.bindir}/initdb", "-D", str(self.data), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            f"{self.bindir}/initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         self.start()
-        self._run(f"{self.bindir}/createdb", "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", "postgres", "weightscan")
+        self._run(
+            f"{self.bindir}/createdb",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "weightscan",
+        )
         return self
 
     def start(self) -> None:
-        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.data), "-l",
-                  str(self.workdir / "pg.log"), "-w", "-t", "60", "start", "-o",
-                  f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off")
+        self._run(
+            f"{self.bindir}/pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.workdir / "pg.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            "-o",
+            f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off",
+        )
 
     def stop(self, mode: str = "fast") -> None:
-        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.data), "-w", "-t", "60", "stop",
-                  "-m", mode, check=False)
+        self._run(
+            f"{self.bindir}/pg_ctl",
+            "-D",
+            str(self.data),
+            "-w",
+            "-t",
+            "60",
+            "stop",
+            "-m",
+            mode,
+            check=False,
+        )
 
     def restart(self, mode: str = "immediate") -> None:
         """``immediate`` is a crash (no checkpoint, every connection cut)."""

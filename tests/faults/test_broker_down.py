@@ -33,8 +33,7 @@ pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(180)]
 
 def test_submit_while_the_broker_is_down_then_it_returns(tmp_path, migrated_db):
     redis = OwnRedis(tmp_path / "redis")  # a port of our own, nothing listening yet
-    settings = fault_settings(tmp_path / "home", database_url=migrated_db,
-                              broker_url=redis.url)
+    settings = fault_settings(tmp_path / "home", database_url=migrated_db, broker_url=redis.url)
     app = make_app(settings)
     client = app.test_client()
     worker = None
@@ -58,10 +57,14 @@ def test_submit_while_the_broker_is_down_then_it_returns(tmp_path, migrated_db):
         again = put(client, malicious_pickle("echo broker-down"), "evil.pkl")
         assert again.status_code in (202, 503)
         # The HTML form: the page shows the queued scan instead of an error.
-        page = client.post("/upload", data={
-            "csrf_token": csrf_of(client),
-            "file": (io.BytesIO(clean_pickle(77)), "form.pkl")},
-            content_type="multipart/form-data")
+        page = client.post(
+            "/upload",
+            data={
+                "csrf_token": csrf_of(client),
+                "file": (io.BytesIO(clean_pickle(77)), "form.pkl"),
+            },
+            content_type="multipart/form-data",
+        )
         assert page.status_code == 303
         form_id = page.headers["Location"].rsplit("/", 1)[-1]
         with sessions_of(app)() as db:

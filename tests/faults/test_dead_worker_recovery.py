@@ -30,16 +30,23 @@ def test_a_killed_scan_is_requeued_at_once(tmp_path, migrated_db):
     hold = tmp_path / "hold"
     hold.mkdir()
     (hold / "hold").touch()  # scans of slow* block until released
-    settings = fault_settings(tmp_path / "home", database_url=migrated_db, broker_url="",
-                              stale_after_seconds=900, sweep_interval_seconds=60,
-                              max_attempts=3)
+    settings = fault_settings(
+        tmp_path / "home",
+        database_url=migrated_db,
+        broker_url="",
+        stale_after_seconds=900,
+        sweep_interval_seconds=60,
+        max_attempts=3,
+    )
     app = make_app(settings)
     worker = None
     try:
-        worker = start_worker(env_for(settings, WEIGHTSCAN_TEST_HOLD=str(hold)),
-                              tmp_path / "worker.log", hold_app=True)
-        scan_id = put(app.test_client(), malicious_pickle("echo lost"), "slow-lost.pkl"
-                      ).json["id"]
+        worker = start_worker(
+            env_for(settings, WEIGHTSCAN_TEST_HOLD=str(hold)),
+            tmp_path / "worker.log",
+            hold_app=True,
+        )
+        scan_id = put(app.test_client(), malicious_pickle("echo lost"), "slow-lost.pkl").json["id"]
         pid_file = hold / "pid"
         deadline = time.monotonic() + 60
         while not pid_file.exists() and time.monotonic() < deadline:

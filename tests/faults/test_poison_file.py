@@ -35,15 +35,22 @@ def test_a_file_that_kills_its_worker_ends_as_error(tmp_path, migrated_db, own_r
     hold = tmp_path / "hold"
     hold.mkdir()
     (hold / "hold").touch()  # every scan of slow* blocks until killed
-    settings = fault_settings(tmp_path / "home", database_url=migrated_db,
-                              broker_url=own_redis.url, max_attempts=2,
-                              stale_after_seconds=2)
+    settings = fault_settings(
+        tmp_path / "home",
+        database_url=migrated_db,
+        broker_url=own_redis.url,
+        max_attempts=2,
+        stale_after_seconds=2,
+    )
     app = make_app(settings)
     client = app.test_client()
     worker = None
     try:
-        worker = start_worker(env_for(settings, WEIGHTSCAN_TEST_HOLD=str(hold)),
-                              tmp_path / "worker.log", hold_app=True)
+        worker = start_worker(
+            env_for(settings, WEIGHTSCAN_TEST_HOLD=str(hold)),
+            tmp_path / "worker.log",
+            hold_app=True,
+        )
         poison = put(client, malicious_pickle("echo poison"), "slow-poison.pkl").json["id"]
         killed: list[int] = []
         statuses: list[str] = []

@@ -29,8 +29,12 @@ def test_postgres_crash_and_restart(tmp_path, own_postgres, own_redis):
     upgrade(own_postgres.url)
     hold = tmp_path / "hold"
     hold.mkdir()
-    settings = fault_settings(tmp_path / "home", database_url=own_postgres.url,
-                              broker_url=own_redis.url, stale_after_seconds=4)
+    settings = fault_settings(
+        tmp_path / "home",
+        database_url=own_postgres.url,
+        broker_url=own_redis.url,
+        stale_after_seconds=4,
+    )
     app = make_app(settings)
     client = app.test_client()
     expected: dict[str, str] = {}
@@ -43,8 +47,11 @@ def test_postgres_crash_and_restart(tmp_path, own_postgres, own_redis):
         return str(response.json["id"])
 
     try:
-        worker = start_worker(env_for(settings, WEIGHTSCAN_TEST_HOLD=str(hold)),
-                              tmp_path / "worker.log", hold_app=True)
+        worker = start_worker(
+            env_for(settings, WEIGHTSCAN_TEST_HOLD=str(hold)),
+            tmp_path / "worker.log",
+            hold_app=True,
+        )
         for i in range(3):
             submit(clean_pickle(300 + i), f"before{i}.pkl", "clean")
         wait_all_finished(app, list(expected), 60, [worker])
@@ -53,8 +60,11 @@ def test_postgres_crash_and_restart(tmp_path, own_postgres, own_redis):
         submit(malicious_pickle("echo pg-crash"), "slow-pg.pkl", "malicious")
         wait_until(lambda: (hold / "pid").exists(), 30, "the worker to start the slow scan")
         for i in range(3):
-            submit(malicious_pickle(f"echo queued-{i}") if i == 0 else clean_pickle(310 + i),
-                   f"queued{i}.pkl", "malicious" if i == 0 else "clean")
+            submit(
+                malicious_pickle(f"echo queued-{i}") if i == 0 else clean_pickle(310 + i),
+                f"queued{i}.pkl",
+                "malicious" if i == 0 else "clean",
+            )
         own_postgres.stop("immediate")  # a crash: every connection cut
         (hold / "hold").unlink()  # the held scan now tries to record into a dead database
         time.sleep(3)
@@ -76,16 +86,19 @@ def test_postgres_crash_and_restart(tmp_path, own_postgres, own_redis):
 
 def _requests_while_the_database_is_down(tmp_path, own_postgres, own_redis):
     upgrade(own_postgres.url)
-    settings = fault_settings(tmp_path / "home", database_url=own_postgres.url,
-                              broker_url=own_redis.url)
+    settings = fault_settings(
+        tmp_path / "home", database_url=own_postgres.url, broker_url=own_redis.url
+    )
     app = make_app(settings)
     client = app.test_client()
     try:
         assert client.get("/api/v1/scans").status_code == 200
         own_postgres.stop("immediate")
-        answers = {"listing": client.get("/api/v1/scans"),
-                   "upload": put(client, clean_pickle(400), "down.pkl"),
-                   "readyz": client.get("/readyz")}
+        answers = {
+            "listing": client.get("/api/v1/scans"),
+            "upload": put(client, clean_pickle(400), "down.pkl"),
+            "readyz": client.get("/readyz"),
+        }
         own_postgres.start()
         leftovers = [p for p in (settings.home / "tmp").rglob("*") if p.is_file()]
         back = client.get("/api/v1/scans").status_code
@@ -96,8 +109,9 @@ def _requests_while_the_database_is_down(tmp_path, own_postgres, own_redis):
 
 def test_web_survives_a_database_outage(tmp_path, own_postgres, own_redis):
     """During the outage: not ready, no 2xx, nothing half-stored; after it: serving."""
-    answers, leftovers, back = _requests_while_the_database_is_down(tmp_path, own_postgres,
-                                                                    own_redis)
+    answers, leftovers, back = _requests_while_the_database_is_down(
+        tmp_path, own_postgres, own_redis
+    )
     assert answers["readyz"].status_code == 503
     for name in ("listing", "upload"):
         assert answers[name].status_code >= 500, name
@@ -107,8 +121,9 @@ def test_web_survives_a_database_outage(tmp_path, own_postgres, own_redis):
 
 
 def test_database_outage_answers_503_with_retry_after(tmp_path, own_postgres, own_redis):
-    answers, _leftovers, _back = _requests_while_the_database_is_down(tmp_path, own_postgres,
-                                                                      own_redis)
+    answers, _leftovers, _back = _requests_while_the_database_is_down(
+        tmp_path, own_postgres, own_redis
+    )
     for name in ("listing", "upload"):
         assert answers[name].status_code == 503, (name, answers[name].status_code)
         assert "Retry-After" in answers[name].headers

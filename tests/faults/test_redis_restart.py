@@ -28,8 +28,7 @@ def sample(i: int) -> tuple[bytes, str, str]:
 
 
 def test_redis_killed_and_restarted_mid_run(tmp_path, migrated_db, own_redis):
-    settings = fault_settings(tmp_path / "home", database_url=migrated_db,
-                              broker_url=own_redis.url)
+    settings = fault_settings(tmp_path / "home", database_url=migrated_db, broker_url=own_redis.url)
     app = make_app(settings)
     client = app.test_client()
     workers = []
@@ -39,14 +38,15 @@ def test_redis_killed_and_restarted_mid_run(tmp_path, migrated_db, own_redis):
         data, name, verdict = sample(i)
         response = put(client, data, name)
         assert response.status_code in allowed, (i, response.status_code, response.json)
-        scan_id = response.json["id"] if response.status_code < 300 else \
-            response.json["scan_id"]
+        scan_id = response.json["id"] if response.status_code < 300 else response.json["scan_id"]
         expected[scan_id] = verdict
 
     try:
         env = env_for(settings)
-        workers = [start_worker(env, tmp_path / "w1.log"),
-                   start_worker(env, tmp_path / "w2.log", beat=False)]
+        workers = [
+            start_worker(env, tmp_path / "w1.log"),
+            start_worker(env, tmp_path / "w2.log", beat=False),
+        ]
         for i in range(12):  # a burst: some done, some running, some waiting in Redis
             submit(i, (200, 202))
         own_redis.kill9()

@@ -58,9 +58,9 @@ def test_mutator_is_deterministic_and_bounded():
     assert len(set(a)) > 150
 
 
-def test_fallback_engine_saves_inputs_that_break_the_contract(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch,
-                                                              capsys: pytest.CaptureFixture[str]):
+def test_fallback_engine_saves_inputs_that_break_the_contract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "seed").write_bytes(b"\x80\x02N.")
@@ -88,11 +88,21 @@ def test_instrumentation_is_limited_to_the_target_parsers():
     assert "weightscan.scanner.pickle.engine" in unguided
 
 
-def test_long_run_cli_with_the_fallback_engine(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]):
-    status = run.main(["--seconds-per-target", "2", "--targets", "npy", "--engine", "mutate",
-                       "--corpus", str(tmp_path / "corpus"), "--crashes",
-                       str(tmp_path / "crashes")])
+def test_long_run_cli_with_the_fallback_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    status = run.main(
+        [
+            "--seconds-per-target",
+            "2",
+            "--targets",
+            "npy",
+            "--engine",
+            "mutate",
+            "--corpus",
+            str(tmp_path / "corpus"),
+            "--crashes",
+            str(tmp_path / "crashes"),
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     assert "| npy | numpy .npy header and object arrays | mutate |" in out

@@ -28,7 +28,7 @@ def zip_with_method(name: str, raw: bytes, method: int) -> bytes:
 
 def test_zip_lzma_member_with_invalid_lclppb():
     """F1: LZMA props byte 0x72 (lc=6, lp=2) made the decoder constructor raise LZMAError."""
-    lzma_header = bytes.fromhex("0904" "0500" "7200008000")  # version, props size, props
+    lzma_header = bytes.fromhex("090405007200008000")  # version, props size, props
     report = check(TARGETS["zip"], zip_with_method("x.pkl", lzma_header + bytes(16), 14))
     assert report.files[0].verdict.value == "suspicious"
 

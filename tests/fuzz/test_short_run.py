@@ -48,8 +48,14 @@ def describe(result: RunResult, crashes: list[Path]) -> str:
 
 @pytest.mark.parametrize("target", list(TARGETS))
 def test_short_fuzz_run(target: str, tmp_path: Path) -> None:
-    result = run_target(target, seconds=SECONDS, corpus_dir=tmp_path / "corpus",
-                        crash_dir=tmp_path / "crashes", seed=1, slow_seconds=SLOW_SECONDS)
+    result = run_target(
+        target,
+        seconds=SECONDS,
+        corpus_dir=tmp_path / "corpus",
+        crash_dir=tmp_path / "crashes",
+        seed=1,
+        slow_seconds=SLOW_SECONDS,
+    )
     RESULTS.append(result)
     assert result.executions > 0, result.log_tail
     new = [p for p in result.crashes if known_finding(target, p) is None]

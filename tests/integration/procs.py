@@ -18,10 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def service_env(home: Path, **extra: str) -> dict[str, str]:
     """Environment for a child process: only what it needs, WEIGHTSCAN_* from ``extra``."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("WEIGHTSCAN_") and k not in ("CELERY_BROKER_URL",)}
-    env.update({"WEIGHTSCAN_HOME": str(home), "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": str(ROOT)})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("WEIGHTSCAN_") and k not in ("CELERY_BROKER_URL",)
+    }
+    env.update({"WEIGHTSCAN_HOME": str(home), "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)})
     env.update(extra)
     return env
 
@@ -32,8 +34,14 @@ class Proc:
     def __init__(self, argv: list[str], env: Mapping[str, str], log: Path) -> None:
         self.argv, self.log = argv, log
         self._out = open(log, "ab")  # noqa: SIM115 - closed in stop()
-        self.p = subprocess.Popen(argv, cwd=ROOT, env=dict(env), stdout=self._out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        self.p = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=dict(env),
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     @property
     def pid(self) -> int:
@@ -76,8 +84,14 @@ class Proc:
         self._out.close()
 
 
-def start_worker(env: Mapping[str, str], log: Path, *, concurrency: int = 1, beat: bool = False,
-                 app: str | None = None) -> Proc:
+def start_worker(
+    env: Mapping[str, str],
+    log: Path,
+    *,
+    concurrency: int = 1,
+    beat: bool = False,
+    app: str | None = None,
+) -> Proc:
     """``weightscan worker`` (or ``celery -A <app> worker`` when ``app`` is given), waited
     for until it is ready to consume."""
     if app is None:
@@ -85,10 +99,21 @@ def start_worker(env: Mapping[str, str], log: Path, *, concurrency: int = 1, bea
         if beat:
             argv.append("--beat")
     else:
-        argv = [sys.executable, "-m", "celery", "-A", app, "worker", "--pool=prefork",
-                f"--concurrency={concurrency}", "--loglevel=INFO", "--without-mingle",
-                "--without-gossip", "--queues=weightscan,downloads",
-                f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h"]
+        argv = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            app,
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "--queues=weightscan,downloads",
+            f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ]
         if beat:
             home = env["WEIGHTSCAN_HOME"]
             argv += ["--beat", f"--schedule={home}/celerybeat-schedule"]
@@ -103,8 +128,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until(check: Callable[[], Any], timeout: float, what: str,
-               interval: float = 0.1) -> Any:
+def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = check()

@@ -28,9 +28,21 @@ APP = "tests.integration.slow_worker:app"
 
 
 def _worker_argv(name: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", APP, "worker", "--pool=prefork",
-            "--concurrency=1", "--loglevel=INFO", "--without-mingle", "--without-gossip",
-            "--queues=weightscan,downloads", f"--hostname={name}@%h"]
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        APP,
+        "worker",
+        "--pool=prefork",
+        "--concurrency=1",
+        "--loglevel=INFO",
+        "--without-mingle",
+        "--without-gossip",
+        "--queues=weightscan,downloads",
+        f"--hostname={name}@%h",
+    ]
 
 
 def _parent_pid(pid: int) -> int:
@@ -42,12 +54,15 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
     home = tmp_path / "home"
     hold = tmp_path / "hold"
     hold.mkdir()
-    env = service_env(home, WEIGHTSCAN_DATABASE_URL=migrated_postgres,
-                      WEIGHTSCAN_BROKER_URL=redis_url,
-                      WEIGHTSCAN_BLOB_DIR=str(tmp_path / "shared-blobs"),
-                      WEIGHTSCAN_STALE_AFTER_SECONDS="3",
-                      WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="1",
-                      WEIGHTSCAN_TEST_HOLD=str(hold))
+    env = service_env(
+        home,
+        WEIGHTSCAN_DATABASE_URL=migrated_postgres,
+        WEIGHTSCAN_BROKER_URL=redis_url,
+        WEIGHTSCAN_BLOB_DIR=str(tmp_path / "shared-blobs"),
+        WEIGHTSCAN_STALE_AFTER_SECONDS="3",
+        WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="1",
+        WEIGHTSCAN_TEST_HOLD=str(hold),
+    )
     settings = Settings.from_env(env)
     engine = make_engine(settings.resolved_database_url)
     sessions = make_sessionmaker(engine)
@@ -55,18 +70,30 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
 
     blobs = make_blobstore(settings)
     celery = make_celery(settings)
-    workers = {name: Proc(_worker_argv(name), env, tmp_path / f"{name}.log")
-               for name in ("alpha", "beta")}
-    beat = Proc([sys.executable, "-m", "celery", "-A", APP, "beat", "--loglevel=INFO",
-                 f"--schedule={tmp_path / 'beat-schedule'}"], env, tmp_path / "beat.log")
+    workers = {
+        name: Proc(_worker_argv(name), env, tmp_path / f"{name}.log") for name in ("alpha", "beta")
+    }
+    beat = Proc(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            APP,
+            "beat",
+            "--loglevel=INFO",
+            f"--schedule={tmp_path / 'beat-schedule'}",
+        ],
+        env,
+        tmp_path / "beat.log",
+    )
     try:
         for proc in workers.values():
             proc.wait_for_output(" ready.", timeout=90)
 
         def submit(data: bytes, name: str, **kwargs) -> str:
             with sessions() as s:
-                result = submit_bytes(s, blobs, data, name, tmp_dir=tmp_path / "tmp",
-                                      **kwargs)
+                result = submit_bytes(s, blobs, data, name, tmp_dir=tmp_path / "tmp", **kwargs)
             assert CeleryDispatcher.of(celery).scans(result.to_enqueue) == []
             return result.scan.id
 
@@ -75,6 +102,7 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
                 with sessions() as s:
                     rows = [s.get(Scan, i) for i in ids]
                 return rows if all(r.status == ScanStatus.DONE for r in rows) else None
+
             try:
                 return wait_until(check, timeout, f"{len(ids)} scans to finish")
             except AssertionError:
@@ -85,14 +113,32 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
         # 1. Many distinct files over two workers: every one done exactly once.
         # force: the session's PostgreSQL database may already hold results for these
         # bytes (other tests), which would be reused as cached.
-        ids = [submit(malicious_pickle(f"echo {i}") if i % 4 == 0 else clean_pickle(i),
-                      f"file{i}.pkl", force=True) for i in range(24)]
+        ids = [
+            submit(
+                malicious_pickle(f"echo {i}") if i % 4 == 0 else clean_pickle(i),
+                f"file{i}.pkl",
+                force=True,
+            )
+            for i in range(24)
+        ]
         with sessions() as s:
             group = create_group(s)
-            children = [submit_bytes(s, blobs, data, name, group_id=group.id, commit=False,
-                                     tmp_dir=tmp_path / "tmp", force=True).to_enqueue[0]
-                        for data, name in ((clean_pickle(200), "g1.pkl"),
-                                           (malicious_pickle("echo g"), "g2.pkl"))]
+            children = [
+                submit_bytes(
+                    s,
+                    blobs,
+                    data,
+                    name,
+                    group_id=group.id,
+                    commit=False,
+                    tmp_dir=tmp_path / "tmp",
+                    force=True,
+                ).to_enqueue[0]
+                for data, name in (
+                    (clean_pickle(200), "g1.pkl"),
+                    (malicious_pickle("echo g"), "g2.pkl"),
+                )
+            ]
             seal_group(s, group.id)
             s.commit()
             gid = group.id
@@ -108,8 +154,13 @@ def test_redis_postgres_two_workers_and_a_killed_one(tmp_path, redis_url, migrat
         # 2. kill -9 of the worker that is mid-scan: the other one finishes it.
         (hold / "hold").touch()
         slow = submit(malicious_pickle("echo slow"), "slow.pkl", force=True)
-        pid = int(wait_until(lambda: (hold / "pid").exists() and (hold / "pid").read_text(),
-                             30, "a worker to take the slow scan"))
+        pid = int(
+            wait_until(
+                lambda: (hold / "pid").exists() and (hold / "pid").read_text(),
+                30,
+                "a worker to take the slow scan",
+            )
+        )
         owner = _parent_pid(pid)
         victim = next(n for n, p in workers.items() if p.pid == owner)
         workers[victim].kill9()

@@ -51,17 +51,27 @@ class Deployment:
 
     def submit(self, data: bytes, name: str, **kwargs) -> str:
         with self.sessions() as s:
-            result = submit_bytes(s, self.blobstore, data, name, tmp_dir=self.home / "tmp",
-                                  **kwargs)
+            result = submit_bytes(
+                s, self.blobstore, data, name, tmp_dir=self.home / "tmp", **kwargs
+            )
         assert CeleryDispatcher.of(self.celery).scans(result.to_enqueue) == []
         return result.scan.id
 
     def submit_group(self, files: list[tuple[bytes, str]]) -> str:
         with self.sessions() as s:
             group = create_group(s)
-            ids = [submit_bytes(s, self.blobstore, data, name, group_id=group.id, commit=False,
-                                tmp_dir=self.home / "tmp").to_enqueue
-                   for data, name in files]
+            ids = [
+                submit_bytes(
+                    s,
+                    self.blobstore,
+                    data,
+                    name,
+                    group_id=group.id,
+                    commit=False,
+                    tmp_dir=self.home / "tmp",
+                ).to_enqueue
+                for data, name in files
+            ]
             seal_group(s, group.id)
             s.commit()
             gid = group.id
@@ -82,6 +92,7 @@ class Deployment:
         def check():
             scans = [self.scan(i) for i in scan_ids]
             return scans if all(x.status == ScanStatus.DONE for x in scans) else None
+
         try:
             return wait_until(check, timeout, f"scans {scan_ids} to finish")
         except AssertionError:
@@ -139,8 +150,11 @@ def test_killed_workers_lose_nothing_and_a_poison_file_ends_as_error(deployment)
     """kill -9 of a whole worker mid-scan: a restarted worker finishes the scan, and a
     scan queued while no worker was alive. Then a file whose pool process dies every
     time: after max_attempts it ends as verdict error."""
-    d = deployment(WEIGHTSCAN_STALE_AFTER_SECONDS="2", WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="1",
-                   WEIGHTSCAN_MAX_ATTEMPTS="3")
+    d = deployment(
+        WEIGHTSCAN_STALE_AFTER_SECONDS="2",
+        WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="1",
+        WEIGHTSCAN_MAX_ATTEMPTS="3",
+    )
     hold = _hold(d)
     d.env["WEIGHTSCAN_TEST_HOLD"] = str(hold)
     app = "tests.integration.slow_worker:app"
@@ -174,8 +188,13 @@ def test_killed_workers_lose_nothing_and_a_poison_file_ends_as_error(deployment)
 
 def _wait_pid(hold: Path) -> int:
     """The pid of the pool process holding a slow scan (consumes the pid file)."""
-    pid = int(wait_until(lambda: (hold / "pid").exists() and (hold / "pid").read_text(),
-                         30, "a pool process to take the slow scan"))
+    pid = int(
+        wait_until(
+            lambda: (hold / "pid").exists() and (hold / "pid").read_text(),
+            30,
+            "a pool process to take the slow scan",
+        )
+    )
     (hold / "pid").unlink()
     return pid
 
@@ -186,8 +205,11 @@ def test_weightscan_serve_runs_web_and_worker(tmp_path):
     home = tmp_path / "home"
     port = free_port()
     env = service_env(home)
-    serve = Proc([sys.executable, "-m", "weightscan", "serve", "--port", str(port),
-                  "--workers", "1"], env, tmp_path / "serve.log")
+    serve = Proc(
+        [sys.executable, "-m", "weightscan", "serve", "--port", str(port), "--workers", "1"],
+        env,
+        tmp_path / "serve.log",
+    )
     try:
         serve.wait_for_output(" ready.", timeout=90)  # the embedded worker
         base = f"http://127.0.0.1:{port}"

@@ -23,15 +23,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 REQUESTS = {
     "upload": b"PUT /api/v1/uploads/x.pkl HTTP/1.1\r\nContent-Type: application/octet-stream\r\n",
     "multipart": b"POST /api/v1/scans HTTP/1.1\r\n"
-                 b"Content-Type: multipart/form-data; boundary=x\r\n",
+    b"Content-Type: multipart/form-data; boundary=x\r\n",
     "json": b"POST /api/v1/scans HTTP/1.1\r\nContent-Type: application/json\r\n",
 }
 
 
 def _status(port: int, head: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(head + b"Host: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-                  b"zz\r\nabc\r\n0\r\n\r\n")
+        s.sendall(
+            head + b"Host: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
+        )
         return s.recv(200).split(b"\r\n", 1)[0]
 
 
@@ -40,9 +41,24 @@ def test_a_malformed_chunked_body_is_a_400(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
     env.update(WEIGHTSCAN_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT))
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "weightscan", "serve", "--no-worker",
-                               "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "weightscan",
+            "serve",
+            "--no-worker",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while healthz(port, 1) is None:

@@ -43,12 +43,30 @@ def test_stalled_bodies_do_not_take_the_service_down(tmp_path: Path) -> None:
     timeout = "2"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
-    env.update(WEIGHTSCAN_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT),
-               WEIGHTSCAN_BODY_READ_TIMEOUT_SECONDS=timeout)
+    env.update(
+        WEIGHTSCAN_HOME=str(tmp_path / "home"),
+        PYTHONPATH=str(ROOT),
+        WEIGHTSCAN_BODY_READ_TIMEOUT_SECONDS=timeout,
+    )
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "weightscan", "serve", "--no-worker",
-                               "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "weightscan",
+            "serve",
+            "--no-worker",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     stalled: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 60
@@ -57,9 +75,11 @@ def test_stalled_bodies_do_not_take_the_service_down(tmp_path: Path) -> None:
             time.sleep(0.3)
         for _ in range(20):
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
-            s.sendall(b"PUT /api/v1/uploads/slow.pkl HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      b"Content-Type: application/octet-stream\r\n"
-                      b"Content-Length: 100000\r\n\r\n\x80\x04\x95")
+            s.sendall(
+                b"PUT /api/v1/uploads/slow.pkl HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/octet-stream\r\n"
+                b"Content-Length: 100000\r\n\r\n\x80\x04\x95"
+            )
             stalled.append(s)
         time.sleep(0.5)
         answered = healthz(port, 10)

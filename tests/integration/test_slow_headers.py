@@ -24,12 +24,30 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 def test_stalled_headers_do_not_take_the_service_down(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
-    env.update(WEIGHTSCAN_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT),
-               WEIGHTSCAN_BODY_READ_TIMEOUT_SECONDS="2")
+    env.update(
+        WEIGHTSCAN_HOME=str(tmp_path / "home"),
+        PYTHONPATH=str(ROOT),
+        WEIGHTSCAN_BODY_READ_TIMEOUT_SECONDS="2",
+    )
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([sys.executable, "-m", "weightscan", "serve", "--no-worker",
-                               "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "weightscan",
+            "serve",
+            "--no-worker",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     stalled: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 60

@@ -29,10 +29,18 @@ def receiver():
 
 @pytest.fixture
 def policy(registry) -> FetchPolicy:
-    return FetchPolicy(allowed_schemes=("http",), allowed_hosts=ALLOWED_HOSTS,
-                       allow_private=parse_networks(ALLOWED_HOSTS), max_bytes=1 << 20,
-                       connect_timeout=2.0, read_timeout=1.0, total_timeout=5.0,
-                       max_redirects=3, token=registry.token, token_host="127.0.0.1")
+    return FetchPolicy(
+        allowed_schemes=("http",),
+        allowed_hosts=ALLOWED_HOSTS,
+        allow_private=parse_networks(ALLOWED_HOSTS),
+        max_bytes=1 << 20,
+        connect_timeout=2.0,
+        read_timeout=1.0,
+        total_timeout=5.0,
+        max_redirects=3,
+        token=registry.token,
+        token_host="127.0.0.1",
+    )
 
 
 @pytest.fixture
@@ -62,16 +70,25 @@ def registry_settings(home, registry, receiver=None, **changes):
     from weightscan.core.settings import Settings
 
     base = Settings(
-        home=home, secret_key="test-secret-key", allow_anonymous=True, rate_limit="",
-        broker_url="filesystem://", max_upload_bytes=8 << 20,
-        hf_endpoint=registry.endpoint, hf_token="",
+        home=home,
+        secret_key="test-secret-key",
+        allow_anonymous=True,
+        rate_limit="",
+        broker_url="filesystem://",
+        max_upload_bytes=8 << 20,
+        hf_endpoint=registry.endpoint,
+        hf_token="",
         hf_webhook_secrets=("old-rotated-secret", HF_SECRET),
         standard_webhook_secrets=(STANDARD_SECRET,),
-        fetch_allowed_schemes=("http",), fetch_allowed_hosts=ALLOWED_HOSTS,
-        fetch_allow_private=ALLOWED_HOSTS, fetch_timeout_seconds=2.0, fetch_max_redirects=3,
+        fetch_allowed_schemes=("http",),
+        fetch_allowed_hosts=ALLOWED_HOSTS,
+        fetch_allow_private=ALLOWED_HOSTS,
+        fetch_timeout_seconds=2.0,
+        fetch_max_redirects=3,
         fetch_max_bytes=4 << 20,
         callback_url=receiver.url if receiver is not None else "",
-        callback_secret=CALLBACK_SECRET, callback_max_attempts=3,
+        callback_secret=CALLBACK_SECRET,
+        callback_max_attempts=3,
         extra={"callback_backoff_schedule": (0.05, 0.1, 0.2)},
     )
     return base.replace(**changes)

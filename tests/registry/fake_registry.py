@@ -66,8 +66,9 @@ def git_blob_oid(data: bytes) -> str:
 
 
 class _Server:
-    def __init__(self, name: str, host: str, handler: Callable[[_Handler], None],
-                 log: list[Logged]) -> None:
+    def __init__(
+        self, name: str, host: str, handler: Callable[[_Handler], None], log: list[Logged]
+    ) -> None:
         self.name = name
         outer = self
 
@@ -81,8 +82,7 @@ class _Server:
         self.httpd.daemon_threads = True
         self.host = host
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 
     @property
@@ -108,20 +108,32 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
-        self.outer.log.append(Logged(self.outer.name, self.command, self.path,
-                                     {k.lower(): v for k, v in self.headers.items()},
-                                     self.body))
+        self.outer.log.append(
+            Logged(
+                self.outer.name,
+                self.command,
+                self.path,
+                {k.lower(): v for k, v in self.headers.items()},
+                self.body,
+            )
+        )
         type(self).route(self)
 
     do_GET = do_POST = do_HEAD = _handle
 
-    def send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-             content_length: int | None = None) -> None:
+    def send(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_length: int | None = None,
+    ) -> None:
         self.send_response(status)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body) if content_length is None
-                                               else content_length))
+        self.send_header(
+            "Content-Length", str(len(body) if content_length is None else content_length)
+        )
         self.end_headers()
         if self.command != "HEAD":
             with contextlib.suppress(OSError):
@@ -130,15 +142,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def send_json(self, status: int, doc: Any, headers: dict[str, str] | None = None) -> None:
-        self.send(status, json.dumps(doc).encode(), {"Content-Type": "application/json",
-                                                    **(headers or {})})
+        self.send(
+            status,
+            json.dumps(doc).encode(),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
 
 
 class FakeRegistry:
     """Hub + CDN + outsider servers; add repositories with ``add_repo``."""
 
-    def __init__(self, *, page_size: int = 7, token: str = "hf_test_token",
-                 slow_seconds: float = 3.0) -> None:
+    def __init__(
+        self, *, page_size: int = 7, token: str = "hf_test_token", slow_seconds: float = 3.0
+    ) -> None:
         self.repos: dict[str, FakeRepo] = {}
         self.page_size = page_size
         self.token = token
@@ -164,9 +180,12 @@ class FakeRegistry:
 
     def downloads(self) -> list[Logged]:
         """File-content requests served (CDN fetches and direct resolve hits)."""
-        return [e for e in self.log if (e.server == "cdn" and e.path.startswith("/lfs/"))
-                or (e.server == "hub" and "/resolve/" in e.path
-                    and not self._is_lfs_resolve(e.path))]
+        return [
+            e
+            for e in self.log
+            if (e.server == "cdn" and e.path.startswith("/lfs/"))
+            or (e.server == "hub" and "/resolve/" in e.path and not self._is_lfs_resolve(e.path))
+        ]
 
     def _is_lfs_resolve(self, path: str) -> bool:
         parsed = self._parse_resolve(urlsplit(path).path)
@@ -189,7 +208,7 @@ class FakeRegistry:
         url = urlsplit(h.path)
         path = unquote(url.path)
         if path.startswith("/api/models/"):
-            rest = path[len("/api/models/"):]
+            rest = path[len("/api/models/") :]
             for marker in ("/revision/", "/tree/"):
                 if marker in rest:
                     name, rev = rest.split(marker, 1)
@@ -234,9 +253,16 @@ class FakeRegistry:
             return
         if file_path in repo.lfs:
             digest = hashlib.sha256(data).hexdigest()
-            h.send(302, b"", {"Location": f"{self.cdn.base}/lfs/{digest}",
-                              "X-Linked-Etag": f'"{digest}"', "X-Linked-Size": str(len(data)),
-                              **headers})
+            h.send(
+                302,
+                b"",
+                {
+                    "Location": f"{self.cdn.base}/lfs/{digest}",
+                    "X-Linked-Etag": f'"{digest}"',
+                    "X-Linked-Size": str(len(data)),
+                    **headers,
+                },
+            )
             return
         self._serve_bytes(h, data, trick)
 
@@ -263,8 +289,12 @@ class FakeRegistry:
                 size = max(0, size - 10)
             elif trick == "listing_large":
                 size += 10
-            entry: dict[str, Any] = {"type": "file", "path": path, "size": size,
-                                     "oid": git_blob_oid(data)}
+            entry: dict[str, Any] = {
+                "type": "file",
+                "path": path,
+                "size": size,
+                "oid": git_blob_oid(data),
+            }
             if path in repo.lfs:
                 digest = hashlib.sha256(data).hexdigest()
                 if trick == "wrong_sha":
@@ -273,11 +303,13 @@ class FakeRegistry:
                 entry["size"] = 134
             entries.append(entry)
         cursor = int(query.get("cursor", ["0"])[0])
-        page = entries[cursor:cursor + self.page_size]
+        page = entries[cursor : cursor + self.page_size]
         headers = {}
         if cursor + self.page_size < len(entries):
-            nxt = (f"/api/models/{repo.name}/tree/{sha}?recursive=true"
-                   f"&cursor={cursor + self.page_size}")
+            nxt = (
+                f"/api/models/{repo.name}/tree/{sha}?recursive=true"
+                f"&cursor={cursor + self.page_size}"
+            )
             headers["Link"] = f'<{self.hub.base}{nxt}>; rel="next"'
         h.send_json(200, page, headers)
 
@@ -319,7 +351,7 @@ class FakeRegistry:
             h.end_headers()
             for i in range(len(data)):
                 try:
-                    h.wfile.write(data[i:i + 1])
+                    h.wfile.write(data[i : i + 1])
                     h.wfile.flush()
                 except OSError:
                     return

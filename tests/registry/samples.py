@@ -14,7 +14,8 @@ def benign_pickle(i: int) -> bytes:
 
 
 def safetensors(i: int) -> bytes:
-    header = json.dumps({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-                         "__metadata__": {"n": str(i)}}).encode()
+    header = json.dumps(
+        {"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "__metadata__": {"n": str(i)}}
+    ).encode()
     header += b" " * (-len(header) % 8)
     return struct.pack("<Q", len(header)) + header + struct.pack("<2f", i, -i)

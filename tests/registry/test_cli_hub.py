@@ -41,14 +41,22 @@ def hub_env(registry, monkeypatch) -> dict[str, str]:
 
 @pytest.fixture
 def repo(registry) -> FakeRepo:
-    return registry.add_repo(FakeRepo(
-        "org/model",
-        files={"pytorch_model.bin": MALICIOUS_PICKLE, "model.safetensors": safetensors(1),
-               "extra/state.pkl": benign_pickle(1), "config.json": json.dumps(CONFIG).encode(),
-               "modeling_x.py": MODELING.encode(), "README.md": b"# a model\n",
-               "assets/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(32)},
-        lfs={"pytorch_model.bin", "model.safetensors"},
-        branches={"main": "1" * 40, "v1": "2" * 40}))
+    return registry.add_repo(
+        FakeRepo(
+            "org/model",
+            files={
+                "pytorch_model.bin": MALICIOUS_PICKLE,
+                "model.safetensors": safetensors(1),
+                "extra/state.pkl": benign_pickle(1),
+                "config.json": json.dumps(CONFIG).encode(),
+                "modeling_x.py": MODELING.encode(),
+                "README.md": b"# a model\n",
+                "assets/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(32),
+            },
+            lfs={"pytorch_model.bin", "model.safetensors"},
+            branches={"main": "1" * 40, "v1": "2" * 40},
+        )
+    )
 
 
 def scan(capsys, *args: str) -> tuple[int, dict, str]:
@@ -64,9 +72,13 @@ def test_repository_is_scanned_at_its_commit(registry, repo, hub_env, capsys, co
     assert doc["verdict"] == "malicious"
     base = "hf://org/model@" + "1" * 40 + "/"
     verdicts = {f["path"].removeprefix(base): f["verdict"] for f in doc["files"]}
-    assert verdicts == {"config.json": "clean", "extra/state.pkl": "clean",
-                        "model.safetensors": "clean", "modeling_x.py": "malicious",
-                        "pytorch_model.bin": "malicious"}
+    assert verdicts == {
+        "config.json": "clean",
+        "extra/state.pkl": "clean",
+        "model.safetensors": "clean",
+        "modeling_x.py": "malicious",
+        "pytorch_model.bin": "malicious",
+    }
     code_file = next(f for f in doc["files"] if f["path"].endswith("modeling_x.py"))
     rules = {x["rule_id"]: x["message"] for x in code_file["findings"]}
     assert "config.json: AutoModel -> modeling_x.XModel" in rules["code.python"]
@@ -98,9 +110,14 @@ def test_unknown_repository_or_revision_is_an_error(repo, hub_env, capsys):
 
 
 def test_a_file_that_does_not_match_the_listing_is_an_error(registry, hub_env, capsys):
-    registry.add_repo(FakeRepo("org/tricky", files={"w.bin": benign_pickle(2),
-                                                    "ok.pkl": benign_pickle(3)},
-                               lfs={"w.bin"}, tricks={"w.bin": "wrong_sha"}))
+    registry.add_repo(
+        FakeRepo(
+            "org/tricky",
+            files={"w.bin": benign_pickle(2), "ok.pkl": benign_pickle(3)},
+            lfs={"w.bin"},
+            tricks={"w.bin": "wrong_sha"},
+        )
+    )
     code, doc, _ = scan(capsys, "hf://org/tricky")
     assert code == 2
     (error,) = doc["errors"]
@@ -109,8 +126,9 @@ def test_a_file_that_does_not_match_the_listing_is_an_error(registry, hub_env, c
     assert [Path(f["path"]).name for f in doc["files"]] == ["ok.pkl"]
 
 
-def test_the_guard_refuses_a_registry_off_the_allowlist(repo, hub_env, capsys, monkeypatch,
-                                                        connections):
+def test_the_guard_refuses_a_registry_off_the_allowlist(
+    repo, hub_env, capsys, monkeypatch, connections
+):
     monkeypatch.setenv("WEIGHTSCAN_FETCH_ALLOWED_HOSTS", "huggingface.co")
     code, doc, _ = scan(capsys, "hf://org/model")
     assert code == 2
@@ -125,11 +143,19 @@ def test_bad_target_is_a_usage_error(hub_env, capsys):
 
 
 def test_command_line_shows_no_framework_imports(repo, hub_env):
-    code = ("import sys; from weightscan.cli import main; rc = main(['scan', '-q', "
-            "'hf://org/model']); bad = [m for m in ('sqlalchemy', 'flask', 'celery', "
-            "'requests') if m in sys.modules]; print(bad); sys.exit(rc)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, env={**__import__("os").environ, **hub_env}, timeout=120)
+    code = (
+        "import sys; from weightscan.cli import main; rc = main(['scan', '-q', "
+        "'hf://org/model']); bad = [m for m in ('sqlalchemy', 'flask', 'celery', "
+        "'requests') if m in sys.modules]; print(bad); sys.exit(rc)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**__import__("os").environ, **hub_env},
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.strip().endswith("[]")
 
@@ -139,11 +165,13 @@ def test_progress_reports_the_plan_and_each_download(repo, hub_env):
 
     events: list[tuple] = []
     result = hub.scan_hub(
-        "hf://org/model", scan=lambda path, size, name: None,
+        "hf://org/model",
+        scan=lambda path, size, name: None,
         start_file=lambda name, size: events.append(("start", name, size)),
         progress=lambda stage, done, total: events.append((stage, done, total)),
         finish_file=lambda: events.append(("finish",)),
-        on_plan=lambda files, nbytes: events.append(("plan", files, nbytes)))
+        on_plan=lambda files, nbytes: events.append(("plan", files, nbytes)),
+    )
     assert result.errors == []
     plan = events[0]
     assert plan[:2] == ("plan", 5)
@@ -162,7 +190,9 @@ def test_sarif_names_the_registry_files_by_their_hf_uri(repo, hub_env, capsys):
     code = main(["scan", "--format", "sarif", "hf://org/model"])
     log = json.loads(capsys.readouterr().out)
     assert code == 1
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            for r in log["runs"][0]["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    }
     assert "hf://org/model@" + "1" * 40 + "/pytorch_model.bin" in uris
     assert all(u.startswith("hf://org/model@") for u in uris)

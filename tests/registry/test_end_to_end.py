@@ -33,8 +33,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _env(settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
-    for name in ("home", "broker_url", "hf_endpoint", "callback_url", "callback_secret",
-                 "fetch_timeout_seconds", "fetch_max_bytes", "max_upload_bytes"):
+    for name in (
+        "home",
+        "broker_url",
+        "hf_endpoint",
+        "callback_url",
+        "callback_secret",
+        "fetch_timeout_seconds",
+        "fetch_max_bytes",
+        "max_upload_bytes",
+    ):
         env[f"WEIGHTSCAN_{name.upper()}"] = str(getattr(settings, name))
     for name in ("fetch_allowed_schemes", "fetch_allowed_hosts", "fetch_allow_private"):
         env[f"WEIGHTSCAN_{name.upper()}"] = ",".join(getattr(settings, name))
@@ -48,9 +56,14 @@ def worker(tmp_path, registry, receiver):
     settings = registry_settings(tmp_path, registry, receiver)
     service = Service(settings)  # migrates the shared database first
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "weightscan", "worker", "--loglevel", "INFO"],
-                            cwd=ROOT, env=_env(settings), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "weightscan", "worker", "--loglevel", "INFO"],
+        cwd=ROOT,
+        env=_env(settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     yield service, proc, tmp_path / "worker.log"
     os.killpg(proc.pid, signal.SIGKILL)  # the worker's own process group; nothing runs now
     proc.wait(10)
@@ -78,28 +91,37 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
     assert seeded.downloaded == 10
     before = len(registry.downloads())
 
-    repo = registry.add_repo(FakeRepo("org/pushed", files=files,
-                                      lfs={p for p in files if p.startswith(("known/", "new/"))}))
+    repo = registry.add_repo(
+        FakeRepo(
+            "org/pushed", files=files, lfs={p for p in files if p.startswith(("known/", "new/"))}
+        )
+    )
     sha = repo.branches["main"]
 
     from weightscan.web import create_app
 
     app = create_app(service.settings)
     client = app.test_client()
-    payload = {"event": {"action": "update", "scope": "repo.content"},
-               "repo": {"type": "model", "name": "org/pushed", "headSha": sha},
-               "updatedRefs": [{"ref": "refs/heads/main", "oldSha": None, "newSha": sha}]}
+    payload = {
+        "event": {"action": "update", "scope": "repo.content"},
+        "repo": {"type": "model", "name": "org/pushed", "headSha": sha},
+        "updatedRefs": [{"ref": "refs/heads/main", "oldSha": None, "newSha": sha}],
+    }
     started = time.perf_counter()
-    response = client.post("/api/v1/webhooks/huggingface", data=json.dumps(payload),
-                           headers={"X-Webhook-Secret": HF_SECRET},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/webhooks/huggingface",
+        data=json.dumps(payload),
+        headers={"X-Webhook-Secret": HF_SECRET},
+        content_type="application/json",
+    )
     ack_ms = (time.perf_counter() - started) * 1000
     assert response.status_code == 202, response.get_data(as_text=True)
     [group_id] = response.get_json()["scan_ids"]
 
     if not receiver.received.wait(60):
-        pytest.fail("no callback within 60 s; worker log:\n"
-                    + log_path.read_text(errors="replace")[-4000:])
+        pytest.fail(
+            "no callback within 60 s; worker log:\n" + log_path.read_text(errors="replace")[-4000:]
+        )
     elapsed = time.perf_counter() - started
     print(f"\nack {ack_ms:.1f} ms; push -> signed callback {elapsed:.1f} s")
 
@@ -130,5 +152,6 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
         if deliveries and deliveries[0]["status"] != "pending":
             break
         time.sleep(0.05)
-    assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == \
-        [("delivered", 1, 200)]
+    assert [(d["status"], d["attempts"], d["last_status_code"]) for d in deliveries] == [
+        ("delivered", 1, 200)
+    ]

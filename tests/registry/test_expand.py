@@ -25,8 +25,14 @@ def _group(service, source: dict) -> str:
 
 def _expand(service, group_id, **kwargs):
     enqueued: list[str] = []
-    result = expand_group(service.sessions, service.blobstore, service.settings, group_id,
-                          enqueue=enqueued.extend, **kwargs)
+    result = expand_group(
+        service.sessions,
+        service.blobstore,
+        service.settings,
+        group_id,
+        enqueue=enqueued.extend,
+        **kwargs,
+    )
     assert enqueued == result.enqueued
     return result
 
@@ -39,16 +45,24 @@ def _run_all(service, ids):
 def _children(service, group_id):
     with service.sessions() as session:
         group = session.get(Scan, group_id)
-        kids = {c.filename: (c.status.value, c.verdict, c.cached_from is not None, c.error)
-                for c in group.children}
+        kids = {
+            c.filename: (c.status.value, c.verdict, c.cached_from is not None, c.error)
+            for c in group.children
+        }
         return group.status.value, group.verdict, dict(group.source), group.error, kids
 
 
 def test_a_revision_is_listed_fetched_scanned_and_recorded(registry, service):
-    files = {"model.safetensors": safetensors(1), "evil.pkl": MALICIOUS_PICKLE,
-             "config.json": b"{}", "README.md": b"# model", "sub/weights.bin": benign_pickle(2)}
-    repo = registry.add_repo(FakeRepo("org/mixed", files=files,
-                                      lfs={"model.safetensors", "evil.pkl", "sub/weights.bin"}))
+    files = {
+        "model.safetensors": safetensors(1),
+        "evil.pkl": MALICIOUS_PICKLE,
+        "config.json": b"{}",
+        "README.md": b"# model",
+        "sub/weights.bin": benign_pickle(2),
+    }
+    repo = registry.add_repo(
+        FakeRepo("org/mixed", files=files, lfs={"model.safetensors", "evil.pkl", "sub/weights.bin"})
+    )
     group_id = _group(service, {"repo": "org/mixed"})
     result = _expand(service, group_id)
     assert result.status == "expanded"
@@ -107,8 +121,9 @@ def test_gated_repository_fails_the_group(registry, service, status):
     assert "gated" in error
     assert f"HTTP {status}" in error
     # the token reaches the registry host only: with it the same repo expands
-    ok = _expand(service.with_settings(hf_token=registry.token),
-                 _group(service, {"repo": "org/gated"}))
+    ok = _expand(
+        service.with_settings(hf_token=registry.token), _group(service, {"repo": "org/gated"})
+    )
     assert ok.status == "expanded"
     assert all("authorization" not in e.headers for e in registry.cdn.requests())
 
@@ -126,21 +141,24 @@ def test_missing_revision_fails_the_group(registry, service):
     assert "not found" in _children(service, group_id)[3]
 
 
-@pytest.mark.parametrize(("trick", "why"), [
-    ("listing_small", "exceeds"),
-    ("listing_large", "received"),
-    ("wrong_sha", "does not match"),
-    ("short", "exceeds"),  # Content-Length above the listed size: refused up front
-    ("cl_small", "received"),
-    ("slow", "timed out"),
-    ("outsider", "not on the allowlist"),
-    ("forbidden:http://169.254.169.254/latest/meta-data/", "refused"),
-])
-def test_lying_slow_and_redirecting_servers_yield_error_children(registry, service, trick,
-                                                                 why, connections):
+@pytest.mark.parametrize(
+    ("trick", "why"),
+    [
+        ("listing_small", "exceeds"),
+        ("listing_large", "received"),
+        ("wrong_sha", "does not match"),
+        ("short", "exceeds"),  # Content-Length above the listed size: refused up front
+        ("cl_small", "received"),
+        ("slow", "timed out"),
+        ("outsider", "not on the allowlist"),
+        ("forbidden:http://169.254.169.254/latest/meta-data/", "refused"),
+    ],
+)
+def test_lying_slow_and_redirecting_servers_yield_error_children(
+    registry, service, trick, why, connections
+):
     files = {"good.safetensors": safetensors(1), "bad.bin": benign_pickle(5) * 20}
-    registry.add_repo(FakeRepo("org/liar", files=files, lfs=set(files),
-                               tricks={"bad.bin": trick}))
+    registry.add_repo(FakeRepo("org/liar", files=files, lfs=set(files), tricks={"bad.bin": trick}))
     service.with_settings(fetch_timeout_seconds=0.5)
     group_id = _group(service, {"repo": "org/liar"})
     result = _expand(service, group_id)
@@ -155,8 +173,12 @@ def test_lying_slow_and_redirecting_servers_yield_error_children(registry, servi
 
 
 def test_unmatched_files_are_sniffed_and_kept_only_if_they_hold_a_model(registry, service):
-    files = {"weights": MALICIOUS_PICKLE, "notes": b"just some text\n", "README.md": b"# hi",
-             "model.safetensors": safetensors(3)}
+    files = {
+        "weights": MALICIOUS_PICKLE,
+        "notes": b"just some text\n",
+        "README.md": b"# hi",
+        "model.safetensors": safetensors(3),
+    }
     registry.add_repo(FakeRepo("org/sniff", files=files, lfs={"model.safetensors"}))
     group_id = _group(service, {"repo": "org/sniff"})
     result = _expand(service, group_id)
@@ -185,8 +207,9 @@ def test_url_source(registry, service):
 
 
 def test_expansion_is_idempotent(registry, service):
-    registry.add_repo(FakeRepo("org/i", files={"a.safetensors": safetensors(1)},
-                               lfs={"a.safetensors"}))
+    registry.add_repo(
+        FakeRepo("org/i", files={"a.safetensors": safetensors(1)}, lfs={"a.safetensors"})
+    )
     group_id = _group(service, {"repo": "org/i"})
     _expand(service, group_id)
     assert _expand(service, group_id).status == "skipped"
@@ -201,16 +224,23 @@ def test_sweeper_re_expands_a_lost_group_and_resends_late_deliveries(registry, s
     from weightscan.core.expansion import sweep_registry
     from weightscan.core.models import CallbackDelivery, DeliveryStatus
 
-    registry.add_repo(FakeRepo("org/lost", files={"a.safetensors": safetensors(1)},
-                               lfs={"a.safetensors"}))
+    registry.add_repo(
+        FakeRepo("org/lost", files={"a.safetensors": safetensors(1)}, lfs={"a.safetensors"})
+    )
     lost = _group(service, {"repo": "org/lost"})
     fresh = _group(service, {"repo": "org/lost"})
     later = utcnow() + timedelta(seconds=service.settings.stale_after_seconds + 5)
     with service.sessions() as session:
         session.get(Scan, fresh).queued_at = later
-        session.add(CallbackDelivery(id="msg_late", scan_id=lost, url="http://127.0.0.1:1/",
-                                     status=DeliveryStatus.PENDING,
-                                     next_attempt_at=utcnow() - timedelta(hours=1)))
+        session.add(
+            CallbackDelivery(
+                id="msg_late",
+                scan_id=lost,
+                url="http://127.0.0.1:1/",
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=utcnow() - timedelta(hours=1),
+            )
+        )
         session.commit()
     groups, late = sweep_registry(service.sessions, service.settings, now=later)
     assert groups == [lost]
@@ -225,8 +255,9 @@ def test_expansion_is_claimed_once_and_gives_up_after_max_attempts(registry, ser
     from weightscan.core.db import utcnow
     from weightscan.core.expansion import _claim_expansion, sweep_registry
 
-    registry.add_repo(FakeRepo("org/dying", files={"a.safetensors": safetensors(1)},
-                               lfs={"a.safetensors"}))
+    registry.add_repo(
+        FakeRepo("org/dying", files={"a.safetensors": safetensors(1)}, lfs={"a.safetensors"})
+    )
     group_id = _group(service, {"repo": "org/dying"})
     assert _claim_expansion(service.sessions, group_id) == 1
     assert _expand(service, group_id).status == "skipped"  # a duplicate message: held
@@ -243,9 +274,12 @@ def test_expansion_is_claimed_once_and_gives_up_after_max_attempts(registry, ser
 
 
 def test_repository_code_and_its_config_are_scanned(registry, service):
-    files = {"model.safetensors": safetensors(3), "README.md": b"# model",
-             "config.json": b'{"auto_map": {"AutoModel": "other/repo--modeling_x.M"}}',
-             "modeling_x.py": b"import os\nos.system('echo x')\n"}
+    files = {
+        "model.safetensors": safetensors(3),
+        "README.md": b"# model",
+        "config.json": b'{"auto_map": {"AutoModel": "other/repo--modeling_x.M"}}',
+        "modeling_x.py": b"import os\nos.system('echo x')\n",
+    }
     registry.add_repo(FakeRepo("org/code", files=files, lfs={"model.safetensors"}))
     group_id = _group(service, {"repo": "org/code"})
     result = _expand(service, group_id)

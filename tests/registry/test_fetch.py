@@ -28,8 +28,9 @@ SMALL = b'{"model_type": "bert"}'
 def _repo(registry, **tricks) -> FakeRepo:
     files = {"model.bin": WEIGHTS, "config.json": SMALL}
     files.update({name: WEIGHTS + name.encode() for name in tricks})
-    return registry.add_repo(FakeRepo("org/fetchy", files=files,
-                                      lfs={"model.bin", *tricks}, tricks=dict(tricks)))
+    return registry.add_repo(
+        FakeRepo("org/fetchy", files=files, lfs={"model.bin", *tricks}, tricks=dict(tricks))
+    )
 
 
 def _url(registry, path: str) -> str:
@@ -39,20 +40,43 @@ def _url(registry, path: str) -> str:
 
 # -- decisions without any network -----------------------------------------------------
 
-@pytest.mark.parametrize(("host", "allowed"), [
-    ("huggingface.co", True), ("cdn-lfs.hf.co", True), ("x.y.hf.co", True),
-    ("hf.co", False), ("evilhf.co", False), ("huggingface.co.evil.com", False),
-    ("HUGGINGFACE.CO.", True),
-])
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("huggingface.co", True),
+        ("cdn-lfs.hf.co", True),
+        ("x.y.hf.co", True),
+        ("hf.co", False),
+        ("evilhf.co", False),
+        ("huggingface.co.evil.com", False),
+        ("HUGGINGFACE.CO.", True),
+    ],
+)
 def test_host_allowlist_exact_and_wildcards(host, allowed):
     assert host_allowed(host, ("huggingface.co", "*.hf.co")) is allowed
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-    "224.0.0.1", "240.0.0.1", "::1", "fe80::1", "fd00:ec2::254", "::ffff:10.0.0.1",
-    "::ffff:169.254.169.254", "100.64.0.1", "::",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "224.0.0.1",
+        "240.0.0.1",
+        "::1",
+        "fe80::1",
+        "fd00:ec2::254",
+        "::ffff:10.0.0.1",
+        "::ffff:169.254.169.254",
+        "100.64.0.1",
+        "::",
+    ],
+)
 def test_private_and_special_addresses_are_refused(address):
     assert address_refusal(address, ()) is not None
 
@@ -64,14 +88,17 @@ def test_explicitly_allowed_private_address_passes():
     assert address_refusal("8.8.8.8", ()) is None
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("ftp://huggingface.co/x", "scheme"),
-    ("file:///etc/passwd", "scheme"),
-    ("https://user:pw@huggingface.co/x", "credentials"),
-    ("https://metadata.google.internal/x", "allowlist"),
-    ("https://169.254.169.254/latest/meta-data/", "allowlist"),
-    ("https://huggingface.co:99999/x", "malformed"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("ftp://huggingface.co/x", "scheme"),
+        ("file:///etc/passwd", "scheme"),
+        ("https://user:pw@huggingface.co/x", "credentials"),
+        ("https://metadata.google.internal/x", "allowlist"),
+        ("https://169.254.169.254/latest/meta-data/", "allowlist"),
+        ("https://huggingface.co:99999/x", "malformed"),
+    ],
+)
 def test_refused_urls(url, why):
     policy = FetchPolicy(allowed_hosts=("huggingface.co",), resolver=_no_dns)
     with pytest.raises(FetchRefused, match=why):
@@ -84,14 +111,14 @@ def _no_dns(host, port):
 
 def test_any_private_address_among_the_resolved_ones_refuses():
     """A name resolving to a public AND a private address (rebinding setup) is refused."""
-    policy = FetchPolicy(allowed_hosts=("*.hf.co",),
-                         resolver=lambda host, port: ["93.184.216.34", "10.0.0.1"])
+    policy = FetchPolicy(
+        allowed_hosts=("*.hf.co",), resolver=lambda host, port: ["93.184.216.34", "10.0.0.1"]
+    )
     with pytest.raises(FetchRefused, match=r"10\.0\.0\.1 is private"):
         check_url("https://cdn-lfs.hf.co/x", policy)
 
 
-def test_connects_to_the_checked_address_without_resolving_again(registry, policy,
-                                                                  connections):
+def test_connects_to_the_checked_address_without_resolving_again(registry, policy, connections):
     """The name is resolved once by the guard; the socket goes to that very address."""
     _repo(registry)
     calls = []
@@ -111,8 +138,8 @@ def test_connects_to_the_checked_address_without_resolving_again(registry, polic
 
 # -- against the fake registry -----------------------------------------------------------
 
-def test_redirect_to_cdn_is_followed_and_token_stays_on_the_registry(registry, policy,
-                                                                     connections):
+
+def test_redirect_to_cdn_is_followed_and_token_stays_on_the_registry(registry, policy, connections):
     _repo(registry)
     out = io.BytesIO()
     result = download_to(_url(registry, "model.bin"), policy, out, expected_size=len(WEIGHTS))
@@ -129,28 +156,34 @@ def test_redirect_to_cdn_is_followed_and_token_stays_on_the_registry(registry, p
 
 def test_a_caller_cannot_smuggle_a_token_to_the_cdn(registry, policy):
     _repo(registry)
-    with open_url(_url(registry, "model.bin"), policy,
-                  headers={"Authorization": "Bearer stolen"}) as response:
+    with open_url(
+        _url(registry, "model.bin"), policy, headers={"Authorization": "Bearer stolen"}
+    ) as response:
         response.read_limited(1 << 20)
     assert "authorization" not in registry.cdn.requests()[-1].headers
 
 
-@pytest.mark.parametrize("target", [
-    "http://169.254.169.254/latest/meta-data/iam/",
-    "http://10.0.0.1/admin",
-    "http://[::ffff:169.254.169.254]/",
-    "gopher://127.0.0.2/",
-])
-def test_redirect_to_a_forbidden_address_is_refused_before_connecting(registry, policy,
-                                                                       connections, target):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/",
+        "http://10.0.0.1/admin",
+        "http://[::ffff:169.254.169.254]/",
+        "gopher://127.0.0.2/",
+    ],
+)
+def test_redirect_to_a_forbidden_address_is_refused_before_connecting(
+    registry, policy, connections, target
+):
     _repo(registry, **{"evil.bin": f"forbidden:{target}"})
     with pytest.raises(FetchRefused):
         download_to(_url(registry, "evil.bin"), policy, io.BytesIO())
     assert connections == [("127.0.0.1", registry.hub.port)]  # only the hub was contacted
 
 
-def test_redirect_to_a_loopback_host_off_the_allowlist_never_reaches_it(registry, policy,
-                                                                        connections):
+def test_redirect_to_a_loopback_host_off_the_allowlist_never_reaches_it(
+    registry, policy, connections
+):
     _repo(registry, **{"evil.bin": "outsider"})
     policy = policy.replace(allow_private=parse_networks(("127.0.0.0/8",)))  # even so
     with pytest.raises(FetchRefused, match="not on the allowlist"):
@@ -201,8 +234,11 @@ def test_slow_server_hits_the_read_timeout(registry, policy):
 def test_slow_server_hits_the_total_deadline(registry, policy):
     _repo(registry, **{"slow.bin": "slow"})
     with pytest.raises(FetchFailed, match="time"):
-        download_to(_url(registry, "slow.bin"),
-                    policy.replace(read_timeout=5.0, total_timeout=0.5), io.BytesIO())
+        download_to(
+            _url(registry, "slow.bin"),
+            policy.replace(read_timeout=5.0, total_timeout=0.5),
+            io.BytesIO(),
+        )
 
 
 def test_dripping_server_hits_the_total_deadline(registry, policy):
@@ -211,8 +247,11 @@ def test_dripping_server_hits_the_total_deadline(registry, policy):
     _repo(registry, **{"drip.bin": "drip"})
     started = time.monotonic()
     with pytest.raises(FetchFailed, match="time"):
-        download_to(_url(registry, "drip.bin"),
-                    policy.replace(read_timeout=1.0, total_timeout=0.6), io.BytesIO())
+        download_to(
+            _url(registry, "drip.bin"),
+            policy.replace(read_timeout=1.0, total_timeout=0.6),
+            io.BytesIO(),
+        )
     assert time.monotonic() - started < 1.5
 
 
@@ -224,8 +263,11 @@ def test_server_dripping_its_headers_hits_the_total_deadline(registry, policy):
     registry.repos["org/fetchy"].tricks["hdr.txt"] = "drip_headers"
     started = time.monotonic()
     with pytest.raises(FetchFailed, match="total time limit"):
-        download_to(_url(registry, "hdr.txt"),
-                    policy.replace(read_timeout=1.0, total_timeout=0.6), io.BytesIO())
+        download_to(
+            _url(registry, "hdr.txt"),
+            policy.replace(read_timeout=1.0, total_timeout=0.6),
+            io.BytesIO(),
+        )
     assert time.monotonic() - started < 1.5
 
 
@@ -240,8 +282,11 @@ def test_settings_build_a_policy_that_trusts_only_the_registry_with_the_token():
     from weightscan.core.fetch import policy_from_settings
     from weightscan.core.settings import Settings
 
-    settings = Settings(hf_endpoint="https://hub.example.org", hf_token="hf_x",
-                        fetch_allow_private=("127.0.0.1", "10.1.0.0/16"))
+    settings = Settings(
+        hf_endpoint="https://hub.example.org",
+        hf_token="hf_x",
+        fetch_allow_private=("127.0.0.1", "10.1.0.0/16"),
+    )
     policy = policy_from_settings(settings)
     assert policy.token_host == "hub.example.org"
     assert policy.token == "hf_x"
@@ -249,16 +294,19 @@ def test_settings_build_a_policy_that_trusts_only_the_registry_with_the_token():
     assert policy_from_settings(settings, token="hf_other").token == "hf_other"
 
 
-@pytest.mark.parametrize(("address", "label"), [
-    ("2002:a00:1::", "6to4"),  # 6to4 around 10.0.0.1
-    ("2002:7f00:1::1", "6to4"),  # around 127.0.0.1
-    ("2002:808:808::1", "6to4"),  # even around a public address: a relay decides
-    ("fec0::1", "site-local"),
-    ("64:ff9b::a00:1", "NAT64"),  # NAT64 of 10.0.0.1
-    ("64:ff9b::808:808", "NAT64"),
-    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
-    ("::a00:1", "IPv4-compatible"),
-])
+@pytest.mark.parametrize(
+    ("address", "label"),
+    [
+        ("2002:a00:1::", "6to4"),  # 6to4 around 10.0.0.1
+        ("2002:7f00:1::1", "6to4"),  # around 127.0.0.1
+        ("2002:808:808::1", "6to4"),  # even around a public address: a relay decides
+        ("fec0::1", "site-local"),
+        ("64:ff9b::a00:1", "NAT64"),  # NAT64 of 10.0.0.1
+        ("64:ff9b::808:808", "NAT64"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"),
+        ("::a00:1", "IPv4-compatible"),
+    ],
+)
 def test_ipv6_ranges_that_embed_ipv4_are_refused(address, label):
     reason = address_refusal(address, ())
     assert reason is not None, label

@@ -20,13 +20,24 @@ from weightscan.core.webhooks import verify_standard
 
 def _finished_group(service, callback_url=None) -> str:
     with service.sessions() as session:
-        group = Scan(kind=ScanKind.GROUP, status=ScanStatus.DONE, verdict="malicious",
-                     source={"type": "huggingface", "repo": "org/x", "commit_sha": "a" * 40},
-                     callback_url=callback_url)
+        group = Scan(
+            kind=ScanKind.GROUP,
+            status=ScanStatus.DONE,
+            verdict="malicious",
+            source={"type": "huggingface", "repo": "org/x", "commit_sha": "a" * 40},
+            callback_url=callback_url,
+        )
         session.add(group)
         session.flush()
-        session.add(Scan(kind=ScanKind.FILE, status=ScanStatus.DONE, verdict="malicious",
-                         group_id=group.id, filename="evil.pkl"))
+        session.add(
+            Scan(
+                kind=ScanKind.FILE,
+                status=ScanStatus.DONE,
+                verdict="malicious",
+                group_id=group.id,
+                filename="evil.pkl",
+            )
+        )
         session.commit()
         return group.id
 
@@ -49,8 +60,9 @@ def test_signed_summary_is_delivered_once_per_target(service, receiver):
     assert len(ids) == 2  # the configured URL and the request's own
     assert _prepare(service, group_id) == []  # completion reported twice: no new rows
     for delivery_id in ids:
-        assert attempt_delivery(service.sessions, service.settings, delivery_id).status == \
-            "delivered"
+        assert (
+            attempt_delivery(service.sessions, service.settings, delivery_id).status == "delivered"
+        )
     assert {e.path for e in receiver.log} == {"/hook", "/hook?per-request"}
     for entry in receiver.log:
         msg_id = verify_standard(entry.headers, entry.body, [CALLBACK_SECRET])
@@ -104,8 +116,9 @@ def test_gives_up_after_max_attempts(service, receiver):
     assert row.last_error == "HTTP 500"
 
 
-@pytest.mark.parametrize(("status", "expected"), [(410, "failed"), (302, "pending"),
-                                                  (301, "pending")])
+@pytest.mark.parametrize(
+    ("status", "expected"), [(410, "failed"), (302, "pending"), (301, "pending")]
+)
 def test_gone_stops_and_redirects_are_not_followed(service, receiver, status, expected):
     receiver.responses = [(status, {"Location": "http://169.254.169.254/"})]
     [delivery_id] = _prepare(service, _finished_group(service))

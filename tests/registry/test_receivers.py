@@ -50,10 +50,18 @@ def client(app):
 
 
 def hf_payload(*, scope="repo.content", head=SHA_A, refs=None, name="org/model"):
-    doc = {"event": {"action": "update", "scope": scope},
-           "repo": {"type": "model", "name": name, "id": "123", "private": False,
-                    "headSha": head, "url": {"web": "https://evil.example/", "api": "x"}},
-           "webhook": {"id": "w1", "version": 3}}
+    doc = {
+        "event": {"action": "update", "scope": scope},
+        "repo": {
+            "type": "model",
+            "name": name,
+            "id": "123",
+            "private": False,
+            "headSha": head,
+            "url": {"web": "https://evil.example/", "api": "x"},
+        },
+        "webhook": {"id": "w1", "version": 3},
+    }
     if refs is not None:
         doc["updatedRefs"] = refs
     return doc
@@ -61,16 +69,20 @@ def hf_payload(*, scope="repo.content", head=SHA_A, refs=None, name="org/model")
 
 def post_hf(client, doc, secret=HF_SECRET):
     headers = {"X-Webhook-Secret": secret} if secret is not None else {}
-    return client.post("/api/v1/webhooks/huggingface", data=json.dumps(doc),
-                       headers=headers, content_type="application/json")
+    return client.post(
+        "/api/v1/webhooks/huggingface",
+        data=json.dumps(doc),
+        headers=headers,
+        content_type="application/json",
+    )
 
 
-def post_standard(client, doc, *, msg_id="msg_1", secret=STANDARD_SECRET, now=None,
-                  raw=None):
+def post_standard(client, doc, *, msg_id="msg_1", secret=STANDARD_SECRET, now=None, raw=None):
     body = raw if raw is not None else json.dumps(doc).encode()
     headers = standard_headers(msg_id, body, [secret], now=now)
-    return client.post("/api/v1/webhooks/standard", data=body, headers=headers,
-                       content_type="application/json")
+    return client.post(
+        "/api/v1/webhooks/standard", data=body, headers=headers, content_type="application/json"
+    )
 
 
 def _groups(app):
@@ -79,6 +91,7 @@ def _groups(app):
 
 
 # -- Hugging Face ---------------------------------------------------------------------------
+
 
 def test_push_is_accepted_with_the_queued_group(client, app, dispatched):
     response = post_hf(client, hf_payload())
@@ -110,11 +123,13 @@ def test_wrong_or_missing_secret_is_401_problem(client, dispatched, secret):
 
 
 def test_secret_is_checked_before_the_body_is_parsed(client):
-    response = client.post("/api/v1/webhooks/huggingface", data=b"{not json",
-                           headers={"X-Webhook-Secret": "wrong"})
+    response = client.post(
+        "/api/v1/webhooks/huggingface", data=b"{not json", headers={"X-Webhook-Secret": "wrong"}
+    )
     assert response.status_code == 401
-    response = client.post("/api/v1/webhooks/huggingface", data=b"{not json",
-                           headers={"X-Webhook-Secret": HF_SECRET})
+    response = client.post(
+        "/api/v1/webhooks/huggingface", data=b"{not json", headers={"X-Webhook-Secret": HF_SECRET}
+    )
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
 
@@ -129,10 +144,12 @@ def test_other_scopes_are_acknowledged_and_ignored(client, app, dispatched, scop
 
 
 def test_updated_refs_each_new_sha_scanned_deletions_skipped(client, dispatched):
-    refs = [{"ref": "refs/heads/main", "oldSha": "c" * 40, "newSha": SHA_A},
-            {"ref": "refs/pr/3", "oldSha": None, "newSha": SHA_B},
-            {"ref": "refs/heads/old", "oldSha": "d" * 40, "newSha": None},
-            {"ref": "refs/tags/v1", "oldSha": None, "newSha": SHA_A}]  # same sha: one group
+    refs = [
+        {"ref": "refs/heads/main", "oldSha": "c" * 40, "newSha": SHA_A},
+        {"ref": "refs/pr/3", "oldSha": None, "newSha": SHA_B},
+        {"ref": "refs/heads/old", "oldSha": "d" * 40, "newSha": None},
+        {"ref": "refs/tags/v1", "oldSha": None, "newSha": SHA_A},
+    ]  # same sha: one group
     body = post_hf(client, hf_payload(refs=refs, head="e" * 40)).get_json()
     assert len(body["scan_ids"]) == 2
     assert len(dispatched) == 2
@@ -171,14 +188,21 @@ def test_concurrent_repeats_race_to_one_group(app, dispatched):
         assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 1
 
 
-@pytest.mark.parametrize("doc", [
-    {"event": {"scope": "repo.content"}, "repo": {"type": "model", "name": "org/x"}},
-    {"event": {"scope": "repo.content"}, "repo": {"type": "model", "name": "../../x",
-                                                  "headSha": SHA_A}},
-    {"event": {"scope": "repo.content"}, "repo": {"type": "kernel", "name": "o/x",
-                                                  "headSha": SHA_A}},
-    [1, 2, 3],
-])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"event": {"scope": "repo.content"}, "repo": {"type": "model", "name": "org/x"}},
+        {
+            "event": {"scope": "repo.content"},
+            "repo": {"type": "model", "name": "../../x", "headSha": SHA_A},
+        },
+        {
+            "event": {"scope": "repo.content"},
+            "repo": {"type": "kernel", "name": "o/x", "headSha": SHA_A},
+        },
+        [1, 2, 3],
+    ],
+)
 def test_bad_payloads_are_400(client, doc):
     response = post_hf(client, doc)
     assert response.status_code == 400
@@ -186,16 +210,27 @@ def test_bad_payloads_are_400(client, doc):
 
 
 def test_oversized_body_is_refused(client):
-    response = client.post("/api/v1/webhooks/huggingface", data=b"x" * (2 << 20),
-                           headers={"X-Webhook-Secret": HF_SECRET})
+    response = client.post(
+        "/api/v1/webhooks/huggingface",
+        data=b"x" * (2 << 20),
+        headers={"X-Webhook-Secret": HF_SECRET},
+    )
     assert response.status_code == 413
 
 
 # -- Standard Webhooks ------------------------------------------------------------------------
 
+
 def test_standard_repository_request(client, app, dispatched, registry):
-    doc = {"type": "scan.requested", "data": {"repo": "org/model", "revision": "main",
-                                              "paths": ["*.bin"], "token": "hf_per_request"}}
+    doc = {
+        "type": "scan.requested",
+        "data": {
+            "repo": "org/model",
+            "revision": "main",
+            "paths": ["*.bin"],
+            "token": "hf_per_request",
+        },
+    }
     response = post_standard(client, doc)
     assert response.status_code == 202
     [group_id] = response.get_json()["scan_ids"]
@@ -238,8 +273,7 @@ def test_stale_timestamp_is_400(client, dispatched):
 def test_bad_signature_is_401(client, dispatched):
     from weightscan.core.webhooks import new_standard_secret
 
-    response = post_standard(client, {"data": {"repo": "org/model"}},
-                             secret=new_standard_secret())
+    response = post_standard(client, {"data": {"repo": "org/model"}}, secret=new_standard_secret())
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     # a valid signature over different bytes
@@ -250,14 +284,17 @@ def test_bad_signature_is_401(client, dispatched):
     assert dispatched == []
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    ({"urls": ["http://169.254.169.254/latest/meta-data/"]}, "UrlNotAllowedError"),
-    ({"urls": ["http://127.0.0.3:8080/x"]}, "UrlNotAllowedError"),
-    ({"url": "file:///etc/passwd"}, "UrlNotAllowedError"),
-    ({"repo": "org/model", "callback_url": "http://10.0.0.1/"}, "UrlNotAllowedError"),
-    ({"repo": "not a repo"}, "BadRequestError"),
-    ({"nothing": True}, "BadRequestError"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({"urls": ["http://169.254.169.254/latest/meta-data/"]}, "UrlNotAllowedError"),
+        ({"urls": ["http://127.0.0.3:8080/x"]}, "UrlNotAllowedError"),
+        ({"url": "file:///etc/passwd"}, "UrlNotAllowedError"),
+        ({"repo": "org/model", "callback_url": "http://10.0.0.1/"}, "UrlNotAllowedError"),
+        ({"repo": "not a repo"}, "BadRequestError"),
+        ({"nothing": True}, "BadRequestError"),
+    ],
+)
 def test_standard_bad_sources_are_400(client, dispatched, data, code, connections):
     response = post_standard(client, {"data": data})
     assert response.status_code == 400
@@ -271,8 +308,9 @@ def test_submit_source_through_the_scans_api(client, registry, dispatched):
     response = client.post("/api/v1/scans", json={"source": {"type": "url", "url": url}})
     assert response.status_code == 202
     assert dispatched[0][0] == response.get_json()["id"]
-    refused = client.post("/api/v1/scans",
-                          json={"source": {"type": "url", "url": "http://10.0.0.1/x"}})
+    refused = client.post(
+        "/api/v1/scans", json={"source": {"type": "url", "url": "http://10.0.0.1/x"}}
+    )
     assert refused.status_code == 400
     assert refused.get_json()["code"] == "UrlNotAllowedError"
 
@@ -280,8 +318,11 @@ def test_submit_source_through_the_scans_api(client, registry, dispatched):
 def test_openapi_lists_the_receivers(client):
     from weightscan.web.api.webhooks import openapi_paths
 
-    assert set(openapi_paths()) == {"/api/v1/webhooks/huggingface", "/api/v1/webhooks/standard",
-                                    "/api/v1/scans/{scan_id}/deliveries"}
+    assert set(openapi_paths()) == {
+        "/api/v1/webhooks/huggingface",
+        "/api/v1/webhooks/standard",
+        "/api/v1/scans/{scan_id}/deliveries",
+    }
     spec = client.get("/api/v1/openapi.json")
     if spec.status_code == 200:
         assert "/api/v1/webhooks/huggingface" in spec.get_json()["paths"]
@@ -323,8 +364,9 @@ def test_losing_the_insert_race_answers_with_the_winners_group(app):
         def make_group_while_another_wins():
             with factory() as other:
                 winner = add_group(other, {"type": "huggingface", "repo": "org/r"})
-                other.add(WebhookEvent(provider="huggingface", dedupe_key="k",
-                                       group_scan_id=winner.id))
+                other.add(
+                    WebhookEvent(provider="huggingface", dedupe_key="k", group_scan_id=winner.id)
+                )
                 other.commit()
                 make_group_while_another_wins.winner = winner.id
             return add_group(db, {"type": "huggingface", "repo": "org/r"})
@@ -340,19 +382,18 @@ def test_repository_submission_resolves_the_commit_at_once(client, registry, dis
 
     repo = registry.add_repo(FakeRepo("org/api", files={"a.bin": b"x"}))
     registry.add_repo(FakeRepo("org/locked", files={"a.bin": b"x"}, gated=403))
-    ok = client.post("/api/v1/scans", json={"source": {"type": "huggingface",
-                                                       "repo": "org/api"}})
+    ok = client.post("/api/v1/scans", json={"source": {"type": "huggingface", "repo": "org/api"}})
     assert ok.status_code == 202
     assert ok.get_json()["source"]["commit_sha"] == repo.branches["main"]
     assert len(dispatched) == 1
-    missing = client.post("/api/v1/scans", json={"source": {"repo": "org/api",
-                                                            "revision": "nope"}})
+    missing = client.post("/api/v1/scans", json={"source": {"repo": "org/api", "revision": "nope"}})
     assert missing.status_code == 404
     gated = client.post("/api/v1/scans", json={"source": {"repo": "org/locked"}})
     assert gated.status_code == 403
     assert gated.mimetype == "application/problem+json"
-    opened = client.post("/api/v1/scans", json={"source": {"repo": "org/locked",
-                                                           "token": registry.token}})
+    opened = client.post(
+        "/api/v1/scans", json={"source": {"repo": "org/locked", "token": registry.token}}
+    )
     assert opened.status_code == 202
     assert dispatched[-1][1] == registry.token
     assert len(dispatched) == 2

@@ -56,12 +56,17 @@ def _race(app, post, n=8):
 def test_concurrent_hf_repeats_make_one_group(pg_app):
     app, sent = pg_app
     sha = secrets.token_hex(20)
-    doc = {"event": {"scope": "repo.content"},
-           "repo": {"type": "model", "name": "org/race", "headSha": sha}}
+    doc = {
+        "event": {"scope": "repo.content"},
+        "repo": {"type": "model", "name": "org/race", "headSha": sha},
+    }
 
     def post(client):
-        return client.post("/api/v1/webhooks/huggingface", data=json.dumps(doc),
-                           headers={"X-Webhook-Secret": HF_SECRET})
+        return client.post(
+            "/api/v1/webhooks/huggingface",
+            data=json.dumps(doc),
+            headers={"X-Webhook-Secret": HF_SECRET},
+        )
 
     answers = _race(app, post)
     assert len(answers) == 8
@@ -70,8 +75,12 @@ def test_concurrent_hf_repeats_make_one_group(pg_app):
     assert len(sent) == 1
     with app.extensions["weightscan.sessionmaker"]() as session:
         key = f"model/org/race@{sha}"
-        assert session.scalar(select(func.count()).select_from(WebhookEvent)
-                              .where(WebhookEvent.dedupe_key == key)) == 1
+        assert (
+            session.scalar(
+                select(func.count()).select_from(WebhookEvent).where(WebhookEvent.dedupe_key == key)
+            )
+            == 1
+        )
         assert session.get(Scan, answers[0][1][0]) is not None
 
 
@@ -81,8 +90,11 @@ def test_concurrent_standard_replays_are_refused(pg_app):
     body = json.dumps({"data": {"repo": "org/race"}}).encode()
 
     def post(client):
-        return client.post("/api/v1/webhooks/standard", data=body,
-                           headers=standard_headers(msg_id, body, [STANDARD_SECRET]))
+        return client.post(
+            "/api/v1/webhooks/standard",
+            data=body,
+            headers=standard_headers(msg_id, body, [STANDARD_SECRET]),
+        )
 
     answers = _race(app, post)
     assert sorted(code for code, _ in answers) == [200] * 7 + [202]

@@ -28,9 +28,14 @@ def _files(n: int) -> dict[str, bytes]:
 
 def test_resolve_and_list_with_pagination(registry, policy):
     files = _files(20)
-    repo = registry.add_repo(FakeRepo("org/big", files=files,
-                                      lfs={p for p in files if p.endswith(".safetensors")},
-                                      branches={"main": "a" * 40, "v1": "b" * 40}))
+    repo = registry.add_repo(
+        FakeRepo(
+            "org/big",
+            files=files,
+            lfs={p for p in files if p.endswith(".safetensors")},
+            branches={"main": "a" * 40, "v1": "b" * 40},
+        )
+    )
     client = RegistryClient(registry.endpoint, policy)
     assert client.resolve_revision("org/big", "model", "v1") == "b" * 40
     assert client.resolve_revision("org/big", "model", "a" * 40) == "a" * 40
@@ -77,20 +82,37 @@ def test_registry_endpoint_is_still_guarded(registry, policy):
 
 def test_file_url_shapes():
     client = RegistryClient("https://huggingface.co/", policy=None)  # type: ignore[arg-type]
-    assert client.file_url("o/r", "model", "c" * 40, "a b/c.bin") == \
-        f"https://huggingface.co/o/r/resolve/{'c' * 40}/a%20b/c.bin"
+    assert (
+        client.file_url("o/r", "model", "c" * 40, "a b/c.bin")
+        == f"https://huggingface.co/o/r/resolve/{'c' * 40}/a%20b/c.bin"
+    )
     assert client.file_url("o/r", "dataset", "c" * 40, "x").startswith(
-        "https://huggingface.co/datasets/o/r/resolve/")
+        "https://huggingface.co/datasets/o/r/resolve/"
+    )
 
 
 def test_select_files_by_globs():
-    files = [RepoFile(p, 1, None, None) for p in
-             ("model.safetensors", "sub/pytorch_model.bin", "README.md", "tokenizer_config.json",
-              "Model.PT", "notes.txt")]
-    picked = [f.path for f in select_files(files, ("*.safetensors", "*.bin", "*.pt",
-                                                   "tokenizer_config.json"))]
-    assert picked == ["Model.PT", "model.safetensors", "sub/pytorch_model.bin",
-                      "tokenizer_config.json"]
+    files = [
+        RepoFile(p, 1, None, None)
+        for p in (
+            "model.safetensors",
+            "sub/pytorch_model.bin",
+            "README.md",
+            "tokenizer_config.json",
+            "Model.PT",
+            "notes.txt",
+        )
+    ]
+    picked = [
+        f.path
+        for f in select_files(files, ("*.safetensors", "*.bin", "*.pt", "tokenizer_config.json"))
+    ]
+    assert picked == [
+        "Model.PT",
+        "model.safetensors",
+        "sub/pytorch_model.bin",
+        "tokenizer_config.json",
+    ]
     assert [f.path for f in select_files(files, ("sub/*",))] == ["sub/pytorch_model.bin"]
 
 
@@ -100,26 +122,33 @@ def test_link_header_parsing():
     assert next_link("") is None
 
 
-@pytest.mark.parametrize("source", [
-    {"type": "huggingface", "repo": "../etc"},
-    {"type": "huggingface", "repo": "org/x", "repo_type": "kernel"},
-    {"type": "huggingface", "repo": "org/x", "revision": "a..b"},
-    {"type": "huggingface", "repo": "org/x", "paths": "*.bin"},
-    {"type": "url"},
-    {"type": "url", "urls": []},
-    {"type": "ftp", "url": "x"},
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"type": "huggingface", "repo": "../etc"},
+        {"type": "huggingface", "repo": "org/x", "repo_type": "kernel"},
+        {"type": "huggingface", "repo": "org/x", "revision": "a..b"},
+        {"type": "huggingface", "repo": "org/x", "paths": "*.bin"},
+        {"type": "url"},
+        {"type": "url", "urls": []},
+        {"type": "ftp", "url": "x"},
+    ],
+)
 def test_malformed_sources(source):
     with pytest.raises(SourceError):
         normalise_source(source)
 
 
 def test_source_normalisation_keeps_the_token_out(policy):
-    public, token = normalise_source({"repo": "org/x", "token": "hf_secret",
-                                      "paths": ["*.bin"]})
+    public, token = normalise_source({"repo": "org/x", "token": "hf_secret", "paths": ["*.bin"]})
     assert token == "hf_secret"
     assert "token" not in public
-    assert public == {"type": "huggingface", "repo": "org/x", "repo_type": "model",
-                      "revision": "main", "paths": ["*.bin"]}
+    assert public == {
+        "type": "huggingface",
+        "repo": "org/x",
+        "repo_type": "model",
+        "revision": "main",
+        "paths": ["*.bin"],
+    }
     with pytest.raises(FetchRefused):
         normalise_source({"type": "url", "url": "http://169.254.169.254/"}, policy)

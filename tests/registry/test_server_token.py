@@ -49,20 +49,27 @@ def expand(app: Any, dispatched: list[Any]) -> None:
 
     with app.app_context():
         for group_id, token, force in dispatched:
-            expand_group(app.extensions["weightscan.sessionmaker"], blobstore(),
-                         app.config["WEIGHTSCAN_SETTINGS"], group_id, token=token,
-                         force=force)
+            expand_group(
+                app.extensions["weightscan.sessionmaker"],
+                blobstore(),
+                app.config["WEIGHTSCAN_SETTINGS"],
+                group_id,
+                token=token,
+                force=force,
+            )
     dispatched.clear()
 
 
 def authorised_hub_requests(registry: Any) -> list[str]:
-    return [e.path for e in registry.log
-            if e.server == "hub" and "authorization" in {k.lower() for k in e.headers}]
+    return [
+        e.path
+        for e in registry.log
+        if e.server == "hub" and "authorization" in {k.lower() for k in e.headers}
+    ]
 
 
 def gated_repo(registry: Any) -> FakeRepo:
-    return registry.add_repo(FakeRepo("team/private", files={"w.bin": benign_pickle(7)},
-                                      gated=401))
+    return registry.add_repo(FakeRepo("team/private", files={"w.bin": benign_pickle(7)}, gated=401))
 
 
 def test_a_url_source_never_carries_the_server_token(tmp_path, registry, dispatched):
@@ -71,13 +78,17 @@ def test_a_url_source_never_carries_the_server_token(tmp_path, registry, dispatc
     submitter = new_token(app, ("submit", "read"))
     url = f"{registry.endpoint}/{repo.name}/resolve/main/w.bin"
     with serve(app) as live:
-        reply = live.post_json("/api/v1/scans", {"source": {"type": "url", "urls": [url]}},
-                               headers={"Authorization": f"Bearer {submitter}"})
+        reply = live.post_json(
+            "/api/v1/scans",
+            {"source": {"type": "url", "urls": [url]}},
+            headers={"Authorization": f"Bearer {submitter}"},
+        )
         assert reply.status == 202, reply.body
         expand(app, dispatched)
         assert authorised_hub_requests(registry) == []
-        group = live.get("/api/v1/scans/" + reply.json()["id"],
-                         headers={"Authorization": f"Bearer {submitter}"}).json()
+        group = live.get(
+            "/api/v1/scans/" + reply.json()["id"], headers={"Authorization": f"Bearer {submitter}"}
+        ).json()
         assert group["files"][0]["verdict"] == "error", (group, registry.log)
 
 
@@ -86,28 +97,36 @@ def test_a_plain_token_gets_no_server_token_for_a_repository(tmp_path, registry,
     gated_repo(registry)
     submitter = new_token(app, ("submit", "read"))
     with serve(app) as live:
-        reply = live.post_json("/api/v1/scans", {"source": {"repo": "team/private"}},
-                               headers={"Authorization": f"Bearer {submitter}"})
+        reply = live.post_json(
+            "/api/v1/scans",
+            {"source": {"repo": "team/private"}},
+            headers={"Authorization": f"Bearer {submitter}"},
+        )
         assert reply.status == 403, reply.body  # resolving without the server token
         assert authorised_hub_requests(registry) == []
         # its own registry token is used, and only it
-        own = live.post_json("/api/v1/scans",
-                             {"source": {"repo": "team/private", "token": registry.token}},
-                             headers={"Authorization": f"Bearer {submitter}"})
+        own = live.post_json(
+            "/api/v1/scans",
+            {"source": {"repo": "team/private", "token": registry.token}},
+            headers={"Authorization": f"Bearer {submitter}"},
+        )
         assert own.status == 202
 
 
-def test_admin_and_anonymous_operator_may_use_the_server_token(tmp_path, registry,
-                                                               dispatched):
+def test_admin_and_anonymous_operator_may_use_the_server_token(tmp_path, registry, dispatched):
     app = build_app(tmp_path, registry, dispatched, allow_anonymous=False)
     gated_repo(registry)
     admin = new_token(app, ("admin",))
     with serve(app) as live:
-        reply = live.post_json("/api/v1/scans", {"source": {"repo": "team/private"}},
-                               headers={"Authorization": f"Bearer {admin}"})
+        reply = live.post_json(
+            "/api/v1/scans",
+            {"source": {"repo": "team/private"}},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
         assert reply.status == 202, reply.body
         expand(app, dispatched)
-        group = live.get("/api/v1/scans/" + reply.json()["id"],
-                         headers={"Authorization": f"Bearer {admin}"}).json()
+        group = live.get(
+            "/api/v1/scans/" + reply.json()["id"], headers={"Authorization": f"Bearer {admin}"}
+        ).json()
         assert group["files"][0]["path"] == "w.bin"
         assert group["files"][0]["error"] is None

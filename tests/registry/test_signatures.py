@@ -36,8 +36,9 @@ def test_hf_secret_rotation_and_refusals():
 
 def test_signature_matches_the_specification_by_hand():
     key = decode_standard_secret(SECRET)
-    expected = base64.b64encode(hmac.new(key, b"msg_1.%d." % NOW + BODY,
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(key, b"msg_1.%d." % NOW + BODY, hashlib.sha256).digest()
+    ).decode()
     assert sign_standard("msg_1", NOW, BODY, SECRET) == f"v1,{expected}"
 
 
@@ -50,8 +51,12 @@ def test_rotation_any_configured_secret_and_any_offered_signature():
     other = new_standard_secret()
     headers = standard_headers("msg_2", BODY, [other, SECRET], now=NOW)  # two signatures
     assert verify_standard(headers, BODY, [SECRET], now=NOW) == "msg_2"
-    assert verify_standard(standard_headers("m", BODY, [SECRET], now=NOW), BODY,
-                           [other, SECRET], now=NOW) == "m"
+    assert (
+        verify_standard(
+            standard_headers("m", BODY, [SECRET], now=NOW), BODY, [other, SECRET], now=NOW
+        )
+        == "m"
+    )
 
 
 @pytest.mark.parametrize("tamper", ["body", "id", "timestamp", "secret", "v1a", "missing"])
@@ -109,6 +114,5 @@ def test_the_reference_library_agrees_both_ways():
     reference = standardwebhooks.Webhook(SECRET)
     reference.verify(BODY, dict(ours), json_parse=False)  # raises on a bad signature
     theirs = reference.sign("msg_ref2", datetime.fromtimestamp(now, UTC), BODY.decode())
-    headers = {"webhook-id": "msg_ref2", "webhook-timestamp": str(now),
-               "webhook-signature": theirs}
+    headers = {"webhook-id": "msg_ref2", "webhook-timestamp": str(now), "webhook-signature": theirs}
     assert verify_standard(headers, BODY, [SECRET], now=now) == "msg_ref2"

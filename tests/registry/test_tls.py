@@ -22,17 +22,20 @@ NAME = "hub.registry.test"
 
 def _cert(subject: str, key, issuer_name, issuer_key, *, ca: bool):
     now = datetime.datetime.now(datetime.UTC)
-    builder = (x509.CertificateBuilder()
-               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-               .issuer_name(issuer_name)
-               .public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5))
-               .not_valid_after(now + datetime.timedelta(hours=1))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
     if not ca:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]),
-                                        critical=False)
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -45,9 +48,13 @@ def tls_server(tmp_path):
     cert = _cert(NAME, key, ca_name, ca_key, ca=False)
     (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     seen: list[tuple[str | None, str | None]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -78,10 +85,16 @@ def tls_server(tmp_path):
 
 
 def _policy(ca_file: str) -> FetchPolicy:
-    return FetchPolicy(allowed_schemes=("https",), allowed_hosts=("*.registry.test",),
-                       allow_private=parse_networks(("127.0.0.1",)), ca_file=ca_file,
-                       connect_timeout=2, read_timeout=2, total_timeout=5,
-                       resolver=lambda host, port: ["127.0.0.1"])
+    return FetchPolicy(
+        allowed_schemes=("https",),
+        allowed_hosts=("*.registry.test",),
+        allow_private=parse_networks(("127.0.0.1",)),
+        ca_file=ca_file,
+        connect_timeout=2,
+        read_timeout=2,
+        total_timeout=5,
+        resolver=lambda host, port: ["127.0.0.1"],
+    )
 
 
 def test_https_to_the_pinned_address_verifies_the_name(tls_server):

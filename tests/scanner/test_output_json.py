@@ -8,16 +8,28 @@ import math
 from weightscan.scanner.model import FileReport, Finding, Location, ScanReport, Severity, Verdict
 from weightscan.scanner.output import PathError, json_document, json_report
 
-FINDING = Finding("scanner.internal-error", Severity.HIGH, "boom", Location(offset=3),
-                  {"exception": "ValueError"})
+FINDING = Finding(
+    "scanner.internal-error", Severity.HIGH, "boom", Location(offset=3), {"exception": "ValueError"}
+)
 
 
 def _report() -> ScanReport:
     return ScanReport(
-        files=(FileReport("a.pkl", 10, "pickle", Verdict.CLEAN, sha256="0" * 64,
-                          summary={"imports": ["collections.OrderedDict"]}),
-               FileReport("b.pkl", 20, "pickle", Verdict.ERROR, (FINDING,))),
-        engine_version="1.2.3", rules_version="2026.01.01", policy={"extra_allow": ["m.n"]})
+        files=(
+            FileReport(
+                "a.pkl",
+                10,
+                "pickle",
+                Verdict.CLEAN,
+                sha256="0" * 64,
+                summary={"imports": ["collections.OrderedDict"]},
+            ),
+            FileReport("b.pkl", 20, "pickle", Verdict.ERROR, (FINDING,)),
+        ),
+        engine_version="1.2.3",
+        rules_version="2026.01.01",
+        policy={"extra_allow": ["m.n"]},
+    )
 
 
 def test_document_shape():
@@ -30,9 +42,15 @@ def test_document_shape():
     first, second = doc["files"]
     assert {"path", "sha256", "size", "format", "verdict", "findings", "summary"} <= set(first)
     assert first["summary"] == {"imports": ["collections.OrderedDict"]}
-    assert second["findings"] == [{"rule_id": "scanner.internal-error", "severity": "high",
-                                   "message": "boom", "location": {"offset": 3},
-                                   "evidence": {"exception": "ValueError"}}]
+    assert second["findings"] == [
+        {
+            "rule_id": "scanner.internal-error",
+            "severity": "high",
+            "message": "boom",
+            "location": {"offset": 3},
+            "evidence": {"exception": "ValueError"},
+        }
+    ]
 
 
 def test_path_errors_are_listed_and_raise_the_verdict():
@@ -44,10 +62,17 @@ def test_path_errors_are_listed_and_raise_the_verdict():
 
 
 def test_output_is_strict_json_even_with_odd_evidence():
-    odd = Finding("format.malformed", Severity.MEDIUM, "m",
-                  evidence={"ratio": math.nan, "raw": b"\x00\xff", "set": {1}})
-    report = ScanReport(files=(FileReport("c", 1, "pickle", Verdict.SUSPICIOUS, (odd,)),),
-                        engine_version="1", rules_version="1")
+    odd = Finding(
+        "format.malformed",
+        Severity.MEDIUM,
+        "m",
+        evidence={"ratio": math.nan, "raw": b"\x00\xff", "set": {1}},
+    )
+    report = ScanReport(
+        files=(FileReport("c", 1, "pickle", Verdict.SUSPICIOUS, (odd,)),),
+        engine_version="1",
+        rules_version="1",
+    )
     text = json_report(report)
     evidence = json.loads(text)["files"][0]["findings"][0]["evidence"]
     assert evidence == {"ratio": "nan", "raw": "00ff", "set": [1]}

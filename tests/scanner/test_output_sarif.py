@@ -12,8 +12,13 @@ from weightscan.scanner.output import PathError, sarif_log, sarif_report
 from weightscan.scanner.output.sarif import FINGERPRINT_KEY, artifact_uri, fingerprint
 from weightscan.scanner.rules import catalogue
 
-MALICIOUS = Finding("scanner.internal-error", Severity.CRITICAL, "os.system is called",
-                    Location("archive/data.pkl", 25, 3), {"code": "os.system('echo x')"})
+MALICIOUS = Finding(
+    "scanner.internal-error",
+    Severity.CRITICAL,
+    "os.system is called",
+    Location("archive/data.pkl", 25, 3),
+    {"code": "os.system('echo x')"},
+)
 MEDIUM = Finding("format.malformed", Severity.MEDIUM, "truncated", Location(offset=99))
 INFO = Finding("format.text", Severity.INFO, "text")
 
@@ -21,11 +26,19 @@ INFO = Finding("format.text", Severity.INFO, "text")
 def _report(tmp_path: Path) -> ScanReport:
     return ScanReport(
         files=(
-            FileReport(str(tmp_path / "models" / "my model.pt"), 100, "pytorch-zip",
-                       Verdict.MALICIOUS, (MALICIOUS, MEDIUM), sha256="ab" * 32),
+            FileReport(
+                str(tmp_path / "models" / "my model.pt"),
+                100,
+                "pytorch-zip",
+                Verdict.MALICIOUS,
+                (MALICIOUS, MEDIUM),
+                sha256="ab" * 32,
+            ),
             FileReport(str(tmp_path / "README.md"), 5, "text", Verdict.CLEAN, (INFO,)),
         ),
-        engine_version="1.2.3", rules_version="2026.01.01")
+        engine_version="1.2.3",
+        rules_version="2026.01.01",
+    )
 
 
 # The parts of the SARIF 2.1.0 schema GitHub's upload relies on (trimmed by hand).
@@ -34,67 +47,149 @@ TRIMMED_SCHEMA = {
     "required": ["version", "runs"],
     "properties": {
         "version": {"const": "2.1.0"},
-        "runs": {"type": "array", "minItems": 1, "items": {
-            "type": "object",
-            "required": ["tool", "results"],
-            "properties": {
-                "tool": {"type": "object", "required": ["driver"], "properties": {
-                    "driver": {"type": "object", "required": ["name", "rules"], "properties": {
-                        "name": {"type": "string"},
-                        "version": {"type": "string"},
-                        "informationUri": {"type": "string", "format": "uri"},
-                        "rules": {"type": "array", "items": {
-                            "type": "object",
-                            "required": ["id", "shortDescription", "fullDescription", "help",
-                                         "properties"],
-                            "properties": {
-                                "id": {"type": "string"},
-                                "shortDescription": {"$ref": "#/$defs/message"},
-                                "fullDescription": {"$ref": "#/$defs/message"},
-                                "help": {"$ref": "#/$defs/message"},
-                                "defaultConfiguration": {"type": "object", "properties": {
-                                    "level": {"$ref": "#/$defs/level"}}},
-                                "properties": {"type": "object",
-                                               "required": ["security-severity", "tags"],
-                                               "properties": {
-                                                   "security-severity": {
-                                                       "type": "string",
-                                                       "pattern": r"^\d+\.\d$"},
-                                                   "tags": {"type": "array", "maxItems": 20,
-                                                            "items": {"type": "string"}}}},
-                            }}},
-                    }}}},
-                "invocations": {"type": "array", "items": {
-                    "type": "object", "required": ["executionSuccessful"],
-                    "properties": {"executionSuccessful": {"type": "boolean"}}}},
-                "results": {"type": "array", "items": {
-                    "type": "object",
-                    "required": ["ruleId", "level", "message", "locations", "partialFingerprints"],
-                    "properties": {
-                        "ruleId": {"type": "string"},
-                        "ruleIndex": {"type": "integer", "minimum": 0},
-                        "level": {"$ref": "#/$defs/level"},
-                        "message": {"$ref": "#/$defs/message"},
-                        "locations": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {
-                            "type": "object", "required": ["physicalLocation"],
-                            "properties": {"physicalLocation": {
-                                "type": "object", "required": ["artifactLocation"],
+        "runs": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["tool", "results"],
+                "properties": {
+                    "tool": {
+                        "type": "object",
+                        "required": ["driver"],
+                        "properties": {
+                            "driver": {
+                                "type": "object",
+                                "required": ["name", "rules"],
                                 "properties": {
-                                    "artifactLocation": {
-                                        "type": "object", "required": ["uri"],
-                                        "properties": {"uri": {"type": "string",
-                                                               "format": "uri-reference"}}},
-                                    "region": {"type": "object", "properties": {
-                                        "startLine": {"type": "integer", "minimum": 1},
-                                        "byteOffset": {"type": "integer", "minimum": 0}}}}}}}},
-                        "partialFingerprints": {"type": "object",
-                                                "additionalProperties": {"type": "string"}},
-                    }}},
-            }}},
+                                    "name": {"type": "string"},
+                                    "version": {"type": "string"},
+                                    "informationUri": {"type": "string", "format": "uri"},
+                                    "rules": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": [
+                                                "id",
+                                                "shortDescription",
+                                                "fullDescription",
+                                                "help",
+                                                "properties",
+                                            ],
+                                            "properties": {
+                                                "id": {"type": "string"},
+                                                "shortDescription": {"$ref": "#/$defs/message"},
+                                                "fullDescription": {"$ref": "#/$defs/message"},
+                                                "help": {"$ref": "#/$defs/message"},
+                                                "defaultConfiguration": {
+                                                    "type": "object",
+                                                    "properties": {
+                                                        "level": {"$ref": "#/$defs/level"}
+                                                    },
+                                                },
+                                                "properties": {
+                                                    "type": "object",
+                                                    "required": ["security-severity", "tags"],
+                                                    "properties": {
+                                                        "security-severity": {
+                                                            "type": "string",
+                                                            "pattern": r"^\d+\.\d$",
+                                                        },
+                                                        "tags": {
+                                                            "type": "array",
+                                                            "maxItems": 20,
+                                                            "items": {"type": "string"},
+                                                        },
+                                                    },
+                                                },
+                                            },
+                                        },
+                                    },
+                                },
+                            }
+                        },
+                    },
+                    "invocations": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["executionSuccessful"],
+                            "properties": {"executionSuccessful": {"type": "boolean"}},
+                        },
+                    },
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": [
+                                "ruleId",
+                                "level",
+                                "message",
+                                "locations",
+                                "partialFingerprints",
+                            ],
+                            "properties": {
+                                "ruleId": {"type": "string"},
+                                "ruleIndex": {"type": "integer", "minimum": 0},
+                                "level": {"$ref": "#/$defs/level"},
+                                "message": {"$ref": "#/$defs/message"},
+                                "locations": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": 1000,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["physicalLocation"],
+                                        "properties": {
+                                            "physicalLocation": {
+                                                "type": "object",
+                                                "required": ["artifactLocation"],
+                                                "properties": {
+                                                    "artifactLocation": {
+                                                        "type": "object",
+                                                        "required": ["uri"],
+                                                        "properties": {
+                                                            "uri": {
+                                                                "type": "string",
+                                                                "format": "uri-reference",
+                                                            }
+                                                        },
+                                                    },
+                                                    "region": {
+                                                        "type": "object",
+                                                        "properties": {
+                                                            "startLine": {
+                                                                "type": "integer",
+                                                                "minimum": 1,
+                                                            },
+                                                            "byteOffset": {
+                                                                "type": "integer",
+                                                                "minimum": 0,
+                                                            },
+                                                        },
+                                                    },
+                                                },
+                                            }
+                                        },
+                                    },
+                                },
+                                "partialFingerprints": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
     },
     "$defs": {
-        "message": {"type": "object", "required": ["text"],
-                    "properties": {"text": {"type": "string", "minLength": 1}}},
+        "message": {
+            "type": "object",
+            "required": ["text"],
+            "properties": {"text": {"type": "string", "minLength": 1}},
+        },
         "level": {"enum": ["none", "note", "warning", "error"]},
     },
 }
@@ -160,14 +255,17 @@ def test_execution_successful_reflects_errors(tmp_path):
     invocation = failed["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
     assert "gone.pt" in invocation["toolExecutionNotifications"][0]["message"]["text"]
-    errored = ScanReport(files=(FileReport("x", 1, "unknown", Verdict.ERROR),),
-                         engine_version="1", rules_version="1")
+    errored = ScanReport(
+        files=(FileReport("x", 1, "unknown", Verdict.ERROR),), engine_version="1", rules_version="1"
+    )
     assert sarif_log(errored)["runs"][0]["invocations"][0]["executionSuccessful"] is False
 
 
 def test_artifact_uris(tmp_path):
-    assert artifact_uri(str(tmp_path / "a b" / "c#d.pt"), tmp_path) == ("a%20b/c%23d.pt",
-                                                                        "%SRCROOT%")
+    assert artifact_uri(str(tmp_path / "a b" / "c#d.pt"), tmp_path) == (
+        "a%20b/c%23d.pt",
+        "%SRCROOT%",
+    )
     outside, base_id = artifact_uri("/etc/hosts", tmp_path)
     assert outside == "file:///etc/hosts"
     assert base_id is None
@@ -175,10 +273,26 @@ def test_artifact_uris(tmp_path):
 
 
 def test_a_rule_missing_from_the_catalogue_still_gets_a_rule_entry():
-    stored = {"verdict": "suspicious", "engine": {"version": "0.0.1", "rules_version": "old"},
-              "files": [{"path": "a.pkl", "verdict": "suspicious", "sha256": None, "findings": [
-                  {"rule_id": "retired.rule", "severity": "medium", "message": "m",
-                   "location": {}, "evidence": {}}]}]}
+    stored = {
+        "verdict": "suspicious",
+        "engine": {"version": "0.0.1", "rules_version": "old"},
+        "files": [
+            {
+                "path": "a.pkl",
+                "verdict": "suspicious",
+                "sha256": None,
+                "findings": [
+                    {
+                        "rule_id": "retired.rule",
+                        "severity": "medium",
+                        "message": "m",
+                        "location": {},
+                        "evidence": {},
+                    }
+                ],
+            }
+        ],
+    }
     run = sarif_log(stored)["runs"][0]
     result = run["results"][0]
     assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "retired.rule"

@@ -11,12 +11,22 @@ def _report(*files: FileReport) -> ScanReport:
     return ScanReport(files=files, engine_version="9.9.9", rules_version="2099.01.01")
 
 
-MALFORMED = Finding("format.malformed", Severity.MEDIUM, "pickle: truncated stream",
-                    Location("archive/data.pkl", 40, 7),
-                    {"code": "_var0 = os.system('echo hi')\nresult = _var0"})
+MALFORMED = Finding(
+    "format.malformed",
+    Severity.MEDIUM,
+    "pickle: truncated stream",
+    Location("archive/data.pkl", 40, 7),
+    {"code": "_var0 = os.system('echo hi')\nresult = _var0"},
+)
 CLEAN = FileReport("models/ok.safetensors", 2048, "safetensors", Verdict.CLEAN, sha256="ab" * 32)
-FLAGGED = FileReport("models/bad.pt", 5 * 1024 * 1024, "pytorch-zip", Verdict.SUSPICIOUS,
-                     (MALFORMED,), sha256="cd" * 32)
+FLAGGED = FileReport(
+    "models/bad.pt",
+    5 * 1024 * 1024,
+    "pytorch-zip",
+    Verdict.SUSPICIOUS,
+    (MALFORMED,),
+    sha256="cd" * 32,
+)
 
 
 def test_one_block_per_file_then_a_summary_line():
@@ -54,10 +64,16 @@ def test_path_errors_are_listed_and_make_the_verdict_error():
 
 
 def test_terminal_control_characters_from_the_file_are_escaped():
-    sneaky = Finding("format.malformed", Severity.MEDIUM, "bad\x1b[2J\x1b[1;1Hclean\u202e",
-                     Location("a\rb"), {"code": "x = 1\x1b]0;title\x07"})
-    out = text_report(_report(FileReport("m\x1b[31m.pt", 1, "pickle", Verdict.SUSPICIOUS,
-                                         (sneaky,))))
+    sneaky = Finding(
+        "format.malformed",
+        Severity.MEDIUM,
+        "bad\x1b[2J\x1b[1;1Hclean\u202e",
+        Location("a\rb"),
+        {"code": "x = 1\x1b]0;title\x07"},
+    )
+    out = text_report(
+        _report(FileReport("m\x1b[31m.pt", 1, "pickle", Verdict.SUSPICIOUS, (sneaky,)))
+    )
     assert "\x1b" not in out
     assert "\r" not in out
     assert "\u202e" not in out
@@ -69,8 +85,13 @@ def test_terminal_control_characters_from_the_file_are_escaped():
 
 def test_long_code_excerpts_are_cut():
     code = "\n".join(f"line{i} = {'x' * 300}" for i in range(100))
-    f = FileReport("a.pkl", 1, "pickle", Verdict.SUSPICIOUS,
-                   (Finding("format.malformed", Severity.MEDIUM, "m", evidence={"code": code}),))
+    f = FileReport(
+        "a.pkl",
+        1,
+        "pickle",
+        Verdict.SUSPICIOUS,
+        (Finding("format.malformed", Severity.MEDIUM, "m", evidence={"code": code}),),
+    )
     out = text_report(_report(f))
     assert "(70 more lines)" in out
     assert max(len(line) for line in out.splitlines()) < 260
@@ -83,6 +104,11 @@ def test_renders_the_stored_dict_form_the_same_way():
 
 def test_human_size_and_printable():
     assert [human_size(n) for n in (0, 1023, 1024, 1536, 3 * 1024**3)] == [
-        "0 B", "1023 B", "1.0 KiB", "1.5 KiB", "3.0 GiB"]
+        "0 B",
+        "1023 B",
+        "1.0 KiB",
+        "1.5 KiB",
+        "3.0 GiB",
+    ]
     assert printable("plain ü text") == "plain ü text"
     assert printable("tab\there") == "tab\\x09here"

@@ -17,8 +17,15 @@ from weightscan.scanner.model import Severity
 from weightscan.scanner.safetensors import metadata_values
 from weightscan.scanner.source import Source
 
-NOT_LOOKED_AT = ("not analysed", "not inspected", "not checked", "not read", "not decoded",
-                 "not listed", "not walked")
+NOT_LOOKED_AT = (
+    "not analysed",
+    "not inspected",
+    "not checked",
+    "not read",
+    "not decoded",
+    "not listed",
+    "not walked",
+)
 
 
 def _scan(data: bytes, fmt: Format, limits: ScanLimits = DEFAULT_LIMITS) -> ScanContext:
@@ -28,9 +35,12 @@ def _scan(data: bytes, fmt: Format, limits: ScanLimits = DEFAULT_LIMITS) -> Scan
 
 
 def _says_what_was_skipped(ctx: ScanContext) -> list[str]:
-    return [f.message for f in ctx.findings
-            if f.severity.rank >= Severity.MEDIUM.rank
-            and any(words in f.message for words in NOT_LOOKED_AT)]
+    return [
+        f.message
+        for f in ctx.findings
+        if f.severity.rank >= Severity.MEDIUM.rank
+        and any(words in f.message for words in NOT_LOOKED_AT)
+    ]
 
 
 def test_kv_count_above_the_cap_says_the_rest_was_not_analysed():
@@ -84,7 +94,7 @@ def test_payload_after_64k_of_zero_padding_is_found():
     data = bytearray(b.build())
     data_start = len(data) - 2 * alignment
     spot = data_start + 32 + 200_000  # inside the padding after tensor a, past the first 64 KiB
-    data[spot:spot + len(PICKLE_PAYLOAD)] = PICKLE_PAYLOAD
+    data[spot : spot + len(PICKLE_PAYLOAD)] = PICKLE_PAYLOAD
     ctx = _scan(bytes(data), Format.GGUF)
     assert "gguf.data.hidden" in {f.rule_id for f in ctx.findings}
 

@@ -25,8 +25,10 @@ CALL = b"cos\nsystem\n(S'echo weightscan-test'\ntR."
 
 
 def _imports_os_system(data: bytes) -> bool:
-    return any(op.name == "GLOBAL" and arg == "os system"
-               for op, arg, _ in pickletools.genops(io.BytesIO(data)))
+    return any(
+        op.name == "GLOBAL" and arg == "os system"
+        for op, arg, _ in pickletools.genops(io.BytesIO(data))
+    )
 
 
 def safetensors_polyglot() -> bytes:
@@ -37,14 +39,17 @@ def safetensors_polyglot() -> bytes:
     padding, into the tensor bytes, which are the payload.
     """
     tail = b"0" + CALL
-    head = (b'{"t":{"dtype":"U8","shape":[%d],"data_offsets":[0,%d]},"__metadata__":{"p":"'
-            % (len(tail), len(tail)))
+    head = b'{"t":{"dtype":"U8","shape":[%d],"data_offsets":[0,%d]},"__metadata__":{"p":"' % (
+        len(tail),
+        len(tail),
+    )
     first_skip = 100  # lands inside the run of NONE opcodes
     n = 0x55 + 256 * first_skip  # the header length whose first bytes are "U", 100
     closing, jump = b'"}}', b"U "  # SHORT_BINSTRING of 32 bytes: the closing and padding
     pad = 32 - len(closing)
-    header = head + b"N" * (n - len(head) - len(jump) - len(closing) - pad) + jump + closing \
-        + b" " * pad
+    header = (
+        head + b"N" * (n - len(head) - len(jump) - len(closing) - pad) + jump + closing + b" " * pad
+    )
     assert len(header) == n
     assert 2 + first_skip > 8 + len(head)
     return struct.pack("<Q", n) + header + tail
@@ -112,13 +117,15 @@ def test_polyglot_inside_a_tar_and_a_gzip(name):
 
 # -- real files of those formats stay clean ------------------------------------------------
 
+
 def _benign_files() -> dict[str, bytes]:
     np = pytest.importorskip("numpy")
     files: dict[str, bytes] = {}
     st = pytest.importorskip("safetensors.numpy")
     for n in (1, 7, 40, 300):  # different header lengths, so different first bytes
         files[f"safetensors-{n}"] = st.save(
-            {f"w{i}": np.arange(i + 3, dtype=np.float32) for i in range(n)})
+            {f"w{i}": np.arange(i + 3, dtype=np.float32) for i in range(n)}
+        )
     buf = io.BytesIO()
     np.save(buf, np.arange(10.0))
     files["npy"] = buf.getvalue()
@@ -145,8 +152,9 @@ def test_joblib_dumps_stay_clean(tmp_path, compress):
     joblib = pytest.importorskip("joblib")
     np = pytest.importorskip("numpy")
     path = tmp_path / "model.joblib"
-    joblib.dump({"w": np.arange(100.0), "name": "m"}, path,
-                compress=(compress, 3) if compress else 0)
+    joblib.dump(
+        {"w": np.arange(100.0), "name": "m"}, path, compress=(compress, 3) if compress else 0
+    )
     report = scan_bytes(path.read_bytes())
     assert report.verdict is Verdict.CLEAN, rules_of(report)
 

@@ -14,9 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _public_objects(module: types.ModuleType) -> set[str]:
-    return {name for name, value in vars(module).items()
-            if not name.startswith("_") and not isinstance(value, types.ModuleType)
-            and name != "annotations"}
+    return {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"
+    }
 
 
 def test_all_matches_the_public_names():
@@ -26,8 +30,9 @@ def test_all_matches_the_public_names():
 
 def test_every_public_name_imports_from_a_fresh_interpreter():
     code = f"from weightscan.scanner import {', '.join(scanner.__all__)}; print('ok')"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.strip() == "ok"
 
 

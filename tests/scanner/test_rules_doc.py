@@ -15,7 +15,8 @@ RULE_ID = re.compile(r"^[a-z0-9_]+(?:[.-][a-z0-9_]+)*$")
 def test_rules_md_is_in_sync_with_the_catalogue():
     doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert doc == render_markdown(), (
-        "docs/rules.md is stale: run `python -m weightscan.scanner.rules > docs/rules.md`")
+        "docs/rules.md is stale: run `python -m weightscan.scanner.rules > docs/rules.md`"
+    )
 
 
 def test_every_rule_is_documented_properly():

@@ -40,8 +40,9 @@ ATTACKS = {
 
 def _parses_to_import(data: bytes) -> bool:
     """The standard library's opcode walk agrees that the stream imports os.system."""
-    return any(op.name == "GLOBAL" and arg == "os system"
-               for op, arg, _ in pickletools.genops(data))
+    return any(
+        op.name == "GLOBAL" and arg == "os system" for op, arg, _ in pickletools.genops(data)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
@@ -57,8 +58,9 @@ def test_long_first_opcode_is_analysed_as_a_pickle(name):
 
 
 @pytest.mark.parametrize("codec", sorted(COMPRESSORS))
-@pytest.mark.parametrize("name", ["unicode-line", "binbytes", "gif89a-binfloat",
-                                  "long-quoted-string"])
+@pytest.mark.parametrize(
+    "name", ["unicode-line", "binbytes", "gif89a-binfloat", "long-quoted-string"]
+)
 def test_inside_every_compressed_stream(codec, name):
     report = scan_bytes(COMPRESSORS[codec](ATTACKS[name]))
     assert report.verdict is Verdict.MALICIOUS, (codec, name, rules_of(report))
@@ -80,9 +82,11 @@ def test_inside_zip_members_whatever_their_name(member):
 
 # -- look-alikes that stay what they are ----------------------------------------------------
 
-GIF = (b"GIF89a\x10\x00\x10\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00"
-       b"\x00,\x00\x00\x00\x00\x10\x00\x10\x00\x00\x02\x0e\x8c\x8f\xa9\xcb\xed\x0f\xa3\x9c"
-       b"\xb4\xda\x8b\xb3\xde\x00;")
+GIF = (
+    b"GIF89a\x10\x00\x10\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00"
+    b"\x00,\x00\x00\x00\x00\x10\x00\x10\x00\x00\x02\x0e\x8c\x8f\xa9\xcb\xed\x0f\xa3\x9c"
+    b"\xb4\xda\x8b\xb3\xde\x00;"
+)
 
 BENIGN_LOOKALIKES = {
     "long-first-line-text": b"Very long first line " + b"word " * 5000 + b"\nsecond line\n",

@@ -24,9 +24,15 @@ def make_app(tmp_path: Path, migrated_db: str) -> Iterator[Callable[..., Any]]:
     made: list[Any] = []
 
     def factory(**changes: Any) -> Any:
-        base = Settings(home=tmp_path / "home", database_url=migrated_db,
-                        secret_key="security-test-key", allow_anonymous=False, rate_limit="",
-                        max_upload_bytes=MiB, broker_url="filesystem://")
+        base = Settings(
+            home=tmp_path / "home",
+            database_url=migrated_db,
+            secret_key="security-test-key",
+            allow_anonymous=False,
+            rate_limit="",
+            max_upload_bytes=MiB,
+            broker_url="filesystem://",
+        )
         app = create_app(base.replace(**changes))
         app.config["TESTING"] = True
         made.append(app)
@@ -51,8 +57,9 @@ def db_session(app: Any) -> Any:
     return app.extensions["weightscan.sessionmaker"]()
 
 
-def new_token(app: Any, name: str, scopes: tuple[str, ...] = ("submit", "read"),
-              **kwargs: Any) -> tuple[str, str]:
+def new_token(
+    app: Any, name: str, scopes: tuple[str, ...] = ("submit", "read"), **kwargs: Any
+) -> tuple[str, str]:
     """(token id, plaintext) of a new committed token."""
     from weightscan.core.tokens import create_token
 
@@ -66,8 +73,9 @@ def bearer(plaintext: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {plaintext}"}
 
 
-def put(client: Any, data: bytes, name: str = "model.pkl", token: str | None = None,
-        **headers: str) -> Any:
+def put(
+    client: Any, data: bytes, name: str = "model.pkl", token: str | None = None, **headers: str
+) -> Any:
     sent = {"Content-Length": str(len(data)), **headers}
     if token:
         sent.update(bearer(token))
@@ -86,8 +94,13 @@ def run_queued(app: Any) -> int:
         store = blobstore()
         factory = app.extensions["weightscan.sessionmaker"]
         with factory() as db:
-            ids = list(db.scalars(select(Scan.id).where(Scan.kind == ScanKind.FILE,
-                                                        Scan.status == ScanStatus.QUEUED)))
+            ids = list(
+                db.scalars(
+                    select(Scan.id).where(
+                        Scan.kind == ScanKind.FILE, Scan.status == ScanStatus.QUEUED
+                    )
+                )
+            )
         for scan_id in ids:
             run_scan(factory, store, scan_id, app.config["WEIGHTSCAN_SETTINGS"])
     return len(ids)

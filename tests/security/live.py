@@ -32,8 +32,15 @@ class LiveServer:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
 
-    def request(self, method: str, path: str, *, body: bytes | None = None,
-                headers: Mapping[str, str] | None = None, timeout: float = 30.0) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> Reply:
         """One request on a fresh connection; ``Host`` defaults to 127.0.0.1:port."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
@@ -52,16 +59,23 @@ class LiveServer:
     def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)
 
-    def put_file(self, name: str, data: bytes, *, query: str = "",
-                 headers: Mapping[str, str] | None = None) -> Reply:
-        return self.request("PUT", f"/api/v1/uploads/{name}{query}", body=data,
-                            headers={"Content-Type": "application/octet-stream",
-                                     **(headers or {})})
+    def put_file(
+        self, name: str, data: bytes, *, query: str = "", headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        return self.request(
+            "PUT",
+            f"/api/v1/uploads/{name}{query}",
+            body=data,
+            headers={"Content-Type": "application/octet-stream", **(headers or {})},
+        )
 
-    def post_json(self, path: str, doc: Any, headers: Mapping[str, str] | None = None
-                  ) -> Reply:
-        return self.request("POST", path, body=json.dumps(doc).encode(),
-                            headers={"Content-Type": "application/json", **(headers or {})})
+    def post_json(self, path: str, doc: Any, headers: Mapping[str, str] | None = None) -> Reply:
+        return self.request(
+            "POST",
+            path,
+            body=json.dumps(doc).encode(),
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
 
 
 @contextlib.contextmanager
@@ -78,17 +92,23 @@ def serve(app: Any) -> Iterator[LiveServer]:
         thread.join(5)
 
 
-def multipart(fields: Mapping[str, str], files: Mapping[str, tuple[str, bytes]]
-              ) -> tuple[bytes, str]:
+def multipart(
+    fields: Mapping[str, str], files: Mapping[str, tuple[str, bytes]]
+) -> tuple[bytes, str]:
     """A multipart/form-data body and its content type."""
     boundary = "----weightscan-test-boundary"
     parts: list[bytes] = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                     f"{value}\r\n".encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
     for name, (filename, data) in files.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                     f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                     .encode() + data + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"

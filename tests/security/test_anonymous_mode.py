@@ -27,11 +27,14 @@ def test_direct_local_reads_are_anonymous(anonymous_app: Any) -> None:
             assert live.get("/api/v1/scans", headers={"Host": host}).status == 200, host
 
 
-@pytest.mark.parametrize("header", [
-    {"X-Forwarded-For": "203.0.113.9"},
-    {"Forwarded": "for=203.0.113.9;proto=https"},
-    {"X-Real-IP": "203.0.113.9"},
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"Forwarded": "for=203.0.113.9;proto=https"},
+        {"X-Real-IP": "203.0.113.9"},
+    ],
+)
 def test_proxied_requests_are_not_anonymous(anonymous_app: Any, header: dict[str, str]) -> None:
     with serve(anonymous_app) as live:
         reply = live.get("/api/v1/scans", headers=header)
@@ -59,27 +62,43 @@ def test_operator_listed_host_is_anonymous(make_app: Any) -> None:
 def test_cross_site_anonymous_writes_are_refused(anonymous_app: Any) -> None:
     body, ctype = multipart({}, {"file": ("m.pkl", clean_pickle())})
     with serve(anonymous_app) as live:
-        evil = live.request("POST", "/api/v1/scans", body=body,
-                            headers={"Content-Type": ctype, "Origin": "http://evil.example"})
+        evil = live.request(
+            "POST",
+            "/api/v1/scans",
+            body=body,
+            headers={"Content-Type": ctype, "Origin": "http://evil.example"},
+        )
         assert evil.status == 403
-        null = live.request("POST", "/api/v1/scans", body=body,
-                            headers={"Content-Type": ctype, "Origin": "null"})
+        null = live.request(
+            "POST", "/api/v1/scans", body=body, headers={"Content-Type": ctype, "Origin": "null"}
+        )
         assert null.status == 403
-        fetch = live.request("POST", "/api/v1/scans", body=body,
-                             headers={"Content-Type": ctype, "Sec-Fetch-Site": "cross-site"})
+        fetch = live.request(
+            "POST",
+            "/api/v1/scans",
+            body=body,
+            headers={"Content-Type": ctype, "Sec-Fetch-Site": "cross-site"},
+        )
         assert fetch.status == 403
-        same = live.request("POST", "/api/v1/scans", body=body,
-                            headers={"Content-Type": ctype, "Origin": live.url})
+        same = live.request(
+            "POST", "/api/v1/scans", body=body, headers={"Content-Type": ctype, "Origin": live.url}
+        )
         assert same.status == 202
-        plain = live.request("POST", "/api/v1/scans", body=body,
-                             headers={"Content-Type": ctype})  # curl sends no Origin
+        plain = live.request(
+            "POST", "/api/v1/scans", body=body, headers={"Content-Type": ctype}
+        )  # curl sends no Origin
         assert plain.status in (200, 202)
 
 
 def test_tokens_work_through_a_proxy(anonymous_app: Any) -> None:
     _, token = new_token(anonymous_app, "ci")
     with serve(anonymous_app) as live:
-        reply = live.get("/api/v1/scans", headers={"X-Forwarded-For": "203.0.113.9",
-                                                   "Host": "scanner.example",
-                                                   "Authorization": f"Bearer {token}"})
+        reply = live.get(
+            "/api/v1/scans",
+            headers={
+                "X-Forwarded-For": "203.0.113.9",
+                "Host": "scanner.example",
+                "Authorization": f"Bearer {token}",
+            },
+        )
         assert reply.status == 200

@@ -48,5 +48,4 @@ def test_anonymous_may_delete_only_anonymous_scans(make_app: Any) -> None:
         anonymous = live.put_file("b.pkl", clean_pickle("b")).json()["id"]
         assert live.request("DELETE", f"/api/v1/scans/{owned}").status == 403
         assert live.request("DELETE", f"/api/v1/scans/{anonymous}").status == 204
-        assert live.request("DELETE", f"/api/v1/scans/{owned}",
-                            headers=auth(alice)).status == 204
+        assert live.request("DELETE", f"/api/v1/scans/{owned}", headers=auth(alice)).status == 204

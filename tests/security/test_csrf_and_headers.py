@@ -11,8 +11,12 @@ from tests.security.conftest import bearer, csrf_of, login, new_token, put
 from tests.security.samples import clean_pickle
 
 REQUIRED_HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'", "frame-ancestors 'none'",
-                                "script-src 'self'", "base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+        "base-uri 'none'",
+    ),
     "X-Content-Type-Options": ("nosniff",),
     "X-Frame-Options": ("DENY",),
     "Referrer-Policy": ("no-referrer",),
@@ -35,10 +39,12 @@ def test_a_form_post_without_the_csrf_token_is_refused(app, form):
     _id, plaintext = new_token(app, "browser")
     login(client, plaintext)
     for sent in ({}, {"csrf_token": "forged-value"}):
-        data = {"token": plaintext, "url": "https://huggingface.co/x/y/resolve/main/a.bin",
-                "file": (io.BytesIO(clean_pickle()), "a.pkl")}
-        response = client.post(form, data={**data, **sent},
-                               content_type="multipart/form-data")
+        data = {
+            "token": plaintext,
+            "url": "https://huggingface.co/x/y/resolve/main/a.bin",
+            "file": (io.BytesIO(clean_pickle()), "a.pkl"),
+        }
+        response = client.post(form, data={**data, **sent}, content_type="multipart/form-data")
         assert response.status_code in (400, 403), (form, sent, response.status_code)
     assert "a.pkl" not in client.get("/scans").get_data(as_text=True)
 
@@ -50,9 +56,11 @@ def test_the_csrf_token_of_another_session_is_refused(app):
     login(alice_client, alice)
     login(bob_client, bob)
     bob_csrf = csrf_of(bob_client)
-    response = alice_client.post("/upload", data={
-        "csrf_token": bob_csrf, "file": (io.BytesIO(clean_pickle("x")), "x.pkl")},
-        content_type="multipart/form-data")
+    response = alice_client.post(
+        "/upload",
+        data={"csrf_token": bob_csrf, "file": (io.BytesIO(clean_pickle("x")), "x.pkl")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 403
 
 
@@ -60,9 +68,11 @@ def test_a_form_post_with_the_csrf_token_is_accepted(app):
     client = app.test_client()
     _id, plaintext = new_token(app, "browser")
     login(client, plaintext)
-    response = client.post("/upload", data={
-        "csrf_token": csrf_of(client), "file": (io.BytesIO(clean_pickle("ok")), "ok.pkl")},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/upload",
+        data={"csrf_token": csrf_of(client), "file": (io.BytesIO(clean_pickle("ok")), "ok.pkl")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/scans/")
 
@@ -72,8 +82,9 @@ def test_login_redirect_stays_on_this_site(app):
     _id, plaintext = new_token(app, "browser")
     for target in ("//evil.example/", "/\\evil.example", "https://evil.example/"):
         csrf = csrf_of(client, "/login")
-        response = client.post(f"/login?next={target}",
-                               data={"token": plaintext, "csrf_token": csrf})
+        response = client.post(
+            f"/login?next={target}", data={"token": plaintext, "csrf_token": csrf}
+        )
         assert response.status_code == 303
         assert response.headers["Location"] in ("/", "http://localhost/"), target
 

@@ -55,8 +55,11 @@ def test_put_with_a_hostile_name(app, name):
     client = app.test_client()
     _id, token = new_token(app, "t")
     data = clean_pickle(f"name-{HOSTILE_NAMES.index(name)}")
-    response = client.put("/api/v1/uploads/" + quote(name, safe=""), data=io.BytesIO(data),
-                          headers={"Content-Length": str(len(data)), **bearer(token)})
+    response = client.put(
+        "/api/v1/uploads/" + quote(name, safe=""),
+        data=io.BytesIO(data),
+        headers={"Content-Length": str(len(data)), **bearer(token)},
+    )
     # 308: werkzeug merges the "//" of a decoded absolute name; no scan is made then.
     assert response.status_code in (202, 308, 400, 404), response.status_code
     if response.status_code != 202:
@@ -85,11 +88,17 @@ def test_form_upload_with_hostile_names(app):
     client = app.test_client()
     _id, token = new_token(app, "browser")
     login(client, token)
-    files = [(io.BytesIO(clean_pickle(f"f{i}")), name)
-             for i, name in enumerate(HOSTILE_NAMES) if not {"\x00", "\n"} & set(name)]
+    files = [
+        (io.BytesIO(clean_pickle(f"f{i}")), name)
+        for i, name in enumerate(HOSTILE_NAMES)
+        if not {"\x00", "\n"} & set(name)
+    ]
     files.append((io.BytesIO(clean_pickle("nul")), "nul\x00byte.pkl"))
-    response = client.post("/upload", data={"csrf_token": csrf_of(client), "file": files},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/upload",
+        data={"csrf_token": csrf_of(client), "file": files},
+        content_type="multipart/form-data",
+    )
     assert response.status_code in (201, 303), response.status_code
     with db_session(app) as db:
         names = list(db.scalars(select(Scan.filename).where(Scan.kind == "file")))

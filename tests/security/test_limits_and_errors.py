@@ -20,9 +20,12 @@ SECRET_GUESS = {"event": {"scope": "repo"}}
 def test_made_up_tokens_share_the_address_budget(make_app: Any) -> None:
     app = make_app(rate_limit="5/minute")
     with serve(app) as live:
-        codes = [live.get("/api/v1/scans",
-                          headers={"Authorization": f"Bearer ws_{secrets.token_urlsafe(32)}"}
-                          ).status for _ in range(8)]
+        codes = [
+            live.get(
+                "/api/v1/scans", headers={"Authorization": f"Bearer ws_{secrets.token_urlsafe(32)}"}
+            ).status
+            for _ in range(8)
+        ]
     assert codes[:5] == [401] * 5
     assert set(codes[5:]) == {429}, codes
 
@@ -30,10 +33,14 @@ def test_made_up_tokens_share_the_address_budget(make_app: Any) -> None:
 def test_guessing_webhook_secrets_is_rate_limited(make_app: Any) -> None:
     app = make_app(rate_limit="5/minute", hf_webhook_secrets=("the-real-secret",))
     with serve(app) as live:
-        codes = [live.post_json("/api/v1/webhooks/huggingface", SECRET_GUESS,
-                                headers={"X-Webhook-Secret": f"guess-{i}",
-                                         "Authorization": f"Bearer ws_guess{i}"}).status
-                 for i in range(8)]
+        codes = [
+            live.post_json(
+                "/api/v1/webhooks/huggingface",
+                SECRET_GUESS,
+                headers={"X-Webhook-Secret": f"guess-{i}", "Authorization": f"Bearer ws_guess{i}"},
+            ).status
+            for i in range(8)
+        ]
     assert 429 in codes, codes
 
 
@@ -43,8 +50,10 @@ def test_a_verified_token_has_its_own_budget(make_app: Any) -> None:
     _, two = new_token(app, "two")
     with serve(app) as live:
         for token in (one, two):
-            codes = [live.get("/api/v1/scans", headers={"Authorization": f"Bearer {token}"}
-                              ).status for _ in range(4)]
+            codes = [
+                live.get("/api/v1/scans", headers={"Authorization": f"Bearer {token}"}).status
+                for _ in range(4)
+            ]
             assert codes == [200, 200, 200, 429]
 
 
@@ -57,9 +66,12 @@ def test_deep_json_is_400(make_app: Any) -> None:
     _, admin = new_token(app, "ops", ("admin",))
     with serve(app) as live:
         for path in ("/api/v1/scans", "/api/v1/tokens"):
-            reply = live.request("POST", path, body=('{"source": ' + nested(50000) + "}").encode(),
-                                 headers={"Content-Type": "application/json",
-                                          "Authorization": f"Bearer {admin}"})
+            reply = live.request(
+                "POST",
+                path,
+                body=('{"source": ' + nested(50000) + "}").encode(),
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {admin}"},
+            )
             assert reply.status == 400, (path, reply.body[:200])
 
 
@@ -68,12 +80,17 @@ def test_deep_cursor_is_400(make_app: Any) -> None:
     _, token = new_token(app, "t")
     cursor = base64.urlsafe_b64encode(nested(1500).encode()).decode().rstrip("=")
     with serve(app) as live:
-        reply = live.get(f"/api/v1/scans?cursor={cursor}",
-                         headers={"Authorization": f"Bearer {token}"})
+        reply = live.get(
+            f"/api/v1/scans?cursor={cursor}", headers={"Authorization": f"Bearer {token}"}
+        )
         assert reply.status == 400
         odd = base64.urlsafe_b64encode(json.dumps({"a": 1}).encode()).decode()
-        assert live.get(f"/api/v1/scans?cursor={odd}",
-                        headers={"Authorization": f"Bearer {token}"}).status == 400
+        assert (
+            live.get(
+                f"/api/v1/scans?cursor={odd}", headers={"Authorization": f"Bearer {token}"}
+            ).status
+            == 400
+        )
 
 
 def test_url_for_keywords_in_the_query_are_harmless(make_app: Any) -> None:
@@ -85,17 +102,25 @@ def test_url_for_keywords_in_the_query_are_harmless(make_app: Any) -> None:
     for i in range(3):
         put(client, f"x{i}".encode(), name=f"f{i}.bin", token=token)
     with serve(app) as live:
-        for query in ("endpoint=x", "_anchor=evil", "_external=1", "_scheme=javascript",
-                      "_method=POST", "values=1"):
-            reply = live.get(f"/api/v1/scans?limit=1&{query}",
-                             headers={"Authorization": f"Bearer {token}"})
+        for query in (
+            "endpoint=x",
+            "_anchor=evil",
+            "_external=1",
+            "_scheme=javascript",
+            "_method=POST",
+            "values=1",
+        ):
+            reply = live.get(
+                f"/api/v1/scans?limit=1&{query}", headers={"Authorization": f"Bearer {token}"}
+            )
             assert reply.status == 200, (query, reply.body[:200])
             link = reply.header("link") or ""
             assert link.startswith("</api/v1/scans?"), link
             assert "#" not in link
             assert "javascript" not in link
-        cookie_page = live.get("/scans?endpoint=x&_anchor=y",
-                               headers={"Authorization": f"Bearer {token}"})
+        cookie_page = live.get(
+            "/scans?endpoint=x&_anchor=y", headers={"Authorization": f"Bearer {token}"}
+        )
         assert cookie_page.status in (200, 303)
 
 

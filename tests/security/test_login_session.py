@@ -25,17 +25,31 @@ def login(live: LiveServer, token: str, next_path: str = "/") -> tuple[Any, str]
     csrf = re.search(rb'name="csrf_token" value="([^"]+)"', page.body)
     assert csrf
     form = f"token={quote(token)}&csrf_token={quote(csrf.group(1).decode())}".encode()
-    reply = live.request("POST", f"/login?next={next_path}", body=form,
-                         headers={"Content-Type": "application/x-www-form-urlencoded",
-                                  "Cookie": cookie})
+    reply = live.request(
+        "POST",
+        f"/login?next={next_path}",
+        body=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
     return reply, cookie_of(reply) or cookie
 
 
-@pytest.mark.parametrize("next_path", [
-    "/%09/evil.example", "/%0a/evil.example", "/%0d/evil.example", "/%5c/evil.example",
-    "%09//evil.example", "/%00/evil.example", "https:evil.example", "//evil.example",
-    "/%09%09/evil.example/x", "%2f%2fevil.example", "/\\evil.example",
-])
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d/evil.example",
+        "/%5c/evil.example",
+        "%09//evil.example",
+        "/%00/evil.example",
+        "https:evil.example",
+        "//evil.example",
+        "/%09%09/evil.example/x",
+        "%2f%2fevil.example",
+        "/\\evil.example",
+    ],
+)
 def test_login_never_redirects_off_site(app: Any, next_path: str) -> None:
     _, token = new_token(app, "person")
     with serve(app) as live:
@@ -63,17 +77,18 @@ def test_logout_ends_the_session_server_side(app: Any) -> None:
         cookie = cookie_of(page) or cookie
         csrf = re.search(rb'name="csrf_token" value="([^"]+)"', page.body)
         assert csrf
-        out = live.request("POST", "/logout",
-                           body=f"csrf_token={quote(csrf.group(1).decode())}".encode(),
-                           headers={"Content-Type": "application/x-www-form-urlencoded",
-                                    "Cookie": cookie})
+        out = live.request(
+            "POST",
+            "/logout",
+            body=f"csrf_token={quote(csrf.group(1).decode())}".encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
         assert out.status == 303
         # the cookie saved before logout is dead
         assert live.get("/api/v1/scans", headers={"Cookie": cookie}).status == 401
         assert live.get("/scans", headers={"Cookie": cookie}).status == 303
         # the token itself still works, and so does a fresh login
-        assert live.get("/api/v1/scans",
-                        headers={"Authorization": f"Bearer {token}"}).status == 200
+        assert live.get("/api/v1/scans", headers={"Authorization": f"Bearer {token}"}).status == 200
         _, again = login(live, token)
         assert live.get("/api/v1/scans", headers={"Cookie": again}).status == 200
 

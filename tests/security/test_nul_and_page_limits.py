@@ -22,15 +22,20 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
-def test_nul_in_urls_and_bodies_is_a_400_not_a_500(make_app: Any, database: str,
-                                                   request: pytest.FixtureRequest) -> None:
-    changes = {} if database == "sqlite" else {
-        "database_url": request.getfixturevalue("migrated_postgres")}
+def test_nul_in_urls_and_bodies_is_a_400_not_a_500(
+    make_app: Any, database: str, request: pytest.FixtureRequest
+) -> None:
+    changes = (
+        {}
+        if database == "sqlite"
+        else {"database_url": request.getfixturevalue("migrated_postgres")}
+    )
     app = make_app(**changes)
     _id, token = new_token(app, "nul-reader")
     _admin_id, admin = new_token(app, "nul-admin", ("admin",))
     cursor = base64.urlsafe_b64encode(
-        json.dumps(["2026-01-01T00:00:00", "scn_\x00"]).encode()).decode()
+        json.dumps(["2026-01-01T00:00:00", "scn_\x00"]).encode()
+    ).decode()
     with serve(app) as live:
         replies = {
             "list q": live.get("/api/v1/scans?q=%00", headers=_bearer(token)),
@@ -39,8 +44,9 @@ def test_nul_in_urls_and_bodies_is_a_400_not_a_500(make_app: Any, database: str,
             "sarif": live.get("/api/v1/scans/a%00b/report.sarif", headers=_bearer(token)),
             "page scan": live.get("/scans/%00", headers=_bearer(token)),
             "cursor": live.get(f"/api/v1/scans?cursor={cursor}", headers=_bearer(token)),
-            "token name": live.post_json("/api/v1/tokens", {"name": "a\x00b"},
-                                         headers=_bearer(admin)),
+            "token name": live.post_json(
+                "/api/v1/tokens", {"name": "a\x00b"}, headers=_bearer(admin)
+            ),
             "token id": live.request("DELETE", "/api/v1/tokens/%00", headers=_bearer(admin)),
         }
     statuses = {name: reply.status for name, reply in replies.items()}
@@ -61,10 +67,15 @@ def test_login_guesses_meet_the_rate_limit(make_app: Any) -> None:
     app = make_app(rate_limit="4/minute")
     with serve(app) as live:
         sent = _cookie_and_csrf(live, "/login", {})
-        codes = [live.request("POST", "/login", body=b"token=ws_guess",
-                              headers={**sent,
-                                       "Content-Type": "application/x-www-form-urlencoded"}
-                              ).status for _ in range(8)]
+        codes = [
+            live.request(
+                "POST",
+                "/login",
+                body=b"token=ws_guess",
+                headers={**sent, "Content-Type": "application/x-www-form-urlencoded"},
+            ).status
+            for _ in range(8)
+        ]
     assert 429 in codes, codes
 
 
@@ -77,8 +88,9 @@ def test_page_uploads_share_the_api_budget(make_app: Any) -> None:
         assert live.get("/api/v1/scans", headers=_bearer(token)).status == 429
         sent = _cookie_and_csrf(live, "/login", {})
         body, ctype = multipart({}, {"file": ("model.pkl", b"\x80\x04K\x01.")})
-        reply = live.request("POST", "/upload", body=body,
-                             headers={**sent, **_bearer(token), "Content-Type": ctype})
+        reply = live.request(
+            "POST", "/upload", body=body, headers={**sent, **_bearer(token), "Content-Type": ctype}
+        )
     assert reply.status == 429, reply.status
 
 
@@ -91,9 +103,16 @@ def test_callback_hosts_that_are_not_valid_names_are_a_400(make_app: Any) -> Non
     with serve(app) as live:
         replies = []
         for host in hosts:
-            body, ctype = multipart({"callback_url": f"https://{host}/hook"},
-                                    {"file": ("model.pkl", b"\x80\x04K\x01.")})
-            replies.append(live.request("POST", "/api/v1/scans", body=body,
-                                        headers={**_bearer(token), "Content-Type": ctype}))
+            body, ctype = multipart(
+                {"callback_url": f"https://{host}/hook"}, {"file": ("model.pkl", b"\x80\x04K\x01.")}
+            )
+            replies.append(
+                live.request(
+                    "POST",
+                    "/api/v1/scans",
+                    body=body,
+                    headers={**_bearer(token), "Content-Type": ctype},
+                )
+            )
     assert [r.status for r in replies] == [400] * len(hosts)
     assert {r.json()["code"] for r in replies} == {"UrlNotAllowedError"}

@@ -10,8 +10,9 @@ from tests.security.live import serve
 
 
 def statuses(live: Any, forwarded_for: list[str]) -> list[int]:
-    return [live.get("/api/v1/scans", headers={"X-Forwarded-For": ip}).status
-            for ip in forwarded_for]
+    return [
+        live.get("/api/v1/scans", headers={"X-Forwarded-For": ip}).status for ip in forwarded_for
+    ]
 
 
 def test_spoofed_forwarded_for_does_not_escape_the_limit(make_app: Any) -> None:

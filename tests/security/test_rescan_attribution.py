@@ -14,13 +14,20 @@ CALLBACK = "http://127.0.0.1:9/owner-callback"
 
 
 def test_anonymous_rescan_is_not_the_owners(make_app: Any) -> None:
-    app = make_app(allow_anonymous=True, fetch_allowed_schemes=("http", "https"),
-                   fetch_allow_private=("127.0.0.1",))
+    app = make_app(
+        allow_anonymous=True,
+        fetch_allowed_schemes=("http", "https"),
+        fetch_allow_private=("127.0.0.1",),
+    )
     owner_id, owner = new_token(app, "owner")
     body, ctype = multipart({"callback_url": CALLBACK}, {"file": ("m.pkl", clean_pickle("r"))})
     with serve(app) as live:
-        mine = live.request("POST", "/api/v1/scans", body=body,
-                            headers={"Content-Type": ctype, "Authorization": f"Bearer {owner}"})
+        mine = live.request(
+            "POST",
+            "/api/v1/scans",
+            body=body,
+            headers={"Content-Type": ctype, "Authorization": f"Bearer {owner}"},
+        )
         assert mine.status == 202, mine.body
         run_queued(app)
         again = live.request("POST", f"/api/v1/scans/{mine.json()['id']}/rescan")
@@ -42,15 +49,25 @@ def test_admin_rescan_is_the_admins_without_the_owners_callback(make_app: Any) -
     admin_id, admin = new_token(app, "ops", ("admin",))
     body, ctype = multipart({"callback_url": CALLBACK}, {"file": ("m.pkl", clean_pickle("s"))})
     with serve(app) as live:
-        mine = live.request("POST", "/api/v1/scans", body=body,
-                            headers={"Content-Type": ctype, "Authorization": f"Bearer {owner}"})
+        mine = live.request(
+            "POST",
+            "/api/v1/scans",
+            body=body,
+            headers={"Content-Type": ctype, "Authorization": f"Bearer {owner}"},
+        )
         run_queued(app)
-        again = live.request("POST", f"/api/v1/scans/{mine.json()['id']}/rescan",
-                             headers={"Authorization": f"Bearer {admin}"})
+        again = live.request(
+            "POST",
+            f"/api/v1/scans/{mine.json()['id']}/rescan",
+            headers={"Authorization": f"Bearer {admin}"},
+        )
         assert again.status == 202
         # the owner's own rescan keeps its callback
-        own = live.request("POST", f"/api/v1/scans/{mine.json()['id']}/rescan",
-                           headers={"Authorization": f"Bearer {owner}"})
+        own = live.request(
+            "POST",
+            f"/api/v1/scans/{mine.json()['id']}/rescan",
+            headers={"Authorization": f"Bearer {owner}"},
+        )
         assert own.status == 202
     with db_session(app) as db:
         rescan = db.get(Scan, again.json()["id"])

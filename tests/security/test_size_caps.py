@@ -41,9 +41,11 @@ def assert_413(response) -> None:
 def test_put_with_a_declared_length_over_the_cap(capped):
     _id, token = new_token(capped, "t")
     body = b"\x80\x04" + b"x" * CAP
-    response = capped.test_client().put("/api/v1/uploads/big.pkl", data=io.BytesIO(body),
-                                        headers={"Content-Length": str(len(body)),
-                                                 **bearer(token)})
+    response = capped.test_client().put(
+        "/api/v1/uploads/big.pkl",
+        data=io.BytesIO(body),
+        headers={"Content-Length": str(len(body)), **bearer(token)},
+    )
     assert_413(response)
     nothing_left(capped)
 
@@ -66,8 +68,12 @@ def test_chunked_put_over_the_cap_stops_while_streaming(capped):
             yield b"a" * 16384
 
     try:
-        response = requests.put(f"http://127.0.0.1:{server.server_port}/api/v1/uploads/e.bin",
-                                data=endless(), headers=bearer(token), timeout=30)
+        response = requests.put(
+            f"http://127.0.0.1:{server.server_port}/api/v1/uploads/e.bin",
+            data=endless(),
+            headers=bearer(token),
+            timeout=30,
+        )
     except requests.ConnectionError:
         response = None  # the server may close the connection as it answers early
     finally:
@@ -86,10 +92,12 @@ def test_form_upload_over_the_cap(capped):
     client = capped.test_client()
     _id, token = new_token(capped, "browser")
     login(client, token)
-    response = client.post("/upload", data={
-        "csrf_token": csrf_of(client),
-        "file": (io.BytesIO(b"y" * (CAP + 1)), "big.pkl")},
-        content_type="multipart/form-data", headers={"Accept": "application/json"})
+    response = client.post(
+        "/upload",
+        data={"csrf_token": csrf_of(client), "file": (io.BytesIO(b"y" * (CAP + 1)), "big.pkl")},
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 413
     nothing_left(capped)
 
@@ -99,10 +107,12 @@ def test_form_body_over_the_request_cap(capped):
     _id, token = new_token(capped, "browser")
     login(client, token)
     huge = b"z" * (CAP + 2 * MiB)
-    response = client.post("/upload", data={"csrf_token": csrf_of(client),
-                                            "file": (io.BytesIO(huge), "huge.pkl")},
-                           content_type="multipart/form-data",
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        "/upload",
+        data={"csrf_token": csrf_of(client), "file": (io.BytesIO(huge), "huge.pkl")},
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 413
     nothing_left(capped)
 
@@ -112,12 +122,18 @@ def test_webhook_body_over_the_cap(capped, path):
     from weightscan.web.api.webhooks import MAX_BODY_BYTES
 
     body = b'{"event": {"action": "update"}, "pad": "' + b"p" * MAX_BODY_BYTES + b'"}'
-    response = capped.test_client().post(path, data=body, headers={
-        "X-Webhook-Secret": "hook-secret", "Content-Type": "application/json"})
+    response = capped.test_client().post(
+        path,
+        data=body,
+        headers={"X-Webhook-Secret": "hook-secret", "Content-Type": "application/json"},
+    )
     assert_413(response)
     chunked = capped.test_client().post(
-        path, input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
-        headers={"X-Webhook-Secret": "hook-secret", "Content-Type": "application/json"})
+        path,
+        input_stream=io.BytesIO(body),
+        environ_overrides={"wsgi.input_terminated": True},
+        headers={"X-Webhook-Secret": "hook-secret", "Content-Type": "application/json"},
+    )
     assert_413(chunked)
     nothing_left(capped)
 
@@ -158,9 +174,14 @@ def test_url_fetch_stops_at_the_cap(tmp_path, big_server, kind):
     from weightscan.core.fetch import FetchFailed, FetchRefused, download_to, policy_from_settings
     from weightscan.core.settings import Settings
 
-    settings = Settings(home=tmp_path, fetch_max_bytes=CAP, fetch_allowed_schemes=("http",),
-                        fetch_allowed_hosts=("127.0.0.1",),
-                        fetch_allow_private=("127.0.0.1/32",), fetch_timeout_seconds=10)
+    settings = Settings(
+        home=tmp_path,
+        fetch_max_bytes=CAP,
+        fetch_allowed_schemes=("http",),
+        fetch_allowed_hosts=("127.0.0.1",),
+        fetch_allow_private=("127.0.0.1/32",),
+        fetch_timeout_seconds=10,
+    )
     out = io.BytesIO()
     with pytest.raises((FetchFailed, FetchRefused)) as caught:
         download_to(f"{big_server}/model/{kind}", policy_from_settings(settings), out)

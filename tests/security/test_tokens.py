@@ -53,10 +53,11 @@ def test_scopes_are_enforced(app):
     assert refused.json["code"] == "ForbiddenError"
     accepted = put(client, clean_pickle(), token=submitter)
     assert accepted.status_code == 202
-    assert client.get(f"/api/v1/scans/{accepted.json['id']}",
-                      headers=bearer(submitter)).status_code == 403
-    assert client.get("/api/v1/tokens", headers=bearer(submitter)).status_code in (403, 404,
-                                                                                    405)
+    assert (
+        client.get(f"/api/v1/scans/{accepted.json['id']}", headers=bearer(submitter)).status_code
+        == 403
+    )
+    assert client.get("/api/v1/tokens", headers=bearer(submitter)).status_code in (403, 404, 405)
 
 
 def test_revoked_token_is_401(app):
@@ -77,8 +78,11 @@ def test_expired_token_is_401(app):
     token_id, plaintext = new_token(app, "expiring", expires_in_days=1)
     assert client.get("/api/v1/scans", headers=bearer(plaintext)).status_code == 200
     with db_session(app) as db:
-        db.execute(update(ApiToken).where(ApiToken.id == token_id)
-                   .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        db.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
         db.commit()
     assert client.get("/api/v1/scans", headers=bearer(plaintext)).status_code == 401
 
@@ -92,9 +96,13 @@ def test_a_token_cannot_see_or_delete_another_tokens_scan(app):
     run_queued(app)
     digest = client.get(f"/api/v1/scans/{scan_id}", headers=bearer(bob)).json
     sha = digest["files"][0]["sha256"]
-    for path in (f"/api/v1/scans/{scan_id}", f"/api/v1/scans/{scan_id}/report",
-                 f"/api/v1/scans/{scan_id}/report.sarif",
-                 f"/api/v1/scans/{scan_id}/deliveries", f"/api/v1/files/{sha}"):
+    for path in (
+        f"/api/v1/scans/{scan_id}",
+        f"/api/v1/scans/{scan_id}/report",
+        f"/api/v1/scans/{scan_id}/report.sarif",
+        f"/api/v1/scans/{scan_id}/deliveries",
+        f"/api/v1/files/{sha}",
+    ):
         assert client.get(path, headers=bearer(alice)).status_code == 404, path
         assert client.get(path, headers=bearer(bob)).status_code == 200, path
         assert client.get(path, headers=bearer(admin)).status_code == 200, path
@@ -107,8 +115,7 @@ def test_a_token_cannot_see_or_delete_another_tokens_scan(app):
     assert scan_id not in str(listing)
     assert client.get(f"/api/v1/scans?sha256={sha}", headers=bearer(alice)).json["data"] == []
     assert client.delete(f"/api/v1/scans/{scan_id}", headers=bearer(alice)).status_code == 404
-    assert client.post(f"/api/v1/scans/{scan_id}/rescan",
-                       headers=bearer(alice)).status_code == 404
+    assert client.post(f"/api/v1/scans/{scan_id}/rescan", headers=bearer(alice)).status_code == 404
     assert client.get(f"/api/v1/scans/{scan_id}", headers=bearer(bob)).status_code == 200
     # The HTML page follows the same rule.
     login(client, alice)
@@ -152,9 +159,14 @@ def test_only_admin_creates_tokens_and_others_tokens_stay_hidden(app):
     assert created.json["token"].startswith("ws_")
     mine = client.get("/api/v1/tokens", headers=bearer(user)).json["data"]
     assert [t["id"] for t in mine] == [user_id]
-    assert created.json["token"] not in str(client.get("/api/v1/tokens",
-                                                       headers=bearer(admin)).json)
+    assert created.json["token"] not in str(
+        client.get("/api/v1/tokens", headers=bearer(admin)).json
+    )
     # Revoking someone else's token: 404 (not confirmed), and it keeps working.
     assert client.delete(f"/api/v1/tokens/{other_id}", headers=bearer(user)).status_code == 404
-    assert client.post("/api/v1/tokens", json={"name": "x", "scopes": ["root"]},
-                       headers=bearer(admin)).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/tokens", json={"name": "x", "scopes": ["root"]}, headers=bearer(admin)
+        ).status_code
+        == 400
+    )

@@ -27,12 +27,17 @@ def test_an_allow_scan_never_becomes_the_lookup_verdict(app: Any) -> None:
         first = live.put_file("m.pkl", SUSPICIOUS, headers=auth(submitter))
         assert first.status == 202
         run_queued(app)
-        allowed = live.put_file("m.pkl", SUSPICIOUS, query="?allow=mylib.layers.Builder",
-                                headers=auth(submitter))
+        allowed = live.put_file(
+            "m.pkl", SUSPICIOUS, query="?allow=mylib.layers.Builder", headers=auth(submitter)
+        )
         assert allowed.status in (200, 202)
         run_queued(app)
-        assert live.get(f"/api/v1/scans/{allowed.json()['id']}",
-                        headers=auth(submitter)).json()["verdict"] == "clean"
+        assert (
+            live.get(f"/api/v1/scans/{allowed.json()['id']}", headers=auth(submitter)).json()[
+                "verdict"
+            ]
+            == "clean"
+        )
         for token in (submitter, admin):
             lookup = live.get(f"/api/v1/files/{DIGEST}", headers=auth(token))
             assert lookup.status == 200
@@ -45,8 +50,9 @@ def test_an_allow_scan_never_becomes_the_lookup_verdict(app: Any) -> None:
 def test_only_allow_scans_means_no_default_verdict(app: Any) -> None:
     _, submitter = new_token(app, "ci", ("submit", "read"))
     with serve(app) as live:
-        allowed = live.put_file("m.pkl", SUSPICIOUS, query="?allow=mylib.layers.Builder",
-                                headers=auth(submitter))
+        allowed = live.put_file(
+            "m.pkl", SUSPICIOUS, query="?allow=mylib.layers.Builder", headers=auth(submitter)
+        )
         assert allowed.status == 202
         run_queued(app)
         lookup = live.get(f"/api/v1/files/{DIGEST}", headers=auth(submitter))
@@ -62,11 +68,17 @@ def test_allow_cannot_clear_imports_that_run_code(app: Any) -> None:
     """Issue 14 #2: these run code, so they are denied, and ``allow=`` cannot clear them."""
     _, submitter = new_token(app, "ci", ("submit", "read"))
     with serve(app) as live:
-        for module, name in (("yaml", "unsafe_load"), ("yaml", "load"), ("yaml", "full_load"),
-                             ("_thread", "start_new_thread"), ("jinja2", "Template")):
+        for module, name in (
+            ("yaml", "unsafe_load"),
+            ("yaml", "load"),
+            ("yaml", "full_load"),
+            ("_thread", "start_new_thread"),
+            ("jinja2", "Template"),
+        ):
             data = pickle_calling(module, name, "x")
-            reply = live.put_file("m.pkl", data, query=f"?allow={module}.{name}",
-                                  headers=auth(submitter))
+            reply = live.put_file(
+                "m.pkl", data, query=f"?allow={module}.{name}", headers=auth(submitter)
+            )
             assert reply.status == 202
             run_queued(app)
             scan = live.get(f"/api/v1/scans/{reply.json()['id']}", headers=auth(submitter))
@@ -83,9 +95,12 @@ def test_many_allow_scans_cannot_push_the_default_verdict_out(app: Any) -> None:
         assert live.put_file("m.pkl", SUSPICIOUS, headers=auth(owner)).status == 202
         run_queued(app)
         for _ in range(51):
-            flood = live.put_file("m.pkl", SUSPICIOUS,
-                                  query="?allow=mylib.layers.Builder&force=true",
-                                  headers=auth(other))
+            flood = live.put_file(
+                "m.pkl",
+                SUSPICIOUS,
+                query="?allow=mylib.layers.Builder&force=true",
+                headers=auth(other),
+            )
             assert flood.status in (200, 202)
         lookup = live.get(f"/api/v1/files/{DIGEST}", headers=auth(admin))
     assert lookup.status == 200, lookup.body

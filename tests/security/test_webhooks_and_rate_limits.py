@@ -22,8 +22,10 @@ def hf(client, secret: str | None):
 
 
 def standard(client, secrets_: list[str], msg_id: str):
-    headers = {"Content-Type": "application/json",
-               **standard_headers(msg_id, NOT_AN_OBJECT, secrets_)}
+    headers = {
+        "Content-Type": "application/json",
+        **standard_headers(msg_id, NOT_AN_OBJECT, secrets_),
+    }
     return client.post("/api/v1/webhooks/standard", data=NOT_AN_OBJECT, headers=headers)
 
 
@@ -50,8 +52,9 @@ def test_standard_webhook_secret_rotation(make_app):
     assert standard(rotated, [old], "msg_5").status_code == 401
     assert standard(rotated, [new], "msg_6").status_code == 400
     stale = standard_headers("msg_7", NOT_AN_OBJECT, [new], now=0)
-    assert rotated.post("/api/v1/webhooks/standard", data=NOT_AN_OBJECT,
-                        headers=stale).status_code in (400, 401)
+    assert rotated.post(
+        "/api/v1/webhooks/standard", data=NOT_AN_OBJECT, headers=stale
+    ).status_code in (400, 401)
 
 
 def assert_429(response) -> None:
@@ -95,8 +98,9 @@ def test_rate_limit_storage_outage_fails_open(make_app):
     not take the API down."""
     from tests.integration.procs import free_port
 
-    app = make_app(rate_limit="2/minute",
-                   rate_limit_storage_url=f"redis://127.0.0.1:{free_port()}/0")
+    app = make_app(
+        rate_limit="2/minute", rate_limit_storage_url=f"redis://127.0.0.1:{free_port()}/0"
+    )
     _id, token = new_token(app, "t")
     client = app.test_client()
     for _ in range(3):
@@ -107,7 +111,6 @@ def test_rate_limit_is_one_budget_across_the_api(make_app):
     app = make_app(rate_limit="3/minute")
     client = app.test_client()
     _id, token = new_token(app, "spread")
-    paths = ["/api/v1/scans", "/api/v1/tokens", "/api/v1/files/" + "0" * 64,
-             "/api/v1/scans/scn_x"]
+    paths = ["/api/v1/scans", "/api/v1/tokens", "/api/v1/files/" + "0" * 64, "/api/v1/scans/scn_x"]
     codes = [client.get(p, headers=bearer(token)).status_code for p in paths]
     assert codes[-1] == 429, codes

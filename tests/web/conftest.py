@@ -30,9 +30,14 @@ def migrate(url: str) -> None:
 
 
 def make_settings(home: Path, **changes: Any) -> Settings:
-    base = Settings(home=home, secret_key="test-secret-key", allow_anonymous=True,
-                    rate_limit="", max_upload_bytes=5 * 1024 * 1024,
-                    broker_url="")  # the embedded default: kombu SQLAlchemy transport
+    base = Settings(
+        home=home,
+        secret_key="test-secret-key",
+        allow_anonymous=True,
+        rate_limit="",
+        max_upload_bytes=5 * 1024 * 1024,
+        broker_url="",
+    )  # the embedded default: kombu SQLAlchemy transport
     return base.replace(**changes)
 
 
@@ -102,8 +107,13 @@ def run_queued(app: Any) -> Callable[[], int]:
             store = blobstore()
             factory = app.extensions["weightscan.sessionmaker"]
             with factory() as db:
-                ids = list(db.scalars(select(Scan.id).where(Scan.kind == ScanKind.FILE,
-                                                            Scan.status == ScanStatus.QUEUED)))
+                ids = list(
+                    db.scalars(
+                        select(Scan.id).where(
+                            Scan.kind == ScanKind.FILE, Scan.status == ScanStatus.QUEUED
+                        )
+                    )
+                )
             for scan_id in ids:
                 run_scan(factory, store, scan_id, app.config["WEIGHTSCAN_SETTINGS"])
             return len(ids)
@@ -118,6 +128,7 @@ def background_runner(run_queued: Callable[[], int]) -> Iterator[Callable[[float
     def start(delay: float) -> None:
         """After ``delay``, act as a worker until at least one queued scan has run (the
         submission may still be in flight on a loaded machine)."""
+
         def work() -> None:
             time.sleep(delay)
             deadline = time.monotonic() + 20
@@ -141,14 +152,21 @@ def clean_pickle() -> bytes:
 def malicious_pickle(command: str = "touch /tmp/weightscan-web-test") -> bytes:
     """GLOBAL os.system + REDUCE: never executed, only scanned."""
     cmd = command.encode()
-    return (b"\x80\x02cos\nsystem\nq\x00X" + struct.pack("<I", len(cmd)) + cmd
-            + b"q\x01\x85q\x02Rq\x03.")
+    return (
+        b"\x80\x02cos\nsystem\nq\x00X"
+        + struct.pack("<I", len(cmd))
+        + cmd
+        + b"q\x01\x85q\x02Rq\x03."
+    )
 
 
 def upload(client: Any, data: bytes, name: str = "model.pkl", **kwargs: Any) -> Any:
-    return client.put(f"/api/v1/uploads/{name}", data=io.BytesIO(data),
-                      headers={"Content-Length": str(len(data)), **kwargs.pop("headers", {})},
-                      **kwargs)
+    return client.put(
+        f"/api/v1/uploads/{name}",
+        data=io.BytesIO(data),
+        headers={"Content-Length": str(len(data)), **kwargs.pop("headers", {})},
+        **kwargs,
+    )
 
 
 # -- a live service: real HTTP server in a thread + a real Celery worker process ---------
@@ -163,9 +181,12 @@ def worker_env(home: Path, **extra: str) -> dict[str, str]:
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTSCAN_")}
-    env.update(WEIGHTSCAN_HOME=str(home),
-               WEIGHTSCAN_SECRET_KEY="test-secret-key", WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="5",
-               PYTHONPATH=str(ROOT))
+    env.update(
+        WEIGHTSCAN_HOME=str(home),
+        WEIGHTSCAN_SECRET_KEY="test-secret-key",
+        WEIGHTSCAN_SWEEP_INTERVAL_SECONDS="5",
+        PYTHONPATH=str(ROOT),
+    )
     env.update(extra)
     return env
 
@@ -178,10 +199,24 @@ def start_worker(home: Path, **extra: str) -> Any:
 
     log = (home / "worker.log").open("wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "weightscan.worker.entrypoint:app", "worker",
-         "--pool=solo", "--loglevel=WARNING", "--without-mingle", "--without-gossip",
-         "--without-heartbeat"],
-        cwd=ROOT, env=worker_env(home, **extra), stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "weightscan.worker.entrypoint:app",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=worker_env(home, **extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def stop_process(proc: Any) -> None:

@@ -94,11 +94,13 @@ def test_wait_is_bounded(client):
 
 def test_digest_header_is_checked(client):
     data = clean_pickle()
-    body = assert_problem(upload(client, data, headers={"X-Content-SHA256": "0" * 64}), 400,
-                          "DigestMismatchError")
+    body = assert_problem(
+        upload(client, data, headers={"X-Content-SHA256": "0" * 64}), 400, "DigestMismatchError"
+    )
     assert "0" * 64 in body["detail"]
-    assert_problem(upload(client, data, headers={"X-Content-SHA256": "xyz"}), 400,
-                   "BadRequestError")
+    assert_problem(
+        upload(client, data, headers={"X-Content-SHA256": "xyz"}), 400, "BadRequestError"
+    )
     ok = upload(client, data, headers={"X-Content-SHA256": hashlib.sha256(data).hexdigest()})
     assert ok.status_code == 202
 
@@ -110,15 +112,25 @@ def test_size_cap_from_content_length_is_413(client):
 
 def test_oversized_multipart_is_413(make_app):
     app = make_app(max_upload_bytes=1000)
-    r = app.test_client().post("/api/v1/scans", data={
-        "file": (io.BytesIO(b"a" * 5000), "a.bin")}, content_type="multipart/form-data")
+    r = app.test_client().post(
+        "/api/v1/scans",
+        data={"file": (io.BytesIO(b"a" * 5000), "a.bin")},
+        content_type="multipart/form-data",
+    )
     assert_problem(r, 413, "PayloadTooLargeError")
 
 
 def test_multipart_several_files_make_one_group(client, run_queued):
-    r = client.post("/api/v1/scans", data={"file": [
-        (io.BytesIO(clean_pickle()), "a.pkl"), (io.BytesIO(malicious_pickle()), "b.pkl")]},
-        content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/scans",
+        data={
+            "file": [
+                (io.BytesIO(clean_pickle()), "a.pkl"),
+                (io.BytesIO(malicious_pickle()), "b.pkl"),
+            ]
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 202
     group = r.get_json()
     assert group["kind"] == "group"
@@ -132,12 +144,18 @@ def test_multipart_several_files_make_one_group(client, run_queued):
 
 
 def test_multipart_one_file_is_a_file_scan(client):
-    r = client.post("/api/v1/scans", data={"file": (io.BytesIO(clean_pickle()), "one.pkl")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/scans",
+        data={"file": (io.BytesIO(clean_pickle()), "one.pkl")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 202
     assert r.get_json()["kind"] == "file"
-    assert_problem(client.post("/api/v1/scans", data={}, content_type="multipart/form-data"),
-                   400, "BadRequestError")
+    assert_problem(
+        client.post("/api/v1/scans", data={}, content_type="multipart/form-data"),
+        400,
+        "BadRequestError",
+    )
 
 
 def test_json_source_is_validated(client):
@@ -165,8 +183,9 @@ def test_file_lookup_by_hash(client, run_queued):
 
 # -- listing ---------------------------------------------------------------------------------
 def test_list_paginates_with_cursor_and_filters(client, run_queued):
-    ids = [upload(client, clean_pickle() + bytes([i]), f"f{i}.pkl").get_json()["id"]
-           for i in range(5)]
+    ids = [
+        upload(client, clean_pickle() + bytes([i]), f"f{i}.pkl").get_json()["id"] for i in range(5)
+    ]
     upload(client, malicious_pickle(), "bad.pkl")
     run_queued()
     seen, url, pages = [], "/api/v1/scans?limit=2", 0
@@ -268,8 +287,7 @@ def test_tokens_scopes_and_ownership(make_app):
     assert c.get(f"/api/v1/scans/{scan_id}", headers=bearer(admin)).status_code == 200
     assert c.get("/api/v1/scans", headers=bearer(bob)).get_json()["data"] == []
     assert len(c.get("/api/v1/scans", headers=bearer(admin)).get_json()["data"]) == 1
-    assert_problem(c.delete(f"/api/v1/scans/{scan_id}", headers=bearer(bob)), 404,
-                   "NotFoundError")
+    assert_problem(c.delete(f"/api/v1/scans/{scan_id}", headers=bearer(bob)), 404, "NotFoundError")
     assert c.delete(f"/api/v1/scans/{scan_id}", headers=bearer(alice)).status_code == 204
 
 
@@ -374,8 +392,12 @@ def _stamp(app, revision):
 def test_readiness_fails_when_the_schema_is_behind_the_code(app):
     from weightscan.core.migrate import head_revision, known_revisions
 
-    assert app.test_client().get("/readyz").get_json(force=True)["checks"][
-        "database:migration"][0]["status"] == "pass"
+    assert (
+        app.test_client()
+        .get("/readyz")
+        .get_json(force=True)["checks"]["database:migration"][0]["status"]
+        == "pass"
+    )
     # behind: not migrated at all, or at a revision before head (once there is one)
     for revision in [None, *sorted(known_revisions() - {head_revision()})]:
         _stamp(app, revision)
@@ -410,8 +432,9 @@ def test_metrics_count_and_can_be_protected(make_app, run_queued):
     assert locked.get("/metrics", headers=bearer("m-secret")).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "a\x00b.pkl", "<script>x</script>.pkl",
-                                  "..", "dir\\..\\x.pkl"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "a\x00b.pkl", "<script>x</script>.pkl", "..", "dir\\..\\x.pkl"]
+)
 def test_hostile_names_are_display_metadata_only(client, app, name):
     from urllib.parse import quote
 
@@ -430,45 +453,61 @@ def test_token_api_create_list_revoke(make_app):
     app = make_app(allow_anonymous=False)
     c = app.test_client()
     admin_id, admin = make_token(app, "admin")
-    r = c.post("/api/v1/tokens", json={"name": "ci", "scopes": ["submit", "read"],
-                                       "expires_in_days": 30}, headers=bearer(admin))
+    r = c.post(
+        "/api/v1/tokens",
+        json={"name": "ci", "scopes": ["submit", "read"], "expires_in_days": 30},
+        headers=bearer(admin),
+    )
     assert r.status_code == 201
     created = r.get_json()
     assert created["token"].startswith(created["prefix"])
     assert created["expires_at"]
     user = created["token"]
     assert upload(c, clean_pickle(), headers=bearer(user)).status_code == 202
-    assert_problem(c.post("/api/v1/tokens", json={"name": "x"}, headers=bearer(user)), 403,
-                   "ForbiddenError")
-    assert_problem(c.post("/api/v1/tokens", json={"name": "x", "scopes": ["root"]},
-                          headers=bearer(admin)), 400, "BadRequestError")
+    assert_problem(
+        c.post("/api/v1/tokens", json={"name": "x"}, headers=bearer(user)), 403, "ForbiddenError"
+    )
+    assert_problem(
+        c.post("/api/v1/tokens", json={"name": "x", "scopes": ["root"]}, headers=bearer(admin)),
+        400,
+        "BadRequestError",
+    )
     mine = c.get("/api/v1/tokens", headers=bearer(user)).get_json()["data"]
     assert [t["id"] for t in mine] == [created["id"]]
     assert "token" not in mine[0]
     everyone = c.get("/api/v1/tokens", headers=bearer(admin)).get_json()["data"]
     assert {t["id"] for t in everyone} == {admin_id, created["id"]}
-    assert_problem(c.delete(f"/api/v1/tokens/{admin_id}", headers=bearer(user)), 404,
-                   "NotFoundError")
+    assert_problem(
+        c.delete(f"/api/v1/tokens/{admin_id}", headers=bearer(user)), 404, "NotFoundError"
+    )
     assert c.delete(f"/api/v1/tokens/{created['id']}", headers=bearer(admin)).status_code == 204
     assert c.get("/api/v1/scans", headers=bearer(user)).status_code == 401
 
 
 def test_bad_wait_is_refused_before_anything_is_recorded(client):
-    assert_problem(client.put("/api/v1/uploads/a.pkl?wait=999", data=clean_pickle()), 400,
-                   "BadRequestError")
+    assert_problem(
+        client.put("/api/v1/uploads/a.pkl?wait=999", data=clean_pickle()), 400, "BadRequestError"
+    )
     assert client.get("/api/v1/scans").get_json()["data"] == []
 
 
 def test_junit_report_marks_flagged_files(client, run_queued):
     import xml.etree.ElementTree as ET
 
-    r = client.post("/api/v1/scans", data={"file": [
-        (io.BytesIO(clean_pickle()), "a.pkl"),
-        (io.BytesIO(malicious_pickle("echo \x01<x>")), "b\x1f.pkl")]},
-        content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/scans",
+        data={
+            "file": [
+                (io.BytesIO(clean_pickle()), "a.pkl"),
+                (io.BytesIO(malicious_pickle("echo \x01<x>")), "b\x1f.pkl"),
+            ]
+        },
+        content_type="multipart/form-data",
+    )
     group = r.get_json()
-    assert_problem(client.get(f"/api/v1/scans/{group['id']}/report.junit.xml"), 409,
-                   "NotAvailableYet")
+    assert_problem(
+        client.get(f"/api/v1/scans/{group['id']}/report.junit.xml"), 409, "NotAvailableYet"
+    )
     run_queued()
     xml = client.get(f"/api/v1/scans/{group['id']}/report.junit.xml")
     assert xml.mimetype == "application/xml"
@@ -477,8 +516,11 @@ def test_junit_report_marks_flagged_files(client, run_queued):
     assert suite.get("failures") == "1"
     failed = [c for c in suite if c.find("failure") is not None]
     assert "pickle.import" in failed[0].find("failure").text
-    assert_problem(client.get(f"/api/v1/scans/{group['id']}/report.junit.xml?fail_on=x"), 400,
-                   "BadRequestError")
+    assert_problem(
+        client.get(f"/api/v1/scans/{group['id']}/report.junit.xml?fail_on=x"),
+        400,
+        "BadRequestError",
+    )
 
 
 def test_allow_extends_the_policy_and_the_cache_key(client, run_queued):
@@ -488,5 +530,6 @@ def test_allow_extends_the_policy_and_the_cache_key(client, run_queued):
     allowed = client.put("/api/v1/uploads/m.pkl?allow=os.system", data=data)
     assert allowed.status_code == 202  # another policy: not answered from the cache
     assert allowed.get_json()["engine"]["policy"] == {"extra_allow": ["os.system"]}
-    assert_problem(client.put("/api/v1/uploads/m.pkl?allow=no-dot", data=data), 400,
-                   "BadRequestError")
+    assert_problem(
+        client.put("/api/v1/uploads/m.pkl?allow=no-dot", data=data), 400, "BadRequestError"
+    )

@@ -32,8 +32,11 @@ def service(tmp_path: Path) -> Iterator[LiveServer]:
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    worker = start_worker(tmp_path, WEIGHTSCAN_FETCH_ALLOWED_SCHEMES="http,https",
-                          WEIGHTSCAN_FETCH_ALLOW_PRIVATE="127.0.0.1")
+    worker = start_worker(
+        tmp_path,
+        WEIGHTSCAN_FETCH_ALLOWED_SCHEMES="http,https",
+        WEIGHTSCAN_FETCH_ALLOW_PRIVATE="127.0.0.1",
+    )
     try:
         yield LiveServer(srv.server_port)
     finally:
@@ -45,8 +48,7 @@ def service(tmp_path: Path) -> Iterator[LiveServer]:
 
 def submit(live: LiveServer, data: bytes, callback: str) -> Any:
     body, ctype = multipart({"callback_url": callback}, {"file": ("m.pkl", data)})
-    return live.request("POST", "/api/v1/scans?wait=20", body=body,
-                        headers={"Content-Type": ctype})
+    return live.request("POST", "/api/v1/scans?wait=20", body=body, headers={"Content-Type": ctype})
 
 
 def wait_for(predicate: Any, seconds: float) -> bool:
@@ -59,8 +61,12 @@ def wait_for(predicate: Any, seconds: float) -> bool:
 
 
 def test_multipart_callback_is_checked_at_submission(service: LiveServer) -> None:
-    for bad in ("http://10.0.0.1/hook", "ftp://127.0.0.1/hook", "http://[2002:a00:1::]/h",
-                "not a url"):
+    for bad in (
+        "http://10.0.0.1/hook",
+        "ftp://127.0.0.1/hook",
+        "http://[2002:a00:1::]/h",
+        "not a url",
+    ):
         reply = submit(service, clean_pickle(), bad)
         assert reply.status == 400, (bad, reply.body[:200])
         assert reply.json()["code"] == "UrlNotAllowedError"

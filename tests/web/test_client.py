@@ -54,8 +54,13 @@ def test_submit_exit_codes_and_formats(live_service, tmp_path, capsys, monkeypat
 def test_submit_command_line_entry_point_and_unreachable_server(tmp_path):
     good = tmp_path / "good.pkl"
     good.write_bytes(clean_pickle())
-    r = subprocess.run([sys.executable, "-m", "weightscan", "submit", "--server",
-                        "http://127.0.0.1:9", str(good)], capture_output=True, text=True,
-                       cwd=ROOT, timeout=60, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "weightscan", "submit", "--server", "http://127.0.0.1:9", str(good)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
     assert r.returncode == 2
     assert "cannot reach" in r.stderr

@@ -24,8 +24,9 @@ def live(live_service: Any) -> LiveServer:
 
 
 def test_a_malicious_file_fails_the_gate_with_the_report(live: LiveServer) -> None:
-    reply = live.put_file("evil.pkl", malicious_pickle("echo gate"),
-                          query="?wait=30&fail_on=suspicious")
+    reply = live.put_file(
+        "evil.pkl", malicious_pickle("echo gate"), query="?wait=30&fail_on=suspicious"
+    )
     assert reply.status == 422, reply.body[:300]
     assert reply.header("x-weightscan-verdict") == "malicious"
     doc = reply.json()
@@ -67,8 +68,9 @@ def test_curl_fail_exits_non_zero(live: LiveServer, tmp_path: Path) -> None:
 
     def curl(path: Path) -> int:
         url = f"{live.url}/api/v1/uploads/{path.name}?wait=30&fail_on=suspicious"
-        return subprocess.run(["curl", "-sf", "-o", "/dev/null", "-T", str(path), url],
-                              check=False, timeout=60).returncode
+        return subprocess.run(
+            ["curl", "-sf", "-o", "/dev/null", "-T", str(path), url], check=False, timeout=60
+        ).returncode
 
     assert curl(bad) == 22  # curl --fail: HTTP status >= 400
     assert curl(good) == 0

@@ -17,14 +17,17 @@ def route_table(app) -> dict[str, set[str]]:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         table.setdefault(path, set()).update(
-            m.lower() for m in (rule.methods or ()) if m not in IGNORED_METHODS)
+            m.lower() for m in (rule.methods or ()) if m not in IGNORED_METHODS
+        )
     return table
 
 
 def test_every_route_is_documented_and_every_path_exists(app):
     doc = openapi_document(app)
-    documented = {path: {m for m in ops if m in ("get", "post", "put", "delete", "patch")}
-                  for path, ops in doc["paths"].items()}
+    documented = {
+        path: {m for m in ops if m in ("get", "post", "put", "delete", "patch")}
+        for path, ops in doc["paths"].items()
+    }
     assert route_table(app) == documented
 
 
@@ -44,10 +47,12 @@ def test_served_document_is_openapi_31_with_resolvable_refs(client):
 
 def test_error_responses_use_documented_codes(client):
     doc = client.get("/api/v1/openapi.json").get_json()
-    cases = [("get", "/api/v1/scans/scn_nope", "/api/v1/scans/{scan_id}", 404),
-             ("get", "/api/v1/files/zz", "/api/v1/files/{sha256}", 400),
-             ("get", "/api/v1/scans?limit=0", "/api/v1/scans", 400),
-             ("get", "/api/v1/scans/scn_nope/report", "/api/v1/scans/{scan_id}/report", 404)]
+    cases = [
+        ("get", "/api/v1/scans/scn_nope", "/api/v1/scans/{scan_id}", 404),
+        ("get", "/api/v1/files/zz", "/api/v1/files/{sha256}", 400),
+        ("get", "/api/v1/scans?limit=0", "/api/v1/scans", 400),
+        ("get", "/api/v1/scans/scn_nope/report", "/api/v1/scans/{scan_id}/report", 404),
+    ]
     for method, url, path, status in cases:
         r = getattr(client, method)(url)
         assert r.status_code == status

@@ -43,25 +43,33 @@ def test_upload_form_needs_csrf(client):
     r = client.post("/upload", data=data, content_type="multipart/form-data")
     assert r.status_code == 403
     token = csrf_of(client.get("/").get_data(as_text=True))
-    r = client.post("/upload", data={"csrf_token": token,
-                                     "file": (io.BytesIO(clean_pickle()), "a.pkl")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/upload",
+        data={"csrf_token": token, "file": (io.BytesIO(clean_pickle()), "a.pkl")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
     assert r.headers["Location"].startswith("/scans/scn_")
-    xhr = client.post("/upload", data={"file": [(io.BytesIO(b"1"), "x.bin"),
-                                                (io.BytesIO(b"2"), "y.bin")]},
-                      headers={"X-CSRF-Token": token, "Accept": "application/json"},
-                      content_type="multipart/form-data")
+    xhr = client.post(
+        "/upload",
+        data={"file": [(io.BytesIO(b"1"), "x.bin"), (io.BytesIO(b"2"), "y.bin")]},
+        headers={"X-CSRF-Token": token, "Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
     assert xhr.status_code == 201
     assert xhr.get_json()["html"].startswith("/scans/scn_")
 
 
 def test_hostile_filename_and_evidence_are_escaped(client, run_queued):
     token = csrf_of(client.get("/").get_data(as_text=True))
-    r = client.post("/upload", data={
-        "csrf_token": token,
-        "file": (io.BytesIO(malicious_pickle(f"echo '{HOSTILE}'")), f"{HOSTILE}.pkl")},
-        content_type="multipart/form-data")
+    r = client.post(
+        "/upload",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(malicious_pickle(f"echo '{HOSTILE}'")), f"{HOSTILE}.pkl"),
+        },
+        content_type="multipart/form-data",
+    )
     scan_url = r.headers["Location"]
     run_queued()
     html = client.get(scan_url).get_data(as_text=True)
@@ -86,9 +94,16 @@ def test_scan_page_shows_verdict_findings_and_metadata(client, run_queued):
 
 
 def test_group_page_links_each_file(client, run_queued):
-    r = client.post("/api/v1/scans", data={"file": [
-        (io.BytesIO(clean_pickle()), "a.pkl"), (io.BytesIO(malicious_pickle()), "b.pkl")]},
-        content_type="multipart/form-data")
+    r = client.post(
+        "/api/v1/scans",
+        data={
+            "file": [
+                (io.BytesIO(clean_pickle()), "a.pkl"),
+                (io.BytesIO(malicious_pickle()), "b.pkl"),
+            ]
+        },
+        content_type="multipart/form-data",
+    )
     group = r.get_json()
     run_queued()
     page = client.get(f"/scans/{group['id']}").get_data(as_text=True)
@@ -139,14 +154,17 @@ def test_token_login_for_pages_and_no_cookie_auth_for_api_writes(make_app):
     assert upload(c, clean_pickle()).status_code == 401  # writes need the header token
     for evil in ("//evil.example/x", "/\\evil.example", "https://evil.example"):
         token = csrf_of(c.get("/login").get_data(as_text=True))
-        r = c.post("/login", query_string={"next": evil},
-                   data={"csrf_token": token, "token": plaintext})
+        r = c.post(
+            "/login", query_string={"next": evil}, data={"csrf_token": token, "token": plaintext}
+        )
         assert r.headers["Location"] == "/"
 
 
 def test_request_ids_are_echoed_or_made(client):
-    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers[
-        "X-Request-ID"] == "abc-123"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"]
+        == "abc-123"
+    )
     made = client.get("/healthz", headers={"X-Request-ID": "bad id <x>"}).headers["X-Request-ID"]
     assert made != "bad id <x>"
     assert len(made) == 24

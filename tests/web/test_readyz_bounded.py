@@ -57,8 +57,7 @@ def timed_readyz(make_app: Any, broker_url: str) -> tuple[float, Any]:
 
 
 @pytest.mark.parametrize("kind", ["refused", "silent"])
-def test_readyz_is_bounded_with_the_broker_down(make_app: Any, silent_port: int,
-                                                kind: str) -> None:
+def test_readyz_is_bounded_with_the_broker_down(make_app: Any, silent_port: int, kind: str) -> None:
     port = closed_port() if kind == "refused" else silent_port
     elapsed, reply = timed_readyz(make_app, f"redis://127.0.0.1:{port}/0")
     assert elapsed < 2.0, elapsed

@@ -27,8 +27,9 @@ def live(live_service: Any) -> LiveServer:
 
 def submit(live: LiveServer, name: str, data: bytes, wait: int = 30) -> dict[str, Any]:
     body, ctype = multipart({}, {"file": (name, data)})
-    reply = live.request("POST", f"/api/v1/scans?wait={wait}", body=body,
-                         headers={"Content-Type": ctype})
+    reply = live.request(
+        "POST", f"/api/v1/scans?wait={wait}", body=body, headers={"Content-Type": ctype}
+    )
     assert reply.status in (200, 202), reply.body[:300]
     return reply.json()  # type: ignore[no-any-return]
 
@@ -58,7 +59,7 @@ def test_malicious_evidence_first_metadata_folded(live: LiveServer) -> None:
     # the member path breaks at its slashes, not mid-word
     assert "archive/<wbr>data.pkl" in text
     # zip member metadata is structured, not a JSON blob
-    assert "<ol class=\"nested\">" in text or "<dl class=\"meta nested\">" in text
+    assert '<ol class="nested">' in text or '<dl class="meta nested">' in text
     assert "{&#34;" not in text
     assert "[{" not in text
 
@@ -82,11 +83,13 @@ def test_a_pending_page_promises_nothing(live: LiveServer) -> None:
 def test_info_notes_are_not_counted_as_findings(live: LiveServer) -> None:
     from tests.security.samples import pickle_calling
 
-    body, ctype = multipart({"allow": "mylib.layers.Builder"},
-                            {"file": ("allowed.pkl", pickle_calling("mylib.layers", "Builder",
-                                                                    "notes"))})
-    reply = live.request("POST", "/api/v1/scans?wait=30", body=body,
-                         headers={"Content-Type": ctype})
+    body, ctype = multipart(
+        {"allow": "mylib.layers.Builder"},
+        {"file": ("allowed.pkl", pickle_calling("mylib.layers", "Builder", "notes"))},
+    )
+    reply = live.request(
+        "POST", "/api/v1/scans?wait=30", body=body, headers={"Content-Type": ctype}
+    )
     scan = reply.json()
     assert scan["verdict"] == "clean"
     text = page(live, scan["id"])

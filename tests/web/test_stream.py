@@ -51,8 +51,9 @@ def test_chunked_200mb_put_streams_to_disk(server):
     total = 200 * MiB
     expected = hashlib.sha256()
     before = peak_rss_bytes()
-    r = requests.put(f"{server}/api/v1/uploads/big.bin", data=chunks(total, digest=expected),
-                     timeout=120)
+    r = requests.put(
+        f"{server}/api/v1/uploads/big.bin", data=chunks(total, digest=expected), timeout=120
+    )
     grown = peak_rss_bytes() - before
     assert r.status_code == 202, r.text[:300]
     body = r.json()
@@ -68,13 +69,21 @@ def test_content_length_put_with_digest(server, tmp_path):
             f.write(piece)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with path.open("rb") as f:
-        r = requests.put(f"{server}/api/v1/uploads/f.bin", data=f, timeout=60,
-                         headers={"X-Content-SHA256": digest})
+        r = requests.put(
+            f"{server}/api/v1/uploads/f.bin",
+            data=f,
+            timeout=60,
+            headers={"X-Content-SHA256": digest},
+        )
     assert r.status_code == 202
     assert r.json()["files"][0]["sha256"] == digest
     with path.open("rb") as f:
-        bad = requests.put(f"{server}/api/v1/uploads/f.bin", data=f, timeout=60,
-                           headers={"X-Content-SHA256": "1" * 64})
+        bad = requests.put(
+            f"{server}/api/v1/uploads/f.bin",
+            data=f,
+            timeout=60,
+            headers={"X-Content-SHA256": "1" * 64},
+        )
     assert bad.status_code == 400
     assert bad.json()["code"] == "DigestMismatchError"
 
@@ -85,8 +94,11 @@ def test_chunked_body_over_the_cap_is_413(make_app):
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     try:
-        r = requests.put(f"http://127.0.0.1:{srv.server_port}/api/v1/uploads/x.bin",
-                         data=chunks(3 * MiB, 256 * 1024), timeout=30)
+        r = requests.put(
+            f"http://127.0.0.1:{srv.server_port}/api/v1/uploads/x.bin",
+            data=chunks(3 * MiB, 256 * 1024),
+            timeout=30,
+        )
         assert r.status_code == 413
         assert r.json()["code"] == "PayloadTooLargeError"
         tmp = app.config["WEIGHTSCAN_SETTINGS"].home / "tmp"

@@ -34,8 +34,11 @@ def test_time_limits_come_from_settings(settings):
 
 
 def test_redis_visibility_timeout_outlasts_the_hard_limit(settings):
-    conf = celery_config(settings.replace(broker_url="redis://127.0.0.1:6379/9",
-                                          task_time_limit=5000, task_soft_time_limit=4000))
+    conf = celery_config(
+        settings.replace(
+            broker_url="redis://127.0.0.1:6379/9", task_time_limit=5000, task_soft_time_limit=4000
+        )
+    )
     assert conf["broker_transport_options"]["visibility_timeout"] > 5000
 
 
@@ -69,8 +72,9 @@ def test_memory_ceiling_applies_rlimit_as(settings):
         "except MemoryError:\n"
         "    print('capped')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert out.stdout.strip() == "capped", out.stderr
 
 

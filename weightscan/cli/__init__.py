@@ -26,9 +26,22 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Top-level modules of the optional extras (pyproject.toml): a command that needs one of
 # them says which extra to install instead of printing a traceback.
 _EXTRA_OF_MODULE = {
-    **dict.fromkeys(("flask", "flask_limiter", "celery", "kombu", "sqlalchemy", "alembic",
-                     "prometheus_client", "psycopg", "redis", "requests", "gunicorn"),
-                    "service"),
+    **dict.fromkeys(
+        (
+            "flask",
+            "flask_limiter",
+            "celery",
+            "kombu",
+            "sqlalchemy",
+            "alembic",
+            "prometheus_client",
+            "psycopg",
+            "redis",
+            "requests",
+            "gunicorn",
+        ),
+        "service",
+    ),
     "boto3": "s3",
     "botocore": "s3",
 }
@@ -41,8 +54,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     from weightscan.scanner import ENGINE_VERSION, RULES_VERSION
 
-    parser.add_argument("--version", action="version",
-                        version=f"weightscan {ENGINE_VERSION} (rules {RULES_VERSION})")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"weightscan {ENGINE_VERSION} (rules {RULES_VERSION})",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name, commands in _COMMAND_MODULES:
         if only is not None and only not in commands:
@@ -82,9 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         extra = _EXTRA_OF_MODULE.get((exc.name or "").split(".")[0])
         if extra is None:
             raise
-        print(f"weightscan {args.command}: needs the '{extra}' extra "
-              f"(missing module {exc.name!r}): pip install 'weightscan[{extra}]'",
-              file=sys.stderr)
+        print(
+            f"weightscan {args.command}: needs the '{extra}' extra "
+            f"(missing module {exc.name!r}): pip install 'weightscan[{extra}]'",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 

@@ -36,24 +36,54 @@ class ClientError(Exception):
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "submit", help="scan files on a weightscan server",
+        "submit",
+        help="scan files on a weightscan server",
         description="Upload files to a weightscan server, wait for the verdicts and print "
-                    "them. Exit 0 clean, 1 findings at or above --fail-on, 2 error.")
-    p.add_argument("files", nargs="+", metavar="PATH",
-                   help="model file, or folder whose files are all uploaded")
-    p.add_argument("--server", required=True, metavar="URL",
-                   help="the server's base URL, e.g. http://127.0.0.1:8000")
-    p.add_argument("--token", default=None,
-                   help="API token (default: $WEIGHTSCAN_TOKEN; not needed in anonymous mode)")
-    p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
-                   help="how long to wait for all verdicts (default: 60)")
+        "them. Exit 0 clean, 1 findings at or above --fail-on, 2 error.",
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="model file, or folder whose files are all uploaded",
+    )
+    p.add_argument(
+        "--server",
+        required=True,
+        metavar="URL",
+        help="the server's base URL, e.g. http://127.0.0.1:8000",
+    )
+    p.add_argument(
+        "--token",
+        default=None,
+        help="API token (default: $WEIGHTSCAN_TOKEN; not needed in anonymous mode)",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for all verdicts (default: 60)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--fail-on", choices=tuple(_FAIL_ON), default="suspicious",
-                   help="lowest verdict that makes the exit code 1 (default: suspicious)")
-    p.add_argument("--allow", action="append", default=[], metavar="MODULE.NAME",
-                   help="also allow this pickle import (repeatable, or comma-separated)")
-    p.add_argument("--force", action="store_true",
-                   help="scan again even if the server already knows this content")
+    p.add_argument(
+        "--fail-on",
+        choices=tuple(_FAIL_ON),
+        default="suspicious",
+        help="lowest verdict that makes the exit code 1 (default: suspicious)",
+    )
+    p.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="MODULE.NAME",
+        help="also allow this pickle import (repeatable, or comma-separated)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="scan again even if the server already knows this content",
+    )
     p.set_defaults(handler=run_submit_command)
 
 
@@ -69,8 +99,9 @@ def run_submit_command(args: argparse.Namespace) -> int:
     problems: list[PathError] = []
     for path, _size in list(collect_files(args.files, problems)):
         try:
-            scan = client.upload(path, force=args.force, allow=args.allow,
-                                 wait=_remaining(deadline))
+            scan = client.upload(
+                path, force=args.force, allow=args.allow, wait=_remaining(deadline)
+            )
             reports.append(client.finish(scan, deadline))
         except (ClientError, OSError) as exc:
             problems.append(PathError(str(path), str(exc)))
@@ -86,8 +117,12 @@ def exit_code(reports: list[dict[str, Any]], problems: Sequence[object], fail_on
     at ``fail_on``, else 0."""
     verdicts = [f.get("verdict") for r in reports for f in r.get("files", ())]
     unfinished = [r for r in reports if r.get("status") not in ("done", "failed")]
-    if problems or unfinished or not verdicts or \
-            any(v not in _RANK or v == "error" for v in verdicts):
+    if (
+        problems
+        or unfinished
+        or not verdicts
+        or any(v not in _RANK or v == "error" for v in verdicts)
+    ):
         return EXIT_ERROR
     if any(_RANK[str(v)] >= fail_on for v in verdicts):
         return EXIT_FINDINGS
@@ -108,18 +143,23 @@ class Client:
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
 
-    def upload(self, path: Path, *, force: bool, wait: int,
-               allow: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    def upload(
+        self, path: Path, *, force: bool, wait: int, allow: list[str] | tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         params: dict[str, str] = {"wait": str(wait)}
         if force:
             params["force"] = "true"
         if allow:
             params["allow"] = ",".join(allow)
         with path.open("rb") as body:  # requests streams a file object; never read whole
-            return self._call("PUT", f"/api/v1/uploads/{quote(path.name, safe='')}",
-                              params=params, data=body,
-                              headers={"Content-Type": "application/octet-stream"},
-                              timeout=(10, wait + 600))
+            return self._call(
+                "PUT",
+                f"/api/v1/uploads/{quote(path.name, safe='')}",
+                params=params,
+                data=body,
+                headers={"Content-Type": "application/octet-stream"},
+                timeout=(10, wait + 600),
+            )
 
     def finish(self, scan: dict[str, Any], deadline: float) -> dict[str, Any]:
         """Long-poll until the scan finishes or the deadline passes; then the full report."""
@@ -127,8 +167,12 @@ class Client:
             wait = _remaining(deadline)
             if wait <= 0:
                 return scan  # unfinished: the caller exits 2 and the JSON says so
-            scan = self._call("GET", f"/api/v1/scans/{scan['id']}", params={"wait": str(wait)},
-                              timeout=(10, wait + 30))
+            scan = self._call(
+                "GET",
+                f"/api/v1/scans/{scan['id']}",
+                params={"wait": str(wait)},
+                timeout=(10, wait + 30),
+            )
         return self._call("GET", f"/api/v1/scans/{scan['id']}/report", timeout=(10, 60))
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -156,8 +200,9 @@ def _problem_text(response: Any) -> str:
         return f"HTTP {response.status_code}"
 
 
-def combined_document(reports: list[dict[str, Any]], problems: Sequence[PathError]
-                      ) -> dict[str, Any]:
+def combined_document(
+    reports: list[dict[str, Any]], problems: Sequence[PathError]
+) -> dict[str, Any]:
     """Every submitted file in one ``weightscan scan``-shaped JSON document, plus the
     server's scan objects under ``scans``. A scan that did not finish is an error."""
     from weightscan.scanner.output.json import json_document
@@ -168,13 +213,22 @@ def combined_document(reports: list[dict[str, Any]], problems: Sequence[PathErro
         if report.get("status") in ("done", "failed"):
             files.extend(dict(f) for f in report.get("files", ()))
         else:
-            errors.append(PathError(str(report.get("id")),
-                                    f"still {report.get('status')} when the wait ended "
-                                    f"(see {report.get('links', {}).get('html', '')})"))
+            errors.append(
+                PathError(
+                    str(report.get("id")),
+                    f"still {report.get('status')} when the wait ended "
+                    f"(see {report.get('links', {}).get('html', '')})",
+                )
+            )
     engine: dict[str, Any] = next((r["engine"] for r in reports if r.get("engine")), {})
-    doc = json_document({"files": files, "engine": {k: engine.get(k) for k in
-                                                    ("version", "rules_version")},
-                         "policy": engine.get("policy", {})}, errors=errors)
+    doc = json_document(
+        {
+            "files": files,
+            "engine": {k: engine.get(k) for k in ("version", "rules_version")},
+            "policy": engine.get("policy", {}),
+        },
+        errors=errors,
+    )
     doc["scans"] = reports
     return doc
 

@@ -36,9 +36,27 @@ if TYPE_CHECKING:
 SCHEME = "hf://"
 _TARGET = re.compile(r"^hf://(?P<repo>[^@\s]+?)(?:@(?P<rev>[^\s]+))?/?$")
 # What no model loader reads: not fetched, listed as skipped (and not a gap in the scan).
-NOT_LOADED_SUFFIXES = (".md", ".rst", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp",
-                       ".ico", ".wav", ".mp3", ".mp4", ".flac", ".ogg", ".gitattributes",
-                       ".gitignore", ".pdf", ".html", ".css")
+NOT_LOADED_SUFFIXES = (
+    ".md",
+    ".rst",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".webp",
+    ".ico",
+    ".wav",
+    ".mp3",
+    ".mp4",
+    ".flac",
+    ".ogg",
+    ".gitattributes",
+    ".gitignore",
+    ".pdf",
+    ".html",
+    ".css",
+)
 _CHUNK = 1 << 20
 
 Progress = Callable[[str, int, int], None]
@@ -78,9 +96,15 @@ def plan(listing: list[RepoFile]) -> tuple[list[RepoFile], list[RepoFile]]:
     return wanted, unread
 
 
-def scan_hub(arg: str, *, scan: ScanOne, start_file: Callable[[str, int], None],
-             progress: Progress, finish_file: Callable[[], None],
-             on_plan: Callable[[int, int], None]) -> HubScan:
+def scan_hub(
+    arg: str,
+    *,
+    scan: ScanOne,
+    start_file: Callable[[str, int], None],
+    progress: Progress,
+    finish_file: Callable[[], None],
+    on_plan: Callable[[int, int], None],
+) -> HubScan:
     """Resolve, list, fetch and scan one ``hf://`` target (see the module docstring).
 
     ``scan(local_path, size, display_name)`` scans one fetched file (None if it could not).
@@ -103,8 +127,12 @@ def scan_hub(arg: str, *, scan: ScanOne, start_file: Callable[[str, int], None],
     announce(arg, out.commit)
     base = f"hf://{repo}@{out.commit}/"
     wanted, unread = plan(listing)
-    out.skipped += [SkippedPath(base + f.path, "not fetched: no model loader reads this kind "
-                                "of file", covered=True) for f in unread]
+    out.skipped += [
+        SkippedPath(
+            base + f.path, "not fetched: no model loader reads this kind of file", covered=True
+        )
+        for f in unread
+    ]
     on_plan(len(wanted), sum(f.size for f in wanted))
     with tempfile.TemporaryDirectory(prefix="weightscan-hub-") as tmp:
         root = Path(tmp)
@@ -131,8 +159,9 @@ class _Mismatch(Exception):
     pass
 
 
-def _fetch(client: RegistryClient, repo: str, sha: str, f: RepoFile, root: Path,
-           progress: Progress) -> Path:
+def _fetch(
+    client: RegistryClient, repo: str, sha: str, f: RepoFile, root: Path, progress: Progress
+) -> Path:
     """Stream one file to ``root/<its path>`` through the guard; checked against the listing."""
     from weightscan.core.fetch import open_url
 
@@ -160,8 +189,7 @@ def _fetch(client: RegistryClient, repo: str, sha: str, f: RepoFile, root: Path,
     if f.sha256 is not None and sha256.hexdigest() != f.sha256:
         raise _Mismatch(f"sha256 {sha256.hexdigest()} does not match the listing's {f.sha256}")
     if f.sha256 is None and f.git_oid is not None and blob.hexdigest() != f.git_oid:
-        raise _Mismatch(f"git blob id {blob.hexdigest()} does not match the listing's "
-                        f"{f.git_oid}")
+        raise _Mismatch(f"git blob id {blob.hexdigest()} does not match the listing's {f.git_oid}")
     return local
 
 

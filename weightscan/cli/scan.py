@@ -45,22 +45,40 @@ def register(subparsers: Any) -> None:
         "scan",
         help="scan model files and directories without loading them",
         description="Scan model files (and every file under directories) by content, "
-                    "without loading them. Exit 0 clean, 1 findings at or above --fail-on, "
-                    "2 error.",
+        "without loading them. Exit 0 clean, 1 findings at or above --fail-on, "
+        "2 error.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="file or directory to scan, or hf://ORG/NAME[@REVISION] for a "
-                        "repository on the registry (WEIGHTSCAN_HF_ENDPOINT)")
-    p.add_argument("--format", choices=FORMATS, default="text",
-                   help="report format (default: text)")
-    p.add_argument("--fail-on", choices=tuple(_FAIL_ON), default="suspicious",
-                   help="lowest file verdict that makes the exit code 1 (default: suspicious)")
-    p.add_argument("--allow", action="append", default=[], metavar="MODULE.NAME",
-                   help="also allow this pickle import (repeatable, or comma-separated)")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="file or directory to scan, or hf://ORG/NAME[@REVISION] for a "
+        "repository on the registry (WEIGHTSCAN_HF_ENDPOINT)",
+    )
+    p.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=tuple(_FAIL_ON),
+        default="suspicious",
+        help="lowest file verdict that makes the exit code 1 (default: suspicious)",
+    )
+    p.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="MODULE.NAME",
+        help="also allow this pickle import (repeatable, or comma-separated)",
+    )
     p.add_argument("--no-hash", action="store_true", help="do not compute SHA-256 digests")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report here, not to stdout")
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="text: list only flagged files; never show a progress bar")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text: list only flagged files; never show a progress bar",
+    )
     p.set_defaults(handler=run_scan_command)
 
 
@@ -73,41 +91,64 @@ def run_scan_command(args: argparse.Namespace) -> int:
     for entry in sorted(allow):
         blocked = policy.why_allow_cannot_clear(entry)
         if blocked is not None:
-            _complain(f"warning: --allow {entry} cannot clear this import "
-                      f"({blocked.decision.value}: {blocked.reason}); it is ignored")
+            _complain(
+                f"warning: --allow {entry} cannot clear this import "
+                f"({blocked.decision.value}: {blocked.reason}); it is ignored"
+            )
     errors: list[PathError] = []
     skipped: list[SkippedPath] = []
     hub_targets = [p for p in args.paths if hub.is_hub_target(p)]
-    targets = list(collect_files([p for p in args.paths if not hub.is_hub_target(p)],
-                                 errors, skipped))
+    targets = list(
+        collect_files([p for p in args.paths if not hub.is_hub_target(p)], errors, skipped)
+    )
     for e in errors:
         _complain(f"cannot scan {printable(e.path)}: {e.message}")
-    bar = ProgressBar(sys.stderr, len(targets), sum(size for _, size in targets),
-                      enabled=not args.quiet)
+    bar = ProgressBar(
+        sys.stderr, len(targets), sum(size for _, size in targets), enabled=not args.quiet
+    )
     try:
-        files = _scan_targets(targets, hub_targets, bar, errors, skipped,
-                              compute_sha256=not args.no_hash, allow=allow)
+        files = _scan_targets(
+            targets, hub_targets, bar, errors, skipped, compute_sha256=not args.no_hash, allow=allow
+        )
     finally:
         bar.close()
     if not files:
         _complain("no file was analysed; that is not a clean pass (exit 2)")
-    report = ScanReport(files=tuple(files), engine_version=ENGINE_VERSION,
-                        rules_version=RULES_VERSION,
-                        policy={"extra_allow": sorted(allow)} if allow else {},
-                        skipped=tuple(skipped))
+    report = ScanReport(
+        files=tuple(files),
+        engine_version=ENGINE_VERSION,
+        rules_version=RULES_VERSION,
+        policy={"extra_allow": sorted(allow)} if allow else {},
+        skipped=tuple(skipped),
+    )
     text = render(report, args.format, errors=errors, quiet=args.quiet)
     if not write_output(text, args.output):
         return EXIT_ERROR
     return exit_code(report, errors, _FAIL_ON[args.fail_on])
 
 
-def _scan_targets(targets: list[tuple[Path, int]], hub_targets: list[str], bar: ProgressBar,
-                  errors: list[PathError], skipped: list[SkippedPath], *,
-                  compute_sha256: bool, allow: frozenset[str]) -> list[FileReport]:
+def _scan_targets(
+    targets: list[tuple[Path, int]],
+    hub_targets: list[str],
+    bar: ProgressBar,
+    errors: list[PathError],
+    skipped: list[SkippedPath],
+    *,
+    compute_sha256: bool,
+    allow: frozenset[str],
+) -> list[FileReport]:
     """Scan the local files, then each ``hf://`` repository; problems go to the lists."""
+
     def scan_file_at(path: Path, size: int, name: str | None = None) -> FileReport | None:
-        return scan_one(path, size, compute_sha256=compute_sha256, allow=allow,
-                        progress=bar.update, errors=errors, display_name=name)
+        return scan_one(
+            path,
+            size,
+            compute_sha256=compute_sha256,
+            allow=allow,
+            progress=bar.update,
+            errors=errors,
+            display_name=name,
+        )
 
     files: list[FileReport] = []
     for path, size in targets:
@@ -118,9 +159,14 @@ def _scan_targets(targets: list[tuple[Path, int]], hub_targets: list[str], bar: 
         bar.finish_file()
     for target in hub_targets:
         bar.clear()
-        result = hub.scan_hub(target, scan=scan_file_at, start_file=bar.start_file,
-                              progress=bar.update, finish_file=bar.finish_file,
-                              on_plan=bar.add_work)
+        result = hub.scan_hub(
+            target,
+            scan=scan_file_at,
+            start_file=bar.start_file,
+            progress=bar.update,
+            finish_file=bar.finish_file,
+            on_plan=bar.add_work,
+        )
         bar.clear()
         for e in result.errors:
             _complain(f"cannot scan {printable(e.path)}: {printable(e.message)}")
@@ -139,14 +185,16 @@ def parse_allow(entries: Sequence[str]) -> frozenset[str]:
             if not item:
                 continue
             if not _ALLOW_ENTRY.match(item):
-                raise ValueError(f"--allow expects MODULE.NAME (e.g. mypkg.layers.Custom), "
-                                 f"got {item!r}")
+                raise ValueError(
+                    f"--allow expects MODULE.NAME (e.g. mypkg.layers.Custom), got {item!r}"
+                )
             allow.add(item)
     return frozenset(allow)
 
 
-def collect_files(paths: Sequence[str], errors: list[PathError],
-                  skipped: list[SkippedPath] | None = None) -> Iterator[tuple[Path, int]]:
+def collect_files(
+    paths: Sequence[str], errors: list[PathError], skipped: list[SkippedPath] | None = None
+) -> Iterator[tuple[Path, int]]:
     """Every file to scan with its size, in argument order (directories sorted, recursed).
 
     Symlinks are followed (a Hugging Face cache snapshot is made of them), each directory
@@ -165,14 +213,26 @@ def collect_files(paths: Sequence[str], errors: list[PathError],
                 skipped.append(entry)
 
 
-def scan_one(path: Path, size: int, *, compute_sha256: bool, allow: frozenset[str],
-             progress: Any, errors: list[PathError], display_name: str | None = None
-             ) -> FileReport | None:
+def scan_one(
+    path: Path,
+    size: int,
+    *,
+    compute_sha256: bool,
+    allow: frozenset[str],
+    progress: Any,
+    errors: list[PathError],
+    display_name: str | None = None,
+) -> FileReport | None:
     """Scan one file; an unreadable file goes to ``errors``, a scanner crash to an error report."""
     shown = display_name or str(path)
     try:
-        return scan_file(path, compute_sha256=compute_sha256, allow=allow, progress=progress,
-                         display_name=display_name)
+        return scan_file(
+            path,
+            compute_sha256=compute_sha256,
+            allow=allow,
+            progress=progress,
+            display_name=display_name,
+        )
     except OSError as exc:
         errors.append(PathError(shown, _reason(exc)))
         _complain(f"cannot scan {printable(shown)}: {_reason(exc)}")
@@ -181,9 +241,18 @@ def scan_one(path: Path, size: int, *, compute_sha256: bool, allow: frozenset[st
         message = f"the scanner failed on this file: {type(exc).__name__}: {exc}"[:500]
         _complain(f"{printable(shown)}: {printable(message)}")
         return FileReport(
-            path=shown, size=size, format="unknown", verdict=Verdict.ERROR,
-            findings=(Finding("scanner.internal-error", Severity.HIGH, message,
-                              evidence={"exception": type(exc).__name__}),),
+            path=shown,
+            size=size,
+            format="unknown",
+            verdict=Verdict.ERROR,
+            findings=(
+                Finding(
+                    "scanner.internal-error",
+                    Severity.HIGH,
+                    message,
+                    evidence={"exception": type(exc).__name__},
+                ),
+            ),
             sha256=_try_sha256(path) if compute_sha256 else None,
         )
 
@@ -229,7 +298,7 @@ def exit_code(report: ScanReport, errors: Sequence[PathError], fail_on: Verdict)
 
 
 def _reason(exc: OSError) -> str:
-    """"permission denied", "no such file or directory": the OS reason, without the path."""
+    """ "permission denied", "no such file or directory": the OS reason, without the path."""
     return exc.strerror.lower() if exc.strerror else str(exc)
 
 
@@ -244,8 +313,16 @@ class ProgressBar:
     ``delay`` seconds, so quick scans and piped output (CI logs) never see it.
     """
 
-    def __init__(self, stream: TextIO, total_files: int, total_bytes: int, *,
-                 enabled: bool = True, delay: float = 0.5, interval: float = 0.1) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        total_files: int,
+        total_bytes: int,
+        *,
+        enabled: bool = True,
+        delay: float = 0.5,
+        interval: float = 0.1,
+    ) -> None:
         isatty = getattr(stream, "isatty", None)
         self.enabled = enabled and callable(isatty) and bool(isatty())
         self._stream = stream
@@ -306,11 +383,14 @@ class ProgressBar:
         cells = 20
         filled = int(ratio * cells)
         bar = "#" * filled + "-" * (cells - filled)
-        current = f" {printable(self._name)}" + (f" ({printable(self._stage)})"
-                                                 if self._stage else "")
+        current = f" {printable(self._name)}" + (
+            f" ({printable(self._stage)})" if self._stage else ""
+        )
         elapsed = time.monotonic() - self._started
-        text = (f"[{bar}] {ratio * 100:3.0f}% {self._files_done}/{self._total_files} files "
-                f"{human_size(done)}/{human_size(self._total_bytes)} {elapsed:.0f}s{current}")
+        text = (
+            f"[{bar}] {ratio * 100:3.0f}% {self._files_done}/{self._total_files} files "
+            f"{human_size(done)}/{human_size(self._total_bytes)} {elapsed:.0f}s{current}"
+        )
         return text[: max(10, width - 1)]
 
     def _draw(self) -> None:

@@ -23,34 +23,70 @@ log = logging.getLogger("weightscan.serve")
 
 def register(subparsers: Any) -> None:
     serve = subparsers.add_parser(
-        "serve", help="run the web app (and, by default, a worker beside it)",
+        "serve",
+        help="run the web app (and, by default, a worker beside it)",
         description="Web form, JSON API and -- unless --no-worker -- a Celery worker with "
-                    "the sweeper, on the configured broker (embedded default: SQLite under "
-                    "WEIGHTSCAN_HOME, no server needed).")
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="bind address (default 127.0.0.1; anonymous use is allowed only "
-                            "on loopback unless WEIGHTSCAN_ALLOW_ANONYMOUS says otherwise)")
+        "the sweeper, on the configured broker (embedded default: SQLite under "
+        "WEIGHTSCAN_HOME, no server needed).",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="bind address (default 127.0.0.1; anonymous use is allowed only "
+        "on loopback unless WEIGHTSCAN_ALLOW_ANONYMOUS says otherwise)",
+    )
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--no-worker", action="store_true",
-                       help="web only (distributed mode: run `weightscan worker` elsewhere)")
-    serve.add_argument("--workers", type=int, default=None,
-                       help="web server processes (default 2; threads per process: 8)")
-    serve.add_argument("--worker-concurrency", type=int, default=None,
-                       help="scan processes of the embedded worker (default: settings)")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="web only (distributed mode: run `weightscan worker` elsewhere)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="web server processes (default 2; threads per process: 8)",
+    )
+    serve.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=None,
+        help="scan processes of the embedded worker (default: settings)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     worker = subparsers.add_parser("worker", help="run a Celery worker (scans, sweeper)")
-    worker.add_argument("--concurrency", "-c", type=int, default=None,
-                        help="scan processes (default WEIGHTSCAN_WORKER_CONCURRENCY)")
-    worker.add_argument("--queues", "-Q", default=None,
-                        help="comma-separated queues (default: all weightscan queues)")
-    worker.add_argument("--beat", action="store_true",
-                        help="also run the periodic sweeper schedule (run one per deployment)")
-    worker.add_argument("--pool", default="prefork", choices=("prefork", "solo", "threads"),
-                        help="prefork (default) enforces time and memory limits per scan")
-    worker.add_argument("--hostname", "-n", default=None,
-                        help="Celery node name (default weightscan-<pid>@<host>; "
-                             "containers use weightscan@%%h for health checks)")
+    worker.add_argument(
+        "--concurrency",
+        "-c",
+        type=int,
+        default=None,
+        help="scan processes (default WEIGHTSCAN_WORKER_CONCURRENCY)",
+    )
+    worker.add_argument(
+        "--queues",
+        "-Q",
+        default=None,
+        help="comma-separated queues (default: all weightscan queues)",
+    )
+    worker.add_argument(
+        "--beat",
+        action="store_true",
+        help="also run the periodic sweeper schedule (run one per deployment)",
+    )
+    worker.add_argument(
+        "--pool",
+        default="prefork",
+        choices=("prefork", "solo", "threads"),
+        help="prefork (default) enforces time and memory limits per scan",
+    )
+    worker.add_argument(
+        "--hostname",
+        "-n",
+        default=None,
+        help="Celery node name (default weightscan-<pid>@<host>; "
+        "containers use weightscan@%%h for health checks)",
+    )
     worker.add_argument("--loglevel", default="INFO")
     worker.set_defaults(handler=cmd_worker)
 
@@ -67,8 +103,11 @@ def register(subparsers: Any) -> None:
     token_sub = token.add_subparsers(dest="token_command", metavar="SUBCOMMAND")
     create = token_sub.add_parser("create", help="create a token and print its secret once")
     create.add_argument("--name", required=True)
-    create.add_argument("--scopes", default="submit,read",
-                        help="comma-separated: submit, read, admin (default submit,read)")
+    create.add_argument(
+        "--scopes",
+        default="submit,read",
+        help="comma-separated: submit, read, admin (default submit,read)",
+    )
     create.add_argument("--expires-in-days", type=int, default=None)
     create.set_defaults(handler=cmd_token_create)
     lst = token_sub.add_parser("list", help="list tokens (never their secrets)")
@@ -79,9 +118,12 @@ def register(subparsers: Any) -> None:
     token.set_defaults(handler=lambda _a: (token.print_help(), EXIT_ERROR)[1])
 
     rescan = subparsers.add_parser("rescan", help="queue scans again")
-    rescan.add_argument("--outdated", action="store_true", required=True,
-                        help="every stored file whose latest verdict predates the current "
-                             "engine or rules version")
+    rescan.add_argument(
+        "--outdated",
+        action="store_true",
+        required=True,
+        help="every stored file whose latest verdict predates the current engine or rules version",
+    )
     rescan.set_defaults(handler=cmd_rescan)
 
 
@@ -132,12 +174,17 @@ def _ready_database(settings: Any) -> int | None:
             engine.dispose()
     except SQLAlchemyError as exc:
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        print(f"weightscan: cannot use the database {_redact(url)}: {type(exc).__name__}: "
-              f"{first}", file=sys.stderr)
+        print(
+            f"weightscan: cannot use the database {_redact(url)}: {type(exc).__name__}: {first}",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     if state == "behind":
-        print(f"weightscan: the database {_redact(url)} is not migrated ({message}).\n"
-              "Run: weightscan db upgrade", file=sys.stderr)
+        print(
+            f"weightscan: the database {_redact(url)} is not migrated ({message}).\n"
+            "Run: weightscan db upgrade",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     return None
 
@@ -157,8 +204,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     anonymous = settings.allow_anonymous
     if anonymous is None:
         anonymous = is_loopback(args.host)
-    settings = settings.replace(allow_anonymous=anonymous,
-                                extra={**dict(settings.extra), "bind_host": args.host})
+    settings = settings.replace(
+        allow_anonymous=anonymous, extra={**dict(settings.extra), "bind_host": args.host}
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     stop = _ready_database(settings)
     if stop is not None:
@@ -171,13 +219,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         worker = WorkerProcess(["--concurrency", str(concurrency), "--beat"])
         worker.start()
     host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
-    print(f"weightscan serving on http://{host}:{args.port}/ "
-          f"({'anonymous allowed' if anonymous else 'tokens required'}"
-          f"{', embedded worker' if worker else ''})", file=sys.stderr, flush=True)
+    print(
+        f"weightscan serving on http://{host}:{args.port}/ "
+        f"({'anonymous allowed' if anonymous else 'tokens required'}"
+        f"{', embedded worker' if worker else ''})",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         workers = args.workers or default_web_workers(settings)
-        run_gunicorn(settings, f"{host}:{args.port}", workers=workers,
-                     threads=16 if workers == 1 else 8)
+        run_gunicorn(
+            settings, f"{host}:{args.port}", workers=workers, threads=16 if workers == 1 else 8
+        )
     finally:
         if worker is not None:
             worker.stop()
@@ -248,8 +301,7 @@ class WorkerProcess:
 
     def start(self) -> None:
         self._spawn()
-        self._watch = threading.Thread(target=self._watchdog, name="worker-watchdog",
-                                       daemon=True)
+        self._watch = threading.Thread(target=self._watchdog, name="worker-watchdog", daemon=True)
         self._watch.start()
 
     def _spawn(self) -> None:
@@ -287,11 +339,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
         return stop
     app = make_celery(settings)
     queues = args.queues or f"{DEFAULT_QUEUE},{DOWNLOAD_QUEUE}"
-    argv = ["worker", f"--loglevel={args.loglevel}",
-            f"--concurrency={args.concurrency or settings.worker_concurrency}",
-            f"--queues={queues}", f"--pool={args.pool}",
-            f"--hostname={args.hostname or f'weightscan-{os.getpid()}@%h'}",
-            "--without-mingle", "--without-gossip"]
+    argv = [
+        "worker",
+        f"--loglevel={args.loglevel}",
+        f"--concurrency={args.concurrency or settings.worker_concurrency}",
+        f"--queues={queues}",
+        f"--pool={args.pool}",
+        f"--hostname={args.hostname or f'weightscan-{os.getpid()}@%h'}",
+        "--without-mingle",
+        "--without-gossip",
+    ]
     if args.beat:
         argv += ["--beat", f"--schedule={settings.home / 'celerybeat-schedule'}"]
         settings.ensure_home()
@@ -342,14 +399,16 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     factory = _sessions(settings)
     with factory() as session:
         try:
-            row, secret = create_token(session, args.name, scopes,
-                                       expires_in_days=args.expires_in_days)
+            row, secret = create_token(
+                session, args.name, scopes, expires_in_days=args.expires_in_days
+            )
         except ValueError as exc:
             print(f"weightscan token create: {exc}", file=sys.stderr)
             return EXIT_ERROR
         session.commit()
-        print(f"created token {row.id} ({row.name}, scopes {','.join(row.scopes)})",
-              file=sys.stderr)
+        print(
+            f"created token {row.id} ({row.name}, scopes {','.join(row.scopes)})", file=sys.stderr
+        )
         print("the secret is shown once; store it now:", file=sys.stderr)
         print(secret)
     return EXIT_OK
@@ -371,8 +430,10 @@ def cmd_token_list(_args: argparse.Namespace) -> int:
         print(f"{'id':30} {'prefix':12} {'scopes':20} {'state':8} {'last used':24} name")
         for t in rows:
             state = "revoked" if t.revoked_at else "active"
-            print(f"{t.id:30} {t.prefix:12} {','.join(t.scopes or []):20} {state:8} "
-                  f"{iso(t.last_used_at) or '-':24} {t.name}")
+            print(
+                f"{t.id:30} {t.prefix:12} {','.join(t.scopes or []):20} {state:8} "
+                f"{iso(t.last_used_at) or '-':24} {t.name}"
+            )
     return EXIT_OK
 
 
@@ -408,6 +469,8 @@ def cmd_rescan(_args: argparse.Namespace) -> int:
         ids = rescan_outdated(session)
         session.commit()
     failed = CeleryDispatcher.of(make_celery(settings)).scans(ids) if ids else []
-    print(f"queued {len(ids)} rescans"
-          + (f" ({len(failed)} not sent: the sweeper will send them)" if failed else ""))
+    print(
+        f"queued {len(ids)} rescans"
+        + (f" ({len(failed)} not sent: the sweeper will send them)" if failed else "")
+    )
     return EXIT_OK

@@ -165,15 +165,24 @@ class S3BlobStore:
     the ``open`` context exits.
     """
 
-    def __init__(self, bucket: str, *, prefix: str = "blobs/", endpoint_url: str | None = None,
-                 region: str | None = None, cache_dir: Path | str | None = None,
-                 client: Any = None) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "blobs/",
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        cache_dir: Path | str | None = None,
+        client: Any = None,
+    ) -> None:
         if client is None:
             import boto3
             from botocore.config import Config
 
             client = boto3.client(
-                "s3", endpoint_url=endpoint_url or None, region_name=region or None,
+                "s3",
+                endpoint_url=endpoint_url or None,
+                region_name=region or None,
                 config=Config(retries={"max_attempts": 5, "mode": "standard"}),
             )
         self.client = client
@@ -191,8 +200,9 @@ class S3BlobStore:
             if not self.exists(sha256):
                 # upload_file uses multipart above 8 MB; an object only becomes visible
                 # once the (multipart) upload completes, so no half-written blob is seen.
-                self.client.upload_file(str(temp_path), self.bucket, key,
-                                        ExtraArgs={"Metadata": {"sha256": sha256}})
+                self.client.upload_file(
+                    str(temp_path), self.bucket, key, ExtraArgs={"Metadata": {"sha256": sha256}}
+                )
         except Exception as exc:
             raise _s3_error(exc, sha256) from exc
         temp_path.unlink(missing_ok=True)
@@ -249,10 +259,13 @@ def make_blobstore(settings: Settings) -> BlobStore:
     if settings.blob_backend == "s3":
         if not settings.s3_bucket:
             raise ValueError("WEIGHTSCAN_S3_BUCKET is required with WEIGHTSCAN_BLOB_BACKEND=s3")
-        return S3BlobStore(settings.s3_bucket, prefix=settings.s3_prefix,
-                           endpoint_url=settings.s3_endpoint_url or None,
-                           region=settings.s3_region or None,
-                           cache_dir=settings.home / "cache")
+        return S3BlobStore(
+            settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url or None,
+            region=settings.s3_region or None,
+            cache_dir=settings.home / "cache",
+        )
     raise ValueError(f"unknown blob backend {settings.blob_backend!r} (local or s3)")
 
 

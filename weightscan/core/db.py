@@ -34,8 +34,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None,
-                             dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -50,8 +49,13 @@ class Base(DeclarativeBase):
 
 def enum_column(enum_cls: type[enum.Enum]) -> SAEnum:
     """An enum column that stores ``.value`` (not ``.name``), as a plain string column."""
-    return SAEnum(enum_cls, values_callable=lambda e: [m.value for m in e],
-                  native_enum=False, validate_strings=True, length=32)
+    return SAEnum(
+        enum_cls,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        validate_strings=True,
+        length=32,
+    )
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -53,15 +53,65 @@ log = logging.getLogger(__name__)
 
 MAX_FILES_PER_GROUP = 2000
 SNIFF_MAX_BYTES = 64 << 20  # unmatched files are fetched for sniffing only up to this size
-HARMLESS_SUFFIXES = (".md", ".txt", ".rst", ".py", ".json", ".yaml", ".yml", ".toml", ".cfg",
-                     ".ini", ".gitattributes", ".gitignore", ".png", ".jpg", ".jpeg", ".gif",
-                     ".svg", ".webp", ".csv", ".tsv", ".html", ".css", ".js", ".ipynb",
-                     ".sh", ".lock", ".license", ".wav", ".mp3", ".mp4")
-MODEL_FORMATS = frozenset({
-    "pickle", "pytorch-zip", "torchscript", "pytorch-legacy", "pytorch-tar", "zip", "numpy",
-    "numpy-npz", "joblib", "gzip", "bzip2", "xz", "lzma", "zlib", "zstd", "lz4", "joblib-zlib",
-    "tar", "7z", "rar", "safetensors", "gguf", "unknown",
-})
+HARMLESS_SUFFIXES = (
+    ".md",
+    ".txt",
+    ".rst",
+    ".py",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".gitattributes",
+    ".gitignore",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".webp",
+    ".csv",
+    ".tsv",
+    ".html",
+    ".css",
+    ".js",
+    ".ipynb",
+    ".sh",
+    ".lock",
+    ".license",
+    ".wav",
+    ".mp3",
+    ".mp4",
+)
+MODEL_FORMATS = frozenset(
+    {
+        "pickle",
+        "pytorch-zip",
+        "torchscript",
+        "pytorch-legacy",
+        "pytorch-tar",
+        "zip",
+        "numpy",
+        "numpy-npz",
+        "joblib",
+        "gzip",
+        "bzip2",
+        "xz",
+        "lzma",
+        "zlib",
+        "zstd",
+        "lz4",
+        "joblib-zlib",
+        "tar",
+        "7z",
+        "rar",
+        "safetensors",
+        "gguf",
+        "unknown",
+    }
+)
 
 
 @dataclass
@@ -87,9 +137,17 @@ class _Item:
 
 # -- expansion ---------------------------------------------------------------------------
 
-def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings: Settings,
-                 group_id: str, *, token: str | None = None, force: bool = False,
-                 enqueue: Callable[[list[str]], Any] = lambda ids: None) -> ExpandResult:
+
+def expand_group(
+    sessions: sessionmaker[Session],
+    blobstore: BlobStore,
+    settings: Settings,
+    group_id: str,
+    *,
+    token: str | None = None,
+    force: bool = False,
+    enqueue: Callable[[list[str]], Any] = lambda ids: None,
+) -> ExpandResult:
     """List, dedupe, fetch and submit every file of a queued group (see module docstring).
 
     ``enqueue(ids)`` is called after each commit with scan ids to send to the workers.
@@ -112,8 +170,10 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
         owner = group.owner_token_id
         owner_row = session.get(ApiToken, owner) if owner else None
         may_use_server_token = server_token_allowed(
-            source, owner_token_id=owner,
-            owner_is_admin=owner_row is not None and "admin" in (owner_row.scopes or ()))
+            source,
+            owner_token_id=owner,
+            owner_is_admin=owner_row is not None and "admin" in (owner_row.scopes or ()),
+        )
         done_paths = set(session.scalars(select(Scan.filename).where(Scan.group_id == group_id)))
         group.progress = {**(group.progress or {}), "stage": "listing"}
         session.commit()
@@ -144,8 +204,8 @@ def expand_group(sessions: sessionmaker[Session], blobstore: BlobStore, settings
             continue  # a previous, interrupted expansion already added it
         _heartbeat(sessions, group_id)
         scan_id, needs_scan, fetched, note = _one_file(
-            sessions, blobstore, settings, policy, group_id, source, item, owner=owner,
-            force=force)
+            sessions, blobstore, settings, policy, group_id, source, item, owner=owner, force=force
+        )
         result.downloaded += fetched
         if note:
             skipped.append({"path": item.path, "reason": note})
@@ -179,10 +239,15 @@ def _claim_expansion(sessions: sessionmaker[Session], group_id: str) -> int | No
         now = utcnow()
         result = session.execute(
             update(Scan)
-            .where(Scan.id == group_id, Scan.kind == ScanKind.GROUP,
-                   Scan.status == ScanStatus.QUEUED, Scan.started_at.is_(None))
+            .where(
+                Scan.id == group_id,
+                Scan.kind == ScanKind.GROUP,
+                Scan.status == ScanStatus.QUEUED,
+                Scan.started_at.is_(None),
+            )
             .values(started_at=now, queued_at=now, attempts=Scan.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
             return None
@@ -198,42 +263,74 @@ def _heartbeat(sessions: sessionmaker[Session], group_id: str) -> None:
     from weightscan.core.db import utcnow
 
     with sessions() as session:
-        session.execute(update(Scan).where(Scan.id == group_id,
-                                           Scan.status == ScanStatus.QUEUED)
-                        .values(queued_at=utcnow())
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Scan)
+            .where(Scan.id == group_id, Scan.status == ScanStatus.QUEUED)
+            .values(queued_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
 
 
-def _plan(settings: Settings, policy: FetchPolicy, source: dict[str, Any]
-          ) -> tuple[list[_Item], dict[str, Any]]:
+def _plan(
+    settings: Settings, policy: FetchPolicy, source: dict[str, Any]
+) -> tuple[list[_Item], dict[str, Any]]:
     if source.get("type") == "huggingface":
         client = client_for(settings, policy)
         repo, repo_type = source["repo"], source.get("repo_type", "model")
         sha = source.get("commit_sha") or client.resolve_revision(
-            repo, repo_type, source.get("revision") or "main")
+            repo, repo_type, source.get("revision") or "main"
+        )
         listing = client.list_files(repo, repo_type, sha)
         globs = tuple(source.get("paths") or settings.model_file_globs)
         picked = select_files(listing, globs)
         picked_paths = {f.path for f in picked}
-        extra = [] if source.get("paths") else [
-            f for f in listing if f.path not in picked_paths and _worth_sniffing(f)]
+        extra = (
+            []
+            if source.get("paths")
+            else [f for f in listing if f.path not in picked_paths and _worth_sniffing(f)]
+        )
         if len(picked) + len(extra) > MAX_FILES_PER_GROUP:
             raise RegistryError("failed", f"more than {MAX_FILES_PER_GROUP} candidate files")
-        items = [_Item(f.path, client.file_url(repo, repo_type, sha, f.path), f.size, f.sha256,
-                       f.git_oid, sniff_only=False) for f in picked]
-        items += [_Item(f.path, client.file_url(repo, repo_type, sha, f.path), f.size,
-                        f.sha256, f.git_oid, sniff_only=True) for f in extra]
-        return items, {**source, "commit_sha": sha, "files_listed": len(listing),
-                       "files_selected": len(items)}
+        items = [
+            _Item(
+                f.path,
+                client.file_url(repo, repo_type, sha, f.path),
+                f.size,
+                f.sha256,
+                f.git_oid,
+                sniff_only=False,
+            )
+            for f in picked
+        ]
+        items += [
+            _Item(
+                f.path,
+                client.file_url(repo, repo_type, sha, f.path),
+                f.size,
+                f.sha256,
+                f.git_oid,
+                sniff_only=True,
+            )
+            for f in extra
+        ]
+        return items, {
+            **source,
+            "commit_sha": sha,
+            "files_listed": len(listing),
+            "files_selected": len(items),
+        }
     urls = list(source.get("urls") or [])
     return [_Item(_url_name(u), u, None, None, None, sniff_only=False) for u in urls], source
 
 
 def _worth_sniffing(f: RepoFile) -> bool:
     name = f.path.rsplit("/", 1)[-1].lower()
-    return 0 < f.size <= SNIFF_MAX_BYTES and not name.endswith(HARMLESS_SUFFIXES) \
+    return (
+        0 < f.size <= SNIFF_MAX_BYTES
+        and not name.endswith(HARMLESS_SUFFIXES)
         and not name.startswith(".")
+    )
 
 
 def _url_name(url: str) -> str:
@@ -242,9 +339,18 @@ def _url_name(url: str) -> str:
     return display_filename(unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "download")
 
 
-def _one_file(sessions: sessionmaker[Session], blobstore: BlobStore, settings: Settings,
-              policy: FetchPolicy, group_id: str, source: dict[str, Any], item: _Item, *,
-              owner: str | None, force: bool) -> tuple[str | None, bool, bool, str | None]:
+def _one_file(
+    sessions: sessionmaker[Session],
+    blobstore: BlobStore,
+    settings: Settings,
+    policy: FetchPolicy,
+    group_id: str,
+    source: dict[str, Any],
+    item: _Item,
+    *,
+    owner: str | None,
+    force: bool,
+) -> tuple[str | None, bool, bool, str | None]:
     """Returns (child scan id or None, needs a scan?, fetch attempted?, note if skipped)."""
     from weightscan.core.scans.submit import find_reusable_scan, submit_file
 
@@ -266,16 +372,29 @@ def _one_file(sessions: sessionmaker[Session], blobstore: BlobStore, settings: S
             if item.size is None and length is not None and length > cap:
                 raise FetchFailed(f"Content-Length {length} exceeds the limit of {cap} bytes")
             limit = cap if item.size is None else item.size
-            stored = stream_to_temp(response.reader(limit), limit,
-                                    temp_dir=settings.home / "tmp", expected_size=item.size)
+            stored = stream_to_temp(
+                response.reader(limit),
+                limit,
+                temp_dir=settings.home / "tmp",
+                expected_size=item.size,
+            )
             temp = stored.path
         _verify(item, stored.path, stored.sha256)
         if item.sniff_only and _sniff(stored.path) not in MODEL_FORMATS:
             return None, False, True, None  # fetched to look; not a model file
         with sessions() as session:
-            submitted = submit_file(session, blobstore, stored.path, stored.sha256, stored.size,
-                                    item.path[:1024], source=child_source, force=force,
-                                    owner_token_id=owner, group_id=group_id)
+            submitted = submit_file(
+                session,
+                blobstore,
+                stored.path,
+                stored.sha256,
+                stored.size,
+                item.path[:1024],
+                source=child_source,
+                force=force,
+                owner_token_id=owner,
+                group_id=group_id,
+            )
             session.commit()
             temp = None  # moved into the blob store
             return submitted.scan.id, not submitted.cached, True, None
@@ -306,8 +425,9 @@ def _verify(item: _Item, path: Path, sha256: str) -> None:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
         if h.hexdigest() != item.git_oid:
-            raise _Mismatch(f"git blob id {h.hexdigest()} does not match the listing's "
-                            f"{item.git_oid}")
+            raise _Mismatch(
+                f"git blob id {h.hexdigest()} does not match the listing's {item.git_oid}"
+            )
 
 
 def _sniff(path: Path) -> str:
@@ -324,23 +444,40 @@ def _sniff(path: Path) -> str:
 
 def _child_source(source: dict[str, Any], item: _Item) -> dict[str, Any]:
     if source.get("type") == "huggingface":
-        return {"type": "huggingface", "repo": source["repo"],
-                "repo_type": source.get("repo_type", "model"),
-                "revision": source.get("revision"), "commit_sha": source.get("commit_sha"),
-                "path": item.path}
+        return {
+            "type": "huggingface",
+            "repo": source["repo"],
+            "repo_type": source.get("repo_type", "model"),
+            "revision": source.get("revision"),
+            "commit_sha": source.get("commit_sha"),
+            "path": item.path,
+        }
     return {"type": "url", "url": item.url}
 
 
-def _link_cached(session: Session, previous: Scan, group_id: str, item: _Item,
-                 child_source: dict[str, Any], owner: str | None) -> str:
+def _link_cached(
+    session: Session,
+    previous: Scan,
+    group_id: str,
+    item: _Item,
+    child_source: dict[str, Any],
+    owner: str | None,
+) -> str:
     """A child that reuses ``previous``'s verdict and findings (no download)."""
     from weightscan.core.scans.groups import refresh_group_progress
     from weightscan.core.scans.submit import copy_result
 
-    child = Scan(kind=ScanKind.FILE, file_sha256=previous.file_sha256, size=previous.size,
-                 filename=item.path[:1024], source_type=SourceType(child_source["type"]),
-                 source=child_source, policy={},
-                 owner_token_id=owner, group_id=group_id)
+    child = Scan(
+        kind=ScanKind.FILE,
+        file_sha256=previous.file_sha256,
+        size=previous.size,
+        filename=item.path[:1024],
+        source_type=SourceType(child_source["type"]),
+        source=child_source,
+        policy={},
+        owner_token_id=owner,
+        group_id=group_id,
+    )
     copy_result(previous, child)
     session.add(child)
     session.flush()
@@ -348,18 +485,33 @@ def _link_cached(session: Session, previous: Scan, group_id: str, item: _Item,
     return child.id
 
 
-def _record_fetch_error(session: Session, group_id: str, item: _Item,
-                        child_source: dict[str, Any], owner: str | None, reason: str) -> str:
+def _record_fetch_error(
+    session: Session,
+    group_id: str,
+    item: _Item,
+    child_source: dict[str, Any],
+    owner: str | None,
+    reason: str,
+) -> str:
     """A child that could not be fetched: verdict ``error`` (never silently clean)."""
     from weightscan.core.db import utcnow
 
     now = utcnow()
-    child = Scan(kind=ScanKind.FILE, status=ScanStatus.DONE, verdict="error",
-                 filename=item.path[:1024], size=item.size,
-                 source_type=SourceType(child_source["type"]), source=child_source,
-                 owner_token_id=owner, group_id=group_id,
-                 error=f"the file could not be fetched: {reason}"[:500],
-                 started_at=now, finished_at=now, progress={"stage": "done"})
+    child = Scan(
+        kind=ScanKind.FILE,
+        status=ScanStatus.DONE,
+        verdict="error",
+        filename=item.path[:1024],
+        size=item.size,
+        source_type=SourceType(child_source["type"]),
+        source=child_source,
+        owner_token_id=owner,
+        group_id=group_id,
+        error=f"the file could not be fetched: {reason}"[:500],
+        started_at=now,
+        finished_at=now,
+        progress={"stage": "done"},
+    )
     session.add(child)
     session.flush()
     return child.id
@@ -376,8 +528,9 @@ def _reason(exc: Exception) -> str:
 DELIVERY_GRACE_SECONDS = 60  # a retry message normally arrives on time; only then step in
 
 
-def sweep_registry(sessions: sessionmaker[Session], settings: Settings, *,
-                   now: Any = None) -> tuple[list[str], list[str]]:
+def sweep_registry(
+    sessions: sessionmaker[Session], settings: Settings, *, now: Any = None
+) -> tuple[list[str], list[str]]:
     """(groups to expand again, deliveries to attempt again).
 
     A URL/registry group still ``queued`` whose ``queued_at`` (refreshed per file while
@@ -395,12 +548,19 @@ def sweep_registry(sessions: sessionmaker[Session], settings: Settings, *,
     now = now or utcnow()
     cutoff = now - timedelta(seconds=settings.stale_after_seconds)
     with sessions() as session:
-        groups = list(session.scalars(
-            select(Scan.id).where(Scan.kind == ScanKind.GROUP, Scan.status == ScanStatus.QUEUED,
-                                  Scan.source_type.in_((SourceType.URL,
-                                                        SourceType.HUGGINGFACE)),
-                                  Scan.queued_at < cutoff)
-            .order_by(Scan.queued_at).limit(100)))
+        groups = list(
+            session.scalars(
+                select(Scan.id)
+                .where(
+                    Scan.kind == ScanKind.GROUP,
+                    Scan.status == ScanStatus.QUEUED,
+                    Scan.source_type.in_((SourceType.URL, SourceType.HUGGINGFACE)),
+                    Scan.queued_at < cutoff,
+                )
+                .order_by(Scan.queued_at)
+                .limit(100)
+            )
+        )
         for group_id in groups:  # release the lease; the next sweep waits a full period
             group = session.get(Scan, group_id)
             if group is not None:

@@ -46,8 +46,9 @@ class FetchRefused(Exception):
 class FetchFailed(Exception):
     """The request was made but did not yield an acceptable body."""
 
-    def __init__(self, reason: str, status: int | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, reason: str, status: int | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(reason if status is None else f"{reason} (HTTP {status})")
         self.reason = reason
         self.status = status
@@ -88,8 +89,9 @@ class FetchPolicy:
         return dataclasses.replace(self, **changes)
 
 
-def policy_from_settings(settings: Settings, *, token: str | None = None,
-                         total_timeout: float | None = None) -> FetchPolicy:
+def policy_from_settings(
+    settings: Settings, *, token: str | None = None, total_timeout: float | None = None
+) -> FetchPolicy:
     """The fetch policy the settings describe; ``token`` overrides ``settings.hf_token``."""
     registry_host = (urlsplit(settings.hf_endpoint).hostname or "").lower()
     return FetchPolicy(
@@ -99,7 +101,8 @@ def policy_from_settings(settings: Settings, *, token: str | None = None,
         max_bytes=settings.fetch_max_bytes,
         connect_timeout=min(10.0, settings.fetch_timeout_seconds),
         read_timeout=settings.fetch_timeout_seconds,
-        total_timeout=total_timeout if total_timeout is not None
+        total_timeout=total_timeout
+        if total_timeout is not None
         else max(600.0, settings.fetch_timeout_seconds * 20),
         max_redirects=settings.fetch_max_redirects,
         token=settings.hf_token if token is None else token,
@@ -124,11 +127,12 @@ def callback_policy(settings: Settings) -> FetchPolicy:
 
 
 def parse_networks(entries: Sequence[str]) -> tuple[Network, ...]:
-    """"127.0.0.1", "10.0.0.0/8", "::1" -> networks (a bare address is a /32 or /128)."""
+    """ "127.0.0.1", "10.0.0.0/8", "::1" -> networks (a bare address is a /32 or /128)."""
     return tuple(ipaddress.ip_network(e.strip(), strict=False) for e in entries if e.strip())
 
 
 # -- the guard --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Target:
@@ -181,9 +185,14 @@ def address_refusal(address: str, allow_private: Sequence[Network]) -> str | Non
         ip = ip.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
     if any(ip in net for net in allow_private):
         return None
-    for label, flag in (("private", ip.is_private), ("loopback", ip.is_loopback),
-                        ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
-                        ("reserved", ip.is_reserved), ("unspecified", ip.is_unspecified)):
+    for label, flag in (
+        ("private", ip.is_private),
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("reserved", ip.is_reserved),
+        ("unspecified", ip.is_unspecified),
+    ):
         if flag:
             return f"address {ip} is {label}"
     if isinstance(ip, ipaddress.IPv6Address):
@@ -234,15 +243,18 @@ def check_url(url: str, policy: FetchPolicy) -> Target:
 
 # -- connections pinned to the checked address ------------------------------------------
 
-def _pinned_connection(target: Target, timeout: float, ca_file: str = ""
-                       ) -> http.client.HTTPConnection:
+
+def _pinned_connection(
+    target: Target, timeout: float, ca_file: str = ""
+) -> http.client.HTTPConnection:
     """A connection that sends ``Host``/SNI for the name but connects to the checked IP;
     TLS verifies the certificate against the name, not the address."""
     conn: http.client.HTTPConnection
     if target.scheme == "https":
         context = ssl.create_default_context(cafile=ca_file or None)
-        conn = http.client.HTTPSConnection(target.host, target.port, timeout=timeout,
-                                           context=context)
+        conn = http.client.HTTPSConnection(
+            target.host, target.port, timeout=timeout, context=context
+        )
     else:
         conn = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
 
@@ -279,8 +291,9 @@ class Response:
         cap = self._policy.max_bytes if limit is None else min(limit, self._policy.max_bytes)
         length = self.content_length
         if length is not None and length > cap:
-            raise FetchFailed(f"Content-Length {length} exceeds the limit of {cap} bytes",
-                              self.status)
+            raise FetchFailed(
+                f"Content-Length {length} exceeds the limit of {cap} bytes", self.status
+            )
         total = 0
         try:
             while True:
@@ -293,8 +306,9 @@ class Response:
                         raise FetchFailed("total time limit exceeded", self.status)
                     if length is not None and total != length:
                         # http.client's read(amt) does not flag a short body itself
-                        raise FetchFailed(f"body shorter than announced ({total} of {length} "
-                                          "bytes)", self.status)
+                        raise FetchFailed(
+                            f"body shorter than announced ({total} of {length} bytes)", self.status
+                        )
                     return
                 total += len(chunk)
                 if total > cap:
@@ -306,8 +320,9 @@ class Response:
             if self._watchdog is not None and self._watchdog.expired:
                 raise FetchFailed("total time limit exceeded", self.status) from None
             if isinstance(exc, http.client.IncompleteRead):
-                raise FetchFailed(f"body shorter than announced ({len(exc.partial)} bytes "
-                                  "read)", self.status) from None
+                raise FetchFailed(
+                    f"body shorter than announced ({len(exc.partial)} bytes read)", self.status
+                ) from None
             raise FetchFailed(f"connection error while reading: {exc}", self.status) from None
 
     def reader(self, limit: int | None = None) -> BodyReader:
@@ -374,9 +389,15 @@ def _set_timeout(conn: http.client.HTTPConnection, deadline: float, read_timeout
 
 
 @contextmanager
-def open_url(url: str, policy: FetchPolicy, *, method: str = "GET",
-             headers: Mapping[str, str] | None = None, body: bytes | None = None,
-             follow_redirects: bool = True) -> Iterator[Response]:
+def open_url(
+    url: str,
+    policy: FetchPolicy,
+    *,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    follow_redirects: bool = True,
+) -> Iterator[Response]:
     """Open ``url`` through the guard; the final response must be 2xx.
 
     Redirects (if followed) are re-checked hop by hop; a 303, or a 301/302 answer to a
@@ -412,9 +433,14 @@ def open_url(url: str, policy: FetchPolicy, *, method: str = "GET",
         return
 
 
-def _request(target: Target, policy: FetchPolicy, method: str,
-             headers: Mapping[str, str] | None, body: bytes | None,
-             deadline: float) -> Response:
+def _request(
+    target: Target,
+    policy: FetchPolicy,
+    method: str,
+    headers: Mapping[str, str] | None,
+    body: bytes | None,
+    deadline: float,
+) -> Response:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise FetchFailed("total time limit exceeded")
@@ -444,12 +470,21 @@ def _request(target: Target, policy: FetchPolicy, method: str,
             raise FetchFailed(f"TLS error with {target.host}: {exc.reason}") from None
         raise FetchFailed(f"cannot reach {target.host}: {exc}") from None
     resp_headers = {k.lower(): v for k, v in raw.getheaders()}
-    return Response(url=target.url, status=raw.status, headers=resp_headers, hops=[],
-                    _conn=conn, _raw=raw, _deadline=deadline, _policy=policy,
-                    _watchdog=watchdog)
+    return Response(
+        url=target.url,
+        status=raw.status,
+        headers=resp_headers,
+        hops=[],
+        _conn=conn,
+        _raw=raw,
+        _deadline=deadline,
+        _policy=policy,
+        _watchdog=watchdog,
+    )
 
 
 # -- conveniences -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Download:
@@ -460,13 +495,15 @@ class Download:
     hops: tuple[str, ...]
 
 
-def download_to(url: str, policy: FetchPolicy, out: IO[bytes], *,
-                expected_size: int | None = None) -> Download:
+def download_to(
+    url: str, policy: FetchPolicy, out: IO[bytes], *, expected_size: int | None = None
+) -> Download:
     """Stream ``url`` into ``out`` while hashing; a listed size is enforced both ways."""
     limit = policy.max_bytes if expected_size is None else min(expected_size, policy.max_bytes)
     if expected_size is not None and expected_size > policy.max_bytes:
-        raise FetchRefused(f"listed size {expected_size} exceeds the limit of "
-                           f"{policy.max_bytes} bytes")
+        raise FetchRefused(
+            f"listed size {expected_size} exceeds the limit of {policy.max_bytes} bytes"
+        )
     digest = hashlib.sha256()
     size = 0
     with open_url(url, policy) as response:
@@ -476,12 +513,18 @@ def download_to(url: str, policy: FetchPolicy, out: IO[bytes], *,
             size += len(chunk)
         if expected_size is not None and size != expected_size:
             raise FetchFailed(f"got {size} bytes, the listing says {expected_size}")
-        return Download(url=response.url, size=size, sha256=digest.hexdigest(),
-                        headers=response.headers, hops=tuple(response.hops))
+        return Download(
+            url=response.url,
+            size=size,
+            sha256=digest.hexdigest(),
+            headers=response.headers,
+            hops=tuple(response.hops),
+        )
 
 
-def get_json(url: str, policy: FetchPolicy, *, max_bytes: int = 16 << 20
-             ) -> tuple[Any, dict[str, str]]:
+def get_json(
+    url: str, policy: FetchPolicy, *, max_bytes: int = 16 << 20
+) -> tuple[Any, dict[str, str]]:
     """GET a JSON document (bounded); returns (document, response headers)."""
     import json
 

@@ -73,8 +73,10 @@ def migration_state(engine: Engine) -> tuple[str, str]:
     if current == head:
         return "current", f"at {head}"
     if current is None or current in known_revisions():
-        return "behind", (f"database at {current or 'no revision'}, this code needs {head}: "
-                          "run 'weightscan db upgrade'")
+        return "behind", (
+            f"database at {current or 'no revision'}, this code needs {head}: "
+            "run 'weightscan db upgrade'"
+        )
     return "unknown", f"database at {current}, which this code ({head}) does not define"
 
 

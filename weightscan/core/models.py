@@ -78,8 +78,9 @@ class Scan(Base):
     filename: Mapped[str | None] = mapped_column(String(1024))  # display only, sanitised
     size: Mapped[int | None] = mapped_column(BigInteger)
     format: Mapped[str | None] = mapped_column(String(32))
-    source_type: Mapped[SourceType] = mapped_column(enum_column(SourceType),
-                                                    default=SourceType.UPLOAD)
+    source_type: Mapped[SourceType] = mapped_column(
+        enum_column(SourceType), default=SourceType.UPLOAD
+    )
     source: Mapped[dict[str, Any]] = mapped_column(default=dict)  # url, repo, revision, commit...
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)  # FileReport.summary
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)  # stage, bytes, members
@@ -90,8 +91,9 @@ class Scan(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     callback_url: Mapped[str | None] = mapped_column(String(2048))
-    owner_token_id: Mapped[str | None] = mapped_column(ForeignKey("api_tokens.id",
-                                                                  ondelete="SET NULL"))
+    owner_token_id: Mapped[str | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -99,9 +101,11 @@ class Scan(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Float)
 
     findings: Mapped[list[Finding]] = relationship(
-        back_populates="scan", cascade="all, delete-orphan", order_by="Finding.ordinal")
-    children: Mapped[list[Scan]] = relationship(cascade="all, delete-orphan",
-                                                order_by="Scan.created_at")
+        back_populates="scan", cascade="all, delete-orphan", order_by="Finding.ordinal"
+    )
+    children: Mapped[list[Scan]] = relationship(
+        cascade="all, delete-orphan", order_by="Scan.created_at"
+    )
 
     __table_args__ = (
         Index("ix_scans_status_queued_at", "status", "queued_at"),
@@ -168,8 +172,9 @@ class CallbackDelivery(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("msg"))
     scan_id: Mapped[str] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2048))
-    status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus),
-                                                   default=DeliveryStatus.PENDING)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        enum_column(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -44,14 +44,16 @@ def callback_targets(settings: Settings, scan: Scan) -> list[str]:
 
 def prepare_deliveries(session: Session, settings: Settings, scan: Scan) -> list[str]:
     """Add (not commit) a pending delivery per target not yet recorded; returns their ids."""
-    existing = set(session.scalars(select(CallbackDelivery.url)
-                                   .where(CallbackDelivery.scan_id == scan.id)))
+    existing = set(
+        session.scalars(select(CallbackDelivery.url).where(CallbackDelivery.scan_id == scan.id))
+    )
     ids = []
     for url in callback_targets(settings, scan):
         if url in existing:
             continue  # completion reported twice: one delivery per target is enough
-        delivery = CallbackDelivery(scan_id=scan.id, url=url, status=DeliveryStatus.PENDING,
-                                    next_attempt_at=utcnow())
+        delivery = CallbackDelivery(
+            scan_id=scan.id, url=url, status=DeliveryStatus.PENDING, next_attempt_at=utcnow()
+        )
         session.add(delivery)
         session.flush()
         ids.append(delivery.id)
@@ -68,8 +70,11 @@ def build_payload(scan: Scan, settings: Settings) -> dict[str, Any]:
         data["files"] = files[:MAX_FILES_IN_PAYLOAD]
         data["files_truncated"] = True
     data.pop("progress", None)
-    return {"type": EVENT_TYPE, "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
-            "data": data}
+    return {
+        "type": EVENT_TYPE,
+        "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,12 @@ class DeliveryOutcome:
     status_code: int | None = None
 
 
-def backoff_seconds(attempts: int, retry_after: float | None = None, *,
-                    schedule: tuple[float, ...] = BACKOFF_SCHEDULE) -> float:
+def backoff_seconds(
+    attempts: int,
+    retry_after: float | None = None,
+    *,
+    schedule: tuple[float, ...] = BACKOFF_SCHEDULE,
+) -> float:
     """Delay before the next attempt; ``attempts`` = attempts made so far (>= 1)."""
     if retry_after is not None:
         return max(0.0, min(float(MAX_RETRY_AFTER), retry_after))
@@ -105,8 +114,9 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or utcnow())).total_seconds())
 
 
-def attempt_delivery(session_factory: sessionmaker[Session], settings: Settings,
-                     delivery_id: str) -> DeliveryOutcome:
+def attempt_delivery(
+    session_factory: sessionmaker[Session], settings: Settings, delivery_id: str
+) -> DeliveryOutcome:
     """Make one attempt at a pending delivery and record the result."""
     with session_factory() as session:
         delivery = session.get(CallbackDelivery, delivery_id)
@@ -133,8 +143,14 @@ def attempt_delivery(session_factory: sessionmaker[Session], settings: Settings,
     retry_after: float | None = None
     permanent = False
     try:
-        with open_url(url, callback_policy(settings), method="POST", headers=headers,
-                      body=body, follow_redirects=False) as response:
+        with open_url(
+            url,
+            callback_policy(settings),
+            method="POST",
+            headers=headers,
+            body=body,
+            follow_redirects=False,
+        ) as response:
             code = response.status
             response.read_limited(64 << 10)
     except FetchRefused as exc:
@@ -147,9 +163,15 @@ def attempt_delivery(session_factory: sessionmaker[Session], settings: Settings,
     return _record(session_factory, settings, delivery_id, code, error, retry_after, permanent)
 
 
-def _record(session_factory: sessionmaker[Session], settings: Settings, delivery_id: str,
-            code: int | None, error: str | None, retry_after: float | None,
-            permanent: bool) -> DeliveryOutcome:
+def _record(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    delivery_id: str,
+    code: int | None,
+    error: str | None,
+    retry_after: float | None,
+    permanent: bool,
+) -> DeliveryOutcome:
     with session_factory() as session:
         delivery = session.get(CallbackDelivery, delivery_id)
         assert delivery is not None
@@ -167,8 +189,7 @@ def _record(session_factory: sessionmaker[Session], settings: Settings, delivery
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
             session.commit()
-            log.warning("callback %s to %s failed for good: %s", delivery_id, delivery.url,
-                        error)
+            log.warning("callback %s to %s failed for good: %s", delivery_id, delivery.url, error)
             return DeliveryOutcome(delivery_id, "failed", status_code=code)
         schedule = tuple(settings.extra.get("callback_backoff_schedule", BACKOFF_SCHEDULE))
         delay = backoff_seconds(delivery.attempts, retry_after, schedule=schedule)
@@ -177,25 +198,42 @@ def _record(session_factory: sessionmaker[Session], settings: Settings, delivery
         return DeliveryOutcome(delivery_id, "pending", retry_in=delay, status_code=code)
 
 
-
-def due_deliveries(session: Session, *, now: datetime | None = None, limit: int = 100
-                   ) -> list[str]:
+def due_deliveries(session: Session, *, now: datetime | None = None, limit: int = 100) -> list[str]:
     """Pending deliveries whose next attempt is due (for a sweeper after a lost message)."""
     now = now or utcnow()
-    return list(session.scalars(
-        select(CallbackDelivery.id)
-        .where(CallbackDelivery.status == DeliveryStatus.PENDING,
-               CallbackDelivery.next_attempt_at <= now)
-        .order_by(CallbackDelivery.next_attempt_at).limit(limit)))
+    return list(
+        session.scalars(
+            select(CallbackDelivery.id)
+            .where(
+                CallbackDelivery.status == DeliveryStatus.PENDING,
+                CallbackDelivery.next_attempt_at <= now,
+            )
+            .order_by(CallbackDelivery.next_attempt_at)
+            .limit(limit)
+        )
+    )
 
 
 def deliveries_for(session: Session, scan_id: str) -> list[dict[str, Any]]:
     """The recorded deliveries of a scan, for the API and the report page."""
     from weightscan.core.reports import iso
 
-    rows = session.scalars(select(CallbackDelivery).where(CallbackDelivery.scan_id == scan_id)
-                           .order_by(CallbackDelivery.created_at))
-    return [{"id": d.id, "url": d.url, "status": d.status.value, "attempts": d.attempts,
-             "last_status_code": d.last_status_code, "last_error": d.last_error,
-             "created_at": iso(d.created_at), "next_attempt_at": iso(d.next_attempt_at),
-             "delivered_at": iso(d.delivered_at)} for d in rows]
+    rows = session.scalars(
+        select(CallbackDelivery)
+        .where(CallbackDelivery.scan_id == scan_id)
+        .order_by(CallbackDelivery.created_at)
+    )
+    return [
+        {
+            "id": d.id,
+            "url": d.url,
+            "status": d.status.value,
+            "attempts": d.attempts,
+            "last_status_code": d.last_status_code,
+            "last_error": d.last_error,
+            "created_at": iso(d.created_at),
+            "next_attempt_at": iso(d.next_attempt_at),
+            "delivered_at": iso(d.delivered_at),
+        }
+        for d in rows
+    ]

@@ -62,6 +62,7 @@ class RepoFile:
 
 # -- the registry client ---------------------------------------------------------------
 
+
 class RegistryClient:
     """Talks to one Hub-compatible registry (``settings.hf_endpoint``) through the guard."""
 
@@ -77,9 +78,13 @@ class RegistryClient:
             return get_json(url, self.policy)
         except FetchFailed as exc:
             if exc.status in (401, 403):
-                raise RegistryError("gated", f"{what}: the repository is gated or private "
-                                    f"(HTTP {exc.status}); a registry token with access is "
-                                    "needed", exc.status) from None
+                raise RegistryError(
+                    "gated",
+                    f"{what}: the repository is gated or private "
+                    f"(HTTP {exc.status}); a registry token with access is "
+                    "needed",
+                    exc.status,
+                ) from None
             if exc.status == 404:
                 raise RegistryError("not_found", f"{what}: not found (HTTP 404)", 404) from None
             raise RegistryError("failed", f"{what}: {exc}", exc.status) from None
@@ -145,7 +150,7 @@ def _repo_file(entry: Any) -> RepoFile | None:
     return RepoFile(path=path, size=size, sha256=sha256, git_oid=None if lfs else git_oid)
 
 
-_LINK_RE = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]*)*)')
+_LINK_RE = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]*)*)")
 
 
 def next_link(header: str) -> str | None:
@@ -170,8 +175,10 @@ def select_files(files: Iterable[RepoFile], globs: Sequence[str]) -> list[RepoFi
 
 # -- sources -----------------------------------------------------------------------------
 
-def normalise_source(source: Mapping[str, Any], policy: FetchPolicy | None = None
-                     ) -> tuple[dict[str, Any], str | None]:
+
+def normalise_source(
+    source: Mapping[str, Any], policy: FetchPolicy | None = None
+) -> tuple[dict[str, Any], str | None]:
     """Validate a submitted source; returns (public source, registry token or None).
 
     Shapes: ``{"type": "url", "url": ...}`` or ``{"type": "url", "urls": [...]}``;
@@ -204,16 +211,21 @@ def normalise_source(source: Mapping[str, Any], policy: FetchPolicy | None = Non
             raise SourceError("'repo' must look like 'owner/name'")
         if repo_type not in REPO_TYPES:
             raise SourceError(f"'repo_type' must be one of {', '.join(REPO_TYPES)}")
-        if not isinstance(revision, str) or not _REVISION_RE.match(revision) \
-                or ".." in revision:
+        if not isinstance(revision, str) or not _REVISION_RE.match(revision) or ".." in revision:
             raise SourceError("'revision' must be a branch, tag or commit sha")
-        out: dict[str, Any] = {"type": "huggingface", "repo": repo, "repo_type": repo_type,
-                               "revision": revision}
+        out: dict[str, Any] = {
+            "type": "huggingface",
+            "repo": repo,
+            "repo_type": repo_type,
+            "revision": revision,
+        }
         paths = source.get("paths")
         if paths is not None:
-            if not isinstance(paths, list) or not all(isinstance(p, str) and 0 < len(p) < 200
-                                                      for p in paths) \
-                    or not 0 < len(paths) <= MAX_GLOBS:
+            if (
+                not isinstance(paths, list)
+                or not all(isinstance(p, str) and 0 < len(p) < 200 for p in paths)
+                or not 0 < len(paths) <= MAX_GLOBS
+            ):
                 raise SourceError(f"'paths' must be a list of 1..{MAX_GLOBS} glob strings")
             out["paths"] = paths
         token = source.get("token")
@@ -232,33 +244,44 @@ def display_name(source: Mapping[str, Any]) -> str:
     return f"{len(urls)} URLs"
 
 
-def resolve_now(settings: Settings, source: dict[str, Any], token: str | None, *,
-                use_server_token: bool = True) -> dict[str, Any]:
+def resolve_now(
+    settings: Settings, source: dict[str, Any], token: str | None, *, use_server_token: bool = True
+) -> dict[str, Any]:
     """``source`` with ``commit_sha`` resolved (bounded to a few seconds)."""
     from weightscan.core.fetch import policy_from_settings
 
     if token is None and not use_server_token:
         token = ""  # neither a token of the caller's nor the server's
-    policy = policy_from_settings(settings, token=token,
-                                  total_timeout=min(10.0, settings.fetch_timeout_seconds))
+    policy = policy_from_settings(
+        settings, token=token, total_timeout=min(10.0, settings.fetch_timeout_seconds)
+    )
     client = client_for(settings, policy)
     try:
         sha = client.resolve_revision(source["repo"], source["repo_type"], source["revision"])
     except RegistryError as exc:
         if exc.kind in ("gated", "not_found"):
             raise
-        log.warning("cannot resolve %s@%s now (%s); the worker will", source["repo"],
-                    source["revision"], exc)
+        log.warning(
+            "cannot resolve %s@%s now (%s); the worker will",
+            source["repo"],
+            source["revision"],
+            exc,
+        )
         return source
     except FetchFailed as exc:
-        log.warning("cannot resolve %s@%s now (%s); the worker will", source["repo"],
-                    source["revision"], exc)
+        log.warning(
+            "cannot resolve %s@%s now (%s); the worker will",
+            source["repo"],
+            source["revision"],
+            exc,
+        )
         return source
     return {**source, "commit_sha": sha}
 
 
-def server_token_allowed(source: Mapping[str, Any], *, owner_is_admin: bool,
-                         owner_token_id: str | None) -> bool:
+def server_token_allowed(
+    source: Mapping[str, Any], *, owner_is_admin: bool, owner_token_id: str | None
+) -> bool:
     """May the server's registry token (``settings.hf_token``) be sent for this source?
 
     Only for a registry repository (never a caller's URLs, even ones naming the registry
@@ -272,19 +295,36 @@ def server_token_allowed(source: Mapping[str, Any], *, owner_is_admin: bool,
     return owner_is_admin or owner_token_id is None
 
 
-def add_group(session: Session, source: Mapping[str, Any], *, callback_url: str | None = None,
-              owner_token_id: str | None = None) -> Scan:
+def add_group(
+    session: Session,
+    source: Mapping[str, Any],
+    *,
+    callback_url: str | None = None,
+    owner_token_id: str | None = None,
+) -> Scan:
     """Add and flush (not commit) a queued group scan for an already normalised source."""
     from weightscan.core.scans.submit import create_group
 
-    return create_group(session, source=dict(source), owner_token_id=owner_token_id,
-                        callback_url=callback_url or None, filename=display_name(source))
+    return create_group(
+        session,
+        source=dict(source),
+        owner_token_id=owner_token_id,
+        callback_url=callback_url or None,
+        filename=display_name(source),
+    )
 
 
-def submit_source(session: Session, settings: Settings, source: Mapping[str, Any], *,
-                  callback_url: str | None = None, owner_token_id: str | None = None,
-                  force: bool = False, resolve: bool = True,
-                  use_server_token: bool = True) -> tuple[Scan, Work]:
+def submit_source(
+    session: Session,
+    settings: Settings,
+    source: Mapping[str, Any],
+    *,
+    callback_url: str | None = None,
+    owner_token_id: str | None = None,
+    force: bool = False,
+    resolve: bool = True,
+    use_server_token: bool = True,
+) -> tuple[Scan, Work]:
     """Record (flush, not commit) a URL or registry source as a group scan.
 
     Raises ``SourceError`` (400) for a malformed source and ``FetchRefused`` (400
@@ -311,8 +351,7 @@ def submit_source(session: Session, settings: Settings, source: Mapping[str, Any
         check_url(callback_url, callback_policy(settings))
     if public["type"] == "huggingface" and resolve:
         public = resolve_now(settings, public, token, use_server_token=use_server_token)
-    group = add_group(session, public, callback_url=callback_url,
-                      owner_token_id=owner_token_id)
+    group = add_group(session, public, callback_url=callback_url, owner_token_id=owner_token_id)
     return group, Work(expansions=[Expansion(group.id, token, force)])
 
 

@@ -87,12 +87,17 @@ def stats(files: Sequence[Scan]) -> dict[str, int]:
 def links(scan_id: str, base_url: str = "") -> dict[str, str]:
     base = base_url.rstrip("/")
     api = f"{base}{API_PREFIX}/scans/{scan_id}"
-    return {"self": api, "report": f"{api}/report", "sarif": f"{api}/report.sarif",
-            "html": f"{base}/scans/{scan_id}"}
+    return {
+        "self": api,
+        "report": f"{api}/report",
+        "sarif": f"{api}/report.sarif",
+        "html": f"{base}/scans/{scan_id}",
+    }
 
 
-def scan_to_dict(scan: Scan, *, include_findings: bool = False,
-                 base_url: str = "") -> dict[str, Any]:
+def scan_to_dict(
+    scan: Scan, *, include_findings: bool = False, base_url: str = ""
+) -> dict[str, Any]:
     """The API Scan object (see the module docstring); ``base_url`` prefixes links."""
     files = file_scans(scan)
     progress = dict(scan.progress or {})
@@ -110,8 +115,11 @@ def scan_to_dict(scan: Scan, *, include_findings: bool = False,
         "progress": progress,
         "source": source,
         "files": [file_entry(f, include_findings=include_findings) for f in files],
-        "engine": {"version": scan.engine_version, "rules_version": scan.rules_version,
-                   "policy": dict(scan.policy or {})},
+        "engine": {
+            "version": scan.engine_version,
+            "rules_version": scan.rules_version,
+            "policy": dict(scan.policy or {}),
+        },
         "cached": scan.cached_from is not None,
         "cached_from": visible_origin(scan),
         "error": scan.error,
@@ -164,8 +172,9 @@ def report_document(scan: Scan) -> dict[str, Any]:
     }
 
 
-def file_to_dict(stored: StoredFile, latest: Scan | None, *, names: Sequence[str] = (),
-                 base_url: str = "") -> dict[str, Any]:
+def file_to_dict(
+    stored: StoredFile, latest: Scan | None, *, names: Sequence[str] = (), base_url: str = ""
+) -> dict[str, Any]:
     """The API File object for ``GET /api/v1/files/<sha256>`` (hash lookup)."""
     return {
         "sha256": stored.sha256,
@@ -177,7 +186,10 @@ def file_to_dict(stored: StoredFile, latest: Scan | None, *, names: Sequence[str
         "last_scan_date": iso(latest.finished_at) if latest else None,
         "last_verdict": latest.verdict if latest else None,
         "last_status": latest.status.value if latest else None,
-        "last_engine": ({"version": latest.engine_version,
-                         "rules_version": latest.rules_version} if latest else None),
+        "last_engine": (
+            {"version": latest.engine_version, "rules_version": latest.rules_version}
+            if latest
+            else None
+        ),
         "links": links(latest.id, base_url) if latest else {},
     }

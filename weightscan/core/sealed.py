@@ -39,6 +39,6 @@ def unseal(value: str | None, secret_key: str) -> str | None:
     if not value or not value.startswith(PREFIX):
         return None
     try:
-        return _fernet(secret_key).decrypt(value[len(PREFIX):].encode()).decode()
+        return _fernet(secret_key).decrypt(value[len(PREFIX) :].encode()).decode()
     except (InvalidToken, ValueError):
         return None

@@ -21,11 +21,33 @@ from weightscan.scanner import DEFAULT_LIMITS, ScanLimits
 GiB = 1024**3
 
 DEFAULT_MODEL_GLOBS = (
-    "*.bin", "*.pt", "*.pth", "*.ckpt", "*.pkl", "*.pickle", "*.joblib", "*.npy", "*.npz",
-    "*.safetensors", "*.gguf", "*.dat", "*.data", "*.model", "*.h5", "*.zip", "*.tar",
-    "*.gz", "*.xz", "*.bz2", "*.zst", "*.lz4", "*.7z", "tokenizer_config.json",
+    "*.bin",
+    "*.pt",
+    "*.pth",
+    "*.ckpt",
+    "*.pkl",
+    "*.pickle",
+    "*.joblib",
+    "*.npy",
+    "*.npz",
+    "*.safetensors",
+    "*.gguf",
+    "*.dat",
+    "*.data",
+    "*.model",
+    "*.h5",
+    "*.zip",
+    "*.tar",
+    "*.gz",
+    "*.xz",
+    "*.bz2",
+    "*.zst",
+    "*.lz4",
+    "*.7z",
+    "tokenizer_config.json",
     # repository code that trust_remote_code imports, and the config whose auto_map does
-    "*.py", "config.json",
+    "*.py",
+    "config.json",
 )
 
 
@@ -144,8 +166,9 @@ class Settings:
         for f in dataclasses.fields(cls):
             raw = env.get(f"WEIGHTSCAN_{f.name.upper()}")
             if f.name != "limits" and raw is not None:
-                values[f.name] = _read(f"WEIGHTSCAN_{f.name.upper()}", cls.field_reader(f.name),
-                                       raw)
+                values[f.name] = _read(
+                    f"WEIGHTSCAN_{f.name.upper()}", cls.field_reader(f.name), raw
+                )
         limit_types = typing.get_type_hints(ScanLimits)
         limit_changes = {}
         for f in dataclasses.fields(ScanLimits):
@@ -201,6 +224,7 @@ def _tristate(raw: str) -> bool | None:
 def _number(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     def read(raw: str) -> int | float:
         return kind(raw.strip())
+
     return read
 
 

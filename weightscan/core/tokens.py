@@ -28,18 +28,27 @@ def hash_token(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
 
 
-def create_token(db: Session, name: str, scopes: Iterable[str] = ("submit", "read"), *,
-                 expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    db: Session,
+    name: str,
+    scopes: Iterable[str] = ("submit", "read"),
+    *,
+    expires_in_days: int | None = None,
+) -> tuple[ApiToken, str]:
     """Create and add (not commit) a token; returns the row and the plaintext, shown once."""
     wanted = list(dict.fromkeys(scopes))
     unknown = [s for s in wanted if s not in SCOPES]
     if unknown or not wanted:
         raise ValueError(f"scopes must be among {', '.join(SCOPES)}; got {wanted!r}")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires_at = (datetime.now(UTC) + timedelta(days=expires_in_days)
-                  if expires_in_days else None)
-    token = ApiToken(name=name[:200], prefix=plaintext[:_PREFIX_CHARS],
-                     token_hash=hash_token(plaintext), scopes=wanted, expires_at=expires_at)
+    expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken(
+        name=name[:200],
+        prefix=plaintext[:_PREFIX_CHARS],
+        token_hash=hash_token(plaintext),
+        scopes=wanted,
+        expires_at=expires_at,
+    )
     db.add(token)
     db.flush()
     return token, plaintext
@@ -67,4 +76,3 @@ def revoke_token(db: Session, token_id: str) -> bool:
         return False
     token.revoked_at = datetime.now(UTC)
     return True
-

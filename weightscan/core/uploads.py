@@ -73,8 +73,13 @@ class StreamedFile:
         return iter((self.path, self.sha256, self.size))
 
 
-def stream_to_temp(stream: _Readable, max_bytes: int, *, temp_dir: Path | str | None = None,
-                   expected_size: int | None = None) -> StreamedFile:
+def stream_to_temp(
+    stream: _Readable,
+    max_bytes: int,
+    *,
+    temp_dir: Path | str | None = None,
+    expected_size: int | None = None,
+) -> StreamedFile:
     """Copy ``stream`` to a new temp file in ``CHUNK_BYTES`` pieces, hashing as it goes.
 
     Raises ``UploadTooLarge`` past ``max_bytes``, ``UploadStorageFull`` on ENOSPC/EDQUOT,
@@ -170,8 +175,11 @@ def original_filename(name: str | None, *, max_len: int = 255) -> str | None:
     called ``<b>x</b>.pkl`` is shown as that, not as ``b_.pkl``."""
     if not name:
         return None
-    kept = "".join(ch for ch in unicodedata.normalize("NFC", name)
-                   if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co"))
+    kept = "".join(
+        ch
+        for ch in unicodedata.normalize("NFC", name)
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co")
+    )
     kept = kept.strip()
     return kept[:max_len] or None
 
@@ -187,6 +195,9 @@ def display_filename(name: str | None, *, max_len: int = 255) -> str:
     name = _UNSAFE.sub("_", name).strip("._ ") or "upload"
     if len(name) > max_len:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: max_len - len(ext) - 1] + "." + ext) if dot and len(ext) < 16 \
+        name = (
+            (stem[: max_len - len(ext) - 1] + "." + ext)
+            if dot and len(ext) < 16
             else name[:max_len]
+        )
     return name

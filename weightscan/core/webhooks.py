@@ -58,17 +58,27 @@ def sign_standard(msg_id: str, timestamp: int, body: bytes, secret: str) -> str:
     return "v1," + base64.b64encode(mac).decode("ascii")
 
 
-def standard_headers(msg_id: str, body: bytes, secrets_: Sequence[str],
-                     now: float | None = None) -> dict[str, str]:
+def standard_headers(
+    msg_id: str, body: bytes, secrets_: Sequence[str], now: float | None = None
+) -> dict[str, str]:
     """The three headers of a signed outgoing delivery (one signature per secret)."""
     timestamp = int(time.time() if now is None else now)
     signature = " ".join(sign_standard(msg_id, timestamp, body, s) for s in secrets_)
-    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature}
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature,
+    }
 
 
-def verify_standard(headers: Mapping[str, str], body: bytes, secrets_: Sequence[str], *,
-                    tolerance: int = 300, now: float | None = None) -> str:
+def verify_standard(
+    headers: Mapping[str, str],
+    body: bytes,
+    secrets_: Sequence[str],
+    *,
+    tolerance: int = 300,
+    now: float | None = None,
+) -> str:
     """Check a Standard Webhooks delivery; returns its ``webhook-id``.
 
     Raises ``WebhookStaleError`` for a timestamp outside ``tolerance`` seconds and
@@ -90,8 +100,7 @@ def verify_standard(headers: Mapping[str, str], body: bytes, secrets_: Sequence[
         raise WebhookStaleError("webhook-timestamp outside the tolerance window")
     if not secrets_:
         raise WebhookAuthError("no Standard Webhooks secret is configured")
-    offered = [item.split(",", 1)[1].encode() for item in raw_sig.split()
-               if item.startswith("v1,")]
+    offered = [item.split(",", 1)[1].encode() for item in raw_sig.split() if item.startswith("v1,")]
     ok = False
     for secret in secrets_:
         expected = sign_standard(msg_id, timestamp, body, secret).split(",", 1)[1].encode()

@@ -27,9 +27,14 @@ from weightscan.scanner.walk import walk
 _HASH_CHUNK = 4 << 20  # 4 MiB reads: hashlib releases the GIL on large buffers
 
 
-def scan_path(path: str | os.PathLike[str], *, limits: ScanLimits | None = None,
-              compute_sha256: bool = False, allow: Iterable[str] = (),
-              progress: ProgressCallback | None = None) -> ScanReport:
+def scan_path(
+    path: str | os.PathLike[str],
+    *,
+    limits: ScanLimits | None = None,
+    compute_sha256: bool = False,
+    allow: Iterable[str] = (),
+    progress: ProgressCallback | None = None,
+) -> ScanReport:
     """Scan a file, or every regular file under a directory (sorted, symlinks followed).
 
     ``allow`` adds "module.name" entries to the import allowlist; the report says so.
@@ -43,36 +48,72 @@ def scan_path(path: str | os.PathLike[str], *, limits: ScanLimits | None = None,
         if isinstance(entry, SkippedPath):
             skipped.append(entry)
         else:
-            files.append(scan_file(entry.path, limits=limits, compute_sha256=compute_sha256,
-                                   allow=extra, progress=progress))
+            files.append(
+                scan_file(
+                    entry.path,
+                    limits=limits,
+                    compute_sha256=compute_sha256,
+                    allow=extra,
+                    progress=progress,
+                )
+            )
     return _report(tuple(files), extra, tuple(skipped))
 
 
-def scan_file(path: str | os.PathLike[str], *, limits: ScanLimits | None = None,
-              compute_sha256: bool = False, allow: Iterable[str] = (),
-              progress: ProgressCallback | None = None, display_name: str | None = None
-              ) -> FileReport:
+def scan_file(
+    path: str | os.PathLike[str],
+    *,
+    limits: ScanLimits | None = None,
+    compute_sha256: bool = False,
+    allow: Iterable[str] = (),
+    progress: ProgressCallback | None = None,
+    display_name: str | None = None,
+) -> FileReport:
     """Scan one file on disk."""
     with open(path, "rb") as f:
-        return scan_fileobj(f, name=display_name or str(path), limits=limits,
-                            compute_sha256=compute_sha256, allow=allow, progress=progress,
-                            origin=os.fspath(path))
+        return scan_fileobj(
+            f,
+            name=display_name or str(path),
+            limits=limits,
+            compute_sha256=compute_sha256,
+            allow=allow,
+            progress=progress,
+            origin=os.fspath(path),
+        )
 
 
-def scan_stream(fileobj: BinaryIO, *, name: str = "<stream>", limits: ScanLimits | None = None,
-                compute_sha256: bool = False, allow: Iterable[str] = (),
-                progress: ProgressCallback | None = None) -> ScanReport:
+def scan_stream(
+    fileobj: BinaryIO,
+    *,
+    name: str = "<stream>",
+    limits: ScanLimits | None = None,
+    compute_sha256: bool = False,
+    allow: Iterable[str] = (),
+    progress: ProgressCallback | None = None,
+) -> ScanReport:
     """Scan one seekable binary stream (it is read in place, never loaded whole)."""
     extra = frozenset(allow)
-    report = scan_fileobj(fileobj, name=name, limits=limits, compute_sha256=compute_sha256,
-                          allow=extra, progress=progress)
+    report = scan_fileobj(
+        fileobj,
+        name=name,
+        limits=limits,
+        compute_sha256=compute_sha256,
+        allow=extra,
+        progress=progress,
+    )
     return _report((report,), extra)
 
 
-def scan_fileobj(fileobj: BinaryIO, *, name: str, limits: ScanLimits | None = None,
-                 compute_sha256: bool = False, allow: Iterable[str] = (),
-                 progress: ProgressCallback | None = None, origin: str | None = None
-                 ) -> FileReport:
+def scan_fileobj(
+    fileobj: BinaryIO,
+    *,
+    name: str,
+    limits: ScanLimits | None = None,
+    compute_sha256: bool = False,
+    allow: Iterable[str] = (),
+    progress: ProgressCallback | None = None,
+    origin: str | None = None,
+) -> FileReport:
     """Scan one seekable binary stream and return its ``FileReport``.
 
     ``origin`` is the stream's path on disk, if any: what sits next to it can matter
@@ -80,8 +121,9 @@ def scan_fileobj(fileobj: BinaryIO, *, name: str, limits: ScanLimits | None = No
     limits = limits or DEFAULT_LIMITS
     started = time.monotonic()
     source = Source(fileobj, name=os.path.basename(name))
-    ctx = ScanContext.for_file(limits, extra_allow=frozenset(allow), progress=progress,
-                               origin=origin)
+    ctx = ScanContext.for_file(
+        limits, extra_allow=frozenset(allow), progress=progress, origin=origin
+    )
     ctx.state.regions[region_key(source, None)] = 0
     try:
         fmt = analyze(source, ctx)
@@ -91,8 +133,12 @@ def scan_fileobj(fileobj: BinaryIO, *, name: str, limits: ScanLimits | None = No
     state = ctx.state
     findings = list(state.findings)
     if state.dropped_findings:
-        ctx.report("limits.findings", f"{state.dropped_findings} more findings were dropped",
-                   evidence={"dropped": state.dropped_findings}, always=True)
+        ctx.report(
+            "limits.findings",
+            f"{state.dropped_findings} more findings were dropped",
+            evidence={"dropped": state.dropped_findings},
+            always=True,
+        )
         findings = list(state.findings)
     findings.sort(key=lambda f: -f.severity.rank)
     return FileReport(
@@ -128,8 +174,16 @@ def sha256_of(fileobj: BinaryIO) -> str:
     return h.hexdigest()
 
 
-def _report(files: tuple[FileReport, ...], extra_allow: frozenset[str],
-            skipped: tuple[SkippedPath, ...] = ()) -> ScanReport:
+def _report(
+    files: tuple[FileReport, ...],
+    extra_allow: frozenset[str],
+    skipped: tuple[SkippedPath, ...] = (),
+) -> ScanReport:
     policy = {"extra_allow": sorted(extra_allow)} if extra_allow else {}
-    return ScanReport(files=files, engine_version=ENGINE_VERSION, rules_version=RULES_VERSION,
-                      policy=policy, skipped=skipped)
+    return ScanReport(
+        files=files,
+        engine_version=ENGINE_VERSION,
+        rules_version=RULES_VERSION,
+        policy=policy,
+        skipped=skipped,
+    )

@@ -26,8 +26,9 @@ class ByteCursor:
 
     def unpack(self, fmt: str, what: str) -> tuple[int, ...]:
         """Little-endian integers: ``fmt`` is a struct format without the byte order."""
-        values: tuple[int, ...] = struct.unpack("<" + fmt, self.take(struct.calcsize(
-            "<" + fmt), what))
+        values: tuple[int, ...] = struct.unpack(
+            "<" + fmt, self.take(struct.calcsize("<" + fmt), what)
+        )
         return values
 
     def skip(self, n: int, what: str) -> None:

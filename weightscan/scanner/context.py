@@ -56,9 +56,14 @@ class ScanContext:
         self.depth = depth
 
     @classmethod
-    def for_file(cls, limits: ScanLimits, *, extra_allow: frozenset[str] = frozenset(),
-                 progress: ProgressCallback | None = None,
-                 origin: str | None = None) -> ScanContext:
+    def for_file(
+        cls,
+        limits: ScanLimits,
+        *,
+        extra_allow: frozenset[str] = frozenset(),
+        progress: ProgressCallback | None = None,
+        origin: str | None = None,
+    ) -> ScanContext:
         deadline = time.monotonic() + limits.max_seconds
         return cls(_FileState(limits, deadline, extra_allow, progress, origin=origin))
 
@@ -85,19 +90,33 @@ class ScanContext:
     # -- nesting ---------------------------------------------------------------------
     def child(self, member_name: str) -> ScanContext:
         """Context for a member of the container this context is analysing."""
-        member = (member_name if self.member is None
-                  else f"{self.member}{MEMBER_SEPARATOR}{member_name}")
+        member = (
+            member_name if self.member is None else f"{self.member}{MEMBER_SEPARATOR}{member_name}"
+        )
         return ScanContext(self._state, member=member, depth=self.depth + 1)
 
     # -- findings --------------------------------------------------------------------
-    def report(self, rule_id: str, message: str, *, severity: Severity | None = None,
-               offset: int | None = None, opcode_index: int | None = None,
-               evidence: Mapping[str, Any] | None = None, always: bool = False) -> None:
+    def report(
+        self,
+        rule_id: str,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        offset: int | None = None,
+        opcode_index: int | None = None,
+        evidence: Mapping[str, Any] | None = None,
+        always: bool = False,
+    ) -> None:
         """Record a finding for ``rule_id`` (which must be in the rule catalogue);
         ``always`` keeps it even past the findings cap (the one saying what was dropped)."""
         rule = catalogue()[rule_id]
-        finding = Finding(rule_id, severity or rule.severity, message,
-                          Location(self.member, offset, opcode_index), dict(evidence or {}))
+        finding = Finding(
+            rule_id,
+            severity or rule.severity,
+            message,
+            Location(self.member, offset, opcode_index),
+            dict(evidence or {}),
+        )
         st = self._state
         if always or len(st.findings) < st.limits.max_findings:
             st.findings.append(finding)

@@ -63,12 +63,18 @@ def _also_as_pickle(source: Source, ctx: ScanContext) -> None:
 
     found = reaches_import(source, max_line=_MAX_FOLLOWED_LINE)
     if found is None:
-        ctx.report("limits.resource", "the first bytes also start a pickle text line longer "
-                   f"than {_MAX_FOLLOWED_LINE} bytes; the file was not read as a pickle past it",
-                   evidence={"resource": "pickle line", "limit": _MAX_FOLLOWED_LINE})
+        ctx.report(
+            "limits.resource",
+            "the first bytes also start a pickle text line longer "
+            f"than {_MAX_FOLLOWED_LINE} bytes; the file was not read as a pickle past it",
+            evidence={"resource": "pickle line", "limit": _MAX_FOLLOWED_LINE},
+        )
     elif found:
-        ctx.report("archive.polyglot", "the file also unpickles from its first byte, as "
-                   "the standard unpickler reads any file; analysed as a pickle too")
+        ctx.report(
+            "archive.polyglot",
+            "the file also unpickles from its first byte, as "
+            "the standard unpickler reads any file; analysed as a pickle too",
+        )
         analyze_nested(source, ctx, "<as pickle>", Format.PICKLE)
 
 
@@ -79,22 +85,32 @@ def _guarded(source: Source, ctx: ScanContext, fmt: Format, analyzer: Analyzer) 
         analyzer(source, ctx)
     except LimitExceeded as exc:
         rule_id = "limits.time" if exc.resource == "time" else "limits.resource"
-        ctx.report(rule_id, f"analysis stopped: {exc}", offset=exc.offset,
-                   evidence={"resource": exc.resource, "limit": exc.limit})
+        ctx.report(
+            rule_id,
+            f"analysis stopped: {exc}",
+            offset=exc.offset,
+            evidence={"resource": exc.resource, "limit": exc.limit},
+        )
     except MalformedInput as exc:
         ctx.report("format.malformed", f"{fmt.value}: {exc.reason}", offset=exc.offset)
     except UnsupportedFormat as exc:
         ctx.report("format.unrecognized", f"no analyzer for {exc}")
     except RecursionError:
-        ctx.report("limits.resource", "analysis stopped: structure nested too deeply",
-                   evidence={"resource": "recursion"})
+        ctx.report(
+            "limits.resource",
+            "analysis stopped: structure nested too deeply",
+            evidence={"resource": "recursion"},
+        )
     except MemoryError:
-        ctx.report("limits.resource", "analysis stopped: out of memory",
-                   evidence={"resource": "memory"})
+        ctx.report(
+            "limits.resource", "analysis stopped: out of memory", evidence={"resource": "memory"}
+        )
     except Exception as exc:  # fail closed: any bug becomes verdict "error"
-        ctx.report("scanner.internal-error",
-                   f"the scanner failed on this content: {type(exc).__name__}: {exc}"[:500],
-                   evidence={"exception": type(exc).__name__})
+        ctx.report(
+            "scanner.internal-error",
+            f"the scanner failed on this content: {type(exc).__name__}: {exc}"[:500],
+            evidence={"exception": type(exc).__name__},
+        )
 
 
 _HASHED_REGION_MAX = 256 << 10  # small members are recognised by content, large ones by place
@@ -109,8 +125,9 @@ def region_key(source: Source, fmt: Format | None) -> tuple[Any, ...]:
     return ("place", *source.region, forced)
 
 
-def analyze_nested(source: Source, ctx: ScanContext, member_name: str,
-                   fmt: Format | None = None) -> Format | None:
+def analyze_nested(
+    source: Source, ctx: ScanContext, member_name: str, fmt: Format | None = None
+) -> Format | None:
     """Analyse a container member in a child context, within the nesting limit.
 
     ``fmt`` forces the format (e.g. a torch zip's ``data.pkl`` is a pickle whatever its
@@ -128,14 +145,19 @@ def analyze_nested(source: Source, ctx: ScanContext, member_name: str,
         try:
             ctx.charge_decompressed(regions[region])
         except LimitExceeded as exc:
-            child.report("limits.resource", f"analysis stopped: {exc}",
-                         evidence={"resource": exc.resource, "limit": exc.limit})
+            child.report(
+                "limits.resource",
+                f"analysis stopped: {exc}",
+                evidence={"resource": exc.resource, "limit": exc.limit},
+            )
         return None
     regions[region] = 0
     if child.depth > ctx.limits.max_nesting_depth:
-        child.report("limits.nesting",
-                     f"not opened: nested deeper than {ctx.limits.max_nesting_depth} levels",
-                     evidence={"limit": ctx.limits.max_nesting_depth})
+        child.report(
+            "limits.nesting",
+            f"not opened: nested deeper than {ctx.limits.max_nesting_depth} levels",
+            evidence={"limit": ctx.limits.max_nesting_depth},
+        )
         return None
     before = ctx.state.decompressed_bytes
     used = analyze(source, child, fmt)

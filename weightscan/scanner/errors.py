@@ -1,9 +1,9 @@
 """Errors raised inside the scanner. Analyzers turn them into findings; callers rarely see them.
 
-    ScannerError
-     ├── MalformedInput      the bytes break the format's rules (offset, reason)
-     ├── LimitExceeded       a ScanLimits budget ran out (resource, limit)
-     └── UnsupportedFormat   nothing in the scanner reads this format
+ScannerError
+ ├── MalformedInput      the bytes break the format's rules (offset, reason)
+ ├── LimitExceeded       a ScanLimits budget ran out (resource, limit)
+ └── UnsupportedFormat   nothing in the scanner reads this format
 """
 
 from __future__ import annotations

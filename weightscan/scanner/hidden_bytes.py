@@ -24,7 +24,8 @@ NESTED_ANALYSIS_BYTES = 16 * 1024 * 1024
 # A protocol 2+ header only counts at the start of a region (three bytes of random tensor
 # data match it too often); imports of well-known modules count anywhere.
 _PICKLE_START = re.compile(
-    rb"\x80[\x02-\x05](?:\x95[\s\S]{8})?[\x28\x43\x4b\x4d\x58\x5d\x63\x7d\x8a\x8c\x93]")
+    rb"\x80[\x02-\x05](?:\x95[\s\S]{8})?[\x28\x43\x4b\x4d\x58\x5d\x63\x7d\x8a\x8c\x93]"
+)
 _PICKLE_IMPORT = re.compile(
     rb"c(?:__builtin__|builtins|os|posix|nt|subprocess|sys|runpy|importlib)\n[A-Za-z_]\w*\n"
     rb"|\x8c[\x02-\x10](?:builtins|posix|nt|os|subprocess|runpy|__builtin__)\x94?\x8c"
@@ -119,8 +120,7 @@ def first_nonzero(source: Source, pos: int, size: int) -> int | None:
     return None
 
 
-def analyze_region(source: Source, ctx: ScanContext, pos: int, size: int,
-                   label: str) -> None:
+def analyze_region(source: Source, ctx: ScanContext, pos: int, size: int, label: str) -> None:
     """Run the format analyzers over a suspicious region (its head only if large).
 
     Skipped while the content sniffer is not installed: ``classify`` has already said

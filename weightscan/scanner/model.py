@@ -78,8 +78,15 @@ class Location:
     opcode_index: int | None = None  # index of the pickle opcode, when it is one
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("member", self.member), ("offset", self.offset),
-                                  ("opcode_index", self.opcode_index)) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("member", self.member),
+                ("offset", self.offset),
+                ("opcode_index", self.opcode_index),
+            )
+            if v is not None
+        }
 
     def __str__(self) -> str:
         parts = []

@@ -25,45 +25,70 @@ class Rule:
 
 
 GENERIC_RULES: tuple[Rule, ...] = (
-    Rule("scanner.internal-error", Severity.HIGH,
-         "The scanner itself failed on this file",
-         "A bug or an unforeseen input stopped the analysis; the file verdict is `error`, "
-         "never `clean`, and the failure is recorded without a traceback."),
-    Rule("limits.time", Severity.MEDIUM,
-         "The time budget for this file ran out",
-         "An input that takes too long to analyse is treated as unknown, not clean: "
-         "slow inputs are a classic way to push a payload past a scanner's budget."),
-    Rule("limits.nesting", Severity.MEDIUM,
-         "Containers are nested deeper than the limit",
-         "Archives in archives (or compression in compression) past the configured depth "
-         "are not opened; their content is unknown."),
-    Rule("limits.findings", Severity.INFO,
-         "Too many findings; the rest were dropped",
-         "Keeps reports bounded; the verdict still counts the dropped findings."),
-    Rule("limits.resource", Severity.MEDIUM,
-         "A resource budget ran out",
-         "A count, size or depth budget from ScanLimits was reached, so part of the file "
-         "was not analysed; the file cannot be shown safe."),
-    Rule("format.malformed", Severity.MEDIUM,
-         "The content breaks its format's rules",
-         "Malformed structure confuses loaders and scanners differently; what a loader "
-         "tolerates and a scanner does not is a bypass (parser differential)."),
-    Rule("format.unrecognized", Severity.MEDIUM,
-         "Binary content of a format weightscan does not analyse",
-         "Content sniffing found no known model format and no pickle; it cannot be shown "
-         "safe, and a file of unknown type is exactly where a renamed pickle would hide.",
-         ("CVE-2025-1889", "CVE-2025-10155")),
-    Rule("format.text", Severity.INFO,
-         "Plain text, not a model format",
-         "Text such as JSON, YAML or Markdown is not executed by model loaders; noted so "
-         "reports of whole repositories list every file."),
-    Rule("format.extension-mismatch", Severity.LOW,
-         "The file name suggests another format than its content",
-         "Scanners that trust extensions skip renamed pickles; loaders go by content.",
-         ("CVE-2025-1889", "CVE-2025-10155")),
-    Rule("format.empty", Severity.INFO,
-         "The file is empty",
-         "Nothing to load, nothing to run."),
+    Rule(
+        "scanner.internal-error",
+        Severity.HIGH,
+        "The scanner itself failed on this file",
+        "A bug or an unforeseen input stopped the analysis; the file verdict is `error`, "
+        "never `clean`, and the failure is recorded without a traceback.",
+    ),
+    Rule(
+        "limits.time",
+        Severity.MEDIUM,
+        "The time budget for this file ran out",
+        "An input that takes too long to analyse is treated as unknown, not clean: "
+        "slow inputs are a classic way to push a payload past a scanner's budget.",
+    ),
+    Rule(
+        "limits.nesting",
+        Severity.MEDIUM,
+        "Containers are nested deeper than the limit",
+        "Archives in archives (or compression in compression) past the configured depth "
+        "are not opened; their content is unknown.",
+    ),
+    Rule(
+        "limits.findings",
+        Severity.INFO,
+        "Too many findings; the rest were dropped",
+        "Keeps reports bounded; the verdict still counts the dropped findings.",
+    ),
+    Rule(
+        "limits.resource",
+        Severity.MEDIUM,
+        "A resource budget ran out",
+        "A count, size or depth budget from ScanLimits was reached, so part of the file "
+        "was not analysed; the file cannot be shown safe.",
+    ),
+    Rule(
+        "format.malformed",
+        Severity.MEDIUM,
+        "The content breaks its format's rules",
+        "Malformed structure confuses loaders and scanners differently; what a loader "
+        "tolerates and a scanner does not is a bypass (parser differential).",
+    ),
+    Rule(
+        "format.unrecognized",
+        Severity.MEDIUM,
+        "Binary content of a format weightscan does not analyse",
+        "Content sniffing found no known model format and no pickle; it cannot be shown "
+        "safe, and a file of unknown type is exactly where a renamed pickle would hide.",
+        ("CVE-2025-1889", "CVE-2025-10155"),
+    ),
+    Rule(
+        "format.text",
+        Severity.INFO,
+        "Plain text, not a model format",
+        "Text such as JSON, YAML or Markdown is not executed by model loaders; noted so "
+        "reports of whole repositories list every file.",
+    ),
+    Rule(
+        "format.extension-mismatch",
+        Severity.LOW,
+        "The file name suggests another format than its content",
+        "Scanners that trust extensions skip renamed pickles; loaders go by content.",
+        ("CVE-2025-1889", "CVE-2025-10155"),
+    ),
+    Rule("format.empty", Severity.INFO, "The file is empty", "Nothing to load, nothing to run."),
 )
 
 # Analyzer packages owning a RULES tuple, in catalogue order.

@@ -18,5 +18,8 @@ from weightscan.scanner.tensorflow.checkpoint import claim_checkpoint_shard
 
 def claim_tensor_data(source: Source, ctx: ScanContext) -> bool:
     """Report ``source`` as tensor data when a model or index next to it names it."""
-    return claim_checkpoint_shard(source, ctx) or claim_external_data(source, ctx) or \
-        claim_openvino_weights(source, ctx)
+    return (
+        claim_checkpoint_shard(source, ctx)
+        or claim_external_data(source, ctx)
+        or claim_openvino_weights(source, ctx)
+    )

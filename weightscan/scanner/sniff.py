@@ -76,13 +76,20 @@ def sniff_format(source: Source) -> Format:
         fmt = _by_head(head, source.size)
         if fmt in _WEAK and reaches_import(source):
             fmt = Format.PICKLE  # the head was only the first opcode's argument
-        if fmt in (Format.PICKLE, Format.PYTORCH_LEGACY, Format.TEXT, Format.UNKNOWN) and \
-                zip_end_at_tail(source):
+        if fmt in (
+            Format.PICKLE,
+            Format.PYTORCH_LEGACY,
+            Format.TEXT,
+            Format.UNKNOWN,
+        ) and zip_end_at_tail(source):
             # Something in front of a valid zip: zip readers see the archive, and the zip
             # analyzer also analyses the prefix as what it is (pickle, text...).
             return Format.ZIP
-        if fmt is not Format.ZIP and source.name.lower().endswith(PYTHON_SUFFIXES) \
-                and (fmt is Format.TEXT or sig.is_text(head, source.size)):
+        if (
+            fmt is not Format.ZIP
+            and source.name.lower().endswith(PYTHON_SUFFIXES)
+            and (fmt is Format.TEXT or sig.is_text(head, source.size))
+        ):
             # text by content, code by name: what an import reads (a text pickle too;
             # the Python analyzer also analyses it as one). Text that starts with an
             # ASCII magic ("GGUF = 3") is still the source the import runs.
@@ -135,8 +142,11 @@ def _by_head(head: bytes, size: int) -> Format:
         return Format.MSGPACK
     if looks_like_old_fasttext(head):  # fastText before its magic number: ranges checked
         return Format.FASTTEXT
-    if any(head.startswith(m) for m in _OTHER_MAGIC) or _is_webp(head) or \
-            sig.sentencepiece_like(head):
+    if (
+        any(head.startswith(m) for m in _OTHER_MAGIC)
+        or _is_webp(head)
+        or sig.sentencepiece_like(head)
+    ):
         return Format.OTHER
     if _is_lying_safetensors(head):
         # A safetensors header whose declared length does not fit: the safetensors
@@ -170,7 +180,7 @@ def _tar_kind(head: bytes) -> Format:
     names = set()
     pos = 0
     for _ in range(_TAR_PROBE_MEMBERS):
-        block = head[pos:pos + 512]
+        block = head[pos : pos + 512]
         if not sig.tar_header_ok(block):
             break
         names.add(block[:100].split(b"\0", 1)[0].decode("latin-1"))
@@ -178,8 +188,11 @@ def _tar_kind(head: bytes) -> Format:
         if size is None or size < 0:
             break
         pos += 512 + (size + 511) // 512 * 512
-    return Format.PYTORCH_TAR if names & _TORCH_TAR_MEMBERS >= {"pickle"} or \
-        len(names & _TORCH_TAR_MEMBERS) >= 2 else Format.TAR
+    return (
+        Format.PYTORCH_TAR
+        if names & _TORCH_TAR_MEMBERS >= {"pickle"} or len(names & _TORCH_TAR_MEMBERS) >= 2
+        else Format.TAR
+    )
 
 
 def zip_end_at_tail(source: Source) -> bool:

@@ -17,8 +17,9 @@ READ_CHUNK = 1 << 20  # 1 MiB: large enough for throughput, small enough to stay
 class Source:
     """The bytes ``[offset, offset + size)`` of a seekable binary file."""
 
-    def __init__(self, fileobj: BinaryIO, offset: int = 0, size: int | None = None,
-                 *, name: str = "") -> None:
+    def __init__(
+        self, fileobj: BinaryIO, offset: int = 0, size: int | None = None, *, name: str = ""
+    ) -> None:
         if size is None:
             fileobj.seek(0, os.SEEK_END)
             size = max(0, fileobj.tell() - offset)

@@ -34,8 +34,7 @@ class WalkedFile:
     size: int
 
 
-def walk(root: Path, seen_files: Seen | None = None
-         ) -> Iterator[WalkedFile | SkippedPath]:
+def walk(root: Path, seen_files: Seen | None = None) -> Iterator[WalkedFile | SkippedPath]:
     """Every regular file at or under ``root`` (sorted, links followed), and every skip.
 
     ``seen_files`` (device, inode) -> first path, shared across several roots so a file
@@ -51,16 +50,21 @@ def walk(root: Path, seen_files: Seen | None = None
         yield _file_or_skip(root, st, seen)
 
 
-def _walk_dir(root: Path, root_st: os.stat_result, seen_files: Seen
-              ) -> Iterator[WalkedFile | SkippedPath]:
+def _walk_dir(
+    root: Path, root_st: os.stat_result, seen_files: Seen
+) -> Iterator[WalkedFile | SkippedPath]:
     entered: dict[tuple[int, int], str] = {}
     stack: list[tuple[Path, os.stat_result, int]] = [(root, root_st, 0)]
     while stack:
         directory, dst, depth = stack.pop()
         key = (dst.st_dev, dst.st_ino)
         if key in entered:
-            yield SkippedPath(str(directory), f"directory already walked as {entered[key]} "
-                              "(a symlink loop or a second link to it)", covered=True)
+            yield SkippedPath(
+                str(directory),
+                f"directory already walked as {entered[key]} "
+                "(a symlink loop or a second link to it)",
+                covered=True,
+            )
             continue
         entered[key] = str(directory)
         if depth > MAX_DEPTH:
@@ -89,8 +93,7 @@ def _walk_dir(root: Path, root_st: os.stat_result, seen_files: Seen
         stack.extend(reversed(subdirs))  # depth first, in sorted order
 
 
-def _file_or_skip(path: Path, st: os.stat_result, seen_files: Seen
-                  ) -> WalkedFile | SkippedPath:
+def _file_or_skip(path: Path, st: os.stat_result, seen_files: Seen) -> WalkedFile | SkippedPath:
     if not stat.S_ISREG(st.st_mode):
         return SkippedPath(str(path), "not a regular file (device, pipe or socket)")
     key: tuple[int, ...] = (st.st_dev, st.st_ino)
@@ -115,5 +118,5 @@ def _stat(path: Path) -> os.stat_result | SkippedPath:
 
 
 def _reason(exc: OSError) -> str:
-    """"permission denied", "no such file or directory": the OS reason, without the path."""
+    """ "permission denied", "no such file or directory": the OS reason, without the path."""
     return exc.strerror.lower() if exc.strerror else str(exc)

@@ -26,10 +26,16 @@ from flask import request
 
 from weightscan.core.settings import Settings
 
-PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP",
-                 "X-Client-IP", "True-Client-IP", "CF-Connecting-IP")
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost",
-                            "ip6-loopback"})
+PROXY_HEADERS = (
+    "Forwarded",
+    "X-Forwarded-For",
+    "X-Forwarded-Host",
+    "X-Real-IP",
+    "X-Client-IP",
+    "True-Client-IP",
+    "CF-Connecting-IP",
+)
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -56,13 +62,17 @@ def anonymous_refusal(settings: Settings) -> str | None:
     """Why this token-less request may not be anonymous, or None if it may."""
     for header in PROXY_HEADERS:
         if header in request.headers:
-            return (f"Anonymous use is for local clients only; this request came through a "
-                    f"proxy ({header}). Send an API token.")
+            return (
+                f"Anonymous use is for local clients only; this request came through a "
+                f"proxy ({header}). Send an API token."
+            )
     name = host_name(request.host or "")
     extra = {h.strip().lower().rstrip(".") for h in settings.anonymous_hosts}
     if not (is_loopback_name(name) or name in extra):
-        return (f"Anonymous use answers only to loopback host names, not {name[:100]!r}. "
-                "Send an API token (or list the name in WEIGHTSCAN_ANONYMOUS_HOSTS).")
+        return (
+            f"Anonymous use answers only to loopback host names, not {name[:100]!r}. "
+            "Send an API token (or list the name in WEIGHTSCAN_ANONYMOUS_HOSTS)."
+        )
     return None
 
 

@@ -75,24 +75,28 @@ def current_principal() -> Principal:
     if plaintext is not None:
         token = verify_token(db, plaintext)
         if token is None:
-            raise AuthenticationRequiredError("The API token is unknown, revoked or expired.",
-                                              headers={"WWW-Authenticate": "Bearer"})
-    elif session.get("token_id") and (request.blueprint == "pages"
-                                      or request.method in ("GET", "HEAD")):
+            raise AuthenticationRequiredError(
+                "The API token is unknown, revoked or expired.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+    elif session.get("token_id") and (
+        request.blueprint == "pages" or request.method in ("GET", "HEAD")
+    ):
         # The page login is a cookie: good for reads and CSRF-checked forms only, so a
         # cross-site POST to the API cannot ride on it.
         token = db.get(ApiToken, session["token_id"])
-        if token is not None and (token.revoked_at is not None or (
-                token.expires_at is not None and token.expires_at <= datetime.now(UTC))
-                or session.get("epoch") != (token.session_epoch or 0)):
+        if token is not None and (
+            token.revoked_at is not None
+            or (token.expires_at is not None and token.expires_at <= datetime.now(UTC))
+            or session.get("epoch") != (token.session_epoch or 0)
+        ):
             token = None  # revoked, expired, or logged out since this cookie was issued
     if token is not None:
         principal = Principal(token.id, frozenset(token.scopes or ()), token.name)
         now = datetime.now(UTC)
         # A write per request would double the database work of a lookup; a minute's
         # precision is plenty for "last used".
-        if token.last_used_at is None or now - token.last_used_at > timedelta(
-                minutes=1):
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             token.last_used_at = now
             db.commit()
     elif current_app.config["WEIGHTSCAN_ANONYMOUS"]:
@@ -127,5 +131,6 @@ def require(scope: str) -> Principal:
         raise AuthenticationRequiredError(
             g.get("anonymous_refusal")
             or "This server needs an API token: Authorization: Bearer ws_...",
-            headers={"WWW-Authenticate": "Bearer"})
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     raise ForbiddenError(f"This token lacks the '{scope}' scope.")

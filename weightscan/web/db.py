@@ -16,7 +16,8 @@ def init_db(app: Flask, settings: Settings) -> None:
     app.extensions["weightscan.sessionmaker"] = make_sessionmaker(engine)
     # Its own small pool in autocommit mode (set once per connection, not per checkout).
     app.extensions["weightscan.read_engine"] = make_engine(
-        settings.resolved_database_url, isolation_level="AUTOCOMMIT", pool_size=4)
+        settings.resolved_database_url, isolation_level="AUTOCOMMIT", pool_size=4
+    )
     app.teardown_appcontext(_close_session)
 
 

@@ -48,8 +48,9 @@ class ApiError(Exception):
     code = "BadRequestError"
     title = "Bad request"
 
-    def __init__(self, detail: str = "", *, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, detail: str = "", *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.headers = headers or {}
@@ -104,8 +105,14 @@ class InsufficientStorageError(ApiError):
     status, code, title = 507, "InsufficientStorageError", "Insufficient storage"
 
 
-def problem_response(status: int, code: str, title: str, detail: str,
-                     headers: dict[str, str] | None = None, **extra: Any) -> Response:
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
@@ -115,8 +122,7 @@ def problem_response(status: int, code: str, title: str, detail: str,
         "instance": request.path if request else None,
     }
     body.update(extra)
-    response = current_app.response_class(json.dumps(body), status=status,
-                                          mimetype=PROBLEM_JSON)
+    response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -126,8 +132,7 @@ def wants_html() -> bool:
     """HTML for the page routes; problem+json for the API and anything asking for JSON."""
     if request.path.startswith(("/api/", "/healthz", "/readyz", "/metrics")):
         return False
-    best = request.accept_mimetypes.best_match(["text/html", "application/json",
-                                                PROBLEM_JSON])
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON])
     return best == "text/html"
 
 
@@ -137,8 +142,7 @@ def schema_missing(exc: Exception) -> bool:
     return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
-def render_error_page(status: int, title: str, detail: str,
-                      headers: dict[str, str]) -> Response:
+def render_error_page(status: int, title: str, detail: str, headers: dict[str, str]) -> Response:
     body = render_template("error.html", status=status, title=title, detail=detail)
     response = current_app.response_class(body, status=status, mimetype="text/html")
     for name, value in headers.items():
@@ -172,8 +176,9 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(exc: ApiError) -> Response:
         if wants_html():
             return render_error_page(exc.status, exc.title, exc.detail, exc.headers)
-        return problem_response(exc.status, exc.code, exc.title, exc.detail, exc.headers,
-                                **exc.extra)
+        return problem_response(
+            exc.status, exc.code, exc.title, exc.detail, exc.headers, **exc.extra
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
@@ -181,16 +186,21 @@ def register_error_handlers(app: Flask) -> None:
         code = _HTTP_CODES.get(status, "HttpError")
         headers = {}
         if exc.response is not None:  # e.g. Flask-Limiter's Retry-After
-            headers = {k: v for k, v in exc.response.headers.items()
-                       if k.lower().startswith(("retry-after", "x-ratelimit"))}
+            headers = {
+                k: v
+                for k, v in exc.response.headers.items()
+                if k.lower().startswith(("retry-after", "x-ratelimit"))
+            }
         valid_methods = getattr(exc, "valid_methods", None)
         if status == 405 and valid_methods:
             headers["Allow"] = ", ".join(valid_methods)
         title = exc.name
         detail = exc.description or exc.name
         if status == 413:
-            detail = (f"The upload is larger than this server accepts "
-                      f"({current_app.config['WEIGHTSCAN_SETTINGS'].max_upload_bytes} bytes).")
+            detail = (
+                f"The upload is larger than this server accepts "
+                f"({current_app.config['WEIGHTSCAN_SETTINGS'].max_upload_bytes} bytes)."
+            )
         if wants_html():
             return render_error_page(status, title, detail, headers)
         return problem_response(status, code, title, detail, headers)
@@ -200,10 +210,14 @@ def register_error_handlers(app: Flask) -> None:
         # Nothing was stored or recorded (the pipeline stores the blob before any row).
         log.warning("blob store failed on %s %s: %s", request.method, request.path, exc)
         if isinstance(exc, BlobStoreFull):
-            return _api_error(InsufficientStorageError(
-                "No space left in the blob store; nothing was stored."))
-        return _api_error(ServiceUnavailableError(
-            "The blob store is unavailable; try again shortly.", headers={"Retry-After": "5"}))
+            return _api_error(
+                InsufficientStorageError("No space left in the blob store; nothing was stored.")
+            )
+        return _api_error(
+            ServiceUnavailableError(
+                "The blob store is unavailable; try again shortly.", headers={"Retry-After": "5"}
+            )
+        )
 
     @app.errorhandler(sqlalchemy.exc.ProgrammingError)
     def _database_error(exc: Exception) -> Response:
@@ -216,14 +230,21 @@ def register_error_handlers(app: Flask) -> None:
     def _database_unavailable(exc: Exception) -> Response:
         if schema_missing(exc):
             log.error("the database schema is missing; run 'weightscan db upgrade'")
-            return _api_error(ServiceUnavailableError(
-                "The database is not migrated: the operator must run 'weightscan db "
-                "upgrade'.", headers={"Retry-After": "30"}))
+            return _api_error(
+                ServiceUnavailableError(
+                    "The database is not migrated: the operator must run 'weightscan db upgrade'.",
+                    headers={"Retry-After": "30"},
+                )
+            )
         # A database restart or outage is temporary: say so, and when to come back.
-        log.warning("database unavailable on %s %s: %s", request.method, request.path,
-                    type(exc).__name__)
-        return _api_error(ServiceUnavailableError(
-            "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}))
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__
+        )
+        return _api_error(
+            ServiceUnavailableError(
+                "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}
+            )
+        )
 
     try:  # gunicorn parses chunked bodies lazily: a framing error surfaces in the view
         from gunicorn.http.errors import ParseException as BodyFramingError
@@ -231,12 +252,20 @@ def register_error_handlers(app: Flask) -> None:
         BodyFramingError = None
 
     if BodyFramingError is not None:
+
         @app.errorhandler(BodyFramingError)
         def _bad_framing(exc: Exception) -> Response:
-            log.info("malformed request body on %s %s: %s", request.method, request.path,
-                     type(exc).__name__)
-            return _api_error(BadRequestError("The request body is malformed (its chunked "
-                                              "encoding could not be read)."))
+            log.info(
+                "malformed request body on %s %s: %s",
+                request.method,
+                request.path,
+                type(exc).__name__,
+            )
+            return _api_error(
+                BadRequestError(
+                    "The request body is malformed (its chunked encoding could not be read)."
+                )
+            )
 
     @app.errorhandler(sqlalchemy.exc.DataError)
     def _bad_value(exc: Exception) -> Response:
@@ -245,8 +274,9 @@ def register_error_handlers(app: Flask) -> None:
         if "nul" not in str(getattr(exc, "orig", exc)).lower():
             return _unhandled(exc)
         log.warning("value the database cannot hold on %s %s", request.method, request.path)
-        return _api_error(BadRequestError("The request holds a character (NUL) that cannot "
-                                          "be stored."))
+        return _api_error(
+            BadRequestError("The request holds a character (NUL) that cannot be stored.")
+        )
 
     @app.errorhandler(RecursionError)
     def _too_deep(_exc: RecursionError) -> Response:
@@ -256,8 +286,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s request_id=%s", request.method, request.path,
-                      request_id())
+        log.exception(
+            "unhandled error on %s %s request_id=%s", request.method, request.path, request_id()
+        )
         title, detail = "Internal server error", "The server failed; the error was logged."
         if wants_html():
             return render_error_page(500, title, detail, {})

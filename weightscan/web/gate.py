@@ -51,7 +51,8 @@ def gate_response(scan: Scan, fail_on: str, *, cached: bool = False) -> Response
         response.headers["Retry-After"] = "1"
     else:
         response.status_code = VERDICT_FAILED if failed else 200
-    response.headers["X-Weightscan-Verdict"] = scan.verdict if finished and scan.verdict \
-        else "pending"
+    response.headers["X-Weightscan-Verdict"] = (
+        scan.verdict if finished and scan.verdict else "pending"
+    )
     response.headers["Location"] = f"/api/v1/scans/{scan.id}"
     return response

@@ -24,8 +24,9 @@ HEALTH_JSON = "application/health+json"
 
 
 def _respond(body: dict[str, Any], status: int = 200) -> Response:
-    return current_app.response_class(json.dumps(body), status=status, mimetype=HEALTH_JSON,
-                                      headers={"Cache-Control": "no-store"})
+    return current_app.response_class(
+        json.dumps(body), status=status, mimetype=HEALTH_JSON, headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.get("/healthz")
@@ -41,11 +42,18 @@ _TIMEOUT_STATUS = {"workers:ping": "warn"}  # no answer from workers: scans stil
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    checks = {name: [entry] for name, entry in run_probes({
-        "database:responseTime": _check_database,
-        "database:migration": _check_migration,
-        "broker:connection": _check_broker,
-        "workers:ping": _check_workers}, PROBE_BUDGET_SECONDS).items()}
+    checks = {
+        name: [entry]
+        for name, entry in run_probes(
+            {
+                "database:responseTime": _check_database,
+                "database:migration": _check_migration,
+                "broker:connection": _check_broker,
+                "workers:ping": _check_workers,
+            },
+            PROBE_BUDGET_SECONDS,
+        ).items()
+    }
     statuses = [c[0]["status"] for c in checks.values()]
     overall = "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
     return _respond({"status": overall, "checks": checks}, 503 if overall == "fail" else 200)
@@ -64,16 +72,20 @@ def run_probes(probes: dict[str, Any], budget: float) -> dict[str, dict[str, Any
         with app.app_context():
             results[name] = probe()
 
-    threads = [threading.Thread(target=run, args=item, daemon=True, name=f"probe {item[0]}")
-               for item in probes.items()]
+    threads = [
+        threading.Thread(target=run, args=item, daemon=True, name=f"probe {item[0]}")
+        for item in probes.items()
+    ]
     deadline = time.monotonic() + budget
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    return {name: results.get(name) or {
-        "status": _TIMEOUT_STATUS.get(name, "fail"),
-        "output": f"no answer within {budget:g} s"} for name in probes}
+    return {
+        name: results.get(name)
+        or {"status": _TIMEOUT_STATUS.get(name, "fail"), "output": f"no answer within {budget:g} s"}
+        for name in probes
+    }
 
 
 def _timed(fn: Any) -> dict[str, Any]:
@@ -82,8 +94,11 @@ def _timed(fn: Any) -> dict[str, Any]:
         result = fn()
     except Exception as exc:  # every failure is a health result, never a 500
         return {"status": "fail", "output": f"{type(exc).__name__}: {str(exc)[:200]}"}
-    entry: dict[str, Any] = {"status": "pass", "observedValue": round(
-        (time.perf_counter() - started) * 1000, 2), "observedUnit": "ms"}
+    entry: dict[str, Any] = {
+        "status": "pass",
+        "observedValue": round((time.perf_counter() - started) * 1000, 2),
+        "observedUnit": "ms",
+    }
     if isinstance(result, dict):
         entry.update(result)
     return entry
@@ -135,8 +150,12 @@ def _check_workers() -> dict[str, Any]:
                 # kombu's SQLAlchemy/filesystem transports have no broadcast: pings get
                 # no reply even when the embedded worker is running.
                 output += " (this embedded broker cannot carry pings)"
-            return {"status": "warn", "output": output,
-                    "observedValue": 0, "observedUnit": "workers"}
+            return {
+                "status": "warn",
+                "output": output,
+                "observedValue": 0,
+                "observedUnit": "workers",
+            }
         return {"observedValue": len(replies), "observedUnit": "workers"}
 
     return _timed(ping)

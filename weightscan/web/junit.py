@@ -27,24 +27,32 @@ def junit_xml(report: Mapping[str, Any], fail_on: str = "suspicious") -> bytes:
     """``report`` is ``weightscan.core.reports.scan_to_dict(scan, include_findings=True)``."""
     threshold = _RANK[fail_on]
     files = list(report.get("files", ()))
-    suite = ET.Element("testsuite", name=f"weightscan {xml_text(report.get('id', ''), 60)}",
-                       tests=str(len(files)))
+    suite = ET.Element(
+        "testsuite", name=f"weightscan {xml_text(report.get('id', ''), 60)}", tests=str(len(files))
+    )
     failures = errors = 0
     for f in files:
-        case = ET.SubElement(suite, "testcase", classname="weightscan",
-                             name=xml_text(f.get("path") or f.get("sha256") or "file", 500))
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname="weightscan",
+            name=xml_text(f.get("path") or f.get("sha256") or "file", 500),
+        )
         verdict = str(f.get("verdict") or "error")
         findings = list(f.get("findings") or ())
         details = "\n".join(
-            f"[{x.get('severity')}] {x.get('rule_id')}: {x.get('message')}" for x in findings)
+            f"[{x.get('severity')}] {x.get('rule_id')}: {x.get('message')}" for x in findings
+        )
         if verdict == "error":
             errors += 1
-            ET.SubElement(case, "error", message=xml_text(f.get("error") or "scan error", 500),
-                          type="error").text = xml_text(details)
+            ET.SubElement(
+                case, "error", message=xml_text(f.get("error") or "scan error", 500), type="error"
+            ).text = xml_text(details)
         elif _RANK.get(verdict, 2) >= threshold:
             failures += 1
-            ET.SubElement(case, "failure", message=f"verdict: {verdict}",
-                          type=verdict).text = xml_text(details)
+            ET.SubElement(
+                case, "failure", message=f"verdict: {verdict}", type=verdict
+            ).text = xml_text(details)
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
     data: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)

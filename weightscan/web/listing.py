@@ -29,10 +29,10 @@ def page_of_scans(db: Any, principal: Any, cursor: str | None, limit: int) -> li
     stmt = filtered_scans(principal)
     if cursor:
         created, last_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(Scan.created_at < created,
-                              and_(Scan.created_at == created, Scan.id < last_id)))
-    return list(db.scalars(stmt.order_by(Scan.created_at.desc(), Scan.id.desc())
-                           .limit(limit + 1)))
+        stmt = stmt.where(
+            or_(Scan.created_at < created, and_(Scan.created_at == created, Scan.id < last_id))
+        )
+    return list(db.scalars(stmt.order_by(Scan.created_at.desc(), Scan.id.desc()).limit(limit + 1)))
 
 
 LIST_FILTERS = ("sha256", "verdict", "status", "source", "q", "limit")
@@ -55,9 +55,11 @@ def filtered_scans(principal: Principal) -> Any:
         stmt = stmt.where(Scan.file_sha256 == sha256)
     else:
         stmt = stmt.where(Scan.group_id.is_(None))  # top level: files and groups
-    for name, allowed, column in (("verdict", VERDICTS, Scan.verdict),
-                                  ("status", STATUSES, Scan.status),
-                                  ("source", SOURCES, Scan.source_type)):
+    for name, allowed, column in (
+        ("verdict", VERDICTS, Scan.verdict),
+        ("status", STATUSES, Scan.status),
+        ("source", SOURCES, Scan.source_type),
+    ):
         value = args.get(name)
         if value:
             if value not in allowed:
@@ -66,8 +68,12 @@ def filtered_scans(principal: Principal) -> Any:
     text = (args.get("q") or "").strip()[:200]
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Scan.filename.ilike(pattern, escape="\\"),
-                              Scan.file_sha256.ilike(pattern, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                Scan.filename.ilike(pattern, escape="\\"),
+                Scan.file_sha256.ilike(pattern, escape="\\"),
+            )
+        )
     if not (principal.is_admin or principal.anonymous):
         stmt = stmt.where(Scan.owner_token_id == principal.token_id)
     return stmt

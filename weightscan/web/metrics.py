@@ -33,14 +33,18 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.scans_submitted = Counter(
-            "scans_submitted", "Scans accepted for analysis", ["source"],
-            registry=self.registry)
+            "scans_submitted", "Scans accepted for analysis", ["source"], registry=self.registry
+        )
         self.uploads_rejected = Counter(
-            "uploads_rejected", "Uploads refused", ["reason"], registry=self.registry)
+            "uploads_rejected", "Uploads refused", ["reason"], registry=self.registry
+        )
         self.request_latency = Histogram(
-            "http_request_duration_seconds", "Request latency", ["method", "endpoint", "status"],
+            "http_request_duration_seconds",
+            "Request latency",
+            ["method", "endpoint", "status"],
             registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
 
 
 def metrics() -> Metrics:
@@ -60,8 +64,10 @@ def init_metrics(app: Flask) -> None:
         started = g.get("request_started")
         if started is not None:
             metrics().request_latency.labels(
-                request.method, request.url_rule.rule if request.url_rule else "<unmatched>",
-                str(response.status_code)).observe(time.perf_counter() - started)
+                request.method,
+                request.url_rule.rule if request.url_rule else "<unmatched>",
+                str(response.status_code),
+            ).observe(time.perf_counter() - started)
         return response
 
 
@@ -71,8 +77,9 @@ def scrape() -> Response:
     if settings.metrics_token:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(sent.encode(), settings.metrics_token.encode()):
-            raise AuthenticationRequiredError("The metrics token is missing or wrong.",
-                                              headers={"WWW-Authenticate": "Bearer"})
+            raise AuthenticationRequiredError(
+                "The metrics token is missing or wrong.", headers={"WWW-Authenticate": "Bearer"}
+            )
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
@@ -80,8 +87,11 @@ def scrape() -> Response:
     else:
         text = generate_latest(metrics().registry).decode()
     text += _status_gauge()
-    return Response(text, mimetype=CONTENT_TYPE_LATEST.split(";")[0],
-                    headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return Response(
+        text,
+        mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+        headers={"Content-Type": CONTENT_TYPE_LATEST},
+    )
 
 
 def _status_gauge() -> str:

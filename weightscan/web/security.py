@@ -15,8 +15,10 @@ from flask import Flask, Response, request, session
 from weightscan.web.errors import ForbiddenError
 from weightscan.web.request_ids import request_id
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -48,8 +50,9 @@ def check_csrf() -> None:
     expected = session.get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD) or ""
     if not expected or not hmac.compare_digest(str(expected), str(sent)):
-        raise ForbiddenError("Missing or invalid CSRF token; reload the page and retry.",
-                             code_hint="csrf")
+        raise ForbiddenError(
+            "Missing or invalid CSRF token; reload the page and retry.", code_hint="csrf"
+        )
 
 
 def init_security(app: Flask) -> None:
@@ -61,8 +64,9 @@ def init_security(app: Flask) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security",
-                                        "max-age=31536000; includeSubDomains")
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -13,8 +13,7 @@ from weightscan.core.models import Scan
 from weightscan.core.reports import scan_to_dict
 
 
-def scan_json(scan: Scan, *, cached: bool | None = None, findings: bool = False
-              ) -> dict[str, Any]:
+def scan_json(scan: Scan, *, cached: bool | None = None, findings: bool = False) -> dict[str, Any]:
     doc = scan_to_dict(scan, include_findings=findings)
     if cached:
         doc["cached"] = True

@@ -63,14 +63,16 @@ def settings() -> Settings:
     return s
 
 
-def receive(stream: IO[bytes], *, expected_sha256: str | None = None,
-            expected_size: int | None = None) -> StreamedFile:
+def receive(
+    stream: IO[bytes], *, expected_sha256: str | None = None, expected_size: int | None = None
+) -> StreamedFile:
     """Stream a body to a temp file, mapping upload failures to API errors."""
     cfg = settings()
     temp_dir = cfg.home / "tmp"
     try:
-        received = stream_to_temp(stream, cfg.max_upload_bytes, temp_dir=temp_dir,
-                                  expected_size=expected_size)
+        received = stream_to_temp(
+            stream, cfg.max_upload_bytes, temp_dir=temp_dir, expected_size=expected_size
+        )
     except UploadTooLarge as exc:
         metrics().uploads_rejected.labels("too_large").inc()
         raise PayloadTooLargeError(str(exc)) from exc
@@ -90,13 +92,15 @@ def receive(stream: IO[bytes], *, expected_sha256: str | None = None,
         if getattr(exc, "code", None) == 413:
             metrics().uploads_rejected.labels("too_large").inc()
             raise PayloadTooLargeError(
-                f"upload exceeds the limit of {cfg.max_upload_bytes} bytes") from exc
+                f"upload exceeds the limit of {cfg.max_upload_bytes} bytes"
+            ) from exc
         raise
     if expected_sha256 and not hmac.compare_digest(received.sha256, expected_sha256):
         received.path.unlink(missing_ok=True)
         metrics().uploads_rejected.labels("digest_mismatch").inc()
         raise DigestMismatchError(
-            f"X-Content-SHA256 says {expected_sha256} but the body hashes to {received.sha256}.")
+            f"X-Content-SHA256 says {expected_sha256} but the body hashes to {received.sha256}."
+        )
     return received
 
 
@@ -119,9 +123,15 @@ def blobstore() -> BlobStore:
     return store
 
 
-def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], principal: Principal,
-                 *, force: bool = False, callback_url: str | None = None,
-                 allow: Sequence[str] = ()) -> Submission:
+def submit_files(
+    db: Session,
+    files: Iterable[tuple[StreamedFile, str]],
+    principal: Principal,
+    *,
+    force: bool = False,
+    callback_url: str | None = None,
+    allow: Sequence[str] = (),
+) -> Submission:
     """Record scans for received files: one file -> its scan; several -> one group scan.
 
     Temp files are consumed. Nothing is committed here: the caller calls ``commit_and_send``.
@@ -130,17 +140,31 @@ def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], princip
     store = blobstore()
     group: Scan | None = None
     if len(items) > 1:
-        group = create_group(db, source="upload", owner_token_id=principal.token_id,
-                             callback_url=callback_url, filename=f"{len(items)} files")
+        group = create_group(
+            db,
+            source="upload",
+            owner_token_id=principal.token_id,
+            callback_url=callback_url,
+            filename=f"{len(items)} files",
+        )
     results = []
     for received, name in items:
         original = original_filename(name)
         source = {"type": "upload", **({"original_name": original} if original else {})}
-        result = submit_file(db, store, received.path, received.sha256, received.size,
-                             display_filename(name), source=source, force=force,
-                             owner_token_id=principal.token_id,
-                             callback_url=None if group else callback_url,
-                             group_id=group.id if group else None, allow=allow)
+        result = submit_file(
+            db,
+            store,
+            received.path,
+            received.sha256,
+            received.size,
+            display_filename(name),
+            source=source,
+            force=force,
+            owner_token_id=principal.token_id,
+            callback_url=None if group else callback_url,
+            group_id=group.id if group else None,
+            allow=allow,
+        )
         results.append(result)
         metrics().scans_submitted.labels("upload").inc()
     to_enqueue = [i for r in results for i in r.to_enqueue]
@@ -150,24 +174,38 @@ def submit_files(db: Session, files: Iterable[tuple[StreamedFile, str]], princip
         done = [results[0].scan.id] if results[0].cached else []
         return Submission(results[0].scan, results[0].cached, Work(to_enqueue, completed=done))
     completed = seal_group(db, group.id)
-    return Submission(group, all(r.cached for r in results),
-                      Work(to_enqueue, completed=[group.id] if completed else []))
+    return Submission(
+        group,
+        all(r.cached for r in results),
+        Work(to_enqueue, completed=[group.id] if completed else []),
+    )
 
 
-def submit_uploads(uploads: Sequence[tuple[IO[bytes], str]], principal: Principal, *,
-                   force: bool = False, callback_url: str | None = None,
-                   allow: Sequence[str] = (), expected_sha256: str | None = None,
-                   expected_size: int | None = None) -> Submission:
+def submit_uploads(
+    uploads: Sequence[tuple[IO[bytes], str]],
+    principal: Principal,
+    *,
+    force: bool = False,
+    callback_url: str | None = None,
+    allow: Sequence[str] = (),
+    expected_sha256: str | None = None,
+    expected_size: int | None = None,
+) -> Submission:
     """Receive each (body, filename) to a temp file, then record the scans
     (``submit_files``); if anything fails, the temp files received so far are removed.
     Nothing is committed: the caller calls ``commit_and_send``."""
     received: list[tuple[StreamedFile, str]] = []
     try:
         for stream, name in uploads:
-            received.append((receive(stream, expected_sha256=expected_sha256,
-                                     expected_size=expected_size), name))
-        return submit_files(get_session(), received, principal, force=force,
-                            callback_url=callback_url, allow=allow)
+            received.append(
+                (
+                    receive(stream, expected_sha256=expected_sha256, expected_size=expected_size),
+                    name,
+                )
+            )
+        return submit_files(
+            get_session(), received, principal, force=force, callback_url=callback_url, allow=allow
+        )
     except BaseException:
         for item, _ in received:
             item.path.unlink(missing_ok=True)
@@ -185,7 +223,7 @@ def commit_and_send(submission: Submission) -> None:
     failed = submission.work.send(dispatcher())
     if failed:
         raise ServiceUnavailableError(
-            "The queue is unavailable; the scan is recorded and will be started when it "
-            "returns.", headers={"Retry-After": "30",
-                                 "Location": f"/api/v1/scans/{submission.scan.id}"},
-            scan_id=submission.scan.id)
+            "The queue is unavailable; the scan is recorded and will be started when it returns.",
+            headers={"Retry-After": "30", "Location": f"/api/v1/scans/{submission.scan.id}"},
+            scan_id=submission.scan.id,
+        )

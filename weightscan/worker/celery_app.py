@@ -89,15 +89,19 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     elif broker.startswith("sqla+"):
         # A long SQLite busy timeout lets web and worker processes share the file;
         # polling_interval is taken out before create_engine by worker.embedded_broker.
-        conf["broker_transport_options"] = {"connect_args": {"timeout": 30},
-                                            "polling_interval": 0.1}
+        conf["broker_transport_options"] = {
+            "connect_args": {"timeout": 30},
+            "polling_interval": 0.1,
+        }
     elif broker.startswith("filesystem://"):
         data = settings.home / "broker"
         for sub in ("out", "processed", "control"):
             (data / sub).mkdir(parents=True, exist_ok=True)
         conf["broker_transport_options"] = {
-            "data_folder_in": str(data / "out"), "data_folder_out": str(data / "out"),
-            "processed_folder": str(data / "processed"), "store_processed": False,
+            "data_folder_in": str(data / "out"),
+            "data_folder_out": str(data / "out"),
+            "processed_folder": str(data / "processed"),
+            "store_processed": False,
             # exchange tables; kombu's default is "control" in the working directory
             "control_folder": str(data / "control"),
             "polling_interval": 0.2,

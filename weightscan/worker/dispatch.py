@@ -15,8 +15,7 @@ EXPAND_TASK = "weightscan.expand_source"
 NOTIFY_TASK = "weightscan.notify"
 
 # A few quick retries, then give up: the request must answer, and the sweeper resends.
-SEND_RETRY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5,
-              "interval_max": 1.0}
+SEND_RETRY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1.0}
 
 
 class CeleryDispatcher:
@@ -55,9 +54,13 @@ class CeleryDispatcher:
         token = expansion.token
         if token:  # sealed: the broker may keep the message on disk
             token = seal(token, settings_of(app).ensure_secret_key().secret_key)
-        app.send_task(EXPAND_TASK, args=[expansion.group_id],
-                      kwargs={"token": token, "force": expansion.force},
-                      retry=True, retry_policy=SEND_RETRY)
+        app.send_task(
+            EXPAND_TASK,
+            args=[expansion.group_id],
+            kwargs={"token": token, "force": expansion.force},
+            retry=True,
+            retry_policy=SEND_RETRY,
+        )
 
     def completed(self, scan_ids: Iterable[str]) -> None:
         for scan_id in scan_ids:

@@ -19,8 +19,7 @@ class Channel(_sqla.Channel):
     def _engine_from_config(self) -> Any:
         client = self.connection.client
         saved = client.transport_options
-        client.transport_options = {k: v for k, v in saved.items()
-                                    if k not in _NOT_ENGINE_OPTIONS}
+        client.transport_options = {k: v for k, v in saved.items() if k not in _NOT_ENGINE_OPTIONS}
         try:
             return super()._engine_from_config()
         finally:

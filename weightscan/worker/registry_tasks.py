@@ -26,29 +26,62 @@ DELIVER_TASK = "weightscan.deliver_callback"
 
 # -- Celery tasks ---------------------------------------------------------------------------
 
-@shared_task(bind=True, name=EXPAND_TASK, acks_late=True, ignore_result=True,
-             autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, retry_backoff_max=300,
-             retry_jitter=True, max_retries=5)
-def expand_source(self: Any, group_scan_id: str, token: str | None = None,
-                  force: bool = False) -> dict[str, Any]:
+
+@shared_task(
+    bind=True,
+    name=EXPAND_TASK,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def expand_source(
+    self: Any, group_scan_id: str, token: str | None = None, force: bool = False
+) -> dict[str, Any]:
     """List and fetch a group's files, submit and enqueue them (see ``expand_group``).
     ``token`` arrives sealed (``weightscan.core.sealed``): brokers keep messages."""
     from weightscan.core.sealed import unseal
 
     rt = runtime_for(self.app)
     token = unseal(token, rt.settings.ensure_secret_key().secret_key)
-    result = expand_group(rt.sessions, rt.blobstore, rt.settings, group_scan_id, token=token,
-                          force=force, enqueue=CeleryDispatcher.of(self.app).scans)
+    result = expand_group(
+        rt.sessions,
+        rt.blobstore,
+        rt.settings,
+        group_scan_id,
+        token=token,
+        force=force,
+        enqueue=CeleryDispatcher.of(self.app).scans,
+    )
     if result.completed:
         notify_if_wanted(self.app, group_scan_id)
-    log.info("expand_source group=%s status=%s downloaded=%d cached=%d", group_scan_id,
-             result.status, result.downloaded, len(result.cached))
-    return {"status": result.status, "downloaded": result.downloaded,
-            "cached": len(result.cached), "error": result.error}
+    log.info(
+        "expand_source group=%s status=%s downloaded=%d cached=%d",
+        group_scan_id,
+        result.status,
+        result.downloaded,
+        len(result.cached),
+    )
+    return {
+        "status": result.status,
+        "downloaded": result.downloaded,
+        "cached": len(result.cached),
+        "error": result.error,
+    }
 
 
-@shared_task(bind=True, name=NOTIFY_TASK, acks_late=True, ignore_result=True,
-             autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, max_retries=5)
+@shared_task(
+    bind=True,
+    name=NOTIFY_TASK,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    max_retries=5,
+)
 def notify(self: Any, scan_id: str) -> list[str]:
     """Record one delivery per callback target of a finished scan and send them."""
     rt = runtime_for(self.app)
@@ -63,8 +96,15 @@ def notify(self: Any, scan_id: str) -> list[str]:
     return ids
 
 
-@shared_task(bind=True, name=DELIVER_TASK, acks_late=True, ignore_result=True,
-             autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, max_retries=5)
+@shared_task(
+    bind=True,
+    name=DELIVER_TASK,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    max_retries=5,
+)
 def deliver_callback(self: Any, delivery_id: str) -> str:
     """One attempt; a retry is scheduled as a new message after the backoff delay."""
     rt = runtime_for(self.app)
@@ -79,8 +119,15 @@ def deliver_callback(self: Any, delivery_id: str) -> str:
 SWEEP_REGISTRY_TASK = "weightscan.registry_sweep"
 
 
-@shared_task(bind=True, name=SWEEP_REGISTRY_TASK, ignore_result=True, acks_late=True,
-             autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, max_retries=3)
+@shared_task(
+    bind=True,
+    name=SWEEP_REGISTRY_TASK,
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    max_retries=3,
+)
 def registry_sweep(self: Any) -> dict[str, int]:
     rt = runtime_for(self.app)
     groups, late = sweep_registry(rt.sessions, rt.settings)
@@ -92,8 +139,9 @@ def registry_sweep(self: Any) -> dict[str, int]:
 
 
 # Picked up by worker.celery_app.make_celery (module-level BEAT_SCHEDULE convention).
-BEAT_SCHEDULE = {"registry-sweep": {"task": SWEEP_REGISTRY_TASK, "schedule": 60.0,
-                                    "options": {"expires": 60.0}}}
+BEAT_SCHEDULE = {
+    "registry-sweep": {"task": SWEEP_REGISTRY_TASK, "schedule": 60.0, "options": {"expires": 60.0}}
+}
 
 
 @signals.beat_init.connect
@@ -104,8 +152,14 @@ def _schedule_sweep(sender: Any = None, **_: Any) -> None:
 
     interval = float(settings_of(sender.app).sweep_interval_seconds)
     try:
-        sender.scheduler.update_from_dict({"registry-sweep": {
-            "task": SWEEP_REGISTRY_TASK, "schedule": interval,
-            "options": {"expires": interval}}})
+        sender.scheduler.update_from_dict(
+            {
+                "registry-sweep": {
+                    "task": SWEEP_REGISTRY_TASK,
+                    "schedule": interval,
+                    "options": {"expires": interval},
+                }
+            }
+        )
     except Exception:  # beat without our schedule still runs the scan sweeper
         log.warning("could not schedule the registry sweep", exc_info=True)

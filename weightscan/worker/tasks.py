@@ -39,19 +39,39 @@ log = logging.getLogger(__name__)
 SWEEP_TASK = "weightscan.sweep_stale"
 
 # Infrastructure failures worth retrying; anything else about a file is recorded once.
-TRANSIENT_ERRORS = (TransientError, BlobStoreError, DatabaseError, InterfaceError, BrokerError,
-                    ConnectionError, TimeoutError)
+TRANSIENT_ERRORS = (
+    TransientError,
+    BlobStoreError,
+    DatabaseError,
+    InterfaceError,
+    BrokerError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
-@shared_task(bind=True, name=SCAN_TASK, acks_late=True, ignore_result=True,
-             autoretry_for=TRANSIENT_ERRORS, retry_backoff=2, retry_backoff_max=300,
-             retry_jitter=True, max_retries=10)
+@shared_task(
+    bind=True,
+    name=SCAN_TASK,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
 def scan_file(self: Any, scan_id: str) -> str | None:
     """Scan one file scan row. Idempotent: a scan that is not ``queued`` is skipped."""
     rt = runtime_for(self.app)
     try:
-        outcome = run_scan(rt.sessions, rt.blobstore, scan_id, rt.settings,
-                           deadline_errors=(SoftTimeLimitExceeded,))
+        outcome = run_scan(
+            rt.sessions,
+            rt.blobstore,
+            scan_id,
+            rt.settings,
+            deadline_errors=(SoftTimeLimitExceeded,),
+        )
     except SoftTimeLimitExceeded:
         # Raised outside the scanner's own guard (opening or recording): record it once.
         outcome = record_error(rt.sessions, scan_id, "timeout: the task time limit ran out")
@@ -62,8 +82,15 @@ def scan_file(self: Any, scan_id: str) -> str | None:
     return outcome.verdict
 
 
-@shared_task(bind=True, name=SWEEP_TASK, ignore_result=True, acks_late=True,
-             autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, max_retries=3)
+@shared_task(
+    bind=True,
+    name=SWEEP_TASK,
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    max_retries=3,
+)
 def sweep(self: Any) -> dict[str, int]:
     """Re-enqueue stale scans (lost messages, dead workers); give up after max_attempts."""
     rt = runtime_for(self.app)
@@ -72,19 +99,27 @@ def sweep(self: Any) -> dict[str, int]:
     for top_id in result.completed_top_level:
         notify_if_wanted(self.app, top_id)
     if result.requeued or result.given_up:
-        log.info("sweep requeued=%d given_up=%d enqueue_failed=%d", len(result.requeued),
-                 len(result.given_up), len(failed))
+        log.info(
+            "sweep requeued=%d given_up=%d enqueue_failed=%d",
+            len(result.requeued),
+            len(result.given_up),
+            len(failed),
+        )
     return {"requeued": len(result.requeued), "given_up": len(result.given_up)}
 
 
 @signals.task_failure.connect
-def _scan_worker_lost(sender: Any = None, exception: Any = None, args: Any = None,
-                      **_: Any) -> None:
+def _scan_worker_lost(
+    sender: Any = None, exception: Any = None, args: Any = None, **_: Any
+) -> None:
     """In the worker's main process: a pool process died while scanning (the task is
     acked, not redelivered: a file that kills its worker must not loop). Put the scan back
     in the queue at once instead of leaving it ``running`` until the stale sweep."""
-    if getattr(sender, "name", None) != SCAN_TASK or not args \
-            or not isinstance(exception, WorkerLostError):
+    if (
+        getattr(sender, "name", None) != SCAN_TASK
+        or not args
+        or not isinstance(exception, WorkerLostError)
+    ):
         return
     try:
         rt = runtime_for(sender.app)
@@ -92,8 +127,12 @@ def _scan_worker_lost(sender: Any = None, exception: Any = None, args: Any = Non
         CeleryDispatcher.of(sender.app).scans(result.requeued)
         for top_id in result.completed_top_level:
             notify_if_wanted(sender.app, top_id)
-        log.warning("worker lost while scanning %s: requeued=%d given_up=%d", args[0],
-                    len(result.requeued), len(result.given_up))
+        log.warning(
+            "worker lost while scanning %s: requeued=%d given_up=%d",
+            args[0],
+            len(result.requeued),
+            len(result.given_up),
+        )
     except Exception:  # the sweeper still recovers it later
         log.warning("could not release the lost scan %s", args[0], exc_info=True)
 

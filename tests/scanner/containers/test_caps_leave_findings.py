@@ -42,24 +42,46 @@ def _tar_then_trailing(trailing: bytes) -> bytes:
 
 
 CASES = {
-    "zip-members": (make_zip({f"m{i}.pkl": BENIGN for i in range(20)}),
-                    ScanLimits(max_archive_members=5), "zip.too-many-members"),
-    "tar-members": (make_tar([(f"m{i}.pkl", BENIGN) for i in range(20)]),
-                    ScanLimits(max_archive_members=5), "archive.too-many-members"),
+    "zip-members": (
+        make_zip({f"m{i}.pkl": BENIGN for i in range(20)}),
+        ScanLimits(max_archive_members=5),
+        "zip.too-many-members",
+    ),
+    "tar-members": (
+        make_tar([(f"m{i}.pkl", BENIGN) for i in range(20)]),
+        ScanLimits(max_archive_members=5),
+        "archive.too-many-members",
+    ),
     "nesting": (nested_zip(BENIGN, 4), ScanLimits(max_nesting_depth=2), "limits.nesting"),
-    "decompressed-budget": (COMPRESSORS["gzip"](BENIGN + b"\0" * (4 << 20)),
-                            ScanLimits(max_decompressed_bytes=1 << 20), "limits.resource"),
+    "decompressed-budget": (
+        COMPRESSORS["gzip"](BENIGN + b"\0" * (4 << 20)),
+        ScanLimits(max_decompressed_bytes=1 << 20),
+        "limits.resource",
+    ),
     "zip-ratio": (deflate_bomb_zip(32 << 20), None, "zip.bomb"),
     "zip-symlink": (_zip_symlink(b"../../../../etc/passwd"), None, "archive.link"),
     "tar-symlink": (make_tar([tar_special("w.bin", b"2", "/etc/passwd")]), None, "archive.link"),
-    "zip-unreadable-member": (patch(make_zip({"a.pkl": BENIGN}), 0, "<I", 0x04034B51), None,
-                              "zip.bad-local-header"),
+    "zip-unreadable-member": (
+        patch(make_zip({"a.pkl": BENIGN}), 0, "<I", 0x04034B51),
+        None,
+        "zip.bad-local-header",
+    ),
     "zip-encrypted": (set_flags(make_zip({"a.pkl": BENIGN}), 0, 1), None, "zip.encrypted"),
-    "zip-unknown-method": (patch(patch(make_zip({"a.pkl": BENIGN}), 8, "<H", 98),
-                                 make_zip({"a.pkl": BENIGN}).rfind(b"PK\x01\x02") + 10, "<H", 98),
-                           None, "zip.unsupported-method"),
-    "tar-trailing-bytes": (_tar_then_trailing(b"\x01\x02 not a tar block" * 40), None,
-                           "archive.trailing-data"),
+    "zip-unknown-method": (
+        patch(
+            patch(make_zip({"a.pkl": BENIGN}), 8, "<H", 98),
+            make_zip({"a.pkl": BENIGN}).rfind(b"PK\x01\x02") + 10,
+            "<H",
+            98,
+        ),
+        None,
+        "zip.unsupported-method",
+    ),
+    "tar-trailing-bytes": (
+        _tar_then_trailing(b"\x01\x02 not a tar block" * 40),
+        None,
+        "archive.trailing-data",
+    ),
 }
 
 

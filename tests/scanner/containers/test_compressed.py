@@ -104,14 +104,16 @@ def test_real_joblib_compressed_dumps(compress):
     joblib = pytest.importorskip("joblib")
     np = pytest.importorskip("numpy")
     buf = io.BytesIO()
-    joblib.dump({"weights": np.arange(12.0).reshape(3, 4), "name": "m"}, buf,
-                compress=(compress, 3))
+    joblib.dump(
+        {"weights": np.arange(12.0).reshape(3, 4), "name": "m"}, buf, compress=(compress, 3)
+    )
     report = scan_bytes(buf.getvalue(), name="model.joblib")
     assert report.verdict is Verdict.CLEAN, report.findings
 
 
-@pytest.mark.parametrize(("payload", "verdict"), [(BENIGN, Verdict.CLEAN),
-                                                  (P2_PAYLOAD, Verdict.MALICIOUS)])
+@pytest.mark.parametrize(
+    ("payload", "verdict"), [(BENIGN, Verdict.CLEAN), (P2_PAYLOAD, Verdict.MALICIOUS)]
+)
 def test_joblib_zf_with_python2_wider_header_is_read_as_joblib_reads_it(payload, verdict):
     # joblib <= 0.8.4 on Python 2 wrote one more space: read_zfile skips it
     import zlib

@@ -23,8 +23,8 @@ from tests.fixtures.archives import (
 )
 from weightscan.scanner import Verdict
 
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
 
 def _zip64_seed() -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,8 +51,10 @@ def _check(data: bytes) -> None:
 
 
 @SETTINGS
-@given(st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)),
-                                        min_size=1, max_size=8))
+@given(
+    st.sampled_from(SEEDS),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+)
 def test_mutated_containers(seed, flips):
     data = bytearray(seed)
     for pos, value in flips:
@@ -67,9 +69,22 @@ def test_truncated_containers(seed, cut):
 
 
 @SETTINGS
-@given(st.sampled_from([b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b\x08", b"BZh9", b"\xfd7zXZ\x00",
-                        b"\x28\xb5\x2f\xfd", b"\x04\x22\x4d\x18", b"ZF0x10", b"x\x9c"]),
-       st.binary(max_size=600))
+@given(
+    st.sampled_from(
+        [
+            b"PK\x03\x04",
+            b"PK\x05\x06",
+            b"\x1f\x8b\x08",
+            b"BZh9",
+            b"\xfd7zXZ\x00",
+            b"\x28\xb5\x2f\xfd",
+            b"\x04\x22\x4d\x18",
+            b"ZF0x10",
+            b"x\x9c",
+        ]
+    ),
+    st.binary(max_size=600),
+)
 def test_magic_followed_by_arbitrary_bytes(magic, rest):
     _check(magic + rest)
 

@@ -27,8 +27,9 @@ def test_pickle_member_of_a_tar_is_analysed():
 
 
 def test_torch_legacy_tar_members_are_analysed():
-    data = make_tar([("sys_info", BENIGN), ("pickle", P2_PAYLOAD), ("storages", BENIGN),
-                     ("tensors", BENIGN)])
+    data = make_tar(
+        [("sys_info", BENIGN), ("pickle", P2_PAYLOAD), ("storages", BENIGN), ("tensors", BENIGN)]
+    )
     report = scan_bytes(data, name="old.pt")
     assert report.format == "pytorch-tar"
     assert report.verdict is Verdict.MALICIOUS
@@ -87,8 +88,9 @@ def test_corrupt_tar_header_checksum_mid_archive():
     assert "format.malformed" in rules_of(report)
 
 
-@pytest.mark.parametrize(("head", "fmt"), [(b"7z\xbc\xaf\x27\x1c\x00\x04", "7z"),
-                                           (b"Rar!\x1a\x07\x01\x00", "rar")])
+@pytest.mark.parametrize(
+    ("head", "fmt"), [(b"7z\xbc\xaf\x27\x1c\x00\x04", "7z"), (b"Rar!\x1a\x07\x01\x00", "rar")]
+)
 def test_7z_and_rar_cannot_be_opened_and_are_suspicious(head, fmt):
     # the nullifAI campaign shipped its PyTorch models as 7z archives
     report = scan_bytes(head + bytes(64), name="model.pt")
@@ -98,6 +100,7 @@ def test_7z_and_rar_cannot_be_opened_and_are_suspicious(head, fmt):
 
 
 # -- plain files ----------------------------------------------------------------------------
+
 
 def test_text_is_info_and_clean():
     report = scan_bytes(b'{"model_type": "llama"}\n', name="config.json")

@@ -17,8 +17,15 @@ def _int(n: int) -> bytes:
 def _args(key: str, second: bytes, kind: str) -> bytes:
     """(key, second, torch.<kind>) as protocol 2 with a GLOBAL, as torch pickles it."""
     k = key.encode()
-    return (b"\x80\x02X" + struct.pack("<I", len(k)) + k + second
-            + b"ctorch\n" + kind.encode() + b"\n\x87q\x00.")
+    return (
+        b"\x80\x02X"
+        + struct.pack("<I", len(k))
+        + k
+        + second
+        + b"ctorch\n"
+        + kind.encode()
+        + b"\n\x87q\x00."
+    )
 
 
 def _unicode(text: str) -> bytes:
@@ -37,8 +44,14 @@ def tensors_member(extra: bytes = b"") -> bytes:
 
 
 def torch_tar(storages: bytes, tensors: bytes) -> bytes:
-    return make_tar([("sys_info", b"\x80\x02}q\x00."), ("pickle", BENIGN),
-                     ("storages", storages), ("tensors", tensors)])
+    return make_tar(
+        [
+            ("sys_info", b"\x80\x02}q\x00."),
+            ("pickle", BENIGN),
+            ("storages", storages),
+            ("tensors", tensors),
+        ]
+    )
 
 
 def test_a_legacy_tar_checkpoint_is_clean():
@@ -71,8 +84,14 @@ def test_the_layout_is_recognised_past_a_large_first_member():
     # torch.load extracts members by name; a big member first hides the names from a head
     data = storages_member().replace(_int(1), _int(2), 1)
     data = data[: -len(b"\x80\x02]q\x00.")] + P2_PAYLOAD + b"\x80\x02]q\x00."
-    tar = make_tar([("README", b"x" * 20_000), ("pickle", BENIGN), ("storages", data),
-                    ("tensors", tensors_member())])
+    tar = make_tar(
+        [
+            ("README", b"x" * 20_000),
+            ("pickle", BENIGN),
+            ("storages", data),
+            ("tensors", tensors_member()),
+        ]
+    )
     report = scan_bytes(tar)
     assert report.format == "pytorch-tar"
     assert report.verdict is Verdict.MALICIOUS, rules_of(report)

@@ -20,23 +20,61 @@ from weightscan.scanner import Verdict
 
 
 def _local(name: bytes, data: bytes) -> bytes:
-    return struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0x21, zlib.crc32(data),
-                       len(data), len(data), len(name), 0) + name + data
+    return (
+        struct.pack(
+            "<4sHHHHHIIIHH",
+            b"PK\x03\x04",
+            20,
+            0,
+            0,
+            0,
+            0x21,
+            zlib.crc32(data),
+            len(data),
+            len(data),
+            len(name),
+            0,
+        )
+        + name
+        + data
+    )
 
 
 def _central(name: bytes, data: bytes, offset: int) -> bytes:
-    return struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 45, 20, 0, 0, 0, 0x21,
-                       zlib.crc32(data), len(data), len(data), len(name), 0, 0, 0, 0, 0,
-                       offset) + name
+    return (
+        struct.pack(
+            "<4sHHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            45,
+            20,
+            0,
+            0,
+            0,
+            0x21,
+            zlib.crc32(data),
+            len(data),
+            len(data),
+            len(name),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
+        )
+        + name
+    )
 
 
 def _record64(entries: int, cd_size: int, cd_offset: int) -> bytes:
-    return struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries,
-                       cd_size, cd_offset)
+    return struct.pack(
+        "<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, cd_size, cd_offset
+    )
 
 
-def two_view_zip64(miniz_member: bytes, zipfile_member: bytes,
-                   name: bytes = b"archive/data.pkl") -> bytes:
+def two_view_zip64(
+    miniz_member: bytes, zipfile_member: bytes, name: bytes = b"archive/data.pkl"
+) -> bytes:
     """[local M][local Z][directory M][record M][directory Z][record Z][locator->M][EOCD]."""
     local_m = _local(name, miniz_member)
     local_z = _local(name, zipfile_member)
@@ -48,8 +86,7 @@ def two_view_zip64(miniz_member: bytes, zipfile_member: bytes,
     cd_z_at = record_m_at + len(record_m)
     record_z = _record64(1, len(cd_z), cd_z_at)
     locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, record_m_at, 1)
-    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
-                       0xFFFFFFFF, 0)
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
     return local_m + local_z + cd_m + record_m + cd_z + record_z + locator + eocd
 
 
@@ -59,10 +96,13 @@ def test_zipfile_reads_the_record_next_to_the_locator():
         assert z.read("archive/data.pkl") == P2_PAYLOAD
 
 
-@pytest.mark.parametrize(("miniz", "zipfile_view"), [
-    pytest.param(BENIGN, P2_PAYLOAD, id="payload-for-zipfile-readers"),
-    pytest.param(P2_PAYLOAD, BENIGN, id="payload-for-torch"),
-])
+@pytest.mark.parametrize(
+    ("miniz", "zipfile_view"),
+    [
+        pytest.param(BENIGN, P2_PAYLOAD, id="payload-for-zipfile-readers"),
+        pytest.param(P2_PAYLOAD, BENIGN, id="payload-for-torch"),
+    ],
+)
 def test_both_directories_are_analysed(miniz, zipfile_view):
     report = scan_bytes(two_view_zip64(miniz, zipfile_view))
     assert "zip.zip64-disagreement" in rules_of(report)
@@ -80,6 +120,7 @@ def test_agreeing_records_are_one_view():
 
 
 # -- bytes after the central directory --------------------------------------------------------
+
 
 def _with_junk_before_end_record(data: bytes, junk: bytes) -> bytes:
     """Insert ``junk`` between the central directory and the end record."""

@@ -77,8 +77,9 @@ def test_recursive_bomb_in_the_style_of_42_zip_is_bounded_by_the_budget():
     leaf = make_zip({"zeros.bin": bytes(4 << 20)}, compression=zipfile.ZIP_DEFLATED)
     layer = leaf
     for _ in range(3):
-        layer = make_zip({f"part{i}.zip": layer for i in range(8)},
-                         compression=zipfile.ZIP_DEFLATED)
+        layer = make_zip(
+            {f"part{i}.zip": layer for i in range(8)}, compression=zipfile.ZIP_DEFLATED
+        )
     started = time.monotonic()
     report = scan_bytes(layer, limits=ScanLimits(max_decompressed_bytes=64 << 20))
     assert "limits.resource" in rules_of(report)

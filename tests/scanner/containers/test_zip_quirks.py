@@ -182,10 +182,47 @@ def test_compressed_members_are_inflated_and_analysed(method):
 def test_zstd_member_method_93():
     body = zstandard.ZstdCompressor().compress(P2_PAYLOAD)
     name, crc = b"x/data.pkl", zlib.crc32(P2_PAYLOAD)
-    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 63, 0, 93, 0, 0x21, crc, len(body),
-                        len(P2_PAYLOAD), len(name), 0) + name + body
-    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 63, 63, 0, 93, 0, 0x21, crc,
-                          len(body), len(P2_PAYLOAD), len(name), 0, 0, 0, 0, 0, 0) + name
+    local = (
+        struct.pack(
+            "<4sHHHHHIIIHH",
+            b"PK\x03\x04",
+            63,
+            0,
+            93,
+            0,
+            0x21,
+            crc,
+            len(body),
+            len(P2_PAYLOAD),
+            len(name),
+            0,
+        )
+        + name
+        + body
+    )
+    central = (
+        struct.pack(
+            "<4sHHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            63,
+            63,
+            0,
+            93,
+            0,
+            0x21,
+            crc,
+            len(body),
+            len(P2_PAYLOAD),
+            len(name),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
+        + name
+    )
     eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local), 0)
     report = scan_bytes(local + central + eocd)
     assert report.verdict is Verdict.MALICIOUS

@@ -17,11 +17,15 @@ from weightscan.scanner.source import Source
 METHODS = {zipfile.ZIP_STORED: None, zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2"}
 
 members = st.lists(
-    st.tuples(st.text(st.characters(codec="utf-8", exclude_characters="\0/\\"), min_size=1,
-                      max_size=20),
-              st.binary(max_size=3000),
-              st.sampled_from(sorted(METHODS))),
-    min_size=0, max_size=8, unique_by=lambda m: m[0])
+    st.tuples(
+        st.text(st.characters(codec="utf-8", exclude_characters="\0/\\"), min_size=1, max_size=20),
+        st.binary(max_size=3000),
+        st.sampled_from(sorted(METHODS)),
+    ),
+    min_size=0,
+    max_size=8,
+    unique_by=lambda m: m[0],
+)
 
 
 def _read_member(source: Source, entry) -> bytes:
@@ -29,8 +33,12 @@ def _read_member(source: Source, entry) -> bytes:
     if entry.method == zipfile.ZIP_STORED:
         return source.read_at(local.data_offset, entry.comp_size)
     ctx = ScanContext.for_file(DEFAULT_LIMITS)
-    result = inflate(source.slice(local.data_offset, entry.comp_size).open(),
-                     CODECS[METHODS[entry.method]], ctx, compressed_size=entry.comp_size)
+    result = inflate(
+        source.slice(local.data_offset, entry.comp_size).open(),
+        CODECS[METHODS[entry.method]],
+        ctx,
+        compressed_size=entry.comp_size,
+    )
     try:
         assert result.complete
         return result.spool.read()

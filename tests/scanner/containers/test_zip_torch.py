@@ -39,8 +39,10 @@ def test_storage_holding_a_zip_is_reported():
     assert report.verdict is Verdict.SUSPICIOUS
 
 
-@pytest.mark.parametrize("head", [b"\x80\x02" + bytes(62), b"\x80\x05\x00\x01" * 16,
-                                  bytes(range(128, 192)), b"(" + bytes(63)])
+@pytest.mark.parametrize(
+    "head",
+    [b"\x80\x02" + bytes(62), b"\x80\x05\x00\x01" * 16, bytes(range(128, 192)), b"(" + bytes(63)],
+)
 def test_float_data_that_happens_to_start_like_a_pickle_is_not_flagged(head):
     report = scan_bytes(torch_like_zip(BENIGN, storages={"0": head}))
     assert "torch.storage-hides-content" not in rules_of(report)
@@ -55,8 +57,9 @@ def test_storages_are_not_reported_as_unknown_files():
 
 
 def test_zip_laid_out_like_torch_without_data_pkl():
-    data = make_zip({"archive/data/0": b"\0" * 8, "archive/version": b"3\n",
-                     "archive/weights.bin": P2_PAYLOAD})
+    data = make_zip(
+        {"archive/data/0": b"\0" * 8, "archive/version": b"3\n", "archive/weights.bin": P2_PAYLOAD}
+    )
     report = scan_bytes(data)
     assert "torch.missing-data-pkl" in rules_of(report)
     assert report.verdict is Verdict.MALICIOUS
@@ -94,6 +97,7 @@ def test_numpy_savez_compressed_members_are_inflated():
 
 
 # -- real torch.save output (when torch is installed) ---------------------------------------
+
 
 @pytest.fixture(scope="module")
 def torch():
@@ -134,8 +138,14 @@ def test_real_torchscript_archive_lists_its_code(torch, tmp_path):
 
 
 def _torchscript_zip(code: bytes) -> bytes:
-    return make_zip([("m/data.pkl", BENIGN), ("m/constants.pkl", b"\x80\x02)."),
-                     ("m/code/__torch__.py", code), ("m/version", b"3\n")])
+    return make_zip(
+        [
+            ("m/data.pkl", BENIGN),
+            ("m/constants.pkl", b"\x80\x02)."),
+            ("m/code/__torch__.py", code),
+            ("m/version", b"3\n"),
+        ]
+    )
 
 
 def test_torchscript_code_is_listed_once():
@@ -150,7 +160,8 @@ def test_torchscript_code_reading_files_is_suspicious():
     src = b"def forward(self):\n    t = torch.from_file('/etc/passwd', False, 100)\n    return t\n"
     report = scan_bytes(_torchscript_zip(src))
     assert findings_for(report, "torchscript.suspicious-op")[0].evidence["calls"] == [
-        "torch.from_file"]
+        "torch.from_file"
+    ]
     assert report.verdict is Verdict.SUSPICIOUS
 
 

@@ -44,8 +44,11 @@ def test_neural_network_and_classic_models_are_clean():
     report = scan_bytes(NN)
     assert report.format == "coreml"
     assert report.verdict is Verdict.CLEAN, report.findings
-    assert report.summary["coreml"] == {"specification_version": 4,
-                                        "types": ["neuralNetwork"], "layers": 2}
+    assert report.summary["coreml"] == {
+        "specification_version": 4,
+        "types": ["neuralNetwork"],
+        "layers": 2,
+    }
     tree = model(402, msg(f(1, msg(f(1, 1)))))  # treeEnsembleClassifier
     assert scan_bytes(tree).verdict is Verdict.CLEAN
 
@@ -55,7 +58,9 @@ def test_custom_layers_and_models_are_listed():
     report = scan_bytes(raw)
     assert report.verdict is Verdict.CLEAN
     assert by_rule(report, "coreml.custom-code")[0].evidence == {
-        "kind": "layer", "classes": ["MyCustomSoftmax"]}
+        "kind": "layer",
+        "classes": ["MyCustomSoftmax"],
+    }
     custom_model = scan_bytes(model(555, msg(f(10, "MyModelClass"))))
     assert by_rule(custom_model, "coreml.custom-code")[0].evidence["kind"] == "model"
 
@@ -85,9 +90,15 @@ def test_mlpackage_folder_is_clean(tmp_path):
     package = tmp_path / "Model.mlpackage"
     data = package / "Data" / "com.apple.CoreML"
     (data / "weights").mkdir(parents=True)
-    (package / "Manifest.json").write_text(json.dumps({
-        "fileFormatVersion": "1.0.0", "rootModelIdentifier": "A",
-        "itemInfoEntries": {"A": {"path": "com.apple.CoreML/model.mlmodel"}}}))
+    (package / "Manifest.json").write_text(
+        json.dumps(
+            {
+                "fileFormatVersion": "1.0.0",
+                "rootModelIdentifier": "A",
+                "itemInfoEntries": {"A": {"path": "com.apple.CoreML/model.mlmodel"}},
+            }
+        )
+    )
     (data / "model.mlmodel").write_bytes(model(502, msg(f(1, 1)), version=7))
     (data / "weights" / "weight.bin").write_bytes(weight_file([b"\1" * 100, b"\2" * 64]))
     reports = scan_path(tmp_path).files
@@ -97,7 +108,7 @@ def test_mlpackage_folder_is_clean(tmp_path):
 
 def test_weight_file_with_a_blob_past_the_end_is_not_clean():
     raw = bytearray(weight_file([b"\1" * 100]))
-    raw[64 + 8:64 + 16] = (1 << 40).to_bytes(8, "little")
+    raw[64 + 8 : 64 + 16] = (1 << 40).to_bytes(8, "little")
     report = scan_stream(io.BytesIO(bytes(raw)), name="weight.bin").files[0]
     assert report.verdict is Verdict.SUSPICIOUS
 
@@ -107,9 +118,10 @@ def test_truncated_model_is_not_clean():
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(NN) - 1), st.integers(0, 255)),
-                min_size=1, max_size=8),
-       st.sampled_from([None, Format.COREML, Format.COREML_WEIGHTS]))
+@given(
+    st.lists(st.tuples(st.integers(0, len(NN) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+    st.sampled_from([None, Format.COREML, Format.COREML_WEIGHTS]),
+)
 def test_mutations_never_crash(edits, fmt):
     raw = bytearray(NN if fmt is not Format.COREML_WEIGHTS else weight_file([b"\1" * 70]))
     for pos, value in edits:

@@ -38,8 +38,7 @@ def test_safetensors_with_a_trailing_pickle_is_malicious():
 
 
 def test_safetensors_with_a_broken_header_is_suspicious():
-    data = make_safetensors({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}},
-                            bytes(4))
+    data = make_safetensors({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}, bytes(4))
     (file,) = scan_stream(io.BytesIO(data), name="model.safetensors").files
     assert file.verdict is Verdict.SUSPICIOUS
 
@@ -70,10 +69,22 @@ def test_gguf_with_lying_counts_is_malicious():
 def test_cli_reports_both_formats(tmp_path, capsys, fmt):
     (tmp_path / "a.safetensors").write_bytes(official_safetensors())
     (tmp_path / "b.gguf").write_bytes(
-        small_model().kv("tokenizer.chat_template", STRING, PAYLOAD).build())
+        small_model().kv("tokenizer.chat_template", STRING, PAYLOAD).build()
+    )
     out = tmp_path / f"report.{fmt}"
-    code = main(["scan", str(tmp_path / "a.safetensors"), str(tmp_path / "b.gguf"),
-                 "--format", fmt, "-o", str(out), "--no-hash", "-q"])
+    code = main(
+        [
+            "scan",
+            str(tmp_path / "a.safetensors"),
+            str(tmp_path / "b.gguf"),
+            "--format",
+            fmt,
+            "-o",
+            str(out),
+            "--no-hash",
+            "-q",
+        ]
+    )
     assert code != 0  # the GGUF is malicious
     doc = json.loads(out.read_text())
     text = json.dumps(doc)

@@ -33,19 +33,27 @@ def test_arbitrary_bytes_after_the_magic(body):
 
 
 @FUZZ
-@given(st.sampled_from([1, 2, 3]), st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1),
-       st.binary(max_size=256))
+@given(
+    st.sampled_from([1, 2, 3]),
+    st.integers(0, 2**64 - 1),
+    st.integers(0, 2**64 - 1),
+    st.binary(max_size=256),
+)
 def test_arbitrary_counts(version, tensors, kvs, body):
     width = "I" if version == 1 else "Q"
     head = b"GGUF" + struct.pack("<I", version)
-    head += struct.pack("<" + width * 2, tensors % (1 << (32 if version == 1 else 64)),
-                        kvs % (1 << (32 if version == 1 else 64)))
+    head += struct.pack(
+        "<" + width * 2,
+        tensors % (1 << (32 if version == 1 else 64)),
+        kvs % (1 << (32 if version == 1 else 64)),
+    )
     analyse(head + body)
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)),
-                min_size=1, max_size=8))
+@given(
+    st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8)
+)
 def test_mutated_valid_file(mutations):
     data = bytearray(VALID)
     for pos, value in mutations:

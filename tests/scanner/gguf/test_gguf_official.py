@@ -60,8 +60,12 @@ def test_typical_model_is_clean_and_summarised(tmp_path):
         w.add_token_types([1] * 1000)
         w.add_token_merges(["a b", "c d"])
         w.add_chat_template(LLAMA3_TEMPLATE)
-        w.add_chat_template([{"name": "default", "template": LLAMA3_TEMPLATE},
-                             {"name": "tool_use", "template": LLAMA3_TEMPLATE}])
+        w.add_chat_template(
+            [
+                {"name": "default", "template": LLAMA3_TEMPLATE},
+                {"name": "tool_use", "template": LLAMA3_TEMPLATE},
+            ]
+        )
         w.add_array("test.nested", [[1, 2], [3.5], ["x", "y"]])
         w.add_tensor("token_embd.weight", np.zeros((16, 32), np.float32))
         w.add_tensor("f16", np.zeros((7,), np.float16))
@@ -79,13 +83,21 @@ def test_typical_model_is_clean_and_summarised(tmp_path):
     assert "tokenizer.chat_template.tool_use" in summary["chat_templates"]
 
 
-@pytest.mark.parametrize("qtype", [q for q in Q if q in gguf.GGML_QUANT_SIZES],
-                         ids=lambda q: q.name)
+@pytest.mark.parametrize(
+    "qtype", [q for q in Q if q in gguf.GGML_QUANT_SIZES], ids=lambda q: q.name
+)
 def test_every_tensor_type_is_clean(tmp_path, qtype):
     block, _ = gguf.GGML_QUANT_SIZES[qtype]
     if block == 1:
-        np_type = {Q.F32: np.float32, Q.F16: np.float16, Q.F64: np.float64, Q.I8: np.int8,
-                   Q.I16: np.int16, Q.I32: np.int32, Q.I64: np.int64}.get(qtype)
+        np_type = {
+            Q.F32: np.float32,
+            Q.F16: np.float16,
+            Q.F64: np.float64,
+            Q.I8: np.int8,
+            Q.I16: np.int16,
+            Q.I32: np.int32,
+            Q.I64: np.int64,
+        }.get(qtype)
         if np_type is None:  # BF16: raw bytes
             tensor, raw = np.zeros((3, 8), np.uint8), qtype
         else:
@@ -113,21 +125,26 @@ def test_custom_alignment_is_respected(tmp_path):
 def test_malicious_template_in_official_file_is_critical(tmp_path):
     payload = "{{ cycler.__init__.__globals__.os.popen('touch /tmp/weightscan-test').read() }}"
     ctx = ScanContext.for_file(DEFAULT_LIMITS)
-    analyze(Source(io.BytesIO(write(tmp_path, lambda w: w.add_chat_template(payload)))), ctx,
-            Format.GGUF)
+    analyze(
+        Source(io.BytesIO(write(tmp_path, lambda w: w.add_chat_template(payload)))),
+        ctx,
+        Format.GGUF,
+    )
     dunder = [f for f in ctx.findings if f.rule_id == "templates.dunder-access"]
     assert dunder
     assert dunder[0].severity is Severity.CRITICAL
     data = (tmp_path / "model.gguf").read_bytes()
     at = dunder[0].location.offset
-    assert data[at:at + 20] == payload.encode()[:20]
+    assert data[at : at + 20] == payload.encode()[:20]
 
 
 def test_real_templates_in_an_official_file_stay_clean(tmp_path):
     from pathlib import Path
 
     benign = Path(__file__).resolve().parents[2] / "fixtures" / "chat_templates" / "benign"
-    named = [{"name": p.stem, "template": p.read_text(encoding="utf-8")}
-             for p in sorted(benign.glob("*.jinja"))]
+    named = [
+        {"name": p.stem, "template": p.read_text(encoding="utf-8")}
+        for p in sorted(benign.glob("*.jinja"))
+    ]
     ctx = analyse(write(tmp_path, lambda w: w.add_chat_template(named)))
     assert len(ctx.state.summary["gguf"]["chat_templates"]) == len(named)

@@ -37,8 +37,9 @@ def ids(data: bytes, limits: ScanLimits = DEFAULT_LIMITS) -> set[str]:
     return {f.rule_id for f in run(data, limits).findings}
 
 
-@pytest.mark.parametrize(("version", "big_endian"), [(1, False), (2, False), (3, False),
-                                                     (3, True), (2, True)])
+@pytest.mark.parametrize(
+    ("version", "big_endian"), [(1, False), (2, False), (3, False), (3, True), (2, True)]
+)
 def test_valid_files_of_every_version_and_byte_order(version, big_endian):
     ctx = run(small_model(version, big_endian).build())
     assert ctx.findings == []
@@ -166,21 +167,31 @@ BROKEN = {
     "unknown-array-type": (_unknown_array_type(), "gguf.kv.invalid"),
     "arrays-too-deep": (_deep_arrays(), "gguf.kv.invalid"),
     "invalid-utf8-key": (_invalid_utf8_key(), "gguf.kv.invalid"),
-    "template-not-string": (small_model().kv("tokenizer.chat_template", U32, 1).build(),
-                            "gguf.kv.invalid"),
-    "duplicate-key": (small_model().kv("general.architecture", STRING, "x").build(),
-                      "gguf.kv.duplicate"),
-    "alignment-not-power-of-two": (small_model().kv("general.alignment", U32, 24).build(),
-                                   "gguf.alignment.invalid"),
-    "alignment-wrong-type": (small_model().kv("general.alignment", U64, 32).build(),
-                             "gguf.alignment.invalid"),
+    "template-not-string": (
+        small_model().kv("tokenizer.chat_template", U32, 1).build(),
+        "gguf.kv.invalid",
+    ),
+    "duplicate-key": (
+        small_model().kv("general.architecture", STRING, "x").build(),
+        "gguf.kv.duplicate",
+    ),
+    "alignment-not-power-of-two": (
+        small_model().kv("general.alignment", U32, 24).build(),
+        "gguf.alignment.invalid",
+    ),
+    "alignment-wrong-type": (
+        small_model().kv("general.alignment", U64, 32).build(),
+        "gguf.alignment.invalid",
+    ),
     "too-many-dims": (_too_many_dims(), "gguf.tensor.dims"),
     "dims-overflow": (_dims_overflow(), "gguf.tensor.dims"),
     "unknown-tensor-type": (_unknown_tensor_type(), "gguf.tensor.invalid"),
     "not-whole-blocks": (_not_whole_blocks(), "gguf.tensor.invalid"),
     "long-name": (_long_name(), "gguf.tensor.invalid"),
-    "duplicate-tensor": (small_model().tensor("tok_embd.weight", [4], "F32").build(),
-                         "gguf.tensor.duplicate"),
+    "duplicate-tensor": (
+        small_model().tensor("tok_embd.weight", [4], "F32").build(),
+        "gguf.tensor.duplicate",
+    ),
     "misaligned": (_misaligned(), "gguf.tensor.offset"),
     "overlap": (_overlap(), "gguf.tensor.offset"),
     "past-eof": (_past_eof(), "gguf.tensor.offset"),
@@ -203,8 +214,9 @@ def test_each_malformation_is_flagged(case):
     assert all(f.severity.rank >= Severity.MEDIUM.rank for f in ctx.findings)
 
 
-@pytest.mark.parametrize("case", ["kv-count-overflow", "string-length-overflow",
-                                  "too-many-dims", "dims-overflow"])
+@pytest.mark.parametrize(
+    "case", ["kv-count-overflow", "string-length-overflow", "too-many-dims", "dims-overflow"]
+)
 def test_talos_overflow_classes_are_high(case):
     ctx = run(BROKEN[case][0])
     assert max(f.severity.rank for f in ctx.findings) >= Severity.HIGH.rank
@@ -215,8 +227,10 @@ def test_a_truncated_file_is_medium_not_an_exploit():
     assert {f.severity for f in ctx.findings} == {Severity.MEDIUM}
 
 
-@pytest.mark.parametrize(("payload", "kind"), [
-    (PICKLE_PAYLOAD, "pickle"), (ZIP_PAYLOAD, "zip"), (SCRIPT_PAYLOAD, "script")])
+@pytest.mark.parametrize(
+    ("payload", "kind"),
+    [(PICKLE_PAYLOAD, "pickle"), (ZIP_PAYLOAD, "zip"), (SCRIPT_PAYLOAD, "script")],
+)
 def test_payload_in_trailing_bytes_is_high(payload, kind):
     ctx = run(small_model().build(trailing=payload))
     hits = [f for f in ctx.findings if f.rule_id == "gguf.hidden.payload"]
@@ -243,8 +257,19 @@ def test_nested_arrays_are_walked():
 
 def test_all_scalar_value_types():
     b = small_model()
-    for vtype, value in ((0, 1), (1, -1), (2, 2), (3, -2), (4, 3), (5, -3), (6, 1.5), (7, True),
-                         (10, 4), (11, -4), (12, 2.5)):
+    for vtype, value in (
+        (0, 1),
+        (1, -1),
+        (2, 2),
+        (3, -2),
+        (4, 3),
+        (5, -3),
+        (6, 1.5),
+        (7, True),
+        (10, 4),
+        (11, -4),
+        (12, 2.5),
+    ):
         b.kv(f"v{vtype}", vtype, value)
     assert ids(b.build()) == set()
 
@@ -277,7 +302,7 @@ def test_payload_in_alignment_padding_is_found():
     first = b.tensors[0]
     data_start = len(data) - _data_len(b)
     pad = data_start + first.offset + first.nbytes
-    data[pad:pad + len(PICKLE_PAYLOAD)] = PICKLE_PAYLOAD
+    data[pad : pad + len(PICKLE_PAYLOAD)] = PICKLE_PAYLOAD
     found = ids(bytes(data))
     assert {"gguf.data.hidden", "gguf.hidden.payload"} <= found
 

@@ -22,8 +22,13 @@ def _string(text: str) -> bytes:
     return struct.pack("<H", len(raw) + 1) + raw + b"\0"
 
 
-def variable(name: str, dims: tuple[int, ...], dtype: int = 0, nbytes: int | None = None,
-             data: bytes | None = None) -> bytes:
+def variable(
+    name: str,
+    dims: tuple[int, ...],
+    dtype: int = 0,
+    nbytes: int | None = None,
+    data: bytes | None = None,
+) -> bytes:
     size = _ITEM.get(dtype, 1)
     for d in dims:
         size *= d
@@ -32,20 +37,28 @@ def variable(name: str, dims: tuple[int, ...], dtype: int = 0, nbytes: int | Non
     return out + (bytes(size) if data is None else data)
 
 
-def ct2_model(variables: list[bytes], aliases: list[tuple[str, str]] = (), *,
-              version: int = 6, spec: str = "WhisperSpec") -> bytes:
+def ct2_model(
+    variables: list[bytes],
+    aliases: list[tuple[str, str]] = (),
+    *,
+    version: int = 6,
+    spec: str = "WhisperSpec",
+) -> bytes:
     out = struct.pack("<I", version) + _string(spec) + struct.pack("<II", 3, len(variables))
     out += b"".join(variables) + struct.pack("<I", len(aliases))
     return out + b"".join(_string(a) + _string(t) for a, t in aliases)
 
 
-WHISPER = ct2_model([
-    variable("encoder/conv1/weight", (8, 4, 3), dtype=4),
-    variable("encoder/conv1/bias", (8,), dtype=4),
-    variable("decoder/embeddings/weight", (16, 8), dtype=1),
-    variable("decoder/embeddings/weight_scale", (16,), dtype=0),
-    variable("decoder/scale", ()),
-], aliases=[("decoder/projection/weight", "decoder/embeddings/weight")])
+WHISPER = ct2_model(
+    [
+        variable("encoder/conv1/weight", (8, 4, 3), dtype=4),
+        variable("encoder/conv1/bias", (8,), dtype=4),
+        variable("decoder/embeddings/weight", (16, 8), dtype=1),
+        variable("decoder/embeddings/weight_scale", (16,), dtype=0),
+        variable("decoder/scale", ()),
+    ],
+    aliases=[("decoder/projection/weight", "decoder/embeddings/weight")],
+)
 
 
 def scan(raw: bytes):
@@ -57,20 +70,27 @@ def test_ordinary_model_is_clean():
     report = scan(WHISPER)
     assert report.format == "ctranslate2"
     assert report.verdict is Verdict.CLEAN, report.findings
-    assert report.summary["ctranslate2"] == {"spec": "WhisperSpec", "revision": 3,
-                                             "variables": 5, "aliases": 1}
+    assert report.summary["ctranslate2"] == {
+        "spec": "WhisperSpec",
+        "revision": 3,
+        "variables": 5,
+        "aliases": 1,
+    }
 
 
-@pytest.mark.parametrize("raw", [
-    WHISPER + b"\0",  # trailing bytes nobody reads
-    WHISPER[:-3],  # truncated
-    ct2_model([variable("w", (4,), nbytes=12, data=bytes(12))]),  # size != shape x dtype
-    ct2_model([variable("w", (4,), dtype=9, nbytes=16, data=bytes(16))]),  # unknown dtype
-    ct2_model([variable("w", (4,))], aliases=[("a", "missing")]),  # alias to nothing
-    ct2_model([variable("w", (2,) * 9, nbytes=0, data=b"")]),  # rank too high
-    ct2_model([variable("w", (1 << 28,), data=b"")]),  # declared data past the end
-    ct2_model([variable("w", (4,))], version=7),  # a layout we do not know
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        WHISPER + b"\0",  # trailing bytes nobody reads
+        WHISPER[:-3],  # truncated
+        ct2_model([variable("w", (4,), nbytes=12, data=bytes(12))]),  # size != shape x dtype
+        ct2_model([variable("w", (4,), dtype=9, nbytes=16, data=bytes(16))]),  # unknown dtype
+        ct2_model([variable("w", (4,))], aliases=[("a", "missing")]),  # alias to nothing
+        ct2_model([variable("w", (2,) * 9, nbytes=0, data=b"")]),  # rank too high
+        ct2_model([variable("w", (1 << 28,), data=b"")]),  # declared data past the end
+        ct2_model([variable("w", (4,))], version=7),  # a layout we do not know
+    ],
+)
 def test_anything_that_does_not_add_up_is_not_clean(raw: bytes):
     report = scan(raw)
     assert report.verdict is not Verdict.CLEAN, report.findings

@@ -12,8 +12,9 @@ from weightscan.scanner import Verdict
 WORDS = [b"</s>", b"the", b"model", b"\xc3\xa9t\xc3\xa9", b"__label__spam"]
 
 
-def fasttext(*, quantized: bool = False, rows: int | None = None, dim: int = 4,
-             version: int = 12) -> bytes:
+def fasttext(
+    *, quantized: bool = False, rows: int | None = None, dim: int = 4, version: int = 12
+) -> bytes:
     """``version=0``: the layout from before the magic number (no prune index, no
     quantisation flags), which gensim still reads."""
     old = version == 0
@@ -47,9 +48,11 @@ def word2vec(*, newline: bool = True, count: int | None = None, dims: int = 3) -
     return out
 
 
-@pytest.mark.parametrize(("quantized", "version"), [(False, 12), (True, 12), (False, 11),
-                                                    (False, 0)],
-                         ids=["bin", "ftz", "v11", "before-magic"])
+@pytest.mark.parametrize(
+    ("quantized", "version"),
+    [(False, 12), (True, 12), (False, 11), (False, 0)],
+    ids=["bin", "ftz", "v11", "before-magic"],
+)
 def test_fasttext_models_are_clean(quantized, version):
     report = scan_bytes(fasttext(quantized=quantized, version=version), "cc.en.bin")
     assert report.format == "fasttext"
@@ -105,8 +108,11 @@ def test_word2vec_text_vectors_are_clean_even_with_undecodable_words():
     assert report.summary["word2vec"] == {"words": 3, "dims": 3, "binary": False}
 
 
-@pytest.mark.parametrize("data", [b"3 3\nking 0.1 0.2 0.3\n", b"1 3\nking 0.1 0.2\n"],
-                         ids=["fewer-lines", "fewer-numbers"])
+@pytest.mark.parametrize(
+    "data",
+    [b"3 3\nking 0.1 0.2 0.3\n", b"1 3\nking 0.1 0.2\n"],
+    ids=["fewer-lines", "fewer-numbers"],
+)
 def test_word2vec_text_that_the_loader_refuses_is_malformed(data):
     report = scan_bytes(data, "vectors.vec")
     assert report.verdict is Verdict.SUSPICIOUS

@@ -49,8 +49,9 @@ def h5py_file(libver: str, attrs: dict, *, dataset: bool = True) -> bytes:
 def test_h5py_written_keras2_models_read_like_h5py(libver, as_bytes):
     config = json.dumps(kb.keras2_sequential())
     value = config.encode() if as_bytes else config
-    data = h5py_file(libver, {"model_config": value, "keras_version": "2.13.1",
-                              "backend": "tensorflow"})
+    data = h5py_file(
+        libver, {"model_config": value, "keras_version": "2.13.1", "backend": "tensorflow"}
+    )
     root = read_root_attributes(Source(io.BytesIO(data)))
     assert root.get("model_config").value == config
     assert root.unread == []
@@ -98,12 +99,16 @@ def test_a_continuation_block_is_read_once_each():
     assert scan(data).verdict is Verdict.MALICIOUS
 
 
-@pytest.mark.parametrize("data", [
-    superblock(root=1 << 40),  # root header past the end
-    superblock() + object_header([message(0x0C, b"\x07" + bytes(15))]),  # bad version
-    superblock() + struct.pack("<BBHII4x", 1, 0, 1, 1, 1 << 30),  # huge header
-    superblock() + bytes(32),  # no header version
-], ids=["root-past-end", "attr-version", "huge-header", "zero-header"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        superblock(root=1 << 40),  # root header past the end
+        superblock() + object_header([message(0x0C, b"\x07" + bytes(15))]),  # bad version
+        superblock() + struct.pack("<BBHII4x", 1, 0, 1, 1, 1 << 30),  # huge header
+        superblock() + bytes(32),  # no header version
+    ],
+    ids=["root-past-end", "attr-version", "huge-header", "zero-header"],
+)
 def test_broken_structures_are_malformed_not_errors(data):
     file = scan(data)
     assert file.verdict is Verdict.SUSPICIOUS

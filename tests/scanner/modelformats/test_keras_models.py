@@ -23,8 +23,9 @@ def rules(file) -> set[str]:
 
 
 # -- Keras 3 ------------------------------------------------------------------------------
-@pytest.mark.parametrize("config", [kb.keras3_sequential(), kb.keras3_functional()],
-                         ids=["sequential", "functional"])
+@pytest.mark.parametrize(
+    "config", [kb.keras3_sequential(), kb.keras3_functional()], ids=["sequential", "functional"]
+)
 def test_benign_keras3_archives_are_clean(config):
     file = scan(kb.keras_archive(config))
     assert file.format == "keras"
@@ -41,10 +42,16 @@ def test_keras3_lambda_bytecode_is_malicious():
     assert "layers" in finding.evidence["path"]
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("builtins", "eval"), ("os", "system"), ("subprocess", "check_output"),
-    ("keras.config", "enable_unsafe_deserialization"), ("keras.utils", "get_file"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("builtins", "eval"),
+        ("os", "system"),
+        ("subprocess", "check_output"),
+        ("keras.config", "enable_unsafe_deserialization"),
+        ("keras.utils", "get_file"),
+    ],
+)
 def test_keras3_dangerous_functions_are_malicious(module, name):
     layer = kb.k3("Activation", {"name": "act", "activation": kb.keras3_function(module, name)})
     file = scan(kb.keras_archive(kb.keras3_sequential([layer])))
@@ -59,8 +66,12 @@ def test_keras3_object_from_a_dangerous_module_is_malicious():
 
 
 def test_keras3_custom_layer_is_suspicious():
-    custom = kb.k3("MyAttention", {"name": "att", "units": 4}, module="my_package.layers",
-                   registered_name="my_package>MyAttention")
+    custom = kb.k3(
+        "MyAttention",
+        {"name": "att", "units": 4},
+        module="my_package.layers",
+        registered_name="my_package>MyAttention",
+    )
     file = scan(kb.keras_archive(kb.keras3_sequential([custom])))
     assert file.verdict is Verdict.SUSPICIOUS
     finding = next(f for f in file.findings if f.rule_id == "keras.custom-object")
@@ -74,8 +85,7 @@ def test_keras3_user_function_is_suspicious():
 
 
 def test_keras3_builtin_activation_by_name_is_clean():
-    layer = kb.k3("Activation", {"name": "a", "activation": kb.keras3_function("builtins",
-                                                                                "gelu")})
+    layer = kb.k3("Activation", {"name": "a", "activation": kb.keras3_function("builtins", "gelu")})
     assert scan(kb.keras_archive(kb.keras3_sequential([layer]))).verdict is Verdict.CLEAN
 
 
@@ -117,11 +127,16 @@ def test_keras2_lambda_is_malicious():
     assert "keras.lambda-bytecode" in rules(file)
 
 
-@pytest.mark.parametrize(("symbol", "verdict"), [
-    ("__operators__.add", Verdict.CLEAN), ("math.reduce_mean", Verdict.CLEAN),
-    ("io.write_file", Verdict.SUSPICIOUS), ("numpy_function", Verdict.SUSPICIOUS),
-    ("os.system", Verdict.MALICIOUS),
-])
+@pytest.mark.parametrize(
+    ("symbol", "verdict"),
+    [
+        ("__operators__.add", Verdict.CLEAN),
+        ("math.reduce_mean", Verdict.CLEAN),
+        ("io.write_file", Verdict.SUSPICIOUS),
+        ("numpy_function", Verdict.SUSPICIOUS),
+        ("os.system", Verdict.MALICIOUS),
+    ],
+)
 def test_keras2_tf_op_lambda(symbol, verdict):
     file = scan(kb.keras2_h5(kb.keras2_sequential([kb.keras2_tf_op(symbol)])), "model.h5")
     assert file.verdict is verdict, file.findings
@@ -135,16 +150,18 @@ def test_keras2_unknown_class_is_suspicious():
 
 
 def test_keras2_lambda_naming_os_system_is_malicious():
-    layer = kb.k2("Lambda", {"name": "l", "function": "system", "function_type": "function",
-                             "module": "os"})
+    layer = kb.k2(
+        "Lambda", {"name": "l", "function": "system", "function_type": "function", "module": "os"}
+    )
     file = scan(kb.keras2_h5(kb.keras2_sequential([layer])), "model.h5")
     assert file.verdict is Verdict.MALICIOUS
 
 
 def test_lambda_in_training_config_is_found():
     training = json.dumps({"loss": kb.keras3_function("builtins", "exec")})
-    data = hdf5_file({"model_config": json.dumps(kb.keras2_sequential()),
-                      "training_config": training})
+    data = hdf5_file(
+        {"model_config": json.dumps(kb.keras2_sequential()), "training_config": training}
+    )
     assert scan(data, "model.h5").verdict is Verdict.MALICIOUS
 
 
@@ -156,8 +173,9 @@ def test_weights_only_h5_is_clean():
 
 # -- Keras JSON outside an archive (model.to_json(), keras-hub presets) ---------------------
 def test_model_to_json_output_is_checked():
-    benign = json.dumps({**kb.keras2_sequential(), "keras_version": "2.13.1",
-                         "backend": "tensorflow"})
+    benign = json.dumps(
+        {**kb.keras2_sequential(), "keras_version": "2.13.1", "backend": "tensorflow"}
+    )
     assert scan(benign.encode(), "model.json").verdict is Verdict.CLEAN
     attack = json.dumps(kb.keras2_sequential([kb.keras2_lambda()]))
     file = scan(attack.encode(), "model.json")
@@ -166,64 +184,122 @@ def test_model_to_json_output_is_checked():
 
 
 def test_keras_hub_style_config_json_is_checked():
-    preset = kb.k3("GemmaBackbone", {"vocabulary_size": 256, "num_layers": 2},
-                   module="keras_hub.src.models.gemma.gemma_backbone",
-                   registered_name="keras_hub>GemmaBackbone")
+    preset = kb.k3(
+        "GemmaBackbone",
+        {"vocabulary_size": 256, "num_layers": 2},
+        module="keras_hub.src.models.gemma.gemma_backbone",
+        registered_name="keras_hub>GemmaBackbone",
+    )
     assert scan(json.dumps(preset).encode(), "config.json").verdict is Verdict.SUSPICIOUS
 
 
 def test_other_json_is_left_alone():
-    hf = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 768,
-          "class_name": "not-keras"}
+    hf = {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_size": 768,
+        "class_name": "not-keras",
+    }
     assert scan(json.dumps(hf).encode(), "config.json").verdict is Verdict.CLEAN
 
 
 # -- shapes real Keras 2 releases write -------------------------------------------------------
 def _keras2_11_training_config() -> str:
     """tf.keras 2.11+: its own optimizers are registered as "Custom>Adam"."""
-    return json.dumps({
-        "loss": kb.k2("SparseCategoricalCrossentropy", {"reduction": "auto",
-                                                        "from_logits": True}),
-        "metrics": [[kb.k2("MeanMetricWrapper", {"name": "accuracy", "dtype": "float32",
-                                                 "fn": "sparse_categorical_accuracy"})]],
-        "weighted_metrics": None, "loss_weights": None,
-        "optimizer_config": kb.k2("Custom>Adam", {"name": "Adam", "learning_rate": 0.001,
-                                                  "is_legacy_optimizer": False})})
+    return json.dumps(
+        {
+            "loss": kb.k2(
+                "SparseCategoricalCrossentropy", {"reduction": "auto", "from_logits": True}
+            ),
+            "metrics": [
+                [
+                    kb.k2(
+                        "MeanMetricWrapper",
+                        {
+                            "name": "accuracy",
+                            "dtype": "float32",
+                            "fn": "sparse_categorical_accuracy",
+                        },
+                    )
+                ]
+            ],
+            "weighted_metrics": None,
+            "loss_weights": None,
+            "optimizer_config": kb.k2(
+                "Custom>Adam",
+                {"name": "Adam", "learning_rate": 0.001, "is_legacy_optimizer": False},
+            ),
+        }
+    )
 
 
 def _keras2_functional() -> dict:
     """tf.keras 2.13: "module" and "registered_name" on every layer, list inbound nodes."""
+
     def layer(cls, name, inbound, **config):
-        return {"module": "keras.layers", "class_name": cls, "registered_name": None,
-                "config": {"name": name, "trainable": True, "dtype": "float32", **config},
-                "name": name, "inbound_nodes": inbound}
+        return {
+            "module": "keras.layers",
+            "class_name": cls,
+            "registered_name": None,
+            "config": {"name": name, "trainable": True, "dtype": "float32", **config},
+            "name": name,
+            "inbound_nodes": inbound,
+        }
+
     layers = [
         layer("InputLayer", "input_1", [], batch_input_shape=[None, 8], sparse=False),
         layer("Dense", "dense", [[["input_1", 0, 0, {}]]], units=4, activation="relu"),
         layer("Dense", "dense_1", [[["input_1", 0, 0, {}]]], units=4, activation="tanh"),
-        layer("Concatenate", "concatenate", [[["dense", 0, 0, {}], ["dense_1", 0, 0, {}]]],
-              axis=-1),
-        layer("TFOpLambda", "tf.math.multiply", [["concatenate", 0, 0, {"y": 2.0}]],
-              function="math.multiply"),
+        layer(
+            "Concatenate", "concatenate", [[["dense", 0, 0, {}], ["dense_1", 0, 0, {}]]], axis=-1
+        ),
+        layer(
+            "TFOpLambda",
+            "tf.math.multiply",
+            [["concatenate", 0, 0, {"y": 2.0}]],
+            function="math.multiply",
+        ),
     ]
-    return {"class_name": "Functional", "config": {"name": "model", "layers": layers,
-                                                   "input_layers": [["input_1", 0, 0]],
-                                                   "output_layers": [["tf.math.multiply", 0, 0]]}}
+    return {
+        "class_name": "Functional",
+        "config": {
+            "name": "model",
+            "layers": layers,
+            "input_layers": [["input_1", 0, 0]],
+            "output_layers": [["tf.math.multiply", 0, 0]],
+        },
+    }
 
 
 def test_keras2_13_functional_with_custom_adam_is_clean():
-    data = hdf5_file({"backend": "tensorflow", "keras_version": "2.13.1",
-                      "model_config": json.dumps(_keras2_functional()),
-                      "training_config": _keras2_11_training_config()})
+    data = hdf5_file(
+        {
+            "backend": "tensorflow",
+            "keras_version": "2.13.1",
+            "model_config": json.dumps(_keras2_functional()),
+            "training_config": _keras2_11_training_config(),
+        }
+    )
     file = scan(data, "model.h5")
     assert file.verdict is Verdict.CLEAN, file.findings
 
 
-@pytest.mark.parametrize(("op", "verdict"), [("AddV2", Verdict.CLEAN),
-                                             ("WriteFile", Verdict.SUSPICIOUS),
-                                             ("EagerPyFunc", Verdict.MALICIOUS)])
+@pytest.mark.parametrize(
+    ("op", "verdict"),
+    [
+        ("AddV2", Verdict.CLEAN),
+        ("WriteFile", Verdict.SUSPICIOUS),
+        ("EagerPyFunc", Verdict.MALICIOUS),
+    ],
+)
 def test_tensorflow_op_layer(op, verdict):
-    layer = kb.k2("TensorFlowOpLayer", {"name": "tf_op_layer", "node_def": {
-        "name": "x", "op": op, "input": ["dense/Relu"], "attr": {}}, "constants": {}})
+    layer = kb.k2(
+        "TensorFlowOpLayer",
+        {
+            "name": "tf_op_layer",
+            "node_def": {"name": "x", "op": op, "input": ["dense/Relu"], "attr": {}},
+            "constants": {},
+        },
+    )
     file = scan(kb.keras2_h5(kb.keras2_sequential([layer])), "model.h5")
     assert file.verdict is verdict, file.findings

@@ -21,17 +21,27 @@ pytest.importorskip("h5py")
 
 def _models() -> dict[str, object]:
     layers = keras.layers
-    seq = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(8, 3, activation="relu"),
-                            layers.BatchNormalization(), layers.MaxPooling2D(),
-                            layers.Flatten(), layers.Dropout(0.5),
-                            layers.Dense(10, activation="softmax")])
+    seq = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(8, 3, activation="relu"),
+            layers.BatchNormalization(),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     seq.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     tokens = keras.Input((20,), dtype="int32")
     x = layers.LSTM(16)(layers.Embedding(1000, 32)(tokens))
     joined = layers.concatenate([x, layers.Dense(8, activation="gelu")(x)])
     func = keras.Model(tokens, layers.Dense(1, activation="sigmoid")(joined))
-    func.compile(optimizer=keras.optimizers.AdamW(1e-3), loss=keras.losses.BinaryCrossentropy(),
-                 metrics=[keras.metrics.AUC()])
+    func.compile(
+        optimizer=keras.optimizers.AdamW(1e-3),
+        loss=keras.losses.BinaryCrossentropy(),
+        metrics=[keras.metrics.AUC()],
+    )
     return {"seq": seq, "func": func}
 
 
@@ -42,8 +52,11 @@ def test_real_keras_saves_are_clean(tmp_path: Path):
         model.save_weights(tmp_path / f"{name}.weights.h5")
         (tmp_path / f"{name}.json").write_text(model.to_json())
     report = scan_path(tmp_path)
-    bad = {f.path: [x.rule_id for x in f.findings] for f in report.files
-           if f.verdict is not Verdict.CLEAN}
+    bad = {
+        f.path: [x.rule_id for x in f.findings]
+        for f in report.files
+        if f.verdict is not Verdict.CLEAN
+    }
     assert not bad
 
 

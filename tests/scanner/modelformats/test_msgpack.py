@@ -59,11 +59,15 @@ def test_unknown_extension_type_is_suspicious():
     assert "msgpack.unknown-ext" in {f.rule_id for f in report.findings}
 
 
-@pytest.mark.parametrize("data", [
-    b"\x81\xa6params\xdd\xff\xff\xff\xff",  # an array longer than the file
-    b"\x81\xa6params\xc6\x7f\xff\xff\xff",  # bytes longer than the file
-    b"\x81\xa6params\xc1",  # a byte that starts no type
-], ids=["array", "bin", "reserved"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x81\xa6params\xdd\xff\xff\xff\xff",  # an array longer than the file
+        b"\x81\xa6params\xc6\x7f\xff\xff\xff",  # bytes longer than the file
+        b"\x81\xa6params\xc1",  # a byte that starts no type
+    ],
+    ids=["array", "bin", "reserved"],
+)
 def test_lying_lengths_are_malformed(data):
     report = scan_bytes(data, "m.msgpack")
     assert report.verdict is Verdict.SUSPICIOUS

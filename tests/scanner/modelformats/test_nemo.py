@@ -43,9 +43,13 @@ nemo_version: 1.20.0
 
 
 def nemo(config: str, ckpt: bytes | None = None, *, prefix: str = "./") -> bytes:
-    return make_tar([(f"{prefix}model_config.yaml", config.encode()),
-                     (f"{prefix}model_weights.ckpt", ckpt or torch_like_zip(BENIGN)),
-                     (f"{prefix}tokenizer.vocab", b"a\nb\nc\n")])
+    return make_tar(
+        [
+            (f"{prefix}model_config.yaml", config.encode()),
+            (f"{prefix}model_weights.ckpt", ckpt or torch_like_zip(BENIGN)),
+            (f"{prefix}tokenizer.vocab", b"a\nb\nc\n"),
+        ]
+    )
 
 
 def with_target(target: str) -> str:
@@ -66,8 +70,10 @@ def test_gzipped_nemo_archive_is_analysed():
     assert report.verdict is Verdict.MALICIOUS
 
 
-@pytest.mark.parametrize("target", ["os.system", "subprocess.Popen", "builtins.eval",
-                                    "eval", "hydra.utils.call", "posix.system"])
+@pytest.mark.parametrize(
+    "target",
+    ["os.system", "subprocess.Popen", "builtins.eval", "eval", "hydra.utils.call", "posix.system"],
+)
 def test_dangerous_targets_are_malicious(target):
     report = scan_bytes(nemo(with_target(target)), "m.nemo")
     assert report.verdict is Verdict.MALICIOUS
@@ -75,8 +81,10 @@ def test_dangerous_targets_are_malicious(target):
     assert finding.evidence["target"] == target
 
 
-@pytest.mark.parametrize("target", ["my_company.models.Net", "torch.load",
-                                    "nemo.core.ModelPT.restore_from", "functools.partial"])
+@pytest.mark.parametrize(
+    "target",
+    ["my_company.models.Net", "torch.load", "nemo.core.ModelPT.restore_from", "functools.partial"],
+)
 def test_unknown_targets_are_suspicious(target):
     report = scan_bytes(nemo(with_target(target)), "m.nemo")
     assert report.verdict is Verdict.SUSPICIOUS, report.findings
@@ -89,12 +97,16 @@ def test_malicious_checkpoint_is_found():
     assert any("model_weights.ckpt" in (f.location.member or "") for f in report.findings)
 
 
-@pytest.mark.parametrize("config", [
-    "a: [1, 2\n",  # broken YAML
-    "a: !!python/object/apply:os.system ['touch /tmp/x']\n",  # a tag the loader refuses
-    "[" * 50_000 + "]" * 50_000,  # deep flow nesting (slow in PyYAML)
-    "- " * 5_000 + "x\n",  # deep block nesting: deeper than the composer recursion
-], ids=["broken", "python-tag", "deep-flow", "deep-block"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        "a: [1, 2\n",  # broken YAML
+        "a: !!python/object/apply:os.system ['touch /tmp/x']\n",  # a tag the loader refuses
+        "[" * 50_000 + "]" * 50_000,  # deep flow nesting (slow in PyYAML)
+        "- " * 5_000 + "x\n",  # deep block nesting: deeper than the composer recursion
+    ],
+    ids=["broken", "python-tag", "deep-flow", "deep-block"],
+)
 def test_unreadable_configs_are_suspicious(config):
     report = scan_bytes(nemo(config), "m.nemo")
     assert report.verdict is Verdict.SUSPICIOUS, report.findings

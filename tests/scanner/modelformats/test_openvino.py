@@ -18,20 +18,24 @@ from weightscan.scanner.source import Source
 
 
 def const(lid: int, offset: int, size: int, shape: str = "4") -> str:
-    return (f'<layer id="{lid}" name="c{lid}" type="Const" version="opset1">'
-            f'<data element_type="f32" shape="{shape}" offset="{offset}" size="{size}"/>'
-            f'<output><port id="0" precision="FP32"><dim>4</dim></port></output></layer>')
+    return (
+        f'<layer id="{lid}" name="c{lid}" type="Const" version="opset1">'
+        f'<data element_type="f32" shape="{shape}" offset="{offset}" size="{size}"/>'
+        f'<output><port id="0" precision="FP32"><dim>4</dim></port></output></layer>'
+    )
 
 
 def ir_xml(*layers: str, version: int = 11, prolog: str = '<?xml version="1.0"?>\n') -> bytes:
     body = "".join(layers)
-    return (f'{prolog}<net name="Model0" version="{version}"><layers>'
-            '<layer id="100" name="x" type="Parameter" version="opset1">'
-            '<data shape="1,4" element_type="f32"/></layer>'
-            f'{body}<layer id="101" name="y" type="Result" version="opset1"/></layers>'
-            '<edges><edge from-layer="100" from-port="0" to-layer="101" to-port="0"/></edges>'
-            '<rt_info><framework><item name="x" value="1"/></framework></rt_info>'
-            '</net>\n').encode()
+    return (
+        f'{prolog}<net name="Model0" version="{version}"><layers>'
+        '<layer id="100" name="x" type="Parameter" version="opset1">'
+        '<data shape="1,4" element_type="f32"/></layer>'
+        f'{body}<layer id="101" name="y" type="Result" version="opset1"/></layers>'
+        '<edges><edge from-layer="100" from-port="0" to-layer="101" to-port="0"/></edges>'
+        '<rt_info><framework><item name="x" value="1"/></framework></rt_info>'
+        "</net>\n"
+    ).encode()
 
 
 IR = ir_xml(const(1, 0, 16), const(2, 16, 16))
@@ -42,8 +46,9 @@ def scan(raw: bytes, name: str = "openvino_model.xml"):
     return scan_stream(io.BytesIO(raw), name=name).files[0]
 
 
-def write_pair(tmp_path, xml: bytes = IR, weights: bytes = WEIGHTS,
-               stem: str = "openvino_model") -> str:
+def write_pair(
+    tmp_path, xml: bytes = IR, weights: bytes = WEIGHTS, stem: str = "openvino_model"
+) -> str:
     (tmp_path / f"{stem}.xml").write_bytes(xml)
     (tmp_path / f"{stem}.bin").write_bytes(weights)
     return str(tmp_path)
@@ -77,8 +82,7 @@ def test_weights_the_ir_does_not_fit_stay_unrecognised(tmp_path):
 def test_weights_without_their_ir_stay_unrecognised(tmp_path):
     (tmp_path / "openvino_model.bin").write_bytes(WEIGHTS)
     (tmp_path / "other.xml").write_bytes(IR)
-    assert scan_path(str(tmp_path / "openvino_model.bin")).files[0].verdict \
-        is not Verdict.CLEAN
+    assert scan_path(str(tmp_path / "openvino_model.bin")).files[0].verdict is not Verdict.CLEAN
 
 
 def test_a_pickle_named_as_weights_stays_a_pickle(tmp_path):
@@ -98,14 +102,17 @@ def test_custom_ops_are_listed():
     assert found[0].evidence["ops"] == ["my_ext:MyOp"]
 
 
-@pytest.mark.parametrize("raw", [
-    ir_xml(prolog='<?xml version="1.0"?>\n<!DOCTYPE net [<!ENTITY a "aaaa">]>\n'),
-    IR[:-10],  # truncated: not well-formed
-    IR + b"<net/>",  # a second root
-    ir_xml(const(1, -4, 16)),  # negative offset
-    ir_xml(const(1, 0, 16), version=99),
-    IR.rstrip() + b"\n\x00\x01binary",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ir_xml(prolog='<?xml version="1.0"?>\n<!DOCTYPE net [<!ENTITY a "aaaa">]>\n'),
+        IR[:-10],  # truncated: not well-formed
+        IR + b"<net/>",  # a second root
+        ir_xml(const(1, -4, 16)),  # negative offset
+        ir_xml(const(1, 0, 16), version=99),
+        IR.rstrip() + b"\n\x00\x01binary",
+    ],
+)
 def test_bad_ir_is_not_clean(raw: bytes):
     assert scan(raw).verdict is not Verdict.CLEAN
 

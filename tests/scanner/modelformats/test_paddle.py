@@ -35,9 +35,16 @@ def program(*blocks: bytes) -> bytes:
     return b"".join(f(1, b) for b in blocks) + f(4, f(1, 2005000))
 
 
-MAIN = block(0, [var("feed"), var("x"), var("fc_0.w_0", True), var("y"), var("fetch")],
-             [op("feed", ("feed",), ("x",)), op("matmul_v2"), op("softmax"),
-              op("fetch", ("y",), ("fetch",))])
+MAIN = block(
+    0,
+    [var("feed"), var("x"), var("fc_0.w_0", True), var("y"), var("fetch")],
+    [
+        op("feed", ("feed",), ("x",)),
+        op("matmul_v2"),
+        op("softmax"),
+        op("fetch", ("y",), ("fetch",)),
+    ],
+)
 
 
 def scan(raw: bytes, name: str = "inference.pdmodel"):
@@ -75,8 +82,11 @@ def test_broken_programs_are_not_clean(raw: bytes):
 
 
 def test_pdparams_of_numpy_arrays_are_clean():
-    params = {"fc_0.w_0": np.ones((4, 3), np.float32), "fc_0.b_0": np.zeros(3, np.float32),
-              "StructuredToParameterName@@": {"fc.weight": "fc_0.w_0"}}
+    params = {
+        "fc_0.w_0": np.ones((4, 3), np.float32),
+        "fc_0.b_0": np.zeros(3, np.float32),
+        "StructuredToParameterName@@": {"fc.weight": "fc_0.w_0"},
+    }
     for protocol in (2, 4):
         report = scan(pickle.dumps(params, protocol=protocol), name="model.pdparams")
         assert report.verdict is Verdict.CLEAN, report.findings

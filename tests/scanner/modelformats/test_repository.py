@@ -40,25 +40,54 @@ def test_a_repository_of_ordinary_exports_is_clean(tmp_path):
     for name, data in benign_repository().items():
         (tmp_path / name).write_bytes(data)
     report = scan_path(tmp_path)
-    bad = {f.path: [x.rule_id for x in f.findings if x.severity.rank >= 2]
-           for f in report.files if f.verdict is not Verdict.CLEAN}
+    bad = {
+        f.path: [x.rule_id for x in f.findings if x.severity.rank >= 2]
+        for f in report.files
+        if f.verdict is not Verdict.CLEAN
+    }
     assert report.verdict is Verdict.CLEAN, bad
     formats = {f.path.rsplit("/", 1)[-1]: f.format for f in report.files}
-    expected = {"model.keras": "keras", "asr.nemo": "nemo", "model.h5": "hdf5",
-                "cc.en.bin": "fasttext", "vectors.bin": "word2vec"}
+    expected = {
+        "model.keras": "keras",
+        "asr.nemo": "nemo",
+        "model.h5": "hdf5",
+        "cc.en.bin": "fasttext",
+        "vectors.bin": "word2vec",
+    }
     assert {k: formats[k] for k in expected} == expected
 
 
-@pytest.mark.parametrize(("name", "data", "rule"), [
-    ("lambda.keras", kb.keras_archive(kb.keras3_sequential([kb.keras3_lambda_layer()])),
-     "keras.lambda-bytecode"),
-    ("lambda.h5", kb.keras2_h5(kb.keras2_sequential([kb.keras2_lambda()])),
-     "keras.lambda-bytecode"),
-    ("eval.keras", kb.keras_archive(kb.keras3_sequential([kb.k3(
-        "Activation", {"name": "a", "activation": kb.keras3_function("builtins", "eval")})])),
-     "keras.dangerous-callable"),
-    ("os.nemo", nemo(with_target("os.system")), "nemo.target.dangerous"),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("name", "data", "rule"),
+    [
+        (
+            "lambda.keras",
+            kb.keras_archive(kb.keras3_sequential([kb.keras3_lambda_layer()])),
+            "keras.lambda-bytecode",
+        ),
+        (
+            "lambda.h5",
+            kb.keras2_h5(kb.keras2_sequential([kb.keras2_lambda()])),
+            "keras.lambda-bytecode",
+        ),
+        (
+            "eval.keras",
+            kb.keras_archive(
+                kb.keras3_sequential(
+                    [
+                        kb.k3(
+                            "Activation",
+                            {"name": "a", "activation": kb.keras3_function("builtins", "eval")},
+                        )
+                    ]
+                )
+            ),
+            "keras.dangerous-callable",
+        ),
+        ("os.nemo", nemo(with_target("os.system")), "nemo.target.dangerous"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_code_execution_attacks_are_malicious_with_their_reason(tmp_path, name, data, rule):
     path = tmp_path / name
     path.write_bytes(data)

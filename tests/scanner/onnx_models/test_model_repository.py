@@ -22,8 +22,7 @@ def repository(root: Path) -> Path:
     sm = root / "saved_model"
     (sm / "variables").mkdir(parents=True)
     (sm / "assets").mkdir()
-    (sm / "saved_model.pb").write_bytes(tb.saved_model(tb.benign_graph(),
-                                                       assets=("vocab.txt",)))
+    (sm / "saved_model.pb").write_bytes(tb.saved_model(tb.benign_graph(), assets=("vocab.txt",)))
     (sm / "assets" / "vocab.txt").write_text("a\nb\n")
     (sm / "variables" / "variables.index").write_bytes(tb.checkpoint_index())
     (sm / "variables" / "variables.data-00000-of-00001").write_bytes(bytes(range(256)) * 8)
@@ -51,14 +50,18 @@ def test_ordinary_exports_scan_clean(tmp_path):
 def test_each_attack_is_flagged_with_its_reason(tmp_path):
     root = repository(tmp_path)
     (root / "onnx" / "small.onnx").write_bytes(
-        data(model([external(tensor("w", [2, 3]), "../../../etc/passwd")])))
+        data(model([external(tensor("w", [2, 3]), "../../../etc/passwd")]))
+    )
     (root / "saved_model" / "saved_model.pb").write_bytes(
-        tb.saved_model(tb.benign_graph(tb.node("p", "EagerPyFunc"))))
+        tb.saved_model(tb.benign_graph(tb.node("p", "EagerPyFunc")))
+    )
     (root / "model.tflite").write_bytes(tflite_model([0], customs=["FlexPyFunc"]))
     reports = {str(Path(r.path).relative_to(root)): r for r in scan_path(root).files}
-    expected = {"onnx/small.onnx": "onnx.external-data.traversal",
-                "saved_model/saved_model.pb": "tensorflow.op.python",
-                "model.tflite": "tensorflow.op.python"}
+    expected = {
+        "onnx/small.onnx": "onnx.external-data.traversal",
+        "saved_model/saved_model.pb": "tensorflow.op.python",
+        "model.tflite": "tensorflow.op.python",
+    }
     for path, rule_id in expected.items():
         assert reports[path].verdict is Verdict.MALICIOUS
         assert rule_id in {x.rule_id for x in reports[path].findings}

@@ -16,11 +16,18 @@ from weightscan.scanner.limits import DEFAULT_LIMITS
 from weightscan.scanner.source import Source
 
 _IF = helper.make_node(
-    "If", ["c"], ["y"],
+    "If",
+    ["c"],
+    ["y"],
     then_branch=helper.make_graph([helper.make_node("Identity", ["w"], ["y"])], "t", [], []),
-    else_branch=helper.make_graph([helper.make_node("Identity", ["w"], ["y"])], "e", [], []))
-VALID = data(model([tensor("w", [2, 3]), external(tensor("v", [4]), "v.bin", 0, 16)],
-                   nodes=[_IF, helper.make_node("X", ["w"], ["z"], domain="my.ops")]))
+    else_branch=helper.make_graph([helper.make_node("Identity", ["w"], ["y"])], "e", [], []),
+)
+VALID = data(
+    model(
+        [tensor("w", [2, 3]), external(tensor("v", [4]), "v.bin", 0, 16)],
+        nodes=[_IF, helper.make_node("X", ["w"], ["z"], domain="my.ops")],
+    )
+)
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -32,8 +39,9 @@ def analyse(raw: bytes, fmt: Format | None = Format.ONNX) -> ScanContext:
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)),
-                min_size=1, max_size=8))
+@given(
+    st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8)
+)
 def test_byte_mutations_of_a_valid_model(edits):
     raw = bytearray(VALID)
     for pos, value in edits:

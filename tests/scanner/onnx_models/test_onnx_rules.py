@@ -51,16 +51,25 @@ def test_benign_external_data_folder_is_clean(tmp_path):
     save_with_external_data(m, tmp_path)
     reports = scan_path(tmp_path).files
     assert {r.path.rsplit("/", 1)[-1]: r.verdict for r in reports} == {
-        "model.onnx": Verdict.CLEAN, "model.onnx.data": Verdict.CLEAN}, \
-        [r.findings for r in reports]
+        "model.onnx": Verdict.CLEAN,
+        "model.onnx.data": Verdict.CLEAN,
+    }, [r.findings for r in reports]
     data_report = next(r for r in reports if r.path.endswith(".data"))
     assert data_report.format == "tensor-data"
 
 
-@pytest.mark.parametrize("location", [
-    "../../../../etc/passwd", "/etc/passwd", "sub/../../secret", "C:\\Windows\\win.ini",
-    "..\\..\\secret", "\\\\server\\share\\w.bin", "c:relative-to-drive",
-])
+@pytest.mark.parametrize(
+    "location",
+    [
+        "../../../../etc/passwd",
+        "/etc/passwd",
+        "sub/../../secret",
+        "C:\\Windows\\win.ini",
+        "..\\..\\secret",
+        "\\\\server\\share\\w.bin",
+        "c:relative-to-drive",
+    ],
+)
 def test_external_data_leaving_the_folder_is_malicious(location):
     report = scan_bytes(data(model([external(tensor("w", [2, 3]), location)])))
     assert report.verdict is Verdict.MALICIOUS
@@ -142,42 +151,70 @@ def test_custom_domains_are_listed_not_condemned():
 
 
 def test_standard_and_local_function_domains_are_not_listed():
-    fn = helper.make_function("local.fns", "Twice", ["a"], ["b"],
-                              [helper.make_node("Add", ["a", "a"], ["b"])],
-                              [helper.make_opsetid("", 17)])
-    nodes = [helper.make_node("Twice", ["x"], ["t"], domain="local.fns"),
-             helper.make_node("Gemm", ["t", "w"], ["u"], domain="ai.onnx"),
-             helper.make_node("FusedGemm", ["u", "w"], ["y"], domain="com.microsoft")]
-    report = scan_bytes(data(model(nodes=nodes, functions=[fn],
-                                   opsets={"": 17, "local.fns": 1, "com.microsoft": 1})))
+    fn = helper.make_function(
+        "local.fns",
+        "Twice",
+        ["a"],
+        ["b"],
+        [helper.make_node("Add", ["a", "a"], ["b"])],
+        [helper.make_opsetid("", 17)],
+    )
+    nodes = [
+        helper.make_node("Twice", ["x"], ["t"], domain="local.fns"),
+        helper.make_node("Gemm", ["t", "w"], ["u"], domain="ai.onnx"),
+        helper.make_node("FusedGemm", ["u", "w"], ["y"], domain="com.microsoft"),
+    ]
+    report = scan_bytes(
+        data(
+            model(nodes=nodes, functions=[fn], opsets={"": 17, "local.fns": 1, "com.microsoft": 1})
+        )
+    )
     assert report.verdict is Verdict.CLEAN
     assert "onnx.domain.custom" not in rules(report)
     assert report.summary["onnx"]["functions"] == 1
 
 
 def test_traversal_inside_a_subgraph_is_found():
-    bad = helper.make_graph([helper.make_node("Identity", ["k"], ["o"])], "then", [],
-                            [helper.make_tensor_value_info("o", onnx.TensorProto.FLOAT, [2, 3])],
-                            initializer=[external(tensor("k", [2, 3]), "../../etc/shadow")])
-    ok = helper.make_graph([helper.make_node("Identity", ["x"], ["o"])], "else", [],
-                           [helper.make_tensor_value_info("o", onnx.TensorProto.FLOAT, [2, 3])])
+    bad = helper.make_graph(
+        [helper.make_node("Identity", ["k"], ["o"])],
+        "then",
+        [],
+        [helper.make_tensor_value_info("o", onnx.TensorProto.FLOAT, [2, 3])],
+        initializer=[external(tensor("k", [2, 3]), "../../etc/shadow")],
+    )
+    ok = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["o"])],
+        "else",
+        [],
+        [helper.make_tensor_value_info("o", onnx.TensorProto.FLOAT, [2, 3])],
+    )
     node = helper.make_node("If", ["c"], ["y"], then_branch=bad, else_branch=ok)
     report = scan_bytes(data(model(nodes=[node])))
     assert report.verdict is Verdict.MALICIOUS
 
 
 def test_traversal_in_a_constant_attribute_is_found():
-    node = helper.make_node("Constant", [], ["w"],
-                            value=external(tensor("c", [2, 3]), "/etc/passwd"))
+    node = helper.make_node(
+        "Constant", [], ["w"], value=external(tensor("c", [2, 3]), "/etc/passwd")
+    )
     report = scan_bytes(data(model([], nodes=[node])))
     assert report.verdict is Verdict.MALICIOUS
 
 
 def test_a_second_graph_field_is_merged_and_walked():
     # protobuf merges a repeated singular message: the loader sees both graphs' tensors
-    evil = msg(f(5, msg(f(1, 4), f(2, 1), f(8, "z"), f(13, msg(f(1, "location"),
-                                                               f(2, "/etc/passwd"))),
-                         f(14, 1))))
+    evil = msg(
+        f(
+            5,
+            msg(
+                f(1, 4),
+                f(2, 1),
+                f(8, "z"),
+                f(13, msg(f(1, "location"), f(2, "/etc/passwd"))),
+                f(14, 1),
+            ),
+        )
+    )
     raw = data(model()) + f(7, evil)
     assert scan_bytes(raw).verdict is Verdict.MALICIOUS
 
@@ -189,8 +226,7 @@ def test_group_wire_types_and_truncation_are_not_clean():
 
 
 def test_onnx_oracle_agrees_on_counts():
-    nodes = [helper.make_node("Add", ["x", "w"], ["a"]),
-             helper.make_node("Relu", ["a"], ["y"])]
+    nodes = [helper.make_node("Add", ["x", "w"], ["a"]), helper.make_node("Relu", ["a"], ["y"])]
     m = model([tensor("w", [2, 3]), tensor("b", [3])], nodes=nodes)
     raw = data(m)
     parsed = onnx.load_from_string(raw)
@@ -205,15 +241,17 @@ def test_onnx_oracle_agrees_on_counts():
 def test_two_gigabyte_external_data_scans_in_well_under_a_second(tmp_path):
     count = (2 << 30) // 4
     t = external(declared("w", [count]), "model.onnx.data", offset=0, length=4 * count)
-    (tmp_path / "model.onnx").write_bytes(data(model([t], nodes=[
-        helper.make_node("Identity", ["w"], ["y"])])))
+    (tmp_path / "model.onnx").write_bytes(
+        data(model([t], nodes=[helper.make_node("Identity", ["w"], ["y"])]))
+    )
     with open(tmp_path / "model.onnx.data", "wb") as fh:
         fh.truncate(4 * count)  # sparse: never written, never read
     started = time.monotonic()
     reports = scan_path(tmp_path).files
     elapsed = time.monotonic() - started
-    assert [r.verdict for r in reports] == [Verdict.CLEAN, Verdict.CLEAN], \
-        [r.findings for r in reports]
+    assert [r.verdict for r in reports] == [Verdict.CLEAN, Verdict.CLEAN], [
+        r.findings for r in reports
+    ]
     assert elapsed < 0.5, elapsed
 
 
@@ -234,6 +272,7 @@ def test_a_tensor_saved_alone_is_recognised_and_checked(tmp_path):
 # -- tensors saved alone, built field by field (onnx.proto TensorProto, onnx-ml.proto
 # SequenceProto/OptionalProto): strict typed-value counts -----------------------------------
 
+
 def _floats(n: int) -> bytes:
     import struct
 
@@ -253,13 +292,16 @@ def test_a_scalar_string_tensor_has_no_dims_and_is_clean():
     assert report.verdict is Verdict.CLEAN, report.findings
 
 
-@pytest.mark.parametrize("raw", [
-    msg(f(2, 8), f(6, b"cat"), f(6, b"dog"), f(8, "x")),  # a scalar holds one string
-    _tensor([2, 3], 5),  # six floats declared, five given
-    _tensor([2], 2, data_type=99),  # no such data type
-    msg(f(2, 1), f(5, b"\x01\x02")),  # a float in int32_data
-    msg(f(2, 1), f(4, b"abc")),  # bytes that are not whole floats
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        msg(f(2, 8), f(6, b"cat"), f(6, b"dog"), f(8, "x")),  # a scalar holds one string
+        _tensor([2, 3], 5),  # six floats declared, five given
+        _tensor([2], 2, data_type=99),  # no such data type
+        msg(f(2, 1), f(5, b"\x01\x02")),  # a float in int32_data
+        msg(f(2, 1), f(4, b"abc")),  # bytes that are not whole floats
+    ],
+)
 def test_typed_values_that_disagree_with_type_and_shape_are_not_clean(raw):
     report = scan_bytes(raw)
     assert report.verdict is not Verdict.CLEAN
@@ -276,10 +318,13 @@ def test_sequences_and_optionals_of_tensors_are_clean():
     assert scan_bytes(empty).verdict is Verdict.CLEAN
 
 
-@pytest.mark.parametrize("raw", [
-    msg(f(1, "seq"), f(2, 1), f(3, _tensor([2, 3], 6)), f(3, _tensor([2, 3], 4))),
-    msg(f(1, "seq"), f(2, 3), f(3, _tensor([2, 3], 6))),  # elem_type says sequences
-    msg(f(1, "map"), f(2, 4), f(6, b"\x08\x01")),  # maps are not modelled
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        msg(f(1, "seq"), f(2, 1), f(3, _tensor([2, 3], 6)), f(3, _tensor([2, 3], 4))),
+        msg(f(1, "seq"), f(2, 3), f(3, _tensor([2, 3], 6))),  # elem_type says sequences
+        msg(f(1, "map"), f(2, 4), f(6, b"\x08\x01")),  # maps are not modelled
+    ],
+)
 def test_sequences_with_a_bad_element_are_not_clean(raw):
     assert scan_bytes(raw).verdict is not Verdict.CLEAN

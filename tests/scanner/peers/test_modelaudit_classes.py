@@ -19,8 +19,15 @@ def test_frame_longer_than_the_file_still_shows_the_import():
     """A FRAME that declares more bytes than follow it. The C unpickler stops there, but the
     pure-Python one (pickle._Unpickler, which joblib.load subclasses) reads the short frame and
     runs on, so the opcodes after it are analysed, not dropped."""
-    body = (ops.SHORT_BINUNICODE("nt") + ops.MEMOIZE + ops.SHORT_BINUNICODE("system")
-            + ops.MEMOIZE + ops.STACK_GLOBAL + ops.MEMOIZE + ops.STOP)
+    body = (
+        ops.SHORT_BINUNICODE("nt")
+        + ops.MEMOIZE
+        + ops.SHORT_BINUNICODE("system")
+        + ops.MEMOIZE
+        + ops.STACK_GLOBAL
+        + ops.MEMOIZE
+        + ops.STOP
+    )
     data = ops.proto(4) + ops.FRAME(len(body) + 3) + body
     report = scan(data)
     no_internal_error(report)
@@ -59,7 +66,7 @@ def test_template_reading_a_dunder_variable_is_malicious():
 
 
 def _inner_pickle() -> bytes:
-    return (ops.proto(4) + b"cos\nsystem\n" + ops.SHORT_BINUNICODE("echo hi") + b"\x85R.")
+    return ops.proto(4) + b"cos\nsystem\n" + ops.SHORT_BINUNICODE("echo hi") + b"\x85R."
 
 
 def _outer_dict(value: bytes) -> bytes:
@@ -70,11 +77,15 @@ def _short_binbytes(p: bytes) -> bytes:
     return b"C" + bytes([len(p)]) + p
 
 
-@pytest.mark.parametrize("encode", [
-    _short_binbytes,
-    lambda p: b"B" + len(p).to_bytes(4, "little") + p,
-    lambda p: _short_binbytes(_outer_dict(_short_binbytes(p))),  # two stages
-], ids=["short-binbytes", "binbytes", "two-stages"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        _short_binbytes,
+        lambda p: b"B" + len(p).to_bytes(4, "little") + p,
+        lambda p: _short_binbytes(_outer_dict(_short_binbytes(p))),  # two stages
+    ],
+    ids=["short-binbytes", "binbytes", "two-stages"],
+)
 def test_a_pickle_stored_as_data_is_reported_with_its_imports(encode):
     """Bytes that are themselves a pickle, stored as a value: the loader does not run them,
     but the application may unpickle them, so the file is not clean."""

@@ -7,8 +7,13 @@ import io
 from weightscan.scanner import FileReport, ScanLimits, scan_stream
 
 
-def scan(data: bytes, name: str = "model.pkl", *, limits: ScanLimits | None = None,
-         allow: tuple[str, ...] = ()) -> FileReport:
+def scan(
+    data: bytes,
+    name: str = "model.pkl",
+    *,
+    limits: ScanLimits | None = None,
+    allow: tuple[str, ...] = (),
+) -> FileReport:
     return scan_stream(io.BytesIO(data), name=name, limits=limits, allow=allow).files[0]
 
 

@@ -34,8 +34,9 @@ def main(argv: list[str]) -> None:
     padded = "--padded" in argv
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "dense.pkl")
-        subprocess.run([sys.executable, "-c", _WRITER, str(n), "1" if padded else "0", path],
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-c", _WRITER, str(n), "1" if padded else "0", path], check=True
+        )
         size = os.path.getsize(path)
         if "--genops" in argv:
             import pickletools
@@ -43,8 +44,10 @@ def main(argv: list[str]) -> None:
             started, cpu = time.monotonic(), time.process_time()
             with open(path, "rb") as f:
                 ops = list(pickletools.genops(f))
-            print(f"genops list: {len(ops)} opcodes in {time.monotonic() - started:.1f} s "
-                  f"({time.process_time() - cpu:.1f} s CPU)")
+            print(
+                f"genops list: {len(ops)} opcodes in {time.monotonic() - started:.1f} s "
+                f"({time.process_time() - cpu:.1f} s CPU)"
+            )
             return
         from weightscan.scanner import scan_path
 
@@ -53,10 +56,12 @@ def main(argv: list[str]) -> None:
         elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         f = report.files[0]
-        print(f"{size / 1e6:.1f} MB, {f.summary.get('pickle', {}).get('opcodes')} opcodes: "
-              f"{elapsed:.2f} s ({cpu:.2f} s CPU), peak RSS {peak:.0f} MB, "
-              f"verdict {f.verdict.value}, "
-              f"rules {sorted({x.rule_id for x in f.findings})}")
+        print(
+            f"{size / 1e6:.1f} MB, {f.summary.get('pickle', {}).get('opcodes')} opcodes: "
+            f"{elapsed:.2f} s ({cpu:.2f} s CPU), peak RSS {peak:.0f} MB, "
+            f"verdict {f.verdict.value}, "
+            f"rules {sorted({x.rule_id for x in f.findings})}"
+        )
 
 
 if __name__ == "__main__":

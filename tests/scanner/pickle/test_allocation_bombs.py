@@ -21,8 +21,7 @@ def _long(n: int) -> bytes:
 
 
 def _call(module: str, name: str, *args: bytes) -> bytes:
-    return (b"\x80\x02c" + module.encode() + b"\n" + name.encode() + b"\n(" + b"".join(args)
-            + b"tR.")
+    return b"\x80\x02c" + module.encode() + b"\n" + name.encode() + b"\n(" + b"".join(args) + b"tR."
 
 
 @pytest.mark.parametrize("name", ["bytes", "bytearray"])
@@ -35,18 +34,20 @@ def test_a_huge_zero_filled_buffer_is_an_allocation_bomb(name):
 
 def test_numpy_reconstruct_of_a_huge_shape_is_an_allocation_bomb():
     shape = b"(" + _long(1 << 22) + _long(1 << 22) + b"t"
-    data = _call("numpy.core.multiarray", "_reconstruct",
-                 b"cnumpy\nndarray\n", shape, b"U\x01b")
+    data = _call("numpy.core.multiarray", "_reconstruct", b"cnumpy\nndarray\n", shape, b"U\x01b")
     report = scan(data)
     no_internal_error(report)
     assert "pickle.allocation-bomb" in rules(report)
 
 
-@pytest.mark.parametrize("value", [
-    b"\x80\x02cbuiltins\nbytearray\n(K\x10tR.",          # small buffers are ordinary
-    pickle.dumps(bytearray(b"x" * 100), protocol=2),
-    pickle.dumps(bytes(range(256)), protocol=2),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"\x80\x02cbuiltins\nbytearray\n(K\x10tR.",  # small buffers are ordinary
+        pickle.dumps(bytearray(b"x" * 100), protocol=2),
+        pickle.dumps(bytes(range(256)), protocol=2),
+    ],
+)
 def test_ordinary_buffers_stay_clean(value):
     report = scan(value)
     assert "pickle.allocation-bomb" not in rules(report)

@@ -50,12 +50,16 @@ def test_a_thread_subclass_is_a_risky_base() -> None:
     assert allowlist_reach.risky_base(_Monitor) is None
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("sklearn.callback._scoring_monitor", "ScoringMonitor"),
-    ("sklearn.callback._progressbar", "RichProgressMonitor"),
-])
-def test_generator_refuses_red_team_classes_without_the_hand_exclusion(module: str,
-                                                                       name: str) -> None:
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("sklearn.callback._scoring_monitor", "ScoringMonitor"),
+        ("sklearn.callback._progressbar", "RichProgressMonitor"),
+    ],
+)
+def test_generator_refuses_red_team_classes_without_the_hand_exclusion(
+    module: str, name: str
+) -> None:
     cls = getattr(pytest.importorskip(module), name)
     assert gen_allowlist._has_side_effects(cls)
 

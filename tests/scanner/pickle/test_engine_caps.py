@@ -24,8 +24,10 @@ def _not_clean(report, rule: str):
 
 
 def test_opcode_budget_stops_with_a_finding():
-    _not_clean(scan(benign_list(20_000) + PAYLOAD, limits=ScanLimits(max_pickle_opcodes=5_000)),
-               "pickle.budget.opcodes")
+    _not_clean(
+        scan(benign_list(20_000) + PAYLOAD, limits=ScanLimits(max_pickle_opcodes=5_000)),
+        "pickle.budget.opcodes",
+    )
 
 
 def test_stack_budget_stops_with_a_finding():
@@ -34,25 +36,51 @@ def test_stack_budget_stops_with_a_finding():
 
 
 def test_memo_budget_read_of_a_dropped_slot():
-    data = (benign_list(3000) + ops.POP + ops.SHORT_BINUNICODE("os") + ops.BINPUT(250)
-            + ops.POP + ops.BINGET(250) + ops.POP + ops.NONE + ops.STOP)
+    data = (
+        benign_list(3000)
+        + ops.POP
+        + ops.SHORT_BINUNICODE("os")
+        + ops.BINPUT(250)
+        + ops.POP
+        + ops.BINGET(250)
+        + ops.POP
+        + ops.NONE
+        + ops.STOP
+    )
     _not_clean(scan(data, limits=ScanLimits(max_pickle_memo=100)), "pickle.budget.memo")
 
 
 def test_memo_budget_with_sparse_slots_loses_the_memoize_numbering():
     # Past the budget plain strings are not kept, so the memo's size (which numbers the
     # next MEMOIZE) is no longer known once a PUT skips slots: say so.
-    data = (benign_list(300) + ops.POP + ops.NONE + b"r" + (700).to_bytes(4, "little")
-            + ops.POP + ops.SHORT_BINUNICODE("os") + ops.MEMOIZE + ops.POP + ops.NONE
-            + ops.STOP)
+    data = (
+        benign_list(300)
+        + ops.POP
+        + ops.NONE
+        + b"r"
+        + (700).to_bytes(4, "little")
+        + ops.POP
+        + ops.SHORT_BINUNICODE("os")
+        + ops.MEMOIZE
+        + ops.POP
+        + ops.NONE
+        + ops.STOP
+    )
     _not_clean(scan(data, limits=ScanLimits(max_pickle_memo=100)), "pickle.budget.memo")
 
 
 def test_distinct_import_budget_still_reports_denied_imports(monkeypatch):
     monkeypatch.setattr(engine_module, "_MAX_SITES", 50)
     body = b"".join(ops.GLOBAL("somepkg", f"Thing{i}") + ops.POP for i in range(60))
-    report = scan(pickle2(body + ops.GLOBAL("os", "system") + ops.SHORT_BINUNICODE("echo")
-                          + ops.TUPLE1 + ops.REDUCE))
+    report = scan(
+        pickle2(
+            body
+            + ops.GLOBAL("os", "system")
+            + ops.SHORT_BINUNICODE("echo")
+            + ops.TUPLE1
+            + ops.REDUCE
+        )
+    )
     _not_clean(report, "pickle.budget.imports")
     assert finding(report, "pickle.import.malicious", module="os", name="system")
     assert report.verdict is Verdict.MALICIOUS
@@ -94,6 +122,11 @@ def test_nested_joblib_object_arrays_too_deep():
 
 
 def test_truncated_string_operand_of_stack_global_cannot_be_named():
-    data = (ops.proto(4) + ops.BINUNICODE("os" + "." * 5000) + ops.SHORT_BINUNICODE("system")
-            + ops.STACK_GLOBAL + ops.STOP)
+    data = (
+        ops.proto(4)
+        + ops.BINUNICODE("os" + "." * 5000)
+        + ops.SHORT_BINUNICODE("system")
+        + ops.STACK_GLOBAL
+        + ops.STOP
+    )
     _not_clean(scan(data), "pickle.import.malformed")

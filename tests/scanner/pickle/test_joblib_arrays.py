@@ -44,8 +44,9 @@ def enc(value: Any) -> bytes:
     if isinstance(value, tuple):
         return ops.MARK + b"".join(enc(v) for v in value) + ops.TUPLE
     if isinstance(value, list):  # a dict given as pairs (duplicates allowed)
-        return ops.EMPTY_DICT + ops.MARK + b"".join(enc(k) + enc(v) for k, v in value) \
-            + ops.SETITEMS
+        return (
+            ops.EMPTY_DICT + ops.MARK + b"".join(enc(k) + enc(v) for k, v in value) + ops.SETITEMS
+        )
     raise TypeError(value)
 
 
@@ -66,9 +67,13 @@ def wrapper(items: list[tuple[Any, Any]], *, cls: tuple[str, str] = WRAPPER) -> 
 
 
 def state(shape=(1,), dt: Raw | None = None, align: int | None = None, **extra) -> list:
-    items = [("subclass", Raw(ops.GLOBAL("numpy", "ndarray"))), ("shape", shape),
-             ("order", "C"), ("dtype", dt if dt is not None else f8()),
-             ("allow_mmap", True)]
+    items = [
+        ("subclass", Raw(ops.GLOBAL("numpy", "ndarray"))),
+        ("shape", shape),
+        ("order", "C"),
+        ("dtype", dt if dt is not None else f8()),
+        ("allow_mmap", True),
+    ]
     if align is not None:
         items.append(("numpy_array_alignment_bytes", align))
     items += list(extra.items())
@@ -121,7 +126,7 @@ def test_hasobject_flag_makes_joblib_read_a_nested_pickle():
     # flags bit 0 (hasobject): joblib runs pickle.load on the following bytes
     inner_skip = b"B" + struct.pack("<I", 8)  # joblib: swallows the engine's BINBYTES below
     engine_bytes = b"B" + struct.pack("<I", 3 + len(PAYLOAD) - 1)
-    nested = (inner_skip + b"\x00\x00\x00" + engine_bytes + ops.POP + PAYLOAD[1:])
+    nested = inner_skip + b"\x00\x00\x00" + engine_bytes + ops.POP + PAYLOAD[1:]
     assert len(inner_skip + b"\x00\x00\x00") == 8
     data = ops.proto(2) + wrapper(state(dt=f8(flags=1))) + nested + ops.STOP
     _malicious(data)
@@ -163,8 +168,14 @@ def test_symbolic_alignment_attribute_fails_closed():
 def test_second_build_on_the_same_wrapper_merges_attributes_like_pickle_does():
     # BUILD 1 sets everything (aligned); BUILD 2 on the memoised instance only changes the
     # shape: joblib reads a second array with padding, sized by the merged attributes.
-    first = ops.GLOBAL(*WRAPPER) + ops.EMPTY_TUPLE + ops.NEWOBJ + ops.BINPUT(0) \
-        + enc(state(shape=(1,), align=16)) + ops.BUILD
+    first = (
+        ops.GLOBAL(*WRAPPER)
+        + ops.EMPTY_TUPLE
+        + ops.NEWOBJ
+        + ops.BINPUT(0)
+        + enc(state(shape=(1,), align=16))
+        + ops.BUILD
+    )
     pad = b"\x02\xff\xff"
     second = ops.POP + ops.BINGET(0) + enc([("shape", (2,))]) + ops.BUILD
     data = ops.proto(2) + first + pad + b"\x00" * 8 + second + pad + b"\x00" * 16 + PAYLOAD
@@ -172,8 +183,15 @@ def test_second_build_on_the_same_wrapper_merges_attributes_like_pickle_does():
 
 
 def test_state_and_slotstate_pair_sets_the_attributes_too():
-    body = ops.GLOBAL(*WRAPPER) + ops.EMPTY_TUPLE + ops.NEWOBJ + ops.NONE \
-        + enc(state(shape=(2,))) + ops.TUPLE2 + ops.BUILD
+    body = (
+        ops.GLOBAL(*WRAPPER)
+        + ops.EMPTY_TUPLE
+        + ops.NEWOBJ
+        + ops.NONE
+        + enc(state(shape=(2,)))
+        + ops.TUPLE2
+        + ops.BUILD
+    )
     _malicious(ops.proto(2) + body + b"\x00" * 16 + PAYLOAD)
 
 
@@ -184,9 +202,17 @@ def test_wrapper_created_by_calling_the_class_gets_init_attributes():
 
 
 def test_protocol0_reconstructor_wrapper_is_recognised():
-    body = (ops.GLOBAL("copy_reg", "_reconstructor") + ops.MARK + ops.GLOBAL(*WRAPPER)
-            + ops.GLOBAL("__builtin__", "object") + ops.NONE + ops.TUPLE + ops.REDUCE
-            + enc(state(shape=(3,))) + ops.BUILD)
+    body = (
+        ops.GLOBAL("copy_reg", "_reconstructor")
+        + ops.MARK
+        + ops.GLOBAL(*WRAPPER)
+        + ops.GLOBAL("__builtin__", "object")
+        + ops.NONE
+        + ops.TUPLE
+        + ops.REDUCE
+        + enc(state(shape=(3,)))
+        + ops.BUILD
+    )
     _malicious(ops.proto(2) + body + b"\x00" * 24 + PAYLOAD)
 
 
@@ -213,18 +239,26 @@ def test_type_strings_outside_the_pickled_form_fail_closed(typestr):
 
 
 # -- the legacy wrapper that loads a second file -------------------------------------------
-@pytest.mark.parametrize(("filename", "severity"), [
-    ("model.pkl_01.npy", Severity.MEDIUM),
-    ("../../home/user/evil.npy", Severity.HIGH),
-    ("/tmp/evil.npy", Severity.HIGH),
-    ("C:\\evil.npy", Severity.HIGH),
-    ("sub\\..\\..\\evil.npy", Severity.HIGH),
-])
-@pytest.mark.parametrize("module", ["joblib.numpy_pickle", "joblib.numpy_pickle_compat",
-                                    "sklearn.externals.joblib.numpy_pickle"])
+@pytest.mark.parametrize(
+    ("filename", "severity"),
+    [
+        ("model.pkl_01.npy", Severity.MEDIUM),
+        ("../../home/user/evil.npy", Severity.HIGH),
+        ("/tmp/evil.npy", Severity.HIGH),
+        ("C:\\evil.npy", Severity.HIGH),
+        ("sub\\..\\..\\evil.npy", Severity.HIGH),
+    ],
+)
+@pytest.mark.parametrize(
+    "module",
+    ["joblib.numpy_pickle", "joblib.numpy_pickle_compat", "sklearn.externals.joblib.numpy_pickle"],
+)
 def test_ndarray_wrapper_names_the_second_file(filename, severity, module):
-    items = [("filename", filename), ("subclass", Raw(ops.GLOBAL("numpy", "ndarray"))),
-             ("allow_mmap", True)]
+    items = [
+        ("filename", filename),
+        ("subclass", Raw(ops.GLOBAL("numpy", "ndarray"))),
+        ("allow_mmap", True),
+    ]
     data = pickle2(wrapper(items, cls=(module, "NDArrayWrapper")))
     report = scan(data, "m.pkl")
     no_internal_error(report)
@@ -241,15 +275,28 @@ def test_zndarray_wrapper_names_its_zfile():
 
 # -- the dtype model agrees with numpy -------------------------------------------------------
 _STATES = [
-    ("f8", None), ("f8", (3, "<", None, None, None, 1, 1, 0)),
-    ("f8", (3, "<", None, None, None, -1, -1, 1)), ("f8", (2, "<", None, None, None, -1, -1)),
+    ("f8", None),
+    ("f8", (3, "<", None, None, None, 1, 1, 0)),
+    ("f8", (3, "<", None, None, None, -1, -1, 1)),
+    ("f8", (2, "<", None, None, None, -1, -1)),
     ("f8", (4, "<", None, None, None, -1, -1, 0, None)),
     ("f8", (3, "<", None, None, None, -1, -1, -127)),
-    ("V1", (1, "|", None, None, 16, 1)), ("V8", ("|", None, None, 12, 1)),
-    ("V8", (3, "|", None, None, None, 16, 1, 0)), ("S1", (3, "|", None, None, None, 8, 1, 0)),
-    ("U1", (3, "<", None, None, None, 8, 4, 0)), ("U3", None), ("S5", None), ("b1", None),
-    ("i2", None), ("u8", None), ("f2", None), ("c16", None), ("M8", None), ("m8", None),
-    ("O8", (2, "|", None, None, None, -1, -1)), ("i4", (3, ">", None, None, None, -1, -1, 0)),
+    ("V1", (1, "|", None, None, 16, 1)),
+    ("V8", ("|", None, None, 12, 1)),
+    ("V8", (3, "|", None, None, None, 16, 1, 0)),
+    ("S1", (3, "|", None, None, None, 8, 1, 0)),
+    ("U1", (3, "<", None, None, None, 8, 4, 0)),
+    ("U3", None),
+    ("S5", None),
+    ("b1", None),
+    ("i2", None),
+    ("u8", None),
+    ("f2", None),
+    ("c16", None),
+    ("M8", None),
+    ("m8", None),
+    ("O8", (2, "|", None, None, None, -1, -1)),
+    ("i4", (3, ">", None, None, None, -1, -1, 0)),
 ]
 
 
@@ -275,17 +322,24 @@ def test_dtype_model_matches_numpy(typestr, st):
 joblib = pytest.importorskip("joblib")
 
 _ARRAYS = {
-    "f16": np.arange(7, dtype=np.float16), "bool": np.array([True, False, True]),
+    "f16": np.arange(7, dtype=np.float16),
+    "bool": np.array([True, False, True]),
     "dt": np.array(["2024-01-01", "2025-06-01"], dtype="datetime64[ns]"),
-    "td": np.array([1, 2], dtype="timedelta64[s]"), "big": np.arange(5, dtype=">i4"),
-    "fortran": np.asfortranarray(np.arange(12.0).reshape(3, 4)), "zero_d": np.array(3.5),
-    "empty": np.zeros((0, 4)), "u": np.array(["ab", "cde"]), "s": np.array([b"x", b"yz"]),
-    "c": np.arange(3) * (1 + 2j), "ld": np.arange(3, dtype=np.longdouble),
+    "td": np.array([1, 2], dtype="timedelta64[s]"),
+    "big": np.arange(5, dtype=">i4"),
+    "fortran": np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+    "zero_d": np.array(3.5),
+    "empty": np.zeros((0, 4)),
+    "u": np.array(["ab", "cde"]),
+    "s": np.array([b"x", b"yz"]),
+    "c": np.arange(3) * (1 + 2j),
+    "ld": np.arange(3, dtype=np.longdouble),
     "struct": np.zeros(3, dtype=[("a", "<i4"), ("b", ">f8", (2,)), ("c", "S3")]),
     "nested": np.zeros(2, dtype=[("p", [("x", "f4"), ("y", "f4")]), ("q", "u1")]),
     "aligned": np.zeros(2, dtype=np.dtype([("a", "i1"), ("b", "f8")], align=True)),
     "obj": np.array([1, "two", None], dtype=object),
-    "u8": np.arange(300, dtype=np.uint8), "big_f": np.random.RandomState(0).rand(50, 7),
+    "u8": np.arange(300, dtype=np.uint8),
+    "big_f": np.random.RandomState(0).rand(50, 7),
 }
 
 
@@ -302,8 +356,10 @@ def test_real_joblib_dumps_of_many_dtypes_are_clean(protocol, compress):
 
 def test_real_dump_of_array_subclasses_parses_whole():
     # numpy.matrix / numpy.rec.recarray are policy questions (allowlist); the layout is not
-    arrays = {"rec": np.rec.array([(1, 2.0)], dtype=[("x", "i8"), ("y", "f8")]),
-              "matrix": np.matrix([[1, 2], [3, 4]])}
+    arrays = {
+        "rec": np.rec.array([(1, 2.0)], dtype=[("x", "i8"), ("y", "f8")]),
+        "matrix": np.matrix([[1, 2], [3, 4]]),
+    }
     buf = io.BytesIO()
     joblib.dump(arrays, buf)
     report = scan(buf.getvalue(), "m.joblib")
@@ -332,6 +388,7 @@ def test_real_dump_without_the_alignment_attribute_is_clean():
         return (copy_newobj, (type(self),), state)
 
     import copyreg
+
     copy_newobj = copyreg.__newobj__
     original = NumpyArrayWrapper.safe_get_numpy_array_alignment_bytes
     NumpyArrayWrapper.__reduce_ex__ = old_reduce

@@ -22,8 +22,11 @@ np = pytest.importorskip("numpy")
 
 
 def nd_wrapper(filename: str, module: str = "joblib.numpy_pickle") -> bytes:
-    items = [("allow_mmap", True), ("subclass", Raw(ops.GLOBAL("numpy", "ndarray"))),
-             ("filename", filename)]
+    items = [
+        ("allow_mmap", True),
+        ("subclass", Raw(ops.GLOBAL("numpy", "ndarray"))),
+        ("filename", filename),
+    ]
     return pickle2(ops.MARK + wrapper(items, cls=(module, "NDArrayWrapper")) + ops.LIST)
 
 
@@ -52,17 +55,25 @@ def write(folder: Path, files: dict[str, bytes]) -> Path:
 
 
 def test_benign_side_cars_next_to_the_pickle_are_analysed_and_clean(tmp_path):
-    pkl = write(tmp_path, {"m.pkl": nd_wrapper("m.pkl_01.npy"),
-                           "m.pkl_01.npy": npy(np.arange(5)),
-                           "m.pkl_02.npy": npy(np.array(["a", 1], dtype=object))})
+    pkl = write(
+        tmp_path,
+        {
+            "m.pkl": nd_wrapper("m.pkl_01.npy"),
+            "m.pkl_01.npy": npy(np.arange(5)),
+            "m.pkl_02.npy": npy(np.array(["a", 1], dtype=object)),
+        },
+    )
     report = scan_file(pkl)
     assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]
 
 
-@pytest.mark.parametrize("side_car", [
-    npy_object_array(pickle4(call4("os", "system", "echo hi"))),  # object array
-    pickle4(call4("os", "system", "echo hi")),  # no npy at all: numpy.load pickles it
-])
+@pytest.mark.parametrize(
+    "side_car",
+    [
+        npy_object_array(pickle4(call4("os", "system", "echo hi"))),  # object array
+        pickle4(call4("os", "system", "echo hi")),  # no npy at all: numpy.load pickles it
+    ],
+)
 def test_a_malicious_side_car_makes_the_pickle_malicious(tmp_path, side_car):
     pkl = write(tmp_path, {"m.pkl": nd_wrapper("m.pkl_01.npy"), "m.pkl_01.npy": side_car})
     report = scan_file(pkl)
@@ -87,11 +98,14 @@ def test_a_side_car_link_is_not_followed(tmp_path):
     assert report.verdict is not Verdict.CLEAN
 
 
-@pytest.mark.parametrize(("name", "severity"), [
-    ("sub/m.npy", Severity.MEDIUM),  # a path, even a harmless one, is not a plain name
-    ("../m.npy", Severity.HIGH),
-    ("/tmp/m.npy", Severity.HIGH),
-])
+@pytest.mark.parametrize(
+    ("name", "severity"),
+    [
+        ("sub/m.npy", Severity.MEDIUM),  # a path, even a harmless one, is not a plain name
+        ("../m.npy", Severity.HIGH),
+        ("/tmp/m.npy", Severity.HIGH),
+    ],
+)
 def test_names_that_are_not_plain_file_names_are_not_looked_up(tmp_path, name, severity):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "m.npy").write_bytes(npy(np.arange(3)))

@@ -32,10 +32,19 @@ def pickle_rules(data: bytes) -> set[str]:
     return {f.rule_id for f in ctx.findings}
 
 
-@pytest.mark.parametrize("value", [
-    "x" * 5000, "é" * 3000 + "\\q\x00\n", "\\" * 5001, "a\\u1234" * 2000, "\U0001f600" * 3000,
-    b"\x00\\" * 3000, b"\xff'\"" * 4000, bytes(range(256)) * 40,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "x" * 5000,
+        "é" * 3000 + "\\q\x00\n",
+        "\\" * 5001,
+        "a\\u1234" * 2000,
+        "\U0001f600" * 3000,
+        b"\x00\\" * 3000,
+        b"\xff'\"" * 4000,
+        bytes(range(256)) * 40,
+    ],
+)
 @pytest.mark.parametrize("protocol", [0, 2])  # 1: see the sniffer (no PROTO opcode)
 def test_real_long_text_pickles_are_clean(value, protocol):
     data = pickle.dumps({"k": value, "after": [1, 2]}, protocol=protocol)
@@ -72,19 +81,25 @@ def test_escapes_cut_at_a_reader_chunk_edge_decode_like_the_unpickler(split):
         # what the real unpickler says (a valid line: the engine must accept it too)
         report = scan(data)
         no_internal_error(report)
-        assert report.verdict is Verdict.CLEAN, (split, escape, [f.to_dict() for f in
-                                                                 report.findings])
+        assert report.verdict is Verdict.CLEAN, (
+            split,
+            escape,
+            [f.to_dict() for f in report.findings],
+        )
 
 
-@pytest.mark.parametrize(("line", "rule"), [
-    (b"S'" + b"a" * LONG + b"\n", "pickle.stream.malformed"),  # no closing quote
-    (b"S'" + b"a" * LONG + b"\"\n", "pickle.stream.malformed"),  # mismatched quote
-    (b"S'" + b"a" * LONG + b"\\x4'\n", "pickle.string.invalid"),  # bad \\x escape at the end
-    (b"S'" + b"a" * LONG + b"\\'\n", "pickle.string.invalid"),  # trailing backslash
-    (b"S'" + b"a" * LONG + b"'\r\n", "pickle.stream.malformed"),  # \\r is not stripped
-    (b"V" + b"a" * LONG + b"\\u12\n", "pickle.string.invalid"),  # truncated \\u escape
-    (b"V" + b"a" * LONG + b"\\U00110000\n", "pickle.string.invalid"),  # out of range
-])
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        (b"S'" + b"a" * LONG + b"\n", "pickle.stream.malformed"),  # no closing quote
+        (b"S'" + b"a" * LONG + b'"\n', "pickle.stream.malformed"),  # mismatched quote
+        (b"S'" + b"a" * LONG + b"\\x4'\n", "pickle.string.invalid"),  # bad \\x escape at the end
+        (b"S'" + b"a" * LONG + b"\\'\n", "pickle.string.invalid"),  # trailing backslash
+        (b"S'" + b"a" * LONG + b"'\r\n", "pickle.stream.malformed"),  # \\r is not stripped
+        (b"V" + b"a" * LONG + b"\\u12\n", "pickle.string.invalid"),  # truncated \\u escape
+        (b"V" + b"a" * LONG + b"\\U00110000\n", "pickle.string.invalid"),  # out of range
+    ],
+)
 def test_broken_long_lines_are_rejected_where_the_unpickler_rejects_them(line, rule):
     data = line + ops.NONE + ops.STOP
     with pytest.raises(Exception):  # noqa: B017 - the oracle: any unpickling error
@@ -118,8 +133,7 @@ def test_long_global_name_is_an_import_that_cannot_be_named():
     data = ops.proto(4) + ops.GLOBAL("os", name) + ops.STOP
     report = scan(data)
     assert report.verdict is not Verdict.CLEAN
-    assert "pickle.import.malformed" in rules(report) or \
-        "pickle.import.malicious" in rules(report)
+    assert "pickle.import.malformed" in rules(report) or "pickle.import.malicious" in rules(report)
 
 
 def test_broken_escape_in_a_short_unicode_line_is_a_finding_not_a_crash():

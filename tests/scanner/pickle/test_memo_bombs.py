@@ -50,8 +50,7 @@ def test_a_moderate_sparse_index_is_suspicious():
 
 def test_the_bomb_is_reported_once_and_the_payload_after_it_still_found():
     body = ops.NONE + long_binput(0x7FFF_FFFF) + long_binput(0x7FFF_FFFE) + ops.POP
-    body += ops.GLOBAL("os", "system") + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1 \
-        + ops.REDUCE
+    body += ops.GLOBAL("os", "system") + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1 + ops.REDUCE
     report = scan(pickle2(body))
     assert [f.rule_id for f in report.findings].count("pickle.memo.bomb") == 1
     assert report.verdict is Verdict.MALICIOUS
@@ -76,6 +75,5 @@ def test_proof_cpython_unpickler_asks_for_the_memory():
         except MemoryError:
             print("memory")
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "memory", out

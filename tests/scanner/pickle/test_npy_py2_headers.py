@@ -16,8 +16,13 @@ def npy(header: str, body: bytes, version: int = 1) -> bytes:
     width = 2 if version == 1 else 4
     pad = -(8 + width + len(raw) + 1) % 16
     raw += b" " * pad + b"\n"
-    return (b"\x93NUMPY" + bytes([version, 0]) + struct.pack("<H" if width == 2 else "<I",
-                                                             len(raw)) + raw + body)
+    return (
+        b"\x93NUMPY"
+        + bytes([version, 0])
+        + struct.pack("<H" if width == 2 else "<I", len(raw))
+        + raw
+        + body
+    )
 
 
 def scan(data: bytes):

@@ -23,17 +23,48 @@ def npy(header: str, data: bytes, version: tuple[int, int] = (1, 0)) -> bytes:
 
 def py2_object_array() -> bytes:
     """What Python 2 numpy's pickle.dump(array, fp, protocol=2) wrote for [1, 'a']."""
-    return (ops.proto(2) + ops.GLOBAL("numpy.core.multiarray", "_reconstruct")
-            + ops.GLOBAL("numpy", "ndarray") + ops.MARK + ops.BININT1(0) + ops.TUPLE
-            + ops.SHORT_BINSTRING("b") + ops.TUPLE3 + ops.REDUCE
-            + ops.MARK + ops.BININT1(1) + ops.MARK + ops.BININT1(2) + ops.TUPLE
-            + ops.GLOBAL("numpy", "dtype") + ops.SHORT_BINSTRING("O8") + ops.BININT1(0)
-            + ops.BININT1(1) + ops.TUPLE3 + ops.REDUCE
-            + ops.MARK + ops.BININT1(3) + ops.SHORT_BINSTRING("|") + ops.NONE + ops.NONE
-            + ops.NONE + b"J\xff\xff\xff\xff" + b"J\xff\xff\xff\xff" + ops.BININT1(63)
-            + ops.TUPLE + ops.BUILD + ops.NEWFALSE
-            + ops.EMPTY_LIST + ops.MARK + ops.BININT1(1) + ops.SHORT_BINSTRING("a")
-            + ops.APPENDS + ops.TUPLE + ops.BUILD + ops.STOP)
+    return (
+        ops.proto(2)
+        + ops.GLOBAL("numpy.core.multiarray", "_reconstruct")
+        + ops.GLOBAL("numpy", "ndarray")
+        + ops.MARK
+        + ops.BININT1(0)
+        + ops.TUPLE
+        + ops.SHORT_BINSTRING("b")
+        + ops.TUPLE3
+        + ops.REDUCE
+        + ops.MARK
+        + ops.BININT1(1)
+        + ops.MARK
+        + ops.BININT1(2)
+        + ops.TUPLE
+        + ops.GLOBAL("numpy", "dtype")
+        + ops.SHORT_BINSTRING("O8")
+        + ops.BININT1(0)
+        + ops.BININT1(1)
+        + ops.TUPLE3
+        + ops.REDUCE
+        + ops.MARK
+        + ops.BININT1(3)
+        + ops.SHORT_BINSTRING("|")
+        + ops.NONE
+        + ops.NONE
+        + ops.NONE
+        + b"J\xff\xff\xff\xff"
+        + b"J\xff\xff\xff\xff"
+        + ops.BININT1(63)
+        + ops.TUPLE
+        + ops.BUILD
+        + ops.NEWFALSE
+        + ops.EMPTY_LIST
+        + ops.MARK
+        + ops.BININT1(1)
+        + ops.SHORT_BINSTRING("a")
+        + ops.APPENDS
+        + ops.TUPLE
+        + ops.BUILD
+        + ops.STOP
+    )
 
 
 @pytest.mark.parametrize("shape", ["(2L,)", "(2L, 3L)", "(0L,)", "()"])

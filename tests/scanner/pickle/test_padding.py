@@ -26,10 +26,12 @@ def _prefixes() -> dict[str, bytes]:
         "protocol-0 STRING line": b"S'" + b"b" * big + b"'\n",
         "protocol-0 UNICODE line": b"V" + b"c" * big + b"\n",
         "NONE/POP run": ops.proto(4) + ops.NONE + (ops.NONE + ops.POP) * MB,
-        "frames": ops.proto(4) + ops.NONE + b"".join(
-            ops.FRAME(64 * 1024) + (ops.NONE + ops.POP) * (32 * 1024) for _ in range(40)),
+        "frames": ops.proto(4)
+        + ops.NONE
+        + b"".join(ops.FRAME(64 * 1024) + (ops.NONE + ops.POP) * (32 * 1024) for _ in range(40)),
         "many small pickles": b"".join([ops.proto(2) + ops.NONE + ops.STOP] * 500_000)
-        + ops.proto(2) + ops.NONE,
+        + ops.proto(2)
+        + ops.NONE,
     }
 
 

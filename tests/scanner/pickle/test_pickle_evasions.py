@@ -41,21 +41,24 @@ def test_protocol4_stack_global_with_memoize():
     assert "os.system('echo hi')" in f.evidence["code"]
 
 
-@pytest.mark.parametrize(("module", "name", "reference"), [
-    ("pip", "main", "CVE-2025-1716"),
-    ("pkgutil", "resolve_name", "GHSA-vvpj-8cmc-gx39"),
-    ("uuid", "_get_command_stdout", "CVE-2026-56315"),
-    ("ensurepip", "_run_pip", "GHSA-xp4f-hrf8-rxw7"),
-    ("asyncio.unix_events", "_UnixSubprocessTransport", "CVE-2025-10157"),
-    ("torch.utils.collect_env", "run", "modelscan#338"),
-    ("logging", "FileHandler", "CVE-2026-56304"),
-    ("imaplib", "IMAP4_stream", "CVE-2026-56315"),
-    ("_pyrepl.pager", "pipe_pager", "CVE-2026-56315"),
-    ("multiprocessing.util", "spawnv_passfds", "modelscan#338"),
-    ("torch.storage", "_load_from_bytes", "nested torch.load"),
-    ("builtins", "eval", "pickle docs"),
-    ("__builtin__", "eval", "Python 2 name mapped like the unpickler does"),
-])
+@pytest.mark.parametrize(
+    ("module", "name", "reference"),
+    [
+        ("pip", "main", "CVE-2025-1716"),
+        ("pkgutil", "resolve_name", "GHSA-vvpj-8cmc-gx39"),
+        ("uuid", "_get_command_stdout", "CVE-2026-56315"),
+        ("ensurepip", "_run_pip", "GHSA-xp4f-hrf8-rxw7"),
+        ("asyncio.unix_events", "_UnixSubprocessTransport", "CVE-2025-10157"),
+        ("torch.utils.collect_env", "run", "modelscan#338"),
+        ("logging", "FileHandler", "CVE-2026-56304"),
+        ("imaplib", "IMAP4_stream", "CVE-2026-56315"),
+        ("_pyrepl.pager", "pipe_pager", "CVE-2026-56315"),
+        ("multiprocessing.util", "spawnv_passfds", "modelscan#338"),
+        ("torch.storage", "_load_from_bytes", "nested torch.load"),
+        ("builtins", "eval", "pickle docs"),
+        ("__builtin__", "eval", "Python 2 name mapped like the unpickler does"),
+    ],
+)
 def test_denylisted_gadgets(module, name, reference):
     expected_module = "builtins" if module == "__builtin__" else module
     _malicious(pickle0(call0(module, name, "echo hi")), expected_module, name)
@@ -63,8 +66,9 @@ def test_denylisted_gadgets(module, name, reference):
 
 def test_numpy_builtins_dunder_is_malicious():
     # modelscan#330: numpy.__builtins__ reaches the builtins dict from a vetted module
-    data = pickle4(ops.SHORT_BINUNICODE("numpy") + ops.SHORT_BINUNICODE("__builtins__")
-                   + ops.STACK_GLOBAL)
+    data = pickle4(
+        ops.SHORT_BINUNICODE("numpy") + ops.SHORT_BINUNICODE("__builtins__") + ops.STACK_GLOBAL
+    )
     report = scan(data)
     assert report.verdict is Verdict.MALICIOUS
     assert finding(report, "pickle.import.dunder", module="numpy", name="__builtins__")
@@ -74,14 +78,23 @@ def test_getattr_import_chain_renders_the_whole_call():
     # builtins.getattr(builtins.__import__('os'), 'system')('echo hi')  (peer survey sample d)
     data = pickle2(
         ops.GLOBAL("builtins", "getattr")
-        + ops.GLOBAL("builtins", "__import__") + ops.SHORT_BINUNICODE("os") + ops.TUPLE1
-        + ops.REDUCE + ops.SHORT_BINUNICODE("system") + ops.TUPLE2 + ops.REDUCE
-        + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1 + ops.REDUCE)
+        + ops.GLOBAL("builtins", "__import__")
+        + ops.SHORT_BINUNICODE("os")
+        + ops.TUPLE1
+        + ops.REDUCE
+        + ops.SHORT_BINUNICODE("system")
+        + ops.TUPLE2
+        + ops.REDUCE
+        + ops.SHORT_BINUNICODE("echo hi")
+        + ops.TUPLE1
+        + ops.REDUCE
+    )
     report = scan(data)
     assert report.verdict is Verdict.MALICIOUS
     f = finding(report, "pickle.import.malicious", name="getattr")
     assert f.evidence["code"] == (
-        "(builtins.getattr(builtins.__import__('os'), 'system'))('echo hi')")
+        "(builtins.getattr(builtins.__import__('os'), 'system'))('echo hi')"
+    )
     assert finding(report, "pickle.import.malicious", name="__import__")
     assert "pickle.call.indirect" in rules(report)
 
@@ -89,10 +102,18 @@ def test_getattr_import_chain_renders_the_whole_call():
 def test_methodcaller_and_import_module():
     # operator.methodcaller('system', 'echo hi')(importlib.import_module('os'))
     data = pickle2(
-        ops.GLOBAL("operator", "methodcaller") + ops.SHORT_BINUNICODE("system")
-        + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE2 + ops.REDUCE
-        + ops.GLOBAL("importlib", "import_module") + ops.SHORT_BINUNICODE("os") + ops.TUPLE1
-        + ops.REDUCE + ops.TUPLE1 + ops.REDUCE)
+        ops.GLOBAL("operator", "methodcaller")
+        + ops.SHORT_BINUNICODE("system")
+        + ops.SHORT_BINUNICODE("echo hi")
+        + ops.TUPLE2
+        + ops.REDUCE
+        + ops.GLOBAL("importlib", "import_module")
+        + ops.SHORT_BINUNICODE("os")
+        + ops.TUPLE1
+        + ops.REDUCE
+        + ops.TUPLE1
+        + ops.REDUCE
+    )
     report = scan(data)
     assert report.verdict is Verdict.MALICIOUS
     assert finding(report, "pickle.import.malicious", module="operator", name="methodcaller")
@@ -102,20 +123,32 @@ def test_methodcaller_and_import_module():
 def test_stack_global_from_memo_with_decoys():
     # picklescan#22: module and name come from memo slots, with harmless decoys around
     data = pickle4(
-        ops.SHORT_BINUNICODE("collections") + ops.BINPUT(0) + ops.POP
-        + ops.SHORT_BINUNICODE("os") + ops.BINPUT(1) + ops.POP
-        + ops.SHORT_BINUNICODE("OrderedDict") + ops.BINPUT(2) + ops.POP
-        + ops.SHORT_BINUNICODE("system") + ops.BINPUT(3) + ops.POP
-        + ops.BINGET(1) + ops.BINGET(3) + ops.STACK_GLOBAL
-        + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1 + ops.REDUCE)
+        ops.SHORT_BINUNICODE("collections")
+        + ops.BINPUT(0)
+        + ops.POP
+        + ops.SHORT_BINUNICODE("os")
+        + ops.BINPUT(1)
+        + ops.POP
+        + ops.SHORT_BINUNICODE("OrderedDict")
+        + ops.BINPUT(2)
+        + ops.POP
+        + ops.SHORT_BINUNICODE("system")
+        + ops.BINPUT(3)
+        + ops.POP
+        + ops.BINGET(1)
+        + ops.BINGET(3)
+        + ops.STACK_GLOBAL
+        + ops.SHORT_BINUNICODE("echo hi")
+        + ops.TUPLE1
+        + ops.REDUCE
+    )
     _, f = _malicious(data, "os", "system")
     assert f.evidence["code"] == "os.system('echo hi')"
 
 
 def test_invalid_memo_key_is_reported_not_guessed():
     # picklescan PR #52: GET of a slot never written
-    data = pickle4(ops.SHORT_BINUNICODE("os") + ops.BINPUT(0) + ops.BINGET(7)
-                   + ops.STACK_GLOBAL)
+    data = pickle4(ops.SHORT_BINUNICODE("os") + ops.BINPUT(0) + ops.BINGET(7) + ops.STACK_GLOBAL)
     report = scan(data)
     assert "pickle.memo.invalid" in rules(report)
     assert report.verdict is Verdict.SUSPICIOUS
@@ -160,9 +193,11 @@ def test_padded_payload_at_the_end_is_found():
 
 
 def test_huge_declared_lengths_are_findings_not_allocations():
-    for data in (ops.proto(4) + ops.BINUNICODE8("abc", declared=1 << 60),
-                 ops.proto(3) + ops.BINBYTES(b"abc", declared=(1 << 32) - 1),
-                 ops.proto(4) + ops.FRAME(1 << 62) + ops.NONE + ops.STOP):
+    for data in (
+        ops.proto(4) + ops.BINUNICODE8("abc", declared=1 << 60),
+        ops.proto(3) + ops.BINBYTES(b"abc", declared=(1 << 32) - 1),
+        ops.proto(4) + ops.FRAME(1 << 62) + ops.NONE + ops.STOP,
+    ):
         report = scan(data)
         no_internal_error(report)
         assert "pickle.length.exceeds-file" in rules(report)
@@ -176,8 +211,17 @@ def test_ext_opcodes_resolve_through_copyreg_registry():
 
 
 def test_persistent_ids_are_recorded():
-    report = scan(pickle2(ops.MARK + ops.SHORT_BINUNICODE("storage") + ops.SHORT_BINUNICODE("0")
-                          + ops.TUPLE + ops.BINPERSID + ops.PERSID("storage-1") + ops.TUPLE2))
+    report = scan(
+        pickle2(
+            ops.MARK
+            + ops.SHORT_BINUNICODE("storage")
+            + ops.SHORT_BINUNICODE("0")
+            + ops.TUPLE
+            + ops.BINPERSID
+            + ops.PERSID("storage-1")
+            + ops.TUPLE2
+        )
+    )
     no_internal_error(report)
     assert report.summary["pickle"]["persistent_ids"] == 2
 
@@ -185,8 +229,14 @@ def test_persistent_ids_are_recorded():
 def test_nested_pickle_passed_to_pickle_loads():
     # modelscan#267: a pickle inside bytes handed to pickle.loads
     inner = os_system("echo nested", proto=4)
-    data = pickle4(ops.SHORT_BINUNICODE("pickle") + ops.SHORT_BINUNICODE("loads")
-                   + ops.STACK_GLOBAL + ops.BINBYTES(inner) + ops.TUPLE1 + ops.REDUCE)
+    data = pickle4(
+        ops.SHORT_BINUNICODE("pickle")
+        + ops.SHORT_BINUNICODE("loads")
+        + ops.STACK_GLOBAL
+        + ops.BINBYTES(inner)
+        + ops.TUPLE1
+        + ops.REDUCE
+    )
     report = scan(data)
     assert report.verdict is Verdict.MALICIOUS
     assert "pickle.nested-pickle" in rules(report)
@@ -195,8 +245,14 @@ def test_nested_pickle_passed_to_pickle_loads():
 
 def test_reduce_followed_by_build_is_rendered_with_setstate():
     # GHSA-mhc9-48gj-9gp3: REDUCE then BUILD hid the call from fickling's AST
-    data = pickle2(ops.GLOBAL("subprocess", "Popen") + ops.SHORT_BINUNICODE("echo hi")
-                   + ops.TUPLE1 + ops.REDUCE + ops.EMPTY_DICT + ops.BUILD)
+    data = pickle2(
+        ops.GLOBAL("subprocess", "Popen")
+        + ops.SHORT_BINUNICODE("echo hi")
+        + ops.TUPLE1
+        + ops.REDUCE
+        + ops.EMPTY_DICT
+        + ops.BUILD
+    )
     report = scan(data)
     f = finding(report, "pickle.import.malicious", module="subprocess", name="Popen")
     assert f.severity is Severity.CRITICAL
@@ -264,9 +320,20 @@ def test_memo_budget_alone_is_not_a_finding_while_the_analysis_stays_exact():
 
 def test_reading_a_dropped_memo_slot_is_reported():
     # names stored after the budget and read back later cannot be resolved: never clean
-    data = (benign_list(3000) + ops.POP + ops.SHORT_BINUNICODE("os") + ops.BINPUT(250)
-            + ops.POP + ops.SHORT_BINUNICODE("system") + ops.BINPUT(251) + ops.POP
-            + ops.BINGET(250) + ops.BINGET(251) + ops.STACK_GLOBAL + ops.STOP)
+    data = (
+        benign_list(3000)
+        + ops.POP
+        + ops.SHORT_BINUNICODE("os")
+        + ops.BINPUT(250)
+        + ops.POP
+        + ops.SHORT_BINUNICODE("system")
+        + ops.BINPUT(251)
+        + ops.POP
+        + ops.BINGET(250)
+        + ops.BINGET(251)
+        + ops.STACK_GLOBAL
+        + ops.STOP
+    )
     report = scan(data, limits=ScanLimits(max_pickle_memo=100))
     assert {"pickle.budget.memo", "pickle.import.malformed"} <= rules(report)
     assert report.verdict is Verdict.SUSPICIOUS
@@ -281,10 +348,20 @@ def test_stack_budget():
 
 def test_memoize_key_is_the_memo_length_like_the_real_unpickler():
     # After PUT 5 the memo holds one entry, so the next MEMOIZE writes slot 1, not 6.
-    data = pickle4(ops.SHORT_BINUNICODE("decoy") + ops.BINPUT(5) + ops.POP
-                   + ops.SHORT_BINUNICODE("os") + ops.MEMOIZE + ops.POP
-                   + ops.SHORT_BINUNICODE("system") + ops.MEMOIZE + ops.POP
-                   + ops.BINGET(1) + ops.BINGET(2) + ops.STACK_GLOBAL)
+    data = pickle4(
+        ops.SHORT_BINUNICODE("decoy")
+        + ops.BINPUT(5)
+        + ops.POP
+        + ops.SHORT_BINUNICODE("os")
+        + ops.MEMOIZE
+        + ops.POP
+        + ops.SHORT_BINUNICODE("system")
+        + ops.MEMOIZE
+        + ops.POP
+        + ops.BINGET(1)
+        + ops.BINGET(2)
+        + ops.STACK_GLOBAL
+    )
     _malicious(data, "os", "system", called=False)
 
 
@@ -296,24 +373,37 @@ def test_python2_names_are_mapped_like_the_unpickler_does():
 
 def test_dotted_attribute_chain_reaching_a_denied_module():
     # protocol 4 resolves dotted names attribute by attribute
-    data = pickle4(ops.SHORT_BINUNICODE("numpy.testing._private.utils")
-                   + ops.SHORT_BINUNICODE("os.system") + ops.STACK_GLOBAL
-                   + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1 + ops.REDUCE)
+    data = pickle4(
+        ops.SHORT_BINUNICODE("numpy.testing._private.utils")
+        + ops.SHORT_BINUNICODE("os.system")
+        + ops.STACK_GLOBAL
+        + ops.SHORT_BINUNICODE("echo hi")
+        + ops.TUPLE1
+        + ops.REDUCE
+    )
     report = scan(data)
     assert report.verdict is Verdict.MALICIOUS
 
 
-@pytest.mark.parametrize("body", [
-    # INST: protocol 0 instantiation calls the class (here: a function) with the marked args
-    ops.MARK + ops.STRING("echo hi") + ops.INST("os", "system"),
-    # OBJ: protocol 1, the callable is the first item after the mark
-    ops.MARK + ops.GLOBAL("os", "system") + ops.STRING("echo hi") + ops.OBJ,
-    # NEWOBJ / NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
-    ops.GLOBAL("subprocess", "Popen") + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1
-    + ops.NEWOBJ,
-    ops.GLOBAL("subprocess", "Popen") + ops.SHORT_BINUNICODE("echo hi") + ops.TUPLE1
-    + ops.EMPTY_DICT + ops.NEWOBJ_EX,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        # INST: protocol 0 instantiation calls the class (here: a function) with the marked args
+        ops.MARK + ops.STRING("echo hi") + ops.INST("os", "system"),
+        # OBJ: protocol 1, the callable is the first item after the mark
+        ops.MARK + ops.GLOBAL("os", "system") + ops.STRING("echo hi") + ops.OBJ,
+        # NEWOBJ / NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
+        ops.GLOBAL("subprocess", "Popen")
+        + ops.SHORT_BINUNICODE("echo hi")
+        + ops.TUPLE1
+        + ops.NEWOBJ,
+        ops.GLOBAL("subprocess", "Popen")
+        + ops.SHORT_BINUNICODE("echo hi")
+        + ops.TUPLE1
+        + ops.EMPTY_DICT
+        + ops.NEWOBJ_EX,
+    ],
+)
 def test_every_call_opcode_counts_as_a_call(body):
     report = scan(pickle2(body))
     f = finding(report, "pickle.import.malicious")
@@ -323,8 +413,17 @@ def test_every_call_opcode_counts_as_a_call(body):
 
 
 def test_protocol1_binary_opcodes_and_long_binget():
-    data = (ops.GLOBAL("os", "system") + ops.BINPUT(0) + ops.POP + ops.LONG_BINGET(0)
-            + ops.MARK + ops.SHORT_BINSTRING("echo hi") + ops.TUPLE + ops.REDUCE + ops.STOP)
+    data = (
+        ops.GLOBAL("os", "system")
+        + ops.BINPUT(0)
+        + ops.POP
+        + ops.LONG_BINGET(0)
+        + ops.MARK
+        + ops.SHORT_BINSTRING("echo hi")
+        + ops.TUPLE
+        + ops.REDUCE
+        + ops.STOP
+    )
     _malicious(data, "os", "system")
 
 
@@ -353,8 +452,13 @@ def test_time_budget_still_reports_imports_seen_before():
     from weightscan.scanner.pickle.analyzer import analyze_pickle_file
     from weightscan.scanner.source import Source
 
-    data = (ops.proto(4) + call4("os", "system", "echo hi") + ops.POP
-            + benign_list(300_000)[2:] + ops.STOP)
+    data = (
+        ops.proto(4)
+        + call4("os", "system", "echo hi")
+        + ops.POP
+        + benign_list(300_000)[2:]
+        + ops.STOP
+    )
     ctx = ScanContext.for_file(ScanLimits())
     ctx.state.deadline = time.monotonic() - 1  # already out of time when the first check runs
     with pytest.raises(LimitExceeded):
@@ -367,18 +471,28 @@ def test_deeply_nested_tuples_are_bounded():
     report = scan(data)
     no_internal_error(report)
     assert report.verdict is Verdict.CLEAN
-    payload = (ops.proto(2) + ops.GLOBAL("os", "system") + ops.NONE + ops.TUPLE1 * 5000
-               + ops.TUPLE1 + ops.REDUCE + ops.STOP)
+    payload = (
+        ops.proto(2)
+        + ops.GLOBAL("os", "system")
+        + ops.NONE
+        + ops.TUPLE1 * 5000
+        + ops.TUPLE1
+        + ops.REDUCE
+        + ops.STOP
+    )
     report = scan(payload)
     no_internal_error(report)
     assert len(finding(report, "pickle.import.malicious").evidence["code"]) <= 2048
 
 
-@pytest.mark.parametrize("body", [
-    ops.EMPTY_DICT + ops.MARK + ops.NONE + ops.APPENDS,  # dict has no append/extend
-    ops.EMPTY_LIST + ops.NONE + ops.NONE + ops.SETITEM,  # list[None] = None fails
-    ops.EMPTY_LIST + ops.MARK + ops.NONE + ops.ADDITEMS,  # list has no add
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        ops.EMPTY_DICT + ops.MARK + ops.NONE + ops.APPENDS,  # dict has no append/extend
+        ops.EMPTY_LIST + ops.NONE + ops.NONE + ops.SETITEM,  # list[None] = None fails
+        ops.EMPTY_LIST + ops.MARK + ops.NONE + ops.ADDITEMS,  # list has no add
+    ],
+)
 def test_container_opcodes_on_the_wrong_container_are_malformed(body):
     report = scan(pickle4(body))
     assert "pickle.stream.malformed" in rules(report)

@@ -65,8 +65,12 @@ def _legacy(obj) -> bytes:
 
 
 def test_legacy_torch_state_dict_is_clean_and_weights_only_loadable(torch):
-    sd = {"w": torch.arange(6, dtype=torch.float32), "h": torch.zeros(3, dtype=torch.float16),
-          "shared_view": torch.arange(10)[2:5], "b": torch.tensor([True, False])}
+    sd = {
+        "w": torch.arange(6, dtype=torch.float32),
+        "h": torch.zeros(3, dtype=torch.float16),
+        "shared_view": torch.arange(10)[2:5],
+        "b": torch.tensor([True, False]),
+    }
     report = scan(_legacy(sd), "m.pt")
     assert report.format == "pytorch-legacy"
     assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]

@@ -45,29 +45,41 @@ def test_probe_rejects_ordinary_text_and_binary(text):
 
 def test_probe_rejects_random_bytes():
     rnd = __import__("random").Random(1234)
-    hits = sum(looks_like_pickle(bytes(rnd.randrange(256) for _ in range(256)))
-               for _ in range(300))
+    hits = sum(looks_like_pickle(bytes(rnd.randrange(256) for _ in range(256))) for _ in range(300))
     assert hits <= 3
 
 
-@pytest.mark.parametrize("data", [
-    b"cos\nsystem\n(S'echo hi'\ntR.",
-    b"(dp0\nS'a'\np1\nI1\ns.",
-    b"(lp0\nI1\naI2\na.",
-    pickle0(call0("collections", "OrderedDict")),
-    *(pickle.dumps({"a": [1, 2.5, "x"]}, protocol=p) for p in range(6)),
-    pickle.dumps(list(range(100_000)), protocol=1)[:8192],
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"cos\nsystem\n(S'echo hi'\ntR.",
+        b"(dp0\nS'a'\np1\nI1\ns.",
+        b"(lp0\nI1\naI2\na.",
+        pickle0(call0("collections", "OrderedDict")),
+        *(pickle.dumps({"a": [1, 2.5, "x"]}, protocol=p) for p in range(6)),
+        pickle.dumps(list(range(100_000)), protocol=1)[:8192],
+    ],
+)
 def test_probe_accepts_pickles_with_and_without_proto(data):
     assert looks_like_pickle(data)
 
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _LIMITS = ScanLimits(max_seconds=10.0)
-SEEDS = [os_system(), os_system(proto=4), pickle.dumps({"a": [1, (2, 3)], "b": b"x"}, 4),
-         pickle.dumps([1.5, "s", None], 2), pickle0(call0("mypkg", "f", "x")),
-         ops.proto(5) + ops.FRAME(4) + ops.EMPTY_LIST + ops.NEXT_BUFFER + ops.READONLY_BUFFER
-         + ops.APPEND + ops.STOP]
+SEEDS = [
+    os_system(),
+    os_system(proto=4),
+    pickle.dumps({"a": [1, (2, 3)], "b": b"x"}, 4),
+    pickle.dumps([1.5, "s", None], 2),
+    pickle0(call0("mypkg", "f", "x")),
+    ops.proto(5)
+    + ops.FRAME(4)
+    + ops.EMPTY_LIST
+    + ops.NEXT_BUFFER
+    + ops.READONLY_BUFFER
+    + ops.APPEND
+    + ops.STOP,
+]
 
 
 def _analyze(data: bytes) -> ScanContext:
@@ -88,8 +100,11 @@ def test_arbitrary_bytes_never_crash(data):
 
 
 @FUZZ
-@given(st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)),
-                                         min_size=1, max_size=6), st.integers(0, 3))
+@given(
+    st.sampled_from(SEEDS),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=6),
+    st.integers(0, 3),
+)
 def test_mutated_pickles_give_findings_never_exceptions(seed, flips, cut):
     data = bytearray(seed)
     for pos, value in flips:
@@ -103,15 +118,55 @@ def test_mutated_pickles_give_findings_never_exceptions(seed, flips, cut):
 
 
 @FUZZ
-@given(st.lists(st.sampled_from([
-    ops.MARK, ops.STOP, ops.POP, ops.POP_MARK, ops.DUP, ops.NONE, ops.REDUCE, ops.BUILD,
-    ops.APPEND, ops.APPENDS, ops.SETITEM, ops.SETITEMS, ops.TUPLE, ops.EMPTY_TUPLE,
-    ops.EMPTY_LIST, ops.EMPTY_DICT, ops.LIST, ops.DICT, ops.OBJ, ops.BINPERSID, ops.NEWOBJ,
-    ops.TUPLE1, ops.TUPLE2, ops.TUPLE3, ops.EMPTY_SET, ops.ADDITEMS, ops.FROZENSET,
-    ops.NEWOBJ_EX, ops.STACK_GLOBAL, ops.MEMOIZE, ops.BINGET(0), ops.BINPUT(1),
-    ops.SHORT_BINUNICODE("os"), ops.SHORT_BINUNICODE("system"), ops.GLOBAL("os", "system"),
-    ops.INST("a", "b"), ops.EXT1(1), ops.BININT1(3), ops.PERSID("p"), ops.LONG1(-5),
-]), max_size=40))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                ops.MARK,
+                ops.STOP,
+                ops.POP,
+                ops.POP_MARK,
+                ops.DUP,
+                ops.NONE,
+                ops.REDUCE,
+                ops.BUILD,
+                ops.APPEND,
+                ops.APPENDS,
+                ops.SETITEM,
+                ops.SETITEMS,
+                ops.TUPLE,
+                ops.EMPTY_TUPLE,
+                ops.EMPTY_LIST,
+                ops.EMPTY_DICT,
+                ops.LIST,
+                ops.DICT,
+                ops.OBJ,
+                ops.BINPERSID,
+                ops.NEWOBJ,
+                ops.TUPLE1,
+                ops.TUPLE2,
+                ops.TUPLE3,
+                ops.EMPTY_SET,
+                ops.ADDITEMS,
+                ops.FROZENSET,
+                ops.NEWOBJ_EX,
+                ops.STACK_GLOBAL,
+                ops.MEMOIZE,
+                ops.BINGET(0),
+                ops.BINPUT(1),
+                ops.SHORT_BINUNICODE("os"),
+                ops.SHORT_BINUNICODE("system"),
+                ops.GLOBAL("os", "system"),
+                ops.INST("a", "b"),
+                ops.EXT1(1),
+                ops.BININT1(3),
+                ops.PERSID("p"),
+                ops.LONG1(-5),
+            ]
+        ),
+        max_size=40,
+    )
+)
 def test_random_opcode_sequences(parts):
     _check(_analyze(ops.proto(4) + b"".join(parts)))
 

@@ -19,8 +19,16 @@ PLAIN = {
     "text": ["", "a", "é" * 300, "x" * 70_000],
     "bytes": [b"", b"\x00" * 10, b"y" * 70_000, bytearray(b"ba")],
     "containers": ({1, 2}, frozenset({3}), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4), {"k": None}),
-    "misc": [True, False, None, complex(1, 2), collections.OrderedDict(a=1),
-             datetime.datetime(2024, 1, 2, 3, 4, 5), range(3), slice(1, 2)],
+    "misc": [
+        True,
+        False,
+        None,
+        complex(1, 2),
+        collections.OrderedDict(a=1),
+        datetime.datetime(2024, 1, 2, 3, 4, 5),
+        range(3),
+        slice(1, 2),
+    ],
 }
 
 
@@ -43,14 +51,17 @@ def test_several_pickles_dumped_one_after_another():
     assert report.summary["pickle"]["pickles"] == 3
 
 
-@pytest.mark.parametrize("array", [
-    np.arange(12, dtype=np.float32).reshape(3, 4),
-    np.asfortranarray(np.ones((2, 3))),
-    np.array(["a", "bc"]),
-    np.zeros((0, 5), dtype=np.int8),
-    np.array([(1, 2.0)], dtype=[("a", "<i4"), ("b", "<f8", (2,))]),
-    np.array(5.0),
-])
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(12, dtype=np.float32).reshape(3, 4),
+        np.asfortranarray(np.ones((2, 3))),
+        np.array(["a", "bc"]),
+        np.zeros((0, 5), dtype=np.int8),
+        np.array([(1, 2.0)], dtype=[("a", "<i4"), ("b", "<f8", (2,))]),
+        np.array(5.0),
+    ],
+)
 def test_numpy_save_is_clean(array):
     buf = io.BytesIO()
     np.save(buf, array)
@@ -68,8 +79,13 @@ def test_numpy_object_array_of_plain_values_is_clean_with_a_note():
 
 
 def test_pickled_numpy_arrays_are_clean():
-    arrays = [np.arange(5), np.float64(1.5), np.dtype("f4"), np.random.RandomState(0),
-              np.random.default_rng(0)]
+    arrays = [
+        np.arange(5),
+        np.float64(1.5),
+        np.dtype("f4"),
+        np.random.RandomState(0),
+        np.random.default_rng(0),
+    ]
     for protocol in (2, 4, 5):
         report = scan(pickle.dumps(arrays, protocol=protocol))
         assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]
@@ -105,8 +121,15 @@ def _estimators():
 
 def test_joblib_dump_of_arrays_is_clean_and_named_joblib():
     buf = io.BytesIO()
-    joblib.dump({"a": np.arange(1000.0), "b": np.ones((3, 3), order="F"),
-                 "o": np.array([1, "x"], dtype=object), "s": "text"}, buf)
+    joblib.dump(
+        {
+            "a": np.arange(1000.0),
+            "b": np.ones((3, 3), order="F"),
+            "o": np.array([1, "x"], dtype=object),
+            "s": "text",
+        },
+        buf,
+    )
     report = scan(buf.getvalue(), "m.joblib")
     assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]
     assert report.format == "joblib"
@@ -118,8 +141,10 @@ def test_joblib_dump_of_sklearn_estimators_is_clean():
         buf = io.BytesIO()
         joblib.dump(model, buf)
         report = scan(buf.getvalue(), "m.joblib")
-        assert report.verdict is Verdict.CLEAN, (type(model), [f.to_dict() for f in
-                                                               report.findings])
+        assert report.verdict is Verdict.CLEAN, (
+            type(model),
+            [f.to_dict() for f in report.findings],
+        )
         for protocol in (2, 5):
             report = scan(pickle.dumps(model, protocol=protocol))
             assert report.verdict is Verdict.CLEAN, (type(model), protocol)

@@ -153,72 +153,95 @@ def test_user_allow_never_clears_a_denied_import(module, name):
     assert report.verdict is Verdict.MALICIOUS
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("sklearn.utils", "np.load"),  # alias np -> numpy
-    ("sklearn.utils.fixes", "_np.load"),
-    ("scipy.io.matlab._mio", "osp.join"),  # os.path
-    ("torch.serialization", "os.system"),
-    ("numpy.lib.npyio", "pickle.loads"),
-    ("joblib.numpy_pickle", "pickle.Unpickler"),
-    ("sklearn.base", "pd.read_pickle"),
-    ("mypkg", "helpers.subprocess.run"),
-    ("mypkg", "cfg.evaluator.eval"),  # a walked chain ending in a code-running name
-    ("torch._ops", "ops.load_library"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("sklearn.utils", "np.load"),  # alias np -> numpy
+        ("sklearn.utils.fixes", "_np.load"),
+        ("scipy.io.matlab._mio", "osp.join"),  # os.path
+        ("torch.serialization", "os.system"),
+        ("numpy.lib.npyio", "pickle.loads"),
+        ("joblib.numpy_pickle", "pickle.Unpickler"),
+        ("sklearn.base", "pd.read_pickle"),
+        ("mypkg", "helpers.subprocess.run"),
+        ("mypkg", "cfg.evaluator.eval"),  # a walked chain ending in a code-running name
+        ("torch._ops", "ops.load_library"),
+    ],
+)
 def test_attribute_chains_through_aliases_are_denied(module, name):
     assert _verdict_of_call(module, name) is Verdict.MALICIOUS
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("numpy.lib._npyio_impl", "load"),
-    ("numpy.lib.npyio", "load"),
-    ("numpy", "load"),
-    ("pickle", "_loads"),
-    ("_pickle", "loads"),
-    ("dill._dill", "loads"),
-    ("cloudpickle.cloudpickle", "loads"),
-    ("joblib.externals.cloudpickle", "loads"),
-    ("sklearn.utils", "pickle.loads"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("numpy.lib._npyio_impl", "load"),
+        ("numpy.lib.npyio", "load"),
+        ("numpy", "load"),
+        ("pickle", "_loads"),
+        ("_pickle", "loads"),
+        ("dill._dill", "loads"),
+        ("cloudpickle.cloudpickle", "loads"),
+        ("joblib.externals.cloudpickle", "loads"),
+        ("sklearn.utils", "pickle.loads"),
+    ],
+)
 def test_nested_payloads_are_analysed_under_canonical_loader_names(module, name):
     inner = pickle.dumps(None, protocol=2)[:2] + call0("mypkg.inner", "payload", "x") + b"."
-    data = pickle4(ops.SHORT_BINUNICODE(module) + ops.SHORT_BINUNICODE(name) + ops.STACK_GLOBAL
-                   + ops.BINBYTES(inner) + ops.TUPLE1 + ops.REDUCE)
+    data = pickle4(
+        ops.SHORT_BINUNICODE(module)
+        + ops.SHORT_BINUNICODE(name)
+        + ops.STACK_GLOBAL
+        + ops.BINBYTES(inner)
+        + ops.TUPLE1
+        + ops.REDUCE
+    )
     report = scan(data)
     assert "pickle.nested-pickle" in rules(report), [f.to_dict() for f in report.findings]
     assert finding(report, "pickle.import.unknown", module="mypkg.inner", name="payload")
 
 
-@pytest.mark.parametrize(("path", "canonical"), [
-    ("numpy._core.multiarray._reconstruct", "numpy.core.multiarray._reconstruct"),
-    ("numpy.lib._npyio_impl.load", "numpy.lib.npyio.load"),
-    ("_pickle.loads", "pickle.loads"),
-    ("posix.system", "os.system"),
-    ("_frozen_importlib_external.SourceFileLoader",
-     "importlib._bootstrap_external.SourceFileLoader"),
-])
+@pytest.mark.parametrize(
+    ("path", "canonical"),
+    [
+        ("numpy._core.multiarray._reconstruct", "numpy.core.multiarray._reconstruct"),
+        ("numpy.lib._npyio_impl.load", "numpy.lib.npyio.load"),
+        ("_pickle.loads", "pickle.loads"),
+        ("posix.system", "os.system"),
+        (
+            "_frozen_importlib_external.SourceFileLoader",
+            "importlib._bootstrap_external.SourceFileLoader",
+        ),
+    ],
+)
 def test_canonical_names(path, canonical):
     assert policy.canonical(path) == canonical
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("collections", "OrderedDict"),
-    ("torch._utils", "_rebuild_tensor_v2"),
-    ("torch.serialization", "_get_layout"),
-    ("joblib.numpy_pickle", "NumpyArrayWrapper"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("collections", "OrderedDict"),
+        ("torch._utils", "_rebuild_tensor_v2"),
+        ("torch.serialization", "_get_layout"),
+        ("joblib.numpy_pickle", "NumpyArrayWrapper"),
+    ],
+)
 def test_exact_allow_entries_inside_denied_families_stay_allowed(module, name):
     assert policy.classify(module, name).decision is policy.Decision.ALLOWED
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("mypkg.tests.helpers", "Thing"),  # a user's own package: unknown, not malicious
-    ("joblib.memory", "Memory"),  # Pipeline(memory=Memory(...)): not vetted, not an attack
-    ("pandas.core.frame", "DataFrame"),
-    ("torch.optim.adam", "Adam"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("mypkg.tests.helpers", "Thing"),  # a user's own package: unknown, not malicious
+        ("joblib.memory", "Memory"),  # Pipeline(memory=Memory(...)): not vetted, not an attack
+        ("pandas.core.frame", "DataFrame"),
+        ("torch.optim.adam", "Adam"),
+    ],
+)
 def test_ordinary_unvetted_classes_are_only_unknown(module, name):
     data = pickle0(ops.GLOBAL(module, name) + ops.POP + ops.NONE)
     assert scan(data).verdict is Verdict.SUSPICIOUS

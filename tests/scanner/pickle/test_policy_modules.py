@@ -19,15 +19,18 @@ def test_a_user_class_in_a_script_module_is_unknown_not_dunder(module):
     assert "pickle.import.dunder" not in rules(report)
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("__main__", "__builtins__"),
-    ("__main__", "MyModel.__init__.__globals__"),
-    ("__main__", "__dict__"),
-    ("numpy", "__builtins__"),
-    ("torch.nn", "Module.__subclasses__"),
-    ("sklearn", "__class__"),
-    ("collections", "OrderedDict.__reduce__"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("__main__", "__builtins__"),
+        ("__main__", "MyModel.__init__.__globals__"),
+        ("__main__", "__dict__"),
+        ("numpy", "__builtins__"),
+        ("torch.nn", "Module.__subclasses__"),
+        ("sklearn", "__class__"),
+        ("collections", "OrderedDict.__reduce__"),
+    ],
+)
 def test_dunder_attributes_stay_malicious(module, name):
     report = scan(pickle4(call4(module, name, "x")))
     assert report.verdict is Verdict.MALICIOUS, [f.to_dict() for f in report.findings]

@@ -34,75 +34,91 @@ def test_real_pickles_of_vetted_libraries_are_clean(build, protocol):
     for name, obj in objects:
         report = scan(pickle.dumps(obj, protocol=protocol), name=f"{name}.pkl")
         if report.verdict is not Verdict.CLEAN:
-            bad[name] = sorted({(f.rule_id, f.evidence.get("module", ""), f.evidence.get(
-                "name", "")) for f in report.findings if f.severity.value != "info"})
+            bad[name] = sorted(
+                {
+                    (f.rule_id, f.evidence.get("module", ""), f.evidence.get("name", ""))
+                    for f in report.findings
+                    if f.severity.value != "info"
+                }
+            )
     assert bad == {}
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("torch.nn.modules.linear", "torch.fx.GraphModule"),  # walks torch -> fx
-    ("torch.nn.modules.linear", "Linear.__init__"),
-    ("torch.nn.modules.linear", "F.linear"),  # torch.nn.functional imported as F
-    ("sklearn.linear_model._logistic", "np.load"),
-    ("scipy.sparse._csr", "np.lib.npyio.load"),
-])
-def test_a_walk_through_a_module_from_a_vetted_class_module_is_malicious_or_unknown(
-        module, name):
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("torch.nn.modules.linear", "torch.fx.GraphModule"),  # walks torch -> fx
+        ("torch.nn.modules.linear", "Linear.__init__"),
+        ("torch.nn.modules.linear", "F.linear"),  # torch.nn.functional imported as F
+        ("sklearn.linear_model._logistic", "np.load"),
+        ("scipy.sparse._csr", "np.lib.npyio.load"),
+    ],
+)
+def test_a_walk_through_a_module_from_a_vetted_class_module_is_malicious_or_unknown(module, name):
     report = scan(pickle4(call4(module, name, "x")))
     assert report.verdict is not Verdict.CLEAN
     assert policy.classify(module, name).decision is not policy.Decision.ALLOWED
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("sklearn.linear_model", "_logistic.LogisticRegression"),  # walk through a submodule
-    ("torch.nn", "modules.linear.Linear"),
-    ("sklearn.foo", "Bar"),  # CamelCase under a vetted prefix, but no such class
-    ("torch.nn.modules.linear", "Evil"),
-    ("sklearn.tree._tree", "Tree.Evil"),
-    ("scipy.sparse._csr", "csr_matrix.mro"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("sklearn.linear_model", "_logistic.LogisticRegression"),  # walk through a submodule
+        ("torch.nn", "modules.linear.Linear"),
+        ("sklearn.foo", "Bar"),  # CamelCase under a vetted prefix, but no such class
+        ("torch.nn.modules.linear", "Evil"),
+        ("sklearn.tree._tree", "Tree.Evil"),
+        ("scipy.sparse._csr", "csr_matrix.mro"),
+    ],
+)
 def test_only_exact_library_names_are_allowed(module, name):
     assert policy.classify(module, name).decision is not policy.Decision.ALLOWED
     data = pickle2(ops.GLOBAL(module, name) + ops.POP + ops.NONE)
     assert scan(data).verdict is not Verdict.CLEAN
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("sklearn.tree._tree", "Tree"),  # private Cython class real forests pickle
-    ("sklearn._loss.loss", "HalfBinomialLoss"),
-    ("sklearn.linear_model._logistic", "LogisticRegression"),
-    ("scipy.sparse._csr", "csr_matrix"),
-    ("scipy.sparse.csr", "csr_matrix"),  # scipy < 1.8 pickles
-    ("numpy", "matrix"),
-    ("numpy.matrixlib.defmatrix", "matrix"),  # where it is defined: numpy < 1.25 pickles
-    ("numpy.rec", "recarray"),
-    ("numpy.lib._polynomial_impl", "poly1d"),
-    ("numpy", "record"),
-    ("numpy.random", "__RandomState_ctor"),
-    ("numpy.random._pickle", "__randomstate_ctor"),
-    ("numpy.random.mtrand", "RandomState"),
-    ("numpy.random._generator", "Generator"),
-    ("numpy.dtypes", "Float64DType"),
-    ("torch.nn.modules.linear", "Linear"),
-    ("torch.nn.parameter", "Parameter"),
-    ("sklearn.externals.joblib.numpy_pickle", "NumpyArrayWrapper"),
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("sklearn.tree._tree", "Tree"),  # private Cython class real forests pickle
+        ("sklearn._loss.loss", "HalfBinomialLoss"),
+        ("sklearn.linear_model._logistic", "LogisticRegression"),
+        ("scipy.sparse._csr", "csr_matrix"),
+        ("scipy.sparse.csr", "csr_matrix"),  # scipy < 1.8 pickles
+        ("numpy", "matrix"),
+        ("numpy.matrixlib.defmatrix", "matrix"),  # where it is defined: numpy < 1.25 pickles
+        ("numpy.rec", "recarray"),
+        ("numpy.lib._polynomial_impl", "poly1d"),
+        ("numpy", "record"),
+        ("numpy.random", "__RandomState_ctor"),
+        ("numpy.random._pickle", "__randomstate_ctor"),
+        ("numpy.random.mtrand", "RandomState"),
+        ("numpy.random._generator", "Generator"),
+        ("numpy.dtypes", "Float64DType"),
+        ("torch.nn.modules.linear", "Linear"),
+        ("torch.nn.parameter", "Parameter"),
+        ("sklearn.externals.joblib.numpy_pickle", "NumpyArrayWrapper"),
+    ],
+)
 def test_real_library_names_are_allowed(module, name):
     assert policy.classify(module, name).decision is policy.Decision.ALLOWED
 
 
-@pytest.mark.parametrize(("module", "name"), [
-    ("joblib.logger", "PrintTime"),
-    ("torch._C", "PyTorchFileWriter"),
-    ("zipfile", "ZipFile"),
-    ("multiprocessing.connection", "Client"),
-    ("torch.distributed", "TCPStore"),
-    ("torch.fx.graph_module", "GraphModule"),
-    ("logging.handlers", "RotatingFileHandler"),
-    ("sklearn.utils._testing", "TempMemmap"),
-    ("numpy", "memmap"),
-    ("numpy._core.memmap", "memmap"),  # its defining module
-])
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("joblib.logger", "PrintTime"),
+        ("torch._C", "PyTorchFileWriter"),
+        ("zipfile", "ZipFile"),
+        ("multiprocessing.connection", "Client"),
+        ("torch.distributed", "TCPStore"),
+        ("torch.fx.graph_module", "GraphModule"),
+        ("logging.handlers", "RotatingFileHandler"),
+        ("sklearn.utils._testing", "TempMemmap"),
+        ("numpy", "memmap"),
+        ("numpy._core.memmap", "memmap"),  # its defining module
+    ],
+)
 def test_dangerous_classes_of_vetted_libraries_are_never_allowed(module, name):
     decision = policy.classify(module, name).decision
     assert decision is policy.Decision.DENIED, decision
@@ -110,10 +126,17 @@ def test_dangerous_classes_of_vetted_libraries_are_never_allowed(module, name):
 
 def test_a_matrix_pickled_under_its_defining_module_is_clean():
     # joblib's test data (numpy 1.6-1.11): the class named where numpy defines it
-    data = pickle2(ops.GLOBAL("numpy.core.multiarray", "_reconstruct")
-                   + ops.GLOBAL("numpy.matrixlib.defmatrix", "matrix")
-                   + ops.BININT1(0) + ops.TUPLE1 + ops.SHORT_BINBYTES(b"b") + ops.TUPLE3
-                   + ops.REDUCE + ops.POP + ops.NONE)
+    data = pickle2(
+        ops.GLOBAL("numpy.core.multiarray", "_reconstruct")
+        + ops.GLOBAL("numpy.matrixlib.defmatrix", "matrix")
+        + ops.BININT1(0)
+        + ops.TUPLE1
+        + ops.SHORT_BINBYTES(b"b")
+        + ops.TUPLE3
+        + ops.REDUCE
+        + ops.POP
+        + ops.NONE
+    )
     report = scan(data)
     assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]
 
@@ -135,7 +158,9 @@ def test_no_allow_entry_is_a_walk_or_denied():
         if module in inside_denied_family:
             continue
         assert policy._classify_builtin(module, name).decision in (
-            policy.Decision.UNKNOWN, policy.Decision.WRAPPER), (module, name)
+            policy.Decision.UNKNOWN,
+            policy.Decision.WRAPPER,
+        ), (module, name)
 
 
 def test_the_generated_list_says_what_it_was_generated_from():
@@ -144,8 +169,9 @@ def test_the_generated_list_says_what_it_was_generated_from():
 
 
 def test_user_allow_still_cannot_clear_a_denied_class():
-    data = pickle2(ops.GLOBAL("torch.fx.graph_module", "GraphModule") + ops.EMPTY_TUPLE
-                   + ops.NEWOBJ)
+    data = pickle2(
+        ops.GLOBAL("torch.fx.graph_module", "GraphModule") + ops.EMPTY_TUPLE + ops.NEWOBJ
+    )
     report = scan(data, allow=("torch.fx.graph_module.GraphModule",))
     assert report.verdict is Verdict.MALICIOUS
     assert "pickle.import.user-allowed" not in rules(report)
@@ -153,9 +179,9 @@ def test_user_allow_still_cannot_clear_a_denied_class():
 
 # -- torch.storage._load_from_bytes: plain pickle.dumps of tensors calls it per storage --
 
+
 def _load_from_bytes(arg: bytes) -> bytes:
-    return pickle2(ops.GLOBAL("torch.storage", "_load_from_bytes") + arg + ops.TUPLE1
-                   + ops.REDUCE)
+    return pickle2(ops.GLOBAL("torch.storage", "_load_from_bytes") + arg + ops.TUPLE1 + ops.REDUCE)
 
 
 def test_load_from_bytes_of_a_malicious_pickle_is_malicious():
@@ -179,10 +205,13 @@ def test_load_from_bytes_of_a_benign_torch_zip_is_clean():
     assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]
 
 
-@pytest.mark.parametrize("arg", [
-    ops.SHORT_BINUNICODE("not bytes"),  # a str is not what torch.save writes
-    ops.GLOBAL("builtins", "bytes"),  # a value the scanner cannot read as the file
-])
+@pytest.mark.parametrize(
+    "arg",
+    [
+        ops.SHORT_BINUNICODE("not bytes"),  # a str is not what torch.save writes
+        ops.GLOBAL("builtins", "bytes"),  # a value the scanner cannot read as the file
+    ],
+)
 def test_load_from_bytes_with_anything_but_plain_bytes_is_malicious(arg):
     report = scan(_load_from_bytes(arg))
     assert report.verdict is Verdict.MALICIOUS, [f.to_dict() for f in report.findings]

@@ -138,5 +138,5 @@ def test_invalid_utf8_inside_a_fixed_width_run_is_reported() -> None:
     good = pickle.dumps(fixed_width(1000), protocol=4)
     row = b"\x8c\x070000500\x94"
     at = good.index(row)
-    bad = good[:at] + b"\x8c\x07000\xff500\x94" + good[at + len(row):]
+    bad = good[:at] + b"\x8c\x07000\xff500\x94" + good[at + len(row) :]
     assert "pickle.string.invalid" in rules(scan(bad))

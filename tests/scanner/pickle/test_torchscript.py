@@ -16,12 +16,14 @@ from weightscan.scanner import Verdict
 
 
 def _torchscript_zip(data_pkl: bytes) -> bytes:
-    return make_zip([
-        ("model/data.pkl", data_pkl),
-        ("model/constants.pkl", pickle2(ops.EMPTY_TUPLE)),
-        ("model/code/__torch__.py", b"class M(Module):\n  pass\n"),
-        ("model/version", b"3\n"),
-    ])
+    return make_zip(
+        [
+            ("model/data.pkl", data_pkl),
+            ("model/constants.pkl", pickle2(ops.EMPTY_TUPLE)),
+            ("model/code/__torch__.py", b"class M(Module):\n  pass\n"),
+            ("model/version", b"3\n"),
+        ]
+    )
 
 
 def _torch_class_pickle(module: str, name: str) -> bytes:
@@ -35,8 +37,15 @@ def test_torch_classes_in_a_torchscript_archive_are_clean():
 
 
 def test_jit_list_helpers_are_clean_anywhere():
-    report = scan_bytes(pickle2(ops.GLOBAL("torch.jit._pickle", "build_intlist")
-                                + ops.EMPTY_LIST + ops.TUPLE1 + ops.REDUCE), "l.pkl")
+    report = scan_bytes(
+        pickle2(
+            ops.GLOBAL("torch.jit._pickle", "build_intlist")
+            + ops.EMPTY_LIST
+            + ops.TUPLE1
+            + ops.REDUCE
+        ),
+        "l.pkl",
+    )
     assert report.verdict is Verdict.CLEAN
 
 

@@ -29,13 +29,18 @@ def g(module: str, name: str) -> bytes:
     return s(module) + s(name) + b"\x93"
 
 
-def proves_payload_runs(tmp_path: Path, loader: str, build: Callable[[str], bytes],
-                        name: str = "model.bin") -> bool:
+def proves_payload_runs(
+    tmp_path: Path, loader: str, build: Callable[[str], bytes], name: str = "model.bin"
+) -> bool:
     """Write ``build("touch <marker>")`` and load it with ``loader`` in a subprocess."""
     pytest.importorskip(loader)
     marker = tmp_path / "ran"
     path = tmp_path / name
     path.write_bytes(build(f"touch {marker}"))
-    subprocess.run([sys.executable, "-c", LOADERS[loader], str(path)], check=False,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", LOADERS[loader], str(path)],
+        check=False,
+        capture_output=True,
+        timeout=120,
+    )
     return marker.exists()

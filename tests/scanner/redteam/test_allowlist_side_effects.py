@@ -24,16 +24,32 @@ from weightscan.scanner.pickle import policy
 
 
 def scoring_monitor_calling(host: str, port: int) -> bytes:
-    handle = (g("sklearn.callback._transport", "ListenerHandle") + s(host) + b"M"
-              + port.to_bytes(2, "little") + b"\x86" + b"C\x01k\x86R")
+    handle = (
+        g("sklearn.callback._transport", "ListenerHandle")
+        + s(host)
+        + b"M"
+        + port.to_bytes(2, "little")
+        + b"\x86"
+        + b"C\x01k\x86R"
+    )
     state = b"}(" + s("_listener_handle") + handle + s("_log") + b"]" + s("_scoring") + b"Nu"
-    return (b"\x80\x04" + g("sklearn.callback._scoring_monitor", "ScoringMonitor") + b")\x81"
-            + state + b"b.")
+    return (
+        b"\x80\x04"
+        + g("sklearn.callback._scoring_monitor", "ScoringMonitor")
+        + b")\x81"
+        + state
+        + b"b."
+    )
 
 
-@pytest.mark.parametrize("path", ["sklearn.callback._scoring_monitor.ScoringMonitor",
-                                  "sklearn.callback.ScoringMonitor",
-                                  "sklearn.callback._progressbar.RichProgressMonitor"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "sklearn.callback._scoring_monitor.ScoringMonitor",
+        "sklearn.callback.ScoringMonitor",
+        "sklearn.callback._progressbar.RichProgressMonitor",
+    ],
+)
 def test_network_and_thread_classes_are_not_allowed(path: str) -> None:
     module, name = path.rsplit(".", 1)
     assert policy.classify(module, name).decision is not policy.Decision.ALLOWED
@@ -53,9 +69,11 @@ def test_proof_unpickling_connects_out(tmp_path: Path) -> None:
     server.settimeout(30)
     path = tmp_path / "m.pkl"
     path.write_bytes(scoring_monitor_calling("127.0.0.1", server.getsockname()[1]))
-    child = subprocess.Popen([sys.executable, "-c",
-                              "import pickle,sys; pickle.load(open(sys.argv[1],'rb'))",
-                              str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import pickle,sys; pickle.load(open(sys.argv[1],'rb'))", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         conn, _ = server.accept()  # the unpickling process connected to us
         conn.close()

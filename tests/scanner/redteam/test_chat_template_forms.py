@@ -16,8 +16,10 @@ import pytest
 from weightscan.scanner import Verdict, scan_path
 
 ESCAPE = "{{ cycler.__init__.__globals__.os.popen('touch /tmp/weightscan-redteam-t').read() }}"
-BENIGN = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
-          "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+BENIGN = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
 
 
 def _write(tmp_path: Path, raw: bytes) -> Path:
@@ -26,10 +28,14 @@ def _write(tmp_path: Path, raw: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize("raw", [
-    json.dumps({"chat_template": {"default": BENIGN, "tool_use": ESCAPE}}).encode(),
-    b"\xef\xbb\xbf" + json.dumps({"chat_template": ESCAPE}).encode(),
-], ids=["dict-form", "utf8-bom"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        json.dumps({"chat_template": {"default": BENIGN, "tool_use": ESCAPE}}).encode(),
+        b"\xef\xbb\xbf" + json.dumps({"chat_template": ESCAPE}).encode(),
+    ],
+    ids=["dict-form", "utf8-bom"],
+)
 def test_hidden_template_is_malicious(tmp_path: Path, raw: bytes) -> None:
     report = scan_path(_write(tmp_path, raw))
     assert report.verdict is Verdict.MALICIOUS, report.files[0].findings

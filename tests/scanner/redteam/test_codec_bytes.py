@@ -30,20 +30,27 @@ def _torch_zip(command: str) -> bytes:
 def _pickle(command: str, codec: str) -> bytes:
     raw = _torch_zip(command).decode(codec).encode("utf-8", "surrogatepass")
     args = b"X" + len(raw).to_bytes(4, "little") + raw + s(codec) + b"\x86"
-    return (b"\x80\x04" + g("torch.storage", "_load_from_bytes") + g("_codecs", "encode")
-            + args + b"R\x85R.")
+    return (
+        b"\x80\x04"
+        + g("torch.storage", "_load_from_bytes")
+        + g("_codecs", "encode")
+        + args
+        + b"R\x85R."
+    )
 
 
 @pytest.mark.parametrize("codec", ["cp500", "cp037"])
 def test_other_codec_is_malicious(codec: str) -> None:
-    report = scan_stream(io.BytesIO(_pickle("touch /tmp/weightscan-redteam-codec", codec)),
-                         name="model.pkl")
+    report = scan_stream(
+        io.BytesIO(_pickle("touch /tmp/weightscan-redteam-codec", codec)), name="model.pkl"
+    )
     assert report.verdict is Verdict.MALICIOUS, report.to_dict()
 
 
 def test_latin1_still_analysed_as_a_file() -> None:
-    report = scan_stream(io.BytesIO(_pickle("touch /tmp/weightscan-redteam-codec", "latin1")),
-                         name="model.pkl")
+    report = scan_stream(
+        io.BytesIO(_pickle("touch /tmp/weightscan-redteam-codec", "latin1")), name="model.pkl"
+    )
     assert report.verdict is Verdict.MALICIOUS
 
 

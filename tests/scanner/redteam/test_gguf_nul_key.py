@@ -19,11 +19,15 @@ ESCAPE = "{{ cycler.__init__.__globals__.os.popen('touch /tmp/weightscan-redteam
 BENIGN = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
 
 
-@pytest.mark.parametrize("keys", [
-    [("tokenizer.chat_template\x00", ESCAPE)],
-    [("tokenizer.chat_template\x00x", ESCAPE), ("tokenizer.chat_template", BENIGN)],
-    [("tokenizer.chat_template.tool_use\x00", ESCAPE)],
-], ids=["alone", "before-a-decoy", "named"])
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [("tokenizer.chat_template\x00", ESCAPE)],
+        [("tokenizer.chat_template\x00x", ESCAPE), ("tokenizer.chat_template", BENIGN)],
+        [("tokenizer.chat_template.tool_use\x00", ESCAPE)],
+    ],
+    ids=["alone", "before-a-decoy", "named"],
+)
 def test_template_behind_nul_key_is_malicious(tmp_path: Path, keys) -> None:
     builder = small_model()
     for key, value in keys:

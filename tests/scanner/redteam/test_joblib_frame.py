@@ -22,9 +22,23 @@ from weightscan.scanner import Verdict
 
 def _wrapper(count: int, *, aligned: bool = False) -> bytes:
     """A NumpyArrayWrapper of ``count`` uint8 items, built by NEWOBJ + BUILD."""
-    state = (b"}(" + s("subclass") + g("numpy", "ndarray") + s("shape") + b"M"
-             + struct.pack("<H", count) + b"\x85" + s("order") + s("C") + s("dtype")
-             + g("numpy", "dtype") + s("u1") + b"\x89\x88\x87R" + s("allow_mmap") + b"\x89")
+    state = (
+        b"}("
+        + s("subclass")
+        + g("numpy", "ndarray")
+        + s("shape")
+        + b"M"
+        + struct.pack("<H", count)
+        + b"\x85"
+        + s("order")
+        + s("C")
+        + s("dtype")
+        + g("numpy", "dtype")
+        + s("u1")
+        + b"\x89\x88\x87R"
+        + s("allow_mmap")
+        + b"\x89"
+    )
     if aligned:
         state += s("numpy_array_alignment_bytes") + b"K\x10"
     return g("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"ub"
@@ -60,8 +74,7 @@ def test_array_inside_a_frame_is_read_after_it() -> None:
 
 
 def test_padded_array_inside_a_frame() -> None:
-    report = scan_bytes(frame_desync_padded("touch /tmp/weightscan-redteam-frame"),
-                        name="m.joblib")
+    report = scan_bytes(frame_desync_padded("touch /tmp/weightscan-redteam-frame"), name="m.joblib")
     assert report.verdict is Verdict.MALICIOUS
     assert "pickle.import.malicious" in rules_of(report)
 
@@ -85,11 +98,22 @@ def nested_stop_inside_frame(command: str) -> bytes:
     goes on after the frame (the payload), an engine going on after the STOP reads a
     BINBYTES that swallows the payload."""
     payload = g("os", "system") + s(command) + b"\x85R0"
-    state = (b"}(" + s("subclass") + g("numpy", "ndarray") + s("shape") + b"K\x01\x85"
-             + s("order") + s("C") + s("dtype") + g("numpy", "dtype") + s("O8")
-             + b"\x89\x88\x87R" + s("allow_mmap") + b"\x89u")
-    outer = b"\x80\x04" + g("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state \
-        + b"b"
+    state = (
+        b"}("
+        + s("subclass")
+        + g("numpy", "ndarray")
+        + s("shape")
+        + b"K\x01\x85"
+        + s("order")
+        + s("C")
+        + s("dtype")
+        + g("numpy", "dtype")
+        + s("O8")
+        + b"\x89\x88\x87R"
+        + s("allow_mmap")
+        + b"\x89u"
+    )
+    outer = b"\x80\x04" + g("joblib.numpy_pickle", "NumpyArrayWrapper") + b")\x81" + state + b"b"
     empty = g("numpy", "ndarray") + b"K\x00\x85" + s("u1") + b"\x86R"  # ndarray((0,), "u1")
     inner_body = empty + b"." + b"B" + struct.pack("<I", len(payload))
     inner = b"\x80\x04\x95" + struct.pack("<Q", len(inner_body)) + inner_body
@@ -97,8 +121,9 @@ def nested_stop_inside_frame(command: str) -> bytes:
 
 
 def test_nested_pickle_stopping_inside_its_frame() -> None:
-    report = scan_bytes(nested_stop_inside_frame("touch /tmp/weightscan-redteam-frame"),
-                        name="m.joblib")
+    report = scan_bytes(
+        nested_stop_inside_frame("touch /tmp/weightscan-redteam-frame"), name="m.joblib"
+    )
     assert report.verdict is Verdict.MALICIOUS
     assert {"pickle.import.malicious", "pickle.joblib.array-in-frame"} <= rules_of(report)
 

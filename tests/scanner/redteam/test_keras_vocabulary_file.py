@@ -21,11 +21,14 @@ def _scan(data: bytes, name: str):
     return file
 
 
-@pytest.mark.parametrize(("cls", "where"), [
-    ("StringLookup", "/etc/passwd"),
-    ("IntegerLookup", "http://169.254.169.254/latest/meta-data/"),
-    ("TextVectorization", "../../.ssh/id_rsa"),
-])
+@pytest.mark.parametrize(
+    ("cls", "where"),
+    [
+        ("StringLookup", "/etc/passwd"),
+        ("IntegerLookup", "http://169.254.169.254/latest/meta-data/"),
+        ("TextVectorization", "../../.ssh/id_rsa"),
+    ],
+)
 @pytest.mark.parametrize("container", ["keras3", "h5"])
 def test_vocabulary_path_is_malicious(cls: str, where: str, container: str) -> None:
     layer_config = {"name": "lookup", "vocabulary": where, "num_oov_indices": 1}
@@ -40,7 +43,8 @@ def test_vocabulary_path_is_malicious(cls: str, where: str, container: str) -> N
 
 
 def test_inline_vocabulary_stays_clean() -> None:
-    layer = kb.k3("StringLookup", {"name": "lookup", "vocabulary": ["a", "b", "c"],
-                                   "num_oov_indices": 1})
+    layer = kb.k3(
+        "StringLookup", {"name": "lookup", "vocabulary": ["a", "b", "c"], "num_oov_indices": 1}
+    )
     file = _scan(kb.keras_archive(kb.keras3_sequential([layer])), "model.keras")
     assert file.verdict is Verdict.CLEAN, file.findings

@@ -24,10 +24,16 @@ from weightscan.scanner.containers.signatures import is_lzma_alone
 def lzma_with_dictionary(dict_size: int):  # type: ignore[no-untyped-def]
     def build(command: str) -> bytes:
         call = b"cos\nsystem\n(S'" + command.encode() + b"'\ntR."
-        data = bytearray(lzma.compress(call, format=lzma.FORMAT_ALONE, filters=[
-            {"id": lzma.FILTER_LZMA1, "dict_size": 4096}]))
+        data = bytearray(
+            lzma.compress(
+                call,
+                format=lzma.FORMAT_ALONE,
+                filters=[{"id": lzma.FILTER_LZMA1, "dict_size": 4096}],
+            )
+        )
         data[1:5] = struct.pack("<I", dict_size)  # the decoder takes the header's word
         return bytes(data)
+
     return build
 
 
@@ -51,5 +57,4 @@ def test_non_power_of_two_dictionary_is_not_lzma() -> None:
 
 @pytest.mark.parametrize("dict_size", [1024, 1 << 31])
 def test_proof_joblib_decompresses_and_runs(tmp_path: Path, dict_size: int) -> None:
-    assert proves_payload_runs(tmp_path, "joblib", lzma_with_dictionary(dict_size),
-                               "model.joblib")
+    assert proves_payload_runs(tmp_path, "joblib", lzma_with_dictionary(dict_size), "model.joblib")

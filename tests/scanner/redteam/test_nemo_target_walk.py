@@ -26,21 +26,26 @@ WALKS = [
 
 @pytest.mark.parametrize("target", WALKS)
 def test_target_walking_through_a_module_is_malicious(target: str) -> None:
-    config = CONFIG + (f"extra:\n  _target_: {target}\n"
-                       "  _args_: ['touch /tmp/weightscan-redteam-nemo']\n")
+    config = CONFIG + (
+        f"extra:\n  _target_: {target}\n  _args_: ['touch /tmp/weightscan-redteam-nemo']\n"
+    )
     report = scan_bytes(nemo(config), "asr.nemo")
     assert report.verdict is Verdict.MALICIOUS, report.findings
 
 
 def test_model_class_key_is_checked() -> None:
-    config = CONFIG.replace("target: nemo.collections.asr.models.ctc_models.EncDecCTCModel",
-                            "target: torch.utils.data.dataloader.os.system")
+    config = CONFIG.replace(
+        "target: nemo.collections.asr.models.ctc_models.EncDecCTCModel",
+        "target: torch.utils.data.dataloader.os.system",
+    )
     report = scan_bytes(nemo(config), "asr.nemo")
     assert report.verdict is Verdict.MALICIOUS, report.findings
 
 
 def test_real_nemo_paths_stay_clean() -> None:
-    config = CONFIG + ("dataset:\n  _target_: nemo.collections.tts.torch.data.TTSDataset\n"
-                       "  cls: nemo.collections.asr.modules.ConvASRDecoder\n")
+    config = CONFIG + (
+        "dataset:\n  _target_: nemo.collections.tts.torch.data.TTSDataset\n"
+        "  cls: nemo.collections.asr.modules.ConvASRDecoder\n"
+    )
     report = scan_bytes(nemo(config), "asr.nemo")
     assert report.verdict is Verdict.CLEAN, report.findings

@@ -24,6 +24,7 @@ def npy(descr: str):  # type: ignore[no-untyped-def]
         header += b" " * (-(len(header) + 11) % 64) + b"\n"
         pickle = b"cos\nsystem\n(S'" + command.encode() + b"'\ntR."
         return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + pickle
+
     return build
 
 

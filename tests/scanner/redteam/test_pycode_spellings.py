@@ -22,26 +22,26 @@ ATTACKS = {
     "sys-modules": f"import sys\nsys.modules['os'].system({CMD})\n",
     "import-concat": f"__import__('o' + 's').system({CMD})\n",
     "import-fstring": f"import importlib\nimportlib.import_module(f'sub{{\"process\"}}')"
-                      f".call({CMD}, shell=True)\n",
+    f".call({CMD}, shell=True)\n",
     "import-computed": "import base64\n__import__(base64.b64decode('b3M=').decode())"
-                       f".system({CMD})\n",
+    f".system({CMD})\n",
     "getattr-computed": f"import os, codecs\ngetattr(os, codecs.decode('flfgrz', 'rot13'))"
-                        f"({CMD})\n",
+    f"({CMD})\n",
     "module-dict": f"import os\nos.__dict__['system']({CMD})\n",
     "vars-builtins": "import builtins\n"
-                     "vars(builtins)['exec'](bytes.fromhex('7072696e74').decode())\n",
+    "vars(builtins)['exec'](bytes.fromhex('7072696e74').decode())\n",
     "class-attribute": f"import os\nclass Hook:\n    run = os.system\nHook.run({CMD})\n",
     "decorator": "import os\n@os.system\ndef touch_tmp_weightscan_redteam(): pass\n",
     "walrus": f"import os\n(s := os.system)({CMD})\n",
     "dispatch-dict": f"import os\nTABLE = {{'r': os.system}}\nTABLE['r']({CMD})\n",
     "exec-literal": f'exec("import os; os.system({CMD})")\n',
     "builtins-literal": "import builtins\nbuiltins.__dict__['exec']"
-                        f'("import os; os.system({CMD})")\n',
+    f'("import os; os.system({CMD})")\n',
     "ctypes": f"import ctypes\nctypes.CDLL(None).system(b{CMD})\n",
     "runpy": "import runpy\nrunpy.run_path('/tmp/weightscan-redteam-payload.py')\n",
 }
 
-BENIGN = '''\
+BENIGN = """\
 import importlib
 import subprocess
 import types
@@ -72,7 +72,7 @@ class Model(nn.Module):
         if isinstance(self.act, types.FunctionType) and self.eval_mode:
             self.eval()
         return self.act(x)
-'''
+"""
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))

@@ -54,8 +54,7 @@ def test_tarfile_reads_what_the_sniffer_must_call_a_tar() -> None:
 
 
 def test_signed_checksum_tar_is_malicious() -> None:
-    report = scan_bytes(signed_checksum_tar("touch /tmp/weightscan-redteam-tar"),
-                        name="model.pt")
+    report = scan_bytes(signed_checksum_tar("touch /tmp/weightscan-redteam-tar"), name="model.pt")
     assert report.verdict is Verdict.MALICIOUS
     assert "pickle.import.malicious" in rules_of(report)
 

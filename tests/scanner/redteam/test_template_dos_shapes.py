@@ -13,12 +13,15 @@ import pytest
 from weightscan.scanner import Verdict, scan_path
 
 
-@pytest.mark.parametrize("template", [
-    "{{ '%.999999999f'|format(1.0) }}",
-    "{{ '%10.999999999f'|format(1.0) }}",
-    "{{ (['a']|batch(999999999, 'x')|list)|length }}",
-    "{{ messages|slice(999999999)|list|length }}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ '%.999999999f'|format(1.0) }}",
+        "{{ '%10.999999999f'|format(1.0) }}",
+        "{{ (['a']|batch(999999999, 'x')|list)|length }}",
+        "{{ messages|slice(999999999)|list|length }}",
+    ],
+)
 def test_render_dos_is_not_clean(tmp_path: Path, template: str) -> None:
     path = tmp_path / "tokenizer_config.json"
     path.write_text(json.dumps({"chat_template": template}))
@@ -29,6 +32,12 @@ def test_render_dos_is_not_clean(tmp_path: Path, template: str) -> None:
 
 def test_ordinary_precision_and_batch_stay_clean(tmp_path: Path) -> None:
     path = tmp_path / "tokenizer_config.json"
-    path.write_text(json.dumps({"chat_template": "{{ '%.2f'|format(0.5) }}"
-                                "{% for row in messages|batch(2) %}{{ row|length }}{% endfor %}"}))
+    path.write_text(
+        json.dumps(
+            {
+                "chat_template": "{{ '%.2f'|format(0.5) }}"
+                "{% for row in messages|batch(2) %}{{ row|length }}{% endfor %}"
+            }
+        )
+    )
     assert scan_path(path).verdict is Verdict.CLEAN

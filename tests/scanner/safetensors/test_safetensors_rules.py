@@ -38,9 +38,14 @@ def test_valid_file_is_clean_and_summarised():
     ctx = run(valid_file({"format": "pt"}))
     assert ctx.findings == []
     summary = ctx.state.summary["safetensors"]
-    assert summary == {"tensors": 2, "parameters": 9, "dtypes": {"F16": 1, "F32": 1},
-                       "header_bytes": summary["header_bytes"], "data_bytes": 30,
-                       "metadata_keys": ["format"]}
+    assert summary == {
+        "tensors": 2,
+        "parameters": 9,
+        "dtypes": {"F16": 1, "F32": 1},
+        "header_bytes": summary["header_bytes"],
+        "data_bytes": 30,
+        "metadata_keys": ["format"],
+    }
 
 
 HEADER, DATA = contiguous([("w", "F32", [2, 3]), ("b", "F16", [3])])
@@ -54,13 +59,14 @@ BROKEN: dict[str, bytes] = {
     "not-json-nan": make_safetensors('{"__metadata__": {"a": NaN}}'),
     "duplicate-key": make_safetensors(
         '{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},'
-        '"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b"\x00"),
+        '"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}',
+        b"\x00",
+    ),
     "padding-nul": make_safetensors(HEADER, DATA, padding=b"\x00\x00\x00"),
     "metadata-not-strings": make_safetensors({"__metadata__": {"n": 1}}),
     "metadata-not-object": make_safetensors({"__metadata__": ["a"]}),
     "tensor-missing-field": make_safetensors({"w": {"dtype": "U8", "shape": [1]}}, b"\x00"),
-    "tensor-extra-field": make_safetensors(
-        {"w": {**tensor("U8", [1], 0, 1), "extra": 1}}, b"\x00"),
+    "tensor-extra-field": make_safetensors({"w": {**tensor("U8", [1], 0, 1), "extra": 1}}, b"\x00"),
     "tensor-not-object": make_safetensors({"w": [1, 2]}),
     "unknown-dtype": make_safetensors({"w": tensor("Q4", [1], 0, 1)}, b"\x00"),
     "negative-dim": make_safetensors({"w": tensor("U8", [-1], 0, 1)}, b"\x00"),
@@ -69,12 +75,15 @@ BROKEN: dict[str, bytes] = {
     "sub-byte-misaligned": make_safetensors({"w": tensor("F4", [3], 0, 2)}, bytes(2)),
     "overflow": make_safetensors({"w": tensor("F32", [2**40, 2**40], 0, 4)}, bytes(4)),
     "offsets-inverted": make_safetensors({"w": tensor("U8", [0], 5, 2)}),
-    "offsets-not-pair": make_safetensors({"w": {"dtype": "U8", "shape": [1],
-                                                "data_offsets": [0]}}, b"\x00"),
-    "offsets-overlap": make_safetensors({"a": tensor("U8", [4], 0, 4),
-                                         "b": tensor("U8", [4], 2, 6)}, bytes(6)),
-    "hole": make_safetensors({"a": tensor("U8", [4], 0, 4), "b": tensor("U8", [4], 8, 12)},
-                             bytes(12)),
+    "offsets-not-pair": make_safetensors(
+        {"w": {"dtype": "U8", "shape": [1], "data_offsets": [0]}}, b"\x00"
+    ),
+    "offsets-overlap": make_safetensors(
+        {"a": tensor("U8", [4], 0, 4), "b": tensor("U8", [4], 2, 6)}, bytes(6)
+    ),
+    "hole": make_safetensors(
+        {"a": tensor("U8", [4], 0, 4), "b": tensor("U8", [4], 8, 12)}, bytes(12)
+    ),
     "not-from-zero": make_safetensors({"a": tensor("U8", [4], 4, 8)}, bytes(8)),
     "trailing": make_safetensors(HEADER, DATA + b"\x01\x02"),
     "truncated": make_safetensors(HEADER, DATA[:-4]),
@@ -125,8 +134,10 @@ def test_header_above_the_cap_is_not_read():
     assert ids == {"safetensors.header.too-large"}
 
 
-@pytest.mark.parametrize(("payload", "kind"), [
-    (PICKLE_PAYLOAD, "pickle"), (ZIP_PAYLOAD, "zip"), (SCRIPT_PAYLOAD, "script")])
+@pytest.mark.parametrize(
+    ("payload", "kind"),
+    [(PICKLE_PAYLOAD, "pickle"), (ZIP_PAYLOAD, "zip"), (SCRIPT_PAYLOAD, "script")],
+)
 def test_payload_in_trailing_data_is_high(payload, kind):
     ctx = run(make_safetensors(HEADER, DATA + payload))
     payload_findings = [f for f in ctx.findings if f.rule_id == "safetensors.hidden.payload"]
@@ -136,8 +147,10 @@ def test_payload_in_trailing_data_is_high(payload, kind):
 
 
 def test_payload_in_a_hole_is_high():
-    header = {"a": tensor("U8", [4], 0, 4), "b": tensor("U8", [4], 4 + len(PICKLE_PAYLOAD),
-                                                       8 + len(PICKLE_PAYLOAD))}
+    header = {
+        "a": tensor("U8", [4], 0, 4),
+        "b": tensor("U8", [4], 4 + len(PICKLE_PAYLOAD), 8 + len(PICKLE_PAYLOAD)),
+    }
     ctx = run(make_safetensors(header, bytes(4) + PICKLE_PAYLOAD + bytes(4)))
     hidden = [f for f in ctx.findings if f.rule_id == "safetensors.data.hidden"]
     assert hidden[0].evidence["contents"] == "pickle"

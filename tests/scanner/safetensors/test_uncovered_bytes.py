@@ -14,19 +14,22 @@ from tests.fixtures.safetensors_builder import (
 from weightscan.scanner.hidden_bytes import classify
 
 
-@pytest.mark.parametrize(("data", "kind", "dangerous"), [
-    (bytes(64), "zeros", False),
-    (b" " * 64, "spaces", False),
-    (PICKLE_PAYLOAD, "pickle", True),
-    (bytes(16) + PICKLE_PAYLOAD, "pickle", True),
-    (b"garbage" + b"cos\nsystem\n(S'echo'\ntR.", "pickle", True),
-    (ZIP_PAYLOAD, "zip", True),
-    (SCRIPT_PAYLOAD, "script", True),
-    (b"\x7fELF\x02\x01\x01" + bytes(9), "elf-executable", True),
-    (make_safetensors({}), "safetensors", False),
-    (b"GGUF\x03\x00\x00\x00", "gguf", False),
-    (b"\x1f\x8b\x08\x00", "gzip", False),
-])
+@pytest.mark.parametrize(
+    ("data", "kind", "dangerous"),
+    [
+        (bytes(64), "zeros", False),
+        (b" " * 64, "spaces", False),
+        (PICKLE_PAYLOAD, "pickle", True),
+        (bytes(16) + PICKLE_PAYLOAD, "pickle", True),
+        (b"garbage" + b"cos\nsystem\n(S'echo'\ntR.", "pickle", True),
+        (ZIP_PAYLOAD, "zip", True),
+        (SCRIPT_PAYLOAD, "script", True),
+        (b"\x7fELF\x02\x01\x01" + bytes(9), "elf-executable", True),
+        (make_safetensors({}), "safetensors", False),
+        (b"GGUF\x03\x00\x00\x00", "gguf", False),
+        (b"\x1f\x8b\x08\x00", "gzip", False),
+    ],
+)
 def test_contents_are_named(data, kind, dangerous):
     contents = classify(data)
     assert (contents.kind, contents.dangerous) == (kind, dangerous)

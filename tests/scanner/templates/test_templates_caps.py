@@ -45,8 +45,9 @@ def test_truncated_prefix_that_does_not_parse_is_still_read_for_names():
 
 def test_too_many_tokens_still_reads_names():
     limits = DEFAULT_LIMITS.replace(max_template_nodes=200)
-    rules = {f.rule_id for f in _findings(PAYLOAD + "{{ " + " ~ ".join(["a"] * 100) + " }}",
-                                          limits)}
+    rules = {
+        f.rule_id for f in _findings(PAYLOAD + "{{ " + " ~ ".join(["a"] * 100) + " }}", limits)
+    }
     assert {"templates.oversized", "templates.dunder-access"} <= rules
 
 
@@ -70,8 +71,14 @@ def test_oversized_tokenizer_config_with_benign_template_is_suspicious(tmp_path,
     monkeypatch.setattr(textfiles, "MAX_CONFIG_BYTES", 64 * 1024)
     config = tmp_path / "tokenizer_config.json"
     vocab = {f"tok{i}": i for i in range(20_000)}
-    config.write_text(json.dumps({"chat_template": [{"name": "default", "template": FILLER}],
-                                  "added_tokens_decoder": vocab}))
+    config.write_text(
+        json.dumps(
+            {
+                "chat_template": [{"name": "default", "template": FILLER}],
+                "added_tokens_decoder": vocab,
+            }
+        )
+    )
     result = scan_path(config).files[0]
     assert result.verdict is Verdict.SUSPICIOUS
     assert "templates.oversized" in {f.rule_id for f in result.findings}
@@ -129,8 +136,13 @@ def test_an_int_literal_past_pythons_digit_limit_is_unparseable_not_a_crash():
     def gstr(text: str) -> bytes:
         return struct.pack("<Q", len(text)) + text.encode()
 
-    data = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + gstr("tokenizer.chat_template")
-            + struct.pack("<I", 8) + gstr(template))
+    data = (
+        b"GGUF"
+        + struct.pack("<IQQ", 3, 0, 1)
+        + gstr("tokenizer.chat_template")
+        + struct.pack("<I", 8)
+        + gstr(template)
+    )
     report = scan_stream(io.BytesIO(data)).files[0]
     found = {f.rule_id for f in report.findings}
     assert "scanner.internal-error" not in found

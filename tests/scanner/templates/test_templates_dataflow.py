@@ -133,7 +133,8 @@ BENIGN = {
         "{% if message['role'] == 'user' %}"
         "{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
         "{% elif message['role'] == 'assistant' %}{{ ' ' + content.strip() + ' ' + eos_token }}"
-        "{% endif %}{% endfor %}"),
+        "{% endif %}{% endfor %}"
+    ),
     "llama3_style": (
         "{% set loop_messages = messages %}{% for message in loop_messages %}"
         "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
@@ -141,22 +142,26 @@ BENIGN = {
         "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}"
         "{{ content }}{% endfor %}"
         "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
-        "{% endif %}"),
+        "{% endif %}"
+    ),
     "chatml_keys_in_vars": (
         "{% set role_key = 'role' %}{% set content_key = 'content' %}"
         "{% for message in messages %}{{ '<|im_start|>' + message[role_key] + '\\n' }}"
         "{{ message[content_key] + '<|im_end|>\\n' }}{% endfor %}"
-        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"),
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    ),
     "gemma_roles": (
         "{{ bos_token }}{% set roles = {'user': 'user', 'assistant': 'model'} %}"
         "{% for message in messages %}{% set role = roles[message['role']] %}"
         "{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}"
-        "{% endfor %}{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"),
+        "{% endfor %}{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"
+    ),
     "phi_alternating": (
         "{% set names = ['user', 'assistant'] %}{% for message in messages %}"
         "{% set expected = names[loop.index0 % 2] %}"
         "{% if message.role != expected %}{{ raise_exception('bad order') }}{% endif %}"
-        "{{ '<|' ~ message.role ~ '|>\\n' ~ message.content ~ '<|end|>\\n' }}{% endfor %}"),
+        "{{ '<|' ~ message.role ~ '|>\\n' ~ message.content ~ '<|end|>\\n' }}{% endfor %}"
+    ),
     "tool_schema_walk": (
         "{% macro render_params(params) %}{% for name in params.properties %}"
         "{% set field = params.properties[name] %}"
@@ -166,7 +171,8 @@ BENIGN = {
         "{% if tools %}{% for tool in tools %}{% set fn = tool.function if tool.function is "
         "defined else tool %}{{ fn.name }}({{ render_params(fn.parameters) }})\n"
         "{% endfor %}{% endif %}"
-        "{% for message in messages %}{{ message.role }}: {{ message.content }}\n{% endfor %}"),
+        "{% for message in messages %}{{ message.role }}: {{ message.content }}\n{% endfor %}"
+    ),
     "tool_calls_namespace": (
         "{% set ns = namespace(system='', last_user=0, tool_names=[]) %}"
         "{% for message in messages %}{% if message['role'] == 'system' %}"
@@ -180,7 +186,8 @@ BENIGN = {
         "{{ '<tool_call>' ~ {'name': call.function.name, 'arguments': args} | tojson"
         " ~ '</tool_call>' }}"
         "{% endfor %}{% elif loop.index0 > ns.last_user %}{{ message.content }}{% endif %}"
-        "{% endfor %}{{ messages[ns.last_user]['content'] }}"),
+        "{% endfor %}{{ messages[ns.last_user]['content'] }}"
+    ),
     "mistral_block_set": (
         "{% set default_system %}You are a helpful assistant. Answer concisely.{% endset %}"
         "{% set system = messages[0]['content'] if messages[0]['role'] == 'system' "
@@ -188,14 +195,16 @@ BENIGN = {
         "{% for message in messages | rejectattr('role', 'equalto', 'system') %}"
         "{% if message.role == 'user' %}{{ '[INST] ' ~ (system ~ '\\n\\n' if loop.first else '')"
         " ~ message.content ~ ' [/INST]' }}{% else %}{{ message.content ~ eos_token }}{% endif %}"
-        "{% endfor %}"),
+        "{% endfor %}"
+    ),
     "date_and_format": (
         "{% set date_string = strftime_now('%d %b %Y') %}"
         "{{ 'Today is {}.'.format(date_string) }}{{ 'Cutoff: %s' % 'Dec 2023' }}"
         "{% set header = ['<|system|>', date_string] | join('\\n') %}{{ header }}"
         "{% for m in messages %}{{ '<|%s|>\\n%s' | format(m.role, m.content) }}{% endfor %}"
         "{{ messages | map(attribute='content') | join(' ') | length }}"
-        "{{ messages | selectattr('role', 'equalto', 'user') | list | length }}"),
+        "{{ messages | selectattr('role', 'equalto', 'user') | list | length }}"
+    ),
     "granite_documents": (
         "{% set ns = namespace(docs=[]) %}{% for doc in documents or [] %}"
         "{% set keys = doc.keys() | list %}{% for key in keys %}"
@@ -203,7 +212,8 @@ BENIGN = {
         "{{ ns.docs | join('\\n') }}{% set sep = joiner(', ') %}"
         "{% for m in messages %}{{ sep() }}{{ m['role'] | upper }}{% endfor %}"
         "{% for i in range(messages | length) %}{{ messages[i]['content'][:50] }}"
-        "{{ messages[-1 - i].role }}{% endfor %}"),
+        "{{ messages[-1 - i].role }}{% endfor %}"
+    ),
     "schema_macro_with_constant_fallback": (
         "{%- macro py_type(name, spec) %}{%- set basic = {'string': 'str', 'integer': 'int'} %}"
         "{%- if basic[spec.type] is defined %}{{- basic[spec.type] }}"
@@ -212,15 +222,18 @@ BENIGN = {
         "spec.additionalProperties if spec.additionalProperties else 'Any') + ']' }}"
         "{%- else %}{{- 'Any' }}{%- endif %}{%- endmacro %}"
         "{%- for tool in tools %}{%- for pname, pspec in tool.parameters.properties | items %}"
-        "{{ pname }}: {{ py_type(pname, pspec) }}\n{%- endfor %}{%- endfor %}"),
+        "{{ pname }}: {{ py_type(pname, pspec) }}\n{%- endfor %}{%- endfor %}"
+    ),
     "prose_with_dunders": (
         "You are a Python tutor. Explain __init__ and os.system when asked.\n"
-        "{% for m in messages %}{{ m.content }}{% endfor %}"),
+        "{% for m in messages %}{{ m.content }}{% endfor %}"
+    ),
     "deepseek_style_split": (
         "{% for message in messages %}{% set content = message['content'] %}"
         "{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}"
         "{% set parts = content.split('\\n') %}{{ parts[0] }}{{ parts | length }}"
-        "{{ '<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>' }}{% endfor %}"),
+        "{{ '<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>' }}{% endfor %}"
+    ),
 }
 
 
@@ -230,8 +243,11 @@ def test_benign_template_is_clean(name):
 
 
 def test_a_long_chain_of_sets_still_resolves():
-    chain = "{% set a0 = '__cla' %}" + "".join(
-        f"{{% set a{i} = a{i - 1} %}}" for i in range(1, 2000)) + "{{ messages[a1999 ~ 'ss__'] }}"
+    chain = (
+        "{% set a0 = '__cla' %}"
+        + "".join(f"{{% set a{i} = a{i - 1} %}}" for i in range(1, 2000))
+        + "{{ messages[a1999 ~ 'ss__'] }}"
+    )
     worst = _worst(chain)
     assert worst is not None
     assert worst.rank >= Severity.HIGH.rank

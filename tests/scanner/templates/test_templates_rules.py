@@ -22,40 +22,43 @@ def ids(text: str | bytes, limits: ScanLimits = DEFAULT_LIMITS, **kw) -> set[str
     return {f.rule_id for f in findings(text, limits, **kw)}
 
 
-@pytest.mark.parametrize(("template", "rule"), [
-    ("{{ x.__class__ }}", "templates.dunder-access"),
-    ("{{ x['__globals__'] }}", "templates.dunder-access"),
-    ("{{ x|attr('__dict__') }}", "templates.dunder-access"),
-    ("{{ x|selectattr('__class__.__name__', 'equalto', 1)|list }}", "templates.dunder-access"),
-    ("{{ x._private }}", "templates.private-access"),
-    ("{% set ns = namespace() %}{% set ns._x = 1 %}", "templates.private-access"),
-    ("{{ x.gi_frame }}", "templates.private-access"),
-    ("{{ x.mro() }}", "templates.private-access"),
-    ("{{ '__class__' }}", "templates.dunder-string"),
-    ("{% set a = '__' ~ 'init' ~ '__' %}", "templates.dunder-string"),
-    ("{{ 'a\\x5fb' }}", "templates.dunder-string"),
-    ("{% set y = '_' * 2 ~ 'class' ~ '_' * 2 %}{{ x[y] }}", "templates.dunder-string"),
-    ("{{ x|attr('%c%cclass%c%c'|format(95, 95, 95, 95)) }}", "templates.dunder-access"),
-    ("{{ x|attr(dict(__class__=1)|list|first) }}", "templates.dunder-string"),
-    ("{{ cycler.next }}", "templates.global-object"),
-    ("{{ self.foo }}", "templates.global-object"),
-    ("{{ range['x'] }}", "templates.global-object"),
-    ("{{ m[k ~ suffix] }}", "templates.dynamic-attribute"),
-    ("{{ m|attr(name) }}", "templates.dynamic-attribute"),
-    ("{{ m['role' ~ '_x'] }}", "templates.dynamic-attribute"),
-    ("{{ open('/etc/passwd') }}", "templates.unexpected-call"),
-    ("{{ x.read() }}", "templates.unexpected-call"),
-    ("{{ x|shell }}", "templates.unexpected-call"),
-    ("{% if x is evil %}{% endif %}", "templates.unexpected-call"),
-    ("{{ (x)()() }}", "templates.unexpected-call"),
-    ("{% include 'other.j2' %}", "templates.unexpected-construct"),
-    ("{% extends 'base.j2' %}", "templates.unexpected-construct"),
-    ("{% import 'm.j2' as m %}", "templates.unexpected-construct"),
-    ("{% block b %}{% endblock %}", "templates.unexpected-construct"),
-    ("{% for %}", "templates.unparseable"),
-    ("{{ x", "templates.unparseable"),
-    (b"{{ \xff }}", "templates.unparseable"),
-])
+@pytest.mark.parametrize(
+    ("template", "rule"),
+    [
+        ("{{ x.__class__ }}", "templates.dunder-access"),
+        ("{{ x['__globals__'] }}", "templates.dunder-access"),
+        ("{{ x|attr('__dict__') }}", "templates.dunder-access"),
+        ("{{ x|selectattr('__class__.__name__', 'equalto', 1)|list }}", "templates.dunder-access"),
+        ("{{ x._private }}", "templates.private-access"),
+        ("{% set ns = namespace() %}{% set ns._x = 1 %}", "templates.private-access"),
+        ("{{ x.gi_frame }}", "templates.private-access"),
+        ("{{ x.mro() }}", "templates.private-access"),
+        ("{{ '__class__' }}", "templates.dunder-string"),
+        ("{% set a = '__' ~ 'init' ~ '__' %}", "templates.dunder-string"),
+        ("{{ 'a\\x5fb' }}", "templates.dunder-string"),
+        ("{% set y = '_' * 2 ~ 'class' ~ '_' * 2 %}{{ x[y] }}", "templates.dunder-string"),
+        ("{{ x|attr('%c%cclass%c%c'|format(95, 95, 95, 95)) }}", "templates.dunder-access"),
+        ("{{ x|attr(dict(__class__=1)|list|first) }}", "templates.dunder-string"),
+        ("{{ cycler.next }}", "templates.global-object"),
+        ("{{ self.foo }}", "templates.global-object"),
+        ("{{ range['x'] }}", "templates.global-object"),
+        ("{{ m[k ~ suffix] }}", "templates.dynamic-attribute"),
+        ("{{ m|attr(name) }}", "templates.dynamic-attribute"),
+        ("{{ m['role' ~ '_x'] }}", "templates.dynamic-attribute"),
+        ("{{ open('/etc/passwd') }}", "templates.unexpected-call"),
+        ("{{ x.read() }}", "templates.unexpected-call"),
+        ("{{ x|shell }}", "templates.unexpected-call"),
+        ("{% if x is evil %}{% endif %}", "templates.unexpected-call"),
+        ("{{ (x)()() }}", "templates.unexpected-call"),
+        ("{% include 'other.j2' %}", "templates.unexpected-construct"),
+        ("{% extends 'base.j2' %}", "templates.unexpected-construct"),
+        ("{% import 'm.j2' as m %}", "templates.unexpected-construct"),
+        ("{% block b %}{% endblock %}", "templates.unexpected-construct"),
+        ("{% for %}", "templates.unparseable"),
+        ("{{ x", "templates.unparseable"),
+        (b"{{ \xff }}", "templates.unparseable"),
+    ],
+)
 def test_rule(template, rule):
     assert rule in ids(template)
 
@@ -99,8 +102,9 @@ def test_deeply_nested_template_is_reported_not_raised():
 
 def test_finding_points_at_the_line():
     template = "{{ a }}\n{{ b }}\n{{ c.__class__ }}\n"
-    (finding,) = [f for f in findings(template, offset=500)
-                  if f.rule_id == "templates.dunder-access"]
+    (finding,) = [
+        f for f in findings(template, offset=500) if f.rule_id == "templates.dunder-access"
+    ]
     assert finding.evidence["line"] == 3
     assert finding.evidence["excerpt"] == "{{ c.__class__ }}"
     assert finding.location.offset == 500 + len("{{ a }}\n{{ b }}\n")
@@ -113,11 +117,20 @@ def test_locally_bound_names_are_not_globals():
 
 
 def test_common_benign_constructs():
-    for template in ("{{ messages[0]['content'] | trim }}", "{{ x[1:] }}", "{{ x[i - 1].role }}",
-                     "{{ raise_exception('bad') }}", "{{ strftime_now('%Y') }}",
-                     "{{ tools | tojson(indent=4) }}", "{{ (x or '').split('a')[-1].strip() }}",
-                     "{% for k, v in d.items() %}{{ k }}{% endfor %}", "{{ '%d' % 3 }}",
-                     "{{ 'a' ~ b ~ 'c' }}", "{{ 'a' + 'b' }}", "{{ '{}'.format(x) }}"):
+    for template in (
+        "{{ messages[0]['content'] | trim }}",
+        "{{ x[1:] }}",
+        "{{ x[i - 1].role }}",
+        "{{ raise_exception('bad') }}",
+        "{{ strftime_now('%Y') }}",
+        "{{ tools | tojson(indent=4) }}",
+        "{{ (x or '').split('a')[-1].strip() }}",
+        "{% for k, v in d.items() %}{{ k }}{% endfor %}",
+        "{{ '%d' % 3 }}",
+        "{{ 'a' ~ b ~ 'c' }}",
+        "{{ 'a' + 'b' }}",
+        "{{ '{}'.format(x) }}",
+    ):
         assert findings(template) == [], template
 
 
@@ -127,9 +140,40 @@ def test_findings_per_template_are_bounded():
 
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PIECES = st.sampled_from(["{{", "}}", "{%", "%}", "for", "in", "if", "endif", "endfor", "x",
-                          ".", "__class__", "|", "attr", "(", ")", "'", "[", "]", "~", " ",
-                          "set", "=", "macro", "endmacro", "cycler", "\\x5f", "#}", "{#", ","])
+PIECES = st.sampled_from(
+    [
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "for",
+        "in",
+        "if",
+        "endif",
+        "endfor",
+        "x",
+        ".",
+        "__class__",
+        "|",
+        "attr",
+        "(",
+        ")",
+        "'",
+        "[",
+        "]",
+        "~",
+        " ",
+        "set",
+        "=",
+        "macro",
+        "endmacro",
+        "cycler",
+        "\\x5f",
+        "#}",
+        "{#",
+        ",",
+    ]
+)
 
 
 @FUZZ

@@ -28,9 +28,16 @@ def test_real_templates_in_tokenizer_config_are_clean(tmp_path, template):
 @pytest.mark.parametrize("template", MALICIOUS[:8], ids=lambda p: p.stem)
 def test_ssti_in_tokenizer_config_is_malicious(tmp_path, template):
     config = tmp_path / "tokenizer_config.json"
-    config.write_text(json.dumps(
-        {"chat_template": [{"name": "default", "template": "{{ messages }}"},
-                           {"name": "tool_use", "template": template.read_text()}]}))
+    config.write_text(
+        json.dumps(
+            {
+                "chat_template": [
+                    {"name": "default", "template": "{{ messages }}"},
+                    {"name": "tool_use", "template": template.read_text()},
+                ]
+            }
+        )
+    )
     assert _verdict(config) is Verdict.MALICIOUS
 
 

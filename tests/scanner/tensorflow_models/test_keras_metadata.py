@@ -19,11 +19,16 @@ def saved_object(node_id: int, path: str, identifier: str, config: dict) -> byte
 
 
 def metadata(*layers: dict) -> bytes:
-    model = {"class_name": "Sequential", "name": "seq",
-             "config": {"name": "seq", "layers": list(layers)}}
+    model = {
+        "class_name": "Sequential",
+        "name": "seq",
+        "config": {"name": "seq", "layers": list(layers)},
+    }
     nodes = [saved_object(0, "root", "_tf_keras_sequential", model)]
-    nodes += [saved_object(i + 1, f"root.layer-{i}", "_tf_keras_layer", layer)
-              for i, layer in enumerate(layers)]
+    nodes += [
+        saved_object(i + 1, f"root.layer-{i}", "_tf_keras_layer", layer)
+        for i, layer in enumerate(layers)
+    ]
     return b"".join(nodes)
 
 
@@ -42,10 +47,16 @@ def test_ordinary_layers_are_clean():
 
 def test_lambda_with_bytecode_is_malicious():
     code = base64.b64encode(marshal.dumps(compile("lambda x: x", "<l>", "eval"))).decode()
-    lam = {"class_name": "Lambda", "name": "l",
-           "config": {"name": "l", "function": {"class_name": "__tuple__",
-                                                "items": [code, None, None]},
-                      "function_type": "lambda", "module": "builtins"}}
+    lam = {
+        "class_name": "Lambda",
+        "name": "l",
+        "config": {
+            "name": "l",
+            "function": {"class_name": "__tuple__", "items": [code, None, None]},
+            "function_type": "lambda",
+            "module": "builtins",
+        },
+    }
     report = scan(metadata(DENSE, lam))
     assert report.verdict is Verdict.MALICIOUS, report.findings
 

@@ -14,8 +14,9 @@ from weightscan.scanner.formats import Format
 from weightscan.scanner.limits import DEFAULT_LIMITS
 from weightscan.scanner.source import Source
 
-VALID = saved_model(benign_graph(node("p", "PrintV2", s_attr("output_stream", "stderr"))),
-                    assets=("vocab.txt",))
+VALID = saved_model(
+    benign_graph(node("p", "PrintV2", s_attr("output_stream", "stderr"))), assets=("vocab.txt",)
+)
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -26,9 +27,12 @@ def analyse(raw: bytes, fmt: Format | None) -> None:
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)),
-                min_size=1, max_size=8),
-       st.sampled_from([None, Format.TF_SAVED_MODEL, Format.TF_GRAPHDEF]))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8
+    ),
+    st.sampled_from([None, Format.TF_SAVED_MODEL, Format.TF_GRAPHDEF]),
+)
 def test_byte_mutations(edits, fmt):
     raw = bytearray(VALID)
     for pos, value in edits:
@@ -37,7 +41,9 @@ def test_byte_mutations(edits, fmt):
 
 
 @FUZZ
-@given(st.binary(max_size=256), st.sampled_from([Format.TF_SAVED_MODEL, Format.TF_GRAPHDEF,
-                                                  Format.TF_CHECKPOINT_INDEX]))
+@given(
+    st.binary(max_size=256),
+    st.sampled_from([Format.TF_SAVED_MODEL, Format.TF_GRAPHDEF, Format.TF_CHECKPOINT_INDEX]),
+)
 def test_arbitrary_bytes(raw, fmt):
     analyse(raw, fmt)

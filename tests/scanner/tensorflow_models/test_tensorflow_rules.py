@@ -65,8 +65,9 @@ def test_python_ops_are_malicious_in_graph_and_functions(op):
     assert scan_bytes(benign_graph(node("p", op)), "frozen.pb").verdict is Verdict.MALICIOUS
 
 
-@pytest.mark.parametrize("op", ["ReadFile", "WriteFile", "MatchingFiles", "ImmutableConst",
-                                "TextLineDataset"])
+@pytest.mark.parametrize(
+    "op", ["ReadFile", "WriteFile", "MatchingFiles", "ImmutableConst", "TextLineDataset"]
+)
 def test_file_ops_are_suspicious(op):
     report = scan_bytes(saved_model(benign_graph(node("io", op))))
     assert report.verdict is Verdict.SUSPICIOUS
@@ -94,10 +95,10 @@ def test_asset_paths_out_of_the_folder_are_malicious(asset):
 
 
 def test_saved_model_folder_with_variables_is_clean(tmp_path):
-    (tmp_path / "saved_model.pb").write_bytes(saved_model(benign_graph(),
-                                                          assets=("vocab.txt",)))
-    (tmp_path / "fingerprint.pb").write_bytes(msg(f(1, 2**63 + 5), f(2, 7), f(3, 9),
-                                                  f(4, 11), f(5, 13), f(6, msg(f(1, 1)))))
+    (tmp_path / "saved_model.pb").write_bytes(saved_model(benign_graph(), assets=("vocab.txt",)))
+    (tmp_path / "fingerprint.pb").write_bytes(
+        msg(f(1, 2**63 + 5), f(2, 7), f(3, 9), f(4, 11), f(5, 13), f(6, msg(f(1, 1))))
+    )
     variables = tmp_path / "variables"
     variables.mkdir()
     (variables / "variables.index").write_bytes(checkpoint_index())
@@ -106,8 +107,9 @@ def test_saved_model_folder_with_variables_is_clean(tmp_path):
     assets.mkdir()
     (assets / "vocab.txt").write_text("a\nb\n")
     reports = {r.path.rsplit("/", 1)[-1]: r for r in scan_path(tmp_path).files}
-    assert {k: r.verdict for k, r in reports.items()} == dict.fromkeys(reports, Verdict.CLEAN), \
-        {k: r.findings for k, r in reports.items()}
+    assert {k: r.verdict for k, r in reports.items()} == dict.fromkeys(reports, Verdict.CLEAN), {
+        k: r.findings for k, r in reports.items()
+    }
     assert reports["variables.index"].format == "tf-checkpoint-index"
     assert reports["variables.data-00000-of-00001"].format == "tensor-data"
 

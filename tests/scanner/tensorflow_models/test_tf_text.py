@@ -28,8 +28,10 @@ def test_benign_text_graph_is_clean():
     assert scan(BENIGN).verdict is Verdict.CLEAN
 
 
-@pytest.mark.parametrize("spelling", ['"PyFunc"', "'EagerPyFunc'", '"Py" "Func"',
-                                      '"Py\\x46unc"', '"Py" # split\n "FuncStateless"'])
+@pytest.mark.parametrize(
+    "spelling",
+    ['"PyFunc"', "'EagerPyFunc'", '"Py" "Func"', '"Py\\x46unc"', '"Py" # split\n "FuncStateless"'],
+)
 def test_python_ops_in_any_spelling_are_malicious(spelling):
     evil = BENIGN.replace('op: "Placeholder"', f"op: {spelling}")
     report = scan(evil)

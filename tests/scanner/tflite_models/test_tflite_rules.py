@@ -51,8 +51,7 @@ def test_flex_ops_are_listed_and_judged_as_tensorflow_ops():
     report = scan_bytes(tflite_model([ADD], customs=["FlexAddV2", "FlexRFFT"]))
     assert report.verdict is Verdict.CLEAN
     assert by_rule(report, "tflite.op.flex")[0].evidence["ops"] == ["AddV2", "RFFT"]
-    assert scan_bytes(tflite_model([], customs=["FlexReadFile"])).verdict is \
-        Verdict.SUSPICIOUS
+    assert scan_bytes(tflite_model([], customs=["FlexReadFile"])).verdict is Verdict.SUSPICIOUS
     evil = scan_bytes(tflite_model([], customs=["FlexPyFunc"]))
     assert evil.verdict is Verdict.MALICIOUS
     assert by_rule(evil, "tensorflow.op.python")
@@ -80,8 +79,9 @@ VALID = tflite_model([ADD], customs=["FlexAddV2", "MyOp"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)),
-                min_size=1, max_size=8))
+@given(
+    st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8)
+)
 def test_mutations_never_crash(edits):
     raw = bytearray(VALID)
     for pos, value in edits:

@@ -14,16 +14,15 @@ def lock_group(session: Session, group_id: str) -> Scan | None:
     """Load the group row with a row lock (PostgreSQL ``FOR UPDATE``; on SQLite the
     transaction's write lock already serialises writers)."""
     return session.scalars(
-        select(Scan).where(Scan.id == group_id, Scan.kind == ScanKind.GROUP)
+        select(Scan)
+        .where(Scan.id == group_id, Scan.kind == ScanKind.GROUP)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
 
 
 def _child_counts(session: Session, group_id: str) -> tuple[int, int, list[str]]:
-    rows = session.execute(
-        select(Scan.status, Scan.verdict).where(Scan.group_id == group_id)
-    ).all()
+    rows = session.execute(select(Scan.status, Scan.verdict).where(Scan.group_id == group_id)).all()
     done = [r for r in rows if r.status in FINISHED]
     return len(rows), len(done), [r.verdict or "error" for r in done]
 
@@ -33,8 +32,12 @@ def refresh_group_progress(session: Session, group_id: str, group: Scan | None =
     if group is None:
         return
     total, done, _ = _child_counts(session, group_id)
-    group.progress = {**(group.progress or {}), "files_total": total, "files_done": done,
-                      "stage": "scanning" if group.status != ScanStatus.QUEUED else "collecting"}
+    group.progress = {
+        **(group.progress or {}),
+        "files_total": total,
+        "files_done": done,
+        "stage": "scanning" if group.status != ScanStatus.QUEUED else "collecting",
+    }
 
 
 def complete_group_if_done(session: Session, group: Scan) -> bool:
@@ -46,8 +49,9 @@ def complete_group_if_done(session: Session, group: Scan) -> bool:
     total, done, verdicts = _child_counts(session, group.id)
     if done < total:
         return False
-    worst = Verdict.worst(Verdict(v) if v in Verdict._value2member_map_ else Verdict.ERROR
-                          for v in verdicts)
+    worst = Verdict.worst(
+        Verdict(v) if v in Verdict._value2member_map_ else Verdict.ERROR for v in verdicts
+    )
     group.status = ScanStatus.DONE
     group.verdict = worst.value
     group.finished_at = utcnow()

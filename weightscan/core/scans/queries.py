@@ -18,13 +18,27 @@ def lookup_file(session: Session, sha256: str) -> tuple[StoredFile, Scan | None,
         return None
     # Only a default-policy scan speaks for the file: a caller's extra allowed imports
     # must not clear it for everyone.
-    latest = next((s for s in session.scalars(
-        select(Scan).where(Scan.file_sha256 == stored.sha256, Scan.kind == ScanKind.FILE,
-                           Scan.status == ScanStatus.DONE)
-        .order_by(Scan.finished_at.desc()).limit(50)) if not s.policy), None)
+    latest = next(
+        (
+            s
+            for s in session.scalars(
+                select(Scan)
+                .where(
+                    Scan.file_sha256 == stored.sha256,
+                    Scan.kind == ScanKind.FILE,
+                    Scan.status == ScanStatus.DONE,
+                )
+                .order_by(Scan.finished_at.desc())
+                .limit(50)
+            )
+            if not s.policy
+        ),
+        None,
+    )
     names = session.scalars(
-        select(Scan.filename).where(Scan.file_sha256 == stored.sha256,
-                                    Scan.filename.is_not(None))
-        .distinct().limit(20)
+        select(Scan.filename)
+        .where(Scan.file_sha256 == stored.sha256, Scan.filename.is_not(None))
+        .distinct()
+        .limit(20)
     ).all()
     return stored, latest, [n for n in names if n]

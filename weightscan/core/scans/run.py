@@ -35,9 +35,15 @@ PROGRESS_INTERVAL_SECONDS = 0.5  # at most two progress writes per second per sc
 ProgressHook = Callable[[str, dict[str, Any]], None]
 
 
-def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_id: str,
-             settings: Settings, *, progress: ProgressHook | None = None,
-             deadline_errors: tuple[type[BaseException], ...] = ()) -> RunOutcome:
+def run_scan(
+    session_factory: sessionmaker[Session],
+    blobstore: BlobStore,
+    scan_id: str,
+    settings: Settings,
+    *,
+    progress: ProgressHook | None = None,
+    deadline_errors: tuple[type[BaseException], ...] = (),
+) -> RunOutcome:
     """Claim, scan and record one file scan. Safe to call twice for the same id.
 
     The scanner's own time budget ends before the task's soft time limit, so a slow file
@@ -55,8 +61,10 @@ def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_
     attempt = claim.attempt
     sha256, filename, policy, size = claim.sha256, claim.filename, claim.policy, claim.size
     if attempt > settings.max_attempts:
-        message = (f"gave up after {attempt - 1} attempts: the worker was lost while "
-                   f"scanning this file (it may exhaust memory or time)")
+        message = (
+            f"gave up after {attempt - 1} attempts: the worker was lost while "
+            f"scanning this file (it may exhaust memory or time)"
+        )
         return record_error(session_factory, scan_id, message, attempt=attempt)
     if sha256 is None:
         return record_error(session_factory, scan_id, "scan has no file", attempt=attempt)
@@ -70,21 +78,28 @@ def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_
             publisher.publish("analyse", 0, size)
             report = _scan_fileobj(fileobj, filename or sha256, settings, policy, publisher)
     except BlobNotFound:
-        return record_error(session_factory, scan_id, "the file's bytes are no longer stored",
-                            attempt=attempt)
+        return record_error(
+            session_factory, scan_id, "the file's bytes are no longer stored", attempt=attempt
+        )
     except BlobStoreError as exc:
         release_claim(session_factory, scan_id, attempt)
         raise TransientError(str(exc)) from exc
     except deadline_errors:
-        return record_error(session_factory, scan_id, "timeout: the task time limit ran out",
-                            attempt=attempt)
+        return record_error(
+            session_factory, scan_id, "timeout: the task time limit ran out", attempt=attempt
+        )
     except Exception as exc:
         log.exception("scan %s: scanner raised", scan_id)
-        return record_error(session_factory, scan_id,
-                            f"the scanner failed: {type(exc).__name__}: {exc}", attempt=attempt)
+        return record_error(
+            session_factory,
+            scan_id,
+            f"the scanner failed: {type(exc).__name__}: {exc}",
+            attempt=attempt,
+        )
     try:
-        return record_report(session_factory, scan_id, report, attempt=attempt,
-                             duration=time.monotonic() - started)
+        return record_report(
+            session_factory, scan_id, report, attempt=attempt, duration=time.monotonic() - started
+        )
     except (OperationalError, InterfaceError) as exc:
         # The database went away while recording: hand the scan back (best effort; if
         # that fails too, the sweeper re-queues it once it is stale) and retry later.
@@ -93,13 +108,23 @@ def run_scan(session_factory: sessionmaker[Session], blobstore: BlobStore, scan_
         raise TransientError(f"database unavailable: {exc}") from exc
 
 
-def _scan_fileobj(fileobj: Any, name: str, settings: Settings, policy: Mapping[str, Any],
-                  publisher: _ProgressPublisher) -> FileReport:
+def _scan_fileobj(
+    fileobj: Any,
+    name: str,
+    settings: Settings,
+    policy: Mapping[str, Any],
+    publisher: _ProgressPublisher,
+) -> FileReport:
     from weightscan.scanner import scan_fileobj
 
     allow = tuple(settings.extra_allow) + tuple(policy.get("extra_allow", ()))
-    return scan_fileobj(fileobj, name=name, limits=scan_limits(settings), allow=allow,
-                        progress=publisher.scanner_callback)
+    return scan_fileobj(
+        fileobj,
+        name=name,
+        limits=scan_limits(settings),
+        allow=allow,
+        progress=publisher.scanner_callback,
+    )
 
 
 def scan_limits(settings: Settings) -> ScanLimits:
@@ -130,18 +155,22 @@ def claim_scan_row(session_factory: sessionmaker[Session], scan_id: str) -> Clai
     with session_factory() as session:
         row = session.execute(
             update(Scan)
-            .where(Scan.id == scan_id, Scan.kind == ScanKind.FILE,
-                   Scan.status == ScanStatus.QUEUED)
-            .values(status=ScanStatus.RUNNING, attempts=Scan.attempts + 1,
-                    started_at=utcnow(), progress={"stage": "analyse"})
+            .where(Scan.id == scan_id, Scan.kind == ScanKind.FILE, Scan.status == ScanStatus.QUEUED)
+            .values(
+                status=ScanStatus.RUNNING,
+                attempts=Scan.attempts + 1,
+                started_at=utcnow(),
+                progress={"stage": "analyse"},
+            )
             .returning(Scan.attempts, Scan.file_sha256, Scan.filename, Scan.size, Scan.policy)
             .execution_options(synchronize_session=False)
         ).first()
         session.commit()
     if row is None:
         return None
-    return Claim(int(row.attempts), row.file_sha256, row.filename, int(row.size or 0),
-                 dict(row.policy or {}))
+    return Claim(
+        int(row.attempts), row.file_sha256, row.filename, int(row.size or 0), dict(row.policy or {})
+    )
 
 
 def claim_scan(session_factory: sessionmaker[Session], scan_id: str) -> int | None:
@@ -155,42 +184,92 @@ def release_claim(session_factory: sessionmaker[Session], scan_id: str, attempt:
     with session_factory() as session:
         session.execute(
             update(Scan)
-            .where(Scan.id == scan_id, Scan.status == ScanStatus.RUNNING,
-                   Scan.attempts == attempt)
-            .values(status=ScanStatus.QUEUED, attempts=Scan.attempts - 1, queued_at=utcnow(),
-                    progress={"stage": "queued"})
+            .where(Scan.id == scan_id, Scan.status == ScanStatus.RUNNING, Scan.attempts == attempt)
+            .values(
+                status=ScanStatus.QUEUED,
+                attempts=Scan.attempts - 1,
+                queued_at=utcnow(),
+                progress={"stage": "queued"},
+            )
             .execution_options(synchronize_session=False)
         )
         session.commit()
 
 
-def record_report(session_factory: sessionmaker[Session], scan_id: str, report: FileReport, *,
-                  attempt: int, duration: float) -> RunOutcome:
+def record_report(
+    session_factory: sessionmaker[Session],
+    scan_id: str,
+    report: FileReport,
+    *,
+    attempt: int,
+    duration: float,
+) -> RunOutcome:
     """Write a scanner ``FileReport`` to the scan row, in one transaction."""
     findings = [
-        Finding(ordinal=i, rule_id=f.rule_id, severity=f.severity.value,
-                message=truncate(f.message, 2000), location=f.location.to_dict(),
-                evidence=json_safe(dict(f.evidence or {})))
+        Finding(
+            ordinal=i,
+            rule_id=f.rule_id,
+            severity=f.severity.value,
+            message=truncate(f.message, 2000),
+            location=f.location.to_dict(),
+            evidence=json_safe(dict(f.evidence or {})),
+        )
         for i, f in enumerate(report.findings)
     ]
-    return _finish(session_factory, scan_id, attempt=attempt, verdict=report.verdict.value,
-                   fmt=report.format, summary=json_safe(dict(report.summary or {})),
-                   findings=findings, error=None, duration=duration)
+    return _finish(
+        session_factory,
+        scan_id,
+        attempt=attempt,
+        verdict=report.verdict.value,
+        fmt=report.format,
+        summary=json_safe(dict(report.summary or {})),
+        findings=findings,
+        error=None,
+        duration=duration,
+    )
 
 
-def record_error(session_factory: sessionmaker[Session], scan_id: str, message: str, *,
-                 attempt: int | None = None) -> RunOutcome:
+def record_error(
+    session_factory: sessionmaker[Session],
+    scan_id: str,
+    message: str,
+    *,
+    attempt: int | None = None,
+) -> RunOutcome:
     """Finish a scan as verdict ``error`` with ``message`` (and one finding saying why)."""
-    finding = Finding(ordinal=0, rule_id="scanner.internal-error", severity="high",
-                      message=truncate(message, 2000), location={},
-                      evidence={"reason": truncate(message, 200)})
-    return _finish(session_factory, scan_id, attempt=attempt, verdict="error", fmt=None,
-                   summary={}, findings=[finding], error=message, duration=None)
+    finding = Finding(
+        ordinal=0,
+        rule_id="scanner.internal-error",
+        severity="high",
+        message=truncate(message, 2000),
+        location={},
+        evidence={"reason": truncate(message, 200)},
+    )
+    return _finish(
+        session_factory,
+        scan_id,
+        attempt=attempt,
+        verdict="error",
+        fmt=None,
+        summary={},
+        findings=[finding],
+        error=message,
+        duration=None,
+    )
 
 
-def _finish(session_factory: sessionmaker[Session], scan_id: str, *, attempt: int | None,
-            verdict: str, fmt: str | None, summary: dict[str, Any], findings: list[Finding],
-            error: str | None, duration: float | None) -> RunOutcome:
+def _finish(
+    session_factory: sessionmaker[Session],
+    scan_id: str,
+    *,
+    attempt: int | None,
+    verdict: str,
+    fmt: str | None,
+    summary: dict[str, Any],
+    findings: list[Finding],
+    error: str | None,
+    duration: float | None,
+) -> RunOutcome:
     from weightscan.scanner import ENGINE_VERSION, RULES_VERSION
 
     with session_factory() as session:
@@ -201,17 +280,23 @@ def _finish(session_factory: sessionmaker[Session], scan_id: str, *, attempt: in
             # and another worker took over, our late result is dropped.
             guard += [Scan.status == ScanStatus.RUNNING, Scan.attempts == attempt]
         values: dict[str, Any] = {
-            "status": ScanStatus.DONE, "verdict": verdict, "summary": summary,
-            "engine_version": ENGINE_VERSION, "rules_version": RULES_VERSION,
-            "finished_at": now, "duration_seconds": duration, "progress": {"stage": "done"},
+            "status": ScanStatus.DONE,
+            "verdict": verdict,
+            "summary": summary,
+            "engine_version": ENGINE_VERSION,
+            "rules_version": RULES_VERSION,
+            "finished_at": now,
+            "duration_seconds": duration,
+            "progress": {"stage": "done"},
             "error": truncate(error, MAX_ERROR_CHARS) if error else None,
         }
         if fmt is not None:
             values["format"] = fmt
         # The first statement is a write: on SQLite it takes the write lock before any
         # read in this transaction, so group aggregation below sees every sibling's commit.
-        result = session.execute(update(Scan).where(*guard).values(**values)
-                                 .execution_options(synchronize_session=False))
+        result = session.execute(
+            update(Scan).where(*guard).values(**values).execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
             return RunOutcome(scan_id, ran=False)
@@ -236,8 +321,13 @@ def _finish(session_factory: sessionmaker[Session], scan_id: str, *, attempt: in
 class _ProgressPublisher:
     """Throttled progress writes to the scan row (a separate short transaction each)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], scan_id: str, size: int,
-                 hook: ProgressHook | None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        scan_id: str,
+        size: int,
+        hook: ProgressHook | None,
+    ) -> None:
         self._factory = session_factory
         self._scan_id = scan_id
         self._size = size
@@ -261,11 +351,12 @@ class _ProgressPublisher:
         self._last = now
         try:
             with self._factory() as session:
-                session.execute(update(Scan)
-                                .where(Scan.id == self._scan_id,
-                                       Scan.status == ScanStatus.RUNNING)
-                                .values(progress=data)
-                                .execution_options(synchronize_session=False))
+                session.execute(
+                    update(Scan)
+                    .where(Scan.id == self._scan_id, Scan.status == ScanStatus.RUNNING)
+                    .values(progress=data)
+                    .execution_options(synchronize_session=False)
+                )
                 session.commit()
         except Exception:  # progress is best effort; never fail a scan over it
             log.warning("scan %s: progress update failed", self._scan_id, exc_info=True)

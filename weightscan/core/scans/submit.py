@@ -23,8 +23,9 @@ def normalise_policy(allow: Iterable[str] = ()) -> dict[str, Any]:
     return {"extra_allow": extra} if extra else {}
 
 
-def _source_parts(source: Mapping[str, Any] | str | SourceType
-                  ) -> tuple[SourceType, dict[str, Any]]:
+def _source_parts(
+    source: Mapping[str, Any] | str | SourceType,
+) -> tuple[SourceType, dict[str, Any]]:
     if isinstance(source, str | SourceType):
         return SourceType(source), {"type": SourceType(source).value}
     data = dict(source)
@@ -57,10 +58,15 @@ def find_reusable_scan(session: Session, sha256: str, policy: Mapping[str, Any])
 
     candidates = session.scalars(
         select(Scan)
-        .where(Scan.kind == ScanKind.FILE, Scan.file_sha256 == sha256,
-               Scan.status == ScanStatus.DONE, Scan.verdict.is_not(None),
-               Scan.verdict != "error", Scan.engine_version == ENGINE_VERSION,
-               Scan.rules_version == RULES_VERSION)
+        .where(
+            Scan.kind == ScanKind.FILE,
+            Scan.file_sha256 == sha256,
+            Scan.status == ScanStatus.DONE,
+            Scan.verdict.is_not(None),
+            Scan.verdict != "error",
+            Scan.engine_version == ENGINE_VERSION,
+            Scan.rules_version == RULES_VERSION,
+        )
         .order_by(Scan.finished_at.desc())
         .limit(20)
     )
@@ -70,11 +76,21 @@ def find_reusable_scan(session: Session, sha256: str, policy: Mapping[str, Any])
     return None
 
 
-def submit_file(session: Session, blobstore: BlobStore, temp_path: Path | str, sha256: str,
-                size: int, filename: str | None, *,
-                source: Mapping[str, Any] | str = "upload", force: bool = False,
-                owner_token_id: str | None = None, callback_url: str | None = None,
-                group_id: str | None = None, allow: Sequence[str] = ()) -> SubmitResult:
+def submit_file(
+    session: Session,
+    blobstore: BlobStore,
+    temp_path: Path | str,
+    sha256: str,
+    size: int,
+    filename: str | None,
+    *,
+    source: Mapping[str, Any] | str = "upload",
+    force: bool = False,
+    owner_token_id: str | None = None,
+    callback_url: str | None = None,
+    group_id: str | None = None,
+    allow: Sequence[str] = (),
+) -> SubmitResult:
     """Store a finished temp file (from ``weightscan.core.uploads.stream_to_temp``) and record
     a scan.
 
@@ -89,9 +105,18 @@ def submit_file(session: Session, blobstore: BlobStore, temp_path: Path | str, s
     policy = normalise_policy(allow)
     ensure_stored_file(session, sha256, size, key)
     previous = None if force else find_reusable_scan(session, sha256, policy)
-    scan = Scan(kind=ScanKind.FILE, file_sha256=sha256, size=size, filename=filename,
-                source_type=source_type, source=source_data, policy=policy,
-                owner_token_id=owner_token_id, callback_url=callback_url, group_id=group_id)
+    scan = Scan(
+        kind=ScanKind.FILE,
+        file_sha256=sha256,
+        size=size,
+        filename=filename,
+        source_type=source_type,
+        source=source_data,
+        policy=policy,
+        owner_token_id=owner_token_id,
+        callback_url=callback_url,
+        group_id=group_id,
+    )
     if previous is not None:
         copy_result(previous, scan)
     session.add(scan)
@@ -116,24 +141,42 @@ def copy_result(previous: Scan, scan: Scan) -> None:
     scan.duration_seconds = 0.0
     scan.progress = {"stage": "done"}
     scan.findings = [
-        Finding(ordinal=f.ordinal, rule_id=f.rule_id, severity=f.severity, message=f.message,
-                location=dict(f.location or {}), evidence=dict(f.evidence or {}))
+        Finding(
+            ordinal=f.ordinal,
+            rule_id=f.rule_id,
+            severity=f.severity,
+            message=f.message,
+            location=dict(f.location or {}),
+            evidence=dict(f.evidence or {}),
+        )
         for f in previous.findings
     ]
 
 
-def create_group(session: Session, *, source: Mapping[str, Any] | str = "upload",
-                 owner_token_id: str | None = None, callback_url: str | None = None,
-                 filename: str | None = None) -> Scan:
+def create_group(
+    session: Session,
+    *,
+    source: Mapping[str, Any] | str = "upload",
+    owner_token_id: str | None = None,
+    callback_url: str | None = None,
+    filename: str | None = None,
+) -> Scan:
     """A group scan (several files: a multi-file upload, a repository revision).
 
     It stays ``queued`` while files are added with ``submit_file(..., group_id=group.id)``;
     call ``seal_group`` once the list is complete. Flushed, not committed.
     """
     source_type, source_data = _source_parts(source)
-    group = Scan(kind=ScanKind.GROUP, status=ScanStatus.QUEUED, source_type=source_type,
-                 source=source_data, owner_token_id=owner_token_id, callback_url=callback_url,
-                 filename=filename, progress={"stage": "collecting"})
+    group = Scan(
+        kind=ScanKind.GROUP,
+        status=ScanStatus.QUEUED,
+        source_type=source_type,
+        source=source_data,
+        owner_token_id=owner_token_id,
+        callback_url=callback_url,
+        filename=filename,
+        progress={"stage": "collecting"},
+    )
     session.add(group)
     session.flush()
     return group
@@ -167,8 +210,7 @@ def fail_group(session: Session, group_id: str, message: str) -> None:
     group.finished_at = utcnow()
 
 
-def rescan(session: Session, scan: Scan, *, owner_token_id: str | None = None
-           ) -> SubmitResult:
+def rescan(session: Session, scan: Scan, *, owner_token_id: str | None = None) -> SubmitResult:
     """A forced new scan of the same stored bytes (a group: of each of its files).
 
     The new scan belongs to ``owner_token_id`` (None: anonymous), whoever owned the
@@ -178,9 +220,13 @@ def rescan(session: Session, scan: Scan, *, owner_token_id: str | None = None
     """
     callback_url = scan.callback_url if scan.owner_token_id == owner_token_id else None
     if scan.kind == ScanKind.GROUP:
-        group = create_group(session, source=dict(scan.source or {"type": "upload"}),
-                             owner_token_id=owner_token_id, callback_url=callback_url,
-                             filename=scan.filename)
+        group = create_group(
+            session,
+            source=dict(scan.source or {"type": "upload"}),
+            owner_token_id=owner_token_id,
+            callback_url=callback_url,
+            filename=scan.filename,
+        )
         ids: list[str] = []
         for child in scan.children:
             ids.append(_rescan_file(session, child, owner_token_id, group.id, None).id)
@@ -190,16 +236,28 @@ def rescan(session: Session, scan: Scan, *, owner_token_id: str | None = None
     return SubmitResult(new, False, [new.id])
 
 
-def _rescan_file(session: Session, scan: Scan, owner_token_id: str | None,
-                 group_id: str | None, callback_url: str | None) -> Scan:
+def _rescan_file(
+    session: Session,
+    scan: Scan,
+    owner_token_id: str | None,
+    group_id: str | None,
+    callback_url: str | None,
+) -> Scan:
     stored = session.get(StoredFile, scan.file_sha256) if scan.file_sha256 else None
     if stored is None or stored.purged_at is not None:
         raise LookupError(f"the bytes of scan {scan.id} are no longer stored")
-    new = Scan(kind=ScanKind.FILE, file_sha256=stored.sha256, size=stored.size,
-               filename=scan.filename, source_type=scan.source_type,
-               source={**(scan.source or {}), "rescan_of": scan.id},
-               policy=dict(scan.policy or {}), owner_token_id=owner_token_id,
-               callback_url=callback_url, group_id=group_id)
+    new = Scan(
+        kind=ScanKind.FILE,
+        file_sha256=stored.sha256,
+        size=stored.size,
+        filename=scan.filename,
+        source_type=scan.source_type,
+        source={**(scan.source or {}), "rescan_of": scan.id},
+        policy=dict(scan.policy or {}),
+        owner_token_id=owner_token_id,
+        callback_url=callback_url,
+        group_id=group_id,
+    )
     session.add(new)
     session.flush()
     return new
@@ -222,8 +280,11 @@ def rescan_outdated(session: Session) -> list[str]:
     )
     rows = session.scalars(
         select(Scan)
-        .join(latest_ids, (Scan.file_sha256 == latest_ids.c.file_sha256)
-              & (Scan.created_at == latest_ids.c.latest))
+        .join(
+            latest_ids,
+            (Scan.file_sha256 == latest_ids.c.file_sha256)
+            & (Scan.created_at == latest_ids.c.latest),
+        )
         .join(StoredFile, StoredFile.sha256 == Scan.file_sha256)
         .where(StoredFile.purged_at.is_(None), Scan.kind == ScanKind.FILE)
     ).all()
@@ -237,10 +298,15 @@ def rescan_outdated(session: Session) -> list[str]:
             continue
         if scan.engine_version == ENGINE_VERSION and scan.rules_version == RULES_VERSION:
             continue
-        new = Scan(kind=ScanKind.FILE, file_sha256=scan.file_sha256, size=scan.size,
-                   filename=scan.filename, source_type=scan.source_type,
-                   source={**(scan.source or {}), "rescan_of": scan.id, "reason": "outdated"},
-                   policy=dict(scan.policy or {}))
+        new = Scan(
+            kind=ScanKind.FILE,
+            file_sha256=scan.file_sha256,
+            size=scan.size,
+            filename=scan.filename,
+            source_type=scan.source_type,
+            source={**(scan.source or {}), "rescan_of": scan.id, "reason": "outdated"},
+            policy=dict(scan.policy or {}),
+        )
         session.add(new)
         session.flush()
         new_ids.append(new.id)
@@ -262,8 +328,9 @@ def delete_scan(session: Session, scan_id: str) -> list[str] | None:
     session.flush()
     unused = []
     for sha in sorted(shas):
-        still_used = session.scalar(select(func.count()).select_from(Scan)
-                                    .where(Scan.file_sha256 == sha))
+        still_used = session.scalar(
+            select(func.count()).select_from(Scan).where(Scan.file_sha256 == sha)
+        )
         if not still_used:
             unused.append(sha)
             stored = session.get(StoredFile, sha)

@@ -43,14 +43,24 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
             continue
         members += 1
         if members > limit:
-            ctx.report("archive.too-many-members", f"more than {limit} members; the rest were "
-                       "not analysed", evidence={"limit": limit})
+            ctx.report(
+                "archive.too-many-members",
+                f"more than {limit} members; the rest were not analysed",
+                evidence={"limit": limit},
+            )
             break
         ctx.progress("members", members, 0)
         _member(source, ctx, report, item, formats, torch_tar)
     report.finish()
-    ctx.note("archive", {"type": "tar", "torch_legacy": torch_tar,
-                         "members": members, "member_formats": dict(formats.most_common(20))})
+    ctx.note(
+        "archive",
+        {
+            "type": "tar",
+            "torch_legacy": torch_tar,
+            "members": members,
+            "member_formats": dict(formats.most_common(20)),
+        },
+    )
 
 
 def _torch_layout(source: Source, limit: int) -> bool:
@@ -82,25 +92,40 @@ def _after_the_end(source: Source, ctx: ScanContext, end: int) -> None:
     if pos >= source.size:
         return
     checked = pos < stop
-    ctx.report("archive.trailing-data", f"{source.size - pos} bytes after the tar archive's end "
-               "marker" + ("" if checked else f" were not examined (only {_TRAILING_CHECKED} "
-                                                  "bytes of padding are)"),
-               offset=pos, evidence={"size": source.size - pos})
+    ctx.report(
+        "archive.trailing-data",
+        f"{source.size - pos} bytes after the tar archive's end "
+        "marker"
+        + (
+            "" if checked else f" were not examined (only {_TRAILING_CHECKED} bytes of padding are)"
+        ),
+        offset=pos,
+        evidence={"size": source.size - pos},
+    )
     if checked:
         analyze_member(source.slice(pos, source.size - pos), ctx, "<after the end>")
 
 
-def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarformat.TarMember,
-            formats: Counter[str], torch_tar: bool) -> None:
+def _member(
+    source: Source,
+    ctx: ScanContext,
+    report: CappedReporter,
+    m: tarformat.TarMember,
+    formats: Counter[str],
+    torch_tar: bool,
+) -> None:
     check_member_name(report, m.name, offset=m.header_offset)
     if m.kind in (tarformat.HARDLINK, tarformat.SYMLINK):
         check_link_target(report, m.name, m.linkname, offset=m.header_offset)
         return
     if m.kind in tarformat.SPECIAL:
         kind = m.kind.decode("latin-1")
-        report("archive.special-member", f"member {short(m.name)!r} has type {kind!r}; "
-               "not analysed", offset=m.header_offset,
-               evidence={"member": short(m.name), "type": kind})
+        report(
+            "archive.special-member",
+            f"member {short(m.name)!r} has type {kind!r}; not analysed",
+            offset=m.header_offset,
+            evidence={"member": short(m.name), "type": kind},
+        )
         return
     if m.kind == tarformat.DIRECTORY:
         return
@@ -120,6 +145,9 @@ def _member(source: Source, ctx: ScanContext, report: CappedReporter, m: tarform
 def analyze_unopenable(source: Source, ctx: ScanContext) -> None:
     """7z and RAR: weightscan does not unpack them, so their content is unknown."""
     kind = sniff_format(source)
-    ctx.report("archive.unopenable", f"{kind.value} archive cannot be opened; its content is "
-               "unknown", evidence={"format": kind.value})
+    ctx.report(
+        "archive.unopenable",
+        f"{kind.value} archive cannot be opened; its content is unknown",
+        evidence={"format": kind.value},
+    )
     ctx.note("archive", {"type": kind.value, "opened": False})

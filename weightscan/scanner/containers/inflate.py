@@ -160,12 +160,14 @@ CODECS: dict[str, Codec] = {
     "zlib": Codec("zlib", lambda: _ZlibDecoder(zlib.MAX_WBITS)),
     "deflate": Codec("deflate", lambda: _ZlibDecoder(-zlib.MAX_WBITS)),
     "bzip2": Codec("bzip2", lambda: _WrappedDecoder(bz2.BZ2Decompressor()), b"BZh"),
-    "xz": Codec("xz", lambda: _WrappedDecoder(lzma.LZMADecompressor(lzma.FORMAT_XZ)),
-                b"\xfd7zXZ\x00"),
+    "xz": Codec(
+        "xz", lambda: _WrappedDecoder(lzma.LZMADecompressor(lzma.FORMAT_XZ)), b"\xfd7zXZ\x00"
+    ),
     "lzma": Codec("lzma", lambda: _WrappedDecoder(lzma.LZMADecompressor(lzma.FORMAT_ALONE))),
     "zstd": Codec("zstd", _ZstdDecoder, b"\x28\xb5\x2f\xfd"),
-    "lz4": Codec("lz4", lambda: _WrappedDecoder(lz4.frame.LZ4FrameDecompressor()),
-                 b"\x04\x22\x4d\x18"),
+    "lz4": Codec(
+        "lz4", lambda: _WrappedDecoder(lz4.frame.LZ4FrameDecompressor()), b"\x04\x22\x4d\x18"
+    ),
 }
 
 
@@ -194,8 +196,15 @@ class Inflated:
         self.spool.close()
 
 
-def inflate(reader: BinaryIO, codec: Codec, ctx: ScanContext, *, compressed_size: int,
-            skip: int = 0, max_output: int | None = None) -> Inflated:
+def inflate(
+    reader: BinaryIO,
+    codec: Codec,
+    ctx: ScanContext,
+    *,
+    compressed_size: int,
+    skip: int = 0,
+    max_output: int | None = None,
+) -> Inflated:
     """Decompress ``reader`` (``compressed_size`` bytes) under the scan's budgets.
 
     ``skip`` bytes at the start belong to a header the decoder does not read (zip LZMA).
@@ -212,8 +221,15 @@ def inflate(reader: BinaryIO, codec: Codec, ctx: ScanContext, *, compressed_size
     return result
 
 
-def _run(reader: BinaryIO, codec: Codec, ctx: ScanContext, result: Inflated,
-         compressed_size: int, skip: int, max_output: int | None) -> None:
+def _run(
+    reader: BinaryIO,
+    codec: Codec,
+    ctx: ScanContext,
+    result: Inflated,
+    compressed_size: int,
+    skip: int,
+    max_output: int | None,
+) -> None:
     ratio_cap = max(ctx.limits.max_compression_ratio * max(compressed_size, 1), RATIO_FLOOR)
     if skip:
         reader.read(skip)
@@ -232,8 +248,11 @@ def _run(reader: BinaryIO, codec: Codec, ctx: ScanContext, result: Inflated,
             if not pending:
                 break  # input exhausted before the end of the stream
         try:
-            want = OUT_CHUNK if max_output is None else \
-                max(1, min(OUT_CHUNK, max_output - result.size))
+            want = (
+                OUT_CHUNK
+                if max_output is None
+                else max(1, min(OUT_CHUNK, max_output - result.size))
+            )
             out = decoder.decompress(pending, want)
         except DecodeError as exc:
             result.error = str(exc)

@@ -18,8 +18,9 @@ _MAX_LABEL = 1024  # characters of a member name kept in finding locations
 _DRIVE = re.compile(r"[A-Za-z]:(/|$)")  # "C:/..." is absolute on Windows
 
 
-def analyze_member(source: Source, ctx: ScanContext, name: str,
-                   fmt: Format | None = None) -> Format | None:
+def analyze_member(
+    source: Source, ctx: ScanContext, name: str, fmt: Format | None = None
+) -> Format | None:
     """Analyse a member by content, or as ``fmt`` when the loader decides by name.
 
     torch.load unpickles ``data.pkl`` whatever its bytes look like, so that member is
@@ -48,8 +49,14 @@ class CappedReporter:
         self._ctx, self._per_rule = ctx, per_rule
         self.counts: Counter[str] = Counter()
 
-    def __call__(self, rule_id: str, message: str, *, offset: int | None = None,
-                 evidence: Mapping[str, Any] | None = None) -> None:
+    def __call__(
+        self,
+        rule_id: str,
+        message: str,
+        *,
+        offset: int | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> None:
         self.counts[rule_id] += 1
         if self.counts[rule_id] <= self._per_rule:
             self._ctx.report(rule_id, message, offset=offset, evidence=evidence)
@@ -58,33 +65,50 @@ class CappedReporter:
         for rule_id, n in self.counts.items():
             if n > self._per_rule:
                 more = n - self._per_rule
-                self._ctx.report(rule_id, f"{more} more {rule_id} findings in this archive",
-                                 evidence={"more": more})
+                self._ctx.report(
+                    rule_id,
+                    f"{more} more {rule_id} findings in this archive",
+                    evidence={"more": more},
+                )
 
 
 def check_member_name(report: Report, name: str, *, offset: int | None = None) -> None:
     """Report names that escape the extraction directory or are absolute."""
     unified = name.replace("\\", "/")
     if unified.startswith("/") or _DRIVE.match(unified):
-        report("archive.absolute-path", f"member name is absolute: {short(name)!r}",
-               offset=offset, evidence={"member": short(name)})
+        report(
+            "archive.absolute-path",
+            f"member name is absolute: {short(name)!r}",
+            offset=offset,
+            evidence={"member": short(name)},
+        )
     parts = [p for p in unified.split("/") if p not in ("", ".")]
     depth = 0
     for part in parts:
         depth += -1 if part == ".." else 1
         if depth < 0:
-            report("archive.path-traversal",
-                   f"member name climbs out of the archive: {short(name)!r}",
-                   offset=offset, evidence={"member": short(name)})
+            report(
+                "archive.path-traversal",
+                f"member name climbs out of the archive: {short(name)!r}",
+                offset=offset,
+                evidence={"member": short(name)},
+            )
             return
 
 
 def check_link_target(report: Report, name: str, target: str, *, offset: int | None) -> None:
     """Links are reported; links leaving the archive are reported as traversal."""
-    report("archive.link", f"link {short(name)!r} -> {short(target)!r}", offset=offset,
-               evidence={"member": short(name), "target": short(target)})
+    report(
+        "archive.link",
+        f"link {short(name)!r} -> {short(target)!r}",
+        offset=offset,
+        evidence={"member": short(name), "target": short(target)},
+    )
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
     if target.startswith("/") or joined.startswith(".."):
-        report("archive.path-traversal",
-               f"link {short(name)!r} points outside the archive: {short(target)!r}",
-               offset=offset, evidence={"member": short(name), "target": short(target)})
+        report(
+            "archive.path-traversal",
+            f"link {short(name)!r} points outside the archive: {short(target)!r}",
+            offset=offset,
+            evidence={"member": short(name), "target": short(target)},
+        )

@@ -31,8 +31,12 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
         return
     bad = _first_binary_offset(source, ctx)
     if bad is not None:
-        ctx.report("format.text-binary", f"text up to byte {bad}, then binary data",
-                   offset=bad, evidence={"offset": bad})
+        ctx.report(
+            "format.text-binary",
+            f"text up to byte {bad}, then binary data",
+            offset=bad,
+            evidence={"offset": bad},
+        )
         return
     analyze_text_templates(source, ctx)
     analyze_config_auto_map(source, ctx)
@@ -43,8 +47,9 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
         # source file of a large archive would only bury the findings that matter
         ctx.note("format", "text")
         return
-    ctx.report("format.text", "plain text; nothing a model loader executes",
-               evidence={"size": source.size})
+    ctx.report(
+        "format.text", "plain text; nothing a model loader executes", evidence={"size": source.size}
+    )
 
 
 def _first_binary_offset(source: Source, ctx: ScanContext) -> int | None:
@@ -70,16 +75,23 @@ def _first_binary_offset(source: Source, ctx: ScanContext) -> int | None:
 
 
 def analyze_other(source: Source, ctx: ScanContext) -> None:
-    ctx.report("format.other", "recognised non-model content (image, document or tokenizer "
-               "model); not executed by model loaders", evidence={"size": source.size})
+    ctx.report(
+        "format.other",
+        "recognised non-model content (image, document or tokenizer "
+        "model); not executed by model loaders",
+        evidence={"size": source.size},
+    )
 
 
 def analyze_unknown(source: Source, ctx: ScanContext) -> None:
     if claim_tensor_data(source, ctx):  # raw tensor bytes a model next to it declares
         return
     head = source.head(16)
-    ctx.report("format.unrecognized", "content of no format weightscan analyses; it cannot be "
-               "shown safe", evidence={"size": source.size, "head": head.hex()})
+    ctx.report(
+        "format.unrecognized",
+        "content of no format weightscan analyses; it cannot be shown safe",
+        evidence={"size": source.size, "head": head.hex()},
+    )
 
 
 def analyze_empty(source: Source, ctx: ScanContext) -> None:

@@ -56,9 +56,12 @@ def is_torch_legacy(head: bytes) -> bool:
     ops = first_pickle_opcodes(head[:128], limit=6)
     names = [n for n, _ in ops if n not in ("PROTO", "FRAME")]
     values = [a for n, a in ops if n not in ("PROTO", "FRAME")]
-    return (len(names) == 2 and names[1] == "STOP"
-            and names[0] in ("LONG1", "LONG4", "LONG", "INT")
-            and values[0] == TORCH_LEGACY_MAGIC)
+    return (
+        len(names) == 2
+        and names[1] == "STOP"
+        and names[0] in ("LONG1", "LONG4", "LONG", "INT")
+        and values[0] == TORCH_LEGACY_MAGIC
+    )
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,12 @@ def looks_like_opcode_stream(head: bytes, total_size: int) -> bool:
         # "0.5" is POP, STOP: text, not a pickle; real pickles import or build something
         return p.imports or (p.count >= 3 and p.distinct >= 3)
     # a long, clean run up to the end of a head that is only a prefix of a large pickle
-    long_run = (p.count >= 16 and p.distinct >= 3 and len(head) < total_size
-                and p.last_pos >= len(head) // 2)
+    long_run = (
+        p.count >= 16
+        and p.distinct >= 3
+        and len(head) < total_size
+        and p.last_pos >= len(head) // 2
+    )
     return p.calls or long_run
 
 
@@ -123,8 +130,11 @@ def is_text(head: bytes, total_size: int) -> bool:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         # only a multi-byte character cut by the end of the head is tolerated
-        return (len(head) < total_size and exc.start >= len(head) - 3
-                and exc.reason == "unexpected end of data")
+        return (
+            len(head) < total_size
+            and exc.start >= len(head) - 3
+            and exc.reason == "unexpected end of data"
+        )
     return True
 
 
@@ -145,7 +155,8 @@ def is_lzma_alone(head: bytes) -> bool:
         return False
     dict_size, size = struct.unpack_from("<IQ", head, 1)
     plausible_dict = dict_size in (1, 0xFFFFFFFF) or any(
-        dict_size in (1 << n, (1 << n) | (1 << (n - 1))) for n in range(1, 32))
+        dict_size in (1 << n, (1 << n) | (1 << (n - 1))) for n in range(1, 32)
+    )
     # the range coder's first output byte is always zero
     return plausible_dict and (size == 0xFFFFFFFFFFFFFFFF or size < 1 << 48) and head[13] == 0
 
@@ -168,20 +179,25 @@ def is_joblib_zf(head: bytes) -> bool:
     """joblib < 0.10 ``ZF`` files: b"ZF", the payload length as ``0x...`` text, a zlib stream."""
     if len(head) < JOBLIB_ZF_HEADER + 2 or not head.startswith(b"ZF0x"):
         return False
-    return re.fullmatch(rb"ZF0x[0-9a-fA-F]+L? *", head[:JOBLIB_ZF_HEADER]) is not None and \
-        is_zlib(head[joblib_zf_skip(head):])
+    return re.fullmatch(rb"ZF0x[0-9a-fA-F]+L? *", head[:JOBLIB_ZF_HEADER]) is not None and is_zlib(
+        head[joblib_zf_skip(head) :]
+    )
 
 
 def joblib_zf_skip(head: bytes) -> int:
     """Bytes before a ZF file's zlib stream: joblib's ``read_zfile`` skips one more space
     after the header (Python 2 joblib <= 0.8.4 wrote the length one character wider; a
     zlib stream never starts with a space)."""
-    return JOBLIB_ZF_HEADER + (head[JOBLIB_ZF_HEADER:JOBLIB_ZF_HEADER + 1] == b" ")
+    return JOBLIB_ZF_HEADER + (head[JOBLIB_ZF_HEADER : JOBLIB_ZF_HEADER + 1] == b" ")
 
 
 def is_bzip2(head: bytes) -> bool:
-    return (len(head) >= 10 and head[:3] == b"BZh" and 0x31 <= head[3] <= 0x39
-            and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"))
+    return (
+        len(head) >= 10
+        and head[:3] == b"BZh"
+        and 0x31 <= head[3] <= 0x39
+        and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90")
+    )
 
 
 def tar_header_ok(block: bytes) -> bool:
@@ -229,7 +245,7 @@ def sentencepiece_like(head: bytes) -> bool:
     inner = _walk_protobuf(head, start, min(end, len(head)), allow_truncated=end > len(head))
     if not inner or inner[0][0] != 1 or inner[0][1] != 2:
         return False
-    piece = head[inner[0][2]:inner[0][3]]
+    piece = head[inner[0][2] : inner[0][3]]
     try:
         piece.decode("utf-8")
     except UnicodeDecodeError:
@@ -237,8 +253,9 @@ def sentencepiece_like(head: bytes) -> bool:
     return True
 
 
-def _walk_protobuf(data: bytes, pos: int, end: int, *, allow_truncated: bool
-                   ) -> list[tuple[int, int, int, int]] | None:
+def _walk_protobuf(
+    data: bytes, pos: int, end: int, *, allow_truncated: bool
+) -> list[tuple[int, int, int, int]] | None:
     """(field, wire type, value start, value end) for each field, or None if invalid."""
     out: list[tuple[int, int, int, int]] = []
     while pos < end:

@@ -118,7 +118,7 @@ def _pax(body: bytes) -> dict[str, str]:
             break
         if length <= 0:
             break
-        record = body[space + 1: pos + length - 1]
+        record = body[space + 1 : pos + length - 1]
         key, _, value = record.partition(b"=")
         out[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
         pos += length

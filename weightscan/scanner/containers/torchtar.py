@@ -43,8 +43,12 @@ def analyze_torch_tar_member(source: Source, ctx: ScanContext, name: str) -> Non
                 return
             end = record(source, pos, args)
             if end is None or end > source.size:
-                _broken(engine, ctx, pos, f"{name}: a record torch cannot read follows "
-                        "its header pickle")
+                _broken(
+                    engine,
+                    ctx,
+                    pos,
+                    f"{name}: a record torch cannot read follows its header pickle",
+                )
                 return
             pos = end
         if name == "storages" and pos < source.size:  # the list of storage views
@@ -52,8 +56,12 @@ def analyze_torch_tar_member(source: Source, ctx: ScanContext, name: str) -> Non
             if not ok:
                 return
         if pos < source.size:
-            _broken(engine, ctx, pos, f"{name}: {source.size - pos} bytes after the last "
-                    "record are unexplained")
+            _broken(
+                engine,
+                ctx,
+                pos,
+                f"{name}: {source.size - pos} bytes after the last record are unexplained",
+            )
     finally:
         report_imports(engine.summary, ctx)
         ctx.note("pickle", engine.summary.to_note())

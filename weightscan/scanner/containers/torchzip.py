@@ -15,13 +15,23 @@ from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.pickle.probe import reaches_import
 from weightscan.scanner.source import Source
 
-_METADATA = frozenset({"version", ".format_version", ".storage_alignment", "byteorder",
-                       ".data/version", ".data/serialization_id"})
+_METADATA = frozenset(
+    {
+        "version",
+        ".format_version",
+        ".storage_alignment",
+        "byteorder",
+        ".data/version",
+        ".data/serialization_id",
+    }
+)
 METADATA_MAX = 4096  # bytes; torch's metadata records are a few bytes of text
 
 # Operators that reach the file system from TorchScript.
-_TS_SUSPICIOUS = re.compile(r"\b(?:ops\.aten\.from_file|torch\.from_file|torch\.save|"
-                            r"torch\.load|ops\.aten\.save|ops\.aten\.load|open)\s*\(")
+_TS_SUSPICIOUS = re.compile(
+    r"\b(?:ops\.aten\.from_file|torch\.from_file|torch\.save|"
+    r"torch\.load|ops\.aten\.save|ops\.aten\.load|open)\s*\("
+)
 
 _HIDDEN_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "zip"),
@@ -45,7 +55,7 @@ class Layout:
     def record(self, name: str) -> str | None:
         """``name`` relative to the archive folder (lower-cased), or None if outside it."""
         low = name.lower()
-        return low[len(self.prefix):] if self.prefix and low.startswith(self.prefix) else None
+        return low[len(self.prefix) :] if self.prefix and low.startswith(self.prefix) else None
 
     def is_storage(self, name: str) -> bool:
         rec = self.record(name)
@@ -59,13 +69,19 @@ class Layout:
 
     def is_torch_pickle(self, name: str) -> bool:
         """The records torch.load / torch.jit.load unpickle whatever their content."""
-        return self.kind in ("pytorch-zip", "torchscript") and \
-            self.record(name) in ("data.pkl", "constants.pkl")
+        return self.kind in ("pytorch-zip", "torchscript") and self.record(name) in (
+            "data.pkl",
+            "constants.pkl",
+        )
 
     def is_code(self, name: str) -> bool:
         rec = self.record(name)
-        return self.kind == "torchscript" and rec is not None and rec.startswith("code/") and \
-            rec.endswith(".py")
+        return (
+            self.kind == "torchscript"
+            and rec is not None
+            and rec.startswith("code/")
+            and rec.endswith(".py")
+        )
 
 
 def classify(names: list[str]) -> Layout:
@@ -76,13 +92,16 @@ def classify(names: list[str]) -> Layout:
     if not names or "/" not in names[0]:
         return Layout(None, "")
     prefix = names[0].split("/", 1)[0].lower() + "/"
-    records = {n.lower()[len(prefix):] for n in names if n.lower().startswith(prefix)}
+    records = {n.lower()[len(prefix) :] for n in names if n.lower().startswith(prefix)}
     if "constants.pkl" in records:
         return Layout("torchscript", prefix)
     if "data.pkl" in records:
         return Layout("pytorch-zip", prefix)
-    if any(r.startswith("data/") for r in records) and \
-            records & {"version", "byteorder", ".data/version"}:
+    if any(r.startswith("data/") for r in records) and records & {
+        "version",
+        "byteorder",
+        ".data/version",
+    }:
         return Layout("pytorch-like", prefix)  # torch layout without data.pkl
     return Layout(None, prefix)
 

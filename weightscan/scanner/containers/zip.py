@@ -82,11 +82,14 @@ def analyze_zip(source: Source, ctx: ScanContext) -> None:
 
 def _other_view(source: Source, ctx: ScanContext, directory: Directory) -> None:
     """The central directory zipfile-based readers see where miniz (torch) sees another."""
-    ctx.report("zip.zip64-disagreement", "the ZIP64 locator and the record next to it point "
-               "at different central directories: torch.load and zipfile-based readers "
-               "(numpy.load) see different archives; both were analysed",
-               offset=directory.cd_end, evidence={"other_directory": directory.cd_start,
-                                                  "other_members": len(directory.entries)})
+    ctx.report(
+        "zip.zip64-disagreement",
+        "the ZIP64 locator and the record next to it point "
+        "at different central directories: torch.load and zipfile-based readers "
+        "(numpy.load) see different archives; both were analysed",
+        offset=directory.cd_end,
+        evidence={"other_directory": directory.cd_start, "other_members": len(directory.entries)},
+    )
     run = _ZipRun(source, ctx.child("<zipfile view>"), directory)
     run.structure(gaps=False)  # the first view's gap scan covered every byte
     run.members()
@@ -127,16 +130,19 @@ class _ZipRun:
         elif self.keras:
             ctx.set_format(Format.KERAS.value)
         elif self.layout.kind == "pytorch-like":
-            ctx.report("torch.missing-data-pkl",
-                       "PyTorch-style archive without data.pkl; every member is analysed "
-                       "by content", evidence={"prefix": short(self.layout.prefix)})
+            ctx.report(
+                "torch.missing-data-pkl",
+                "PyTorch-style archive without data.pkl; every member is analysed by content",
+                evidence={"prefix": short(self.layout.prefix)},
+            )
         for issue in d.issues:
             self.report(issue.rule_id, issue.message, offset=issue.offset, evidence=issue.evidence)
         if d.more_entries:
-            ctx.report("zip.too-many-members",
-                       f"more than {ctx.limits.max_archive_members} members; the rest were "
-                       "not analysed", evidence={"limit": ctx.limits.max_archive_members,
-                                                 "declared": d.declared_entries})
+            ctx.report(
+                "zip.too-many-members",
+                f"more than {ctx.limits.max_archive_members} members; the rest were not analysed",
+                evidence={"limit": ctx.limits.max_archive_members, "declared": d.declared_entries},
+            )
         names: Counter[bytes] = Counter()
         for entry in d.entries:
             ctx.check_time()
@@ -145,50 +151,74 @@ class _ZipRun:
         for raw, n in names.items():
             if n > 1:
                 dup = short(raw.decode("utf-8", "replace"))
-                self.report("zip.duplicate-name", f"{n} members are named {dup!r}",
-                            evidence={"member": dup, "count": n})
+                self.report(
+                    "zip.duplicate-name",
+                    f"{n} members are named {dup!r}",
+                    evidence={"member": dup, "count": n},
+                )
         self._check_layout(gaps)
 
     def _check_entry(self, entry: Entry) -> None:
         name = entry.name
         check_member_name(self.report, name, offset=entry.local_offset)
         if entry.local_offset >= self.source.size:
-            self.report("zip.truncated", f"member {short(name)!r} starts past the end of the file",
-                        offset=entry.local_offset, evidence={"member": short(name)})
+            self.report(
+                "zip.truncated",
+                f"member {short(name)!r} starts past the end of the file",
+                offset=entry.local_offset,
+                evidence={"member": short(name)},
+            )
             return
         local = read_local(self.source, entry.local_offset)
         if local is None:
-            self.report("zip.bad-local-header",
-                        f"member {short(name)!r}: no local header at {entry.local_offset}",
-                        offset=entry.local_offset, evidence={"member": short(name)})
+            self.report(
+                "zip.bad-local-header",
+                f"member {short(name)!r}: no local header at {entry.local_offset}",
+                offset=entry.local_offset,
+                evidence={"member": short(name)},
+            )
             return
         entry.local = local
         if entry.is_symlink:
-            check_link_target(self.report, name, self._link_target(entry),
-                              offset=entry.local_offset)
+            check_link_target(
+                self.report, name, self._link_target(entry), offset=entry.local_offset
+            )
         diffs = compare_headers(entry, local)
         if diffs:
             evidence: dict[str, Any] = {"member": short(name), "fields": diffs}
             if "name" in diffs:
                 evidence["local_name"] = short(local.name_raw.decode("utf-8", "replace"))
-            self.report("zip.local-header-mismatch",
-                        f"member {short(name)!r}: local header differs in {', '.join(diffs)}",
-                        offset=entry.local_offset, evidence=evidence)
+            self.report(
+                "zip.local-header-mismatch",
+                f"member {short(name)!r}: local header differs in {', '.join(diffs)}",
+                offset=entry.local_offset,
+                evidence=evidence,
+            )
         flags = entry.flags | local.flags
         if flags & FLAG_ENCRYPTED:
-            self.report("zip.encrypted", f"member {short(name)!r} is marked encrypted; "
-                        "analysed as plain data, as PyTorch reads it",
-                        offset=entry.local_offset, evidence={"member": short(name), "flags": flags})
+            self.report(
+                "zip.encrypted",
+                f"member {short(name)!r} is marked encrypted; "
+                "analysed as plain data, as PyTorch reads it",
+                offset=entry.local_offset,
+                evidence={"member": short(name), "flags": flags},
+            )
         odd = flags & ~(ORDINARY_FLAGS | FLAG_ENCRYPTED)
         if odd:
-            self.report("zip.flag-bits", f"member {short(name)!r} sets flag bits {odd:#06x}",
-                        offset=entry.local_offset,
-                        evidence={"member": short(name), "flags": flags, "unusual": odd})
+            self.report(
+                "zip.flag-bits",
+                f"member {short(name)!r} sets flag bits {odd:#06x}",
+                offset=entry.local_offset,
+                evidence={"member": short(name), "flags": flags, "unusual": odd},
+            )
         end = local.data_offset + entry.comp_size
         if end > self.source.size:
-            self.report("zip.truncated", f"member {short(name)!r} data runs past the end of "
-                        "the file", offset=local.data_offset,
-                        evidence={"member": short(name), "missing": end - self.source.size})
+            self.report(
+                "zip.truncated",
+                f"member {short(name)!r} data runs past the end of the file",
+                offset=local.data_offset,
+                evidence={"member": short(name), "missing": end - self.source.size},
+            )
 
     def _link_target(self, e: Entry) -> str:
         """A symlink member's target (its content, as unzip writes it), read bounded."""
@@ -221,9 +251,11 @@ class _ZipRun:
                 max_end, owner = end, index
         if self.overlapping:
             examples = [short(self.dir.entries[i].name) for i in sorted(self.overlapping)[:5]]
-            self.ctx.report("zip.overlapping-members",
-                            f"{len(self.overlapping)} members share or overlap their data",
-                            evidence={"members": len(self.overlapping), "examples": examples})
+            self.ctx.report(
+                "zip.overlapping-members",
+                f"{len(self.overlapping)} members share or overlap their data",
+                evidence={"members": len(self.overlapping), "examples": examples},
+            )
         if gaps:
             self._check_gaps(spans)
 
@@ -252,8 +284,11 @@ class _ZipRun:
                 self._hidden_bytes(start, first)
             self.extra_entries.extend(entries)
         if len(gaps) > _MAX_GAPS:
-            self.report("zip.hidden-data", f"{len(gaps)} unreferenced regions; only the first "
-                        f"{_MAX_GAPS} were examined", evidence={"regions": len(gaps)})
+            self.report(
+                "zip.hidden-data",
+                f"{len(gaps)} unreferenced regions; only the first {_MAX_GAPS} were examined",
+                evidence={"regions": len(gaps)},
+            )
 
     def _unreferenced(self, offset: int, gap_end: int) -> Entry | None:
         local = read_local(self.source, offset)
@@ -262,12 +297,23 @@ class _ZipRun:
         size = local.comp_size
         if local.flags & FLAG_DESCRIPTOR and not size:  # sizes follow the data: bound by the gap
             size = max(0, gap_end - local.data_offset)
-        entry = Entry(-1, local.name_raw, local.flags, local.method, local.crc, size,
-                      local.uncomp_size or size, offset, local)
-        self.report("zip.unreferenced-entry",
-                    f"local entry {short(entry.name)!r} at {offset} is not in the central "
-                    "directory",
-                    offset=offset, evidence={"member": short(entry.name)})
+        entry = Entry(
+            -1,
+            local.name_raw,
+            local.flags,
+            local.method,
+            local.crc,
+            size,
+            local.uncomp_size or size,
+            offset,
+            local,
+        )
+        self.report(
+            "zip.unreferenced-entry",
+            f"local entry {short(entry.name)!r} at {offset} is not in the central directory",
+            offset=offset,
+            evidence={"member": short(entry.name)},
+        )
         check_member_name(self.report, entry.name, offset=offset)
         return entry
 
@@ -280,10 +326,19 @@ class _ZipRun:
             # zip after the flatbuffer: the prefix is the model, analysed as such
             self.stats.formats[str(analyze_nested(chunk, self.ctx, "<prefix>"))] += 1
             return
-        where = "before the first member" if start == 0 else \
-            "between members" if start < self.dir.cd_start else "after the central directory"
-        self.report("zip.hidden-data", f"{end - start} bytes {where} belong to no member",
-                    offset=start, evidence={"size": end - start})
+        where = (
+            "before the first member"
+            if start == 0
+            else "between members"
+            if start < self.dir.cd_start
+            else "after the central directory"
+        )
+        self.report(
+            "zip.hidden-data",
+            f"{end - start} bytes {where} belong to no member",
+            offset=start,
+            evidence={"size": end - start},
+        )
         if sniff_format(chunk) not in (Format.UNKNOWN, Format.EMPTY):
             label = "<prefix>" if start == 0 else f"<hidden@{start}>"
             self.stats.formats[str(analyze_nested(chunk, self.ctx, label))] += 1
@@ -340,10 +395,17 @@ class _ZipRun:
         size = max(0, min(e.comp_size, self.source.size - start))
         if e.method == 0:
             if e.comp_size != e.uncomp_size:
-                self.report("zip.size-mismatch", f"stored member {short(e.name)!r} declares "
-                            f"{e.uncomp_size} bytes but holds {e.comp_size}", offset=start,
-                            evidence={"member": short(e.name), "declared": e.uncomp_size,
-                                      "stored": e.comp_size})
+                self.report(
+                    "zip.size-mismatch",
+                    f"stored member {short(e.name)!r} declares "
+                    f"{e.uncomp_size} bytes but holds {e.comp_size}",
+                    offset=start,
+                    evidence={
+                        "member": short(e.name),
+                        "declared": e.uncomp_size,
+                        "stored": e.comp_size,
+                    },
+                )
                 size = max(0, min(max(e.comp_size, e.uncomp_size), self.source.size - start))
             if head_only is None and size <= _SMALL_MEMBER:
                 # one read instead of many small seeks: archives of thousands of tiny files
@@ -358,14 +420,23 @@ class _ZipRun:
         if codec is None:
             return None
         if self.budget_spent:
-            self.report("limits.resource", f"member {short(e.name)!r} not decompressed: the "
-                        "decompression budget is spent", evidence={"member": short(e.name)})
+            self.report(
+                "limits.resource",
+                f"member {short(e.name)!r} not decompressed: the decompression budget is spent",
+                evidence={"member": short(e.name)},
+            )
             return None
         skip = 0
         if e.method == 14:
             skip = 4 + int.from_bytes(self.source.read_at(start + 2, 2), "little")
-        result = inflate(self.source.slice(start, size).open(), codec, self.ctx,
-                         compressed_size=size, skip=skip, max_output=head_only)
+        result = inflate(
+            self.source.slice(start, size).open(),
+            codec,
+            self.ctx,
+            compressed_size=size,
+            skip=skip,
+            max_output=head_only,
+        )
         self.stats.compressed_bytes += size
         self.stats.decompressed_bytes += result.size
         if head_only is None:
@@ -378,44 +449,67 @@ class _ZipRun:
             return zip_lzma_codec(self.source.read_at(e.local.data_offset, 9))
         label = _METHODS.get(e.method)
         if label is None:
-            self.report("zip.unsupported-method", f"member {short(e.name)!r} uses compression "
-                        f"method {e.method}", offset=e.local_offset,
-                        evidence={"member": short(e.name), "method": e.method})
+            self.report(
+                "zip.unsupported-method",
+                f"member {short(e.name)!r} uses compression method {e.method}",
+                offset=e.local_offset,
+                evidence={"member": short(e.name), "method": e.method},
+            )
             return None
         return CODECS[label]
 
     def _inflate_findings(self, e: Entry, r: Inflated) -> None:
         name = short(e.name)
         if r.stop == "ratio":
-            self.report("zip.bomb", f"member {name!r} stopped after {r.size} bytes: beyond the "
-                        f"{self.ctx.limits.max_compression_ratio:g}x ratio limit",
-                        offset=e.local_offset, evidence={"member": name, "compressed": e.comp_size,
-                                                         "decompressed_so_far": r.size})
+            self.report(
+                "zip.bomb",
+                f"member {name!r} stopped after {r.size} bytes: beyond the "
+                f"{self.ctx.limits.max_compression_ratio:g}x ratio limit",
+                offset=e.local_offset,
+                evidence={"member": name, "compressed": e.comp_size, "decompressed_so_far": r.size},
+            )
         elif r.stop == "budget":
             self.budget_spent = True
-            self.ctx.report("limits.resource", f"member {name!r}: decompression budget of "
-                            f"{self.ctx.limits.max_decompressed_bytes} bytes spent",
-                            evidence={"resource": "decompressed bytes",
-                                      "limit": self.ctx.limits.max_decompressed_bytes})
+            self.ctx.report(
+                "limits.resource",
+                f"member {name!r}: decompression budget of "
+                f"{self.ctx.limits.max_decompressed_bytes} bytes spent",
+                evidence={
+                    "resource": "decompressed bytes",
+                    "limit": self.ctx.limits.max_decompressed_bytes,
+                },
+            )
         elif r.error is not None or (not r.complete and r.size != e.uncomp_size):
             # (LZMA members may omit the end marker when the size is declared)
-            self.report("compressed.truncated", f"member {name!r}: compressed data breaks off "
-                        f"after {r.size} bytes ({r.error or 'unexpected end'})",
-                        offset=e.local_offset,
-                        evidence={"member": name, "error": (r.error or "")[:200]})
+            self.report(
+                "compressed.truncated",
+                f"member {name!r}: compressed data breaks off "
+                f"after {r.size} bytes ({r.error or 'unexpected end'})",
+                offset=e.local_offset,
+                evidence={"member": name, "error": (r.error or "")[:200]},
+            )
         else:
             if r.size != e.uncomp_size:
-                self.report("zip.size-mismatch", f"member {name!r} declares {e.uncomp_size} "
-                            f"bytes but inflates to {r.size}", offset=e.local_offset,
-                            evidence={"member": name, "declared": e.uncomp_size, "actual": r.size})
+                self.report(
+                    "zip.size-mismatch",
+                    f"member {name!r} declares {e.uncomp_size} bytes but inflates to {r.size}",
+                    offset=e.local_offset,
+                    evidence={"member": name, "declared": e.uncomp_size, "actual": r.size},
+                )
             self._check_crc(e, r.crc32)
 
     def _check_crc(self, e: Entry, actual: int) -> None:
         if actual != e.crc:
-            self.report("zip.crc-mismatch", f"member {short(e.name)!r}: CRC-32 {actual:08x}, "
-                        f"directory says {e.crc:08x}", offset=e.local_offset,
-                        evidence={"member": short(e.name), "actual": f"{actual:08x}",
-                                  "declared": f"{e.crc:08x}"})
+            self.report(
+                "zip.crc-mismatch",
+                f"member {short(e.name)!r}: CRC-32 {actual:08x}, directory says {e.crc:08x}",
+                offset=e.local_offset,
+                evidence={
+                    "member": short(e.name),
+                    "actual": f"{actual:08x}",
+                    "declared": f"{e.crc:08x}",
+                },
+            )
 
     def _storage(self, e: Entry) -> None:
         """A tensor storage: never unpickled by torch, so only its head is looked at."""
@@ -433,9 +527,12 @@ class _ZipRun:
                 content.close()
         if hidden is None:
             return
-        self.report("torch.storage-hides-content",
-                    f"storage {short(e.name)!r} starts like a {hidden}, not tensor data",
-                    offset=e.local_offset, evidence={"member": short(e.name), "looks_like": hidden})
+        self.report(
+            "torch.storage-hides-content",
+            f"storage {short(e.name)!r} starts like a {hidden}, not tensor data",
+            offset=e.local_offset,
+            evidence={"member": short(e.name), "looks_like": hidden},
+        )
         full = self._open(e)  # analyse the hidden content for what it is
         if full is None:
             return
@@ -451,47 +548,70 @@ class _ZipRun:
         its declared size, so a storage declared far beyond its compressed bytes is a bomb
         (only the head is inflated here, so the ratio is judged on the declared size)."""
         limit = self.ctx.limits.max_compression_ratio
-        if e.method == 0 or e.uncomp_size <= RATIO_FLOOR or \
-                e.uncomp_size <= limit * max(e.comp_size, 1):
+        if (
+            e.method == 0
+            or e.uncomp_size <= RATIO_FLOOR
+            or e.uncomp_size <= limit * max(e.comp_size, 1)
+        ):
             return
-        self.report("torch.storage-bomb", f"storage {short(e.name)!r} declares {e.uncomp_size} "
-                    f"bytes compressed into {e.comp_size}: beyond the {limit:g}x ratio limit",
-                    offset=e.local_offset, evidence={"member": short(e.name),
-                                                     "compressed": e.comp_size,
-                                                     "declared": e.uncomp_size})
+        self.report(
+            "torch.storage-bomb",
+            f"storage {short(e.name)!r} declares {e.uncomp_size} "
+            f"bytes compressed into {e.comp_size}: beyond the {limit:g}x ratio limit",
+            offset=e.local_offset,
+            evidence={
+                "member": short(e.name),
+                "compressed": e.comp_size,
+                "declared": e.uncomp_size,
+            },
+        )
 
     def _code(self, e: Entry, src: Source) -> None:
         self.stats.code_files.append(e.name)
         text = src.head(_CODE_MAX).decode("utf-8", "replace")
         calls = torchzip.suspicious_code(text)
         if calls:
-            self.report("torchscript.suspicious-op", f"{short(e.name)!r} calls {', '.join(calls)}",
-                        offset=e.local_offset, evidence={"member": short(e.name), "calls": calls})
+            self.report(
+                "torchscript.suspicious-op",
+                f"{short(e.name)!r} calls {', '.join(calls)}",
+                offset=e.local_offset,
+                evidence={"member": short(e.name), "calls": calls},
+            )
 
     # -- summary ------------------------------------------------------------------------
     def finish(self) -> None:
         self.report.finish()
         s = self.stats
         if s.code_files:
-            self.ctx.report("torchscript.code", f"{len(s.code_files)} TorchScript source files",
-                            evidence={"files": [short(n) for n in s.code_files[:20]],
-                                      "count": len(s.code_files)})
+            self.ctx.report(
+                "torchscript.code",
+                f"{len(s.code_files)} TorchScript source files",
+                evidence={
+                    "files": [short(n) for n in s.code_files[:20]],
+                    "count": len(s.code_files),
+                },
+            )
         if s.skipped_overlapping:
-            self.ctx.report("zip.overlapping-members", f"{s.skipped_overlapping} overlapping "
-                            "members were not analysed",
-                            evidence={"skipped": s.skipped_overlapping})
-        self.ctx.note("archive", {
-            "type": "zip",
-            "layout": self.layout.kind,
-            "members": len(self.dir.entries),
-            "unreferenced_entries": len(self.extra_entries),
-            "member_formats": dict(s.formats.most_common(20)),
-            "pickles": s.formats.get(Format.PICKLE.value, 0),
-            "storages": s.storages,
-            "storage_bytes": s.storage_bytes,
-            "compressed_bytes": s.compressed_bytes,
-            "decompressed_bytes": s.decompressed_bytes,
-        })
+            self.ctx.report(
+                "zip.overlapping-members",
+                f"{s.skipped_overlapping} overlapping members were not analysed",
+                evidence={"skipped": s.skipped_overlapping},
+            )
+        self.ctx.note(
+            "archive",
+            {
+                "type": "zip",
+                "layout": self.layout.kind,
+                "members": len(self.dir.entries),
+                "unreferenced_entries": len(self.extra_entries),
+                "member_formats": dict(s.formats.most_common(20)),
+                "pickles": s.formats.get(Format.PICKLE.value, 0),
+                "storages": s.storages,
+                "storage_bytes": s.storage_bytes,
+                "compressed_bytes": s.compressed_bytes,
+                "decompressed_bytes": s.decompressed_bytes,
+            },
+        )
 
 
 def _plain_text(src: Source, max_size: int) -> bool:
@@ -499,8 +619,7 @@ def _plain_text(src: Source, max_size: int) -> bool:
     if src.size > max_size:
         return False
     data = src.head(max_size)
-    return sig.is_text(data, src.size) and not looks_like_pickle(data) and \
-        not reaches_import(src)
+    return sig.is_text(data, src.size) and not looks_like_pickle(data) and not reaches_import(src)
 
 
 def _crc_of(src: Source) -> int:

@@ -133,8 +133,12 @@ def read_directory(source: Source, *, max_entries: int) -> Directory:
     _, _disk, _cd_disk, _n_disk, n_entries, cd_size, cd_offset, comment_len = eocd
     end_spans = [(eocd_at, eocd_at + _EOCD.size + comment_len)]
     views = [(eocd_at, n_entries, cd_size, cd_offset)]
-    if n_entries == _U16 or cd_size == _U32 or cd_offset == _U32 or \
-            source.read_at(eocd_at - _LOCATOR64.size, 4) == SIG_LOCATOR64:
+    if (
+        n_entries == _U16
+        or cd_size == _U32
+        or cd_offset == _U32
+        or source.read_at(eocd_at - _LOCATOR64.size, 4) == SIG_LOCATOR64
+    ):
         records = _zip64_records(source, eocd_at)
         if records:
             views = records
@@ -145,14 +149,23 @@ def read_directory(source: Source, *, max_entries: int) -> Directory:
         try:
             directory.alternate = _directory(source, views[1], max_entries, end_spans)
         except MalformedInput as exc:
-            directory.issues.append(Issue(
-                "zip.zip64-disagreement", "the ZIP64 record next to the locator points at no "
-                f"central directory ({exc.reason})", views[1][0]))
+            directory.issues.append(
+                Issue(
+                    "zip.zip64-disagreement",
+                    "the ZIP64 record next to the locator points at no "
+                    f"central directory ({exc.reason})",
+                    views[1][0],
+                )
+            )
     return directory
 
 
-def _directory(source: Source, view: tuple[int, int, int, int], max_entries: int,
-               end_spans: list[tuple[int, int]]) -> Directory:
+def _directory(
+    source: Source,
+    view: tuple[int, int, int, int],
+    max_entries: int,
+    end_spans: list[tuple[int, int]],
+) -> Directory:
     record_start, n_entries, cd_size, cd_offset = view
     expected_start = record_start - cd_size
     shift = 0
@@ -162,8 +175,9 @@ def _directory(source: Source, view: tuple[int, int, int, int], max_entries: int
         # data in front of the archive: offsets are relative to where the zip starts
         cd_start, shift = expected_start, expected_start - cd_offset
     else:
-        raise MalformedInput("zip central directory not found where the end record says",
-                             offset=cd_offset)
+        raise MalformedInput(
+            "zip central directory not found where the end record says", offset=cd_offset
+        )
     directory = Directory([], cd_start, record_start, n_entries, shift, issues=[])
     for entry in _walk_central(source, directory, max_entries):
         directory.entries.append(entry)
@@ -196,8 +210,11 @@ def _zip64_records(source: Source, eocd_at: int) -> list[tuple[int, int, int, in
     found: list[tuple[int, int, int, int]] = []
     for at in (record_offset, eocd_at - _LOCATOR64.size - _EOCD64.size):
         record = source.read_at(at, _EOCD64.size)
-        if len(record) == _EOCD64.size and record.startswith(SIG_EOCD64) and \
-                all(at != seen for seen, *_ in found):
+        if (
+            len(record) == _EOCD64.size
+            and record.startswith(SIG_EOCD64)
+            and all(at != seen for seen, *_ in found)
+        ):
             fields = _EOCD64.unpack(record)
             found.append((at, fields[7], fields[8], fields[9]))
     return found
@@ -215,8 +232,25 @@ def _walk_central(source: Source, directory: Directory, max_entries: int) -> Ite
         if index >= max_entries:
             directory.more_entries = True
             return
-        (_, made, _need, flags, method, _time, _date, crc, csize, usize, nlen, xlen, clen,
-         _disk, _iattr, eattr, local) = _CENTRAL.unpack(fixed)
+        (
+            _,
+            made,
+            _need,
+            flags,
+            method,
+            _time,
+            _date,
+            crc,
+            csize,
+            usize,
+            nlen,
+            xlen,
+            clen,
+            _disk,
+            _iattr,
+            eattr,
+            local,
+        ) = _CENTRAL.unpack(fixed)
         name = _kept_name(reader.read(min(nlen, MAX_NAME)), nlen)
         if nlen > MAX_NAME:
             reader.seek(nlen - MAX_NAME, 1)
@@ -225,17 +259,32 @@ def _walk_central(source: Source, directory: Directory, max_entries: int) -> Ite
         pos += _CENTRAL.size + nlen + xlen + clen
         usize, csize, local = _apply_zip64(extra, usize, csize, local)
         directory.cd_walked = pos
-        yield Entry(index, name, flags, method, crc, csize, usize, local + directory.shift,
-                    unix_mode=eattr >> 16 if made >> 8 == _MADE_ON_UNIX else 0)
+        yield Entry(
+            index,
+            name,
+            flags,
+            method,
+            crc,
+            csize,
+            usize,
+            local + directory.shift,
+            unix_mode=eattr >> 16 if made >> 8 == _MADE_ON_UNIX else 0,
+        )
         index += 1
     if index < directory.declared_entries and not directory.more_entries:
-        directory.issues.append(Issue(
-            "zip.truncated", f"central directory holds {index} of {directory.declared_entries} "
-            "declared entries", pos, {"declared": directory.declared_entries, "found": index}))
+        directory.issues.append(
+            Issue(
+                "zip.truncated",
+                f"central directory holds {index} of {directory.declared_entries} declared entries",
+                pos,
+                {"declared": directory.declared_entries, "found": index},
+            )
+        )
 
 
-def _apply_zip64(extra: bytes, usize: int, csize: int, local: int | None = None
-                 ) -> tuple[int, int, int]:
+def _apply_zip64(
+    extra: bytes, usize: int, csize: int, local: int | None = None
+) -> tuple[int, int, int]:
     """Replace saturated 32-bit fields by the ZIP64 extra field's 64-bit values."""
     for tag, body in iter_extra(extra):
         if tag != 0x0001:
@@ -255,7 +304,7 @@ def iter_extra(extra: bytes) -> Iterator[tuple[int, bytes]]:
     pos = 0
     while pos + 4 <= len(extra):
         tag, size = struct.unpack_from("<HH", extra, pos)
-        yield tag, extra[pos + 4: pos + 4 + size]
+        yield tag, extra[pos + 4 : pos + 4 + size]
         pos += 4 + size
 
 
@@ -268,8 +317,9 @@ def read_local(source: Source, offset: int) -> LocalHeader | None:
     name = _kept_name(source.read_at(offset + _LOCAL.size, min(nlen, MAX_NAME)), nlen)
     extra = source.read_at(offset + _LOCAL.size + nlen, xlen)
     usize, csize, _ = _apply_zip64(extra, usize, csize)
-    return LocalHeader(offset, flags, method, crc, csize, usize, name,
-                       offset + _LOCAL.size + nlen + xlen)
+    return LocalHeader(
+        offset, flags, method, crc, csize, usize, name, offset + _LOCAL.size + nlen + xlen
+    )
 
 
 def _kept_name(head: bytes, length: int) -> bytes:
@@ -288,9 +338,11 @@ def compare_headers(entry: Entry, local: LocalHeader) -> list[str]:
         diffs.append("flags")
     # with a data descriptor the local copies are legitimately zero
     descriptor = bool(local.flags & FLAG_DESCRIPTOR)
-    for label, mine, theirs in (("crc", local.crc, entry.crc),
-                                ("compressed size", local.comp_size, entry.comp_size),
-                                ("size", local.uncomp_size, entry.uncomp_size)):
+    for label, mine, theirs in (
+        ("crc", local.crc, entry.crc),
+        ("compressed size", local.comp_size, entry.comp_size),
+        ("size", local.uncomp_size, entry.uncomp_size),
+    ):
         if mine != theirs and not (descriptor and mine == 0):
             diffs.append(label)
     return diffs

@@ -23,10 +23,18 @@ _CUSTOM_MODEL, _LINKED_MODEL, _SERIALIZED = 555, 556, 3000
 _CUSTOM_LAYER, _BRANCH, _LOOP = 500, 605, 615
 MAX_DEPTH = 16  # pipelines in pipelines, networks in branch and loop layers
 _MAX_LISTED = 50
-_TYPE_NAMES = {200: "pipelineClassifier", 201: "pipelineRegressor", 202: "pipeline",
-               303: "neuralNetworkRegressor", 403: "neuralNetworkClassifier",
-               500: "neuralNetwork", 502: "mlProgram", 555: "customModel",
-               556: "linkedModel", 3000: "serializedModel"}
+_TYPE_NAMES = {
+    200: "pipelineClassifier",
+    201: "pipelineRegressor",
+    202: "pipeline",
+    303: "neuralNetworkRegressor",
+    403: "neuralNetworkClassifier",
+    500: "neuralNetwork",
+    502: "mlProgram",
+    555: "customModel",
+    556: "linkedModel",
+    3000: "serializedModel",
+}
 
 
 def analyze_coreml(source: Source, ctx: ScanContext) -> None:
@@ -65,9 +73,12 @@ class _Walk:
             elif n == _LINKED_MODEL:
                 self.linked(fl)
             elif n == _SERIALIZED:
-                self.ctx.report("coreml.serialized-model", "the model wraps a private "
-                                "serialized model weightscan cannot read",
-                                offset=fl.tag_offset, evidence={"bytes": fl.value})
+                self.ctx.report(
+                    "coreml.serialized-model",
+                    "the model wraps a private serialized model weightscan cannot read",
+                    offset=fl.tag_offset,
+                    evidence={"bytes": fl.value},
+                )
 
     def _depth(self, depth: int, offset: int) -> None:
         if depth > MAX_DEPTH:
@@ -128,20 +139,35 @@ class _Walk:
                     expect(part, LEN, "linked model path")
                     value = self._string_parameter(part)
                     name, search = (value, search) if part.number == 1 else (name, value)
-            outside = [p for p in [name, *search.split(":")] if p and not p.startswith("$")
-                       and check_relative_path(p, None).problem is not PathProblem.NONE]
-            self.ctx.report("coreml.linked-model", f"links the compiled model {name!r} "
-                            f"(search path {search!r})", offset=sub.tag_offset,
-                            severity=Severity.MEDIUM if outside else None,
-                            evidence={"file": name, "search_path": search,
-                                      "outside_folder": outside})
+            outside = [
+                p
+                for p in [name, *search.split(":")]
+                if p
+                and not p.startswith("$")
+                and check_relative_path(p, None).problem is not PathProblem.NONE
+            ]
+            self.ctx.report(
+                "coreml.linked-model",
+                f"links the compiled model {name!r} (search path {search!r})",
+                offset=sub.tag_offset,
+                severity=Severity.MEDIUM if outside else None,
+                evidence={"file": name, "search_path": search, "outside_folder": outside},
+            )
 
     def finish(self) -> None:
         for kind, names in self.custom.items():
             if names:
                 listed = sorted(names)
-                self.ctx.report("coreml.custom-code", f"custom {kind} classes the application "
-                                f"must implement: {', '.join(listed)}",
-                                evidence={"kind": kind, "classes": listed})
-        self.ctx.note("coreml", {"specification_version": self.spec_version,
-                                 "types": self.types, "layers": self.layers})
+                self.ctx.report(
+                    "coreml.custom-code",
+                    f"custom {kind} classes the application must implement: {', '.join(listed)}",
+                    evidence={"kind": kind, "classes": listed},
+                )
+        self.ctx.note(
+            "coreml",
+            {
+                "specification_version": self.spec_version,
+                "types": self.types,
+                "layers": self.layers,
+            },
+        )

@@ -39,14 +39,19 @@ def analyze_coreml_weights(source: Source, ctx: ScanContext) -> None:
             ctx.check_time()
         record = source.read_at(pos, 24)
         if len(record) < 24:
-            raise MalformedInput(f"blob {i}: metadata runs past the end of the file",
-                                 offset=pos)
+            raise MalformedInput(f"blob {i}: metadata runs past the end of the file", offset=pos)
         sentinel, _dtype, size, offset = struct.unpack("<IIQQ", record)
         if sentinel != SENTINEL:
             raise MalformedInput(f"blob {i}: bad metadata sentinel", offset=pos)
         if offset < pos + _ALIGN or offset + size > source.size:
-            raise MalformedInput(f"blob {i}: data at {offset}..{offset + size} is outside "
-                                 "the file or overlaps its metadata", offset=pos)
+            raise MalformedInput(
+                f"blob {i}: data at {offset}..{offset + size} is outside "
+                "the file or overlaps its metadata",
+                offset=pos,
+            )
         pos = (offset + size + _ALIGN - 1) // _ALIGN * _ALIGN
-    ctx.report("coreml.weights", "CoreML ML-program weight blobs",
-               evidence={"blobs": count, "size": source.size})
+    ctx.report(
+        "coreml.weights",
+        "CoreML ML-program weight blobs",
+        evidence={"blobs": count, "size": source.size},
+    )

@@ -35,9 +35,14 @@ def looks_like_ctranslate2(head: bytes) -> bool:
     if len(head) < 8:
         return False
     version, length = struct.unpack_from("<IH", head)
-    name = head[6:6 + length]
-    return version == BINARY_VERSION and 2 <= length <= 256 and len(name) == length and \
-        name[-1] == 0 and set(name[:-1]) <= _SPEC_NAME_CHARS
+    name = head[6 : 6 + length]
+    return (
+        version == BINARY_VERSION
+        and 2 <= length <= 256
+        and len(name) == length
+        and name[-1] == 0
+        and set(name[:-1]) <= _SPEC_NAME_CHARS
+    )
 
 
 class _Cursor(ByteCursor):
@@ -84,16 +89,19 @@ def analyze_ctranslate2(source: Source, ctx: ScanContext) -> None:
         cur.string(f"alias {i}")
         target = cur.string(f"alias {i} target")
         if target not in names:
-            raise MalformedInput(f"alias {i} names no variable ({target[:100]!r})",
-                                 offset=cur.pos)
+            raise MalformedInput(f"alias {i} names no variable ({target[:100]!r})", offset=cur.pos)
     if cur.pos != source.size:
-        raise MalformedInput(f"{source.size - cur.pos} bytes after the model's last "
-                             "record", offset=cur.pos)
-    ctx.note("ctranslate2", {"spec": spec, "revision": revision, "variables": count,
-                             "aliases": aliases})
-    ctx.report("ctranslate2.model", f"CTranslate2 model ({spec}): named weight arrays only",
-               evidence={"spec": spec[:200], "variables": count, "aliases": aliases,
-                         "size": source.size})
+        raise MalformedInput(
+            f"{source.size - cur.pos} bytes after the model's last record", offset=cur.pos
+        )
+    ctx.note(
+        "ctranslate2", {"spec": spec, "revision": revision, "variables": count, "aliases": aliases}
+    )
+    ctx.report(
+        "ctranslate2.model",
+        f"CTranslate2 model ({spec}): named weight arrays only",
+        evidence={"spec": spec[:200], "variables": count, "aliases": aliases, "size": source.size},
+    )
 
 
 def _variable(cur: _Cursor, size: int, i: int) -> str:
@@ -104,14 +112,19 @@ def _variable(cur: _Cursor, size: int, i: int) -> str:
     dims = cur.unpack(f"{rank}I", f"variable {i} shape")
     dtype = cur.u8(f"variable {i} dtype")
     if dtype >= len(_ITEM_SIZE):
-        raise MalformedInput(f"variable {name[:100]!r}: unknown dtype id {dtype}",
-                             offset=cur.pos - 1)
+        raise MalformedInput(
+            f"variable {name[:100]!r}: unknown dtype id {dtype}", offset=cur.pos - 1
+        )
     nbytes = cur.u32(f"variable {i} byte size")
     if nbytes != math.prod(dims) * _ITEM_SIZE[dtype]:
-        raise MalformedInput(f"variable {name[:100]!r}: {nbytes} bytes do not match its "
-                             f"shape {list(dims)} and dtype", offset=cur.pos - 4)
+        raise MalformedInput(
+            f"variable {name[:100]!r}: {nbytes} bytes do not match its "
+            f"shape {list(dims)} and dtype",
+            offset=cur.pos - 4,
+        )
     if cur.pos + nbytes > size:
-        raise MalformedInput(f"variable {name[:100]!r}: data runs past the end of the "
-                             "file", offset=cur.pos)
+        raise MalformedInput(
+            f"variable {name[:100]!r}: data runs past the end of the file", offset=cur.pos
+        )
     cur.pos += nbytes  # raw tensor bytes: skipped, never read
     return name

@@ -21,8 +21,16 @@ _HEAD = 8192
 def analyze_fasttext(source: Source, ctx: ScanContext) -> None:
     facts = walk_fasttext(source, ctx)
     _trailing(source, ctx, facts.end)
-    ctx.note("fasttext", {"version": facts.version, "dim": facts.dim, "words": facts.words,
-                          "labels": facts.labels, "quantized": facts.quantized})
+    ctx.note(
+        "fasttext",
+        {
+            "version": facts.version,
+            "dim": facts.dim,
+            "words": facts.words,
+            "labels": facts.labels,
+            "quantized": facts.quantized,
+        },
+    )
 
 
 def analyze_word2vec(source: Source, ctx: ScanContext) -> None:
@@ -36,5 +44,9 @@ def _trailing(source: Source, ctx: ScanContext, end: int) -> None:
     rest = source.size - end
     if rest <= 0 or (rest <= _TAIL and not source.read_at(end, rest).strip()):
         return  # nothing, or the newline word2vec.c writes after the last vector
-    ctx.report("embeddings.trailing-data", f"{rest} bytes after the last vector",
-               offset=end, evidence={"size": rest})
+    ctx.report(
+        "embeddings.trailing-data",
+        f"{rest} bytes after the last vector",
+        offset=end,
+        evidence={"size": rest},
+    )

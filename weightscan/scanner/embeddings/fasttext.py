@@ -52,8 +52,9 @@ def walk_fasttext(source: Source, ctx: ScanContext) -> FastTextFacts:
     size, nwords, nlabels, _ntokens = w.unpack("iiiq")
     prune = w.unpack("q")[0] if new else 0
     if not 0 <= size <= MAX_WORDS or size != nwords + nlabels or nwords < 0 or nlabels < 0:
-        raise MalformedInput(f"fasttext: dictionary of {size} entries ({nwords} words, "
-                             f"{nlabels} labels)")
+        raise MalformedInput(
+            f"fasttext: dictionary of {size} entries ({nwords} words, {nlabels} labels)"
+        )
     for i in range(int(size)):
         if i % 65536 == 0:
             ctx.check_time()
@@ -65,21 +66,48 @@ def walk_fasttext(source: Source, ctx: ScanContext) -> FastTextFacts:
     _matrix(w, bool(quant_input))
     quant_output = w.unpack("?")[0] if new else False
     _matrix(w, bool(quant_output))
-    return FastTextFacts(int(version), dim, int(nwords), int(nlabels),
-                         bool(quant_input), w.pos)
+    return FastTextFacts(int(version), dim, int(nwords), int(nlabels), bool(quant_input), w.pos)
 
 
 def looks_like_old_fasttext(head: bytes) -> bool:
     """Pre-magic fastText: training args in their ranges, then consistent dictionary sizes."""
     if len(head) < _OLD_PROBE:
         return False
-    (dim, ws, epoch, min_count, neg, ngrams, loss, model, bucket, minn, maxn, lr_update,
-     t, size, nwords, nlabels) = struct.unpack_from("<12id3i", head)
-    return bool(0 < dim <= 100_000 and 0 < ws <= 10_000 and 0 < epoch <= 1_000_000
-            and min_count >= 0 and 0 <= neg <= 10_000 and 0 < ngrams <= 100
-            and 1 <= loss <= 4 and 1 <= model <= 3 and 0 <= bucket <= 1_000_000_000
-            and 0 <= minn <= maxn <= 1000 and lr_update > 0 and 0 < t < 1
-            and nwords >= 0 and nlabels >= 0 and size == nwords + nlabels <= MAX_WORDS)
+    (
+        dim,
+        ws,
+        epoch,
+        min_count,
+        neg,
+        ngrams,
+        loss,
+        model,
+        bucket,
+        minn,
+        maxn,
+        lr_update,
+        t,
+        size,
+        nwords,
+        nlabels,
+    ) = struct.unpack_from("<12id3i", head)
+    return bool(
+        0 < dim <= 100_000
+        and 0 < ws <= 10_000
+        and 0 < epoch <= 1_000_000
+        and min_count >= 0
+        and 0 <= neg <= 10_000
+        and 0 < ngrams <= 100
+        and 1 <= loss <= 4
+        and 1 <= model <= 3
+        and 0 <= bucket <= 1_000_000_000
+        and 0 <= minn <= maxn <= 1000
+        and lr_update > 0
+        and 0 < t < 1
+        and nwords >= 0
+        and nlabels >= 0
+        and size == nwords + nlabels <= MAX_WORDS
+    )
 
 
 def _matrix(w: Window, quantized: bool) -> None:
@@ -104,8 +132,10 @@ def _product_quantizer(w: Window) -> None:
 
 def _check_dims(w: Window, rows: int, cols: int, item: int) -> None:
     if rows < 0 or cols < 0 or rows * cols * item > w.remaining:
-        raise MalformedInput(f"fasttext: a {rows} x {cols} matrix does not fit in the "
-                             f"{w.remaining} bytes left", offset=w.pos)
+        raise MalformedInput(
+            f"fasttext: a {rows} x {cols} matrix does not fit in the {w.remaining} bytes left",
+            offset=w.pos,
+        )
 
 
 def _nonneg(n: int, w: Window) -> int:

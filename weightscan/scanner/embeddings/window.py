@@ -27,7 +27,7 @@ class Window:
     def take(self, n: int) -> bytes:
         p = self._ensure(n)
         self.pos += n
-        return self._buf[p:p + n]
+        return self._buf[p : p + n]
 
     def unpack(self, fmt: str) -> tuple[int | float, ...]:
         s = struct.Struct("<" + fmt)
@@ -50,8 +50,9 @@ class Window:
 
     def skip(self, n: int, what: str) -> None:
         if n < 0 or self.pos + n > self.size:
-            raise MalformedInput(f"{what} of {n} bytes runs past the end of the file",
-                                 offset=self.pos)
+            raise MalformedInput(
+                f"{what} of {n} bytes runs past the end of the file", offset=self.pos
+            )
         self.pos += n
 
     @property

@@ -42,7 +42,7 @@ def looks_binary_word2vec(head: bytes) -> bool:
     space = head.find(b" ", start, start + MAX_WORD)
     if space < 0:
         return False
-    floats = head[space + 1:space + 1 + dims * 4]
+    floats = head[space + 1 : space + 1 + dims * 4]
     return any(b < 9 or 13 < b < 32 or b > 126 for b in floats)
 
 
@@ -60,8 +60,9 @@ def walk_word2vec_text(source: Source, ctx: ScanContext) -> Word2VecFacts:
             ctx.check_time()
         line = w.until(b"\n", MAX_TEXT_LINE) if w.remaining else b""
         if i < _CHECKED_LINES and len(line.rstrip().split(b" ")) != dims + 1:
-            raise MalformedInput(f"word2vec: line {i + 2} does not hold a word and {dims} "
-                                 "numbers", offset=w.pos)
+            raise MalformedInput(
+                f"word2vec: line {i + 2} does not hold a word and {dims} numbers", offset=w.pos
+            )
     return Word2VecFacts(words, dims, w.pos)
 
 
@@ -72,8 +73,9 @@ def walk_word2vec(source: Source, ctx: ScanContext) -> Word2VecFacts:
     words, dims, start = parsed
     vector = dims * 4
     if words * (vector + 2) > source.size - start:
-        raise MalformedInput(f"word2vec: {words} vectors of {dims} floats do not fit in "
-                             f"{source.size} bytes")
+        raise MalformedInput(
+            f"word2vec: {words} vectors of {dims} floats do not fit in {source.size} bytes"
+        )
     w = Window(source, start)
     for i in range(words):
         if i % 65536 == 0:

@@ -30,11 +30,21 @@ from weightscan.scanner.source import Source
 MAGICS = {b"lmgg": "ggml", b"fmgg": "ggmf", b"tjgg": "ggjt"}  # u32 magics as stored
 _VERSIONS = {"ggmf": (1,), "ggjt": (1, 2, 3)}
 # type id -> (elements per block, bytes per block), by quantisation format
-_NEW_TYPES = {0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24),
-              8: (32, 34), 10: (256, 84), 11: (256, 110), 12: (256, 144),
-              13: (256, 176), 14: (256, 210)}
-_OLD_TYPES = {0: (1, 4), 1: (1, 2), 2: (32, 20), 3: (32, 24), 6: (32, 22), 7: (32, 24),
-              8: (32, 36)}
+_NEW_TYPES = {
+    0: (1, 4),
+    1: (1, 2),
+    2: (32, 18),
+    3: (32, 20),
+    6: (32, 22),
+    7: (32, 24),
+    8: (32, 34),
+    10: (256, 84),
+    11: (256, 110),
+    12: (256, 144),
+    13: (256, 176),
+    14: (256, 210),
+}
+_OLD_TYPES = {0: (1, 4), 1: (1, 2), 2: (32, 20), 3: (32, 24), 6: (32, 22), 7: (32, 24), 8: (32, 36)}
 _MAX_VOCAB = 10_000_000
 _MAX_TOKEN = 1 << 16
 _MAX_TENSORS = 1_000_000
@@ -72,8 +82,11 @@ def analyze_ggml(source: Source, ctx: ScanContext) -> None:
             errors.append(f"{layout.__name__.strip('_')}: {exc.reason}")
             continue
         ctx.note("ggml", summary)
-        ctx.report("ggml.legacy-model", f"pre-GGUF ggml model ({summary['layout']}, "
-                   f"{summary['tensors']} tensors)", evidence=summary)
+        ctx.report(
+            "ggml.legacy-model",
+            f"pre-GGUF ggml model ({summary['layout']}, {summary['tensors']} tensors)",
+            evidence=summary,
+        )
         return
     raise MalformedInput("no ggml layout fits the file (" + "; ".join(errors) + ")")
 
@@ -85,8 +98,12 @@ def _llama(cur: _Cursor, magic: str) -> dict[str, object]:
     _vocab(cur, n_vocab, scores=magic != "ggml")
     new = magic == "ggjt" and version == 3
     tensors = _tensors(cur, _NEW_TYPES if new else _OLD_TYPES, align=magic == "ggjt")
-    return {"layout": f"llama.cpp {magic}" + (f" v{version}" if version else ""),
-            "vocab": n_vocab, "ftype": ftype, "tensors": tensors}
+    return {
+        "layout": f"llama.cpp {magic}" + (f" v{version}" if version else ""),
+        "vocab": n_vocab,
+        "ftype": ftype,
+        "tensors": tensors,
+    }
 
 
 def _whisper(cur: _Cursor, magic: str) -> dict[str, object]:
@@ -100,8 +117,12 @@ def _whisper(cur: _Cursor, magic: str) -> dict[str, object]:
     _vocab(cur, n_vocab, scores=False)
     new = hparams[10] // 1000 >= 2  # GGML_QNT_VERSION folded into ftype
     tensors = _tensors(cur, _NEW_TYPES if new else _OLD_TYPES, align=False)
-    return {"layout": "whisper.cpp ggml", "vocab": n_vocab, "ftype": hparams[10],
-            "tensors": tensors}
+    return {
+        "layout": "whisper.cpp ggml",
+        "vocab": n_vocab,
+        "ftype": hparams[10],
+        "tensors": tensors,
+    }
 
 
 def _vocab(cur: _Cursor, n_vocab: int, *, scores: bool) -> None:
@@ -126,17 +147,20 @@ def _tensors(cur: _Cursor, types: dict[int, tuple[int, int]], *, align: bool) ->
             cur.ctx.check_time()
         n_dims, name_len, ttype = cur.ints(3, f"tensor {count} header")
         if not 1 <= n_dims <= _MAX_DIMS or not 1 <= name_len <= _MAX_NAME:
-            raise MalformedInput(f"tensor {count}: {n_dims} dims, name of {name_len} bytes",
-                                 offset=cur.pos - 12)
+            raise MalformedInput(
+                f"tensor {count}: {n_dims} dims, name of {name_len} bytes", offset=cur.pos - 12
+            )
         if ttype not in types:
-            raise MalformedInput(f"tensor {count}: unknown or removed type {ttype}",
-                                 offset=cur.pos - 4)
+            raise MalformedInput(
+                f"tensor {count}: unknown or removed type {ttype}", offset=cur.pos - 4
+            )
         dims = cur.ints(n_dims, f"tensor {count} dims")
         block, size = types[ttype]
         elements = math.prod(dims)
         if min(dims) < 1 or elements % block:
-            raise MalformedInput(f"tensor {count}: dims {list(dims)} do not fill whole "
-                                 "blocks", offset=cur.pos)
+            raise MalformedInput(
+                f"tensor {count}: dims {list(dims)} do not fill whole blocks", offset=cur.pos
+            )
         cur.skip(name_len, f"tensor {count} name")
         if align:
             cur.skip(-cur.pos % 32, f"tensor {count} padding")

@@ -92,10 +92,13 @@ def analyze_gguf(source: Source, ctx: ScanContext) -> None:
     except _Stop:
         pass
     except LengthPastEnd as exc:
-        ctx.report("gguf.length.overflow", str(exc), offset=exc.offset,
-                   severity=lie_severity(exc.length, source.size),
-                   evidence={"what": exc.what, "length": exc.length,
-                             "remaining": exc.remaining})
+        ctx.report(
+            "gguf.length.overflow",
+            str(exc),
+            offset=exc.offset,
+            severity=lie_severity(exc.length, source.size),
+            evidence={"what": exc.what, "length": exc.length, "remaining": exc.remaining},
+        )
     finally:
         parser.summarise()
 
@@ -107,15 +110,28 @@ class _Parser:
         self.cur = Cursor(source)
 
     # -- findings ----------------------------------------------------------------------
-    def report(self, rule_id: str, message: str, *, offset: int | None,
-               severity: Severity | None = None, **evidence: Any) -> None:
+    def report(
+        self,
+        rule_id: str,
+        message: str,
+        *,
+        offset: int | None,
+        severity: Severity | None = None,
+        **evidence: Any,
+    ) -> None:
         self.st.repeats[rule_id] += 1
         if self.st.repeats[rule_id] <= _MAX_REPEATS:
-            self.ctx.report(rule_id, message, offset=offset, severity=severity,
-                            evidence=evidence)
+            self.ctx.report(rule_id, message, offset=offset, severity=severity, evidence=evidence)
 
-    def stop(self, rule_id: str, message: str, *, offset: int | None,
-             severity: Severity | None = None, **evidence: Any) -> _Stop:
+    def stop(
+        self,
+        rule_id: str,
+        message: str,
+        *,
+        offset: int | None,
+        severity: Severity | None = None,
+        **evidence: Any,
+    ) -> _Stop:
         self.report(rule_id, message, offset=offset, severity=severity, **evidence)
         return _Stop(message)
 
@@ -136,8 +152,12 @@ class _Parser:
         if big:
             version = int.from_bytes(head[4:8], "big")
         if version not in (1, 2, 3):
-            raise self.stop("gguf.header.invalid", f"unsupported GGUF version {version}",
-                            offset=4, version=version)
+            raise self.stop(
+                "gguf.header.invalid",
+                f"unsupported GGUF version {version}",
+                offset=4,
+                version=version,
+            )
         self.st.version, self.st.big_endian = version, big
         self.cur = cur = Cursor(self.source, 8, big_endian=big, wide=version >= 2)
         self.st.tensor_count = tensors = cur.length()
@@ -147,18 +167,30 @@ class _Parser:
         min_tensor = cur.len_size + 4 + 4 + 8
         needed = kvs * min_kv + tensors * min_tensor
         if needed > cur.remaining:
-            raise self.stop("gguf.count.overflow",
-                            f"{kvs} KV pairs and {tensors} tensors cannot fit in the "
-                            f"{cur.remaining} bytes left", offset=8, kv_count=kvs,
-                            tensor_count=tensors, remaining=cur.remaining,
-                            severity=lie_severity(needed, cur.size))
+            raise self.stop(
+                "gguf.count.overflow",
+                f"{kvs} KV pairs and {tensors} tensors cannot fit in the "
+                f"{cur.remaining} bytes left",
+                offset=8,
+                kv_count=kvs,
+                tensor_count=tensors,
+                remaining=cur.remaining,
+                severity=lie_severity(needed, cur.size),
+            )
         limits = self.ctx.limits
-        for count, cap, what in ((kvs, limits.max_gguf_kv, "GGUF KV pairs"),
-                                 (tensors, limits.max_gguf_tensors, "GGUF tensors")):
+        for count, cap, what in (
+            (kvs, limits.max_gguf_kv, "GGUF KV pairs"),
+            (tensors, limits.max_gguf_tensors, "GGUF tensors"),
+        ):
             if count > cap:
-                raise self.stop("limits.resource", f"{count} {what} exceed the limit of {cap}; "
-                                "metadata, tensor infos and tensor data were not analysed",
-                                offset=8, resource=what, limit=cap)
+                raise self.stop(
+                    "limits.resource",
+                    f"{count} {what} exceed the limit of {cap}; "
+                    "metadata, tensor infos and tensor data were not analysed",
+                    offset=8,
+                    resource=what,
+                    limit=cap,
+                )
 
     def _metadata(self) -> None:
         cur, st = self.cur, self.st
@@ -170,12 +202,20 @@ class _Parser:
             vtype = cur.u32()
             value = self._value(vtype, key, 0)
             if _is_template_key(key) and vtype != t.STRING:
-                self.report("gguf.kv.invalid", f"chat template {key[:120]!r} is a "
-                            f"{t.VALUE_TYPE_NAMES.get(vtype, vtype)}, not a string",
-                            offset=key_offset, key=key[:120])
+                self.report(
+                    "gguf.kv.invalid",
+                    f"chat template {key[:120]!r} is a "
+                    f"{t.VALUE_TYPE_NAMES.get(vtype, vtype)}, not a string",
+                    offset=key_offset,
+                    key=key[:120],
+                )
             if key in st.kv:
-                self.report("gguf.kv.duplicate", f"metadata key {key[:120]!r} appears twice",
-                            offset=key_offset, key=key[:120])
+                self.report(
+                    "gguf.kv.duplicate",
+                    f"metadata key {key[:120]!r} appears twice",
+                    offset=key_offset,
+                    key=key[:120],
+                )
             st.kv[key] = (vtype, value)
 
     def _key(self) -> str:
@@ -184,22 +224,31 @@ class _Parser:
         n = cur.string_length("key")
         if n > _MAX_KEY_BYTES:
             cur.skip(n, "key")
-            self.report("gguf.kv.invalid", f"metadata key of {n} bytes was not read",
-                        offset=start, length=n)
+            self.report(
+                "gguf.kv.invalid", f"metadata key of {n} bytes was not read", offset=start, length=n
+            )
             return f"<{n}-byte key at {start}>"
         raw = cur.take(n)
         try:
             key = raw.decode("utf-8")
         except UnicodeDecodeError:
             key = raw.decode("utf-8", "backslashreplace")
-            self.report("gguf.kv.invalid", f"metadata key {key[:120]!r} is not UTF-8",
-                        offset=start, key=key[:120])
+            self.report(
+                "gguf.kv.invalid",
+                f"metadata key {key[:120]!r} is not UTF-8",
+                offset=start,
+                key=key[:120],
+            )
         if "\x00" in key:
             # llama.cpp reads keys as C strings (strcmp, std::string from char*), so
             # "tokenizer.chat_template\0x" is its chat template: judge the key it sees
-            self.report("gguf.kv.invalid", f"metadata key {key[:120]!r} holds a NUL byte; "
-                        f"C loaders read it as {key.split(chr(0), 1)[0][:120]!r}",
-                        offset=start, key=key[:120])
+            self.report(
+                "gguf.kv.invalid",
+                f"metadata key {key[:120]!r} holds a NUL byte; "
+                f"C loaders read it as {key.split(chr(0), 1)[0][:120]!r}",
+                offset=start,
+                key=key[:120],
+            )
             key = key.split("\x00", 1)[0]
         return key
 
@@ -212,8 +261,13 @@ class _Parser:
             return self._string_value(key)
         if vtype == t.ARRAY:
             return self._array(key, depth)
-        raise self.stop("gguf.kv.invalid", f"key {key[:120]!r} has unknown value type {vtype}",
-                        offset=cur.pos - 4, key=key[:120], value_type=vtype)
+        raise self.stop(
+            "gguf.kv.invalid",
+            f"key {key[:120]!r} has unknown value type {vtype}",
+            offset=cur.pos - 4,
+            key=key[:120],
+            value_type=vtype,
+        )
 
     def _string_value(self, key: str) -> str:
         cur = self.cur
@@ -221,14 +275,22 @@ class _Parser:
         n = cur.string_length("string")
         is_template = _is_template_key(key)
         if n > self.ctx.limits.max_gguf_string and not is_template:
-            self.report("limits.resource",
-                        f"string value of {key[:120]!r} is {n} bytes, above the limit; its "
-                        "content was not inspected",
-                        offset=start, resource="GGUF string", limit=self.ctx.limits.max_gguf_string)
+            self.report(
+                "limits.resource",
+                f"string value of {key[:120]!r} is {n} bytes, above the limit; its "
+                "content was not inspected",
+                offset=start,
+                resource="GGUF string",
+                limit=self.ctx.limits.max_gguf_string,
+            )
             cur.skip(n, "string")
             return ""
-        keep = min(n, self.ctx.limits.max_template_bytes + 1 if is_template
-                   else hidden_bytes.NESTED_ANALYSIS_BYTES)
+        keep = min(
+            n,
+            self.ctx.limits.max_template_bytes + 1
+            if is_template
+            else hidden_bytes.NESTED_ANALYSIS_BYTES,
+        )
         value_offset = cur.pos
         raw = cur.take(keep)
         cur.skip(n - keep, "string")
@@ -238,14 +300,20 @@ class _Parser:
         else:
             self._payload(raw, f"metadata {key[:120]!r}", value_offset)
             if keep < n:
-                self.report("limits.resource", f"string value of {key[:120]!r} is {n} bytes; "
-                            f"only its first {keep} were inspected, the rest was not inspected",
-                            offset=value_offset, resource="GGUF string inspection", limit=keep)
+                self.report(
+                    "limits.resource",
+                    f"string value of {key[:120]!r} is {n} bytes; "
+                    f"only its first {keep} were inspected, the rest was not inspected",
+                    offset=value_offset,
+                    resource="GGUF string inspection",
+                    limit=keep,
+                )
         return raw[:_KEEP_STRING].decode("utf-8", "replace")
 
     def _payload(self, raw: bytes, where: str, offset: int) -> None:
-        metadata_values.inspect_value(raw, self.ctx, rule_id="gguf.metadata.payload",
-                                      where=where, offset=offset)
+        metadata_values.inspect_value(
+            raw, self.ctx, rule_id="gguf.metadata.payload", where=where, offset=offset
+        )
 
     def _template(self, raw: bytes, key: str, offset: int, size: int) -> None:
         from weightscan.scanner.templates import analyze_template
@@ -255,9 +323,14 @@ class _Parser:
         self.st.template_bytes += min(size, self.ctx.limits.max_template_bytes)  # analysed
         budget = _TEMPLATE_BUDGET * self.ctx.limits.max_template_bytes
         if self.st.template_bytes > budget:
-            self.report("templates.oversized", f"chat template {key[:120]!r} not analysed: "
-                        f"templates in this file exceed {budget} bytes in all", offset=offset,
-                        template=key[:120], bytes=size)
+            self.report(
+                "templates.oversized",
+                f"chat template {key[:120]!r} not analysed: "
+                f"templates in this file exceed {budget} bytes in all",
+                offset=offset,
+                template=key[:120],
+                bytes=size,
+            )
             return
         self.ctx.check_time()
         analyze_template(raw, self.ctx, name=key, offset=offset, size=size)
@@ -268,9 +341,13 @@ class _Parser:
         etype = cur.u32()
         count = cur.length()
         if depth >= _MAX_ARRAY_NESTING:
-            raise self.stop("gguf.kv.invalid", f"arrays in {key[:120]!r} nest deeper than "
-                            f"{_MAX_ARRAY_NESTING}; the rest of the file was not analysed",
-                            offset=start, key=key[:120])
+            raise self.stop(
+                "gguf.kv.invalid",
+                f"arrays in {key[:120]!r} nest deeper than "
+                f"{_MAX_ARRAY_NESTING}; the rest of the file was not analysed",
+                offset=start,
+                key=key[:120],
+            )
         scalar = t.SCALARS.get(etype)
         if scalar is not None:
             elem = scalar[2]
@@ -279,22 +356,42 @@ class _Parser:
         elif etype == t.ARRAY:
             elem = 4 + cur.len_size
         else:
-            raise self.stop("gguf.kv.invalid", f"array {key[:120]!r} has unknown element type "
-                            f"{etype}", offset=start, key=key[:120], value_type=etype)
+            raise self.stop(
+                "gguf.kv.invalid",
+                f"array {key[:120]!r} has unknown element type {etype}",
+                offset=start,
+                key=key[:120],
+                value_type=etype,
+            )
         if count * elem > cur.remaining:
-            raise self.stop("gguf.length.overflow",
-                            f"array {key[:120]!r} of {count} elements cannot fit in the "
-                            f"{cur.remaining} bytes left", offset=start, key=key[:120],
-                            count=count, remaining=cur.remaining,
-                            severity=lie_severity(count * elem, cur.size))
+            raise self.stop(
+                "gguf.length.overflow",
+                f"array {key[:120]!r} of {count} elements cannot fit in the "
+                f"{cur.remaining} bytes left",
+                offset=start,
+                key=key[:120],
+                count=count,
+                remaining=cur.remaining,
+                severity=lie_severity(count * elem, cur.size),
+            )
         if count > self.ctx.limits.max_gguf_array:
             message = f"array {key[:120]!r} has {count} elements, above the limit"
             if scalar is None:
                 message += "; it and the rest of the file were not analysed"
-                raise self.stop("limits.resource", message, offset=start,
-                                resource="GGUF array", limit=self.ctx.limits.max_gguf_array)
-            self.report("limits.resource", message, offset=start, resource="GGUF array",
-                        limit=self.ctx.limits.max_gguf_array)
+                raise self.stop(
+                    "limits.resource",
+                    message,
+                    offset=start,
+                    resource="GGUF array",
+                    limit=self.ctx.limits.max_gguf_array,
+                )
+            self.report(
+                "limits.resource",
+                message,
+                offset=start,
+                resource="GGUF array",
+                limit=self.ctx.limits.max_gguf_array,
+            )
         if scalar is not None:
             cur.skip(count * elem, "array")
         elif etype == t.STRING:
@@ -320,9 +417,14 @@ class _Parser:
             if walked < batch:  # one string above the cap: note it, step over it
                 start = cur.pos
                 n = cur.string_length("array string")
-                self.report("limits.resource", f"a string in array {key[:120]!r} is {n} bytes,"
-                            " above the limit; it was not inspected", offset=start,
-                            resource="GGUF string", limit=cap)
+                self.report(
+                    "limits.resource",
+                    f"a string in array {key[:120]!r} is {n} bytes,"
+                    " above the limit; it was not inspected",
+                    offset=start,
+                    resource="GGUF string",
+                    limit=cap,
+                )
                 cur.skip(n, "array string")
                 done += 1
 
@@ -336,14 +438,15 @@ class _Parser:
             chunk = self.source.read_at(pos, min(_SCAN_CHUNK + _SCAN_OVERLAP, end - pos))
             if metadata_values.suspect(chunk):
                 for piece in range(0, len(chunk), _SCAN_PIECE):
-                    if metadata_values.suspect(chunk[piece:piece + _SCAN_PIECE + _SCAN_OVERLAP]):
+                    if metadata_values.suspect(chunk[piece : piece + _SCAN_PIECE + _SCAN_OVERLAP]):
                         regions.append((pos + piece, pos + piece + _SCAN_PIECE + _SCAN_OVERLAP))
             pos += _SCAN_CHUNK
         if regions:
             self._inspect_strings(key, begin, end, regions)
 
-    def _inspect_strings(self, key: str, begin: int, end: int,
-                         regions: list[tuple[int, int]]) -> None:
+    def _inspect_strings(
+        self, key: str, begin: int, end: int, regions: list[tuple[int, int]]
+    ) -> None:
         walker = Cursor(self.source, begin, big_endian=self.st.big_endian, wide=self.cur.wide)
         index, inspected = 0, 0
         while walker.pos < end and index < len(regions):
@@ -358,10 +461,15 @@ class _Parser:
                 if metadata_values.suspect(raw):
                     inspected += 1
                     if inspected > _MAX_SUSPECT_STRINGS:
-                        self.report("limits.resource", f"more than {_MAX_SUSPECT_STRINGS} "
-                                    f"strings of array {key[:120]!r} look like payloads; the "
-                                    "rest were not inspected", offset=start,
-                                    resource="GGUF suspect strings", limit=_MAX_SUSPECT_STRINGS)
+                        self.report(
+                            "limits.resource",
+                            f"more than {_MAX_SUSPECT_STRINGS} "
+                            f"strings of array {key[:120]!r} look like payloads; the "
+                            "rest were not inspected",
+                            offset=start,
+                            resource="GGUF suspect strings",
+                            limit=_MAX_SUSPECT_STRINGS,
+                        )
                         return
                     self._payload(raw, f"metadata {key[:120]!r} item at byte {start}", start)
             walker.pos = stop
@@ -374,10 +482,14 @@ class _Parser:
         if vtype == t.UINT32 and isinstance(value, int) and value > 0 and value & (value - 1) == 0:
             self.st.alignment = value
             return
-        self.report("gguf.alignment.invalid",
-                    f"general.alignment is {t.VALUE_TYPE_NAMES.get(vtype, vtype)} {value!r}, "
-                    "not a u32 power of two", offset=None, value=str(value)[:40],
-                    value_type=t.VALUE_TYPE_NAMES.get(vtype, str(vtype)))
+        self.report(
+            "gguf.alignment.invalid",
+            f"general.alignment is {t.VALUE_TYPE_NAMES.get(vtype, vtype)} {value!r}, "
+            "not a u32 power of two",
+            offset=None,
+            value=str(value)[:40],
+            value_type=t.VALUE_TYPE_NAMES.get(vtype, str(vtype)),
+        )
 
     def _tensor_infos(self) -> None:
         cur, st = self.cur, self.st
@@ -391,8 +503,13 @@ class _Parser:
             dims: tuple[int, ...] = ()
             valid = True
             if n_dims > t.MAX_DIMS:
-                self.report("gguf.tensor.dims", f"tensor {name!r} has {n_dims} dimensions "
-                            f"(ggml has {t.MAX_DIMS})", offset=start, tensor=name, n_dims=n_dims)
+                self.report(
+                    "gguf.tensor.dims",
+                    f"tensor {name!r} has {n_dims} dimensions (ggml has {t.MAX_DIMS})",
+                    offset=start,
+                    tensor=name,
+                    n_dims=n_dims,
+                )
                 cur.skip(n_dims * cur.len_size, "dimensions")
                 valid = False
             else:
@@ -401,8 +518,12 @@ class _Parser:
             offset = cur.u64()
             nbytes = self._tensor_size(name, dims, type_id, start) if valid else None
             if name in names:
-                self.report("gguf.tensor.duplicate", f"tensor name {name!r} appears twice",
-                            offset=start, tensor=name)
+                self.report(
+                    "gguf.tensor.duplicate",
+                    f"tensor name {name!r} appears twice",
+                    offset=start,
+                    tensor=name,
+                )
             names.add(name)
             st.tensors.append(_Tensor(name, type_id, dims, offset, nbytes, start))
         st.infos_end = cur.pos
@@ -415,35 +536,60 @@ class _Parser:
         cur.skip(n - len(raw), "tensor name")
         name = raw.decode("utf-8", "backslashreplace")
         if n >= t.MAX_NAME:
-            self.report("gguf.tensor.invalid", f"tensor name of {n} bytes (ggml allows "
-                        f"{t.MAX_NAME - 1})", offset=start, tensor=name[:120], length=n)
+            self.report(
+                "gguf.tensor.invalid",
+                f"tensor name of {n} bytes (ggml allows {t.MAX_NAME - 1})",
+                offset=start,
+                tensor=name[:120],
+                length=n,
+            )
         return name[:120]
 
-    def _tensor_size(self, name: str, dims: tuple[int, ...], type_id: int,
-                     start: int) -> int | None:
+    def _tensor_size(
+        self, name: str, dims: tuple[int, ...], type_id: int, start: int
+    ) -> int | None:
         elements = 1
         for d in dims:
             elements *= d
         if any(d > t.INT64_MAX for d in dims) or elements > t.INT64_MAX:
-            self.report("gguf.tensor.dims", f"tensor {name!r} dimensions {list(dims)} overflow "
-                        "64-bit element counts", offset=start, tensor=name,
-                        dims=[str(d) for d in dims])
+            self.report(
+                "gguf.tensor.dims",
+                f"tensor {name!r} dimensions {list(dims)} overflow 64-bit element counts",
+                offset=start,
+                tensor=name,
+                dims=[str(d) for d in dims],
+            )
             return None
         gtype = t.GGML_TYPES.get(type_id)
         if gtype is None:
-            self.report("gguf.tensor.invalid", f"tensor {name!r} has unknown ggml type {type_id}",
-                        offset=start, tensor=name, type=type_id)
+            self.report(
+                "gguf.tensor.invalid",
+                f"tensor {name!r} has unknown ggml type {type_id}",
+                offset=start,
+                tensor=name,
+                type=type_id,
+            )
             return None
         ne0 = dims[0] if dims else 1
         if ne0 % gtype.block:
-            self.report("gguf.tensor.invalid", f"tensor {name!r}: first dimension {ne0} is not a "
-                        f"multiple of the {gtype.name} block size {gtype.block}", offset=start,
-                        tensor=name, type=gtype.name, ne0=ne0)
+            self.report(
+                "gguf.tensor.invalid",
+                f"tensor {name!r}: first dimension {ne0} is not a "
+                f"multiple of the {gtype.name} block size {gtype.block}",
+                offset=start,
+                tensor=name,
+                type=gtype.name,
+                ne0=ne0,
+            )
             return None
         nbytes = elements // gtype.block * gtype.size
         if nbytes > t.INT64_MAX:
-            self.report("gguf.tensor.dims", f"tensor {name!r} byte size overflows 64 bits",
-                        offset=start, tensor=name)
+            self.report(
+                "gguf.tensor.dims",
+                f"tensor {name!r} byte size overflows 64 bits",
+                offset=start,
+                tensor=name,
+            )
             return None
         return nbytes
 
@@ -456,9 +602,15 @@ class _Parser:
         sized = [x for x in st.tensors if x.nbytes is not None]
         for x in sized:
             if x.offset % align:
-                self.report("gguf.tensor.offset", f"tensor {x.name!r} offset {x.offset} is not "
-                            f"a multiple of the alignment {align}", offset=x.info_offset,
-                            tensor=x.name, tensor_offset=x.offset, alignment=align)
+                self.report(
+                    "gguf.tensor.offset",
+                    f"tensor {x.name!r} offset {x.offset} is not "
+                    f"a multiple of the alignment {align}",
+                    offset=x.info_offset,
+                    tensor=x.name,
+                    tensor_offset=x.offset,
+                    alignment=align,
+                )
         sized.sort(key=lambda x: x.offset)
         raw_end = 0  # furthest tensor end so far; padding up to the alignment is expected
         holes: list[tuple[int, int]] = []
@@ -468,13 +620,24 @@ class _Parser:
             assert x.nbytes is not None
             end = x.offset + x.nbytes
             if end > data_size:
-                self.report("gguf.tensor.offset", f"tensor {x.name!r} data [{x.offset}, {end}) "
-                            f"runs past the end of the file ({max(data_size, 0)} data bytes)",
-                            offset=x.info_offset, tensor=x.name, end=end, data_size=data_size)
+                self.report(
+                    "gguf.tensor.offset",
+                    f"tensor {x.name!r} data [{x.offset}, {end}) "
+                    f"runs past the end of the file ({max(data_size, 0)} data bytes)",
+                    offset=x.info_offset,
+                    tensor=x.name,
+                    end=end,
+                    data_size=data_size,
+                )
             if x.nbytes and x.offset < raw_end:
                 other = previous.name if previous else "?"
-                self.report("gguf.tensor.offset", f"tensor {x.name!r} overlaps {other!r}",
-                            offset=x.info_offset, tensor=x.name, other=other)
+                self.report(
+                    "gguf.tensor.offset",
+                    f"tensor {x.name!r} overlaps {other!r}",
+                    offset=x.info_offset,
+                    tensor=x.name,
+                    other=other,
+                )
             elif x.offset > _align(raw_end, align):
                 holes.append((_align(raw_end, align), min(x.offset, max(data_size, 0))))
             if end > raw_end:
@@ -483,10 +646,14 @@ class _Parser:
                     paddings.append((end, _align(end, align)))
                 elif len(paddings) == _MAX_PADDING_CHECKS:
                     paddings.append((end, end))  # marks the cap, checks nothing
-                    self.report("limits.resource", f"alignment padding after more than "
-                                f"{_MAX_PADDING_CHECKS} tensors was not checked",
-                                offset=x.info_offset, resource="GGUF padding checks",
-                                limit=_MAX_PADDING_CHECKS)
+                    self.report(
+                        "limits.resource",
+                        f"alignment padding after more than "
+                        f"{_MAX_PADDING_CHECKS} tensors was not checked",
+                        offset=x.info_offset,
+                        resource="GGUF padding checks",
+                        limit=_MAX_PADDING_CHECKS,
+                    )
         tail = _align(raw_end, align)
         if data_size > tail:
             holes.append((tail, data_size))
@@ -494,11 +661,16 @@ class _Parser:
         self._check_padding(paddings, data_size)
         for index, (begin, end) in enumerate(holes):
             if index >= _MAX_HOLE_FINDINGS:
-                self.report("gguf.data.hidden", f"{len(holes) - index} more uncovered regions",
-                            offset=st.data_start, more=len(holes) - index)
+                self.report(
+                    "gguf.data.hidden",
+                    f"{len(holes) - index} more uncovered regions",
+                    offset=st.data_start,
+                    more=len(holes) - index,
+                )
                 break
-            self._hidden(st.data_start + begin, end - begin,
-                         "trailing data" if end == data_size else "hole")
+            self._hidden(
+                st.data_start + begin, end - begin, "trailing data" if end == data_size else "hole"
+            )
 
     def _check_padding(self, paddings: list[tuple[int, int]], data_size: int) -> None:
         """Alignment padding must be zeros: a large ``general.alignment`` is room to hide."""
@@ -513,24 +685,39 @@ class _Parser:
 
     def _hidden(self, pos: int, size: int, what: str) -> None:
         contents = hidden_bytes.peek(self.source, pos, size)
-        self.report("gguf.data.hidden", f"{what}: {size} bytes at {pos} belong to no tensor "
-                    f"({contents.kind})", offset=pos, bytes=size, contents=contents.kind,
-                    region=what)
+        self.report(
+            "gguf.data.hidden",
+            f"{what}: {size} bytes at {pos} belong to no tensor ({contents.kind})",
+            offset=pos,
+            bytes=size,
+            contents=contents.kind,
+            region=what,
+        )
         if contents.dangerous:
             excerpt = self.source.read_at(pos, 120).decode("utf-8", "backslashreplace")[:120]
-            self.report("gguf.hidden.payload", f"{what} at {pos} contains {contents.kind} content",
-                        offset=pos, bytes=size, contents=contents.kind, excerpt=excerpt)
+            self.report(
+                "gguf.hidden.payload",
+                f"{what} at {pos} contains {contents.kind} content",
+                offset=pos,
+                bytes=size,
+                contents=contents.kind,
+                excerpt=excerpt,
+            )
         if contents.looks_like_something:
-            hidden_bytes.analyze_region(self.source, self.ctx, pos, size,
-                                        f"<{what.replace(' ', '-')}@{pos}>")
+            hidden_bytes.analyze_region(
+                self.source, self.ctx, pos, size, f"<{what.replace(' ', '-')}@{pos}>"
+            )
 
     # -- summary -------------------------------------------------------------------------
     def summarise(self) -> None:
         st = self.st
         for rule_id, count in st.repeats.items():
             if count > _MAX_REPEATS:
-                self.ctx.report(rule_id, f"{count - _MAX_REPEATS} more findings of this kind "
-                                "were not listed", evidence={"more": count - _MAX_REPEATS})
+                self.ctx.report(
+                    rule_id,
+                    f"{count - _MAX_REPEATS} more findings of this kind were not listed",
+                    evidence={"more": count - _MAX_REPEATS},
+                )
         if not st.version:
             return
         kv = st.kv
@@ -545,21 +732,24 @@ class _Parser:
             for d in x.dims:
                 n *= d
             parameters += n
-        self.ctx.note("gguf", {
-            "version": st.version,
-            "byte_order": "big" if st.big_endian else "little",
-            "kv_count": st.kv_count,
-            "tensor_count": st.tensor_count,
-            "architecture": arch,
-            "name": _scalar(kv, "general.name"),
-            "parameters": parameters,
-            "tensor_types": dict(sorted(types.items())),
-            "context_length": _scalar(kv, f"{arch}.context_length") if arch else None,
-            "vocab_size": tokens.count if isinstance(tokens, ArrayValue) else None,
-            "tokenizer": _scalar(kv, "tokenizer.ggml.model"),
-            "chat_templates": st.templates[:50],
-            "alignment": st.alignment,
-        })
+        self.ctx.note(
+            "gguf",
+            {
+                "version": st.version,
+                "byte_order": "big" if st.big_endian else "little",
+                "kv_count": st.kv_count,
+                "tensor_count": st.tensor_count,
+                "architecture": arch,
+                "name": _scalar(kv, "general.name"),
+                "parameters": parameters,
+                "tensor_types": dict(sorted(types.items())),
+                "context_length": _scalar(kv, f"{arch}.context_length") if arch else None,
+                "vocab_size": tokens.count if isinstance(tokens, ArrayValue) else None,
+                "tokenizer": _scalar(kv, "tokenizer.ggml.model"),
+                "chat_templates": st.templates[:50],
+                "alignment": st.alignment,
+            },
+        )
 
 
 def _is_template_key(key: str) -> bool:

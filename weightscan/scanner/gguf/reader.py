@@ -19,14 +19,17 @@ class LengthPastEnd(Exception):
     """A declared length (string, array) runs past the end of the file."""
 
     def __init__(self, what: str, length: int, offset: int, remaining: int) -> None:
-        super().__init__(f"{what} length {length} at byte {offset} exceeds the "
-                         f"{remaining} bytes left in the file")
+        super().__init__(
+            f"{what} length {length} at byte {offset} exceeds the "
+            f"{remaining} bytes left in the file"
+        )
         self.what, self.length, self.offset, self.remaining = what, length, offset, remaining
 
 
 class Cursor:
-    def __init__(self, source: Source, pos: int = 0, *, big_endian: bool = False,
-                 wide: bool = True) -> None:
+    def __init__(
+        self, source: Source, pos: int = 0, *, big_endian: bool = False, wide: bool = True
+    ) -> None:
         self.source = source
         self.size = source.size
         self.pos = pos
@@ -79,7 +82,7 @@ class Cursor:
         if n <= BLOCK:
             p = self._window(n)
             self.pos += n
-            return self._buf[p:p + n]
+            return self._buf[p : p + n]
         data = self.source.read_at(self.pos, n)
         self.pos += n
         return data

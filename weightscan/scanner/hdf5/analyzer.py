@@ -23,13 +23,24 @@ def analyze_hdf5(source: Source, ctx: ScanContext) -> None:
     for name in CONFIG_ATTRIBUTES:
         for attr in (a for a in root.attributes if a.name == name):
             if attr.value is None:
-                ctx.report("hdf5.unread", f"attribute {name!r} is not a readable string "
-                           f"({attr.kind}); the model config was not checked",
-                           offset=attr.offset, evidence={"attribute": name, "kind": attr.kind})
+                ctx.report(
+                    "hdf5.unread",
+                    f"attribute {name!r} is not a readable string "
+                    f"({attr.kind}); the model config was not checked",
+                    offset=attr.offset,
+                    evidence={"attribute": name, "kind": attr.kind},
+                )
             else:
                 report_config(ctx, attr.value, name)
-    facts = {a.name: a.value[:64] for a in root.attributes
-             if a.name in _FACTS and a.value is not None}
-    ctx.note("hdf5", {"superblock_version": root.superblock_version,
-                      "root_attributes": [a.name[:64] for a in root.attributes[:50]],
-                      "keras_model": root.get("model_config") is not None, **facts})
+    facts = {
+        a.name: a.value[:64] for a in root.attributes if a.name in _FACTS and a.value is not None
+    }
+    ctx.note(
+        "hdf5",
+        {
+            "superblock_version": root.superblock_version,
+            "root_attributes": [a.name[:64] for a in root.attributes[:50]],
+            "keras_model": root.get("model_config") is not None,
+            **facts,
+        },
+    )

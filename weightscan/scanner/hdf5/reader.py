@@ -80,7 +80,7 @@ class _Reader:
     def _uint(self, data: bytes, pos: int, n: int) -> int:
         if pos + n > len(data):
             raise MalformedInput("hdf5: field runs past its structure")
-        return int.from_bytes(data[pos:pos + n], "little")
+        return int.from_bytes(data[pos : pos + n], "little")
 
     def _undefined(self, addr: int, n: int) -> bool:
         return addr == (1 << (8 * n)) - 1
@@ -178,8 +178,9 @@ class _Reader:
             raise MalformedInput("hdf5: object header larger than the limit", offset=pos)
         return [(2, pos + p, self._read(pos + p, size, "object header"), bool(flags & 0x04))]
 
-    def _continuation(self, kind: int, pos: int, size: int,
-                      creation_order: bool) -> tuple[int, int, bytes, bool]:
+    def _continuation(
+        self, kind: int, pos: int, size: int, creation_order: bool
+    ) -> tuple[int, int, bytes, bool]:
         if size > MAX_HEADER_CHUNK:
             raise MalformedInput("hdf5: continuation block larger than the limit", offset=pos)
         data = self._read(pos, size, "continuation block")
@@ -189,8 +190,9 @@ class _Reader:
             return (2, pos + 4, data[4:-4], creation_order)  # minus the checksum
         return (1, pos, data, creation_order)
 
-    def _messages(self, kind: int, data: bytes,
-                  creation_order: bool) -> list[tuple[int, int, int, bytes]]:
+    def _messages(
+        self, kind: int, data: bytes, creation_order: bool
+    ) -> list[tuple[int, int, int, bytes]]:
         out = []
         p = 0
         head = 8 if kind == 1 else 4 + (2 if creation_order else 0)
@@ -204,7 +206,7 @@ class _Reader:
             if body_at + size > len(data):
                 raise MalformedInput("hdf5: header message runs past its block")
             if mtype != _MSG_NIL:
-                out.append((mtype, mflags, body_at, data[body_at:body_at + size]))
+                out.append((mtype, mflags, body_at, data[body_at : body_at + size]))
             p = body_at + size
             if kind == 1:
                 p = (p + 7) & ~7
@@ -220,7 +222,7 @@ class _Reader:
 
         def take(n: int) -> bytes:
             nonlocal p
-            part = body[p:p + n]
+            part = body[p : p + n]
             if len(part) != n:
                 raise MalformedInput("hdf5: attribute fields run past the message", offset=pos)
             p += (n + 7) & ~7 if version == 1 else n

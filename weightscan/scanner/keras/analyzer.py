@@ -17,8 +17,11 @@ _JSON_HEAD = 4096  # "class_name" comes first or second in what Keras writes
 def analyze_keras_config(source: Source, ctx: ScanContext) -> None:
     """A ``.keras`` archive's config.json (the zip analyzer forces this format)."""
     if source.size > MAX_CONFIG_BYTES:
-        ctx.report("keras.config-invalid", f"config.json is larger than {MAX_CONFIG_BYTES} "
-                   "bytes; not checked", evidence={"size": source.size})
+        ctx.report(
+            "keras.config-invalid",
+            f"config.json is larger than {MAX_CONFIG_BYTES} bytes; not checked",
+            evidence={"size": source.size},
+        )
         return
     report_config(ctx, source.head(source.size).decode("utf-8", "replace"), "config.json")
 
@@ -31,8 +34,11 @@ def analyze_keras_json(source: Source, ctx: ScanContext) -> None:
     if not head.lstrip().startswith(b"{") or b'"class_name"' not in head:
         return
     if source.size > MAX_CONFIG_BYTES:
-        ctx.report("keras.config-invalid", f"a Keras-shaped JSON file larger than "
-                   f"{MAX_CONFIG_BYTES} bytes; not checked", evidence={"size": source.size})
+        ctx.report(
+            "keras.config-invalid",
+            f"a Keras-shaped JSON file larger than {MAX_CONFIG_BYTES} bytes; not checked",
+            evidence={"size": source.size},
+        )
         return
     text = source.head(source.size).decode("utf-8", "replace")
     try:
@@ -52,8 +58,13 @@ def report_config(ctx: ScanContext, text: str, where: str) -> None:
             ctx.report(issue.rule_id, f"{where}: {issue.message}", evidence=issue.evidence)
     for rule_id, n in counts.items():
         if n > _PER_RULE:
-            ctx.report(rule_id, f"{where}: {n - _PER_RULE} more {rule_id} findings",
-                       evidence={"more": n - _PER_RULE})
+            ctx.report(
+                rule_id,
+                f"{where}: {n - _PER_RULE} more {rule_id} findings",
+                evidence={"more": n - _PER_RULE},
+            )
     key = "keras_training_config" if where == "training_config" else "keras_config"
-    ctx.note(key, {"source": where, "objects": facts.objects,
-                              "classes": dict(facts.classes.most_common(20))})
+    ctx.note(
+        key,
+        {"source": where, "objects": facts.objects, "classes": dict(facts.classes.most_common(20))},
+    )

@@ -26,9 +26,20 @@ from weightscan.scanner.pickle.code_strings import code_in_arguments
 MAX_NODES = 2_000_000  # JSON values walked per config
 MAX_DEPTH = 1000
 _TF_OP_MALICIOUS = ("os.", "subprocess", "builtins", "eval", "exec", "system", "popen")
-_TF_OP_SUSPICIOUS = ("py_func", "py_function", "numpy_function", "io.", "gfile", "saved_model",
-                     "load_library", "load_op_library", "write_file", "read_file",
-                     "matching_files", "load_model")
+_TF_OP_SUSPICIOUS = (
+    "py_func",
+    "py_function",
+    "numpy_function",
+    "io.",
+    "gfile",
+    "saved_model",
+    "load_library",
+    "load_op_library",
+    "write_file",
+    "read_file",
+    "matching_files",
+    "load_model",
+)
 _EXCERPT = 120
 
 
@@ -53,13 +64,17 @@ def check_config_text(text: str) -> ConfigFacts:
     try:
         root = json.loads(text)
     except RecursionError:
-        facts.issues.append(Issue("keras.config-invalid", "the model config is nested too "
-                                  "deeply to read", {}))
+        facts.issues.append(
+            Issue("keras.config-invalid", "the model config is nested too deeply to read", {})
+        )
         facts.walked_all = False
         return facts
     except ValueError as exc:
-        facts.issues.append(Issue("keras.config-invalid", f"the model config is not valid "
-                                  f"JSON: {str(exc)[:200]}", {}))
+        facts.issues.append(
+            Issue(
+                "keras.config-invalid", f"the model config is not valid JSON: {str(exc)[:200]}", {}
+            )
+        )
         facts.walked_all = False
         return facts
     check_config(root, facts)
@@ -74,9 +89,13 @@ def check_config(root: Any, facts: ConfigFacts) -> None:
         nodes += 1
         if nodes > MAX_NODES or depth > MAX_DEPTH:
             facts.walked_all = False
-            facts.issues.append(Issue("keras.config-invalid", "the model config is larger or "
-                                      "deeper than the limit; the rest was not checked",
-                                      {"nodes": MAX_NODES, "depth": MAX_DEPTH}))
+            facts.issues.append(
+                Issue(
+                    "keras.config-invalid",
+                    "the model config is larger or deeper than the limit; the rest was not checked",
+                    {"nodes": MAX_NODES, "depth": MAX_DEPTH},
+                )
+            )
             return
         if isinstance(value, dict):
             if isinstance(value.get("class_name"), str):
@@ -100,9 +119,13 @@ def _check_object(obj: dict[str, Any], path: str, facts: ConfigFacts) -> None:
     facts.classes[cls] += 1
     if cls == "__lambda__":
         code = inner.get("value") if isinstance(inner, dict) else None
-        _issue(facts, "keras.lambda-bytecode", "a serialised Python lambda (marshalled "
-               "bytecode) that the loader runs", path,
-               bytecode_chars=len(code) if isinstance(code, str) else None)
+        _issue(
+            facts,
+            "keras.lambda-bytecode",
+            "a serialised Python lambda (marshalled bytecode) that the loader runs",
+            path,
+            bytecode_chars=len(code) if isinstance(code, str) else None,
+        )
         return
     if cls == "function":
         _check_function(module, inner if isinstance(inner, str) else None, path, facts)
@@ -115,21 +138,34 @@ def _check_object(obj: dict[str, Any], path: str, facts: ConfigFacts) -> None:
         node = inner.get("node_def")
         _check_raw_tf_op(str(node.get("op", "")) if isinstance(node, dict) else "", path, facts)
     if cls in names.EXTERNAL_RESOURCE_CLASSES:
-        _issue(facts, "keras.external-resource", f"{cls} loads a model from files outside "
-               "this one", path, class_name=cls,
-               filepath=str((inner or {}).get("filepath", ""))[:_EXCERPT]
-               if isinstance(inner, dict) else "")
+        _issue(
+            facts,
+            "keras.external-resource",
+            f"{cls} loads a model from files outside this one",
+            path,
+            class_name=cls,
+            filepath=str((inner or {}).get("filepath", ""))[:_EXCERPT]
+            if isinstance(inner, dict)
+            else "",
+        )
     if cls in names.VOCABULARY_FILE_CLASSES and isinstance(inner, dict):
         _check_vocabulary(cls, inner, path, facts)
     if cls in names.DANGEROUS_KERAS_NAMES:
-        _issue(facts, "keras.dangerous-callable", f"the config names {cls!r}, which defeats "
-               "safe mode or fetches files", path, class_name=cls, module=module)
+        _issue(
+            facts,
+            "keras.dangerous-callable",
+            f"the config names {cls!r}, which defeats safe mode or fetches files",
+            path,
+            class_name=cls,
+            module=module,
+        )
         return
     _check_module(cls, module, obj.get("registered_name"), path, facts)
 
 
-def _check_module(cls: str, module: str | None, registered: Any, path: str,
-                  facts: ConfigFacts) -> None:
+def _check_module(
+    cls: str, module: str | None, registered: Any, path: str, facts: ConfigFacts
+) -> None:
     if cls.startswith("__") and cls.endswith("__") and module is None:
         return  # Keras' own markers: __keras_tensor__, __numpy__, __bytes__, ...
     if module is None:
@@ -137,39 +173,76 @@ def _check_module(cls: str, module: str | None, registered: Any, path: str,
         # Keras 2.11+ registers its own optimizers under the default package: "Custom>Adam"
         own = cls.removeprefix(names.KERAS_OWN_PACKAGE)
         if own not in names.KERAS_CLASSES or custom:
-            _issue(facts, "keras.custom-object", f"{cls!r} is not a built-in Keras class: the "
-                   "loader needs custom code for it", path, class_name=cls,
-                   registered_name=registered if isinstance(registered, str) else None)
+            _issue(
+                facts,
+                "keras.custom-object",
+                f"{cls!r} is not a built-in Keras class: the loader needs custom code for it",
+                path,
+                class_name=cls,
+                registered_name=registered if isinstance(registered, str) else None,
+            )
         return
     if _is_keras_module(module):
         return
     if _is_dangerous_module(module) or module == "builtins":
-        _issue(facts, "keras.dangerous-callable", f"the config makes the loader import "
-               f"{module}.{cls}", path, module=module, class_name=cls)
+        _issue(
+            facts,
+            "keras.dangerous-callable",
+            f"the config makes the loader import {module}.{cls}",
+            path,
+            module=module,
+            class_name=cls,
+        )
         return
-    _issue(facts, "keras.custom-object", f"{cls!r} comes from module {module!r}, outside "
-           "Keras: the loader imports it", path, module=module[:_EXCERPT], class_name=cls,
-           registered_name=registered if isinstance(registered, str) else None)
+    _issue(
+        facts,
+        "keras.custom-object",
+        f"{cls!r} comes from module {module!r}, outside Keras: the loader imports it",
+        path,
+        module=module[:_EXCERPT],
+        class_name=cls,
+        registered_name=registered if isinstance(registered, str) else None,
+    )
 
 
 def _check_function(module: str | None, name: str | None, path: str, facts: ConfigFacts) -> None:
     shown = f"{module}.{name}" if module else str(name)
     if name is None:
         return
-    if (name in names.DANGEROUS_BUILTINS and module in (None, "builtins")) or \
-            (module is not None and _is_dangerous_module(module)) or \
-            name in names.DANGEROUS_KERAS_NAMES:
-        _issue(facts, "keras.dangerous-callable", f"the config calls {shown}", path,
-               module=module, function=name[:_EXCERPT])
+    if (
+        (name in names.DANGEROUS_BUILTINS and module in (None, "builtins"))
+        or (module is not None and _is_dangerous_module(module))
+        or name in names.DANGEROUS_KERAS_NAMES
+    ):
+        _issue(
+            facts,
+            "keras.dangerous-callable",
+            f"the config calls {shown}",
+            path,
+            module=module,
+            function=name[:_EXCERPT],
+        )
         return
     if module == "builtins" and name in names.PYTHON_BUILTINS:
-        _issue(facts, "keras.custom-object", f"the config calls the Python builtin {name!r}",
-               path, module=module, function=name[:_EXCERPT])
+        _issue(
+            facts,
+            "keras.custom-object",
+            f"the config calls the Python builtin {name!r}",
+            path,
+            module=module,
+            function=name[:_EXCERPT],
+        )
         return
     if module is None or module == "builtins" or _is_keras_module(module):
         return  # a Keras built-in looked up by name ("relu", "mse", ...)
-    _issue(facts, "keras.custom-object", f"the config calls {shown}, outside Keras", path,
-           module=module[:_EXCERPT], function=name[:_EXCERPT])
+    _issue(
+        facts,
+        "keras.custom-object",
+        f"the config calls {shown}, outside Keras",
+        path,
+        module=module[:_EXCERPT],
+        function=name[:_EXCERPT],
+    )
 
 
 def _check_vocabulary(cls: str, inner: dict[str, Any], path: str, facts: ConfigFacts) -> None:
@@ -178,9 +251,14 @@ def _check_vocabulary(cls: str, inner: dict[str, Any], path: str, facts: ConfigF
     where = inner.get("vocabulary")
     if not isinstance(where, str) or not where:
         return
-    _issue(facts, "keras.vocabulary-file", f"{cls} reads its vocabulary from "
-           f"{where[:_EXCERPT]!r} when the model is loaded", path, class_name=cls,
-           vocabulary=where[:_EXCERPT])
+    _issue(
+        facts,
+        "keras.vocabulary-file",
+        f"{cls} reads its vocabulary from {where[:_EXCERPT]!r} when the model is loaded",
+        path,
+        class_name=cls,
+        vocabulary=where[:_EXCERPT],
+    )
 
 
 def _check_keras2_lambda(inner: dict[str, Any], path: str, facts: ConfigFacts) -> None:
@@ -195,52 +273,89 @@ def _check_keras2_lambda(inner: dict[str, Any], path: str, facts: ConfigFacts) -
         # Python source text that calls code is an attempt at code execution
         code = code_in_arguments(fn)
         if code is not None:
-            _issue(facts, "keras.dangerous-callable", "the Lambda's function is Python "
-                   "source that runs code", path, function=fn[:_EXCERPT])
+            _issue(
+                facts,
+                "keras.dangerous-callable",
+                "the Lambda's function is Python source that runs code",
+                path,
+                function=fn[:_EXCERPT],
+            )
         else:
-            _issue(facts, "keras.custom-object", "the Lambda's function is in a form Keras "
-                   f"does not write (function_type {kind!r})", path, function=fn[:_EXCERPT])
+            _issue(
+                facts,
+                "keras.custom-object",
+                f"the Lambda's function is in a form Keras does not write (function_type {kind!r})",
+                path,
+                function=fn[:_EXCERPT],
+            )
 
 
 def _check_lambda_fields(obj: dict[str, Any], path: str, facts: ConfigFacts) -> None:
     """Keras 2 Lambda: ``X_type == "lambda"`` means field ``X`` is marshalled bytecode."""
     for key, value in obj.items():
         if value == "lambda" and isinstance(key, str) and key.endswith("_type"):
-            field_name = key[:-len("_type")]
+            field_name = key[: -len("_type")]
             code = obj.get(field_name)
             if code:
-                size = len(code[0]) if isinstance(code, list) and code and \
-                    isinstance(code[0], str) else len(str(code))
-                _issue(facts, "keras.lambda-bytecode", f"Lambda {field_name!r} is marshalled "
-                       "Python bytecode that the loader runs", f"{path}.{field_name}"[:300],
-                       bytecode_chars=size)
+                size = (
+                    len(code[0])
+                    if isinstance(code, list) and code and isinstance(code[0], str)
+                    else len(str(code))
+                )
+                _issue(
+                    facts,
+                    "keras.lambda-bytecode",
+                    f"Lambda {field_name!r} is marshalled Python bytecode that the loader runs",
+                    f"{path}.{field_name}"[:300],
+                    bytecode_chars=size,
+                )
 
 
 def _check_tf_op(symbol: str, path: str, facts: ConfigFacts) -> None:
     low = symbol.lower()
     if any(m in low for m in _TF_OP_MALICIOUS):
-        _issue(facts, "keras.dangerous-callable", f"TFOpLambda calls {symbol[:_EXCERPT]!r}",
-               path, function=symbol[:_EXCERPT])
+        _issue(
+            facts,
+            "keras.dangerous-callable",
+            f"TFOpLambda calls {symbol[:_EXCERPT]!r}",
+            path,
+            function=symbol[:_EXCERPT],
+        )
     elif any(m in low for m in _TF_OP_SUSPICIOUS):
-        _issue(facts, "keras.tf-op", f"TFOpLambda calls {symbol[:_EXCERPT]!r}, which runs "
-               "Python or touches files", path, function=symbol[:_EXCERPT])
+        _issue(
+            facts,
+            "keras.tf-op",
+            f"TFOpLambda calls {symbol[:_EXCERPT]!r}, which runs Python or touches files",
+            path,
+            function=symbol[:_EXCERPT],
+        )
 
 
 def _check_raw_tf_op(op: str, path: str, facts: ConfigFacts) -> None:
     """TF 2.0-2.3 wrapped raw graph ops in TensorFlowOpLayer: the op runs on load."""
     if op in names.TF_PYTHON_OPS:
-        _issue(facts, "keras.dangerous-callable", f"TensorFlowOpLayer runs the {op} op, which "
-               "calls Python", path, function=op)
+        _issue(
+            facts,
+            "keras.dangerous-callable",
+            f"TensorFlowOpLayer runs the {op} op, which calls Python",
+            path,
+            function=op,
+        )
     elif op in names.TF_FILE_OPS:
-        _issue(facts, "keras.tf-op", f"TensorFlowOpLayer runs the {op} op, which touches files",
-               path, function=op)
+        _issue(
+            facts,
+            "keras.tf-op",
+            f"TensorFlowOpLayer runs the {op} op, which touches files",
+            path,
+            function=op,
+        )
 
 
 def _is_keras_module(module: str) -> bool:
-    return any(module == root or module.startswith(root + ".")
-               for root in names.KERAS_MODULE_ROOTS)
+    return any(module == root or module.startswith(root + ".") for root in names.KERAS_MODULE_ROOTS)
 
 
 def _is_dangerous_module(module: str) -> bool:
-    return any(module == root or module.startswith(root + ".")
-               for root in names.DANGEROUS_MODULE_ROOTS)
+    return any(
+        module == root or module.startswith(root + ".") for root in names.DANGEROUS_MODULE_ROOTS
+    )

@@ -16,47 +16,127 @@ def _words(text: str) -> list[str]:
 
 
 # Module roots whose classes are Keras' own (Keras 3, Keras 2, the standalone tf-keras).
-KERAS_MODULE_ROOTS = frozenset({"keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras",
-                                "keras_core"})
+KERAS_MODULE_ROOTS = frozenset(
+    {"keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras", "keras_core"}
+)
 
 # Module roots whose objects run commands, code or I/O when called or imported.
-DANGEROUS_MODULE_ROOTS = frozenset({
-    "os", "posix", "nt", "subprocess", "sys", "importlib", "runpy", "shutil", "socket",
-    "ctypes", "pty", "code", "codeop", "pickle", "_pickle", "marshal", "webbrowser", "urllib",
-    "http", "requests", "multiprocessing", "commands", "popen2", "platform", "pdb", "bdb",
-    "timeit", "cProfile", "profile", "trace", "dill", "cloudpickle", "joblib", "torch",
-    "numpy.f2py", "distutils", "setuptools", "pip", "ftplib", "smtplib", "telnetlib",
-})
+DANGEROUS_MODULE_ROOTS = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "sys",
+        "importlib",
+        "runpy",
+        "shutil",
+        "socket",
+        "ctypes",
+        "pty",
+        "code",
+        "codeop",
+        "pickle",
+        "_pickle",
+        "marshal",
+        "webbrowser",
+        "urllib",
+        "http",
+        "requests",
+        "multiprocessing",
+        "commands",
+        "popen2",
+        "platform",
+        "pdb",
+        "bdb",
+        "timeit",
+        "cProfile",
+        "profile",
+        "trace",
+        "dill",
+        "cloudpickle",
+        "joblib",
+        "torch",
+        "numpy.f2py",
+        "distutils",
+        "setuptools",
+        "pip",
+        "ftplib",
+        "smtplib",
+        "telnetlib",
+    }
+)
 
 # Python builtins that run code or touch files when called with config-supplied values.
-DANGEROUS_BUILTINS = frozenset({
-    "eval", "exec", "compile", "open", "__import__", "getattr", "setattr", "delattr",
-    "globals", "locals", "vars", "input", "breakpoint", "exit", "quit",
-})
+DANGEROUS_BUILTINS = frozenset(
+    {
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "__import__",
+        "getattr",
+        "setattr",
+        "delattr",
+        "globals",
+        "locals",
+        "vars",
+        "input",
+        "breakpoint",
+        "exit",
+        "quit",
+    }
+)
 PYTHON_BUILTINS = frozenset(dir(builtins))
 
 # Keras names that defeat safe mode or fetch/load outside content (CVE-2025-9906,
 # CVE-2025-8747, CVE-2025-12058): calling them from a config is an exploit, not a model.
-DANGEROUS_KERAS_NAMES = frozenset({
-    "enable_unsafe_deserialization", "get_file", "load_model", "load_weights", "save_model",
-    "set_image_data_format", "func_load", "load_img", "save_img", "image_dataset_from_directory",
-    "text_dataset_from_directory", "audio_dataset_from_directory",
-})
+DANGEROUS_KERAS_NAMES = frozenset(
+    {
+        "enable_unsafe_deserialization",
+        "get_file",
+        "load_model",
+        "load_weights",
+        "save_model",
+        "set_image_data_format",
+        "func_load",
+        "load_img",
+        "save_img",
+        "image_dataset_from_directory",
+        "text_dataset_from_directory",
+        "audio_dataset_from_directory",
+    }
+)
 KERAS_OWN_PACKAGE = "Custom>"  # the default package of register_keras_serializable
 
 # TensorFlow graph ops that call into Python, or reach files and the system.
 TF_PYTHON_OPS = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
-TF_FILE_OPS = frozenset({"ReadFile", "WriteFile", "MatchingFiles", "DeleteFile", "SaveV2",
-                         "RestoreV2", "Save", "Restore", "ImmutableConst", "LoadAndRemapMatrix",
-                         "PrintV2", "Print"})
+TF_FILE_OPS = frozenset(
+    {
+        "ReadFile",
+        "WriteFile",
+        "MatchingFiles",
+        "DeleteFile",
+        "SaveV2",
+        "RestoreV2",
+        "Save",
+        "Restore",
+        "ImmutableConst",
+        "LoadAndRemapMatrix",
+        "PrintV2",
+        "Print",
+    }
+)
 # Layers that read files the archive does not hold.
 EXTERNAL_RESOURCE_CLASSES = frozenset({"TFSMLayer", "TFSavedModelLayer"})
 # Preprocessing layers whose ``vocabulary`` may be a path: the loader reads that file (or
 # URL, through tf.io.gfile) into the model while building it, safe mode or not.
-VOCABULARY_FILE_CLASSES = frozenset({"StringLookup", "IntegerLookup", "TextVectorization",
-                                     "IndexLookup"})
+VOCABULARY_FILE_CLASSES = frozenset(
+    {"StringLookup", "IntegerLookup", "TextVectorization", "IndexLookup"}
+)
 
-KERAS_CLASSES = frozenset(_words("""
+KERAS_CLASSES = frozenset(
+    _words("""
 Model Sequential Functional InputLayer Input Layer
 Dense EinsumDense Activation Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D
 GaussianDropout GaussianNoise AlphaDropout ActivityRegularization Flatten Reshape Permute
@@ -97,4 +177,5 @@ CategoricalFocalCrossentropy Dice Tversky
 Accuracy BinaryAccuracy CategoricalAccuracy SparseCategoricalAccuracy TopKCategoricalAccuracy
 SparseTopKCategoricalAccuracy AUC Precision Recall Mean MeanMetricWrapper Sum MeanIoU IoU
 RootMeanSquaredError TruePositives TrueNegatives FalsePositives FalseNegatives
-"""))
+""")
+)

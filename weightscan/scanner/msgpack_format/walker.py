@@ -19,8 +19,21 @@ from weightscan.scanner.source import Source
 MAX_DEPTH = 512
 MAX_EXT_DEPTH = 4  # Flax nests none: its payloads are plain tuples
 FLAX_EXT = {1: "ndarray", 2: "native_complex", 3: "npscalar"}
-_FIXED = {0xC0: 0, 0xC2: 0, 0xC3: 0, 0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,
-          0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8}
+_FIXED = {
+    0xC0: 0,
+    0xC2: 0,
+    0xC3: 0,
+    0xCA: 4,
+    0xCB: 8,
+    0xCC: 1,
+    0xCD: 2,
+    0xCE: 4,
+    0xCF: 8,
+    0xD0: 1,
+    0xD1: 2,
+    0xD2: 4,
+    0xD3: 8,
+}
 _SIZED = {0xC4: 1, 0xC5: 2, 0xC6: 4, 0xD9: 1, 0xDA: 2, 0xDB: 4}  # bin and str: length width
 _FIXEXT = {0xD4: 1, 0xD5: 2, 0xD6: 4, 0xD7: 8, 0xD8: 16}
 _EXT = {0xC7: 1, 0xC8: 2, 0xC9: 4}
@@ -45,12 +58,17 @@ def looks_like_msgpack(head: bytes) -> bool:
     if p >= len(head) or not (0xA1 <= head[p] <= 0xBF or head[p] == 0xD9):
         return False
     n, p = (head[p] & 0x1F, p + 1) if head[p] != 0xD9 else (head[p + 1], p + 2)
-    key = head[p:p + n]
+    key = head[p : p + n]
     return len(key) == n and n > 0 and key.isascii() and key.decode().isprintable()
 
 
-def walk(source: Source, ctx: ScanContext, result: Walk | None = None,
-         start: int = 0, end: int | None = None) -> Walk:
+def walk(
+    source: Source,
+    ctx: ScanContext,
+    result: Walk | None = None,
+    start: int = 0,
+    end: int | None = None,
+) -> Walk:
     """Walk exactly one msgpack object filling ``[start, end)``."""
     result = result if result is not None else Walk()
     stop = source.size if end is None else end
@@ -64,24 +82,27 @@ def walk(source: Source, ctx: ScanContext, result: Walk | None = None,
         result.items += 1
         if result.items % 65536 == 0:
             ctx.check_time()
-        top_key = len(pending) == 2 and start == 0 and len(result.top_keys) < 20 and \
-            pending[-1] % 2 == 1
+        top_key = (
+            len(pending) == 2 and start == 0 and len(result.top_keys) < 20 and pending[-1] % 2 == 1
+        )
         children = _item(w, source, ctx, result, collect_key=top_key)
         if children:
             if len(pending) >= MAX_DEPTH:
                 raise LimitExceeded("msgpack nesting", MAX_DEPTH, offset=w.pos)
             if children > w.remaining:
-                raise MalformedInput(f"msgpack: {children} items declared, "
-                                     f"{w.remaining} bytes left", offset=w.pos)
+                raise MalformedInput(
+                    f"msgpack: {children} items declared, {w.remaining} bytes left", offset=w.pos
+                )
             pending.append(children)
     if w.pos != stop:
-        raise MalformedInput(f"msgpack: {stop - w.pos} bytes after the object "
-                             "(the loader refuses extra data)", offset=w.pos)
+        raise MalformedInput(
+            f"msgpack: {stop - w.pos} bytes after the object (the loader refuses extra data)",
+            offset=w.pos,
+        )
     return result
 
 
-def _item(w: Window, source: Source, ctx: ScanContext, result: Walk, *,
-          collect_key: bool) -> int:
+def _item(w: Window, source: Source, ctx: ScanContext, result: Walk, *, collect_key: bool) -> int:
     """Consume one item's header (and any scalar payload); return its child count."""
     (b,) = w.take(1)
     if b <= 0x7F or b >= 0xE0:
@@ -117,8 +138,7 @@ def _item(w: Window, source: Source, ctx: ScanContext, result: Walk, *,
     raise MalformedInput(f"msgpack: byte 0x{b:02x} starts no type", offset=w.pos - 1)
 
 
-def _ext(w: Window, source: Source, ctx: ScanContext, result: Walk, code: int,
-         n: int) -> None:
+def _ext(w: Window, source: Source, ctx: ScanContext, result: Walk, code: int, n: int) -> None:
     at = w.pos
     w.skip(n, "extension payload")
     result.ext[code] += 1

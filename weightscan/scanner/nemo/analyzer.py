@@ -34,14 +34,20 @@ _Loader = yaml.SafeLoader
 
 def analyze_nemo_config(source: Source, ctx: ScanContext) -> None:
     if source.size > MAX_CONFIG_BYTES:
-        ctx.report("nemo.config-invalid", f"model_config.yaml is larger than "
-                   f"{MAX_CONFIG_BYTES} bytes; not checked", evidence={"size": source.size})
+        ctx.report(
+            "nemo.config-invalid",
+            f"model_config.yaml is larger than {MAX_CONFIG_BYTES} bytes; not checked",
+            evidence={"size": source.size},
+        )
         return
     text = source.head(source.size).decode("utf-8", "replace")
     if _flow_depth(text) > MAX_FLOW_DEPTH:
         # PyYAML slows down quadratically in deep flow collections: refuse before parsing
-        ctx.report("nemo.config-invalid", f"model_config.yaml nests brackets deeper than "
-                   f"{MAX_FLOW_DEPTH}; not parsed", evidence={"limit": MAX_FLOW_DEPTH})
+        ctx.report(
+            "nemo.config-invalid",
+            f"model_config.yaml nests brackets deeper than {MAX_FLOW_DEPTH}; not parsed",
+            evidence={"limit": MAX_FLOW_DEPTH},
+        )
         return
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -49,8 +55,7 @@ def analyze_nemo_config(source: Source, ctx: ScanContext) -> None:
         ctx.report("nemo.config-invalid", "model_config.yaml is nested too deeply to read")
         return
     except yaml.YAMLError as exc:
-        ctx.report("nemo.config-invalid", f"model_config.yaml is not valid YAML: "
-                   f"{str(exc)[:200]}")
+        ctx.report("nemo.config-invalid", f"model_config.yaml is not valid YAML: {str(exc)[:200]}")
         return
     targets, python_tags, complete = _walk(root)
     counts: dict[str, int] = {}
@@ -61,17 +66,28 @@ def analyze_nemo_config(source: Source, ctx: ScanContext) -> None:
         rule_id = "nemo.target.dangerous" if verdict == "dangerous" else "nemo.target.unknown"
         counts[rule_id] = counts.get(rule_id, 0) + 1
         if counts[rule_id] <= _PER_RULE:
-            ctx.report(rule_id, f"model_config.yaml instantiates {target[:120]!r}",
-                       evidence={"target": target[:200], "path": path})
+            ctx.report(
+                rule_id,
+                f"model_config.yaml instantiates {target[:120]!r}",
+                evidence={"target": target[:200], "path": path},
+            )
     if python_tags:
-        ctx.report("nemo.config-invalid", f"model_config.yaml uses Python tags "
-                   f"({', '.join(python_tags[:5])}); the loader refuses them",
-                   evidence={"tags": python_tags[:5]})
+        ctx.report(
+            "nemo.config-invalid",
+            f"model_config.yaml uses Python tags "
+            f"({', '.join(python_tags[:5])}); the loader refuses them",
+            evidence={"tags": python_tags[:5]},
+        )
     if not complete:
-        ctx.report("nemo.config-invalid", f"model_config.yaml has more than {MAX_NODES} "
-                   "nodes; the rest was not checked", evidence={"limit": MAX_NODES})
-    ctx.note("nemo_config", {"targets": len(targets),
-                             "distinct_targets": sorted({t[:120] for _, t in targets})[:20]})
+        ctx.report(
+            "nemo.config-invalid",
+            f"model_config.yaml has more than {MAX_NODES} nodes; the rest was not checked",
+            evidence={"limit": MAX_NODES},
+        )
+    ctx.note(
+        "nemo_config",
+        {"targets": len(targets), "distinct_targets": sorted({t[:120] for _, t in targets})[:20]},
+    )
 
 
 def _flow_depth(text: str) -> int:
@@ -100,8 +116,10 @@ def _walk(root: yaml.Node | None) -> tuple[list[tuple[str, str]], list[str], boo
             for key, value in node.value:
                 name = key.value if isinstance(key, yaml.ScalarNode) else "?"
                 child = f"{path}.{name}"[:300]
-                if isinstance(value, yaml.ScalarNode) and (name == "_target_" or (
-                        name in _CLASS_KEYS and _DOTTED.fullmatch(str(value.value)))):
+                if isinstance(value, yaml.ScalarNode) and (
+                    name == "_target_"
+                    or (name in _CLASS_KEYS and _DOTTED.fullmatch(str(value.value)))
+                ):
                     targets.append((child, str(value.value)))
                 stack.append((key, child))
                 stack.append((value, child))

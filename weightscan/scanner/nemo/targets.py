@@ -6,35 +6,91 @@ from weightscan.scanner.keras.names import DANGEROUS_BUILTINS, DANGEROUS_MODULE_
 
 # Libraries a NeMo config instantiates: models, modules, optimizers, data loaders.
 SAFE_PREFIXES = (
-    "nemo.", "nemo_text_processing.", "torch.nn.", "torch.optim.", "torch.utils.data.",
-    "torchaudio.transforms.", "lightning.pytorch.", "pytorch_lightning.", "megatron.core.",
-    "apex.optimizers.", "apex.normalization.", "transformers.optimization.",
+    "nemo.",
+    "nemo_text_processing.",
+    "torch.nn.",
+    "torch.optim.",
+    "torch.utils.data.",
+    "torchaudio.transforms.",
+    "lightning.pytorch.",
+    "pytorch_lightning.",
+    "megatron.core.",
+    "apex.optimizers.",
+    "apex.normalization.",
+    "transformers.optimization.",
 )
 # Within them, callables that load other files (which can hold pickles) or run code.
-_LOADING_SUFFIXES = (".load", ".loads", ".restore_from", ".from_pretrained",
-                     ".load_from_checkpoint", ".load_state_dict", ".import_module")
+_LOADING_SUFFIXES = (
+    ".load",
+    ".loads",
+    ".restore_from",
+    ".from_pretrained",
+    ".load_from_checkpoint",
+    ".load_state_dict",
+    ".import_module",
+)
 _MODEL_LIBRARIES = frozenset({"torch"})  # dangerous for Keras to import, normal for NeMo
 _DANGEROUS_EXTRA = frozenset({"hydra", "builtins", "exec", "eval"})  # hydra.utils.call runs a path
 # Hydra's _locate walks a dotted path by getattr, so ``torch.utils.data.dataloader.os.system``
 # is os.system reached *through* a module that imported os: these names inside a path are a
 # walk through a module object, never a class of the library the path starts with.
-_WALKED_MODULES = frozenset({
-    "os", "posix", "nt", "subprocess", "sys", "builtins", "importlib", "runpy", "pickle",
-    "_pickle", "marshal", "ctypes", "pty", "shutil", "socket", "dill", "cloudpickle",
-    "functools", "operator", "hydra", "codecs", "io", "pathlib", "tempfile", "urllib",
-})
+_WALKED_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "sys",
+        "builtins",
+        "importlib",
+        "runpy",
+        "pickle",
+        "_pickle",
+        "marshal",
+        "ctypes",
+        "pty",
+        "shutil",
+        "socket",
+        "dill",
+        "cloudpickle",
+        "functools",
+        "operator",
+        "hydra",
+        "codecs",
+        "io",
+        "pathlib",
+        "tempfile",
+        "urllib",
+    }
+)
 # ``torch`` inside a path (``nemo.collections.tts.torch.data`` is a real NeMo package) is a
 # walk back into torch when what follows is torch's own loading or code machinery.
-_TORCH_WALKS = frozenset({"package", "serialization", "hub", "jit", "utils", "load", "_C",
-                          "ops", "_dynamo", "fx", "distributed", "compile", "library"})
+_TORCH_WALKS = frozenset(
+    {
+        "package",
+        "serialization",
+        "hub",
+        "jit",
+        "utils",
+        "load",
+        "_C",
+        "ops",
+        "_dynamo",
+        "fx",
+        "distributed",
+        "compile",
+        "library",
+    }
+)
 
 
 def classify(target: str) -> str:
-    """"dangerous", "unknown" or "safe"."""
+    """ "dangerous", "unknown" or "safe"."""
     parts = target.split(".")
     prefixes = {".".join(parts[:i]) for i in range(1, len(parts))} - _MODEL_LIBRARIES
-    if prefixes & (DANGEROUS_MODULE_ROOTS | _DANGEROUS_EXTRA) or \
-            (len(parts) == 1 and target in DANGEROUS_BUILTINS):
+    if prefixes & (DANGEROUS_MODULE_ROOTS | _DANGEROUS_EXTRA) or (
+        len(parts) == 1 and target in DANGEROUS_BUILTINS
+    ):
         return "dangerous"
     if _walks_through_module(parts):
         return "dangerous"

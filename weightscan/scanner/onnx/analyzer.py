@@ -37,8 +37,9 @@ from weightscan.scanner.protobuf.paths import PathCheck
 from weightscan.scanner.protobuf.wire import LEN, VARINT, Field, WireReader, expect
 from weightscan.scanner.source import Source
 
-STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml", "com.microsoft",
-                              "ai.onnx.training", "ai.onnx.preview.training"})
+STANDARD_DOMAINS = frozenset(
+    {"", "ai.onnx", "ai.onnx.ml", "com.microsoft", "ai.onnx.training", "ai.onnx.preview.training"}
+)
 MAX_GRAPH_DEPTH = 32  # If/Loop/Scan bodies inside bodies; real models nest a few levels
 _MAX_DIMS = 1024
 _LOW_BYTES = bytes(range(0x80))  # the last byte of a varint
@@ -71,8 +72,7 @@ class _Stats:
     graphs: int = 0
     functions: set[tuple[str, str]] = field(default_factory=set)
     op_types: Counter[str] = field(default_factory=Counter)
-    domain_ops: defaultdict[str, Counter[str]] = field(
-        default_factory=lambda: defaultdict(Counter))
+    domain_ops: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     metadata_keys: list[str] = field(default_factory=list)
     unknown_fields: int = 0
 
@@ -110,8 +110,7 @@ class _Walk:
         self.stats = _Stats()
         self.repeats: Counter[str] = Counter()
 
-    def report(self, rule_id: str, message: str, *, offset: int | None,
-               **evidence: Any) -> None:
+    def report(self, rule_id: str, message: str, *, offset: int | None, **evidence: Any) -> None:
         self.repeats[rule_id] += 1
         if self.repeats[rule_id] <= _MAX_REPEATS:
             self.ctx.report(rule_id, message, offset=offset, evidence=evidence)
@@ -163,8 +162,7 @@ class _Walk:
 
     def metadata(self, fl: Field) -> None:
         for sub in self.pb.fields(fl.start, fl.end):
-            if sub.number == 1 and sub.wire == LEN and \
-                    len(self.stats.metadata_keys) < _MAX_LISTED:
+            if sub.number == 1 and sub.wire == LEN and len(self.stats.metadata_keys) < _MAX_LISTED:
                 self.stats.metadata_keys.append(self.pb.text(sub, _KEEP))
 
     # -- GraphProto, NodeProto, AttributeProto, FunctionProto --------------------------------
@@ -202,8 +200,9 @@ class _Walk:
             st.nodes += 1
         if op_type in st.op_types or len(st.op_types) < _MAX_OP_TYPES:
             st.op_types[op_type] += 1
-        if domain not in STANDARD_DOMAINS and \
-                (domain in st.domain_ops or len(st.domain_ops) < _MAX_OP_TYPES):
+        if domain not in STANDARD_DOMAINS and (
+            domain in st.domain_ops or len(st.domain_ops) < _MAX_OP_TYPES
+        ):
             st.domain_ops[domain][op_type] += 1
 
     def attribute(self, fl: Field, depth: int) -> None:
@@ -318,8 +317,11 @@ class _Walk:
                     continue
                 if fl.wire != LEN or fl.number != element or depth >= _MAX_NESTED_VALUES:
                     return False
-                ok = (self._tensor_problem(fl.start, fl.end) is None if element == 3
-                      else self._holds_tensors(fl.start, fl.end, depth + 1))
+                ok = (
+                    self._tensor_problem(fl.start, fl.end) is None
+                    if element == 3
+                    else self._holds_tensors(fl.start, fl.end, depth + 1)
+                )
                 if not ok:
                     return False
         except MalformedInput:
@@ -349,37 +351,67 @@ class _Walk:
 
     def check_tensor(self, t: _Tensor) -> None:
         if len(t.dims) > _MAX_DIMS:
-            self.report("onnx.tensor.size", f"tensor {t.name!r} has more than {_MAX_DIMS} "
-                        "dimensions", offset=t.offset, tensor=t.name)
+            self.report(
+                "onnx.tensor.size",
+                f"tensor {t.name!r} has more than {_MAX_DIMS} dimensions",
+                offset=t.offset,
+                tensor=t.name,
+            )
             return
         expected = expected_bytes(t.data_type, t.dims)
         if t.raw_len is not None and t.data_type != STRING and expected != t.raw_len:
-            why = ("an unknown data type or a negative dimension" if expected is None
-                   else f"shape and type need {expected} bytes")
-            self.report("onnx.tensor.size", f"tensor {t.name!r} holds {t.raw_len} raw bytes; "
-                        f"{why}", offset=t.offset, tensor=t.name, raw_bytes=t.raw_len,
-                        expected=expected, dims=t.dims[:16], data_type=t.data_type)
+            why = (
+                "an unknown data type or a negative dimension"
+                if expected is None
+                else f"shape and type need {expected} bytes"
+            )
+            self.report(
+                "onnx.tensor.size",
+                f"tensor {t.name!r} holds {t.raw_len} raw bytes; {why}",
+                offset=t.offset,
+                tensor=t.name,
+                raw_bytes=t.raw_len,
+                expected=expected,
+                dims=t.dims[:16],
+                data_type=t.data_type,
+            )
         if t.external is None and not t.external_location:
             return
         ref = t.external or ExternalRef()
         if not ref.locations:
-            self.report("onnx.external-data.unusual", f"tensor {t.name!r} has external data "
-                        "without a location", offset=t.offset, tensor=t.name)
+            self.report(
+                "onnx.external-data.unusual",
+                f"tensor {t.name!r} has external data without a location",
+                offset=t.offset,
+                tensor=t.name,
+            )
             return
         size: int | None = None
         for location in ref.locations:
             check = self.files.check(location)
             problem = location_problem(location, check)
             if problem is not None:
-                self.report(problem.rule_id, f"tensor {t.name!r}: {problem.reason}",
-                            offset=t.offset, tensor=t.name, location=location,
-                            resolved=check.target)
+                self.report(
+                    problem.rule_id,
+                    f"tensor {t.name!r}: {problem.reason}",
+                    offset=t.offset,
+                    tensor=t.name,
+                    location=location,
+                    resolved=check.target,
+                )
             size = check.size
         lie = range_problem(ref, expected, size)
         if lie is not None:
-            self.report("onnx.tensor.size", f"tensor {t.name!r} external data: {lie}",
-                        offset=t.offset, tensor=t.name, location=ref.location,
-                        offset_value=ref.offset, length=ref.length, expected=expected)
+            self.report(
+                "onnx.tensor.size",
+                f"tensor {t.name!r} external data: {lie}",
+                offset=t.offset,
+                tensor=t.name,
+                location=ref.location,
+                offset_value=ref.offset,
+                length=ref.length,
+                expected=expected,
+            )
 
     # -- the end --------------------------------------------------------------------------------
     def finish(self) -> None:
@@ -391,25 +423,32 @@ class _Walk:
                     "onnx.domain.custom",
                     f"operators of custom domain {domain!r} run only with a library the "
                     f"application registers: {', '.join(custom[:_MAX_LISTED])}",
-                    evidence={"domain": domain, "op_types": custom[:_MAX_LISTED],
-                              "nodes": sum(ops[op] for op in custom)})
+                    evidence={
+                        "domain": domain,
+                        "op_types": custom[:_MAX_LISTED],
+                        "nodes": sum(ops[op] for op in custom),
+                    },
+                )
         for rule_id, count in self.repeats.items():
             if count > _MAX_REPEATS:
                 self.ctx.note(f"{rule_id}.unreported", count - _MAX_REPEATS)
-        self.ctx.note("onnx", {
-            "ir_version": st.ir_version,
-            "producer": st.producer,
-            "producer_version": st.producer_version,
-            "opset_import": dict(list(st.opsets.items())[:_MAX_LISTED]),
-            "graphs": st.graphs,
-            "nodes": st.nodes,
-            "initializers": st.initializers,
-            "functions": len(st.functions),
-            "op_types": dict(st.op_types.most_common(50)),
-            "external_data": self.files.locations[:_MAX_LISTED],
-            "metadata_keys": st.metadata_keys,
-            "unknown_fields": st.unknown_fields,
-        })
+        self.ctx.note(
+            "onnx",
+            {
+                "ir_version": st.ir_version,
+                "producer": st.producer,
+                "producer_version": st.producer_version,
+                "opset_import": dict(list(st.opsets.items())[:_MAX_LISTED]),
+                "graphs": st.graphs,
+                "nodes": st.nodes,
+                "initializers": st.initializers,
+                "functions": len(st.functions),
+                "op_types": dict(st.op_types.most_common(50)),
+                "external_data": self.files.locations[:_MAX_LISTED],
+                "metadata_keys": st.metadata_keys,
+                "unknown_fields": st.unknown_fields,
+            },
+        )
 
 
 def _count_varints(source: Source, fl: Field) -> int:

@@ -66,19 +66,20 @@ class ExternalFiles:
 
 def location_problem(location: str, check: PathCheck) -> Problem | None:
     if location == ORT_MEMORY_MARKER:
-        return Problem("onnx.external-data.memory",
-                       "external data at an address in onnxruntime's own memory")
+        return Problem(
+            "onnx.external-data.memory", "external data at an address in onnxruntime's own memory"
+        )
     if check.problem is PathProblem.ESCAPES:
-        return Problem("onnx.external-data.traversal",
-                       f"external data outside the model's folder: {check.reason}")
+        return Problem(
+            "onnx.external-data.traversal",
+            f"external data outside the model's folder: {check.reason}",
+        )
     if check.problem is PathProblem.UNUSUAL:
-        return Problem("onnx.external-data.unusual", f"odd external-data location: "
-                       f"{check.reason}")
+        return Problem("onnx.external-data.unusual", f"odd external-data location: {check.reason}")
     return None
 
 
-def range_problem(ref: ExternalRef, expected: int | None, file_size: int | None
-                  ) -> str | None:
+def range_problem(ref: ExternalRef, expected: int | None, file_size: int | None) -> str | None:
     """Why the declared byte range cannot hold the tensor, if it cannot."""
     offset, length = number(ref.offset), number(ref.length)
     if offset == -1 or length == -1:
@@ -87,6 +88,7 @@ def range_problem(ref: ExternalRef, expected: int | None, file_size: int | None
         return f"length {length} but the shape and type need {expected} bytes"
     need = length if length is not None else expected
     if file_size is not None and need is not None and (offset or 0) + need > file_size:
-        return (f"bytes {offset or 0}..{(offset or 0) + need} declared, the data file "
-                f"has {file_size}")
+        return (
+            f"bytes {offset or 0}..{(offset or 0) + need} declared, the data file has {file_size}"
+        )
     return None

@@ -77,7 +77,9 @@ def claim_external_data(source: Source, ctx: ScanContext) -> bool:
     if model is None:
         return False
     ctx.set_format(Format.TENSOR_DATA.value)
-    ctx.report("onnx.external-data.file", "raw tensor bytes that an ONNX model next to it "
-               "reads as external data", evidence={"model": os.path.basename(model),
-                                                    "size": source.size})
+    ctx.report(
+        "onnx.external-data.file",
+        "raw tensor bytes that an ONNX model next to it reads as external data",
+        evidence={"model": os.path.basename(model), "size": source.size},
+    )
     return True

@@ -5,9 +5,33 @@ from __future__ import annotations
 # TensorProto.DataType -> bits per element (onnx.proto); STRING (8) and UNDEFINED (0) have
 # no fixed size. Sub-byte types are packed, so a tensor takes ceil(bits * count / 8) bytes.
 BITS: dict[int, int] = {
-    1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64,
-    14: 64, 15: 128, 16: 16, 17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4, 23: 4, 24: 8,
-    25: 2, 26: 2, 27: 6, 28: 6,
+    1: 32,
+    2: 8,
+    3: 8,
+    4: 16,
+    5: 16,
+    6: 32,
+    7: 64,
+    9: 8,
+    10: 16,
+    11: 64,
+    12: 32,
+    13: 64,
+    14: 64,
+    15: 128,
+    16: 16,
+    17: 8,
+    18: 8,
+    19: 8,
+    20: 8,
+    21: 4,
+    22: 4,
+    23: 4,
+    24: 8,
+    25: 2,
+    26: 2,
+    27: 6,
+    28: 6,
 }
 STRING = 8
 
@@ -35,18 +59,37 @@ def expected_bytes(data_type: int, dims: list[int]) -> int | None:
 # onnx.proto's comments on float_data, int32_data, string_data, int64_data, double_data,
 # uint64_data. Complex numbers take two values; 4-bit types pack two elements per int32.
 VALUE_FIELD: dict[int, tuple[int, float]] = {
-    1: (4, 1), 14: (4, 0.5),
-    2: (5, 1), 3: (5, 1), 4: (5, 1), 5: (5, 1), 6: (5, 1), 9: (5, 1), 10: (5, 1),
-    16: (5, 1), 17: (5, 1), 18: (5, 1), 19: (5, 1), 20: (5, 1), 21: (5, 2), 22: (5, 2),
+    1: (4, 1),
+    14: (4, 0.5),
+    2: (5, 1),
+    3: (5, 1),
+    4: (5, 1),
+    5: (5, 1),
+    6: (5, 1),
+    9: (5, 1),
+    10: (5, 1),
+    16: (5, 1),
+    17: (5, 1),
+    18: (5, 1),
+    19: (5, 1),
+    20: (5, 1),
+    21: (5, 2),
+    22: (5, 2),
     23: (5, 2),
-    STRING: (6, 1), 7: (7, 1), 11: (10, 1), 15: (10, 0.5), 12: (11, 1), 13: (11, 1),
+    STRING: (6, 1),
+    7: (7, 1),
+    11: (10, 1),
+    15: (10, 0.5),
+    12: (11, 1),
+    13: (11, 1),
 }
 VALUE_FIELDS = frozenset({4, 5, 6, 7, 10, 11})
 FIXED_WIDTH = {4: 4, 10: 8}  # packed float / double values: bytes each
 
 
-def values_problem(data_type: int, dims: list[int], values: dict[int, int],
-                   raw: bool) -> str | None:
+def values_problem(
+    data_type: int, dims: list[int], values: dict[int, int], raw: bool
+) -> str | None:
     """Why a tensor's typed values disagree with its type and shape (None if they agree).
 
     ``values`` counts the values in each typed field; ``raw`` says raw_data is present."""

@@ -33,16 +33,22 @@ def analyze_openvino_ir(source: Source, ctx: ScanContext) -> None:
         ctx.report("openvino.doctype", "the IR XML declares a DOCTYPE or entities; not parsed")
         return
     top = sorted(ir.op_types.items(), key=lambda kv: -kv[1])[:_LISTED]
-    ctx.note("openvino", {"ir_version": ir.version, "layers": ir.layers,
-                          "weight_bytes": ir.weight_end})
-    ctx.report("openvino.model", f"OpenVINO IR v{ir.version}: {ir.layers} layers of "
-               "built-in operations", evidence={"layers": ir.layers,
-                                                "op_types": dict(top)})
+    ctx.note(
+        "openvino", {"ir_version": ir.version, "layers": ir.layers, "weight_bytes": ir.weight_end}
+    )
+    ctx.report(
+        "openvino.model",
+        f"OpenVINO IR v{ir.version}: {ir.layers} layers of built-in operations",
+        evidence={"layers": ir.layers, "op_types": dict(top)},
+    )
     if ir.custom_ops:
         ops = sorted(ir.custom_ops)
-        ctx.report("openvino.custom-ops", "layers outside the standard opsets; they need an "
-                   f"extension library the application registers: {', '.join(ops[:10])}",
-                   evidence={"ops": ops[:_LISTED], "count": len(ops)})
+        ctx.report(
+            "openvino.custom-ops",
+            "layers outside the standard opsets; they need an "
+            f"extension library the application registers: {', '.join(ops[:10])}",
+            evidence={"ops": ops[:_LISTED], "count": len(ops)},
+        )
 
 
 def ir_for_weights(bin_path: str) -> str | None:
@@ -84,7 +90,9 @@ def claim_openvino_weights(source: Source, ctx: ScanContext) -> bool:
     if end is None or end > source.size:
         return False
     ctx.set_format(Format.TENSOR_DATA.value)
-    ctx.report("openvino.weights", "raw weight bytes that the OpenVINO IR next to it reads",
-               evidence={"model": os.path.basename(xml), "size": source.size,
-                         "declared_end": end})
+    ctx.report(
+        "openvino.weights",
+        "raw weight bytes that the OpenVINO IR next to it reads",
+        evidence={"model": os.path.basename(xml), "size": source.size, "declared_end": end},
+    )
     return True

@@ -25,10 +25,12 @@ _CHUNK = 1 << 20
 _STANDARD_OPSET = re.compile(r"opset\d{1,3}")
 # what may come before <net>: BOM, XML declaration, comments, a DOCTYPE (sniffed so that
 # the analyzer refuses it), blank space
-_IR_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?"
-                       rb"(?:<!--(?:(?!-->).){0,4096}-->\s*"
-                       rb"|<!DOCTYPE(?:[^>\[]|\[[^\]]{0,4096}\]){0,4096}>\s*)*<net[\s>]",
-                       re.DOTALL)
+_IR_START = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}\?>\s*)?"
+    rb"(?:<!--(?:(?!-->).){0,4096}-->\s*"
+    rb"|<!DOCTYPE(?:[^>\[]|\[[^\]]{0,4096}\]){0,4096}>\s*)*<net[\s>]",
+    re.DOTALL,
+)
 _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
 
 

@@ -42,8 +42,13 @@ def json_document(report: ReportLike, *, errors: Sequence[PathError] = ()) -> di
     }
 
 
-def json_report(report: ReportLike, *, errors: Sequence[PathError] = (), indent: int | None = 2
-                ) -> str:
+def json_report(
+    report: ReportLike, *, errors: Sequence[PathError] = (), indent: int | None = 2
+) -> str:
     """``json_document`` serialised; strict JSON (no NaN), ends with a newline."""
-    return json.dumps(json_document(report, errors=errors), indent=indent, allow_nan=False,
-                      default=str) + "\n"
+    return (
+        json.dumps(
+            json_document(report, errors=errors), indent=indent, allow_nan=False, default=str
+        )
+        + "\n"
+    )

@@ -48,8 +48,13 @@ LEVEL = {
 
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
-def sarif_log(report: ReportLike, *, errors: Sequence[PathError] = (),
-              base_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+
+def sarif_log(
+    report: ReportLike,
+    *,
+    errors: Sequence[PathError] = (),
+    base_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
     """The report as a SARIF log (a dict).
 
     ``base_dir`` is the directory artifact URIs are made relative to (the repository
@@ -71,45 +76,67 @@ def sarif_log(report: ReportLike, *, errors: Sequence[PathError] = (),
             results.append(_result(finding, f, uri, base_id, rule_ids.index(rule_id)))
     engine = doc.get("engine") or {}
     files = list(doc.get("files", ()))
-    failed = bool(errors) or not files or any(f.get("verdict") == "error" for f in files) or \
-        any(not s.get("covered") for s in doc.get("skipped", ()))
+    failed = (
+        bool(errors)
+        or not files
+        or any(f.get("verdict") == "error" for f in files)
+        or any(not s.get("covered") for s in doc.get("skipped", ()))
+    )
     invocation: dict[str, Any] = {
         "executionSuccessful": not failed,
         "toolExecutionNotifications": [
-            {"level": "error", "message": {"text": f"{e.path}: {e.message}"},
-             "locations": [{"physicalLocation": {"artifactLocation": _artifact(e.path, base_dir)}}]}
+            {
+                "level": "error",
+                "message": {"text": f"{e.path}: {e.message}"},
+                "locations": [
+                    {"physicalLocation": {"artifactLocation": _artifact(e.path, base_dir)}}
+                ],
+            }
             for e in errors
-        ] + [
-            {"level": "note" if s.get("covered") else "error",
-             "message": {"text": f"{s.get('path')}: skipped: {s.get('reason')}"}}
+        ]
+        + [
+            {
+                "level": "note" if s.get("covered") else "error",
+                "message": {"text": f"{s.get('path')}: skipped: {s.get('reason')}"},
+            }
             for s in doc.get("skipped", ())
         ],
     }
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
-        "runs": [{
-            "tool": {"driver": {
-                "name": TOOL_NAME,
-                "version": str(engine.get("version", "")),
-                "semanticVersion": str(engine.get("version", "")),
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule(r) for r in rules.values()] + extra_rules,
-                "properties": {"rulesVersion": str(engine.get("rules_version", ""))},
-            }},
-            "invocations": [invocation],
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-            "properties": {"verdict": doc.get("verdict"), "policy": doc.get("policy", {})},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL_NAME,
+                        "version": str(engine.get("version", "")),
+                        "semanticVersion": str(engine.get("version", "")),
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(r) for r in rules.values()] + extra_rules,
+                        "properties": {"rulesVersion": str(engine.get("rules_version", ""))},
+                    }
+                },
+                "invocations": [invocation],
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+                "properties": {"verdict": doc.get("verdict"), "policy": doc.get("policy", {})},
+            }
+        ],
     }
 
 
-def sarif_report(report: ReportLike, *, errors: Sequence[PathError] = (),
-                 base_dir: str | os.PathLike[str] | None = None) -> str:
+def sarif_report(
+    report: ReportLike,
+    *,
+    errors: Sequence[PathError] = (),
+    base_dir: str | os.PathLike[str] | None = None,
+) -> str:
     """``sarif_log`` serialised as JSON, ending with a newline."""
-    return json.dumps(sarif_log(report, errors=errors, base_dir=base_dir), indent=2,
-                      allow_nan=False) + "\n"
+    return (
+        json.dumps(sarif_log(report, errors=errors, base_dir=base_dir), indent=2, allow_nan=False)
+        + "\n"
+    )
 
 
 def artifact_uri(path: str, base_dir: str | os.PathLike[str] | None) -> tuple[str, str | None]:
@@ -146,8 +173,9 @@ def _artifact(path: str, base_dir: str | os.PathLike[str] | None) -> dict[str, s
     return {"uri": uri, **({"uriBaseId": base_id} if base_id else {})}
 
 
-def _result(finding: Mapping[str, Any], f: Mapping[str, Any], uri: str, base_id: str | None,
-            rule_index: int) -> dict[str, Any]:
+def _result(
+    finding: Mapping[str, Any], f: Mapping[str, Any], uri: str, base_id: str | None, rule_index: int
+) -> dict[str, Any]:
     rule_id = str(finding.get("rule_id"))
     severity = _severity(str(finding.get("severity")))
     location = finding.get("location") or {}
@@ -169,13 +197,18 @@ def _result(finding: Mapping[str, Any], f: Mapping[str, Any], uri: str, base_id:
         "ruleIndex": rule_index,
         "level": LEVEL[severity],
         "message": {"text": text},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": artifact,
-            "region": {"startLine": 1},
-        }}],
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": {"startLine": 1},
+                }
+            }
+        ],
         "partialFingerprints": {
-            FINGERPRINT_KEY: fingerprint(rule_id, str(f.get("sha256") or f.get("path")),
-                                         member, offset),
+            FINGERPRINT_KEY: fingerprint(
+                rule_id, str(f.get("sha256") or f.get("path")), member, offset
+            ),
         },
         "properties": properties,
     }

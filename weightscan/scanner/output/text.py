@@ -23,26 +23,31 @@ _CODE_MAX_COLUMNS = 200
 _INDENT = "    "
 
 
-def text_report(report: ReportLike, *, errors: Sequence[PathError] = (),
-                only_flagged: bool = False) -> str:
+def text_report(
+    report: ReportLike, *, errors: Sequence[PathError] = (), only_flagged: bool = False
+) -> str:
     """The whole report as text. ``only_flagged`` omits the blocks of clean files."""
     doc = report_dict(report)
     blocks = [
-        _file_block(f) for f in doc.get("files", ())
+        _file_block(f)
+        for f in doc.get("files", ())
         if not (only_flagged and f.get("verdict") == "clean")
     ]
     blocks.extend(f"{printable(e.path)}: ERROR\n{_INDENT}{printable(e.message)}\n" for e in errors)
-    blocks.extend(f"{printable(str(s.get('path')))}: SKIPPED\n"
-                  f"{_INDENT}{printable(str(s.get('reason')))}\n"
-                  for s in doc.get("skipped", ()))
+    blocks.extend(
+        f"{printable(str(s.get('path')))}: SKIPPED\n{_INDENT}{printable(str(s.get('reason')))}\n"
+        for s in doc.get("skipped", ())
+    )
     blocks.append(_summary_line(doc, errors))
     return "\n".join(blocks)
 
 
 def _file_block(f: Mapping[str, Any]) -> str:
     lines = [f"{printable(str(f.get('path')))}: {str(f.get('verdict', '?')).upper()}"]
-    facts = [f"format {printable(str(f.get('format', '?')))}",
-             f"size {human_size(int(f.get('size') or 0))}"]
+    facts = [
+        f"format {printable(str(f.get('format', '?')))}",
+        f"size {human_size(int(f.get('size') or 0))}",
+    ]
     if f.get("sha256"):
         facts.append(f"sha256 {f['sha256']}")
     lines.append(_INDENT + "  ".join(facts))
@@ -87,8 +92,10 @@ def _summary_line(doc: Mapping[str, Any], errors: Sequence[PathError]) -> str:
     engine = doc.get("engine") or {}
     version, rules = engine.get("version", "?"), engine.get("rules_version", "?")
     noun = "file" if len(files) == 1 else "files"
-    return (f"Scanned {len(files)} {noun} ({human_size(total)}): {', '.join(parts) or 'nothing'}."
-            f" Verdict: {overall_verdict(doc, errors)} (weightscan {version}, rules {rules})\n")
+    return (
+        f"Scanned {len(files)} {noun} ({human_size(total)}): {', '.join(parts) or 'nothing'}."
+        f" Verdict: {overall_verdict(doc, errors)} (weightscan {version}, rules {rules})\n"
+    )
 
 
 def location_text(location: Mapping[str, Any]) -> str:
@@ -125,6 +132,11 @@ def printable(text: str) -> str:
             out.append(ch)
         else:
             code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
-                       else f"\\U{code:08x}")
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
     return "".join(out)

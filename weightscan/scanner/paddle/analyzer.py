@@ -35,16 +35,24 @@ def analyze_paddle_program(source: Source, ctx: ScanContext) -> None:
     ctx.note("paddle", {"blocks": blocks, "ops": sum(ops.values())})
     python = sorted(PYTHON_OPS & ops.keys())
     if python:
-        ctx.report("paddle.op.python", f"the program calls Python: {', '.join(python)}",
-                   evidence={"ops": python})
+        ctx.report(
+            "paddle.op.python",
+            f"the program calls Python: {', '.join(python)}",
+            evidence={"ops": python},
+        )
     files = sorted(FILE_OPS & ops.keys())
     if files:
-        ctx.report("paddle.op.file", f"the program touches files: {', '.join(files)}",
-                   evidence={"ops": files})
+        ctx.report(
+            "paddle.op.file",
+            f"the program touches files: {', '.join(files)}",
+            evidence={"ops": files},
+        )
     top = dict(sorted(ops.items(), key=lambda kv: -kv[1])[:_LISTED])
-    ctx.report("paddle.program", f"PaddlePaddle program: {blocks} blocks, "
-               f"{sum(ops.values())} operators of {len(ops)} types",
-               evidence={"blocks": blocks, "op_types": top})
+    ctx.report(
+        "paddle.program",
+        f"PaddlePaddle program: {blocks} blocks, {sum(ops.values())} operators of {len(ops)} types",
+        evidence={"blocks": blocks, "op_types": top},
+    )
 
 
 def _op_type(pb: WireReader, start: int, end: int) -> str:

@@ -33,8 +33,9 @@ def analyze_pickle_file(source: Source, ctx: ScanContext) -> None:
     _report_plain_unpickler_view(source, ctx, 0, engine.summary)
 
 
-def analyze_pickle_source(source: Source, ctx: ScanContext, *, start: int = 0,
-                          trailing_ok: bool = False) -> PickleSummary:
+def analyze_pickle_source(
+    source: Source, ctx: ScanContext, *, start: int = 0, trailing_ok: bool = False
+) -> PickleSummary:
     """Analyse every pickle in ``source`` from ``start``; report findings; return facts."""
     engine = new_engine(source, ctx)
     try:
@@ -45,8 +46,9 @@ def analyze_pickle_source(source: Source, ctx: ScanContext, *, start: int = 0,
     return engine.summary
 
 
-def _report_plain_unpickler_view(source: Source, ctx: ScanContext, start: int,
-                             summary: PickleSummary) -> None:
+def _report_plain_unpickler_view(
+    source: Source, ctx: ScanContext, start: int, summary: PickleSummary
+) -> None:
     """What a plain unpickler finds in the bytes joblib skips as array data."""
     extra = plain_unpickler_view(source, ctx, start, summary)
     if extra is not None:
@@ -69,18 +71,33 @@ def report_imports(summary: PickleSummary, ctx: ScanContext) -> None:
         counts[rule_id] = counts.get(rule_id, 0) + 1
         if counts[rule_id] > _MAX_IMPORT_FINDINGS:
             continue
-        ctx.report(rule_id, _message(site), severity=severity, offset=site.offset,
-                   opcode_index=site.index, evidence=_evidence(site, summary))
+        ctx.report(
+            rule_id,
+            _message(site),
+            severity=severity,
+            offset=site.offset,
+            opcode_index=site.index,
+            evidence=_evidence(site, summary),
+        )
     for rule_id, count in counts.items():
         if count > _MAX_IMPORT_FINDINGS:
-            ctx.report(rule_id, f"{count - _MAX_IMPORT_FINDINGS} more imports of this kind",
-                       evidence={"more": count - _MAX_IMPORT_FINDINGS})
+            ctx.report(
+                rule_id,
+                f"{count - _MAX_IMPORT_FINDINGS} more imports of this kind",
+                evidence={"more": count - _MAX_IMPORT_FINDINGS},
+            )
     for found in summary.code_arguments:
-        ctx.report("pickle.call.code-argument",
-                   f"{found.callee} is called with an argument that holds code",
-                   offset=found.offset, opcode_index=found.index,
-                   evidence={"callee": found.callee[:200], "argument": found.text,
-                             "code": found.code[:_MAX_CODE_CHARS]})
+        ctx.report(
+            "pickle.call.code-argument",
+            f"{found.callee} is called with an argument that holds code",
+            offset=found.offset,
+            opcode_index=found.index,
+            evidence={
+                "callee": found.callee[:200],
+                "argument": found.text,
+                "code": found.code[:_MAX_CODE_CHARS],
+            },
+        )
 
 
 def _rule_for(site: ImportSite) -> tuple[str | None, Severity | None]:
@@ -95,8 +112,7 @@ def _rule_for(site: ImportSite) -> tuple[str | None, Severity | None]:
     if decision is Decision.DUNDER:
         return "pickle.import.dunder", Severity.CRITICAL if invoked else Severity.HIGH
     if decision is Decision.NESTED_FILE:
-        if site.called and not (site.unanalysed_call or site.build_target
-                                or site.result_called):
+        if site.called and not (site.unanalysed_call or site.build_target or site.result_called):
             return None, None  # every call's bytes were analysed as a file of their own
         return "pickle.import.malicious", Severity.CRITICAL if invoked else Severity.HIGH
     if decision is Decision.WRAPPER:
@@ -112,12 +128,16 @@ def _message(site: ImportSite) -> str:
     decision = site.classification.decision
     if decision is Decision.USER_ALLOWED:
         return f"{site.path} is allowed only by the user's allowlist"
-    if decision is Decision.UNKNOWN or (decision is Decision.WRAPPER and not (
-            site.result_called or site.wraps_denied)):
+    if decision is Decision.UNKNOWN or (
+        decision is Decision.WRAPPER and not (site.result_called or site.wraps_denied)
+    ):
         return f"the pickle {how} {site.path}, which is not on the allowlist"
     if decision is Decision.WRAPPER:
-        what = "invokes the wrapper it builds" if site.result_called else \
-            "wraps a denied callable in it"
+        what = (
+            "invokes the wrapper it builds"
+            if site.result_called
+            else "wraps a denied callable in it"
+        )
         return f"the pickle {how} {site.path} and {what}: {site.classification.reason}"
     return f"the pickle {how} {site.path}: {site.classification.reason}"
 

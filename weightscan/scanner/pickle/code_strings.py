@@ -15,27 +15,31 @@ from typing import Any
 from weightscan.scanner.pickle.values import Call, Container
 
 _SHELLS = r"(?:ba|z|da|k|c|tc|fi)?sh"
-_CODE = re.compile("|".join((
-    r"__import__\s*\(",
-    r"\b(?:os|posix|nt)\s*\.\s*(?:system|popen|exec\w*|spawn\w*|fork\w*|kill)\b",
-    r"\bsubprocess\s*\.\s*\w+",
-    r"(?<![\w.])(?:eval|exec|compile|execfile)\s*\(",
-    r"\b(?:import|from)\s+(?:os|subprocess|sys|socket|pty|ctypes|builtins|importlib|shutil"
-    r"|base64|marshal|pickle|urllib|requests)\b",
-    rf"\b{_SHELLS}\s+-\w*c\b",
-    rf"\b(?:curl|wget|fetch)\b[^\n]*\|\s*(?:sudo\s+)?(?:{_SHELLS}|python[23]?|perl)\b",
-    rf"/bin/{_SHELLS}\b",
-    r"\b(?:powershell|pwsh)(?:\.exe)?\b",
-    r"\bcmd(?:\.exe)?\s+/[ck]\b",
-    r"\bbase64\s+(?:-d|--decode|-D)\b",
-    r"\bb64decode\s*\(",
-    r"\b(?:python[23]?|perl|ruby|php|node)\s+-[ce]\b",
-    r"\b(?:nc|ncat|netcat)\s+(?:-\w+\s+)*-[ec]\b",
-    r"(?:;|&&|\|\|)\s*(?:curl|wget|nc|bash|sh|python[23]?|rm|chmod|touch|whoami|id|uname"
-    r"|cat)\b",
-    r"\$\([^)]*\)",
-    r"__(?:subclasses|globals|builtins|code)__",
-)))
+_CODE = re.compile(
+    "|".join(
+        (
+            r"__import__\s*\(",
+            r"\b(?:os|posix|nt)\s*\.\s*(?:system|popen|exec\w*|spawn\w*|fork\w*|kill)\b",
+            r"\bsubprocess\s*\.\s*\w+",
+            r"(?<![\w.])(?:eval|exec|compile|execfile)\s*\(",
+            r"\b(?:import|from)\s+(?:os|subprocess|sys|socket|pty|ctypes|builtins|importlib|shutil"
+            r"|base64|marshal|pickle|urllib|requests)\b",
+            rf"\b{_SHELLS}\s+-\w*c\b",
+            rf"\b(?:curl|wget|fetch)\b[^\n]*\|\s*(?:sudo\s+)?(?:{_SHELLS}|python[23]?|perl)\b",
+            rf"/bin/{_SHELLS}\b",
+            r"\b(?:powershell|pwsh)(?:\.exe)?\b",
+            r"\bcmd(?:\.exe)?\s+/[ck]\b",
+            r"\bbase64\s+(?:-d|--decode|-D)\b",
+            r"\bb64decode\s*\(",
+            r"\b(?:python[23]?|perl|ruby|php|node)\s+-[ce]\b",
+            r"\b(?:nc|ncat|netcat)\s+(?:-\w+\s+)*-[ec]\b",
+            r"(?:;|&&|\|\|)\s*(?:curl|wget|nc|bash|sh|python[23]?|rm|chmod|touch|whoami|id|uname"
+            r"|cat)\b",
+            r"\$\([^)]*\)",
+            r"__(?:subclasses|globals|builtins|code)__",
+        )
+    )
+)
 _MAX_TEXT = 4096  # characters of one string looked at
 _MAX_ITEMS = 64  # values looked at per call
 

@@ -41,14 +41,23 @@ def check_embedded(engine: Engine, raw: bytes, offset: int, index: int) -> None:
     child.run_stream()
     # dotted identifiers only: tensor bytes that happen to start with PROTO and end with
     # STOP decode to junk names, which no unpickler could import either
-    names = sorted({path for path, site in child.summary.imports.items()
-                    if site.classification.decision not in _OK and _IDENTIFIERS.match(path)}
-                   | child.embedded_imports)
+    names = sorted(
+        {
+            path
+            for path, site in child.summary.imports.items()
+            if site.classification.decision not in _OK and _IDENTIFIERS.match(path)
+        }
+        | child.embedded_imports
+    )
     if not names:
         return
     engine.embedded_imports.update(names)
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    engine.report("pickle.embedded-pickle",
-                  f"{len(raw)} bytes stored as data are a pickle that imports {shown}; the "
-                  "loader returns them unrun, but unpickling them would run these", offset,
-                  index, {"bytes": len(raw), "imports": names[:20]})
+    engine.report(
+        "pickle.embedded-pickle",
+        f"{len(raw)} bytes stored as data are a pickle that imports {shown}; the "
+        "loader returns them unrun, but unpickling them would run these",
+        offset,
+        index,
+        {"bytes": len(raw), "imports": names[:20]},
+    )

@@ -67,8 +67,9 @@ _SYMBOLIC = frozenset({Global, Call})
 _TRUNC_TYPES = (Truncated, TruncatedBytes)
 
 
-def _fixed_width_run(data: bytes, latin1: str, start: int, stop: int, fast_end: int,
-                     max_rows: int) -> list[str] | None:
+def _fixed_width_run(
+    data: bytes, latin1: str, start: int, stop: int, fast_end: int, max_rows: int
+) -> list[str] | None:
     """The strings of a run of same-length SHORT_BINUNICODE + MEMOIZE rows at ``start``.
 
     ``stop`` is the first row's MEMOIZE. The three structure bytes of every row are
@@ -89,7 +90,7 @@ def _fixed_width_run(data: bytes, latin1: str, start: int, stop: int, fast_end: 
     if rows < _PROBE_ROWS:
         return None  # a few rows: string by string is cheaper
     last = start + rows * width
-    parts = latin1[start + 2:last - 1].split(latin1[stop:stop + 3])
+    parts = latin1[start + 2 : last - 1].split(latin1[stop : stop + 3])
     if len(parts) != rows or not "".join(parts).isascii():
         return None  # a separator or a non-ASCII byte inside a string
     return parts
@@ -98,9 +99,11 @@ def _fixed_width_run(data: bytes, latin1: str, start: int, stop: int, fast_end: 
 def _good_rows(data: bytes, start: int, width: int, rows: int) -> int:
     """How many of ``rows`` rows from ``start`` are 0x8C, the first row's length, 0x94."""
     last = start + rows * width
-    return rows - max(len(data[start:last:width].lstrip(b"\x8c")),
-                      len(data[start + 1:last:width].lstrip(data[start + 1:start + 2])),
-                      len(data[start + width - 1:last:width].lstrip(b"\x94")))
+    return rows - max(
+        len(data[start:last:width].lstrip(b"\x8c")),
+        len(data[start + 1 : last : width].lstrip(data[start + 1 : start + 2])),
+        len(data[start + width - 1 : last : width].lstrip(b"\x94")),
+    )
 
 
 _NEVER_CLEARED = (policy.Decision.DENIED, policy.Decision.DUNDER)
@@ -170,8 +173,11 @@ class PickleSummary:
 
     @property
     def weights_only_loadable(self) -> bool:
-        return (self.complete and self.weights_only_opcodes
-                and all(s.weights_only for s in self.imports.values()))
+        return (
+            self.complete
+            and self.weights_only_opcodes
+            and all(s.weights_only for s in self.imports.values())
+        )
 
     def to_note(self) -> dict[str, Any]:
         return {
@@ -195,8 +201,14 @@ BuildHook = Callable[["Engine", Call, Any, int], "tuple[int, bool] | None"]
 class Engine:
     """Analyse the pickles of one source; findings go to ``ctx``."""
 
-    def __init__(self, source: Source, ctx: ScanContext, *, probe: bool = False,
-                 max_persistent_ids: int = 100_000) -> None:
+    def __init__(
+        self,
+        source: Source,
+        ctx: ScanContext,
+        *,
+        probe: bool = False,
+        max_persistent_ids: int = 100_000,
+    ) -> None:
         self.source = source
         self.ctx = ctx
         self.limits = ctx.limits
@@ -220,16 +232,35 @@ class Engine:
         self._frame_skip = 0
 
     # -- findings ------------------------------------------------------------------
-    def report(self, rule_id: str, message: str, offset: int | None = None,
-               index: int | None = None, evidence: dict[str, Any] | None = None,
-               severity: Severity | None = None) -> None:
+    def report(
+        self,
+        rule_id: str,
+        message: str,
+        offset: int | None = None,
+        index: int | None = None,
+        evidence: dict[str, Any] | None = None,
+        severity: Severity | None = None,
+    ) -> None:
         if self.probe:
             return
-        self.ctx.report(rule_id, message, severity=severity, offset=offset,
-                        opcode_index=index, evidence=evidence)
+        self.ctx.report(
+            rule_id,
+            message,
+            severity=severity,
+            offset=offset,
+            opcode_index=index,
+            evidence=evidence,
+        )
 
-    def fail(self, rule_id: str, message: str, offset: int, index: int,
-             evidence: dict[str, Any] | None = None, severity: Severity | None = None) -> _Stop:
+    def fail(
+        self,
+        rule_id: str,
+        message: str,
+        offset: int,
+        index: int,
+        evidence: dict[str, Any] | None = None,
+        severity: Severity | None = None,
+    ) -> _Stop:
         if self.problem is None:
             self.problem = rule_id
         self.summary.complete = False
@@ -250,16 +281,19 @@ class Engine:
                 self.summary.end_offset = pos
                 if pos >= self.source.size:
                     break
-                first = reader.data[reader.pos:reader.pos + 1] or self.source.read_at(pos, 1)
+                first = reader.data[reader.pos : reader.pos + 1] or self.source.read_at(pos, 1)
                 if not first or first[0] not in VALID:
                     if not trailing_ok:
                         self.summary.complete = False
                         if self.problem is None:
                             self.problem = "pickle.data-after-stop"
-                        self.report("pickle.data-after-stop",
-                                    f"{self.source.size - pos} bytes after the last pickle are "
-                                    "not another pickle", offset=pos,
-                                    evidence={"bytes": self.source.size - pos})
+                        self.report(
+                            "pickle.data-after-stop",
+                            f"{self.source.size - pos} bytes after the last pickle are "
+                            "not another pickle",
+                            offset=pos,
+                            evidence={"bytes": self.source.size - pos},
+                        )
                     break
         finally:
             reader.close()
@@ -338,21 +372,30 @@ class Engine:
                         if limit >= rel:
                             limit = rel - 1
                     if pos >= end:
-                        raise self.fail("pickle.stream.truncated",
-                                        "the pickle ends before its STOP opcode",
-                                        rd.base + pos, first_index + n)
+                        raise self.fail(
+                            "pickle.stream.truncated",
+                            "the pickle ends before its STOP opcode",
+                            rd.base + pos,
+                            first_index + n,
+                        )
                     if n >= next_check:
                         next_check = n + _CHECK_EVERY
                         if n > budget:
-                            raise self.fail("pickle.budget.opcodes",
-                                            f"opcode budget of {limits.max_pickle_opcodes} "
-                                            "reached", rd.base + pos, first_index + n,
-                                            {"limit": limits.max_pickle_opcodes})
+                            raise self.fail(
+                                "pickle.budget.opcodes",
+                                f"opcode budget of {limits.max_pickle_opcodes} reached",
+                                rd.base + pos,
+                                first_index + n,
+                                {"limit": limits.max_pickle_opcodes},
+                            )
                         if lower + len(stack) + len(metastack) > max_stack:
-                            raise self.fail("pickle.budget.stack",
-                                            f"stack budget of {max_stack} reached",
-                                            rd.base + pos, first_index + n,
-                                            {"limit": max_stack})
+                            raise self.fail(
+                                "pickle.budget.stack",
+                                f"stack budget of {max_stack} reached",
+                                rd.base + pos,
+                                first_index + n,
+                                {"limit": max_stack},
+                            )
                         self.ctx.check_time()
                         self.ctx.progress("pickle", rd.base + pos, rd.size)
                 op_start = pos
@@ -376,8 +419,13 @@ class Engine:
                             latin1 = data.decode("latin-1")
                             latin1_of = data
                         # fixed-width rows (ids, hashes, codes...), found a column at a time
-                        rows = (max_memo - len(mitems) if list_mode
-                                else fast_end if memo.degraded else 0)
+                        rows = (
+                            max_memo - len(mitems)
+                            if list_mode
+                            else fast_end
+                            if memo.degraded
+                            else 0
+                        )
                         parts = _fixed_width_run(data, latin1, p, stop, fast_end, rows)
                         if parts is not None:
                             k = len(parts)
@@ -405,9 +453,14 @@ class Engine:
                         # k rows of opcode, length byte and text, plus one byte per MEMOIZE
                         k = len(stack) - base
                         text = "".join(stack[base:])
-                        if text.isascii() and p - op_start - 3 * k == len(text) \
-                                and (memo.degraded  # else: the memo changes mode
-                                     or (list_mode and max_memo - len(mitems) >= k)):
+                        if (
+                            text.isascii()
+                            and p - op_start - 3 * k == len(text)
+                            and (
+                                memo.degraded  # else: the memo changes mode
+                                or (list_mode and max_memo - len(mitems) >= k)
+                            )
+                        ):
                             if list_mode:
                                 mitems.extend(stack[base:])
                             else:
@@ -422,10 +475,14 @@ class Engine:
                         if pos + ln > end:
                             raise self._short(rd, pos, first_index + n)
                         try:
-                            text = data[pos:pos + ln].decode("utf-8", "surrogatepass")
+                            text = data[pos : pos + ln].decode("utf-8", "surrogatepass")
                         except UnicodeDecodeError:
-                            raise self.fail("pickle.string.invalid", "invalid UTF-8 string",
-                                            rd.base + pos - 2, first_index + n) from None
+                            raise self.fail(
+                                "pickle.string.invalid",
+                                "invalid UTF-8 string",
+                                rd.base + pos - 2,
+                                first_index + n,
+                            ) from None
                         pos += ln
                         append(text)
                         if pos > limit:
@@ -439,8 +496,9 @@ class Engine:
                             elif memo.degraded:
                                 memo.next += 1  # a plain string is not kept once degraded
                             else:
-                                list_mode = self._memo_slow(memo, None, text, rd, pos - 1,
-                                                            first_index + n)
+                                list_mode = self._memo_slow(
+                                    memo, None, text, rd, pos - 1, first_index + n
+                                )
                             if pos > limit:
                                 break
                             nxt = data[pos]
@@ -455,8 +513,9 @@ class Engine:
                     if list_mode and len(mitems) < max_memo:
                         mappend(stack[-1])
                     else:
-                        list_mode = self._memo_slow(memo, None, stack[-1], rd, op_start,
-                                                    first_index + n)
+                        list_mode = self._memo_slow(
+                            memo, None, stack[-1], rd, op_start, first_index + n
+                        )
                 elif op == 0x71 or op == 0x72 or op == 0x70:  # BINPUT, LONG_BINPUT, PUT
                     if op == 0x71:
                         idx = data[pos]
@@ -464,7 +523,7 @@ class Engine:
                     elif op == 0x72:
                         if pos + 4 > end:
                             raise self._short(rd, pos, first_index + n)
-                        idx = from_bytes(data[pos:pos + 4], "little")
+                        idx = from_bytes(data[pos : pos + 4], "little")
                         pos += 4
                     else:
                         wo_bad = True
@@ -472,8 +531,12 @@ class Engine:
                         data, end, limit = rd.data, len(rd.data), -1
                         idx = self._int_arg(line, rd, op_start, first_index + n)
                         if idx < 0:
-                            raise self.fail("pickle.stream.malformed", "negative PUT index",
-                                            rd.base + op_start, first_index + n)
+                            raise self.fail(
+                                "pickle.stream.malformed",
+                                "negative PUT index",
+                                rd.base + op_start,
+                                first_index + n,
+                            )
                     if not stack:
                         raise self._underflow(rd, op_start, first_index + n, op)
                     if idx < len(mitems):
@@ -490,8 +553,9 @@ class Engine:
                             if memo.extra and idx in memo.extra:
                                 memo.extra[idx] = stack[-1]
                         else:
-                            list_mode = self._memo_slow(memo, idx, stack[-1], rd, op_start,
-                                                        first_index + n)
+                            list_mode = self._memo_slow(
+                                memo, idx, stack[-1], rd, op_start, first_index + n
+                            )
                         if memo.inexact and not self._memo_reported:
                             self._memo_numbering_lost(rd, op_start, first_index + n)
                 elif op == 0x68 or op == 0x6A or op == 0x67:  # BINGET, LONG_BINGET, GET
@@ -501,7 +565,7 @@ class Engine:
                     elif op == 0x6A:
                         if pos + 4 > end:
                             raise self._short(rd, pos, first_index + n)
-                        idx = from_bytes(data[pos:pos + 4], "little")
+                        idx = from_bytes(data[pos : pos + 4], "little")
                         pos += 4
                     else:
                         wo_bad = True
@@ -513,9 +577,13 @@ class Engine:
                     else:
                         value = memo.get(idx)
                         if value is _MISSING:
-                            raise self.fail("pickle.memo.invalid",
-                                            f"GET of memo slot {idx}, which was never written",
-                                            rd.base + op_start, first_index + n, {"slot": idx})
+                            raise self.fail(
+                                "pickle.memo.invalid",
+                                f"GET of memo slot {idx}, which was never written",
+                                rd.base + op_start,
+                                first_index + n,
+                                {"slot": idx},
+                            )
                         if value is EVICTED:
                             self._memo_evicted_read(rd, op_start, first_index + n, idx)
                         stack.append(value)
@@ -543,9 +611,12 @@ class Engine:
                     stack = metastack.pop()
                     lower -= len(stack)
                     if len(items) & 1:
-                        raise self.fail("pickle.stream.malformed",
-                                        "SETITEMS with an odd number of items",
-                                        rd.base + op_start, first_index + n)
+                        raise self.fail(
+                            "pickle.stream.malformed",
+                            "SETITEMS with an odd number of items",
+                            rd.base + op_start,
+                            first_index + n,
+                        )
                     target = stack[-1]
                     if type(target) is Container:
                         if target.kind != "dict":
@@ -554,7 +625,7 @@ class Engine:
                         if len(target.items) < 32:
                             target.items.extend(zip(items[0:64:2], items[1:64:2], strict=True))
                 elif op == 0x4A:  # BININT
-                    stack.append(from_bytes(data[pos:pos + 4], "little", signed=True))
+                    stack.append(from_bytes(data[pos : pos + 4], "little", signed=True))
                     pos += 4
                 elif op == 0x4D:  # BININT2
                     stack.append(data[pos] | data[pos + 1] << 8)
@@ -575,42 +646,56 @@ class Engine:
                     items = stack
                     stack = metastack.pop()
                     lower -= len(stack)
-                    stack.append(tuple(items) if len(items) <= TUPLE_KEEP
-                                 else (*items[:TUPLE_KEEP], Opaque(f"{len(items)} items")))
+                    stack.append(
+                        tuple(items)
+                        if len(items) <= TUPLE_KEEP
+                        else (*items[:TUPLE_KEEP], Opaque(f"{len(items)} items"))
+                    )
                 elif op == 0x95:  # FRAME
                     wo_bad = True
-                    size = from_bytes(data[pos:pos + 8], "little")
+                    size = from_bytes(data[pos : pos + 8], "little")
                     pos += 8
                     if self._frame_skip:
-                        raise self.fail("pickle.stream.malformed", "a FRAME starts before the "
-                                        "current one ends", rd.base + op_start, first_index + n)
+                        raise self.fail(
+                            "pickle.stream.malformed",
+                            "a FRAME starts before the current one ends",
+                            rd.base + op_start,
+                            first_index + n,
+                        )
                     self._frame_end = rd.base + pos + size
                     if size > rd.remaining(pos) and not self.probe:
                         # the C unpickler stops here, but the pure-Python one (joblib's)
                         # reads the short frame and runs on: keep analysing
                         self.summary.complete = False
-                        self.report("pickle.length.exceeds-file",
-                                    f"FRAME declares {size} bytes, more than the file has",
-                                    rd.base + op_start, first_index + n, {"declared": size})
+                        self.report(
+                            "pickle.length.exceeds-file",
+                            f"FRAME declares {size} bytes, more than the file has",
+                            rd.base + op_start,
+                            first_index + n,
+                            {"declared": size},
+                        )
                 elif op == 0x58 or op == 0x8D:  # BINUNICODE, BINUNICODE8
                     if op not in wo_opcodes:
                         wo_bad = True
                     width = 4 if op == 0x58 else 8
-                    ln = from_bytes(data[pos:pos + width], "little")
+                    ln = from_bytes(data[pos : pos + width], "little")
                     pos += width
                     if ln <= keep and pos + ln <= end:  # already buffered: no helper call
-                        raw = data[pos:pos + ln]
+                        raw = data[pos : pos + ln]
                         pos += ln
                     else:
-                        raw, pos, off = self._arg(rd, pos, ln, keep, op_start,
-                                                  first_index + n)
+                        raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
                         data, end, limit = rd.data, len(rd.data), -1
                     try:
                         text = raw.decode("utf-8", "surrogatepass")
                     except UnicodeDecodeError:
                         if ln <= keep:
-                            raise self.fail("pickle.string.invalid", "invalid UTF-8 string",
-                                            rd.base + op_start, first_index + n) from None
+                            raise self.fail(
+                                "pickle.string.invalid",
+                                "invalid UTF-8 string",
+                                rd.base + op_start,
+                                first_index + n,
+                            ) from None
                         text = raw.decode("utf-8", "replace")
                     stack.append(text if ln <= keep else truncated_str(text, ln))
                 elif op == 0x7D:  # EMPTY_DICT
@@ -653,8 +738,11 @@ class Engine:
                     wo_bad = True
                     name = stack.pop()
                     module = stack.pop()
-                    stack.append(self._import(module, name, proto, rd.base + op_start,
-                                              first_index + n, stacked=True))
+                    stack.append(
+                        self._import(
+                            module, name, proto, rd.base + op_start, first_index + n, stacked=True
+                        )
+                    )
                 elif op == 0x63 or op == 0x69:  # GLOBAL, INST
                     if op not in wo_opcodes:
                         wo_bad = True
@@ -666,8 +754,12 @@ class Engine:
                         module = mline.decode("utf-8")
                         name = nline.decode("utf-8")
                     except UnicodeDecodeError:
-                        raise self.fail("pickle.string.invalid", "import name is not UTF-8",
-                                        rd.base + op_start, first_index + n) from None
+                        raise self.fail(
+                            "pickle.string.invalid",
+                            "import name is not UTF-8",
+                            rd.base + op_start,
+                            first_index + n,
+                        ) from None
                     if type(mline) is TruncatedBytes or type(nline) is TruncatedBytes:
                         # a name longer than the kept prefix cannot be named: say so
                         module = truncated_str(module, len(module) + 1)
@@ -678,25 +770,27 @@ class Engine:
                         args = tuple(stack[:TUPLE_KEEP])
                         stack = metastack.pop()
                         lower -= len(stack)
-                        stack.append(self._call(g, args, "inst", rd.base + op_start,
-                                                first_index + n))
+                        stack.append(
+                            self._call(g, args, "inst", rd.base + op_start, first_index + n)
+                        )
                 elif op == 0x52:  # REDUCE
                     args = stack.pop()
                     func = stack[-1]
-                    stack[-1] = self._call(func, args, "reduce", rd.base + op_start,
-                                           first_index + n)
+                    stack[-1] = self._call(
+                        func, args, "reduce", rd.base + op_start, first_index + n
+                    )
                 elif op == 0x81:  # NEWOBJ
                     args = stack.pop()
                     cls = stack[-1]
-                    stack[-1] = self._call(cls, args, "newobj", rd.base + op_start,
-                                           first_index + n)
+                    stack[-1] = self._call(cls, args, "newobj", rd.base + op_start, first_index + n)
                 elif op == 0x92:  # NEWOBJ_EX
                     wo_bad = True
                     kwargs = stack.pop()
                     args = stack.pop()
                     cls = stack[-1]
-                    stack[-1] = self._call(cls, args, "newobj", rd.base + op_start,
-                                           first_index + n, kwargs)
+                    stack[-1] = self._call(
+                        cls, args, "newobj", rd.base + op_start, first_index + n, kwargs
+                    )
                 elif op == 0x6F:  # OBJ
                     wo_bad = True
                     items = stack
@@ -704,8 +798,15 @@ class Engine:
                     lower -= len(stack)
                     if not items:
                         raise self._underflow(rd, op_start, first_index + n, op)
-                    stack.append(self._call(items[0], tuple(items[1:TUPLE_KEEP]), "obj",
-                                            rd.base + op_start, first_index + n))
+                    stack.append(
+                        self._call(
+                            items[0],
+                            tuple(items[1:TUPLE_KEEP]),
+                            "obj",
+                            rd.base + op_start,
+                            first_index + n,
+                        )
+                    )
                 elif op == 0x62:  # BUILD
                     state = stack.pop()
                     target = stack[-1]
@@ -728,9 +829,13 @@ class Engine:
                     proto = data[pos]
                     pos += 1
                     if proto > 5:
-                        raise self.fail("pickle.stream.malformed",
-                                        f"unsupported pickle protocol {proto}",
-                                        rd.base + op_start, first_index + n, {"protocol": proto})
+                        raise self.fail(
+                            "pickle.stream.malformed",
+                            f"unsupported pickle protocol {proto}",
+                            rd.base + op_start,
+                            first_index + n,
+                            {"protocol": proto},
+                        )
                     if proto > summary.protocol:
                         summary.protocol = proto
                 elif op == 0x30:  # POP
@@ -789,7 +894,7 @@ class Engine:
                     if op not in wo_opcodes:
                         wo_bad = True
                     width = 1 if op == 0x43 else 4 if op == 0x42 else 8
-                    ln = from_bytes(data[pos:pos + width], "little")
+                    ln = from_bytes(data[pos : pos + width], "little")
                     pos += width
                     raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
                     data, end, limit = rd.data, len(rd.data), -1
@@ -801,11 +906,15 @@ class Engine:
                     if op not in wo_opcodes:
                         wo_bad = True
                     width = 1 if op == 0x55 else 4
-                    ln = from_bytes(data[pos:pos + width], "little", signed=op == 0x54)
+                    ln = from_bytes(data[pos : pos + width], "little", signed=op == 0x54)
                     pos += width
                     if ln < 0:
-                        raise self.fail("pickle.stream.malformed", "negative string length",
-                                        rd.base + op_start, first_index + n)
+                        raise self.fail(
+                            "pickle.stream.malformed",
+                            "negative string length",
+                            rd.base + op_start,
+                            first_index + n,
+                        )
                     raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
                     data, end, limit = rd.data, len(rd.data), -1
                     text = raw.decode("latin-1")
@@ -814,16 +923,24 @@ class Engine:
                     if op not in wo_opcodes:
                         wo_bad = True
                     width = 1 if op == 0x8A else 4
-                    ln = from_bytes(data[pos:pos + width], "little", signed=op == 0x8B)
+                    ln = from_bytes(data[pos : pos + width], "little", signed=op == 0x8B)
                     pos += width
                     if ln < 0:
-                        raise self.fail("pickle.stream.malformed", "negative LONG4 length",
-                                        rd.base + op_start, first_index + n)
-                    raw, pos, off = self._arg(rd, pos, ln, _MAX_BIGINT_BYTES, op_start,
-                                              first_index + n)
+                        raise self.fail(
+                            "pickle.stream.malformed",
+                            "negative LONG4 length",
+                            rd.base + op_start,
+                            first_index + n,
+                        )
+                    raw, pos, off = self._arg(
+                        rd, pos, ln, _MAX_BIGINT_BYTES, op_start, first_index + n
+                    )
                     data, end, limit = rd.data, len(rd.data), -1
-                    stack.append(from_bytes(raw, "little", signed=True) if ln <= _MAX_BIGINT_BYTES
-                                 else Opaque(f"{ln}-byte integer"))
+                    stack.append(
+                        from_bytes(raw, "little", signed=True)
+                        if ln <= _MAX_BIGINT_BYTES
+                        else Opaque(f"{ln}-byte integer")
+                    )
                 elif op == 0x49 or op == 0x4C:  # INT, LONG
                     wo_bad = True
                     line, pos = self._line(rd, data, pos, first_index + n)
@@ -841,8 +958,12 @@ class Engine:
                     try:
                         stack.append(float(line))
                     except ValueError:
-                        raise self.fail("pickle.stream.malformed", "FLOAT argument is no number",
-                                        rd.base + op_start, first_index + n) from None
+                        raise self.fail(
+                            "pickle.stream.malformed",
+                            "FLOAT argument is no number",
+                            rd.base + op_start,
+                            first_index + n,
+                        ) from None
                 elif op == 0x53 or op == 0x56:  # STRING, UNICODE: one text line each
                     wo_bad = True
                     rd.data = data
@@ -862,7 +983,7 @@ class Engine:
                 elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
                     wo_bad = True
                     width = 1 if op == 0x82 else 2 if op == 0x83 else 4
-                    code = from_bytes(data[pos:pos + width], "little")
+                    code = from_bytes(data[pos : pos + width], "little")
                     pos += width
                     if pos > end:
                         raise self._short(rd, pos, first_index + n)
@@ -875,15 +996,22 @@ class Engine:
                     if not stack:
                         raise self._underflow(rd, op_start, first_index + n, op)
                 else:
-                    raise self.fail("pickle.opcode.unknown",
-                                    f"byte 0x{op:02x} is not a pickle opcode",
-                                    rd.base + op_start, first_index + n, {"byte": op})
+                    raise self.fail(
+                        "pickle.opcode.unknown",
+                        f"byte 0x{op:02x} is not a pickle opcode",
+                        rd.base + op_start,
+                        first_index + n,
+                        {"byte": op},
+                    )
         except (IndexError, struct.error):
             if pos >= end:
                 raise self._short(rd, pos, first_index + n) from None
-            raise self.fail("pickle.stream.malformed",
-                            f"stack underflow at {NAMES.get(data[op_start], '?')}",
-                            rd.base + op_start, first_index + n) from None
+            raise self.fail(
+                "pickle.stream.malformed",
+                f"stack underflow at {NAMES.get(data[op_start], '?')}",
+                rd.base + op_start,
+                first_index + n,
+            ) from None
         finally:
             ctx_state.opcodes += n
             summary.opcodes += n
@@ -892,21 +1020,33 @@ class Engine:
 
     # -- helpers called from the loop (rare paths) -------------------------------------
     def _short(self, rd: Reader, pos: int, index: int) -> _Stop:
-        return self.fail("pickle.stream.truncated", "the pickle ends inside an opcode argument",
-                         rd.base + min(pos, len(rd.data)), index)
+        return self.fail(
+            "pickle.stream.truncated",
+            "the pickle ends inside an opcode argument",
+            rd.base + min(pos, len(rd.data)),
+            index,
+        )
 
     def _wrong_target(self, target: Container, rd: Reader, pos: int, index: int) -> _Stop:
         # e.g. APPENDS to a dict: the real unpickler fails with AttributeError there
-        return self.fail("pickle.stream.malformed",
-                         f"{NAMES.get(rd.data[pos] if pos < len(rd.data) else -1, 'opcode')} "
-                         f"on a {target.kind}", rd.base + pos, index)
+        return self.fail(
+            "pickle.stream.malformed",
+            f"{NAMES.get(rd.data[pos] if pos < len(rd.data) else -1, 'opcode')} on a {target.kind}",
+            rd.base + pos,
+            index,
+        )
 
     def _underflow(self, rd: Reader, pos: int, index: int, op: int) -> _Stop:
-        return self.fail("pickle.stream.malformed", f"stack underflow at {NAMES.get(op, '?')}",
-                         rd.base + pos, index)
+        return self.fail(
+            "pickle.stream.malformed",
+            f"stack underflow at {NAMES.get(op, '?')}",
+            rd.base + pos,
+            index,
+        )
 
-    def _memo_slow(self, memo: _Memo, idx: int | None, value: Any, rd: Reader, pos: int,
-                   index: int) -> bool:
+    def _memo_slow(
+        self, memo: _Memo, idx: int | None, value: Any, rd: Reader, pos: int, index: int
+    ) -> bool:
         """MEMOIZE (idx None) or PUT off the fast path; returns whether list mode holds."""
         if memo.store(idx, value):
             # Not a finding yet: the analysis stays exact until a dropped slot is read.
@@ -915,8 +1055,7 @@ class Engine:
             self._memo_numbering_lost(rd, pos, index)
         return memo.extra is None
 
-    def _allocation(self, path: str, args: Any, position: int, offset: int,
-                    index: int) -> None:
+    def _allocation(self, path: str, args: Any, position: int, offset: int, index: int) -> None:
         """An allowed constructor asked for a buffer or array far beyond any real model."""
         if self.probe or type(args) is not tuple or len(args) <= position:
             return
@@ -928,11 +1067,15 @@ class Engine:
             size = elements
         if type(size) is not int or size < _ALLOCATION_MEDIUM:
             return
-        self.report("pickle.allocation-bomb",
-                    f"{path} is asked for {size} bytes or elements: the loader allocates it "
-                    "before anything else happens", offset, index,
-                    {"callable": path, "size": size},
-                    Severity.HIGH if size >= _ALLOCATION_HIGH else None)
+        self.report(
+            "pickle.allocation-bomb",
+            f"{path} is asked for {size} bytes or elements: the loader allocates it "
+            "before anything else happens",
+            offset,
+            index,
+            {"callable": path, "size": size},
+            Severity.HIGH if size >= _ALLOCATION_HIGH else None,
+        )
 
     def _memo_bomb(self, idx: int, seen: int, offset: int, index: int) -> None:
         """A PUT index beyond the opcodes read so far: CPython's C unpickler grows its
@@ -941,101 +1084,146 @@ class Engine:
             return
         self._memo_bomb_reported = True
         asked = idx * 16
-        self.report("pickle.memo.bomb",
-                    f"memo index {idx} after {seen} opcodes: CPython's unpickler allocates "
-                    f"{_size(asked)} for its memo to store it", offset, index,
-                    {"index": idx, "opcodes": seen, "bytes": asked},
-                    Severity.HIGH if asked >= _MEMO_BOMB_HIGH else None)
+        self.report(
+            "pickle.memo.bomb",
+            f"memo index {idx} after {seen} opcodes: CPython's unpickler allocates "
+            f"{_size(asked)} for its memo to store it",
+            offset,
+            index,
+            {"index": idx, "opcodes": seen, "bytes": asked},
+            Severity.HIGH if asked >= _MEMO_BOMB_HIGH else None,
+        )
 
     def _memo_numbering_lost(self, rd: Reader, pos: int, index: int) -> None:
         self._memo_reported = True
         self.summary.complete = False
-        self.report("pickle.budget.memo",
-                    "a PUT skipped memo slots after the memo budget of "
-                    f"{self.limits.max_pickle_memo} entries was reached: the slots later "
-                    "MEMOIZEs write to are no longer known", rd.base + pos, index,
-                    {"limit": self.limits.max_pickle_memo})
+        self.report(
+            "pickle.budget.memo",
+            "a PUT skipped memo slots after the memo budget of "
+            f"{self.limits.max_pickle_memo} entries was reached: the slots later "
+            "MEMOIZEs write to are no longer known",
+            rd.base + pos,
+            index,
+            {"limit": self.limits.max_pickle_memo},
+        )
 
     def _memo_evicted_read(self, rd: Reader, pos: int, index: int, slot: int) -> None:
         if not self._memo_reported:
             self._memo_reported = True
             self.summary.complete = False
-            self.report("pickle.budget.memo",
-                        f"memo slot {slot} was read back after the memo budget of "
-                        f"{self.limits.max_pickle_memo} entries dropped it; the value is unknown",
-                        rd.base + pos, index,
-                        {"limit": self.limits.max_pickle_memo, "slot": slot})
+            self.report(
+                "pickle.budget.memo",
+                f"memo slot {slot} was read back after the memo budget of "
+                f"{self.limits.max_pickle_memo} entries dropped it; the value is unknown",
+                rd.base + pos,
+                index,
+                {"limit": self.limits.max_pickle_memo, "slot": slot},
+            )
 
     def _line(self, rd: Reader, data: bytes, pos: int, index: int) -> tuple[bytes, int]:
         rd.data = data
         line, pos, full = rd.line(pos, _MAX_LINE_KEEP)
         if line is None:
-            raise self.fail("pickle.stream.truncated", "the pickle ends inside a text argument",
-                            rd.base + pos, index)
+            raise self.fail(
+                "pickle.stream.truncated",
+                "the pickle ends inside a text argument",
+                rd.base + pos,
+                index,
+            )
         if full > len(line):  # only a prefix was kept: say so to the caller
             return truncated_bytes(line, full), pos
         if line.endswith(b"\r"):
             line = line[:-1]
         return line, pos
 
-    def _text_arg(self, rd: Reader, pos: int, quoted: bool, op_start: int,
-                  index: int) -> tuple[str, int]:
+    def _text_arg(
+        self, rd: Reader, pos: int, quoted: bool, op_start: int, index: int
+    ) -> tuple[str, int]:
         """A STRING (``quoted``) or UNICODE line of any length, validated whole."""
         keep = self.limits.max_string_bytes
         arg = QuotedString(keep) if quoted else RawUnicode(keep)
         end = rd.feed_line(pos, arg.feed)
         if end is None:
-            raise self.fail("pickle.stream.truncated", "the pickle ends inside a text argument",
-                            rd.base + len(rd.data), index)
+            raise self.fail(
+                "pickle.stream.truncated",
+                "the pickle ends inside a text argument",
+                rd.base + len(rd.data),
+                index,
+            )
         what = "STRING" if quoted else "UNICODE"
         try:
             text = arg.finish()
         except NotQuoted:
-            raise self.fail("pickle.stream.malformed", "STRING argument is not quoted",
-                            rd.base + op_start, index) from None
+            raise self.fail(
+                "pickle.stream.malformed",
+                "STRING argument is not quoted",
+                rd.base + op_start,
+                index,
+            ) from None
         except ValueError:  # UnicodeDecodeError included
-            raise self.fail("pickle.string.invalid", f"bad {what} escape",
-                            rd.base + op_start, index) from None
+            raise self.fail(
+                "pickle.string.invalid", f"bad {what} escape", rd.base + op_start, index
+            ) from None
         return (truncated_str(text, arg.length) if arg.truncated else text), end[0]
 
     def _int_arg(self, line: bytes, rd: Reader, op_start: int, index: int) -> int:
         if len(line) > _MAX_INT_LINE or isinstance(line, TruncatedBytes):
-            raise self.fail("pickle.stream.malformed", "integer argument too long",
-                            rd.base + op_start, index)
+            raise self.fail(
+                "pickle.stream.malformed", "integer argument too long", rd.base + op_start, index
+            )
         try:
             return int(line)
         except ValueError:
-            raise self.fail("pickle.stream.malformed", "integer argument is no number",
-                            rd.base + op_start, index) from None
+            raise self.fail(
+                "pickle.stream.malformed",
+                "integer argument is no number",
+                rd.base + op_start,
+                index,
+            ) from None
 
-    def _arg(self, rd: Reader, pos: int, ln: int, keep: int, op_start: int,
-             index: int) -> tuple[bytes, int, int]:
+    def _arg(
+        self, rd: Reader, pos: int, ln: int, keep: int, op_start: int, index: int
+    ) -> tuple[bytes, int, int]:
         if pos > len(rd.data):
             raise self._short(rd, pos, index)
         left = rd.remaining(pos)
         if ln > left and self.probe:  # the probe sees a window, not the whole file
-            raise self.fail("pickle.stream.truncated", "argument past the window",
-                            rd.base + op_start, index)
+            raise self.fail(
+                "pickle.stream.truncated", "argument past the window", rd.base + op_start, index
+            )
         if ln > left:
-            raise self.fail("pickle.length.exceeds-file",
-                            f"argument of {ln} bytes declared, only {left} left in the file",
-                            rd.base + op_start, index, {"declared": ln, "available": left})
+            raise self.fail(
+                "pickle.length.exceeds-file",
+                f"argument of {ln} bytes declared, only {left} left in the file",
+                rd.base + op_start,
+                index,
+                {"declared": ln, "available": left},
+            )
         return rd.take(pos, ln, keep)
 
-    def _import(self, module: Any, name: Any, proto: int, offset: int, index: int,
-                stacked: bool = False) -> Any:
-        if not (isinstance(module, str) and isinstance(name, str)) or \
-                isinstance(module, _TRUNC_TYPES) or isinstance(name, _TRUNC_TYPES):
+    def _import(
+        self, module: Any, name: Any, proto: int, offset: int, index: int, stacked: bool = False
+    ) -> Any:
+        if (
+            not (isinstance(module, str) and isinstance(name, str))
+            or isinstance(module, _TRUNC_TYPES)
+            or isinstance(name, _TRUNC_TYPES)
+        ):
             if self.probe:
                 raise self.fail("pickle.import.malformed", "bad import", offset, index)
             self.summary.complete = False
-            self.report("pickle.import.malformed",
-                        "STACK_GLOBAL operands are not both strings "
-                        f"({_kind(module)}, {_kind(name)}); the import cannot be named",
-                        offset, index, {"module": _kind(module), "name": _kind(name)})
+            self.report(
+                "pickle.import.malformed",
+                "STACK_GLOBAL operands are not both strings "
+                f"({_kind(module)}, {_kind(name)}); the import cannot be named",
+                offset,
+                index,
+                {"module": _kind(module), "name": _kind(name)},
+            )
             return Opaque("unresolvable import")
-        if self.probe and not (policy.is_dotted_identifier(module)
-                               and policy.is_dotted_identifier(name)):
+        if self.probe and not (
+            policy.is_dotted_identifier(module) and policy.is_dotted_identifier(name)
+        ):
             raise self.fail("pickle.import.malformed", "bad import", offset, index)
         if not stacked or proto < 3:
             module, name = policy.normalise(module, name, proto)
@@ -1046,11 +1234,15 @@ class Engine:
             if len(imports) >= _MAX_SITES:
                 self._past_site_budget(module, name, offset, index)
                 return Global(module, name, offset, index)
-            site = ImportSite(module, name,
-                              policy.classify(module, name, self.extra_allow,
-                                              torchscript=self.torchscript),
-                              offset, index, self.ctx.member,
-                              weights_only=policy.weights_only_allows(path))
+            site = ImportSite(
+                module,
+                name,
+                policy.classify(module, name, self.extra_allow, torchscript=self.torchscript),
+                offset,
+                index,
+                self.ctx.member,
+                weights_only=policy.weights_only_allows(path),
+            )
             imports[path] = site
         site.count += 1
         return Global(module, name, offset, index)
@@ -1062,22 +1254,36 @@ class Engine:
         if not self._sites_reported:
             self._sites_reported = True
             self.summary.complete = False
-            self.report("pickle.budget.imports",
-                        f"more than {_MAX_SITES} distinct imports: past the budget only "
-                        "imports that are not allowed are recorded", offset, index,
-                        {"limit": _MAX_SITES})
-        classification = policy.classify(module, name, self.extra_allow,
-                                         torchscript=self.torchscript)
-        if classification.decision is not policy.Decision.ALLOWED \
-                and len(imports) < _MAX_SITES + _MAX_SITES_PAST_BUDGET:
+            self.report(
+                "pickle.budget.imports",
+                f"more than {_MAX_SITES} distinct imports: past the budget only "
+                "imports that are not allowed are recorded",
+                offset,
+                index,
+                {"limit": _MAX_SITES},
+            )
+        classification = policy.classify(
+            module, name, self.extra_allow, torchscript=self.torchscript
+        )
+        if (
+            classification.decision is not policy.Decision.ALLOWED
+            and len(imports) < _MAX_SITES + _MAX_SITES_PAST_BUDGET
+        ):
             path = f"{module}.{name}"
-            imports[path] = ImportSite(module, name, classification, offset, index,
-                                       self.ctx.member,
-                                       weights_only=policy.weights_only_allows(path))
+            imports[path] = ImportSite(
+                module,
+                name,
+                classification,
+                offset,
+                index,
+                self.ctx.member,
+                weights_only=policy.weights_only_allows(path),
+            )
             imports[path].count = 1
 
-    def _call(self, func: Any, args: Any, kind: str, offset: int, index: int,
-              kwargs: Any = None) -> Call:
+    def _call(
+        self, func: Any, args: Any, kind: str, offset: int, index: int, kwargs: Any = None
+    ) -> Call:
         call = Call(func, args, kind, offset, index, kwargs)
         if type(func) is Global:
             path = func.path
@@ -1114,8 +1320,11 @@ class Engine:
             return
         code = code_in_arguments(call.args, call.kwargs)
         if code is not None:
-            found.append(CodeArgument(callee, code[:_MAX_CODE_TEXT], offset, index,
-                                      render_call(call, self.limits)))
+            found.append(
+                CodeArgument(
+                    callee, code[:_MAX_CODE_TEXT], offset, index, render_call(call, self.limits)
+                )
+            )
 
     def _forwarded(self, call: Call, position: int, offset: int, index: int) -> None:
         """An allowed helper calls the callable at ``position`` of its arguments."""
@@ -1138,9 +1347,10 @@ class Engine:
         if site.classification.decision is not policy.Decision.ALLOWED:
             self._excerpt(call, site)
             if site.classification.decision not in _NEVER_CLEARED:
-                rest = args[:position] + args[position + 1:]
-                self._code_argument(callee.path, Call(callee, rest, call.kind, offset, index),
-                                    offset, index)
+                rest = args[:position] + args[position + 1 :]
+                self._code_argument(
+                    callee.path, Call(callee, rest, call.kind, offset, index), offset, index
+                )
 
     def _wrapped(self, site: ImportSite, held: Any) -> None:
         """Note when a wrapper (functools.partial) holds a denied or dunder callable."""
@@ -1156,8 +1366,13 @@ class Engine:
             return
         self._indirect_reported += 1
         what = "the result of a call" if isinstance(func, Call) else _kind(func)
-        self.report("pickle.call.indirect", f"a call of {what}, not of a named import",
-                    offset, index, {"callee": what, "code": render_call(call, self.limits)})
+        self.report(
+            "pickle.call.indirect",
+            f"a call of {what}, not of a named import",
+            offset,
+            index,
+            {"callee": what, "code": render_call(call, self.limits)},
+        )
 
     def _excerpt(self, call: Call, site: ImportSite | None) -> None:
         if self.probe:
@@ -1173,8 +1388,7 @@ class Engine:
         if len(excerpts) < _MAX_EXCERPTS:
             excerpts.append(code)
 
-    def _build(self, target: Any, state: Any, offset: int,
-               index: int) -> tuple[int, bool] | None:
+    def _build(self, target: Any, state: Any, offset: int, index: int) -> tuple[int, bool] | None:
         if isinstance(target, Call):
             target.state = state
             func = target.func
@@ -1184,13 +1398,17 @@ class Engine:
                     self._excerpt(target, site)
                     if site.classification.decision is policy.Decision.WRAPPER:
                         self._wrapped(site, state)  # partial.__setstate__ swaps func in
-                    elif site.classification.decision not in _NEVER_CLEARED and \
-                            _bare_strings(state):
+                    elif site.classification.decision not in _NEVER_CLEARED and _bare_strings(
+                        state
+                    ):
                         # __setstate__(state) of an unvetted class: a bare string state is
                         # an argument (a dict state is attribute data, e.g. configs)
-                        self._code_argument(f"{func.path}.__setstate__",
-                                            Call(func, (state,), "BUILD", offset, index),
-                                            offset, index)
+                        self._code_argument(
+                            f"{func.path}.__setstate__",
+                            Call(func, (state,), "BUILD", offset, index),
+                            offset,
+                            index,
+                        )
                 if self.build_hook is not None:
                     return self.build_hook(self, target, state, index)
             return None
@@ -1198,9 +1416,13 @@ class Engine:
             site = self.summary.imports.get(target.path)
             if site is not None:
                 site.build_target = True
-            self.report("pickle.build.global-target",
-                        f"BUILD sets state on the imported object {target.path} itself",
-                        offset, index, {"global": target.path[:200]})
+            self.report(
+                "pickle.build.global-target",
+                f"BUILD sets state on the imported object {target.path} itself",
+                offset,
+                index,
+                {"global": target.path[:200]},
+            )
         return None
 
     def _persistent(self, pid: Any) -> Any:
@@ -1215,9 +1437,14 @@ class Engine:
         self.summary.complete = False
         if not self._ext_reported:
             self._ext_reported = True
-            self.report("pickle.ext-registry",
-                        f"EXT opcode with extension code {code}: the import is resolved by the "
-                        "loading process's copyreg registry", offset, index, {"code": code})
+            self.report(
+                "pickle.ext-registry",
+                f"EXT opcode with extension code {code}: the import is resolved by the "
+                "loading process's copyreg registry",
+                offset,
+                index,
+                {"code": code},
+            )
         return Opaque(f"extension {code}")
 
     def _nested(self, call: Call, offset: int, index: int) -> None:
@@ -1228,8 +1455,9 @@ class Engine:
     def _nested_stream(self, offset: int, index: int) -> None:
         """A pickle embedded in this one's byte stream (joblib object arrays)."""
         if self.nested_depth >= 3:
-            raise self.fail("pickle.joblib.array", "joblib nested pickles nested too deeply",
-                            offset, index)
+            raise self.fail(
+                "pickle.joblib.array", "joblib nested pickles nested too deeply", offset, index
+            )
         self.nested_depth += 1
         outer_frame = self._frame_end, self._frame_skip
         try:
@@ -1246,16 +1474,22 @@ class Engine:
             # outer pickle goes on after that frame (and any arrays deferred past it),
             # not after the nested STOP; the frame's unread rest is never run
             target = self._frame_end + self._frame_skip
-            self.report("pickle.joblib.array-in-frame", "a nested joblib pickle stops inside "
-                        f"its FRAME: joblib.load skips {target - stop} bytes after its "
-                        "STOP and goes on after the frame", stop, index,
-                        {"frame_end": self._frame_end})
+            self.report(
+                "pickle.joblib.array-in-frame",
+                "a nested joblib pickle stops inside "
+                f"its FRAME: joblib.load skips {target - stop} bytes after its "
+                "STOP and goes on after the frame",
+                stop,
+                index,
+                {"frame_end": self._frame_end},
+            )
             rd.skip_to(target)
             rd.refill(0)
         self._frame_end, self._frame_skip = outer_frame
 
-    def _joblib_skip(self, rd: Reader, pos: int, array: tuple[int, bool],
-                     index: int) -> tuple[bytes, int]:
+    def _joblib_skip(
+        self, rd: Reader, pos: int, array: tuple[int, bool], index: int
+    ) -> tuple[bytes, int]:
         """Skip a joblib array's raw bytes (padding byte + padding + data) after BUILD."""
         skip, aligned = array
         self.summary.joblib_arrays += 1
@@ -1263,14 +1497,19 @@ class Engine:
             if pos >= len(rd.data):
                 rd.data, pos = rd.refill(pos)
             if pos >= len(rd.data):
-                raise self.fail("pickle.joblib.array", "joblib array padding byte missing",
-                                rd.base + pos, index)
+                raise self.fail(
+                    "pickle.joblib.array", "joblib array padding byte missing", rd.base + pos, index
+                )
             skip += 1 + rd.data[pos]
         left = rd.remaining(pos)
         if skip > left:
-            raise self.fail("pickle.joblib.array",
-                            f"joblib array declares {skip} bytes, only {left} left in the file",
-                            rd.base + pos, index, {"declared": skip, "available": left})
+            raise self.fail(
+                "pickle.joblib.array",
+                f"joblib array declares {skip} bytes, only {left} left in the file",
+                rd.base + pos,
+                index,
+                {"declared": skip, "available": left},
+            )
         target = rd.base + pos + skip
         self._record_region(rd.base + pos, target)
         if pos + skip <= len(rd.data):
@@ -1278,41 +1517,59 @@ class Engine:
         rd.skip_to(target)
         return rd.refill(0)
 
-    def _defer_array(self, rd: Reader, array: tuple[int, bool], op_start: int,
-                     index: int) -> None:
+    def _defer_array(self, rd: Reader, array: tuple[int, bool], op_start: int, index: int) -> None:
         """A joblib array BUILT inside a FRAME. joblib's pure-Python unpickler buffered the
         whole frame, and ``read_array`` reads from the file handle: the array's bytes (and
         its padding byte) come after the frame, while the rest of the frame runs as
         opcodes. joblib.dump commits its frame before every array, so only a crafted file
         does this."""
         offset = rd.base + op_start
-        self.report("pickle.joblib.array-in-frame", "a joblib array is built inside a pickle "
-                    "FRAME: joblib.load reads its bytes after the frame and runs the rest of "
-                    "the frame as opcodes", offset, index, {"frame_end": self._frame_end})
+        self.report(
+            "pickle.joblib.array-in-frame",
+            "a joblib array is built inside a pickle "
+            "FRAME: joblib.load reads its bytes after the frame and runs the rest of "
+            "the frame as opcodes",
+            offset,
+            index,
+            {"frame_end": self._frame_end},
+        )
         skip, aligned = array
         if skip < 0:  # an object array: a nested pickle after the frame
-            raise self.fail("pickle.joblib.array", "joblib object array inside a FRAME: its "
-                            "pickle after the frame was not analysed", offset, index)
+            raise self.fail(
+                "pickle.joblib.array",
+                "joblib object array inside a FRAME: its pickle after the frame was not analysed",
+                offset,
+                index,
+            )
         at = self._frame_end + self._frame_skip
         if aligned:
             pad = self.source.read_at(at, 1)
             if not pad:
-                raise self.fail("pickle.joblib.array", "joblib array padding byte missing",
-                                at, index)
+                raise self.fail(
+                    "pickle.joblib.array", "joblib array padding byte missing", at, index
+                )
             skip += 1 + pad[0]
         left = self.source.size - at
         if skip > left:
-            raise self.fail("pickle.joblib.array",
-                            f"joblib array declares {skip} bytes, only {left} left in the file",
-                            at, index, {"declared": skip, "available": left})
+            raise self.fail(
+                "pickle.joblib.array",
+                f"joblib array declares {skip} bytes, only {left} left in the file",
+                at,
+                index,
+                {"declared": skip, "available": left},
+            )
         self.summary.joblib_arrays += 1
         self._frame_skip += skip
 
     def _leave_frame(self, rd: Reader, pos: int, index: int) -> tuple[bytes, int]:
         """At the end of a frame after deferred joblib arrays: jump over their bytes."""
         if rd.base + pos != self._frame_end:
-            raise self.fail("pickle.stream.malformed", "an opcode runs past the end of its "
-                            "FRAME (joblib's unpickler stops there)", rd.base + pos, index)
+            raise self.fail(
+                "pickle.stream.malformed",
+                "an opcode runs past the end of its FRAME (joblib's unpickler stops there)",
+                rd.base + pos,
+                index,
+            )
         target = self._frame_end + self._frame_skip
         self._frame_skip = 0
         self._record_region(self._frame_end, target)
@@ -1412,8 +1669,11 @@ def _bare_strings(state: Any) -> bool:
     """A BUILD state that is a string, or a tuple of strings (not attribute data)."""
     if isinstance(state, str | bytes):
         return True
-    return isinstance(state, tuple) and bool(state) and \
-        all(isinstance(x, str | bytes) for x in state[:8])
+    return (
+        isinstance(state, tuple)
+        and bool(state)
+        and all(isinstance(x, str | bytes) for x in state[:8])
+    )
 
 
 def _kind(value: Any) -> str:
@@ -1426,4 +1686,3 @@ def _kind(value: Any) -> str:
     if isinstance(value, Container):
         return value.kind
     return type(value).__name__
-

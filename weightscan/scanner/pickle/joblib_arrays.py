@@ -36,36 +36,53 @@ if TYPE_CHECKING:
 _MODULES = ("joblib.numpy_pickle", "sklearn.externals.joblib.numpy_pickle")
 WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
 INLINE = frozenset(f"{m}.NumpyArrayWrapper" for m in _MODULES)
-EXTERNAL = frozenset(f"{m}{tail}.{cls}" for m in _MODULES for tail in ("", "_compat")
-                     for cls in ("NDArrayWrapper", "ZNDArrayWrapper"))
+EXTERNAL = frozenset(
+    f"{m}{tail}.{cls}"
+    for m in _MODULES
+    for tail in ("", "_compat")
+    for cls in ("NDArrayWrapper", "ZNDArrayWrapper")
+)
 _CLASS_NAMES = ("NumpyArrayWrapper", "NDArrayWrapper", "ZNDArrayWrapper")
 # Object creation helpers whose first argument is the class of the new instance.
-_CREATORS = frozenset({"copyreg._reconstructor", "copy_reg._reconstructor",
-                       "copyreg.__newobj__", "copyreg.__newobj_ex__"})
+_CREATORS = frozenset(
+    {
+        "copyreg._reconstructor",
+        "copy_reg._reconstructor",
+        "copyreg.__newobj__",
+        "copyreg.__newobj_ex__",
+    }
+)
 # __init__ parameters and defaults, for a wrapper created by a call
 _INIT_PARAMS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
-    "NumpyArrayWrapper": (("subclass", "shape", "order", "dtype", "allow_mmap",
-                           "numpy_array_alignment_bytes"), {"allow_mmap": False,
-                                                            "numpy_array_alignment_bytes": 16}),
+    "NumpyArrayWrapper": (
+        ("subclass", "shape", "order", "dtype", "allow_mmap", "numpy_array_alignment_bytes"),
+        {"allow_mmap": False, "numpy_array_alignment_bytes": 16},
+    ),
     "NDArrayWrapper": (("filename", "subclass", "allow_mmap"), {"allow_mmap": True}),
     "ZNDArrayWrapper": (("filename", "init_args", "state"), {}),
 }
 _LITERAL_KEYS = (str, int, float, bytes, bool, type(None), Truncated, TruncatedBytes)
 
 
-def joblib_build_hook(engine: Engine, call: Call, state: Any,
-                      index: int) -> tuple[int, bool] | None:
+def joblib_build_hook(
+    engine: Engine, call: Call, state: Any, index: int
+) -> tuple[int, bool] | None:
     """After BUILD: (data bytes, aligned) for an inline array, -1 bytes for a nested pickle."""
     swapped = _assigned_class(state)
     if swapped is not None:
         before = call.klass or _instance_class(call) or ""
         if swapped == "?" or swapped.endswith(_CLASS_NAMES) or before.endswith(_CLASS_NAMES):
             # joblib.dump never does this: it turns data into opcodes or opcodes into data
-            raise engine.fail("pickle.joblib.array", f"a BUILD assigns __class__ "
-                              f"({before[:100] or 'an object'} -> {swapped[:100]}): joblib's "
-                              "isinstance test after it decides whether raw array bytes "
-                              "follow", call.offset, index,
-                              severity=None if swapped == "?" else Severity.HIGH)
+            raise engine.fail(
+                "pickle.joblib.array",
+                f"a BUILD assigns __class__ "
+                f"({before[:100] or 'an object'} -> {swapped[:100]}): joblib's "
+                "isinstance test after it decides whether raw array bytes "
+                "follow",
+                call.offset,
+                index,
+                severity=None if swapped == "?" else Severity.HIGH,
+            )
         call.klass = swapped
     cls = call.klass or _instance_class(call)
     if cls is None or not cls.endswith(_CLASS_NAMES):
@@ -73,13 +90,19 @@ def joblib_build_hook(engine: Engine, call: Call, state: Any,
     if cls not in INLINE and cls not in EXTERNAL:
         if cls.rsplit(".", 1)[-1] not in _CLASS_NAMES:
             return None  # e.g. "MyNDArrayWrapper"
-        raise engine.fail("pickle.joblib.array", f"{cls[:200]} is named like a joblib array "
-                          "wrapper but is not one the engine knows: whether joblib reads "
-                          "array bytes after it cannot be told", call.offset, index)
+        raise engine.fail(
+            "pickle.joblib.array",
+            f"{cls[:200]} is named like a joblib array "
+            "wrapper but is not one the engine knows: whether joblib reads "
+            "array bytes after it cannot be told",
+            call.offset,
+            index,
+        )
     problem, attrs = _attributes(call, cls, state)
     if problem is not None:
-        raise engine.fail("pickle.joblib.array", f"joblib array wrapper: {problem}",
-                          call.offset, index)
+        raise engine.fail(
+            "pickle.joblib.array", f"joblib array wrapper: {problem}", call.offset, index
+        )
     if cls in EXTERNAL:
         _report_external(engine, call, cls, attrs, index)
         return None
@@ -88,9 +111,13 @@ def joblib_build_hook(engine: Engine, call: Call, state: Any,
         raise engine.fail("pickle.joblib.array", f"joblib array: {problem}", call.offset, index)
     align = attrs.get("numpy_array_alignment_bytes")
     if not _is_literal(align):
-        raise engine.fail("pickle.joblib.array", "joblib array: the alignment attribute is "
-                          "not a literal, so whether a padding byte follows is unknown",
-                          call.offset, index)
+        raise engine.fail(
+            "pickle.joblib.array",
+            "joblib array: the alignment attribute is "
+            "not a literal, so whether a padding byte follows is unknown",
+            call.offset,
+            index,
+        )
     return nbytes, align is not None
 
 
@@ -125,8 +152,11 @@ def _attributes(call: Call, cls: str, state: Any) -> tuple[str | None, dict[str,
     attrs = call.attrs
     if attrs is None:
         attrs = {}
-        if call.kind in ("reduce", "inst", "obj") and isinstance(call.func, Global) \
-                and call.func.path == cls:  # the class itself was called: __init__ ran
+        if (
+            call.kind in ("reduce", "inst", "obj")
+            and isinstance(call.func, Global)
+            and call.func.path == cls
+        ):  # the class itself was called: __init__ ran
             problem = _init_attributes(cls, call.args, attrs)
             if problem is not None:
                 return problem, attrs
@@ -155,8 +185,10 @@ def _merge(attrs: dict[str, Any], part: Any) -> str | None:
     if not isinstance(part, Container) or part.kind != "dict":
         return "its BUILD state is not a dict the engine can read"
     if part.length != len(part.items):
-        return (f"its BUILD state has {part.length} items, more than the engine keeps "
-                f"({len(part.items)})")
+        return (
+            f"its BUILD state has {part.length} items, more than the engine keeps "
+            f"({len(part.items)})"
+        )
     seen: set[Any] = set()
     for key, value in part.items:
         if not isinstance(key, _LITERAL_KEYS):
@@ -195,14 +227,20 @@ def _has_subarray(dtype: Any) -> bool:
     return (state[1] if len(state) == 5 else state[2]) is not None
 
 
-def _report_external(engine: Engine, call: Call, cls: str, attrs: dict[str, Any],
-                     index: int) -> None:
+def _report_external(
+    engine: Engine, call: Call, cls: str, attrs: dict[str, Any], index: int
+) -> None:
     name = attrs.get("filename")
     if type(name) is not str:
-        engine.report("pickle.joblib.external-array",
-                      "joblib's legacy array wrapper loads a second file whose name the "
-                      "engine cannot read, with numpy.load (pickles allowed)",
-                      call.offset, index, {"filename": None}, Severity.HIGH)
+        engine.report(
+            "pickle.joblib.external-array",
+            "joblib's legacy array wrapper loads a second file whose name the "
+            "engine cannot read, with numpy.load (pickles allowed)",
+            call.offset,
+            index,
+            {"filename": None},
+            Severity.HIGH,
+        )
         return
     escapes = _escapes_folder(name)
     why_not = "the name leaves the model's folder"
@@ -211,11 +249,16 @@ def _report_external(engine: Engine, call: Call, cls: str, attrs: dict[str, Any]
         if found is None:
             return  # analysed as part of this file: its findings speak for it
         why_not = found
-    engine.report("pickle.joblib.external-array",
-                  f"joblib loads the array from a second file, {name[:200]!r}, with "
-                  "numpy.load (pickles allowed): a pickle in that file runs as well, and "
-                  f"it was not analysed: {why_not}", call.offset, index,
-                  {"filename": name[:500]}, Severity.HIGH if escapes else None)
+    engine.report(
+        "pickle.joblib.external-array",
+        f"joblib loads the array from a second file, {name[:200]!r}, with "
+        "numpy.load (pickles allowed): a pickle in that file runs as well, and "
+        f"it was not analysed: {why_not}",
+        call.offset,
+        index,
+        {"filename": name[:500]},
+        Severity.HIGH if escapes else None,
+    )
 
 
 def _escapes_folder(name: str) -> bool:

@@ -64,10 +64,17 @@ def _side_car_path(ctx: ScanContext, name: str) -> tuple[str | None, str]:
     if origin is None:
         return None, "the pickle was not scanned from a file, so its folder is unknown"
     if ctx.member is not None and not all(
-            part.startswith("<") and part.endswith(">")
-            for part in ctx.member.split(MEMBER_SEPARATOR)):
+        part.startswith("<") and part.endswith(">") for part in ctx.member.split(MEMBER_SEPARATOR)
+    ):
         return None, "the pickle is a member of an archive, not a file whose folder is known"
-    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name \
-            or os.path.isabs(name) or (len(name) > 1 and name[1] == ":"):
+    if (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or os.path.isabs(name)
+        or (len(name) > 1 and name[1] == ":")
+    ):
         return None, "the name is not a plain file name in the pickle's folder"
     return os.path.join(os.path.dirname(origin), name), ""

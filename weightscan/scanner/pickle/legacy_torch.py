@@ -23,9 +23,24 @@ PROTOCOL_VERSION = 1001
 _LAYOUT = "pickle.legacy-torch.layout"
 
 ELEMENT_SIZE = {
-    "Double": 8, "Float": 4, "Half": 2, "BFloat16": 2, "Long": 8, "Int": 4, "Short": 2,
-    "Char": 1, "Byte": 1, "Bool": 1, "ComplexDouble": 16, "ComplexFloat": 8, "QInt8": 1,
-    "QUInt8": 1, "QInt32": 4, "QUInt4x2": 1, "QUInt2x4": 1, "Untyped": 1,
+    "Double": 8,
+    "Float": 4,
+    "Half": 2,
+    "BFloat16": 2,
+    "Long": 8,
+    "Int": 4,
+    "Short": 2,
+    "Char": 1,
+    "Byte": 1,
+    "Bool": 1,
+    "ComplexDouble": 16,
+    "ComplexFloat": 8,
+    "QInt8": 1,
+    "QUInt8": 1,
+    "QInt32": 4,
+    "QUInt4x2": 1,
+    "QUInt2x4": 1,
+    "Untyped": 1,
 }
 
 
@@ -43,39 +58,56 @@ def analyze_legacy_torch(source: Source, ctx: ScanContext) -> None:
                 return
             values.append(value)
             if i == 0 and value != MAGIC_NUMBER:
-                ctx.report(_LAYOUT, "the first pickle is not torch's magic number",
-                           offset=0, evidence={"value": render_value(value, 4)[:80]})
+                ctx.report(
+                    _LAYOUT,
+                    "the first pickle is not torch's magic number",
+                    offset=0,
+                    evidence={"value": render_value(value, 4)[:80]},
+                )
                 engine.run_stream(pos)
                 return
             if i == 1 and value != PROTOCOL_VERSION:
-                ctx.report(_LAYOUT, "unexpected legacy protocol version "
-                           f"{render_value(value, 4)[:80]}", offset=0)
+                ctx.report(
+                    _LAYOUT,
+                    f"unexpected legacy protocol version {render_value(value, 4)[:80]}",
+                    offset=0,
+                )
         pids = engine.summary.persistent_ids[ids_before_object:]
         _check_storages(source, ctx, pos, pids, values[4])
     finally:
         report_imports(engine.summary, ctx)
         summary = engine.summary
         if not summary.weights_only_loadable:
-            ctx.report("pickle.torch.weights-only-incompatible",
-                       "PyTorch's weights-only loader would refuse this file",
-                       evidence={"imports": [p for p, s in summary.imports.items()
-                                             if not s.weights_only][:20]})
+            ctx.report(
+                "pickle.torch.weights-only-incompatible",
+                "PyTorch's weights-only loader would refuse this file",
+                evidence={
+                    "imports": [p for p, s in summary.imports.items() if not s.weights_only][:20]
+                },
+            )
         ctx.note("pickle", summary.to_note())
 
 
-def _check_storages(source: Source, ctx: ScanContext, pos: int, pids: list[Any],
-                    keys_value: Any) -> None:
+def _check_storages(
+    source: Source, ctx: ScanContext, pos: int, pids: list[Any], keys_value: Any
+) -> None:
     storages: dict[str, tuple[int, int]] = {}  # key -> (numel, element size)
     for pid in pids:
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
-            ctx.report(_LAYOUT, "a persistent id that is not a storage reference",
-                       evidence={"pid": render_value(pid, 4)[:200]})
+            ctx.report(
+                _LAYOUT,
+                "a persistent id that is not a storage reference",
+                evidence={"pid": render_value(pid, 4)[:200]},
+            )
             return
         storage_type, key, numel = pid[1], pid[2], pid[4]
         size = _element_size(storage_type)
         if not isinstance(key, str) or type(numel) is not int or numel < 0 or size is None:
-            ctx.report(_LAYOUT, "a storage reference with an unknown type, key or size",
-                       evidence={"pid": render_value(pid, 4)[:200]})
+            ctx.report(
+                _LAYOUT,
+                "a storage reference with an unknown type, key or size",
+                evidence={"pid": render_value(pid, 4)[:200]},
+            )
             return
         storages[key] = (numel, size)
     if not isinstance(keys_value, Container) or keys_value.kind != "list":
@@ -83,9 +115,13 @@ def _check_storages(source: Source, ctx: ScanContext, pos: int, pids: list[Any],
         return
     order = sorted(storages)
     kept = [k for k in keys_value.items]
-    if keys_value.length != len(order) or kept != order[:len(kept)]:
-        ctx.report(_LAYOUT, "the storage-keys list does not match the storages the object uses",
-                   offset=pos, evidence={"listed": keys_value.length, "used": len(order)})
+    if keys_value.length != len(order) or kept != order[: len(kept)]:
+        ctx.report(
+            _LAYOUT,
+            "the storage-keys list does not match the storages the object uses",
+            offset=pos,
+            evidence={"listed": keys_value.length, "used": len(order)},
+        )
         return
     for key in order:
         numel, size = storages[key]
@@ -96,16 +132,27 @@ def _check_storages(source: Source, ctx: ScanContext, pos: int, pids: list[Any],
         (count,) = struct.unpack("<q", head)
         nbytes = count * size
         if count != numel:
-            ctx.report(_LAYOUT, f"storage {key[:40]} holds {count} elements, its reference "
-                       f"says {numel}", offset=pos)
+            ctx.report(
+                _LAYOUT,
+                f"storage {key[:40]} holds {count} elements, its reference says {numel}",
+                offset=pos,
+            )
         if count < 0 or pos + 8 + nbytes > source.size:
-            ctx.report(_LAYOUT, f"storage {key[:40]} runs past the end of the file",
-                       offset=pos, evidence={"declared": nbytes})
+            ctx.report(
+                _LAYOUT,
+                f"storage {key[:40]} runs past the end of the file",
+                offset=pos,
+                evidence={"declared": nbytes},
+            )
             return
         pos += 8 + nbytes
     if pos != source.size:
-        ctx.report(_LAYOUT, f"{source.size - pos} bytes after the last storage are "
-                   "unexplained", offset=pos, evidence={"bytes": source.size - pos})
+        ctx.report(
+            _LAYOUT,
+            f"{source.size - pos} bytes after the last storage are unexplained",
+            offset=pos,
+            evidence={"bytes": source.size - pos},
+        )
 
 
 def _element_size(storage_type: Any) -> int | None:

@@ -15,19 +15,38 @@ if TYPE_CHECKING:
 MAX_NESTED_DEPTH = 3
 # the spellings of latin-1 that CPython's codec lookup accepts most often; anything else is
 # not read as latin-1 (the call is then reported as not analysed)
-_LATIN1_NAMES = frozenset({"latin1", "latin-1", "iso-8859-1", "iso8859-1", "l1", "8859",
-                           "cp819", "iso-ir-100", "csisolatin1", "latin"})
+_LATIN1_NAMES = frozenset(
+    {
+        "latin1",
+        "latin-1",
+        "iso-8859-1",
+        "iso8859-1",
+        "l1",
+        "8859",
+        "cp819",
+        "iso-ir-100",
+        "csisolatin1",
+        "latin",
+    }
+)
 
 
 def payload_bytes(engine: Engine, value: Any) -> Source | None:
     """The bytes a call argument stands for, as a Source (None if not bytes-like)."""
-    if isinstance(value, Call) and isinstance(value.func, Global) \
-            and value.func.path == "_codecs.encode":
+    if (
+        isinstance(value, Call)
+        and isinstance(value.func, Global)
+        and value.func.path == "_codecs.encode"
+    ):
         # protocol 2 writes bytes as _codecs.encode(text, "latin1"); any other codec (or
         # none: utf-8) gives the loader other bytes than the latin-1 reading would
         args = value.args
-        if not (isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], str)
-                and _is_latin1(args[1])):
+        if not (
+            isinstance(args, tuple)
+            and len(args) == 2
+            and isinstance(args[0], str)
+            and _is_latin1(args[1])
+        ):
             return None
         value = args[0].encode("latin-1", "replace")
     if isinstance(value, str):
@@ -70,17 +89,25 @@ def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) 
     if site is not None and site.classification.decision is Decision.NESTED_FILE:
         # only real bytes (BINBYTES, or protocol 2's _codecs.encode) are what torch.save
         # writes; anything else is not the file the loader would read
-        if source is None or isinstance(args[0], str) or len(args) != 1 \
-                or not _analyse_file(engine, source, func_path, index):
+        if (
+            source is None
+            or isinstance(args[0], str)
+            or len(args) != 1
+            or not _analyse_file(engine, source, func_path, index)
+        ):
             site.unanalysed_call = True
         return
     if source is None or not looks_like_pickle(source.head(4096)):
         return
     func = call.func.path if isinstance(call.func, Global) else "?"
-    engine.report("pickle.nested-pickle",
-                  f"{func} deserialises embedded bytes that are a pickle ({source.size} bytes); "
-                  "its imports are reported too", offset, index,
-                  {"callee": func, "bytes": source.size})
+    engine.report(
+        "pickle.nested-pickle",
+        f"{func} deserialises embedded bytes that are a pickle ({source.size} bytes); "
+        "its imports are reported too",
+        offset,
+        index,
+        {"callee": func, "bytes": source.size},
+    )
     if engine.nested_depth >= MAX_NESTED_DEPTH:
         return
     child = _Engine(source, engine.ctx)
@@ -100,6 +127,7 @@ def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) 
             mine.code.extend(site.code[: max(0, 3 - len(mine.code))])
     for path, count in child.summary.calls.items():
         parent.calls[path] = parent.calls.get(path, 0) + count
-    parent.code_arguments.extend(child.summary.code_arguments[
-        : max(0, 20 - len(parent.code_arguments))])
+    parent.code_arguments.extend(
+        child.summary.code_arguments[: max(0, 20 - len(parent.code_arguments))]
+    )
     parent.excerpts.extend(child.summary.excerpts[: max(0, 20 - len(parent.excerpts))])

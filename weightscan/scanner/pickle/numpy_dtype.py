@@ -22,14 +22,28 @@ from typing import Any
 
 from weightscan.scanner.pickle.values import Call, Container, Global
 
-DTYPE_CLASSES = frozenset({
-    "numpy.dtype", "numpy.core.multiarray.dtype", "numpy._core.multiarray.dtype",
-    "numpy.core._multiarray_umath.dtype", "numpy._core._multiarray_umath.dtype",
-})
+DTYPE_CLASSES = frozenset(
+    {
+        "numpy.dtype",
+        "numpy.core.multiarray.dtype",
+        "numpy._core.multiarray.dtype",
+        "numpy.core._multiarray_umath.dtype",
+        "numpy._core._multiarray_umath.dtype",
+    }
+)
 _TYPESTR = re.compile(r"[<>|=]?([biufcmMOSUV?])(\d*)\Z")
 # Item sizes numpy accepts for each fixed-size kind (anything else: numpy raises).
-_SIZES = {"b": {1}, "?": {1}, "i": {1, 2, 4, 8}, "u": {1, 2, 4, 8},
-          "f": {2, 4, 8, 12, 16}, "c": {8, 16, 24, 32}, "M": {8}, "m": {8}, "O": {4, 8}}
+_SIZES = {
+    "b": {1},
+    "?": {1},
+    "i": {1, 2, 4, 8},
+    "u": {1, 2, 4, 8},
+    "f": {2, 4, 8, 12, 16},
+    "c": {8, 16, 24, 32},
+    "M": {8},
+    "m": {8},
+    "O": {4, 8},
+}
 _FLEXIBLE = frozenset("SUV")
 _MAX_DEPTH = 8
 
@@ -45,8 +59,14 @@ def dtype_facts(value: Any, depth: int = 0) -> DtypeFacts | None:
     if depth > _MAX_DEPTH or not isinstance(value, Call) or value.kind == "inst":
         return None
     func, args = value.func, value.args
-    if not (isinstance(func, Global) and func.path in DTYPE_CLASSES and value.kwargs is None
-            and isinstance(args, tuple) and 1 <= len(args) <= 3 and type(args[0]) is str):
+    if not (
+        isinstance(func, Global)
+        and func.path in DTYPE_CLASSES
+        and value.kwargs is None
+        and isinstance(args, tuple)
+        and 1 <= len(args) <= 3
+        and type(args[0]) is str
+    ):
         return None
     m = _TYPESTR.match(args[0])
     if m is None:
@@ -74,9 +94,13 @@ def _with_state(kind: str, itemsize: int, state: Any, depth: int) -> DtypeFacts 
     version = 0 if n == 5 else state[0]
     if type(version) is not int or not 0 <= version <= 4:
         return None
-    subarray, fields, elsize = ((state[1], state[2], state[3]) if n == 5 else
-                                (state[2], state[3], state[4]) if n == 6 else
-                                (state[2], state[4], state[5]))
+    subarray, fields, elsize = (
+        (state[1], state[2], state[3])
+        if n == 5
+        else (state[2], state[3], state[4])
+        if n == 6
+        else (state[2], state[4], state[5])
+    )
     flags = state[7] if n >= 8 else 0
     if type(flags) is not int or type(elsize) is not int:
         return None
@@ -103,8 +127,11 @@ def _fields_hold_objects(fields: Any, depth: int) -> bool | None:
     """Whether any field holds objects; None when the fields are not fully known."""
     if fields is None:
         return False
-    if not isinstance(fields, Container) or fields.kind != "dict" \
-            or fields.length != len(fields.items):
+    if (
+        not isinstance(fields, Container)
+        or fields.kind != "dict"
+        or fields.length != len(fields.items)
+    ):
         return None
     seen: set[Any] = set()
     found = False

@@ -44,23 +44,38 @@ def analyze_npy(source: Source, ctx: ScanContext) -> None:
         ctx.report(_RULE, f"unknown .npy version {major}.{minor}", offset=6)
         return
     if hlen > MAX_HEADER or start + hlen > source.size:
-        ctx.report(_RULE, f"header of {hlen} bytes is too long or past the end", offset=8,
-                   evidence={"declared": hlen})
+        ctx.report(
+            _RULE,
+            f"header of {hlen} bytes is too long or past the end",
+            offset=8,
+            evidence={"declared": hlen},
+        )
         return
     raw = source.read_at(start, hlen)
     header = _parse_header(raw, "utf-8" if major == 3 else "latin-1", py2_longs=major <= 2)
     if header is None:
-        ctx.report(_RULE, "the header is not a dict literal with descr, fortran_order and shape",
-                   offset=start)
+        ctx.report(
+            _RULE,
+            "the header is not a dict literal with descr, fortran_order and shape",
+            offset=start,
+        )
         return
     descr, shape = header["descr"], header["shape"]
     data_offset = start + hlen
-    ctx.note("npy", {"version": f"{major}.{minor}", "descr": repr(descr)[:200],
-                     "shape": list(shape)[:32], "fortran_order": header["fortran_order"]})
+    ctx.note(
+        "npy",
+        {
+            "version": f"{major}.{minor}",
+            "descr": repr(descr)[:200],
+            "shape": list(shape)[:32],
+            "fortran_order": header["fortran_order"],
+        },
+    )
     itemsize = descr_itemsize(descr)
     if itemsize == -1:
-        ctx.report("pickle.npy.object-array", "object array: its data is a pickle",
-                   offset=data_offset)
+        ctx.report(
+            "pickle.npy.object-array", "object array: its data is a pickle", offset=data_offset
+        )
         summary = analyze_pickle_source(source, ctx, start=data_offset, trailing_ok=True)
         if summary.complete:
             _report_trailing(source, ctx, summary.end_offset)
@@ -72,8 +87,12 @@ def analyze_npy(source: Source, ctx: ScanContext) -> None:
     expected = math.prod(shape) * itemsize
     actual = source.size - data_offset
     if actual != expected:
-        ctx.report(_RULE, f"data is {actual} bytes, shape and dtype say {expected}",
-                   offset=data_offset, evidence={"expected": expected, "actual": actual})
+        ctx.report(
+            _RULE,
+            f"data is {actual} bytes, shape and dtype say {expected}",
+            offset=data_offset,
+            evidence={"expected": expected, "actual": actual},
+        )
 
 
 def _report_trailing(source: Source, ctx: ScanContext, end: int) -> None:
@@ -81,19 +100,28 @@ def _report_trailing(source: Source, ctx: ScanContext, end: int) -> None:
     past the pickle's STOP); any other trailing bytes are unexplained."""
     left = source.size - end
     if left and not (left == 1 and source.read_at(end, 1) == b"\n"):
-        ctx.report("pickle.data-after-stop", f"{left} bytes after the array's pickle are not "
-                   "part of it", offset=end, evidence={"bytes": left})
+        ctx.report(
+            "pickle.data-after-stop",
+            f"{left} bytes after the array's pickle are not part of it",
+            offset=end,
+            evidence={"bytes": left},
+        )
 
 
-def _parse_header(raw: bytes, encoding: str, *, py2_longs: bool = False
-                  ) -> dict[str, Any] | None:
+def _parse_header(raw: bytes, encoding: str, *, py2_longs: bool = False) -> dict[str, Any] | None:
     try:
         text = raw.decode(encoding).strip()
         if py2_longs:
             text = _without_long_suffixes(text)
         value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError,
-            tokenize.TokenError):
+    except (
+        ValueError,
+        SyntaxError,
+        UnicodeDecodeError,
+        MemoryError,
+        RecursionError,
+        tokenize.TokenError,
+    ):
         return None
     if not isinstance(value, dict) or set(value) != {"descr", "fortran_order", "shape"}:
         return None
@@ -112,8 +140,12 @@ def _without_long_suffixes(text: str) -> str:
         return text
     out: list[tokenize.TokenInfo] = []
     for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-        if tok.type == tokenize.NAME and tok.string == "L" and out and \
-                out[-1].type == tokenize.NUMBER:
+        if (
+            tok.type == tokenize.NAME
+            and tok.string == "L"
+            and out
+            and out[-1].type == tokenize.NUMBER
+        ):
             continue
         out.append(tok)
     return tokenize.untokenize((t.type, t.string) for t in out)

@@ -50,8 +50,7 @@ from weightscan.scanner.pickle.policy_data import (
 from weightscan.scanner.pickle.policy_names import ALIASES, CHAIN_DANGER, FAMILY_DENY, RENAMES
 
 # The opcodes torch._weights_only_unpickler.Unpickler implements (torch 2.13).
-WEIGHTS_ONLY_OPCODES = frozenset(
-    b"c\x81Rbaesu(t\x85\x86\x87N\x89\x88)]}\x8fJKMGXUQhjqr\x8a\x80.")
+WEIGHTS_ONLY_OPCODES = frozenset(b"c\x81Rbaesu(t\x85\x86\x87N\x89\x88)]}\x8fJKMGXUQhjqr\x8a\x80.")
 
 
 class Decision(enum.Enum):
@@ -76,12 +75,13 @@ _CHAIN_REF = "https://docs.python.org/3/library/pickle.html#restricting-globals"
 _TORCH_REF = "https://pytorch.org/docs/stable/notes/serialization.html"
 _WRAPPER_REF = "https://docs.python.org/3/library/functools.html#partial-objects"
 _ALLOW = {tuple(e.path.rsplit(".", 1)): e for e in ALLOW}
-_LIBRARY = frozenset((module, name) for module, names in LIBRARY_GLOBALS.items()
-                     for name in names)
+_LIBRARY = frozenset((module, name) for module, names in LIBRARY_GLOBALS.items() for name in names)
 _LIBRARY_ENTRY = Classification(
-    Decision.ALLOWED, "library class checked offline against " + ", ".join(
-        f"{k} {v}" for k, v in sorted(GENERATED_FROM.items())),
-    "https://scikit-learn.org/stable/model_persistence.html")
+    Decision.ALLOWED,
+    "library class checked offline against "
+    + ", ".join(f"{k} {v}" for k, v in sorted(GENERATED_FROM.items())),
+    "https://scikit-learn.org/stable/model_persistence.html",
+)
 _DENY = {e.path: e for e in (*DENY, *FAMILY_DENY)}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -111,8 +111,9 @@ def weights_only_allows(path: str) -> bool:
     return path in WEIGHTS_ONLY_GLOBALS
 
 
-def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
-             *, torchscript: bool = False) -> Classification:
+def classify(
+    module: str, name: str, extra_allow: frozenset[str] = frozenset(), *, torchscript: bool = False
+) -> Classification:
     """Classify ``module.name``; ``torchscript`` when the pickle sits in a TorchScript archive."""
     path = f"{module}.{name}"
     entry = _ALLOW.get((module, name))
@@ -123,8 +124,9 @@ def classify(module: str, name: str, extra_allow: frozenset[str] = frozenset(),
     if torchscript and module.split(".", 1)[0] == "__torch__" and is_dotted_identifier(path):
         # TorchScript's own unpickler resolves "__torch__.*" to classes compiled from the
         # archive's code/ folder; it never imports a Python module for them.
-        return Classification(Decision.ALLOWED, "TorchScript class compiled from the archive",
-                              _TORCHSCRIPT_REF)
+        return Classification(
+            Decision.ALLOWED, "TorchScript class compiled from the archive", _TORCHSCRIPT_REF
+        )
     builtin = _classify_builtin(module, name)
     # The user's allowlist clears unknown imports only: no configuration turns a call
     # that executes code, or a reach into interpreter internals, into a clean verdict.
@@ -144,20 +146,27 @@ def why_allow_cannot_clear(path: str) -> Classification | None:
 def _classify_builtin(module: str, name: str) -> Classification:
     path = f"{module}.{name}"
     if path in WRAPPERS:
-        return Classification(Decision.WRAPPER, "indirection: wraps any callable",
-                              _WRAPPER_REF)
+        return Classification(Decision.WRAPPER, "indirection: wraps any callable", _WRAPPER_REF)
     if path in FILE_LOADERS:
-        return Classification(Decision.NESTED_FILE, "torch.load of embedded bytes (analysed "
-                              "as a file of their own when they are plain bytes)", _TORCH_REF)
+        return Classification(
+            Decision.NESTED_FILE,
+            "torch.load of embedded bytes (analysed "
+            "as a file of their own when they are plain bytes)",
+            _TORCH_REF,
+        )
     deny = _find_deny(module, name)
     if deny is not None:
         return Classification(Decision.DENIED, deny.reason, deny.reference)
     if _chain_danger(name) or (module in _SCRIPT_MODULES and name in _SCRIPT_DANGER):
-        return Classification(Decision.DENIED, "attribute chain ends in a call that runs or "
-                               "loads code", _CHAIN_REF)
+        return Classification(
+            Decision.DENIED, "attribute chain ends in a call that runs or loads code", _CHAIN_REF
+        )
     if _has_dunder_attribute(module, name):
-        return Classification(Decision.DUNDER, "dunder attribute reaches interpreter internals",
-                              "https://github.com/protectai/modelscan/issues/330")
+        return Classification(
+            Decision.DUNDER,
+            "dunder attribute reaches interpreter internals",
+            "https://github.com/protectai/modelscan/issues/330",
+        )
     return Classification(Decision.UNKNOWN, "not on the allowlist")
 
 
@@ -169,8 +178,7 @@ _DUNDER_MODULES = frozenset({"__main__", "__mp_main__", "__future__", "__builtin
 # A script's namespace holds whatever it imported ("from os import system"): there, a
 # code-running name is the function itself.
 _SCRIPT_MODULES = frozenset({"__main__", "__mp_main__"})
-_SCRIPT_DANGER = CHAIN_DANGER | {"open", "getattr", "setattr", "delattr",
-                                 "input", "breakpoint"}
+_SCRIPT_DANGER = CHAIN_DANGER | {"open", "getattr", "setattr", "delattr", "input", "breakpoint"}
 
 
 def _is_dunder(part: str) -> bool:
@@ -213,8 +221,7 @@ def _find_deny(module: str, name: str) -> Entry | None:
     for start, tail in _tails(module, name):
         for end in range(1, len(tail) + 1):
             entry = _DENY.get(".".join(tail[:end]))
-            if entry is not None and (start == 0 or start < n_parts - 1
-                                      or tail[0] in _TOP_MODULES):
+            if entry is not None and (start == 0 or start < n_parts - 1 or tail[0] in _TOP_MODULES):
                 # a bare final name under a vetted module ("numpy.open") is no tail match
                 # unless it names a module itself ("sklearn.utils.os")
                 return entry

@@ -21,12 +21,12 @@ from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.source import Source, _RangeReader
 
 PROBE_WINDOW = 64 * 1024
-_PROBE_LIMITS = ScanLimits(max_seconds=10.0, max_pickle_opcodes=200_000,
-                           max_pickle_memo=100_000, max_pickle_stack=100_000)
+_PROBE_LIMITS = ScanLimits(
+    max_seconds=10.0, max_pickle_opcodes=200_000, max_pickle_memo=100_000, max_pickle_stack=100_000
+)
 _MIN_OPCODES_UNFINISHED = 8  # a window that ends mid-pickle needs this much structure
 # Opcodes a pickle can start with: they push, or mark, on an empty stack and memo.
-_EMPTY_STACK_OK = frozenset(b"()N]}FGIJKLMSTUVXBCc\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x96"
-                            b"\x82\x83\x84")
+_EMPTY_STACK_OK = frozenset(b"()N]}FGIJKLMSTUVXBCc\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x96\x82\x83\x84")
 
 
 def looks_like_pickle(head: bytes) -> bool:
@@ -49,12 +49,14 @@ def looks_like_pickle(head: bytes) -> bool:
         return False
     summary = engine.summary
     problem = engine.problem
-    if engine.completed >= 1 and (problem is None or problem == "pickle.data-after-stop"
-                                  or engine.completed >= 2):
+    if engine.completed >= 1 and (
+        problem is None or problem == "pickle.data-after-stop" or engine.completed >= 2
+    ):
         return summary.opcodes >= 3
     if problem == "pickle.stream.truncated":
-        return (bool(summary.imports) and summary.opcodes >= 2) \
-            or summary.opcodes >= _MIN_OPCODES_UNFINISHED
+        return (
+            bool(summary.imports) and summary.opcodes >= 2
+        ) or summary.opcodes >= _MIN_OPCODES_UNFINISHED
     return False
 
 
@@ -62,8 +64,13 @@ def looks_like_pickle(head: bytes) -> bool:
 
 _LINE_OPS = frozenset(b"SVILF")  # a first opcode whose argument is one text line
 _LONG_LINE = 1024  # first lines longer than this are stood in for by a short placeholder
-_PLACEHOLDER = {ord("S"): b"S'a'\n", ord("V"): b"Va\n", ord("I"): b"I0\n", ord("L"): b"L0\n",
-                ord("F"): b"F0.0\n"}
+_PLACEHOLDER = {
+    ord("S"): b"S'a'\n",
+    ord("V"): b"Va\n",
+    ord("I"): b"I0\n",
+    ord("L"): b"L0\n",
+    ord("F"): b"F0.0\n",
+}
 _UNDECIDED = ("pickle.budget.", "limits.")  # the probe ran out of budget, not of pickle
 _SEARCH_CHUNK = 1 << 20
 _LONG_NAME = "pickle.import.long-name"  # an import whose names are longer than kept
@@ -95,8 +102,9 @@ def reaches_import(source: Source, *, max_line: int | None = None) -> bool | Non
     # is inside it, and read the stream only when the window ends first.
     quick = view.head(_QUICK_WINDOW)
     engine = _run_probe(Source(io.BytesIO(quick), name=source.name))
-    if engine is not None and (len(quick) == view.size
-                               or engine.problem != "pickle.stream.truncated"):
+    if engine is not None and (
+        len(quick) == view.size or engine.problem != "pickle.stream.truncated"
+    ):
         return _decided(engine)
     engine = _run_probe(view)
     return True if engine is None else _decided(engine)
@@ -118,8 +126,7 @@ def _decided(engine: Engine) -> bool:
     problem = engine.problem or ""
     # (EXT1/2/4 resolve through copyreg's extension registry, empty in a fresh process:
     # an unpickler reading from offset 0 stops there, like at a persistent id)
-    return _imports_something(engine) or problem == _LONG_NAME or \
-        problem.startswith(_UNDECIDED)
+    return _imports_something(engine) or problem == _LONG_NAME or problem.startswith(_UNDECIDED)
 
 
 class _LineTooLong(Exception):
@@ -130,9 +137,13 @@ def _imports_something(engine: Engine) -> bool:
     """An import that is more than two words on two lines ("cat\\ndog\\n" is a GLOBAL of
     module "at"): one the policy knows, one that is called, or a pickle that completes."""
     sites = engine.summary.imports.values()
-    return bool(sites) and (engine.completed > 0 or any(
-        s.called or s.build_target or s.classification.decision is not Decision.UNKNOWN
-        for s in sites))
+    return bool(sites) and (
+        engine.completed > 0
+        or any(
+            s.called or s.build_target or s.classification.decision is not Decision.UNKNOWN
+            for s in sites
+        )
+    )
 
 
 def _without_long_first_line(source: Source, max_line: int | None) -> Source | None:
@@ -176,8 +187,9 @@ class _ZeroProbe(Engine):
     def _persistent(self, pid: Any) -> Any:
         raise self.fail("pickle.persistent-id", "persistent id", 0, 0)
 
-    def _import(self, module: Any, name: Any, proto: int, offset: int, index: int,
-                stacked: bool = False) -> Any:
+    def _import(
+        self, module: Any, name: Any, proto: int, offset: int, index: int, stacked: bool = False
+    ) -> Any:
         # The engine keeps a prefix of long names, and the strict probe refuses a name it
         # cannot see whole; a loader imports it all the same (dotted names walk attributes).
         long_name = isinstance(module, _TRUNC_TYPES) or isinstance(name, _TRUNC_TYPES)
@@ -198,9 +210,9 @@ class _Spliced(_RangeReader):
         if n <= 0:
             return 0
         h = len(self._head)
-        data = self._head[self._pos:self._pos + n] if self._pos < h else b""
+        data = self._head[self._pos : self._pos + n] if self._pos < h else b""
         if len(data) < n:
             data += self._rest.read_at(self._pos + len(data) - h, n - len(data))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         self._pos += len(data)
         return len(data)

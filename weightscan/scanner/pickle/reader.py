@@ -67,10 +67,10 @@ class Reader:
         if n <= keep:
             if pos + n > len(self.data):
                 self.data, pos = self.refill(pos, n)
-            return self.data[pos:pos + n], pos + n, offset
+            return self.data[pos : pos + n], pos + n, offset
         if pos + keep > len(self.data):
             self.data, pos = self.refill(pos, keep)
-        prefix = self.data[pos:pos + keep]
+        prefix = self.data[pos : pos + keep]
         self.skip_to(offset + n)
         return prefix, 0, offset
 
@@ -99,7 +99,7 @@ class Reader:
 
         def keep_prefix(piece: bytes) -> None:
             if len(prefix) < keep:
-                prefix.extend(piece[:keep - len(prefix)])
+                prefix.extend(piece[: keep - len(prefix)])
 
         end = self.feed_line(pos, keep_prefix)
         if end is None:

@@ -50,9 +50,11 @@ def render_call(call: Call, limits: ScanLimits) -> str:
         lines.append(f"_var0.__setstate__({_render(call.state, depth, budget)})")
     else:
         lines.append(expr)
-    text = "\n".join(line if len(line) <= MAX_CHARS else line[:MAX_CHARS - 3] + "..."
-                     for line in lines[:MAX_LINES])
-    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS - 3] + "..."
+    text = "\n".join(
+        line if len(line) <= MAX_CHARS else line[: MAX_CHARS - 3] + "..."
+        for line in lines[:MAX_LINES]
+    )
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 3] + "..."
 
 
 def render_value(value: Any, depth: int) -> str:
@@ -114,8 +116,10 @@ def _render_call_expr(call: Call, depth: int, budget: _Budget) -> str:
 def _render_container(c: Container, depth: int, budget: _Budget) -> str:
     more = c.length > len(c.items)
     if c.kind == "dict":
-        body = ", ".join(f"{_render(k, depth, budget)}: {_render(v, depth, budget)}"
-                         for k, v in c.items[:_MAX_ITEMS])
+        body = ", ".join(
+            f"{_render(k, depth, budget)}: {_render(v, depth, budget)}"
+            for k, v in c.items[:_MAX_ITEMS]
+        )
         return "{" + body + (", ..." if more or len(c.items) > _MAX_ITEMS else "") + "}"
     body = ", ".join(_render(v, depth, budget) for v in c.items[:_MAX_ITEMS])
     tail = ", ..." if more or len(c.items) > _MAX_ITEMS else ""

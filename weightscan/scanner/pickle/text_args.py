@@ -26,7 +26,7 @@ def _escape_cut(body: bytes, width: int) -> int:
     i = body.rfind(b"\\", max(0, len(body) - width))
     if i < 0:
         return len(body)
-    run = i + 1 - len(body[:i + 1].rstrip(b"\\"))
+    run = i + 1 - len(body[: i + 1].rstrip(b"\\"))
     return i if run % 2 else len(body)
 
 
@@ -47,7 +47,7 @@ class _Pieces:
         """Decode ``data`` after what is pending, holding back ``hold`` final bytes and
         any escape that may continue."""
         buf = self._pending + data
-        body = buf[:len(buf) - hold] if hold else buf
+        body = buf[: len(buf) - hold] if hold else buf
         cut = _escape_cut(body, self._width)
         self._take(body[:cut])
         self._pending = buf[cut:]

@@ -36,11 +36,11 @@ class Call:
     (joblib's array wrapper) needs them.
     """
 
-    __slots__ = ("args", "attrs", "func", "index", "kind", "klass", "kwargs", "offset",
-                 "state")
+    __slots__ = ("args", "attrs", "func", "index", "kind", "klass", "kwargs", "offset", "state")
 
-    def __init__(self, func: Any, args: Any, kind: str, offset: int, index: int,
-                 kwargs: Any = None) -> None:
+    def __init__(
+        self, func: Any, args: Any, kind: str, offset: int, index: int, kwargs: Any = None
+    ) -> None:
         self.func, self.args, self.kind = func, args, kind
         self.offset, self.index, self.kwargs = offset, index, kwargs
         self.state: Any = None

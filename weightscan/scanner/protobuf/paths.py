@@ -16,8 +16,11 @@ import re
 import stat
 from dataclasses import dataclass
 
-_WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)"
-                              r"(\..*)?$", re.IGNORECASE)
+_WINDOWS_DEVICES = re.compile(
+    r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)"
+    r"(\..*)?$",
+    re.IGNORECASE,
+)
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -65,13 +68,17 @@ def _lexical(location: str) -> PathCheck:
         elif part not in ("", "."):
             depth += 1
     if _CONTROL.search(location):
-        return PathCheck(PathProblem.UNUSUAL, "control character or NUL in the path (C and "
-                         "Python loaders cut it at different places)")
+        return PathCheck(
+            PathProblem.UNUSUAL,
+            "control character or NUL in the path (C and "
+            "Python loaders cut it at different places)",
+        )
     if any(_WINDOWS_DEVICES.match(p.strip()) for p in re.split(r"[\\/]", location)):
         return PathCheck(PathProblem.UNUSUAL, "names a Windows device (CON, NUL, COM1, ...)")
     if dotdot:
-        return PathCheck(PathProblem.UNUSUAL, "`..` in the path (stays inside the folder; "
-                         "no exporter writes it)")
+        return PathCheck(
+            PathProblem.UNUSUAL, "`..` in the path (stays inside the folder; no exporter writes it)"
+        )
     return PathCheck(PathProblem.NONE)
 
 
@@ -79,13 +86,11 @@ def _resolved(location: str, folder: str) -> PathCheck:
     root = os.path.realpath(folder)
     target = os.path.realpath(os.path.join(root, location))
     if os.path.commonpath([root, target]) != root:
-        return PathCheck(PathProblem.ESCAPES, "a symlink leads out of the model's folder",
-                         target)
+        return PathCheck(PathProblem.ESCAPES, "a symlink leads out of the model's folder", target)
     try:
         st = os.stat(target)
     except OSError:
         return PathCheck(PathProblem.NONE, "not found next to the model")
     if not stat.S_ISREG(st.st_mode):
-        return PathCheck(PathProblem.UNUSUAL, "not a regular file (device, pipe or folder)",
-                         target)
+        return PathCheck(PathProblem.UNUSUAL, "not a regular file (device, pipe or folder)", target)
     return PathCheck(PathProblem.NONE, "", target, st.st_size)

@@ -22,13 +22,39 @@ _Schema = Mapping[int, int | tuple[int, ...]]  # field number -> its wire type(s
 _TOP_FIELDS = 4096  # top-level fields looked at: real models have a handful
 
 # ModelProto (onnx.proto): field -> wire type
-_ONNX: _Schema = {1: VARINT, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: LEN, 7: LEN, 8: LEN, 14: LEN,
-         20: LEN, 25: LEN, 26: LEN}
+_ONNX: _Schema = {
+    1: VARINT,
+    2: LEN,
+    3: LEN,
+    4: LEN,
+    5: VARINT,
+    6: LEN,
+    7: LEN,
+    8: LEN,
+    14: LEN,
+    20: LEN,
+    25: LEN,
+    26: LEN,
+}
 # TensorProto (onnx.proto): a tensor saved alone (test_data_set_*/input_0.pb); dims may
 # come packed or one by one
-_ONNX_TENSOR: _Schema = {1: (VARINT, LEN), 2: VARINT, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN,
-                         8: LEN, 9: LEN, 10: LEN, 11: LEN, 12: LEN, 13: LEN, 14: VARINT,
-                         16: LEN}
+_ONNX_TENSOR: _Schema = {
+    1: (VARINT, LEN),
+    2: VARINT,
+    3: LEN,
+    4: LEN,
+    5: LEN,
+    6: LEN,
+    7: LEN,
+    8: LEN,
+    9: LEN,
+    10: LEN,
+    11: LEN,
+    12: LEN,
+    13: LEN,
+    14: VARINT,
+    16: LEN,
+}
 # what makes it a tensor: dims, or values (a scalar has no dims: a string in string_data)
 _TENSOR_CONTENT = (1, 4, 5, 6, 7, 9, 10, 11)
 # SavedModel (saved_model.proto) and its MetaGraphDef (meta_graph.proto)
@@ -41,9 +67,47 @@ _NODE: _Schema = {1: LEN, 2: LEN, 3: LEN, 4: LEN, 5: LEN, 6: LEN, 7: LEN}
 _KERAS_METADATA: _Schema = {1: LEN}
 _SAVED_OBJECT: _Schema = {2: VARINT, 3: LEN, 4: LEN, 5: LEN, 6: LEN}
 # CoreML Model (Model.proto): version, description, isUpdatable, then one model type
-_COREML_TYPES = frozenset({200, 201, 202, 300, 301, 302, 303, 304, 400, 401, 402, 403, 404,
-                           500, 501, 502, 555, 556, 560, 600, 601, 602, 603, 604, 606, 607,
-                           609, 610, 900, 2000, 2001, 2002, 2003, 2004, 2005, 2006, 3000})
+_COREML_TYPES = frozenset(
+    {
+        200,
+        201,
+        202,
+        300,
+        301,
+        302,
+        303,
+        304,
+        400,
+        401,
+        402,
+        403,
+        404,
+        500,
+        501,
+        502,
+        555,
+        556,
+        560,
+        600,
+        601,
+        602,
+        603,
+        604,
+        606,
+        607,
+        609,
+        610,
+        900,
+        2000,
+        2001,
+        2002,
+        2003,
+        2004,
+        2005,
+        2006,
+        3000,
+    }
+)
 _COREML: _Schema = {1: VARINT, 2: LEN, 10: VARINT} | dict.fromkeys(_COREML_TYPES, LEN)
 # ProgramDesc (paddle framework.proto): blocks, version, op_version_map; a BlockDesc
 # starts with its required varint idx (a GraphDef's NodeDef starts with its name)
@@ -63,23 +127,38 @@ def model_protobuf_format(source: Source) -> Format | None:
         return None
     if _matches(top, _ONNX) and _has(top, 1) and (_has(top, 7) or _has(top, 25)):
         return Format.ONNX
-    if _matches(top, _COREML) and _has(top, 1) and any(fl.number in _COREML_TYPES
-                                                         for fl in top):
+    if _matches(top, _COREML) and _has(top, 1) and any(fl.number in _COREML_TYPES for fl in top):
         return Format.COREML
-    if _matches(top, _SAVED_MODEL) and _has(top, 2) and \
-            _inner_matches(reader, _first(top, 2), _META_GRAPH, need=None):
+    if (
+        _matches(top, _SAVED_MODEL)
+        and _has(top, 2)
+        and _inner_matches(reader, _first(top, 2), _META_GRAPH, need=None)
+    ):
         return Format.TF_SAVED_MODEL
-    if ok and _matches(top, _GRAPH) and _has(top, 1) and \
-            _inner_matches(reader, _first(top, 1), _NODE, need=2):
+    if (
+        ok
+        and _matches(top, _GRAPH)
+        and _has(top, 1)
+        and _inner_matches(reader, _first(top, 1), _NODE, need=2)
+    ):
         return Format.TF_GRAPHDEF
-    if _matches(top, _KERAS_METADATA) and \
-            _inner_matches(reader, _first(top, 1), _SAVED_OBJECT, need=4):
+    if _matches(top, _KERAS_METADATA) and _inner_matches(
+        reader, _first(top, 1), _SAVED_OBJECT, need=4
+    ):
         return Format.TF_KERAS_METADATA
-    if ok and _matches(top, _PADDLE) and _has(top, 1) and \
-            _inner_matches(reader, _first(top, 1), _PADDLE_BLOCK, need=1):
+    if (
+        ok
+        and _matches(top, _PADDLE)
+        and _has(top, 1)
+        and _inner_matches(reader, _first(top, 1), _PADDLE_BLOCK, need=1)
+    ):
         return Format.PADDLE_PROGRAM
-    if ok and _matches(top, _ONNX_TENSOR) and _has(top, 2) and \
-            any(_has(top, n) for n in _TENSOR_CONTENT):
+    if (
+        ok
+        and _matches(top, _ONNX_TENSOR)
+        and _has(top, 2)
+        and any(_has(top, n) for n in _TENSOR_CONTENT)
+    ):
         return Format.ONNX_TENSOR
     if ok and _matches(top, _FINGERPRINT) and sum(_has(top, n) for n in range(1, 6)) >= 3:
         return Format.OTHER
@@ -90,8 +169,7 @@ def _first(fields: list[Field], number: int) -> Field:
     return next(fl for fl in fields if fl.number == number)
 
 
-def _inner_matches(reader: WireReader, fl: Field, schema: _Schema,
-                   need: int | None) -> bool:
+def _inner_matches(reader: WireReader, fl: Field, schema: _Schema, need: int | None) -> bool:
     """Whether the message in ``fl`` starts with fields of ``schema`` (and has ``need``)."""
     inner, _ = reader.tags(fl.start, min(fl.end, reader.source.size), 64)
     return bool(inner) and _matches(inner, schema) and (need is None or _has(inner, need))

@@ -54,8 +54,9 @@ class Field(NamedTuple):  # a tuple: millions are made, and tuples are the cheap
 class WireReader:
     """Walks messages in ``source``; shares one field budget and the scan's deadline."""
 
-    def __init__(self, source: Source, ctx: ScanContext | None = None,
-                 max_fields: int = MAX_FIELDS) -> None:
+    def __init__(
+        self, source: Source, ctx: ScanContext | None = None, max_fields: int = MAX_FIELDS
+    ) -> None:
         self.source = source
         self.ctx = ctx
         self.max_fields = max_fields
@@ -78,7 +79,7 @@ class WireReader:
         """``length`` bytes at ``start`` (the caller bounds ``length``)."""
         if length <= _WINDOW:
             buf, rel = self._window(start, length)
-            return buf[rel:rel + length]
+            return buf[rel : rel + length]
         return self.source.read_at(start, length)
 
     def text(self, field: Field, limit: int = 4096) -> str:
@@ -133,10 +134,13 @@ class WireReader:
                 if after > end:
                     raise MalformedInput(
                         f"field {number} declares {value} bytes, {end - pos} are left "
-                        "in its message", offset=tag_offset)
+                        "in its message",
+                        offset=tag_offset,
+                    )
             else:
-                raise MalformedInput(f"field {number} uses wire type {wire} (groups or "
-                                     "invalid)", offset=tag_offset)
+                raise MalformedInput(
+                    f"field {number} uses wire type {wire} (groups or invalid)", offset=tag_offset
+                )
             yield Field(number, wire, value, pos, tag_offset)
             pos = after
 
@@ -165,8 +169,7 @@ class WireReader:
 
     def _fixed(self, pos: int, end: int, width: int) -> tuple[int, int]:
         if pos + width > end:
-            raise MalformedInput("fixed-width value runs past the end of its message",
-                                 offset=pos)
+            raise MalformedInput("fixed-width value runs past the end of its message", offset=pos)
         return int.from_bytes(self.read(pos, width), "little"), pos + width
 
     def packed_varints(self, field: Field, limit: int) -> list[int]:
@@ -175,8 +178,10 @@ class WireReader:
         if field.wire == VARINT:
             return [field.signed]
         if field.wire != LEN:
-            raise MalformedInput(f"field {field.number} has wire type {field.wire}, "
-                                 "expected a varint", offset=field.tag_offset)
+            raise MalformedInput(
+                f"field {field.number} has wire type {field.wire}, expected a varint",
+                offset=field.tag_offset,
+            )
         out: list[int] = []
         pos, end = field.start, field.end
         while pos < end and len(out) < limit:
@@ -193,5 +198,6 @@ def expect(field: Field, wire: int, what: str) -> None:
     and a reader that treated it otherwise would differ from the loader.
     """
     if field.wire != wire:
-        raise MalformedInput(f"{what} (field {field.number}) has wire type {field.wire}",
-                             offset=field.tag_offset)
+        raise MalformedInput(
+            f"{what} (field {field.number}) has wire type {field.wire}", offset=field.tag_offset
+        )

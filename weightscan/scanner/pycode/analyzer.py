@@ -47,31 +47,46 @@ def analyze_python(source: Source, ctx: ScanContext) -> None:
     loaders = automap.loaders_of(Path(ctx.origin)) if ctx.origin else []
     if loaders:
         ctx.note("auto_map", loaders)
-    how = f"imported by auto_map ({'; '.join(loaders)})" if loaders else \
-        "a loader imports it with trust_remote_code=True"
-    ctx.report("code.python", f"Python source: {how}; its top level runs on import",
-               evidence={"auto_map": loaders} if loaders else None)
+    how = (
+        f"imported by auto_map ({'; '.join(loaders)})"
+        if loaders
+        else "a loader imports it with trust_remote_code=True"
+    )
+    ctx.report(
+        "code.python",
+        f"Python source: {how}; its top level runs on import",
+        evidence={"auto_map": loaders} if loaders else None,
+    )
     tree, text = _parse(source, ctx)
     if tree is None:
         return
     ctx.note("imports", _top_imports(tree))
     for hit in find_hits(tree, text, ctx.check_time)[:_MAX_HITS]:
-        ctx.report(hit.rule_id, f"line {hit.line}: calls {hit.name}",
-                   evidence={"line": hit.line, "call": hit.name, "code": hit.code})
+        ctx.report(
+            hit.rule_id,
+            f"line {hit.line}: calls {hit.name}",
+            evidence={"line": hit.line, "call": hit.name, "code": hit.code},
+        )
 
 
 def _parse(source: Source, ctx: ScanContext) -> tuple[ast.Module | None, str]:
     if source.size > MAX_SOURCE_BYTES:
-        ctx.report("code.unparsed", f"not parsed: larger than {MAX_SOURCE_BYTES} bytes",
-                   evidence={"size": source.size, "limit": MAX_SOURCE_BYTES})
+        ctx.report(
+            "code.unparsed",
+            f"not parsed: larger than {MAX_SOURCE_BYTES} bytes",
+            evidence={"size": source.size, "limit": MAX_SOURCE_BYTES},
+        )
         return None, ""
     raw = source.head(source.size)
     ctx.check_time()
     dense = sum(raw.count(b) for b in _NODE_BYTES)
     if dense > MAX_NODE_BYTES:
-        ctx.report("code.unparsed", f"not parsed: about {dense} syntax nodes, more than the "
-                   f"{MAX_NODE_BYTES} parsed within the memory budget",
-                   evidence={"nodes": dense, "limit": MAX_NODE_BYTES})
+        ctx.report(
+            "code.unparsed",
+            f"not parsed: about {dense} syntax nodes, more than the "
+            f"{MAX_NODE_BYTES} parsed within the memory budget",
+            evidence={"nodes": dense, "limit": MAX_NODE_BYTES},
+        )
         return None, ""
     try:
         with warnings.catch_warnings():  # invalid escapes etc. are the file's business
@@ -111,7 +126,9 @@ def analyze_config_auto_map(source: Source, ctx: ScanContext) -> None:
         ctx.note("auto_map", {e.key: e.reference for e in found})
     for entry in found:
         if entry.repository is not None:
-            ctx.report("code.auto-map.remote",
-                       f"auto_map {entry.key} imports {entry.module} from the repository "
-                       f"{entry.repository}", evidence={"key": entry.key,
-                                                        "reference": entry.reference})
+            ctx.report(
+                "code.auto-map.remote",
+                f"auto_map {entry.key} imports {entry.module} from the repository "
+                f"{entry.repository}",
+                evidence={"key": entry.key, "reference": entry.reference},
+            )

@@ -15,9 +15,15 @@ from pathlib import Path
 from typing import Any
 
 # Config files loaders read auto_map from, next to the code they point at.
-CONFIG_NAMES = ("config.json", "tokenizer_config.json", "processor_config.json",
-                "preprocessor_config.json", "feature_extractor_config.json",
-                "image_processor_config.json", "generation_config.json")
+CONFIG_NAMES = (
+    "config.json",
+    "tokenizer_config.json",
+    "processor_config.json",
+    "preprocessor_config.json",
+    "feature_extractor_config.json",
+    "image_processor_config.json",
+    "generation_config.json",
+)
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 _MAX_ENTRIES = 256
 
@@ -54,7 +60,7 @@ def entries(config: Any) -> list[AutoMapEntry]:
 
 
 def loaders_of(py_path: Path) -> list[str]:
-    """"config.json: AutoModel -> modeling_x.XModel" for each entry that imports ``py_path``."""
+    """ "config.json: AutoModel -> modeling_x.XModel" for each entry that imports ``py_path``."""
     module = py_path.name.removesuffix(".py")
     found = []
     for name in CONFIG_NAMES:

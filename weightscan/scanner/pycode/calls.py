@@ -12,48 +12,129 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-_PROCESS_EXACT = frozenset({
-    "os.system", "os.popen", "os.startfile", "os.posix_spawn", "os.posix_spawnp",
-    "pty.spawn", "platform.popen", "commands.getoutput", "commands.getstatusoutput",
-    "posix.system", "nt.system", "_posixsubprocess.fork_exec",
-})
-_PROCESS_PREFIXES = ("subprocess.", "os.exec", "os.spawn", "asyncio.create_subprocess_",
-                     "posix.exec", "posix.spawn", "posix.posix_spawn", "nt.spawn")
-_DYNAMIC = frozenset({"exec", "eval", "compile", "builtins.exec", "builtins.eval",
-                      "builtins.compile"})
+_PROCESS_EXACT = frozenset(
+    {
+        "os.system",
+        "os.popen",
+        "os.startfile",
+        "os.posix_spawn",
+        "os.posix_spawnp",
+        "pty.spawn",
+        "platform.popen",
+        "commands.getoutput",
+        "commands.getstatusoutput",
+        "posix.system",
+        "nt.system",
+        "_posixsubprocess.fork_exec",
+    }
+)
+_PROCESS_PREFIXES = (
+    "subprocess.",
+    "os.exec",
+    "os.spawn",
+    "asyncio.create_subprocess_",
+    "posix.exec",
+    "posix.spawn",
+    "posix.posix_spawn",
+    "nt.spawn",
+)
+_DYNAMIC = frozenset(
+    {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
+)
 # Run code from a file, a module name, a string or a native library, whatever the argument.
-_RUNS_CODE = frozenset({
-    "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.PyDLL", "ctypes.pydll.LoadLibrary",
-    "ctypes.WinDLL", "ctypes.windll.LoadLibrary", "ctypes.LibraryLoader",
-    "runpy.run_path", "runpy.run_module", "code.interact", "code.InteractiveInterpreter",
-    "code.InteractiveConsole", "code.compile_command", "imp.load_source", "imp.load_module",
-    "importlib.machinery.SourceFileLoader",
-})
+_RUNS_CODE = frozenset(
+    {
+        "ctypes.CDLL",
+        "ctypes.cdll.LoadLibrary",
+        "ctypes.PyDLL",
+        "ctypes.pydll.LoadLibrary",
+        "ctypes.WinDLL",
+        "ctypes.windll.LoadLibrary",
+        "ctypes.LibraryLoader",
+        "runpy.run_path",
+        "runpy.run_module",
+        "code.interact",
+        "code.InteractiveInterpreter",
+        "code.InteractiveConsole",
+        "code.compile_command",
+        "imp.load_source",
+        "imp.load_module",
+        "importlib.machinery.SourceFileLoader",
+    }
+)
 # Modules whose members run processes or code: a member chosen at run time
 # (getattr(os, name), sys.modules[name], vars(builtins)[name]) hides which one.
-_SENSITIVE_MODULES = frozenset({
-    "os", "posix", "nt", "subprocess", "builtins", "__builtins__", "sys", "importlib", "pty",
-    "ctypes", "runpy", "code", "pickle", "marshal", "_posixsubprocess", "asyncio",
-})
+_SENSITIVE_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "builtins",
+        "__builtins__",
+        "sys",
+        "importlib",
+        "pty",
+        "ctypes",
+        "runpy",
+        "code",
+        "pickle",
+        "marshal",
+        "_posixsubprocess",
+        "asyncio",
+    }
+)
 # Calls that hand back a module's namespace (or the interpreter's module table) as a dict.
 _NAMESPACES = frozenset({"vars", "globals", "locals", "builtins.vars", "builtins.globals"})
-_IMPORTERS = frozenset({"__import__", "importlib.import_module", "builtins.__import__",
-                        "importlib.__import__"})
+_IMPORTERS = frozenset(
+    {"__import__", "importlib.import_module", "builtins.__import__", "importlib.__import__"}
+)
 _MAX_NESTED_SOURCE = 3
 # invariant: the names below are looked for in parsed code, never called
-_ALWAYS_DESERIALISE = frozenset({
-    "pickle.load", "pickle.loads", "_pickle.load", "_pickle.loads",  # invariant: names
-    "cPickle.load", "cPickle.loads", "pickle.Unpickler",  # invariant: names
-    "dill.load", "dill.loads", "cloudpickle.load", "cloudpickle.loads",  # invariant: names
-    "marshal.load", "marshal.loads", "joblib.load",  # invariant: names
-    "sklearn.externals.joblib.load", "pandas.read_pickle", "yaml.unsafe_load",
-    "yaml.unsafe_load_all", "shelve.open", "jsonpickle.decode",
-})
+_ALWAYS_DESERIALISE = frozenset(
+    {
+        "pickle.load",
+        "pickle.loads",
+        "_pickle.load",
+        "_pickle.loads",  # invariant: names
+        "cPickle.load",
+        "cPickle.loads",
+        "pickle.Unpickler",  # invariant: names
+        "dill.load",
+        "dill.loads",
+        "cloudpickle.load",
+        "cloudpickle.loads",  # invariant: names
+        "marshal.load",
+        "marshal.loads",
+        "joblib.load",  # invariant: names
+        "sklearn.externals.joblib.load",
+        "pandas.read_pickle",
+        "yaml.unsafe_load",
+        "yaml.unsafe_load_all",
+        "shelve.open",
+        "jsonpickle.decode",
+    }
+)
 _SAFE_YAML_LOADERS = frozenset({"SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"})
-_DOWNLOAD_PREFIXES = ("urllib.request.", "urllib2.", "requests.", "httpx.", "http.client.",
-                      "aiohttp.", "wget.", "urllib3.", "pycurl.")
-_DOWNLOAD_EXACT = frozenset({"urllib.urlopen", "urllib.urlretrieve", "socket.create_connection",
-                             "huggingface_hub.hf_hub_download"})
+_DOWNLOAD_PREFIXES = (
+    "urllib.request.",
+    "urllib2.",
+    "requests.",
+    "httpx.",
+    "http.client.",
+    "aiohttp.",
+    "wget.",
+    "urllib3.",
+    "pycurl.",
+)
+_DOWNLOAD_EXACT = frozenset(
+    {
+        "urllib.urlopen",
+        "urllib.urlretrieve",
+        "socket.create_connection",
+        "huggingface_hub.hf_hub_download",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +147,9 @@ class Hit:
     code: str
 
 
-def find_hits(tree: ast.Module, source: str, check: Callable[[], None],
-              _depth: int = 0) -> list[Hit]:
+def find_hits(
+    tree: ast.Module, source: str, check: Callable[[], None], _depth: int = 0
+) -> list[Hit]:
     """Every dangerous call in ``tree``, and every dangerous callable merely named (an alias
     ``run = os.system`` is called later under a name this reading does not follow); a
     download-then-execute pair adds one more hit."""
@@ -92,19 +174,22 @@ def find_hits(tree: ast.Module, source: str, check: Callable[[], None],
                 downloads.append(_hit("download", name, node, source))
             elif name in _DYNAMIC and _depth < _MAX_NESTED_SOURCE:
                 hits += _literal_source_hits(node, source, check, _depth)
-        elif isinstance(node, ast.Attribute | ast.Name | ast.Subscript) \
-                and isinstance(node.ctx, ast.Load) and id(node) not in called:
+        elif (
+            isinstance(node, ast.Attribute | ast.Name | ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in called
+        ):
             hits += _reference(node, aliases, bound, source)
     if downloads and hits:
         first = downloads[0]
         runs = ", ".join(sorted({h.name for h in hits}))
-        hits.insert(0, Hit("code.download-exec", f"{first.name} then {runs}", first.line,
-                           first.code))
+        hits.insert(
+            0, Hit("code.download-exec", f"{first.name} then {runs}", first.line, first.code)
+        )
     return hits
 
 
-def _reference(node: ast.expr, aliases: dict[str, str], bound: set[str],
-               source: str) -> list[Hit]:
+def _reference(node: ast.expr, aliases: dict[str, str], bound: set[str], source: str) -> list[Hit]:
     """A dangerous callable named without being called there: ``run = os.system``,
     ``{"r": os.system}``, a decorator, a class attribute."""
     if isinstance(node, ast.Name) and (node.id in bound or node.id not in aliases):
@@ -121,8 +206,12 @@ def _callable_name(name: str) -> bool:
     """``subprocess.run`` or ``subprocess.Popen``, not ``subprocess.PIPE`` or
     ``subprocess.CalledProcessError`` (named in ``except`` clauses by harmless code)."""
     last = name.rsplit(".", 1)[-1]
-    return last == "Popen" or not last[:1].isupper() or name in _RUNS_CODE \
+    return (
+        last == "Popen"
+        or not last[:1].isupper()
+        or name in _RUNS_CODE
         or name in _ALWAYS_DESERIALISE
+    )
 
 
 def _rule_by_name(name: str) -> str | None:
@@ -147,8 +236,11 @@ def _dynamic_lookup(call: ast.Call, aliases: dict[str, str], source: str) -> lis
         base = resolve(call.args[0], aliases)
         if _computed_import(call.args[0], aliases):
             target = "getattr(<module imported by a computed name>, ...)"
-        elif _literal_str(call.args[1]) is None and base is not None \
-                and base.split(".", 1)[0] in _SENSITIVE_MODULES:
+        elif (
+            _literal_str(call.args[1]) is None
+            and base is not None
+            and base.split(".", 1)[0] in _SENSITIVE_MODULES
+        ):
             target = f"getattr({base}, <computed name>)"
     if target is None:
         return []
@@ -156,12 +248,17 @@ def _dynamic_lookup(call: ast.Call, aliases: dict[str, str], source: str) -> lis
 
 
 def _computed_import(node: ast.expr, aliases: dict[str, str]) -> bool:
-    return isinstance(node, ast.Call) and bool(node.args) \
-        and resolve(node.func, aliases) in _IMPORTERS and _literal_str(node.args[0]) is None
+    return (
+        isinstance(node, ast.Call)
+        and bool(node.args)
+        and resolve(node.func, aliases) in _IMPORTERS
+        and _literal_str(node.args[0]) is None
+    )
 
 
-def _literal_source_hits(call: ast.Call, source: str, check: Callable[[], None],
-                         depth: int) -> list[Hit]:
+def _literal_source_hits(
+    call: ast.Call, source: str, check: Callable[[], None], depth: int
+) -> list[Hit]:
     """exec/eval of a literal: the literal is code too; report what it runs."""
     text = _literal_str(call.args[0]) if call.args else None
     if text is None:
@@ -171,8 +268,9 @@ def _literal_source_hits(call: ast.Call, source: str, check: Callable[[], None],
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return []
     code = _hit("code.dynamic-exec", "exec", call, source).code
-    return [Hit(h.rule_id, h.name, call.lineno, code)
-            for h in find_hits(inner, text, check, depth + 1)]
+    return [
+        Hit(h.rule_id, h.name, call.lineno, code) for h in find_hits(inner, text, check, depth + 1)
+    ]
 
 
 def _locally_bound(tree: ast.Module) -> set[str]:
@@ -205,8 +303,10 @@ def _classify(name: str, call: ast.Call, aliases: dict[str, str]) -> str | None:
 
 
 def _keyword_is(call: ast.Call, key: str, value: object) -> bool:
-    return any(k.arg == key and isinstance(k.value, ast.Constant) and k.value.value is value
-               for k in call.keywords)
+    return any(
+        k.arg == key and isinstance(k.value, ast.Constant) and k.value.value is value
+        for k in call.keywords
+    )
 
 
 def _keyword_is_not_true(call: ast.Call, key: str, *, position: int) -> bool:
@@ -257,11 +357,36 @@ def _import_aliases(tree: ast.Module) -> dict[str, str]:
 
 
 # Bare names a star import from a sensitive module brings in that matter here.
-_STAR_MEMBERS = ("system", "popen", "Popen", "run", "call", "check_call", "check_output",
-                 "getoutput", "getstatusoutput", "execv", "execve", "execl", "execlp",
-                 "execvp", "execvpe", "spawnv", "spawnl", "posix_spawn", "posix_spawnp",
-                 "fork_exec", "load", "loads", "spawn", "CDLL", "PyDLL", "run_path",
-                 "run_module", "import_module")
+_STAR_MEMBERS = (
+    "system",
+    "popen",
+    "Popen",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "getoutput",
+    "getstatusoutput",
+    "execv",
+    "execve",
+    "execl",
+    "execlp",
+    "execvp",
+    "execvpe",
+    "spawnv",
+    "spawnl",
+    "posix_spawn",
+    "posix_spawnp",
+    "fork_exec",
+    "load",
+    "loads",
+    "spawn",
+    "CDLL",
+    "PyDLL",
+    "run_path",
+    "run_module",
+    "import_module",
+)
 
 # Conventional short names, resolved even when the import is indirect.
 _NUMPY_ALIASES = {"np": "numpy"}
@@ -330,4 +455,3 @@ def _literal_str(node: ast.expr, depth: int = 0) -> str | None:
         parts = [_literal_str(v, depth + 1) for v in node.values]
         return None if any(p is None for p in parts) else "".join(p or "" for p in parts)
     return None
-

@@ -26,12 +26,28 @@ from weightscan.scanner.source import Source
 
 # Bits per element of every dtype the reference implementation knows (safetensors 0.6+).
 DTYPE_BITS: dict[str, int] = {
-    "BOOL": 8, "U8": 8, "I8": 8,
-    "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
-    "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
-    "I16": 16, "U16": 16, "F16": 16, "BF16": 16,
-    "I32": 32, "U32": 32, "F32": 32,
-    "I64": 64, "U64": 64, "F64": 64, "C64": 64,
+    "BOOL": 8,
+    "U8": 8,
+    "I8": 8,
+    "F4": 4,
+    "F6_E2M3": 6,
+    "F6_E3M2": 6,
+    "F8_E5M2": 8,
+    "F8_E4M3": 8,
+    "F8_E8M0": 8,
+    "F8_E4M3FNUZ": 8,
+    "F8_E5M2FNUZ": 8,
+    "I16": 16,
+    "U16": 16,
+    "F16": 16,
+    "BF16": 16,
+    "I32": 32,
+    "U32": 32,
+    "F32": 32,
+    "I64": 64,
+    "U64": 64,
+    "F64": 64,
+    "C64": 64,
 }
 _U64 = 1 << 64
 _TENSOR_FIELDS = frozenset({"dtype", "shape", "data_offsets"})
@@ -62,31 +78,48 @@ def analyze_safetensors(source: Source, ctx: ScanContext) -> None:
     """Validate a safetensors file's header and layout; add a summary to the report."""
     size = source.size
     if size < 8:
-        ctx.report("safetensors.header.length", f"file of {size} bytes has no 8-byte header length",
-                   offset=0, evidence={"file_size": size})
+        ctx.report(
+            "safetensors.header.length",
+            f"file of {size} bytes has no 8-byte header length",
+            offset=0,
+            evidence={"file_size": size},
+        )
         return
     n = int.from_bytes(source.read_at(0, 8), "little")
     cap = min(ctx.limits.max_safetensors_header, 100_000_000)
     if n > cap:
-        ctx.report("safetensors.header.too-large",
-                   f"header length {n} is above the cap of {cap} bytes; header not read",
-                   offset=0, evidence={"header_length": n, "cap": cap})
+        ctx.report(
+            "safetensors.header.too-large",
+            f"header length {n} is above the cap of {cap} bytes; header not read",
+            offset=0,
+            evidence={"header_length": n, "cap": cap},
+        )
         if n > size - 8:
-            ctx.report("safetensors.header.length",
-                       f"header length {n} runs past the end of the file ({size} bytes)",
-                       offset=0, evidence={"header_length": n, "file_size": size})
+            ctx.report(
+                "safetensors.header.length",
+                f"header length {n} runs past the end of the file ({size} bytes)",
+                offset=0,
+                evidence={"header_length": n, "file_size": size},
+            )
         return
     if n < 2 or n > size - 8:
-        ctx.report("safetensors.header.length",
-                   f"header length {n} is impossible for a file of {size} bytes",
-                   offset=0, evidence={"header_length": n, "file_size": size})
+        ctx.report(
+            "safetensors.header.length",
+            f"header length {n} is impossible for a file of {size} bytes",
+            offset=0,
+            evidence={"header_length": n, "file_size": size},
+        )
         return
     raw = source.read_at(8, n)
     values = raw.count(b",") + 1
     if values > MAX_JSON_VALUES:
-        ctx.report("limits.resource", f"header holds about {values} JSON values, above the "
-                   f"limit of {MAX_JSON_VALUES}; header not decoded", offset=8,
-                   evidence={"resource": "safetensors header values", "limit": MAX_JSON_VALUES})
+        ctx.report(
+            "limits.resource",
+            f"header holds about {values} JSON values, above the "
+            f"limit of {MAX_JSON_VALUES}; header not decoded",
+            offset=8,
+            evidence={"resource": "safetensors header values", "limit": MAX_JSON_VALUES},
+        )
         return
     pairs = _parse_header(raw, source, ctx)
     if pairs is None:
@@ -98,8 +131,12 @@ def analyze_safetensors(source: Source, ctx: ScanContext) -> None:
 def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> _JSONObject | None:
     """The header object's pairs, or None after reporting why it cannot be read."""
     if raw[:1] != b"{":
-        ctx.report("safetensors.header.not-json", "header does not start with '{'", offset=8,
-                   evidence={"excerpt": _excerpt(raw)})
+        ctx.report(
+            "safetensors.header.not-json",
+            "header does not start with '{'",
+            offset=8,
+            evidence={"excerpt": _excerpt(raw)},
+        )
         return None
     try:
         text = raw.decode("utf-8")
@@ -107,14 +144,21 @@ def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> _JSONObject |
         text = raw[: exc.start].decode("utf-8")
         # A JSON object followed by binary junk is a padding problem, not an encoding one.
         if _decode_object(text) is None:
-            ctx.report("safetensors.header.not-utf8",
-                       f"header is not UTF-8 (invalid byte at header offset {exc.start})",
-                       offset=8 + exc.start, evidence={"excerpt": _excerpt(raw[exc.start:])})
+            ctx.report(
+                "safetensors.header.not-utf8",
+                f"header is not UTF-8 (invalid byte at header offset {exc.start})",
+                offset=8 + exc.start,
+                evidence={"excerpt": _excerpt(raw[exc.start :])},
+            )
             return None
     decoded = _decode_object(text)
     if decoded is None:
-        ctx.report("safetensors.header.not-json", "header is not a valid JSON object",
-                   offset=8, evidence={"excerpt": _excerpt(raw)})
+        ctx.report(
+            "safetensors.header.not-json",
+            "header is not a valid JSON object",
+            offset=8,
+            evidence={"excerpt": _excerpt(raw)},
+        )
         return None
     pairs, end_char = decoded
     end_byte = len(raw) if end_char == len(raw) else len(text[:end_char].encode("utf-8"))
@@ -122,11 +166,13 @@ def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> _JSONObject |
     if rest.strip(b" "):
         pos = 8 + end_byte
         contents = hidden_bytes.classify(rest[: hidden_bytes.PEEK_BYTES])
-        ctx.report("safetensors.header.padding",
-                   f"header JSON is followed by {len(rest)} bytes that are not space padding "
-                   f"({contents.kind})", offset=pos,
-                   evidence={"bytes": len(rest), "contents": contents.kind,
-                             "excerpt": _excerpt(rest)})
+        ctx.report(
+            "safetensors.header.padding",
+            f"header JSON is followed by {len(rest)} bytes that are not space padding "
+            f"({contents.kind})",
+            offset=pos,
+            evidence={"bytes": len(rest), "contents": contents.kind, "excerpt": _excerpt(rest)},
+        )
         _payload(source, ctx, pos, len(rest), contents, "header padding")
     return pairs
 
@@ -156,8 +202,12 @@ class _Reporter:
     def summarise(self) -> None:
         for rule_id, count in self.counts.items():
             if count > _MAX_ENTRY_FINDINGS:
-                self.ctx.report(rule_id, f"{count - _MAX_ENTRY_FINDINGS} more tensors break this "
-                                "rule", offset=8, evidence={"more": count - _MAX_ENTRY_FINDINGS})
+                self.ctx.report(
+                    rule_id,
+                    f"{count - _MAX_ENTRY_FINDINGS} more tensors break this rule",
+                    offset=8,
+                    evidence={"more": count - _MAX_ENTRY_FINDINGS},
+                )
 
 
 def _as_object(value: Any, where: str, report: _Reporter) -> dict[str, Any] | None:
@@ -169,9 +219,12 @@ def _as_object(value: Any, where: str, report: _Reporter) -> dict[str, Any] | No
         seen: set[str] = set()
         for key, _ in value:
             if key in seen:
-                report("safetensors.header.duplicate-key",
-                       f"key {key[:_EXCERPT]!r} appears more than once in {where}",
-                       key=key[:_EXCERPT], where=where[:_EXCERPT])
+                report(
+                    "safetensors.header.duplicate-key",
+                    f"key {key[:_EXCERPT]!r} appears more than once in {where}",
+                    key=key[:_EXCERPT],
+                    where=where[:_EXCERPT],
+                )
             seen.add(key)
     return result
 
@@ -208,14 +261,17 @@ def _validate(pairs: _JSONObject, source: Source, ctx: ScanContext, *, data_star
     report.summarise()
     data_size = source.size - data_start
     covered = _check_layout(spans, source, ctx, data_start=data_start, data_size=data_size)
-    ctx.note("safetensors", {
-        "tensors": sum(dtypes.values()),
-        "parameters": parameters,
-        "dtypes": dict(sorted(dtypes.items())),
-        "header_bytes": data_start - 8,
-        "data_bytes": covered,
-        "metadata_keys": sorted(metadata)[:50] if metadata is not None else [],
-    })
+    ctx.note(
+        "safetensors",
+        {
+            "tensors": sum(dtypes.values()),
+            "parameters": parameters,
+            "dtypes": dict(sorted(dtypes.items())),
+            "header_bytes": data_start - 8,
+            "data_bytes": covered,
+            "metadata_keys": sorted(metadata)[:50] if metadata is not None else [],
+        },
+    )
 
 
 def _well_formed(value: Any) -> tuple[str, int, int, int] | None:
@@ -227,9 +283,14 @@ def _well_formed(value: Any) -> tuple[str, int, int, int] | None:
         info = dict(value)
         dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
     bits = DTYPE_BITS.get(dtype) if type(dtype) is str else None
-    if (bits is None or type(shape) is not list or type(offsets) is not list
-            or len(offsets) != 2 or not _INT.issuperset(map(type, shape))
-            or not _INT.issuperset(map(type, offsets))):
+    if (
+        bits is None
+        or type(shape) is not list
+        or type(offsets) is not list
+        or len(offsets) != 2
+        or not _INT.issuperset(map(type, shape))
+        or not _INT.issuperset(map(type, offsets))
+    ):
         return None
     begin, end = offsets
     if shape and min(shape) < 0:
@@ -241,12 +302,15 @@ def _well_formed(value: Any) -> tuple[str, int, int, int] | None:
     return dtype, elements, begin, end
 
 
-def _check_metadata(metadata: dict[str, Any] | None, raw: Any, report: _Reporter,
-                    ctx: ScanContext) -> None:
+def _check_metadata(
+    metadata: dict[str, Any] | None, raw: Any, report: _Reporter, ctx: ScanContext
+) -> None:
     if metadata is None:
-        report("safetensors.metadata.invalid",
-               f"__metadata__ is a {_json_type(raw)}, not an object",
-               excerpt=_json_excerpt(raw))
+        report(
+            "safetensors.metadata.invalid",
+            f"__metadata__ is a {_json_type(raw)}, not an object",
+            excerpt=_json_excerpt(raw),
+        )
         return
     # the raw pairs: a duplicate key's first value is what some readers keep
     for index, (key, value) in enumerate(raw):
@@ -254,12 +318,18 @@ def _check_metadata(metadata: dict[str, Any] | None, raw: Any, report: _Reporter
             ctx.check_time()
         if isinstance(value, str):
             metadata_values.inspect_value(
-                value.encode("utf-8", "surrogatepass"), ctx, rule_id="safetensors.metadata.payload",
-                where=f"__metadata__[{key[:_EXCERPT]!r}]", offset=8)
+                value.encode("utf-8", "surrogatepass"),
+                ctx,
+                rule_id="safetensors.metadata.payload",
+                where=f"__metadata__[{key[:_EXCERPT]!r}]",
+                offset=8,
+            )
         else:
-            report("safetensors.metadata.invalid",
-                   f"__metadata__[{key[:_EXCERPT]!r}] is a {_json_type(value)}, not a string",
-                   key=key[:_EXCERPT])
+            report(
+                "safetensors.metadata.invalid",
+                f"__metadata__[{key[:_EXCERPT]!r}] is a {_json_type(value)}, not a string",
+                key=key[:_EXCERPT],
+            )
 
 
 def _check_tensor(name: str, value: Any, report: _Reporter) -> tuple[str, int, _Span | None] | None:
@@ -268,20 +338,29 @@ def _check_tensor(name: str, value: Any, report: _Reporter) -> tuple[str, int, _
     info = _as_object(value, f"tensor {short!r}", report)
     if info is None or set(info) != _TENSOR_FIELDS:
         fields = sorted(info)[:10] if info is not None else _json_type(value)
-        report("safetensors.tensor.invalid",
-               f"tensor {short!r} is not an object with exactly dtype, shape and data_offsets",
-               tensor=short, fields=fields)
+        report(
+            "safetensors.tensor.invalid",
+            f"tensor {short!r} is not an object with exactly dtype, shape and data_offsets",
+            tensor=short,
+            fields=fields,
+        )
         return None
     dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
     bits = DTYPE_BITS.get(dtype) if isinstance(dtype, str) else None
     if bits is None:
-        report("safetensors.tensor.dtype",
-               f"tensor {short!r} has unknown dtype {str(dtype)[:40]!r}", tensor=short,
-               dtype=str(dtype)[:40])
+        report(
+            "safetensors.tensor.dtype",
+            f"tensor {short!r} has unknown dtype {str(dtype)[:40]!r}",
+            tensor=short,
+            dtype=str(dtype)[:40],
+        )
     if not isinstance(shape, list) or not all(_is_uint(d) for d in shape):
-        report("safetensors.tensor.shape",
-               f"tensor {short!r} shape is not a list of non-negative integers",
-               tensor=short, shape=_json_excerpt(shape))
+        report(
+            "safetensors.tensor.shape",
+            f"tensor {short!r} shape is not a list of non-negative integers",
+            tensor=short,
+            shape=_json_excerpt(shape),
+        )
         return None
     span = _check_offsets(name, offsets, report)
     elements = math.prod(shape)
@@ -289,35 +368,53 @@ def _check_tensor(name: str, value: Any, report: _Reporter) -> tuple[str, int, _
         return None
     nbits = elements * bits
     if elements >= _U64 or nbits >= _U64 * 8:
-        report("safetensors.tensor.overflow",
-               f"tensor {short!r}: {elements} elements of {dtype} overflow 64-bit size arithmetic",
-               tensor=short, shape=[str(d) for d in shape[:8]])
+        report(
+            "safetensors.tensor.overflow",
+            f"tensor {short!r}: {elements} elements of {dtype} overflow 64-bit size arithmetic",
+            tensor=short,
+            shape=[str(d) for d in shape[:8]],
+        )
         return dtype, elements, span
     if nbits % 8:
-        report("safetensors.tensor.size",
-               f"tensor {short!r}: {elements} x {bits}-bit elements do not fill whole bytes",
-               tensor=short, bits=nbits)
+        report(
+            "safetensors.tensor.size",
+            f"tensor {short!r}: {elements} x {bits}-bit elements do not fill whole bytes",
+            tensor=short,
+            bits=nbits,
+        )
     elif span is not None and span[1] - span[0] != nbits // 8:
-        report("safetensors.tensor.size",
-               f"tensor {short!r}: span of {span[1] - span[0]} bytes, shape and dtype "
-               f"need {nbits // 8}", tensor=short, span=[span[0], span[1]],
-               expected=nbits // 8)
+        report(
+            "safetensors.tensor.size",
+            f"tensor {short!r}: span of {span[1] - span[0]} bytes, shape and dtype "
+            f"need {nbits // 8}",
+            tensor=short,
+            span=[span[0], span[1]],
+            expected=nbits // 8,
+        )
     return dtype, elements, span
 
 
 def _check_offsets(name: str, offsets: Any, report: _Reporter) -> _Span | None:
-    if (isinstance(offsets, list) and len(offsets) == 2 and all(_is_uint(o) for o in offsets)
-            and offsets[0] <= offsets[1] < _U64):
+    if (
+        isinstance(offsets, list)
+        and len(offsets) == 2
+        and all(_is_uint(o) for o in offsets)
+        and offsets[0] <= offsets[1] < _U64
+    ):
         return offsets[0], offsets[1], name
-    report("safetensors.offsets.invalid",
-           f"tensor {name[:_EXCERPT]!r} data_offsets is not [begin, end] with "
-           "0 <= begin <= end < 2^64", tensor=name[:_EXCERPT],
-           data_offsets=_json_excerpt(offsets))
+    report(
+        "safetensors.offsets.invalid",
+        f"tensor {name[:_EXCERPT]!r} data_offsets is not [begin, end] with "
+        "0 <= begin <= end < 2^64",
+        tensor=name[:_EXCERPT],
+        data_offsets=_json_excerpt(offsets),
+    )
     return None
 
 
-def _check_layout(spans: list[_Span], source: Source, ctx: ScanContext, *,
-                  data_start: int, data_size: int) -> int:
+def _check_layout(
+    spans: list[_Span], source: Source, ctx: ScanContext, *, data_start: int, data_size: int
+) -> int:
     """Spans must tile [0, data_size) exactly. Returns the bytes the tensors cover."""
     spans.sort()
     cursor = 0
@@ -330,49 +427,84 @@ def _check_layout(spans: list[_Span], source: Source, ctx: ScanContext, *,
         elif begin < cursor and end > begin:
             overlaps += 1
             if overlaps <= _MAX_ENTRY_FINDINGS:
-                ctx.report("safetensors.offsets.overlap",
-                           f"tensor {name[:_EXCERPT]!r} [{begin}, {end}) overlaps "
-                           f"{previous[:_EXCERPT]!r}", offset=data_start + begin,
-                           evidence={"tensor": name[:_EXCERPT], "other": previous[:_EXCERPT],
-                                     "span": [begin, end]})
+                ctx.report(
+                    "safetensors.offsets.overlap",
+                    f"tensor {name[:_EXCERPT]!r} [{begin}, {end}) overlaps {previous[:_EXCERPT]!r}",
+                    offset=data_start + begin,
+                    evidence={
+                        "tensor": name[:_EXCERPT],
+                        "other": previous[:_EXCERPT],
+                        "span": [begin, end],
+                    },
+                )
         if end > cursor:
             cursor, previous = end, name
     if overlaps > _MAX_ENTRY_FINDINGS:
-        ctx.report("safetensors.offsets.overlap", f"{overlaps} overlapping tensors in all",
-                   offset=data_start, evidence={"overlaps": overlaps})
+        ctx.report(
+            "safetensors.offsets.overlap",
+            f"{overlaps} overlapping tensors in all",
+            offset=data_start,
+            evidence={"overlaps": overlaps},
+        )
     if cursor > data_size:
-        ctx.report("safetensors.data.truncated",
-                   f"tensor data ends at {cursor} but the data area holds only {data_size} bytes",
-                   offset=data_start, evidence={"data_end": cursor, "data_size": data_size})
+        ctx.report(
+            "safetensors.data.truncated",
+            f"tensor data ends at {cursor} but the data area holds only {data_size} bytes",
+            offset=data_start,
+            evidence={"data_end": cursor, "data_size": data_size},
+        )
     elif cursor < data_size:
         holes.append((cursor, data_size))
     for index, (begin, end) in enumerate(holes):
         if index < _MAX_HOLE_FINDINGS:
             trailing = end == data_size and begin == cursor
-            _report_hidden(source, ctx, data_start + begin, end - begin,
-                           "trailing data" if trailing else "hole")
+            _report_hidden(
+                source,
+                ctx,
+                data_start + begin,
+                end - begin,
+                "trailing data" if trailing else "hole",
+            )
     if len(holes) > _MAX_HOLE_FINDINGS:
-        ctx.report("safetensors.data.hidden",
-                   f"{len(holes) - _MAX_HOLE_FINDINGS} more uncovered regions",
-                   offset=data_start, evidence={"more": len(holes) - _MAX_HOLE_FINDINGS})
+        ctx.report(
+            "safetensors.data.hidden",
+            f"{len(holes) - _MAX_HOLE_FINDINGS} more uncovered regions",
+            offset=data_start,
+            evidence={"more": len(holes) - _MAX_HOLE_FINDINGS},
+        )
     return sum(end - begin for begin, end, _ in spans)
 
 
 def _report_hidden(source: Source, ctx: ScanContext, pos: int, size: int, what: str) -> None:
     contents = hidden_bytes.peek(source, pos, size)
-    ctx.report("safetensors.data.hidden",
-               f"{what}: {size} bytes at {pos} belong to no tensor ({contents.kind})",
-               offset=pos, evidence={"bytes": size, "contents": contents.kind, "region": what})
+    ctx.report(
+        "safetensors.data.hidden",
+        f"{what}: {size} bytes at {pos} belong to no tensor ({contents.kind})",
+        offset=pos,
+        evidence={"bytes": size, "contents": contents.kind, "region": what},
+    )
     _payload(source, ctx, pos, size, contents, what)
 
 
-def _payload(source: Source, ctx: ScanContext, pos: int, size: int,
-             contents: hidden_bytes.Contents, what: str) -> None:
+def _payload(
+    source: Source,
+    ctx: ScanContext,
+    pos: int,
+    size: int,
+    contents: hidden_bytes.Contents,
+    what: str,
+) -> None:
     if contents.dangerous:
-        ctx.report("safetensors.hidden.payload",
-                   f"{what} at {pos} contains {contents.kind} content", offset=pos,
-                   evidence={"bytes": size, "contents": contents.kind,
-                             "excerpt": _excerpt(source.read_at(pos, _EXCERPT))})
+        ctx.report(
+            "safetensors.hidden.payload",
+            f"{what} at {pos} contains {contents.kind} content",
+            offset=pos,
+            evidence={
+                "bytes": size,
+                "contents": contents.kind,
+                "excerpt": _excerpt(source.read_at(pos, _EXCERPT)),
+            },
+        )
     if contents.looks_like_something:
         hidden_bytes.analyze_region(source, ctx, pos, size, f"<{what.replace(' ', '-')}@{pos}>")
 
@@ -392,8 +524,15 @@ def _json_excerpt(value: Any) -> str:
 
 
 def _json_type(value: Any) -> str:
-    return {tuple: "object", list: "array", str: "string", bool: "boolean", int: "number",
-            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        tuple: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _excerpt(data: bytes | str) -> str:

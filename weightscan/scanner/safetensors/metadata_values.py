@@ -31,7 +31,8 @@ MAX_INFLATED = 16 * 1024 * 1024  # a compressed value is inflated this far at mo
 _ZLIB_LEVELS = frozenset({b"\x01", b"\x5e", b"\x9c", b"\xda"})
 _SHELL = re.compile(
     rb"\b(?:curl|wget)\s+\S+[^\n|]*\|\s*(?:ba|z)?sh\b|^#!\s*/|/bin/(?:ba|z)?sh\b"
-    rb"|\b(?:ba|z)?sh\s+-c\s|\b(?:python[23]?|perl|ruby|node)\s+-[ce]\s|powershell\s+-")
+    rb"|\b(?:ba|z)?sh\s+-c\s|\b(?:python[23]?|perl|ruby|node)\s+-[ce]\s|powershell\s+-"
+)
 _MIN_ENCODED = 12  # base64/hex shorter than this cannot hold a pickle that imports
 _BASE64 = re.compile(rb"[A-Za-z0-9+/_-]+={0,2}")
 _HEX = re.compile(rb"(?:[0-9a-fA-F]{2})+")
@@ -47,8 +48,19 @@ _GLOBAL_LINE = re.compile(rb"\n[A-Za-z_][\w.]*\n")
 _CODE_WORDS = (b"import ", b"__import__(", b"eval(", b"exec(")  # invariant: byte patterns
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _CLASSES = bytes(
-    ord("b") if bytes([c]) in _ALNUM else ord("S") if c == 0x93 else ord("M") if c == 0x94
-    else ord("C") if c == 0xC2 else ord("e") if c == ord("=") else 0 for c in range(256))
+    ord("b")
+    if bytes([c]) in _ALNUM
+    else ord("S")
+    if c == 0x93
+    else ord("M")
+    if c == 0x94
+    else ord("C")
+    if c == 0xC2
+    else ord("e")
+    if c == ord("=")
+    else 0
+    for c in range(256)
+)
 _RUNS = (b"b" * 32, b"b" * 16 + b"e")  # base64 or hex of 32 characters, padded of 16
 # STACK_GLOBAL after a name, raw or UTF-8 encoded, MEMOIZE between
 _STACK_GLOBAL = (b"bS", b"bMS", b"bCS", b"bCMCS")
@@ -66,46 +78,97 @@ def suspect(raw: bytes) -> bool:
     return b"\x93" in raw and any(sign in classes for sign in _STACK_GLOBAL)
 
 
-_DANGEROUS_MODULES = frozenset({
-    "os", "posix", "nt", "subprocess", "socket", "sys", "pty", "shutil", "ctypes", "builtins",
-    "importlib", "runpy", "pickle", "marshal", "urllib", "requests", "http", "code",
-})
-_DANGEROUS_CALLS = frozenset({
-    "exec", "eval", "compile", "__import__", "system", "popen", "spawn", "execv", "execve",
-    "run", "call", "check_call", "check_output", "Popen", "getattr", "import_module",
-    "loads", "load", "urlopen", "connect",
-})
+_DANGEROUS_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "socket",
+        "sys",
+        "pty",
+        "shutil",
+        "ctypes",
+        "builtins",
+        "importlib",
+        "runpy",
+        "pickle",
+        "marshal",
+        "urllib",
+        "requests",
+        "http",
+        "code",
+    }
+)
+_DANGEROUS_CALLS = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "__import__",
+        "system",
+        "popen",
+        "spawn",
+        "execv",
+        "execve",
+        "run",
+        "call",
+        "check_call",
+        "check_output",
+        "Popen",
+        "getattr",
+        "import_module",
+        "loads",
+        "load",
+        "urlopen",
+        "connect",
+    }
+)
 
 
-def inspect_value(raw: bytes, ctx: ScanContext, *, rule_id: str, where: str,
-                  offset: int | None) -> None:
+def inspect_value(
+    raw: bytes, ctx: ScanContext, *, rule_id: str, where: str, offset: int | None
+) -> None:
     """Report ``raw`` (a metadata string) if it is a pickle or Python source."""
     for how, data in _decodings(raw):
         if looks_like_pickle(data):
-            ctx.report(rule_id, f"{where} is a pickle ({how}, {len(data)} bytes); a tool "
-                       "that unpickles it runs whatever it imports", offset=offset,
-                       evidence={"where": where, "encoding": how, "bytes": len(data)})
+            ctx.report(
+                rule_id,
+                f"{where} is a pickle ({how}, {len(data)} bytes); a tool "
+                "that unpickles it runs whatever it imports",
+                offset=offset,
+                evidence={"where": where, "encoding": how, "bytes": len(data)},
+            )
             from weightscan.scanner.dispatch import analyze_nested
 
-            analyze_nested(Source(io.BytesIO(data), name=where), ctx, f"<{where}>",
-                           Format.PICKLE)
+            analyze_nested(Source(io.BytesIO(data), name=where), ctx, f"<{where}>", Format.PICKLE)
             return
     if len(raw) > MAX_SOURCE_CHARS and suspect(raw):
-        ctx.report(rule_id, f"{where} is {len(raw)} bytes and looks like code; above the "
-                   f"{MAX_SOURCE_CHARS}-byte limit it was not inspected as Python source",
-                   offset=offset, evidence={"where": where, "bytes": len(raw)})
+        ctx.report(
+            rule_id,
+            f"{where} is {len(raw)} bytes and looks like code; above the "
+            f"{MAX_SOURCE_CHARS}-byte limit it was not inspected as Python source",
+            offset=offset,
+            evidence={"where": where, "bytes": len(raw)},
+        )
         return
     shell = _SHELL.search(raw[:MAX_SOURCE_CHARS])
     if shell is not None:
-        ctx.report(rule_id, f"{where} holds a shell command ({shell.group()[:60]!r})",
-                   offset=offset, evidence={"where": where,
-                                            "excerpt": raw[:120].decode("utf-8", "replace")})
+        ctx.report(
+            rule_id,
+            f"{where} holds a shell command ({shell.group()[:60]!r})",
+            offset=offset,
+            evidence={"where": where, "excerpt": raw[:120].decode("utf-8", "replace")},
+        )
         return
     code = _python_code(raw)
     if code is not None:
-        ctx.report(rule_id, f"{where} is Python source that {code}", offset=offset,
-                   evidence={"where": where,
-                             "excerpt": raw[:120].decode("utf-8", "backslashreplace")})
+        ctx.report(
+            rule_id,
+            f"{where} is Python source that {code}",
+            offset=offset,
+            evidence={"where": where, "excerpt": raw[:120].decode("utf-8", "backslashreplace")},
+        )
 
 
 def _decodings(raw: bytes) -> list[tuple[str, bytes]]:
@@ -164,15 +227,23 @@ def _python_code(raw: bytes) -> str | None:
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) \
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
                 else [node.module or ""]
+            )
             for name in names:
                 if name.split(".")[0] in _DANGEROUS_MODULES:
                     return f"imports {name!r}"
         elif isinstance(node, ast.Call):
             func = node.func
-            called: str | None = func.attr if isinstance(func, ast.Attribute) else \
-                func.id if isinstance(func, ast.Name) else None
+            called: str | None = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else None
+            )
             if called in _DANGEROUS_CALLS:
                 return f"calls {called!r}"
     return None

@@ -44,8 +44,10 @@ _MAX_FINDINGS_PER_TEMPLATE = 50
 # What jinja2's lexer raises: syntax errors, and ValueError for an int literal longer than
 # Python's int-to-str digit limit (4300 digits).
 _LEX_ERRORS = (TemplateSyntaxError, ValueError)
-_DUNDER_TEXT = re.compile(r"__[A-Za-z]\w*__|__(?:class|globals|builtins|subclasses|mro|base|"
-                          r"init|import|getattribute|dict|code|reduce|loader|spec)")
+_DUNDER_TEXT = re.compile(
+    r"__[A-Za-z]\w*__|__(?:class|globals|builtins|subclasses|mro|base|"
+    r"init|import|getattribute|dict|code|reduce|loader|spec)"
+)
 # Lexer-token estimate: Jinja's parser cost follows its token count (tens of microseconds
 # each) and cannot be interrupted, so a template with more tokens than a quarter of the
 # node budget (50,000 by default; real templates have a few thousand) is not parsed.
@@ -76,8 +78,14 @@ def _environment() -> Environment:
 _ENV = _environment()
 
 
-def analyze_template(text: str | bytes, ctx: ScanContext, *, name: str,
-                     offset: int | None = None, size: int | None = None) -> None:
+def analyze_template(
+    text: str | bytes,
+    ctx: ScanContext,
+    *,
+    name: str,
+    offset: int | None = None,
+    size: int | None = None,
+) -> None:
     """Report dangerous constructs in one chat template.
 
     ``text`` is the template (bytes are decoded as UTF-8); ``name`` says where it came
@@ -91,10 +99,14 @@ def analyze_template(text: str | bytes, ctx: ScanContext, *, name: str,
     if truncated:
         # The prefix is still analysed: a payload in the first megabyte is not hidden by
         # padding the template, and the finding keeps the file from scanning clean.
-        ctx.report("templates.oversized", f"chat template {name!r} is {full_size} bytes, "
-                   f"above the limit of {cap}; only the first {cap} bytes were analysed, the "
-                   "rest was not analysed", offset=offset,
-                   evidence={"template": name, "bytes": full_size, "analysed": cap})
+        ctx.report(
+            "templates.oversized",
+            f"chat template {name!r} is {full_size} bytes, "
+            f"above the limit of {cap}; only the first {cap} bytes were analysed, the "
+            "rest was not analysed",
+            offset=offset,
+            evidence={"template": name, "bytes": full_size, "analysed": cap},
+        )
         text = text[:cap]
     if isinstance(text, bytes):
         raw = text
@@ -103,20 +115,24 @@ def analyze_template(text: str | bytes, ctx: ScanContext, *, name: str,
         except UnicodeDecodeError as exc:
             if not (truncated and exc.start >= len(raw) - 3):  # not just a cut character
                 # llama.cpp and minja render bytes; the rest is analysed all the same
-                ctx.report("templates.unparseable", f"chat template {name!r} is not UTF-8",
-                           offset=None if offset is None else offset + exc.start,
-                           evidence={"template": name})
+                ctx.report(
+                    "templates.unparseable",
+                    f"chat template {name!r} is not UTF-8",
+                    offset=None if offset is None else offset + exc.start,
+                    evidence={"template": name},
+                )
             text = raw.decode("utf-8", "replace")
     _TemplateCheck(text, ctx, name, offset, truncated=truncated).run()
 
 
 class _TemplateCheck:
-    def __init__(self, text: str, ctx: ScanContext, name: str, offset: int | None, *,
-                 truncated: bool = False) -> None:
+    def __init__(
+        self, text: str, ctx: ScanContext, name: str, offset: int | None, *, truncated: bool = False
+    ) -> None:
         self.ctx, self.name, self.offset = ctx, name, offset
         if truncated:  # end the prefix after its last complete tag
             end = max(text.rfind(closer) for closer in ("}}", "%}", "#}"))
-            text = text[:end + 2] if end >= 0 else ""
+            text = text[: end + 2] if end >= 0 else ""
         self.truncated, self.text = truncated, text
         self.lines = text.splitlines() or [""]
         self.reported: set[tuple[str, int, str]] = set()
@@ -127,17 +143,25 @@ class _TemplateCheck:
         tokens = len(_TOKEN.findall(self.text))
         limit = self.ctx.limits.max_template_nodes // _TOKENS_PER_NODE_BUDGET
         if tokens > limit:
-            self.report("templates.oversized", f"about {tokens} tokens, above the limit of "
-                        f"{limit}; not parsed, only its first {limit} tokens read for names",
-                        1, "tokens")
+            self.report(
+                "templates.oversized",
+                f"about {tokens} tokens, above the limit of "
+                f"{limit}; not parsed, only its first {limit} tokens read for names",
+                1,
+                "tokens",
+            )
             self.lexical_scan(limit)
             return
         try:
             tree = _ENV.parse(self.text, name=self.name)
         except TemplateSyntaxError as exc:
             if not self.truncated:  # a cut prefix fails for the cut; already reported
-                self.report("templates.unparseable", f"does not parse: {exc.message}",
-                            exc.lineno or 1, "syntax")
+                self.report(
+                    "templates.unparseable",
+                    f"does not parse: {exc.message}",
+                    exc.lineno or 1,
+                    "syntax",
+                )
             self.lexical_scan(limit)
             return
         except ValueError as exc:  # jinja2's lexer: an int literal past Python's digit limit
@@ -152,8 +176,9 @@ class _TemplateCheck:
         all_nodes = list(_iter_nodes(tree))
         limit = self.ctx.limits.max_template_nodes
         if len(all_nodes) > limit:
-            self.report("templates.oversized", f"syntax tree has more than {limit} nodes",
-                        1, "nodes")
+            self.report(
+                "templates.oversized", f"syntax tree has more than {limit} nodes", 1, "nodes"
+            )
             return
         self.ctx.check_time()
         self.flow = Flow(tree, all_nodes, self.ctx.check_time)
@@ -171,11 +196,14 @@ class _TemplateCheck:
                 if index % 4096 == 0:
                     self.ctx.check_time()
                 if kind == "name" and value.startswith("__"):
-                    self.report("templates.dunder-access", f"dunder name {value!r}", lineno,
-                                value)
+                    self.report("templates.dunder-access", f"dunder name {value!r}", lineno, value)
                 elif kind == "string" and _names_dunder(value.strip("'\"")):
-                    self.report("templates.dunder-string", f"string {value[:60]} names a "
-                                "dunder", lineno, value[:60])
+                    self.report(
+                        "templates.dunder-string",
+                        f"string {value[:60]} names a dunder",
+                        lineno,
+                        value[:60],
+                    )
         except _LEX_ERRORS:
             return
         self.escaped_underscores()
@@ -189,17 +217,23 @@ class _TemplateCheck:
             for lineno, kind, value in _ENV.lex(self.text):
                 if kind == "string" and _ESCAPED_UNDERSCORE.search(value):
                     found += 1
-                    self.report("templates.dunder-string", "escaped underscore "
-                                f"{_ESCAPED_UNDERSCORE.search(value).group()!r} in a string "  # type: ignore[union-attr]
-                                "literal", lineno, value[:60])
+                    self.report(
+                        "templates.dunder-string",
+                        "escaped underscore "
+                        f"{_ESCAPED_UNDERSCORE.search(value).group()!r} in a string "  # type: ignore[union-attr]
+                        "literal",
+                        lineno,
+                        value[:60],
+                    )
                     if found >= _MAX_FINDINGS_PER_TEMPLATE:
                         return
         except _LEX_ERRORS:
             return
 
     # -- reporting --------------------------------------------------------------------------
-    def report(self, rule_id: str, what: str, lineno: int, key: str,
-               severity: Severity | None = None) -> None:
+    def report(
+        self, rule_id: str, what: str, lineno: int, key: str, severity: Severity | None = None
+    ) -> None:
         if (rule_id, lineno, key) in self.reported:
             return
         self.reported.add((rule_id, lineno, key))
@@ -212,9 +246,13 @@ class _TemplateCheck:
         if self.offset is not None:
             before = "\n".join(self.lines[: max(lineno, 1) - 1])
             position = self.offset + len(before.encode("utf-8")) + (1 if lineno > 1 else 0)
-        self.ctx.report(rule_id, f"chat template {self.name!r} line {lineno}: {what}",
-                        offset=position, severity=severity,
-                        evidence={"template": self.name, "line": lineno, "excerpt": excerpt})
+        self.ctx.report(
+            rule_id,
+            f"chat template {self.name!r} line {lineno}: {what}",
+            offset=position,
+            severity=severity,
+            evidence={"template": self.name, "line": lineno, "excerpt": excerpt},
+        )
 
     # -- the walk -----------------------------------------------------------------------------
     def walk(self, all_nodes: list[nodes.Node]) -> None:
@@ -236,33 +274,49 @@ class _TemplateCheck:
             self.check_filter(node, lineno)
         elif isinstance(node, nodes.Test):
             if node.name not in KNOWN_TESTS:
-                self.report("templates.unexpected-call", f"unknown test {node.name!r}", lineno,
-                            node.name)
+                self.report(
+                    "templates.unexpected-call", f"unknown test {node.name!r}", lineno, node.name
+                )
         elif isinstance(node, nodes.Call):
             self.check_call(node, lineno)
         elif isinstance(node, nodes.Const):
             if isinstance(node.value, str) and _names_dunder(node.value):
-                self.report("templates.dunder-string", f"string {node.value[:60]!r} names a "
-                            "dunder", lineno, node.value[:60])
+                self.report(
+                    "templates.dunder-string",
+                    f"string {node.value[:60]!r} names a dunder",
+                    lineno,
+                    node.value[:60],
+                )
         elif isinstance(node, nodes.Keyword):
             if node.key.startswith("__"):
-                self.report("templates.dunder-string", f"keyword argument {node.key!r}", lineno,
-                            node.key)
+                self.report(
+                    "templates.dunder-string", f"keyword argument {node.key!r}", lineno, node.key
+                )
         elif isinstance(node, nodes.Concat | nodes.Add | nodes.Mod | nodes.Mul | nodes.Name):
             if isinstance(node, nodes.Name) and node.name.startswith("__"):
                 # no renderer passes such a variable: __builtins__, __import__ are payloads
-                self.report("templates.dunder-access", f"dunder name {node.name!r}", lineno,
-                            node.name)
+                self.report(
+                    "templates.dunder-access", f"dunder name {node.name!r}", lineno, node.name
+                )
             self.check_built_string(node, lineno)
         elif isinstance(node, nodes.AssignBlock):
             for value in self.flow.block_values(node) or ():
                 if isinstance(value, str) and _names_dunder(value.strip()):
-                    self.report("templates.dunder-string", f"block set builds "
-                                f"{value.strip()[:60]!r}", lineno, value.strip()[:60])
-        elif isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends
-                        | nodes.Block):
-            self.report("templates.unexpected-construct",
-                        f"{type(node).__name__.lower()} statement", lineno, type(node).__name__)
+                    self.report(
+                        "templates.dunder-string",
+                        f"block set builds {value.strip()[:60]!r}",
+                        lineno,
+                        value.strip()[:60],
+                    )
+        elif isinstance(
+            node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends | nodes.Block
+        ):
+            self.report(
+                "templates.unexpected-construct",
+                f"{type(node).__name__.lower()} statement",
+                lineno,
+                type(node).__name__,
+            )
 
     def check_attribute_name(self, attr: str, lineno: int, *, dangerous: bool = False) -> None:
         if attr.startswith("__"):
@@ -270,8 +324,12 @@ class _TemplateCheck:
         elif attr.startswith("_") or attr in INTERNAL_ATTRIBUTES:
             self.report("templates.private-access", f"internal attribute {attr!r}", lineno, attr)
         elif dangerous and attr in DANGEROUS_NAMES:
-            self.report("templates.private-access", f"attribute {attr!r} names a module or "
-                        "function that runs code", lineno, attr)
+            self.report(
+                "templates.private-access",
+                f"attribute {attr!r} names a module or function that runs code",
+                lineno,
+                attr,
+            )
 
     def reaches_globals(self, node: nodes.Node) -> bool:
         return bool(self.flow.kinds(node) & REACHES_GLOBALS)
@@ -279,12 +337,19 @@ class _TemplateCheck:
     def check_global_reach(self, target: nodes.Node, attr: str, lineno: int) -> None:
         if GLOBAL not in self.flow.kinds(target):
             return
-        if isinstance(target, nodes.Name) and self.flow.alias(target.name) == "loop" \
-                and attr in LOOP_ATTRIBUTES:
+        if (
+            isinstance(target, nodes.Name)
+            and self.flow.alias(target.name) == "loop"
+            and attr in LOOP_ATTRIBUTES
+        ):
             return
         label = target.name if isinstance(target, nodes.Name) else "a template global"
-        self.report("templates.global-object",
-                    f"attribute {attr!r} of template global {label!r}", lineno, f"{label}.{attr}")
+        self.report(
+            "templates.global-object",
+            f"attribute {attr!r} of template global {label!r}",
+            lineno,
+            f"{label}.{attr}",
+        )
 
     def check_subscript(self, node: nodes.Getitem, lineno: int) -> None:
         key = node.arg
@@ -294,43 +359,69 @@ class _TemplateCheck:
         if names is not None:
             constant = isinstance(key, nodes.Const)
             for name in sorted(names):
-                self.check_attribute_name(name, lineno,
-                                          dangerous=not constant or self.reaches_globals(node.node))
+                self.check_attribute_name(
+                    name, lineno, dangerous=not constant or self.reaches_globals(node.node)
+                )
                 self.check_global_reach(node.node, name, lineno)
                 if _builds_string(key) and not name.startswith("_"):
-                    self.report("templates.dynamic-attribute", f"key {name[:60]!r} is built "
-                                "from string pieces", lineno, name[:60])
+                    self.report(
+                        "templates.dynamic-attribute",
+                        f"key {name[:60]!r} is built from string pieces",
+                        lineno,
+                        name[:60],
+                    )
             return
         self.check_unresolved(node.node, key, lineno, "key")
 
-    def check_unresolved(self, base: nodes.Node, key: nodes.Node, lineno: int, what: str, *,
-                         always: bool = False) -> None:
+    def check_unresolved(
+        self, base: nodes.Node, key: nodes.Node, lineno: int, what: str, *, always: bool = False
+    ) -> None:
         """A key or attribute name the analysis cannot resolve to constants."""
         self.pieces_budget -= 1
         pieces = self.flow.pieces(key) if self.pieces_budget > 0 else frozenset()
         if any(p == "_" or "__" in p for p in pieces):
             shown = sorted(p for p in pieces if "_" in p)[:4]
-            self.report("templates.dunder-string", f"{what} assembled at render time from "
-                        f"pieces that can spell a dunder ({', '.join(map(repr, shown))})",
-                        lineno, f"pieces-{what}")
+            self.report(
+                "templates.dunder-string",
+                f"{what} assembled at render time from "
+                f"pieces that can spell a dunder ({', '.join(map(repr, shown))})",
+                lineno,
+                f"pieces-{what}",
+            )
         if self.reaches_globals(base):
-            self.report("templates.global-object", f"{what} computed at render time on a "
-                        "template global (or an alias of one)", lineno, f"computed-{what}")
+            self.report(
+                "templates.global-object",
+                f"{what} computed at render time on a template global (or an alias of one)",
+                lineno,
+                f"computed-{what}",
+            )
         elif always or _builds_string(key) or self.flow.kinds(key) & TEMPLATE_CHOSEN:
             chained = self.unresolved_below(base)
-            self.report("templates.dynamic-attribute", f"{what} computed at render time cannot be "
-                        "resolved" + ("; chained after another such key" if chained else ""),
-                        lineno, f"computed-{what}-{chained}", Severity.HIGH if chained else None)
+            self.report(
+                "templates.dynamic-attribute",
+                f"{what} computed at render time cannot be "
+                "resolved" + ("; chained after another such key" if chained else ""),
+                lineno,
+                f"computed-{what}-{chained}",
+                Severity.HIGH if chained else None,
+            )
 
     def unresolved_below(self, node: nodes.Node) -> bool:
         """Is there an unresolvable, template-chosen key further down this access chain?"""
         for _ in range(64):
-            if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Slice) \
-                    and self.flow.values(node.arg) is None \
-                    and self.flow.kinds(node.arg) & TEMPLATE_CHOSEN:
+            if (
+                isinstance(node, nodes.Getitem)
+                and not isinstance(node.arg, nodes.Slice)
+                and self.flow.values(node.arg) is None
+                and self.flow.kinds(node.arg) & TEMPLATE_CHOSEN
+            ):
                 return True
-            if isinstance(node, nodes.Filter) and node.name == "attr" and node.args \
-                    and self.flow.values(node.args[0]) is None:
+            if (
+                isinstance(node, nodes.Filter)
+                and node.name == "attr"
+                and node.args
+                and self.flow.values(node.args[0]) is None
+            ):
                 return True
             inner = getattr(node, "node", None)
             if not isinstance(inner, nodes.Expr):
@@ -344,13 +435,18 @@ class _TemplateCheck:
         values = self.flow.strings(node)
         for value in sorted(values or ())[:4]:
             if _names_dunder(value):
-                self.report("templates.dunder-string", f"string pieces build {value[:60]!r}",
-                            lineno, value[:60])
+                self.report(
+                    "templates.dunder-string",
+                    f"string pieces build {value[:60]!r}",
+                    lineno,
+                    value[:60],
+                )
 
     def check_filter(self, node: nodes.Filter, lineno: int) -> None:
         if node.name not in KNOWN_FILTERS:
-            self.report("templates.unexpected-call", f"unknown filter {node.name!r}", lineno,
-                        node.name)
+            self.report(
+                "templates.unexpected-call", f"unknown filter {node.name!r}", lineno, node.name
+            )
         self.check_built_string(node, lineno)
         for arg in _attribute_arguments(node):
             names = self.flow.strings(arg)
@@ -360,37 +456,63 @@ class _TemplateCheck:
                 self.check_unresolved(base, arg, lineno, "attribute", always=True)
                 continue
             computed = not isinstance(arg, nodes.Const) or (
-                node.node is not None and self.reaches_globals(node.node))
+                node.node is not None and self.reaches_globals(node.node)
+            )
             for name in sorted(names):
                 for part in name.split("."):  # attribute="a.b" resolves a dotted path
                     self.check_attribute_name(part, lineno, dangerous=computed)
                     if node.name == "attr" and node.node is not None:
                         self.check_global_reach(node.node, part, lineno)
         if node.name in ("map", "select", "reject", "selectattr", "rejectattr") and node.args:
-            which = node.args[0] if node.name in ("map", "select", "reject") else \
-                node.args[1] if len(node.args) > 1 else None
+            which = (
+                node.args[0]
+                if node.name in ("map", "select", "reject")
+                else node.args[1]
+                if len(node.args) > 1
+                else None
+            )
             if which is not None and self.flow.strings(which) is None:
-                self.report("templates.unexpected-call", f"filter or test name of "
-                            f"{node.name!r} is computed at render time", lineno, "computed")
+                self.report(
+                    "templates.unexpected-call",
+                    f"filter or test name of {node.name!r} is computed at render time",
+                    lineno,
+                    "computed",
+                )
 
     def check_call(self, node: nodes.Call, lineno: int) -> None:
         target = node.node
         if isinstance(target, nodes.Name):
             name = self.flow.alias(target.name)
             aliased = name != target.name
-            if name not in CALLABLE_GLOBALS and (aliased or not self.flow.is_local(name)) \
-                    and name not in self.flow.macros:
+            if (
+                name not in CALLABLE_GLOBALS
+                and (aliased or not self.flow.is_local(name))
+                and name not in self.flow.macros
+            ):
                 self.report("templates.unexpected-call", f"call of {name!r}", lineno, name)
         elif isinstance(target, nodes.Getattr):
             if target.attr not in METHODS and not target.attr.startswith("_"):
-                self.report("templates.unexpected-call", f"call of method {target.attr!r}",
-                            lineno, target.attr)
+                self.report(
+                    "templates.unexpected-call",
+                    f"call of method {target.attr!r}",
+                    lineno,
+                    target.attr,
+                )
         elif isinstance(target, nodes.Getitem):
-            self.report("templates.unexpected-call", "call of a subscripted value", lineno,
-                        "subscript", Severity.HIGH if self.reaches_globals(target) else None)
+            self.report(
+                "templates.unexpected-call",
+                "call of a subscripted value",
+                lineno,
+                "subscript",
+                Severity.HIGH if self.reaches_globals(target) else None,
+            )
         else:
-            self.report("templates.unexpected-call", "call of a computed value", lineno,
-                        type(target).__name__)
+            self.report(
+                "templates.unexpected-call",
+                "call of a computed value",
+                lineno,
+                type(target).__name__,
+            )
 
 
 def _names_dunder(text: str) -> bool:
@@ -406,8 +528,13 @@ def _attribute_arguments(node: nodes.Filter) -> list[nodes.Node]:
     position = ATTRIBUTE_POSITIONS.get(node.name)
     if position is not None and len(node.args) > position:
         found.append(node.args[position])
-    if node.name == "map" and node.args and isinstance(node.args[0], nodes.Const) \
-            and node.args[0].value == "attr" and len(node.args) > 1:
+    if (
+        node.name == "map"
+        and node.args
+        and isinstance(node.args[0], nodes.Const)
+        and node.args[0].value == "attr"
+        and len(node.args) > 1
+    ):
         found.append(node.args[1])
     return found
 
@@ -417,11 +544,22 @@ def _builds_string(node: nodes.Node) -> bool:
     if isinstance(node, nodes.Concat):
         return True
     if isinstance(node, nodes.Add | nodes.Mod | nodes.Mul):
-        return any(isinstance(n, nodes.Const) and isinstance(n.value, str)
-                   for n in (node.left, node.right)) or _builds_string(node.left)
+        return any(
+            isinstance(n, nodes.Const) and isinstance(n.value, str) for n in (node.left, node.right)
+        ) or _builds_string(node.left)
     if isinstance(node, nodes.Filter):
-        return node.name in ("format", "join", "replace", "reverse", "string", "lower", "upper",
-                             "trim", "first", "last")
+        return node.name in (
+            "format",
+            "join",
+            "replace",
+            "reverse",
+            "string",
+            "lower",
+            "upper",
+            "trim",
+            "first",
+            "last",
+        )
     if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
         return node.node.attr in ("format", "join", "replace", "lower", "upper", "strip")
     return False

@@ -33,12 +33,26 @@ TEMPLATE_CHOSEN = frozenset({GLOBAL, OBJECT, LOCAL})  # values the template can 
 
 _IMPLICIT_GLOBALS = TEMPLATE_GLOBALS | {"loop", "caller"}
 _CALL_RESULTS: dict[str, str] = {
-    "namespace": OBJECT, "cycler": OBJECT, "joiner": OBJECT, "dict": OBJECT, "range": NUMBER,
+    "namespace": OBJECT,
+    "cycler": OBJECT,
+    "joiner": OBJECT,
+    "dict": OBJECT,
+    "range": NUMBER,
 }
 LOOP_ATTRIBUTES: dict[str, str] = {
-    "index": NUMBER, "index0": NUMBER, "revindex": NUMBER, "revindex0": NUMBER,
-    "length": NUMBER, "depth": NUMBER, "depth0": NUMBER, "first": NUMBER, "last": NUMBER,
-    "previtem": DATA, "nextitem": DATA, "cycle": LOCAL, "changed": NUMBER,
+    "index": NUMBER,
+    "index0": NUMBER,
+    "revindex": NUMBER,
+    "revindex0": NUMBER,
+    "length": NUMBER,
+    "depth": NUMBER,
+    "depth0": NUMBER,
+    "first": NUMBER,
+    "last": NUMBER,
+    "previtem": DATA,
+    "nextitem": DATA,
+    "cycle": LOCAL,
+    "changed": NUMBER,
 }
 _NUMERIC_FILTERS = frozenset({"length", "count", "int", "float", "abs", "round", "wordcount"})
 _ROUNDS = 12
@@ -53,8 +67,9 @@ class _Binding:
 class Flow:
     """Bindings of one template, solved; query with ``kinds`` and ``values``."""
 
-    def __init__(self, tree: nodes.Node, all_nodes: list[nodes.Node],
-                 tick: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, tree: nodes.Node, all_nodes: list[nodes.Node], tick: Callable[[], None] = lambda: None
+    ) -> None:
         self.tick = tick  # called once per solving round (the scan's time check)
         self.bindings: dict[str, list[_Binding]] = defaultdict(list)
         self.macros: dict[str, nodes.Macro] = {}
@@ -82,8 +97,12 @@ class Flow:
         """The name ``name`` stands for through plain ``{% set a = b %}`` chains."""
         for _ in range(16):
             found = self.bindings.get(name)
-            if not found or len(found) != 1 or found[0].how != "value" \
-                    or not isinstance(found[0].node, nodes.Name):
+            if (
+                not found
+                or len(found) != 1
+                or found[0].how != "value"
+                or not isinstance(found[0].node, nodes.Name)
+            ):
                 return name
             name = found[0].node.name
         return name
@@ -112,9 +131,15 @@ class Flow:
                     found.add("_")
             elif isinstance(item, nodes.TemplateData):
                 found.add(item.data[:64])
-            name = item.name if isinstance(item, nodes.Name) else (
-                f"{item.node.name}.{item.attr}" if isinstance(item, nodes.Getattr)
-                and isinstance(item.node, nodes.Name) else None)
+            name = (
+                item.name
+                if isinstance(item, nodes.Name)
+                else (
+                    f"{item.node.name}.{item.attr}"
+                    if isinstance(item, nodes.Getattr) and isinstance(item.node, nodes.Name)
+                    else None
+                )
+            )
             if name is not None and name not in names:
                 names.add(name)
                 for binding in self.bindings.get(name, ()):
@@ -141,7 +166,8 @@ class Flow:
                 self.bindings[node.target.name].append(_Binding("block", node))
             elif isinstance(node.target, nodes.NSRef):
                 self.bindings[f"{node.target.name}.{node.target.attr}"].append(
-                    _Binding("block", node))
+                    _Binding("block", node)
+                )
         elif isinstance(node, nodes.For):
             self._bind(node.target, node.iter, element=True)
         elif isinstance(node, nodes.With):
@@ -154,8 +180,11 @@ class Flow:
                 default = node.defaults[index - offset] if index >= offset else None
                 self.bindings[arg.name].append(_Binding("param", (node, index, default)))
         elif isinstance(node, nodes.Import | nodes.FromImport):
-            names = [node.target] if isinstance(node, nodes.Import) else [
-                n if isinstance(n, str) else n[1] for n in node.names]
+            names = (
+                [node.target]
+                if isinstance(node, nodes.Import)
+                else [n if isinstance(n, str) else n[1] for n in node.names]
+            )
             for name in names:
                 self.bindings[name].append(_Binding("opaque", None))
         elif isinstance(node, nodes.CallBlock):
@@ -168,15 +197,24 @@ class Flow:
         how = "element" if element else "value"
         if isinstance(target, nodes.Name):
             self.bindings[target.name].append(_Binding(how, value))
-            if not element and isinstance(value, nodes.Call) \
-                    and isinstance(value.node, nodes.Name) and value.node.name == "namespace":
+            if (
+                not element
+                and isinstance(value, nodes.Call)
+                and isinstance(value.node, nodes.Name)
+                and value.node.name == "namespace"
+            ):
                 for kw in value.kwargs:
                     self.bindings[f"{target.name}.{kw.key}"].append(_Binding("value", kw.value))
         elif isinstance(target, nodes.NSRef):
             self.bindings[f"{target.name}.{target.attr}"].append(_Binding(how, value))
         elif isinstance(target, nodes.Tuple):
-            pairs = value.items if not element and isinstance(value, nodes.Tuple | nodes.List) \
-                and len(value.items) == len(target.items) else None
+            pairs = (
+                value.items
+                if not element
+                and isinstance(value, nodes.Tuple | nodes.List)
+                and len(value.items) == len(target.items)
+                else None
+            )
             for index, item in enumerate(target.items):
                 if pairs is not None:
                     self._bind(item, pairs[index])
@@ -236,8 +274,7 @@ class Flow:
         if binding.how == "value":
             return self.folder.values(binding.node)
         if binding.how == "block":
-            return None if binding.node.filter is not None else self.folder.block(
-                binding.node.body)
+            return None if binding.node.filter is not None else self.folder.block(binding.node.body)
         if binding.how == "element":
             return _elements(self.folder.values(binding.node))
         if binding.how == "param":
@@ -304,8 +341,12 @@ class Flow:
         result: set[str] = set()
         for name in callees:
             for call in self.calls.get(name, []):
-                for arg in [*call.args, *(kw.value for kw in call.kwargs),
-                            call.dyn_args, call.dyn_kwargs]:
+                for arg in [
+                    *call.args,
+                    *(kw.value for kw in call.kwargs),
+                    call.dyn_args,
+                    call.dyn_kwargs,
+                ]:
                     if arg is not None:
                         result |= self.kinds(arg)
         return frozenset(result)
@@ -346,8 +387,19 @@ class Flow:
             parts = [node.node] if node.node is not None else []
             parts += [*node.args, *(kw.value for kw in node.kwargs)]
             return frozenset().union(*(self.kinds(p) for p in parts))
-        if isinstance(node, nodes.Sub | nodes.Div | nodes.FloorDiv | nodes.Pow | nodes.Neg
-                      | nodes.Pos | nodes.Compare | nodes.Not | nodes.Test | nodes.Slice):
+        if isinstance(
+            node,
+            nodes.Sub
+            | nodes.Div
+            | nodes.FloorDiv
+            | nodes.Pow
+            | nodes.Neg
+            | nodes.Pos
+            | nodes.Compare
+            | nodes.Not
+            | nodes.Test
+            | nodes.Slice,
+        ):
             return frozenset({NUMBER})
         if isinstance(node, nodes.BinExpr):  # Add, Mul, Mod, And, Or
             return self.kinds(node.left) | self.kinds(node.right)
@@ -362,8 +414,11 @@ class Flow:
         result: set[str] = set()
         for kind in self.kinds(base):
             if kind == GLOBAL:
-                if isinstance(base, nodes.Name) and self.alias(base.name) == "loop" \
-                        and attr in LOOP_ATTRIBUTES:
+                if (
+                    isinstance(base, nodes.Name)
+                    and self.alias(base.name) == "loop"
+                    and attr in LOOP_ATTRIBUTES
+                ):
                     result.add(LOOP_ATTRIBUTES[attr])
                 else:
                     result.add(GLOBAL)
@@ -384,8 +439,9 @@ class Flow:
         return frozenset(result)
 
     def _call_arguments(self, node: nodes.Call) -> Kinds:
-        return frozenset().union(*(self.kinds(a) for a in node.args),
-                                 *(self.kinds(kw.value) for kw in node.kwargs))
+        return frozenset().union(
+            *(self.kinds(a) for a in node.args), *(self.kinds(kw.value) for kw in node.kwargs)
+        )
 
     def _call_kinds(self, node: nodes.Call) -> Kinds:
         arguments = self._call_arguments(node)
@@ -396,8 +452,9 @@ class Flow:
                 return frozenset({LOCAL})
             if name in _IMPLICIT_GLOBALS and not self.is_local(name):
                 return frozenset({_CALL_RESULTS.get(name, LOCAL)})
-        callee = self.kinds(target.node) if isinstance(target, nodes.Getattr) \
-            else self.kinds(target)
+        callee = (
+            self.kinds(target.node) if isinstance(target, nodes.Getattr) else self.kinds(target)
+        )
         return callee | arguments
 
 

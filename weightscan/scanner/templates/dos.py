@@ -25,8 +25,7 @@ HUGE_DIGITS = 100_000  # digits of a power
 # A width or a precision ("%.300000000f" builds a 300 MB string as surely as a width).
 _WIDTH = re.compile(r"%[-+ #0]*(?:\d*\.)?(\d{7,})|\{[^{}]*:[^{}]*?(\d{7,})[^{}]*\}")
 # batch(n, fill) pads with n items; slice(n) loops n times: both a "width" here.
-_WIDTH_FILTERS = {"center": 0, "indent": 0, "wordwrap": 0, "truncate": 0, "batch": 0,
-                  "slice": 0}
+_WIDTH_FILTERS = {"center": 0, "indent": 0, "wordwrap": 0, "truncate": 0, "batch": 0, "slice": 0}
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 Problem = tuple[int, str, str]  # (line, what, key)
@@ -66,8 +65,12 @@ def _node_cost(node: nodes.Node, flow: Flow) -> Iterator[Problem]:
             span = _range_size(node, flow)
             if span is not None and span >= HUGE:
                 yield _line(node), f"iterates a range of {span} numbers", "range"
-        elif isinstance(target, nodes.Getattr) and target.attr in _WIDTH_METHODS and node.args \
-                and any(n >= HUGE for n in _numbers(node.args[0], flow)):
+        elif (
+            isinstance(target, nodes.Getattr)
+            and target.attr in _WIDTH_METHODS
+            and node.args
+            and any(n >= HUGE for n in _numbers(node.args[0], flow))
+        ):
             yield _line(node), "pads a string to a width of a million or more", "width"
     elif isinstance(node, nodes.Filter):
         position = _WIDTH_FILTERS.get(node.name)
@@ -76,8 +79,9 @@ def _node_cost(node: nodes.Node, flow: Flow) -> Iterator[Problem]:
             widths.append(node.args[position])
         if any(n >= HUGE for w in widths for n in _numbers(w, flow)):
             yield _line(node), f"filter {node.name!r} with a width of a million or more", "width"
-    elif isinstance(node, nodes.Const) and isinstance(node.value, str) \
-            and _WIDTH.search(node.value):
+    elif (
+        isinstance(node, nodes.Const) and isinstance(node.value, str) and _WIDTH.search(node.value)
+    ):
         yield _line(node), "a format field with a width of a million or more", "width"
 
 
@@ -111,8 +115,11 @@ def _size(node: Any, flow: Flow, depth: int = 0) -> float:
     if isinstance(node, nodes.Concat | nodes.Add):
         parts = node.nodes if isinstance(node, nodes.Concat) else (node.left, node.right)
         return sum(_size(p, flow, depth + 1) for p in parts)
-    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) \
-            and node.node.name == "range":
+    if (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == "range"
+    ):
         return _range_size(node, flow) or 1
     values = flow.values(node) or ()
     return max((len(v) for v in values if isinstance(v, str | tuple)), default=1)
@@ -142,8 +149,11 @@ def _recursion(flow: Flow) -> Iterator[Problem]:
     """Macros that reach themselves through calls whose arguments do not walk data."""
     calls_in: dict[str, list[nodes.Call]] = {}
     for name, macro in flow.macros.items():
-        calls_in[name] = [c for c in macro.find_all(nodes.Call)
-                          if isinstance(c.node, nodes.Name) and c.node.name in flow.macros]
+        calls_in[name] = [
+            c
+            for c in macro.find_all(nodes.Call)
+            if isinstance(c.node, nodes.Name) and c.node.name in flow.macros
+        ]
     for name in flow.macros:
         params = {arg.name for macro in flow.macros.values() for arg in macro.args}
         for call in _calls_back(name, calls_in):
@@ -160,8 +170,11 @@ def _walks(argument: nodes.Node, params: set[str], flow: Flow) -> bool:
         return False
     steps = (nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)
     parts = [argument, *argument.find_all(steps)]
-    return any(isinstance(p, nodes.Getattr | nodes.Getitem | nodes.Filter)
-               or (isinstance(p, nodes.Name) and p.name not in params) for p in parts)
+    return any(
+        isinstance(p, nodes.Getattr | nodes.Getitem | nodes.Filter)
+        or (isinstance(p, nodes.Name) and p.name not in params)
+        for p in parts
+    )
 
 
 def _calls_back(name: str, calls_in: dict[str, list[nodes.Call]]) -> list[nodes.Call]:
@@ -177,6 +190,6 @@ def _calls_back(name: str, calls_in: dict[str, list[nodes.Call]]) -> list[nodes.
                 todo.extend(c.node.name for c in calls_in.get(current, []))  # type: ignore[attr-defined]
         reach[start] = seen
     cycle = {m for m in calls_in if name in reach[m] and m in reach[name]} | (
-        {name} if name in reach[name] else set())
-    return [c for m in cycle for c in calls_in[m]
-            if c.node.name in cycle]  # type: ignore[attr-defined]
+        {name} if name in reach[name] else set()
+    )
+    return [c for m in cycle for c in calls_in[m] if c.node.name in cycle]  # type: ignore[attr-defined]

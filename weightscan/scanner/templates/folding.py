@@ -86,20 +86,23 @@ class Folder:
                 return None
             return self._combine([self.values(n, depth) for n in node.items], lambda *v: v)
         if isinstance(node, nodes.Dict):
-            return self._combine([self.values(p.key, depth) for p in node.items[:_MAX_ITEMS]],
-                                 lambda *v: Keys(v))
+            return self._combine(
+                [self.values(p.key, depth) for p in node.items[:_MAX_ITEMS]], lambda *v: Keys(v)
+            )
         if isinstance(node, nodes.CondExpr):
             other = self.values(node.expr2, depth) if node.expr2 is not None else frozenset({""})
             return _union(self.values(node.expr1, depth), other)
         if isinstance(node, nodes.Concat):
-            return self._combine([self.values(n, depth) for n in node.nodes],
-                                 lambda *v: _cap("".join(map(_text, v))))
+            return self._combine(
+                [self.values(n, depth) for n in node.nodes], lambda *v: _cap("".join(map(_text, v)))
+            )
         if isinstance(node, nodes.BinExpr):
             operator = _BINARY.get(type(node))
             if operator is None:
                 return None
-            return self._combine([self.values(node.left, depth), self.values(node.right, depth)],
-                                 operator)
+            return self._combine(
+                [self.values(node.left, depth), self.values(node.right, depth)], operator
+            )
         if isinstance(node, nodes.Neg):
             return self._combine([self.values(node.node, depth)], lambda v: -_number(v))
         if isinstance(node, nodes.Getitem):
@@ -123,16 +126,25 @@ class Folder:
         for combination in itertools.product(*parts):  # type: ignore[arg-type]
             try:
                 results.add(operation(*combination))
-            except (_NoFold, TypeError, ValueError, IndexError, KeyError, ZeroDivisionError,
-                    OverflowError):
+            except (
+                _NoFold,
+                TypeError,
+                ValueError,
+                IndexError,
+                KeyError,
+                ZeroDivisionError,
+                OverflowError,
+            ):
                 return None
         return frozenset(results)
 
     def _getitem(self, node: nodes.Getitem, depth: int) -> Candidates:
         base = self.values(node.node, depth)
         if isinstance(node.arg, nodes.Slice):
-            bounds = [self.values(b, depth) if b is not None else frozenset({None})
-                      for b in (node.arg.start, node.arg.stop, node.arg.step)]
+            bounds = [
+                self.values(b, depth) if b is not None else frozenset({None})
+                for b in (node.arg.start, node.arg.stop, node.arg.step)
+            ]
             return self._combine([base, *bounds], _slice)
         return self._combine([base, self.values(node.arg, depth)], _index)
 
@@ -149,8 +161,9 @@ class Folder:
             if "attribute" in kwargs:
                 return None
             sep = args[0] if args else frozenset({""})
-            return self._combine([value, sep], lambda v, s: _cap(_text(s).join(
-                map(_text, _sequence(v)))))
+            return self._combine(
+                [value, sep], lambda v, s: _cap(_text(s).join(map(_text, _sequence(v))))
+            )
         if name == "format":
             return self._combine([value, *args], lambda t, *a: _percent(t, a))
         if name == "replace" and len(args) >= 2:
@@ -173,8 +186,9 @@ class Folder:
             return None
         args = [self.values(a, depth) for a in node.args]
         kwargs = [self.values(kw.value, depth) for kw in node.kwargs]
-        return self._combine([self.values(target.node, depth), *args, *kwargs],
-                             lambda v, *a: method(_string(v), *a))
+        return self._combine(
+            [self.values(target.node, depth), *args, *kwargs], lambda v, *a: method(_string(v), *a)
+        )
 
 
 # -- operations on folded values (each raises _NoFold when it does not apply) -----------
@@ -249,7 +263,7 @@ def _pow(a: Any, b: Any) -> Any:
     base, exponent = _number(a), _number(b)
     if isinstance(exponent, int) and exponent > 256:
         raise _NoFold
-    return _cap(base ** exponent)
+    return _cap(base**exponent)
 
 
 def _mod(a: Any, b: Any) -> Any:
@@ -259,7 +273,10 @@ def _mod(a: Any, b: Any) -> Any:
 
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    nodes.Add: _add, nodes.Mul: _mul, nodes.Mod: _mod, nodes.Pow: _pow,
+    nodes.Add: _add,
+    nodes.Mul: _mul,
+    nodes.Mod: _mod,
+    nodes.Pow: _pow,
     nodes.Sub: lambda a, b: _cap(_number(a) - _number(b)),
     nodes.Div: lambda a, b: _number(a) / _number(b),
     nodes.FloorDiv: lambda a, b: _number(a) // _number(b),
@@ -267,8 +284,12 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
 
 
 def _index(base: Any, key: Any) -> Any:
-    if isinstance(base, str | tuple) and not isinstance(base, Keys) and isinstance(key, int) \
-            and not isinstance(key, bool):
+    if (
+        isinstance(base, str | tuple)
+        and not isinstance(base, Keys)
+        and isinstance(key, int)
+        and not isinstance(key, bool)
+    ):
         return base[key]
     raise _NoFold
 
@@ -335,8 +356,12 @@ _METHODS: dict[str, Callable[..., Any]] = {
     "format": _braces,
     "join": lambda s, items: _cap(s.join(map(_text, _sequence(items)))),
     "replace": lambda s, old, new, *_: _replace(s, old, new),
-    "lower": str.lower, "upper": str.upper, "title": str.title,
-    "capitalize": str.capitalize, "swapcase": str.swapcase, "casefold": str.casefold,
+    "lower": str.lower,
+    "upper": str.upper,
+    "title": str.title,
+    "capitalize": str.capitalize,
+    "swapcase": str.swapcase,
+    "casefold": str.casefold,
     "strip": lambda s, *c: s.strip(*map(_text, c)),
     "lstrip": lambda s, *c: s.lstrip(*map(_text, c)),
     "rstrip": lambda s, *c: s.rstrip(*map(_text, c)),
@@ -347,15 +372,23 @@ _METHODS: dict[str, Callable[..., Any]] = {
 
 _FILTERS: dict[str, Callable[[Any], Any]] = {
     "reverse": lambda v: _sequence(v)[::-1] if isinstance(v, tuple) else _string(v)[::-1],
-    "lower": lambda v: _string(v).lower(), "upper": lambda v: _string(v).upper(),
-    "capitalize": lambda v: _string(v).capitalize(), "title": lambda v: _string(v).title(),
-    "trim": lambda v: _string(v).strip(), "string": _text, "e": _text, "escape": _text,
-    "safe": _text, "forceescape": _text,
-    "first": lambda v: _sequence(v)[0], "last": lambda v: _sequence(v)[-1],
+    "lower": lambda v: _string(v).lower(),
+    "upper": lambda v: _string(v).upper(),
+    "capitalize": lambda v: _string(v).capitalize(),
+    "title": lambda v: _string(v).title(),
+    "trim": lambda v: _string(v).strip(),
+    "string": _text,
+    "e": _text,
+    "escape": _text,
+    "safe": _text,
+    "forceescape": _text,
+    "first": lambda v: _sequence(v)[0],
+    "last": lambda v: _sequence(v)[-1],
     "list": lambda v: _sequence(v)[:_MAX_ITEMS],
     "sort": lambda v: tuple(sorted(_sequence(v))),
     "unique": lambda v: tuple(dict.fromkeys(_sequence(v))),
-    "length": lambda v: len(_sequence(v)), "count": lambda v: len(_sequence(v)),
+    "length": lambda v: len(_sequence(v)),
+    "count": lambda v: len(_sequence(v)),
     "int": lambda v: int(v) if not isinstance(v, tuple) else _no_fold(),
 }
 

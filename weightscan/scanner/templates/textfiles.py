@@ -31,8 +31,12 @@ def analyze_text_templates(source: Source, ctx: ScanContext) -> None:
     name = source.name.lower()
     if name.endswith((".jinja", ".jinja2", ".j2")):
         cap = ctx.limits.max_template_bytes
-        analyze_template(source.head(min(source.size, cap + 1)), ctx,
-                         name=source.name or "template", size=source.size)
+        analyze_template(
+            source.head(min(source.size, cap + 1)),
+            ctx,
+            name=source.name or "template",
+            size=source.size,
+        )
     elif head.startswith(b"{"):
         if source.size > MAX_CONFIG_BYTES:
             _stream_templates(source, ctx)
@@ -48,20 +52,28 @@ def _stream_templates(source: Source, ctx: ScanContext) -> None:
     """
     if not _has_chat_template(source, ctx):
         return
-    ctx.report("templates.oversized", f"JSON file of {source.size} bytes is above the "
-               f"{MAX_CONFIG_BYTES}-byte limit for decoding; its chat templates were cut out "
-               "of the raw bytes, the rest of the file was not analysed", offset=0,
-               evidence={"bytes": source.size, "limit": MAX_CONFIG_BYTES})
+    ctx.report(
+        "templates.oversized",
+        f"JSON file of {source.size} bytes is above the "
+        f"{MAX_CONFIG_BYTES}-byte limit for decoding; its chat templates were cut out "
+        "of the raw bytes, the rest of the file was not analysed",
+        offset=0,
+        evidence={"bytes": source.size, "limit": MAX_CONFIG_BYTES},
+    )
     cap = ctx.limits.max_template_bytes
     for found, match_end in enumerate(_key_positions(source, ctx, _TEMPLATE_KEY)):
         if found >= _MAX_STREAMED_TEMPLATES:
-            ctx.report("templates.oversized", f"more than {_MAX_STREAMED_TEMPLATES} templates; "
-                       "the rest were not analysed", offset=match_end)
+            ctx.report(
+                "templates.oversized",
+                f"more than {_MAX_STREAMED_TEMPLATES} templates; the rest were not analysed",
+                offset=match_end,
+            )
             return
         raw = source.read_at(match_end, 2 * cap + 2)  # escapes at most double the length
         text, complete = _json_string_prefix(raw)
-        analyze_template(text, ctx, name="chat_template", offset=match_end,
-                         size=None if complete else cap + 1)
+        analyze_template(
+            text, ctx, name="chat_template", offset=match_end, size=None if complete else cap + 1
+        )
 
 
 def _has_chat_template(source: Source, ctx: ScanContext) -> bool:
@@ -119,14 +131,19 @@ def _json_templates(source: Source, ctx: ScanContext) -> None:
     elif isinstance(templates, list | dict):
         # transformers turns the list of {name, template} into a dict; a dict given
         # directly is kept as is and rendered by name ("default", "tool_use"...)
-        entries = [(e.get("name"), e.get("template")) for e in templates
-                   if isinstance(e, dict)] if isinstance(templates, list) \
+        entries = (
+            [(e.get("name"), e.get("template")) for e in templates if isinstance(e, dict)]
+            if isinstance(templates, list)
             else list(templates.items())
+        )
         for i, (label, text) in enumerate(entries[:_MAX_STREAMED_TEMPLATES]):
             if isinstance(text, str):
                 label = label if isinstance(label, str) else str(i)
                 analyze_template(text, ctx, name=f"chat_template.{label}"[:200])
         if len(templates) > _MAX_STREAMED_TEMPLATES:
-            ctx.report("templates.oversized", f"{len(templates)} chat templates; those after "
-                       f"the first {_MAX_STREAMED_TEMPLATES} were not analysed",
-                       evidence={"templates": len(templates)})
+            ctx.report(
+                "templates.oversized",
+                f"{len(templates)} chat templates; those after "
+                f"the first {_MAX_STREAMED_TEMPLATES} were not analysed",
+                evidence={"templates": len(templates)},
+            )

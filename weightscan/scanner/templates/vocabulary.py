@@ -12,32 +12,98 @@ from jinja2.tests import TESTS
 
 # Jinja2's default globals plus what renderers add (transformers: raise_exception,
 # strftime_now; Flask: config, request...). Attributes of these are object reach.
-TEMPLATE_GLOBALS = frozenset({
-    "range", "dict", "lipsum", "cycler", "joiner", "namespace", "self",
-    "raise_exception", "strftime_now", "config", "request", "session", "g", "url_for",
-    "get_flashed_messages",
-})
+TEMPLATE_GLOBALS = frozenset(
+    {
+        "range",
+        "dict",
+        "lipsum",
+        "cycler",
+        "joiner",
+        "namespace",
+        "self",
+        "raise_exception",
+        "strftime_now",
+        "config",
+        "request",
+        "session",
+        "g",
+        "url_for",
+        "get_flashed_messages",
+    }
+)
 
 # Functions a chat template may call by name.
-CALLABLE_GLOBALS = frozenset({
-    "range", "dict", "namespace", "cycler", "joiner", "raise_exception", "strftime_now",
-    "caller", "loop",
-})
+CALLABLE_GLOBALS = frozenset(
+    {
+        "range",
+        "dict",
+        "namespace",
+        "cycler",
+        "joiner",
+        "raise_exception",
+        "strftime_now",
+        "caller",
+        "loop",
+    }
+)
 
 # Methods of str, dict and list that templates use on their data.
-METHODS = frozenset({
-    # str
-    "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "startswith", "endswith",
-    "upper", "lower", "title", "capitalize", "casefold", "replace", "join", "find", "rfind",
-    "index", "rindex", "count", "isdigit", "isalpha", "isalnum", "isspace", "islower",
-    "isupper", "isnumeric", "format", "zfill", "center", "ljust", "rjust", "partition",
-    "rpartition", "removeprefix", "removesuffix",
-    # dict / list
-    "items", "keys", "values", "get", "update", "append", "extend", "insert", "pop", "copy",
-    "setdefault",
-    # loop helpers
-    "cycle", "changed",
-})
+METHODS = frozenset(
+    {
+        # str
+        "strip",
+        "lstrip",
+        "rstrip",
+        "split",
+        "rsplit",
+        "splitlines",
+        "startswith",
+        "endswith",
+        "upper",
+        "lower",
+        "title",
+        "capitalize",
+        "casefold",
+        "replace",
+        "join",
+        "find",
+        "rfind",
+        "index",
+        "rindex",
+        "count",
+        "isdigit",
+        "isalpha",
+        "isalnum",
+        "isspace",
+        "islower",
+        "isupper",
+        "isnumeric",
+        "format",
+        "zfill",
+        "center",
+        "ljust",
+        "rjust",
+        "partition",
+        "rpartition",
+        "removeprefix",
+        "removesuffix",
+        # dict / list
+        "items",
+        "keys",
+        "values",
+        "get",
+        "update",
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "copy",
+        "setdefault",
+        # loop helpers
+        "cycle",
+        "changed",
+    }
+)
 
 KNOWN_FILTERS = frozenset(FILTERS)
 KNOWN_TESTS = frozenset(TESTS)
@@ -45,23 +111,83 @@ KNOWN_TESTS = frozenset(TESTS)
 # Filters that resolve an attribute named by a string argument, and the position of that
 # argument (all of them also take ``attribute=``; ``map('attr', name)`` is handled apart).
 ATTRIBUTE_POSITIONS: dict[str, int | None] = {
-    "attr": 0, "selectattr": 0, "rejectattr": 0, "groupby": 0, "sum": 0, "sort": 2,
-    "unique": 1, "min": 1, "max": 1, "join": 1, "map": None,
+    "attr": 0,
+    "selectattr": 0,
+    "rejectattr": 0,
+    "groupby": 0,
+    "sum": 0,
+    "sort": 2,
+    "unique": 1,
+    "min": 1,
+    "max": 1,
+    "join": 1,
+    "map": None,
 }
 
 # Names of modules and functions that run code: reached as an attribute (or a key the
 # template computes, or a key of a global) they are the last steps of an exploit.
-DANGEROUS_NAMES = frozenset({
-    "os", "sys", "system", "popen", "eval", "exec", "execv", "execve", "execl", "spawnv",
-    "subprocess", "import_module", "importlib", "builtins", "globals", "getattr", "setattr",
-    "compile", "modules", "check_output", "check_call", "Popen", "load_module",
-    "exec_module", "loader", "pty", "socket", "posix",
-})
+DANGEROUS_NAMES = frozenset(
+    {
+        "os",
+        "sys",
+        "system",
+        "popen",
+        "eval",
+        "exec",
+        "execv",
+        "execve",
+        "execl",
+        "spawnv",
+        "subprocess",
+        "import_module",
+        "importlib",
+        "builtins",
+        "globals",
+        "getattr",
+        "setattr",
+        "compile",
+        "modules",
+        "check_output",
+        "check_call",
+        "Popen",
+        "load_module",
+        "exec_module",
+        "loader",
+        "pty",
+        "socket",
+        "posix",
+    }
+)
 
 # Interpreter internals without leading underscores: frames, code and function objects.
-INTERNAL_ATTRIBUTES = frozenset({
-    "mro", "func_globals", "func_code", "func_closure", "f_globals", "f_locals", "f_back",
-    "f_builtins", "f_code", "gi_frame", "gi_code", "ag_frame", "ag_code", "cr_frame", "cr_code",
-    "tb_frame", "tb_next", "co_code", "im_func", "im_self", "im_class", "environment",
-    "globals", "builtins", "subprocess", "popen", "eval_ctx",
-})
+INTERNAL_ATTRIBUTES = frozenset(
+    {
+        "mro",
+        "func_globals",
+        "func_code",
+        "func_closure",
+        "f_globals",
+        "f_locals",
+        "f_back",
+        "f_builtins",
+        "f_code",
+        "gi_frame",
+        "gi_code",
+        "ag_frame",
+        "ag_code",
+        "cr_frame",
+        "cr_code",
+        "tb_frame",
+        "tb_next",
+        "co_code",
+        "im_func",
+        "im_self",
+        "im_class",
+        "environment",
+        "globals",
+        "builtins",
+        "subprocess",
+        "popen",
+        "eval_ctx",
+    }
+)

@@ -41,8 +41,7 @@ def analyze_graphdef(source: Source, ctx: ScanContext) -> None:
         _summarise(ctx, walk)
 
 
-def _meta_graph(pb: WireReader, walk: GraphWalk, fl: Field,
-                facts: dict[str, list[str]]) -> None:
+def _meta_graph(pb: WireReader, walk: GraphWalk, fl: Field, facts: dict[str, list[str]]) -> None:
     for sub in pb.fields(fl.start, fl.end):
         if sub.number == 1:
             expect(sub, LEN, "meta_info_def")
@@ -67,16 +66,25 @@ def _asset(pb: WireReader, ctx: ScanContext, fl: Field, facts: dict[str, list[st
         facts["assets"].append(name)
     check = check_relative_path(name, None)
     if check.problem is PathProblem.ESCAPES:
-        ctx.report("tensorflow.asset.path", f"asset {name!r}: {check.reason}",
-                   offset=fl.tag_offset, evidence={"asset": name})
+        ctx.report(
+            "tensorflow.asset.path",
+            f"asset {name!r}: {check.reason}",
+            offset=fl.tag_offset,
+            evidence={"asset": name},
+        )
     elif check.problem is PathProblem.UNUSUAL:
-        ctx.report("tensorflow.asset.path", f"asset {name!r}: {check.reason}",
-                   offset=fl.tag_offset, evidence={"asset": name},
-                   severity=Severity.MEDIUM)
+        ctx.report(
+            "tensorflow.asset.path",
+            f"asset {name!r}: {check.reason}",
+            offset=fl.tag_offset,
+            evidence={"asset": name},
+            severity=Severity.MEDIUM,
+        )
 
 
-def _summarise(ctx: ScanContext, walk: GraphWalk,
-               meta_graphs: dict[str, list[str]] | None = None) -> None:
+def _summarise(
+    ctx: ScanContext, walk: GraphWalk, meta_graphs: dict[str, list[str]] | None = None
+) -> None:
     for rule_id, count in walk.unreported().items():
         ctx.note(f"{rule_id}.unreported", count)
     summary: dict[str, object] = {

@@ -33,10 +33,14 @@ def analyze_checkpoint_index(source: Source, ctx: ScanContext) -> None:
         offset, pos = _varint(footer, pos)
         size, pos = _varint(footer, pos)
         if offset + size > source.size - _FOOTER:
-            raise MalformedInput(f"the {what} block lies past the table's end",
-                                 offset=source.size - _FOOTER)
-    ctx.report("tensorflow.checkpoint.data", "TensorFlow checkpoint index (tensor names, "
-               "shapes and byte ranges)", evidence={"size": source.size})
+            raise MalformedInput(
+                f"the {what} block lies past the table's end", offset=source.size - _FOOTER
+            )
+    ctx.report(
+        "tensorflow.checkpoint.data",
+        "TensorFlow checkpoint index (tensor names, shapes and byte ranges)",
+        evidence={"size": source.size},
+    )
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -65,7 +69,9 @@ def claim_checkpoint_shard(source: Source, ctx: ScanContext) -> bool:
     except OSError:
         return False
     ctx.set_format(Format.TENSOR_DATA.value)
-    ctx.report("tensorflow.checkpoint.data", "TensorFlow checkpoint data shard (raw tensor "
-               "bytes indexed by the .index file next to it)",
-               evidence={"index": os.path.basename(index), "size": source.size})
+    ctx.report(
+        "tensorflow.checkpoint.data",
+        "TensorFlow checkpoint data shard (raw tensor bytes indexed by the .index file next to it)",
+        evidence={"index": os.path.basename(index), "size": source.size},
+    )
     return True

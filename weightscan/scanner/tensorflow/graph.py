@@ -106,24 +106,40 @@ class GraphWalk:
                 return self.pb.text(sub, _KEEP)
         return None
 
-    def judge(self, op: str, name: str, where: str, attrs: dict[str, Field],
-              offset: int) -> None:
+    def judge(self, op: str, name: str, where: str, attrs: dict[str, Field], offset: int) -> None:
         evidence = {"op": op, "node": name, "where": where}
         if op in ops.PYTHON:
-            self.report("tensorflow.op.python", f"{op} node {name!r} ({where}) runs Python "
-                        "when the graph runs", offset=offset, **evidence)
+            self.report(
+                "tensorflow.op.python",
+                f"{op} node {name!r} ({where}) runs Python when the graph runs",
+                offset=offset,
+                **evidence,
+            )
         elif op in ops.FILE:
-            self.report("tensorflow.op.file", f"{op} node {name!r} ({where}) reads or writes "
-                        "files", offset=offset, **evidence)
+            self.report(
+                "tensorflow.op.file",
+                f"{op} node {name!r} ({where}) reads or writes files",
+                offset=offset,
+                **evidence,
+            )
         elif op in ops.NETWORK:
-            self.report("tensorflow.op.network", f"{op} node {name!r} ({where}) talks to the "
-                        "network", offset=offset, **evidence)
+            self.report(
+                "tensorflow.op.network",
+                f"{op} node {name!r} ({where}) talks to the network",
+                offset=offset,
+                **evidence,
+            )
         elif op == "PrintV2":
             stream = attrs.get("output_stream")
             target = self.attr_string(stream) if stream is not None else "stderr"
             if target not in ops.CONSOLE_STREAMS:
-                self.report("tensorflow.op.file", f"PrintV2 node {name!r} ({where}) prints to "
-                            f"{target!r}", offset=offset, target=target, **evidence)
+                self.report(
+                    "tensorflow.op.file",
+                    f"PrintV2 node {name!r} ({where}) prints to {target!r}",
+                    offset=offset,
+                    target=target,
+                    **evidence,
+                )
 
     def unreported(self) -> dict[str, int]:
         return {r: n - _MAX_REPEATS for r, n in self.repeats.items() if n > _MAX_REPEATS}

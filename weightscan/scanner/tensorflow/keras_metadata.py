@@ -30,9 +30,11 @@ def analyze_keras_metadata(source: Source, ctx: ScanContext) -> None:
                 expect(sub, LEN, "metadata")
                 total += sub.value
                 if total > MAX_CONFIG_BYTES:
-                    ctx.report("keras.config-invalid", f"layer metadata over "
-                               f"{MAX_CONFIG_BYTES} bytes; not checked",
-                               evidence={"size": total})
+                    ctx.report(
+                        "keras.config-invalid",
+                        f"layer metadata over {MAX_CONFIG_BYTES} bytes; not checked",
+                        evidence={"size": total},
+                    )
                     return
                 configs.append(pb.text(sub, sub.value).strip() or "null")
     # one JSON list of every layer's config: one bad config makes the whole list invalid,

@@ -11,27 +11,65 @@ from __future__ import annotations
 PYTHON = frozenset({"PyFunc", "PyFuncStateless", "EagerPyFunc"})
 
 # Read or write files named by the graph (a tensor or an attribute), or list a folder.
-FILE = frozenset({
-    "ReadFile", "WriteFile", "MatchingFiles", "ImmutableConst",
-    "FileSystemSetConfiguration",
-    "WholeFileReader", "WholeFileReaderV2", "TextLineReader", "TextLineReaderV2",
-    "FixedLengthRecordReader", "FixedLengthRecordReaderV2", "TFRecordReader",
-    "TFRecordReaderV2", "LMDBReader",
-    "TextLineDataset", "TFRecordDataset", "TFRecordDatasetV2", "FixedLengthRecordDataset",
-    "FixedLengthRecordDatasetV2", "CSVDataset", "CSVDatasetV2", "ExperimentalCSVDataset",
-    "LMDBDataset", "ExperimentalLMDBDataset", "SqlDataset", "ExperimentalSqlDataset",
-    "SaveDataset", "SaveDatasetV2", "LoadDataset", "ExperimentalDatasetToTFRecord",
-    "DatasetToTFRecord", "SnapshotDataset", "SnapshotDatasetV2",
-    "CreateSummaryFileWriter", "CreateSummaryDbWriter",
-    "DebugIdentityV2", "DebugIdentityV3",
-})
+FILE = frozenset(
+    {
+        "ReadFile",
+        "WriteFile",
+        "MatchingFiles",
+        "ImmutableConst",
+        "FileSystemSetConfiguration",
+        "WholeFileReader",
+        "WholeFileReaderV2",
+        "TextLineReader",
+        "TextLineReaderV2",
+        "FixedLengthRecordReader",
+        "FixedLengthRecordReaderV2",
+        "TFRecordReader",
+        "TFRecordReaderV2",
+        "LMDBReader",
+        "TextLineDataset",
+        "TFRecordDataset",
+        "TFRecordDatasetV2",
+        "FixedLengthRecordDataset",
+        "FixedLengthRecordDatasetV2",
+        "CSVDataset",
+        "CSVDatasetV2",
+        "ExperimentalCSVDataset",
+        "LMDBDataset",
+        "ExperimentalLMDBDataset",
+        "SqlDataset",
+        "ExperimentalSqlDataset",
+        "SaveDataset",
+        "SaveDatasetV2",
+        "LoadDataset",
+        "ExperimentalDatasetToTFRecord",
+        "DatasetToTFRecord",
+        "SnapshotDataset",
+        "SnapshotDatasetV2",
+        "CreateSummaryFileWriter",
+        "CreateSummaryDbWriter",
+        "DebugIdentityV2",
+        "DebugIdentityV3",
+    }
+)
 
 # Talk to other processes or machines.
-NETWORK = frozenset({
-    "Rpc", "TryRpc", "RpcClient", "RpcCall", "RpcCheckStatus", "RpcGetValue",
-    "RpcServer", "RpcServerStart", "RpcServerRegister",
-    "DebugIdentity", "DebugNanCount", "DebugNumericSummary",
-})
+NETWORK = frozenset(
+    {
+        "Rpc",
+        "TryRpc",
+        "RpcClient",
+        "RpcCall",
+        "RpcCheckStatus",
+        "RpcGetValue",
+        "RpcServer",
+        "RpcServerStart",
+        "RpcServerRegister",
+        "DebugIdentity",
+        "DebugNanCount",
+        "DebugNumericSummary",
+    }
+)
 
 # PrintV2 writes where its ``output_stream`` attribute says; these are the console.
 CONSOLE_STREAMS = frozenset({"stderr", "stdout", "log(info)", "log(warning)", "log(error)"})

@@ -17,8 +17,10 @@ from weightscan.scanner.source import Source
 from weightscan.scanner.tensorflow.graph import GraphWalk
 
 MAX_TEXT_BYTES = 64 << 20
-_SHAPE = re.compile(rb"\A(?:\s|#[^\n]*\n)*(?:saved_model_schema_version|meta_graphs|node|"
-                    rb"library|versions|meta_info_def|graph_def)\s*[:{<]")
+_SHAPE = re.compile(
+    rb"\A(?:\s|#[^\n]*\n)*(?:saved_model_schema_version|meta_graphs|node|"
+    rb"library|versions|meta_info_def|graph_def)\s*[:{<]"
+)
 _LITERAL = r'(?:"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
 _OP = re.compile(r"\bop\s*:?\s*((?:" + _LITERAL + r"(?:\s|#[^\n]*\n)*)+)")
 _ONE = re.compile(_LITERAL)
@@ -33,9 +35,11 @@ def analyze_tf_text(source: Source, ctx: ScanContext) -> bool:
     if not looks_like_tf_text(source.head(4096)):
         return False
     if source.size > MAX_TEXT_BYTES:
-        ctx.report("limits.resource", f"TensorFlow text graph over {MAX_TEXT_BYTES} bytes; "
-                   "its ops were not read", evidence={"resource": "text graph bytes",
-                                                      "limit": MAX_TEXT_BYTES})
+        ctx.report(
+            "limits.resource",
+            f"TensorFlow text graph over {MAX_TEXT_BYTES} bytes; its ops were not read",
+            evidence={"resource": "text graph bytes", "limit": MAX_TEXT_BYTES},
+        )
         return True
     text = source.head(source.size).decode("utf-8", "replace")
     walk = GraphWalk(WireReader(source, ctx), ctx)

@@ -37,18 +37,23 @@ def analyze_tflite(source: Source, ctx: ScanContext) -> None:
     summary["description"] = fb.string(model, 3)
     _buffers(fb, model, ctx, summary)
     if customs:
-        ctx.report("tflite.op.custom", "custom operators the application must register: "
-                   + ", ".join(customs[:_MAX_LISTED]),
-                   evidence={"ops": customs[:_MAX_LISTED], "count": len(customs)})
+        ctx.report(
+            "tflite.op.custom",
+            "custom operators the application must register: " + ", ".join(customs[:_MAX_LISTED]),
+            evidence={"ops": customs[:_MAX_LISTED], "count": len(customs)},
+        )
     if flex:
-        ctx.report("tflite.op.flex", "TensorFlow operators run by the Flex delegate: "
-                   + ", ".join(flex[:_MAX_LISTED]),
-                   evidence={"ops": flex[:_MAX_LISTED], "count": len(flex)})
+        ctx.report(
+            "tflite.op.flex",
+            "TensorFlow operators run by the Flex delegate: " + ", ".join(flex[:_MAX_LISTED]),
+            evidence={"ops": flex[:_MAX_LISTED], "count": len(flex)},
+        )
     ctx.note("tflite", summary)
 
 
-def _operator_codes(fb: Flatbuffer, model: int, ctx: ScanContext,
-                    summary: dict[str, object]) -> tuple[list[str], list[str]]:
+def _operator_codes(
+    fb: Flatbuffer, model: int, ctx: ScanContext, summary: dict[str, object]
+) -> tuple[list[str], list[str]]:
     codes = fb.tables(model, 1, "operator_codes", _MAX_OPERATOR_CODES + 1)
     if len(codes) > _MAX_OPERATOR_CODES:
         raise LimitExceeded("TFLite operator codes", _MAX_OPERATOR_CODES)
@@ -62,8 +67,8 @@ def _operator_codes(fb: Flatbuffer, model: int, ctx: ScanContext,
             continue
         name = fb.string(table, 1) or ""
         if name.startswith(_FLEX):
-            flex.add(name[len(_FLEX):])
-            _judge_flex(ctx, name[len(_FLEX):], table)
+            flex.add(name[len(_FLEX) :])
+            _judge_flex(ctx, name[len(_FLEX) :], table)
         else:
             customs.add(name)
     summary["operator_codes"] = len(codes)
@@ -74,14 +79,26 @@ def _operator_codes(fb: Flatbuffer, model: int, ctx: ScanContext,
 def _judge_flex(ctx: ScanContext, op: str, offset: int) -> None:
     evidence = {"op": op, "node": f"Flex{op}", "where": "tflite"}
     if op in ops.PYTHON:
-        ctx.report("tensorflow.op.python", f"Flex operator {op} runs Python", offset=offset,
-                   evidence=evidence)
+        ctx.report(
+            "tensorflow.op.python",
+            f"Flex operator {op} runs Python",
+            offset=offset,
+            evidence=evidence,
+        )
     elif op in ops.FILE or op == "PrintV2":
-        ctx.report("tensorflow.op.file", f"Flex operator {op} reads or writes files",
-                   offset=offset, evidence=evidence)
+        ctx.report(
+            "tensorflow.op.file",
+            f"Flex operator {op} reads or writes files",
+            offset=offset,
+            evidence=evidence,
+        )
     elif op in ops.NETWORK:
-        ctx.report("tensorflow.op.network", f"Flex operator {op} talks to the network",
-                   offset=offset, evidence=evidence)
+        ctx.report(
+            "tensorflow.op.network",
+            f"Flex operator {op} talks to the network",
+            offset=offset,
+            evidence=evidence,
+        )
 
 
 def _buffers(fb: Flatbuffer, model: int, ctx: ScanContext, summary: dict[str, object]) -> None:
@@ -98,6 +115,9 @@ def _buffers(fb: Flatbuffer, model: int, ctx: ScanContext, summary: dict[str, ob
         offset, length = fb.scalar(table, 1, "Q"), fb.scalar(table, 2, "Q")
         if offset > 1 and offset + length > size and reported < _MAX_LISTED:
             reported += 1
-            ctx.report("tflite.buffer.range", f"buffer {i} declares bytes {offset}.."
-                       f"{offset + length}; the file has {size}", offset=table,
-                       evidence={"buffer": i, "offset": offset, "size": length})
+            ctx.report(
+                "tflite.buffer.range",
+                f"buffer {i} declares bytes {offset}..{offset + length}; the file has {size}",
+                offset=table,
+                evidence={"buffer": i, "offset": offset, "size": length},
+            )

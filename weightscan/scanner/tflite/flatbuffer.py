@@ -58,8 +58,7 @@ class Flatbuffer:
         value: int = struct.unpack("<" + fmt, self._read(pos, struct.calcsize(fmt), "field"))[0]
         return value
 
-    def vector(self, table: int, index: int, elem_size: int, what: str
-               ) -> tuple[int, int] | None:
+    def vector(self, table: int, index: int, elem_size: int, what: str) -> tuple[int, int] | None:
         """(first element position, count) of a vector field, checked against the file."""
         pos = self.field(table, index)
         if pos is None:
@@ -67,8 +66,9 @@ class Flatbuffer:
         start = self.deref(pos, what)
         count = self.u32(start, what)
         if start + 4 + count * elem_size > self.source.size:
-            raise MalformedInput(f"{what}: {count} elements run past the end of the file",
-                                 offset=start)
+            raise MalformedInput(
+                f"{what}: {count} elements run past the end of the file", offset=start
+            )
         return start + 4, count
 
     def tables(self, table: int, index: int, what: str, limit: int) -> list[int]:

@@ -29,27 +29,48 @@ def get_file(sha256: str) -> Response:
     if not SHA256_RE.match(digest):
         raise BadRequestError("A file is named by its sha256: 64 hex digits.")
     # One round trip, outside a transaction: the file row with its latest scans.
-    stmt = (select(Scan.id, Scan.status, Scan.verdict, Scan.filename, Scan.created_at,
-                   Scan.finished_at, Scan.engine_version, Scan.rules_version, Scan.policy,
-                   StoredFile.size, StoredFile.first_seen, StoredFile.purged_at)
-            .join(StoredFile, StoredFile.sha256 == Scan.file_sha256)
-            .where(Scan.file_sha256 == digest,
-                   # Default policy in SQL, before the limit: otherwise 50 newer allow=
-                   # scans (anyone's, for an admin) push the default verdict out (404).
-                   cast(Scan.policy, Text) == "{}")
-            .order_by(Scan.created_at.desc()).limit(50))
+    stmt = (
+        select(
+            Scan.id,
+            Scan.status,
+            Scan.verdict,
+            Scan.filename,
+            Scan.created_at,
+            Scan.finished_at,
+            Scan.engine_version,
+            Scan.rules_version,
+            Scan.policy,
+            StoredFile.size,
+            StoredFile.first_seen,
+            StoredFile.purged_at,
+        )
+        .join(StoredFile, StoredFile.sha256 == Scan.file_sha256)
+        .where(
+            Scan.file_sha256 == digest,
+            # Default policy in SQL, before the limit: otherwise 50 newer allow=
+            # scans (anyone's, for an admin) push the default verdict out (404).
+            cast(Scan.policy, Text) == "{}",
+        )
+        .order_by(Scan.created_at.desc())
+        .limit(50)
+    )
     if not (principal.is_admin or principal.anonymous):
         stmt = stmt.where(Scan.owner_token_id == principal.token_id)
     with read_engine().connect() as conn:
         rows = [r for r in conn.execute(stmt).all() if not r.policy]
     if not rows:
-        raise NotFoundError(f"No file with sha256 {digest} has been scanned here under the "
-                            "default policy.")
+        raise NotFoundError(
+            f"No file with sha256 {digest} has been scanned here under the default policy."
+        )
     # A token sees its own history only: "first seen" is its own first scan of these bytes.
-    first_seen = rows[0].first_seen if principal.is_admin or principal.anonymous \
+    first_seen = (
+        rows[0].first_seen
+        if principal.is_admin or principal.anonymous
         else min(r.created_at for r in rows)
-    stored = SimpleNamespace(sha256=digest, size=rows[0].size, first_seen=first_seen,
-                             purged_at=rows[0].purged_at)
+    )
+    stored = SimpleNamespace(
+        sha256=digest, size=rows[0].size, first_seen=first_seen, purged_at=rows[0].purged_at
+    )
     done = [r for r in rows if r.status == ScanStatus.DONE]
     last = done[0] if done else rows[0]
     names = list(dict.fromkeys(r.filename for r in rows if r.filename))[:20]

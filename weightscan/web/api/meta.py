@@ -11,9 +11,17 @@ from weightscan.web.api.blueprint import bp
 def version() -> Response:
     from weightscan.scanner import ENGINE_VERSION, RULES_VERSION, catalogue
 
-    return jsonify({"service": "weightscan", "api": "v1",
-                    "engine": {"version": ENGINE_VERSION, "rules_version": RULES_VERSION,
-                               "rules": len(catalogue())}})
+    return jsonify(
+        {
+            "service": "weightscan",
+            "api": "v1",
+            "engine": {
+                "version": ENGINE_VERSION,
+                "rules_version": RULES_VERSION,
+                "rules": len(catalogue()),
+            },
+        }
+    )
 
 
 @bp.get("/openapi.json")

@@ -42,8 +42,9 @@ from weightscan.web.submission import Submission, commit_and_send, submit_upload
 MAX_FILES_PER_REQUEST = 100
 
 
-def scan_response(scan: Scan, *, cached: bool, findings: bool = False,
-                  fail_on: str | None = None) -> Response:
+def scan_response(
+    scan: Scan, *, cached: bool, findings: bool = False, fail_on: str | None = None
+) -> Response:
     if fail_on:
         return gate_response(scan, fail_on, cached=cached)
     body = jsonify(scan_json(scan, cached=cached, findings=findings))
@@ -56,8 +57,7 @@ def scan_response(scan: Scan, *, cached: bool, findings: bool = False,
     return body
 
 
-def finish_submission(submission: Submission, seconds: int,
-                      fail_on: str | None = None) -> Response:
+def finish_submission(submission: Submission, seconds: int, fail_on: str | None = None) -> Response:
     """Commit, enqueue, optionally long-poll (``seconds``, validated before the upload was
     read), answer (through the ``fail_on`` gate when asked)."""
     commit_and_send(submission)
@@ -77,8 +77,9 @@ def create_scan() -> Response:
     uploads = request.files.getlist("file") + request.files.getlist("files")
     uploads = [u for u in uploads if u.filename or u.content_length]
     if not uploads:
-        raise BadRequestError("Send multipart/form-data with one or more 'file' parts, or "
-                              "JSON with a 'source'.")
+        raise BadRequestError(
+            "Send multipart/form-data with one or more 'file' parts, or JSON with a 'source'."
+        )
     if len(uploads) > MAX_FILES_PER_REQUEST:
         raise BadRequestError(f"At most {MAX_FILES_PER_REQUEST} files per request.")
     force = query_bool("force")
@@ -86,8 +87,13 @@ def create_scan() -> Response:
     callback_url = (request.form.get("callback_url") or "").strip() or None
     if callback_url:
         check_callback_url(callback_url)  # before the upload is stored, as the JSON path
-    submission = submit_uploads([(u.stream, u.filename or "upload") for u in uploads],
-                                principal, force=force, callback_url=callback_url, allow=allow)
+    submission = submit_uploads(
+        [(u.stream, u.filename or "upload") for u in uploads],
+        principal,
+        force=force,
+        callback_url=callback_url,
+        allow=allow,
+    )
     return finish_submission(submission, seconds, fail_on)
 
 
@@ -115,10 +121,15 @@ def _submit_source(principal: Principal, seconds: int, fail_on: str | None) -> R
     force = body.get("force", False) is True or query_bool("force")
     db = get_session()
     try:
-        group, work = submit_source(db, current_app.config["WEIGHTSCAN_SETTINGS"],
-                                    body["source"], callback_url=callback_url,
-                                    owner_token_id=principal.token_id, force=force,
-                                    use_server_token=principal.is_admin or principal.anonymous)
+        group, work = submit_source(
+            db,
+            current_app.config["WEIGHTSCAN_SETTINGS"],
+            body["source"],
+            callback_url=callback_url,
+            owner_token_id=principal.token_id,
+            force=force,
+            use_server_token=principal.is_admin or principal.anonymous,
+        )
     except Exception as exc:
         raise source_error(exc) from exc
     db.commit()
@@ -153,8 +164,10 @@ def _finished_scan(scan_id: str) -> Scan:
     principal = require("read")
     scan = visible_scan(get_session(), scan_id, principal)
     if scan.status not in FINISHED:
-        raise NotAvailableYet(f"Scan {scan.id} is {scan.status.value}; the report is not ready.",
-                              headers={"Retry-After": "1"})
+        raise NotAvailableYet(
+            f"Scan {scan.id} is {scan.status.value}; the report is not ready.",
+            headers={"Retry-After": "1"},
+        )
     return scan
 
 
@@ -170,8 +183,9 @@ def get_sarif(scan_id: str) -> Response:
 
     scan = _finished_scan(scan_id)
     doc = sarif_log(report_document(scan), base_dir=None)
-    response = current_app.response_class(json.dumps(doc, ensure_ascii=False),
-                                          mimetype="application/sarif+json")
+    response = current_app.response_class(
+        json.dumps(doc, ensure_ascii=False), mimetype="application/sarif+json"
+    )
     return response
 
 
@@ -193,8 +207,7 @@ def list_scans() -> Response:
     limit = query_int("limit", 20, 1, 100)
     rows = page_of_scans(db, principal, request.args.get("cursor"), limit)
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    response = jsonify({"data": [scan_json(s) for s in rows[:limit]],
-                        "next_cursor": next_cursor})
+    response = jsonify({"data": [scan_json(s) for s in rows[:limit]], "next_cursor": next_cursor})
     if next_cursor:
         url = url_for("api.list_scans", cursor=next_cursor, **list_filters())
         response.headers["Link"] = f'<{url}>; rel="next"'
@@ -219,9 +232,9 @@ def rescan(scan_id: str) -> Response:
         db.rollback()
         raise GoneError("The file's bytes were purged; submit it again.") from exc
     metrics().scans_submitted.labels("rescan").inc()
-    return finish_submission(Submission(result.scan, False, Work(list(result.to_enqueue))),
-                             seconds,
-                             fail_on)
+    return finish_submission(
+        Submission(result.scan, False, Work(list(result.to_enqueue))), seconds, fail_on
+    )
 
 
 @bp.delete("/scans/<scan_id>")

@@ -17,10 +17,16 @@ from weightscan.web.errors import BadRequestError, ForbiddenError, NotFoundError
 
 
 def token_json(token: ApiToken) -> dict[str, Any]:
-    return {"id": token.id, "name": token.name, "prefix": token.prefix,
-            "scopes": list(token.scopes or ()), "created_at": iso(token.created_at),
-            "last_used_at": iso(token.last_used_at), "expires_at": iso(token.expires_at),
-            "revoked_at": iso(token.revoked_at)}
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "scopes": list(token.scopes or ()),
+        "created_at": iso(token.created_at),
+        "last_used_at": iso(token.last_used_at),
+        "expires_at": iso(token.expires_at),
+        "revoked_at": iso(token.revoked_at),
+    }
 
 
 @bp.post("/tokens")
@@ -28,7 +34,7 @@ def create() -> Response:
     require("admin")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadRequestError("Send a JSON object: {\"name\", \"scopes\", \"expires_in_days\"}.")
+        raise BadRequestError('Send a JSON object: {"name", "scopes", "expires_in_days"}.')
     name, scopes = body.get("name"), body.get("scopes", ["submit", "read"])
     days = body.get("expires_in_days")
     if not isinstance(name, str) or not name.strip():
@@ -37,8 +43,9 @@ def create() -> Response:
         raise BadRequestError("'name' is at most 200 printable characters.")
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         raise BadRequestError(f"'scopes' is a list among {', '.join(SCOPES)}.")
-    if days is not None and (not isinstance(days, int) or isinstance(days, bool)
-                             or not 1 <= days <= 3650):
+    if days is not None and (
+        not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650
+    ):
         raise BadRequestError("'expires_in_days' is an integer from 1 to 3650.")
     db = get_session()
     try:

@@ -34,11 +34,18 @@ def put_upload(filename: str) -> Response:
     if length is not None and length > settings.max_upload_bytes:
         metrics().uploads_rejected.labels("too_large").inc()
         raise PayloadTooLargeError(
-            f"Content-Length {length} exceeds the limit of {settings.max_upload_bytes} bytes.")
+            f"Content-Length {length} exceeds the limit of {settings.max_upload_bytes} bytes."
+        )
     # Werkzeug re-checks MAX_CONTENT_LENGTH while streaming; ours is exact for raw bodies.
     request.max_content_length = settings.max_upload_bytes
     if length is None and not request.environ.get("wsgi.input_terminated"):
         raise BadRequestError("Send Content-Length or a chunked body.")
-    submission = submit_uploads([(request.stream, filename)], principal, force=force,
-                                allow=allow, expected_sha256=expected, expected_size=length)
+    submission = submit_uploads(
+        [(request.stream, filename)],
+        principal,
+        force=force,
+        allow=allow,
+        expected_sha256=expected,
+        expected_size=length,
+    )
     return finish_submission(submission, seconds, fail_on)

@@ -94,35 +94,44 @@ def _accepted(new_ids: list[str], all_ids: list[str], **extra: Any) -> Response:
     return response
 
 
-def _claim(db: Session, provider: str, key: str, summary: dict[str, Any],
-           make_group: Any) -> tuple[str | None, bool]:
+def _claim(
+    db: Session, provider: str, key: str, summary: dict[str, Any], make_group: Any
+) -> tuple[str | None, bool]:
     """(group id, created?) for a dedupe key: a new group (committed with its event), or
     the one recorded before.
 
     Two deliveries racing on the same key: the unique constraint lets one commit win; the
     loser rolls back and answers with the winner's group.
     """
-    existing = db.scalar(select(WebhookEvent.group_scan_id)
-                         .where(WebhookEvent.provider == provider,
-                                WebhookEvent.dedupe_key == key))
+    existing = db.scalar(
+        select(WebhookEvent.group_scan_id).where(
+            WebhookEvent.provider == provider, WebhookEvent.dedupe_key == key
+        )
+    )
     if existing is not None:
         return existing, False
     group = make_group()
     group_id = group.id if group is not None else None
-    db.add(WebhookEvent(provider=provider, dedupe_key=key[:300], group_scan_id=group_id,
-                        summary=summary))
+    db.add(
+        WebhookEvent(
+            provider=provider, dedupe_key=key[:300], group_scan_id=group_id, summary=summary
+        )
+    )
     try:
         db.commit()
     except IntegrityError:
         db.rollback()
-        winner = db.scalar(select(WebhookEvent.group_scan_id)
-                           .where(WebhookEvent.provider == provider,
-                                  WebhookEvent.dedupe_key == key))
+        winner = db.scalar(
+            select(WebhookEvent.group_scan_id).where(
+                WebhookEvent.provider == provider, WebhookEvent.dedupe_key == key
+            )
+        )
         return winner, False
     return group_id, True
 
 
 # -- Hugging Face -------------------------------------------------------------------------
+
 
 @bp.post("/webhooks/huggingface")
 def huggingface() -> Response:
@@ -134,8 +143,9 @@ def huggingface() -> Response:
     event = _object(doc.get("event"))
     scope = str(event.get("scope", ""))
     if scope != "repo.content" and not scope.startswith("repo.content."):
-        return jsonify({"accepted": False, "ignored": f"scope {scope[:50]!r} is not scanned",
-                        "scan_ids": []})
+        return jsonify(
+            {"accepted": False, "ignored": f"scope {scope[:50]!r} is not scanned", "scan_ids": []}
+        )
     repo = _object(doc.get("repo"))
     repo_type, name = repo.get("type", "model"), repo.get("name")
     shas = _updated_shas(doc, repo)
@@ -143,15 +153,18 @@ def huggingface() -> Response:
         # A deleted branch or tag has nothing new to scan: acknowledge, scan nothing.
         return jsonify({"accepted": False, "ignored": "only deleted refs", "scan_ids": []})
     if repo_type not in REPO_TYPES or not isinstance(name, str) or not shas:
-        raise BadRequestError("repo.content payload needs repo.type, repo.name and a new sha "
-                              "(updatedRefs[].newSha or repo.headSha)")
+        raise BadRequestError(
+            "repo.content payload needs repo.type, repo.name and a new sha "
+            "(updatedRefs[].newSha or repo.headSha)"
+        )
     db = get_session()
     new_ids: list[str] = []
     all_ids: list[str] = []
     for ref, sha in shas:
         try:
-            source, _ = normalise_source({"type": "huggingface", "repo": name,
-                                          "repo_type": repo_type, "revision": sha})
+            source, _ = normalise_source(
+                {"type": "huggingface", "repo": name, "repo_type": repo_type, "revision": sha}
+            )
         except SourceError as exc:
             raise BadRequestError(str(exc)) from None
         source.update(trigger="webhook", ref=ref)
@@ -160,17 +173,22 @@ def huggingface() -> Response:
             return add_group(db, source)
 
         key = f"{repo_type}/{name}@{sha}"
-        group_id, created = _claim(db, "huggingface", key,
-                                   {"scope": scope, "repo": name, "ref": ref, "sha": sha},
-                                   make_group)
+        group_id, created = _claim(
+            db,
+            "huggingface",
+            key,
+            {"scope": scope, "repo": name, "ref": ref, "sha": sha},
+            make_group,
+        )
         if group_id is not None:
             all_ids.append(group_id)
             if created:
                 new_ids.append(group_id)
     db.commit()
     Work(expansions=[Expansion(group_id) for group_id in new_ids]).send(dispatcher())
-    log.info("hf webhook repo=%s new=%d duplicate=%d", name, len(new_ids),
-             len(all_ids) - len(new_ids))
+    log.info(
+        "hf webhook repo=%s new=%d duplicate=%d", name, len(new_ids), len(all_ids) - len(new_ids)
+    )
     return _accepted(new_ids, all_ids)
 
 
@@ -195,8 +213,11 @@ def _updated_shas(doc: dict[str, Any], repo: dict[str, Any]) -> list[tuple[str, 
 def _only_deletions(doc: dict[str, Any]) -> bool:
     """``updatedRefs`` lists refs and every one of them was deleted (``newSha`` null)."""
     refs = doc.get("updatedRefs")
-    return isinstance(refs, list) and bool(refs) and all(
-        isinstance(item, dict) and item.get("newSha") is None for item in refs)
+    return (
+        isinstance(refs, list)
+        and bool(refs)
+        and all(isinstance(item, dict) and item.get("newSha") is None for item in refs)
+    )
 
 
 def _is_sha(value: Any) -> bool:
@@ -205,13 +226,18 @@ def _is_sha(value: Any) -> bool:
 
 # -- Standard Webhooks ----------------------------------------------------------------------
 
+
 @bp.post("/webhooks/standard")
 def standard() -> Response:
     settings = _settings()
     body = _raw_body()
     try:
-        msg_id = verify_standard(dict(request.headers), body, settings.standard_webhook_secrets,
-                                 tolerance=settings.webhook_tolerance_seconds)
+        msg_id = verify_standard(
+            dict(request.headers),
+            body,
+            settings.standard_webhook_secrets,
+            tolerance=settings.webhook_tolerance_seconds,
+        )
     except WebhookStaleError as exc:
         raise WebhookTimestampError(str(exc)) from None
     except WebhookAuthError as exc:
@@ -238,19 +264,22 @@ def standard() -> Response:
     def make_group() -> Any:
         return add_group(db, source, callback_url=callback_url)
 
-    group_id, created = _claim(db, "standard", msg_id,
-                               {"type": str(doc.get("type", ""))[:100]}, make_group)
+    group_id, created = _claim(
+        db, "standard", msg_id, {"type": str(doc.get("type", ""))[:100]}, make_group
+    )
     db.commit()
     if not created:
         log.info("standard webhook %s replayed: refused", msg_id[:64])
-        return jsonify({"accepted": False, "duplicate": True,
-                        "scan_ids": [group_id] if group_id else []})
+        return jsonify(
+            {"accepted": False, "duplicate": True, "scan_ids": [group_id] if group_id else []}
+        )
     assert group_id is not None
     Work(expansions=[Expansion(group_id, token)]).send(dispatcher())
     return _accepted([group_id], [group_id])
 
 
 # -- deliveries of a scan's callbacks ---------------------------------------------------------
+
 
 @bp.get("/scans/<scan_id>/deliveries")
 def deliveries(scan_id: str) -> Response:
@@ -267,41 +296,90 @@ def deliveries(scan_id: str) -> Response:
 
 # -- OpenAPI ------------------------------------------------------------------------------------
 
+
 def openapi_paths() -> dict[str, Any]:
     accepted = {
         "description": "Accepted: the ids of the queued group scans",
-        "content": {"application/json": {"schema": {
-            "type": "object",
-            "properties": {"accepted": {"type": "boolean"},
-                           "scan_ids": {"type": "array", "items": {"type": "string"}}}}}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "accepted": {"type": "boolean"},
+                        "scan_ids": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            }
+        },
     }
     problem = {"description": "Problem", "content": {"application/problem+json": {}}}
     return {
-        "/api/v1/webhooks/huggingface": {"post": {
-            "summary": "Hugging Face Hub webhook: scan each updated ref's new commit",
-            "parameters": [{"name": "X-Webhook-Secret", "in": "header", "required": True,
-                            "schema": {"type": "string"}}],
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
-            "responses": {"202": accepted,
-                          "200": {"description": "Ignored scope, or a repeated delivery"},
-                          "400": problem, "401": problem, "413": problem},
-        }},
-        "/api/v1/webhooks/standard": {"post": {
-            "summary": "Standard Webhooks receiver: scan file URLs or a repository revision",
-            "parameters": [{"name": n, "in": "header", "required": True,
-                            "schema": {"type": "string"}}
-                           for n in ("webhook-id", "webhook-timestamp", "webhook-signature")],
-            "requestBody": {"content": {"application/json": {"schema": {
-                "type": "object",
-                "properties": {"type": {"type": "string"}, "data": {"type": "object"}}}}}},
-            "responses": {"202": accepted, "200": {"description": "Replayed webhook-id"},
-                          "400": problem, "401": problem, "413": problem},
-        }},
-        "/api/v1/scans/{scan_id}/deliveries": {"get": {
-            "summary": "Callback deliveries recorded for a scan",
-            "parameters": [{"name": "scan_id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "{scan_id, data: [delivery]}"},
-                          "401": problem, "404": problem},
-        }},
+        "/api/v1/webhooks/huggingface": {
+            "post": {
+                "summary": "Hugging Face Hub webhook: scan each updated ref's new commit",
+                "parameters": [
+                    {
+                        "name": "X-Webhook-Secret",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {
+                    "202": accepted,
+                    "200": {"description": "Ignored scope, or a repeated delivery"},
+                    "400": problem,
+                    "401": problem,
+                    "413": problem,
+                },
+            }
+        },
+        "/api/v1/webhooks/standard": {
+            "post": {
+                "summary": "Standard Webhooks receiver: scan file URLs or a repository revision",
+                "parameters": [
+                    {"name": n, "in": "header", "required": True, "schema": {"type": "string"}}
+                    for n in ("webhook-id", "webhook-timestamp", "webhook-signature")
+                ],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "type": {"type": "string"},
+                                    "data": {"type": "object"},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "202": accepted,
+                    "200": {"description": "Replayed webhook-id"},
+                    "400": problem,
+                    "401": problem,
+                    "413": problem,
+                },
+            }
+        },
+        "/api/v1/scans/{scan_id}/deliveries": {
+            "get": {
+                "summary": "Callback deliveries recorded for a scan",
+                "parameters": [
+                    {
+                        "name": "scan_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "{scan_id, data: [delivery]}"},
+                    "401": problem,
+                    "404": problem,
+                },
+            }
+        },
     }

@@ -49,9 +49,12 @@ def index() -> Any:
     principal = current_principal()
     if principal is NOBODY:
         return _login_redirect()
-    return render_template("index.html", can_submit=principal.has("submit"),
-                           max_upload_bytes=current_app.config["WEIGHTSCAN_SETTINGS"]
-                           .max_upload_bytes, sources=True)
+    return render_template(
+        "index.html",
+        can_submit=principal.has("submit"),
+        max_upload_bytes=current_app.config["WEIGHTSCAN_SETTINGS"].max_upload_bytes,
+        sources=True,
+    )
 
 
 @bp.post("/upload")
@@ -66,8 +69,9 @@ def upload() -> Any:
     uploads = [u for u in request.files.getlist("file") if u.filename]
     if not uploads:
         raise BadRequestError("Choose at least one file.")
-    submission = submit_uploads([(u.stream, u.filename or "upload") for u in uploads],
-                                principal, force=query_bool("force"))
+    submission = submit_uploads(
+        [(u.stream, u.filename or "upload") for u in uploads], principal, force=query_bool("force")
+    )
     # If the broker is down the scan stays queued; the sweeper starts it later and the
     # page shows "queued" meanwhile.
     with contextlib.suppress(ServiceUnavailableError):
@@ -89,16 +93,23 @@ def submit_source() -> Any:
     if url:
         source: dict[str, Any] = {"type": "url", "url": url}
     elif repo:
-        source = {"type": "huggingface", "repo": repo,
-                  "revision": (request.form.get("revision") or "main").strip()}
+        source = {
+            "type": "huggingface",
+            "repo": repo,
+            "revision": (request.form.get("revision") or "main").strip(),
+        }
     else:
         raise BadRequestError("Give a URL or a repository.")
     from weightscan.web.errors import source_error
 
     try:
-        group, work = record_source(get_session(), current_app.config["WEIGHTSCAN_SETTINGS"],
-                                    source, owner_token_id=principal.token_id,
-                                    use_server_token=principal.is_admin or principal.anonymous)
+        group, work = record_source(
+            get_session(),
+            current_app.config["WEIGHTSCAN_SETTINGS"],
+            source,
+            owner_token_id=principal.token_id,
+            use_server_token=principal.is_admin or principal.anonymous,
+        )
     except Exception as exc:
         raise source_error(exc) from exc
     get_session().commit()
@@ -125,11 +136,17 @@ def scans_page() -> Any:
     rows = page_of_scans(get_session(), principal, request.args.get("cursor"), PAGE_SIZE)
     next_url = None
     if len(rows) > PAGE_SIZE:
-        next_url = url_for("pages.scans_page", cursor=encode_cursor(rows[PAGE_SIZE - 1]),
-                           **list_filters())
-    return render_template("scans.html", scans=[scan_json(s) for s in rows[:PAGE_SIZE]],
-                           next_url=next_url, verdicts=VERDICTS, statuses=STATUSES,
-                           args=request.args)
+        next_url = url_for(
+            "pages.scans_page", cursor=encode_cursor(rows[PAGE_SIZE - 1]), **list_filters()
+        )
+    return render_template(
+        "scans.html",
+        scans=[scan_json(s) for s in rows[:PAGE_SIZE]],
+        next_url=next_url,
+        verdicts=VERDICTS,
+        statuses=STATUSES,
+        args=request.args,
+    )
 
 
 @bp.get("/scans/<scan_id>")
@@ -142,8 +159,13 @@ def scan_page(scan_id: str) -> Any:
         return _login_redirect()
     scan = visible_scan(get_session(), scan_id, principal)
     doc = scan_json(scan, findings=True)
-    return render_template("scan.html", scan=doc, finished=doc["status"] in ("done", "failed"),
-                           parent=scan.group_id, display=display_value)
+    return render_template(
+        "scan.html",
+        scan=doc,
+        finished=doc["status"] in ("done", "failed"),
+        parent=scan.group_id,
+        display=display_value,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -202,6 +224,5 @@ def local_path(target: str) -> str:
 
 def display_value(value: Any) -> str:
     """A metadata value as bounded text (escaped by the template, like everything else)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                           default=str)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
