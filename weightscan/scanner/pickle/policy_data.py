@@ -622,9 +622,9 @@ FILE_LOADERS: frozenset[str] = frozenset({"torch.storage._load_from_bytes"})
 # Calls that deserialise their bytes argument (for the nested-pickle rule).
 LOADS_LIKE: frozenset[str] = frozenset(
     {  # canonical names (see policy_names.RENAMES)
-        "pickle.loads",
+        "pickle.loads",  # invariant: a name, not a call
         "pickle._loads",  # invariant: a name in the policy data, not a call
-        "dill.loads",
+        "dill.loads",  # invariant: a name, not a call
         "cloudpickle.loads",  # invariant: a name in the policy data, not a call
         "marshal.loads",
         "numpy.loads",

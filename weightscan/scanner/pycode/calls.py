@@ -93,16 +93,16 @@ _MAX_NESTED_SOURCE = 3
 # invariant: the names below are looked for in parsed code, never called
 _ALWAYS_DESERIALISE = frozenset(
     {
-        "pickle.load",
-        "pickle.loads",
-        "_pickle.load",
+        "pickle.load",  # invariant: a name, not a call
+        "pickle.loads",  # invariant: a name, not a call
+        "_pickle.load",  # invariant: a name, not a call
         "_pickle.loads",  # invariant: names
-        "cPickle.load",
-        "cPickle.loads",
+        "cPickle.load",  # invariant: a name, not a call
+        "cPickle.loads",  # invariant: a name, not a call
         "pickle.Unpickler",  # invariant: names
-        "dill.load",
-        "dill.loads",
-        "cloudpickle.load",
+        "dill.load",  # invariant: a name, not a call
+        "dill.loads",  # invariant: a name, not a call
+        "cloudpickle.load",  # invariant: a name, not a call
         "cloudpickle.loads",  # invariant: names
         "marshal.load",
         "marshal.loads",
