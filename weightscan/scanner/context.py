@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from weightscan.scanner.errors import LimitExceeded
+from weightscan.scanner.finding_caps import DEFAULT_SUMMARY, RuleCaps
 from weightscan.scanner.limits import ScanLimits
 from weightscan.scanner.model import Finding, Location, Severity
 from weightscan.scanner.rules import catalogue
@@ -130,6 +131,19 @@ class ScanContext:
         if st.findings[st.weakest_index].severity.rank < finding.severity.rank:
             st.findings[st.weakest_index] = finding
             st.weakest_index = _weakest(st.findings)
+
+    def capped(
+        self,
+        per_rule: int,
+        *,
+        summary: str = DEFAULT_SUMMARY,
+        summary_offset: int | None = None,
+    ) -> RuleCaps:
+        """A reporter keeping at most ``per_rule`` findings of each rule (a field of
+        ``limits``); past it the rest are counted into one summary finding per rule, at
+        their worst severity, written when the scope closes (``summary`` is its message,
+        with ``{more}`` and ``{rule}``)."""
+        return RuleCaps(self, per_rule, summary=summary, summary_offset=summary_offset)
 
     @property
     def findings(self) -> list[Finding]:

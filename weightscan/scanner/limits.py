@@ -52,6 +52,17 @@ class ScanLimits:
     max_template_nodes: int = 200_000
     # Findings kept per file; past it one summary finding says how many were dropped.
     max_findings: int = 500
+    # Findings of one rule kept in full per scope; past a cap the rest are counted into one
+    # summary finding per rule, at the worst severity among them (fail closed).
+    # Per safetensors header, GGUF/ONNX/TensorFlow model, chat template:
+    max_findings_per_rule: int = 50
+    # Per archive (tar, zip), Keras model config and msgpack file:
+    max_archive_findings_per_rule: int = 20
+    # Uncovered regions (holes, trailing data) of a safetensors or GGUF file, all of
+    # which are still looked into:
+    max_hidden_region_findings: int = 20
+    # Imports per rule in one pickle stream:
+    max_pickle_import_findings: int = 100
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

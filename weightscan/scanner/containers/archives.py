@@ -11,14 +11,15 @@ from collections import Counter
 
 from weightscan.scanner.containers import tarformat, torchtar
 from weightscan.scanner.containers.members import (
-    CappedReporter,
     analyze_member,
+    archive_findings,
     check_link_target,
     check_member_name,
     short,
 )
 from weightscan.scanner.containers.torchtar import analyze_torch_tar_member
 from weightscan.scanner.context import ScanContext
+from weightscan.scanner.finding_caps import RuleCaps
 from weightscan.scanner.formats import Format
 from weightscan.scanner.nemo.analyzer import CONFIG_MEMBER as NEMO_CONFIG_MEMBER
 from weightscan.scanner.sniff import sniff_format
@@ -27,31 +28,30 @@ from weightscan.scanner.source import Source
 
 def analyze_tar(source: Source, ctx: ScanContext) -> None:
     formats: Counter[str] = Counter()
-    report = CappedReporter(ctx)
     members = 0
     limit = ctx.limits.max_archive_members
     torch_tar = _torch_layout(source, limit)
     if torch_tar:
         ctx.set_format(Format.PYTORCH_TAR.value)
-    for item in tarformat.walk(source):
-        ctx.check_time()
-        if isinstance(item, tarformat.TarProblem):
-            report("format.malformed", item.message, offset=item.offset)
-            continue
-        if isinstance(item, tarformat.TarEnd):
-            _after_the_end(source, ctx, item.offset)
-            continue
-        members += 1
-        if members > limit:
-            ctx.report(
-                "archive.too-many-members",
-                f"more than {limit} members; the rest were not analysed",
-                evidence={"limit": limit},
-            )
-            break
-        ctx.progress("members", members, 0)
-        _member(source, ctx, report, item, formats, torch_tar)
-    report.finish()
+    with archive_findings(ctx) as report:
+        for item in tarformat.walk(source):
+            ctx.check_time()
+            if isinstance(item, tarformat.TarProblem):
+                report("format.malformed", item.message, offset=item.offset)
+                continue
+            if isinstance(item, tarformat.TarEnd):
+                _after_the_end(source, ctx, item.offset)
+                continue
+            members += 1
+            if members > limit:
+                ctx.report(
+                    "archive.too-many-members",
+                    f"more than {limit} members; the rest were not analysed",
+                    evidence={"limit": limit},
+                )
+                break
+            ctx.progress("members", members, 0)
+            _member(source, ctx, report, item, formats, torch_tar)
     ctx.note(
         "archive",
         {
@@ -109,7 +109,7 @@ def _after_the_end(source: Source, ctx: ScanContext, end: int) -> None:
 def _member(
     source: Source,
     ctx: ScanContext,
-    report: CappedReporter,
+    report: RuleCaps,
     m: tarformat.TarMember,
     formats: Counter[str],
     torch_tar: bool,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import Counter
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze_nested
+from weightscan.scanner.finding_caps import RuleCaps
 from weightscan.scanner.formats import Format
 from weightscan.scanner.source import Source
 
@@ -35,41 +34,16 @@ def short(name: str) -> str:
     return name if len(name) <= _NAME_EVIDENCE else name[:_NAME_EVIDENCE] + "..."
 
 
-Report = Callable[..., None]  # ScanContext.report, or a CappedReporter
+Report = Callable[..., None]  # ScanContext.report, or RuleCaps
 
 
-class CappedReporter:
-    """Reports at most ``per_rule`` findings of each rule for one archive, then counts.
-
-    An archive of 100,000 members with the same oddity says so in a few findings and a
-    count, instead of burying everything else (and costing time per finding).
-    """
-
-    def __init__(self, ctx: ScanContext, per_rule: int = 20) -> None:
-        self._ctx, self._per_rule = ctx, per_rule
-        self.counts: Counter[str] = Counter()
-
-    def __call__(
-        self,
-        rule_id: str,
-        message: str,
-        *,
-        offset: int | None = None,
-        evidence: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.counts[rule_id] += 1
-        if self.counts[rule_id] <= self._per_rule:
-            self._ctx.report(rule_id, message, offset=offset, evidence=evidence)
-
-    def finish(self) -> None:
-        for rule_id, n in self.counts.items():
-            if n > self._per_rule:
-                more = n - self._per_rule
-                self._ctx.report(
-                    rule_id,
-                    f"{more} more {rule_id} findings in this archive",
-                    evidence={"more": more},
-                )
+def archive_findings(ctx: ScanContext) -> RuleCaps:
+    """The per-rule cap for one archive: an archive of 100,000 members with the same
+    oddity says so in a few findings and a count."""
+    return ctx.capped(
+        ctx.limits.max_archive_findings_per_rule,
+        summary="{more} more {rule} findings in this archive",
+    )
 
 
 def check_member_name(report: Report, name: str, *, offset: int | None = None) -> None:

@@ -26,8 +26,8 @@ from weightscan.scanner.containers.inflate import (
     zip_lzma_codec,
 )
 from weightscan.scanner.containers.members import (
-    CappedReporter,
     analyze_member,
+    archive_findings,
     check_link_target,
     check_member_name,
     short,
@@ -54,7 +54,6 @@ from weightscan.scanner.sniff import sniff_format
 from weightscan.scanner.source import Source
 
 _METHODS: dict[int, str] = {8: "deflate", 12: "bzip2", 93: "zstd", 95: "xz"}
-_REPORTS_PER_RULE = 20  # per archive; past it one summary finding gives the count
 _MAX_OVERLAPPING_ANALYSED = 32
 _GAP_SCAN_BUDGET = 64 << 20  # bytes of unreferenced regions searched for local headers
 _MAX_GAPS = 1000
@@ -73,8 +72,9 @@ def analyze_zip(source: Source, ctx: ScanContext) -> None:
         ctx.report("format.malformed", f"zip: {exc.reason}", offset=exc.offset)
         directory = Directory([], source.size, source.size, 0)
     run = _ZipRun(source, ctx, directory)
-    run.structure()
-    run.members()
+    with run.report:
+        run.structure()
+        run.members()
     run.finish()
     if directory.alternate is not None:
         _other_view(source, ctx, directory.alternate)
@@ -91,8 +91,9 @@ def _other_view(source: Source, ctx: ScanContext, directory: Directory) -> None:
         evidence={"other_directory": directory.cd_start, "other_members": len(directory.entries)},
     )
     run = _ZipRun(source, ctx.child("<zipfile view>"), directory)
-    run.structure(gaps=False)  # the first view's gap scan covered every byte
-    run.members()
+    with run.report:
+        run.structure(gaps=False)  # the first view's gap scan covered every byte
+        run.members()
     run.finish()
 
 
@@ -114,7 +115,7 @@ class _ZipRun:
         self.source, self.ctx, self.dir = source, ctx, directory
         self.layout = torchzip.classify([e.name for e in directory.entries])
         self.keras = is_keras_archive([e.name for e in directory.entries])
-        self.report = CappedReporter(ctx, _REPORTS_PER_RULE)
+        self.report = archive_findings(ctx)
         self.stats = _Stats()
         self.overlapping: set[int] = set()  # entry indexes
         self.extra_entries: list[Entry] = []  # local entries the directory does not list
@@ -580,7 +581,6 @@ class _ZipRun:
 
     # -- summary ------------------------------------------------------------------------
     def finish(self) -> None:
-        self.report.finish()
         s = self.stats
         if s.code_files:
             self.ctx.report(

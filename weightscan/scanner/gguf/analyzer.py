@@ -20,6 +20,7 @@ from typing import Any
 
 from weightscan.scanner import hidden_bytes
 from weightscan.scanner.context import ScanContext
+from weightscan.scanner.finding_caps import RuleCaps
 from weightscan.scanner.gguf import types as t
 from weightscan.scanner.gguf.reader import Cursor, LengthPastEnd
 from weightscan.scanner.model import Severity
@@ -29,8 +30,6 @@ from weightscan.scanner.source import Source
 _MAX_ARRAY_NESTING = 8
 _MAX_KEY_BYTES = 64 * 1024
 _KEEP_STRING = 256  # string values kept for the summary
-_MAX_REPEATS = 50  # findings of one rule before the rest are only counted
-_MAX_HOLE_FINDINGS = 20
 _MAX_PADDING_CHECKS = 100_000  # alignment paddings looked into (one small read each)
 _MIN_PADDING_CHECK = 8  # bytes; smaller paddings cannot hold a meaningful payload
 _TEMPLATE_KEY = "tokenizer.chat_template"
@@ -81,7 +80,6 @@ class _State:
     alignment: int = t.DEFAULT_ALIGNMENT
     data_start: int | None = None
     infos_end: int = 0
-    repeats: Counter[str] = field(default_factory=Counter)
 
 
 def analyze_gguf(source: Source, ctx: ScanContext) -> None:
@@ -108,6 +106,7 @@ class _Parser:
         self.source, self.ctx = source, ctx
         self.st = _State()
         self.cur = Cursor(source)
+        self.caps = ctx.capped(ctx.limits.max_findings_per_rule)
 
     # -- findings ----------------------------------------------------------------------
     def report(
@@ -119,9 +118,7 @@ class _Parser:
         severity: Severity | None = None,
         **evidence: Any,
     ) -> None:
-        self.st.repeats[rule_id] += 1
-        if self.st.repeats[rule_id] <= _MAX_REPEATS:
-            self.ctx.report(rule_id, message, offset=offset, severity=severity, evidence=evidence)
+        self.caps(rule_id, message, offset=offset, severity=severity, evidence=evidence)
 
     def stop(
         self,
@@ -659,18 +656,19 @@ class _Parser:
             holes.append((tail, data_size))
         holes = [(b, e) for b, e in holes if e > b]
         self._check_padding(paddings, data_size)
-        for index, (begin, end) in enumerate(holes):
-            if index >= _MAX_HOLE_FINDINGS:
-                self.report(
-                    "gguf.data.hidden",
-                    f"{len(holes) - index} more uncovered regions",
-                    offset=st.data_start,
-                    more=len(holes) - index,
-                )
-                break
-            self._hidden(
-                st.data_start + begin, end - begin, "trailing data" if end == data_size else "hole"
-            )
+        # Every region is looked into (their sizes add up to at most the file); only the
+        # findings are capped, so a payload in the thousandth hole still counts.
+        regions = self.ctx.capped(
+            self.ctx.limits.max_hidden_region_findings,
+            summary="{more} more uncovered regions",
+            summary_offset=st.data_start,
+        )
+        with regions:
+            for index, (begin, end) in enumerate(holes):
+                if index % 4096 == 4095:
+                    self.ctx.check_time()
+                what = "trailing data" if end == data_size else "hole"
+                self._hidden(st.data_start + begin, end - begin, what, regions)
 
     def _check_padding(self, paddings: list[tuple[int, int]], data_size: int) -> None:
         """Alignment padding must be zeros: a large ``general.alignment`` is room to hide."""
@@ -683,25 +681,27 @@ class _Parser:
             if hidden_bytes.peek(self.source, pos, end - begin).kind != "zeros":
                 self._hidden(pos, end - begin, "padding")
 
-    def _hidden(self, pos: int, size: int, what: str) -> None:
+    def _hidden(self, pos: int, size: int, what: str, report: RuleCaps | None = None) -> None:
+        """Report an uncovered region (through ``report``, the parser's caps by default)."""
+        report = report or self.caps
         contents = hidden_bytes.peek(self.source, pos, size)
-        self.report(
+        report(
             "gguf.data.hidden",
             f"{what}: {size} bytes at {pos} belong to no tensor ({contents.kind})",
             offset=pos,
-            bytes=size,
-            contents=contents.kind,
-            region=what,
+            evidence={"bytes": size, "contents": contents.kind, "region": what},
         )
         if contents.dangerous:
             excerpt = self.source.read_at(pos, 120).decode("utf-8", "backslashreplace")[:120]
-            self.report(
+            report(
                 "gguf.hidden.payload",
                 f"{what} at {pos} contains {contents.kind} content",
                 offset=pos,
-                bytes=size,
-                contents=contents.kind,
-                excerpt=excerpt,
+                evidence={
+                    "bytes": size,
+                    "contents": contents.kind,
+                    "excerpt": excerpt,
+                },
             )
         if contents.looks_like_something:
             hidden_bytes.analyze_region(
@@ -711,13 +711,7 @@ class _Parser:
     # -- summary -------------------------------------------------------------------------
     def summarise(self) -> None:
         st = self.st
-        for rule_id, count in st.repeats.items():
-            if count > _MAX_REPEATS:
-                self.ctx.report(
-                    rule_id,
-                    f"{count - _MAX_REPEATS} more findings of this kind were not listed",
-                    evidence={"more": count - _MAX_REPEATS},
-                )
+        self.caps.close()
         if not st.version:
             return
         kv = st.kv

@@ -10,7 +10,6 @@ from weightscan.scanner.keras.config import check_config_text
 from weightscan.scanner.source import Source
 
 MAX_CONFIG_BYTES = 64 << 20
-_PER_RULE = 20  # findings per rule and config; the rest are counted
 _JSON_HEAD = 4096  # "class_name" comes first or second in what Keras writes
 
 
@@ -51,18 +50,10 @@ def analyze_keras_json(source: Source, ctx: ScanContext) -> None:
 
 def report_config(ctx: ScanContext, text: str, where: str) -> None:
     facts = check_config_text(text)
-    counts: dict[str, int] = {}
-    for issue in facts.issues:
-        counts[issue.rule_id] = counts.get(issue.rule_id, 0) + 1
-        if counts[issue.rule_id] <= _PER_RULE:
-            ctx.report(issue.rule_id, f"{where}: {issue.message}", evidence=issue.evidence)
-    for rule_id, n in counts.items():
-        if n > _PER_RULE:
-            ctx.report(
-                rule_id,
-                f"{where}: {n - _PER_RULE} more {rule_id} findings",
-                evidence={"more": n - _PER_RULE},
-            )
+    summary = f"{where}: {{more}} more {{rule}} findings"
+    with ctx.capped(ctx.limits.max_archive_findings_per_rule, summary=summary) as report:
+        for issue in facts.issues:
+            report(issue.rule_id, f"{where}: {issue.message}", evidence=issue.evidence)
     key = "keras_training_config" if where == "training_config" else "keras_config"
     ctx.note(
         key,

@@ -7,23 +7,18 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.msgpack_format.walker import FLAX_EXT, walk
 from weightscan.scanner.source import Source
 
-_PER_FILE = 20
-
 
 def analyze_msgpack(source: Source, ctx: ScanContext) -> None:
     result = walk(source, ctx)
-    for code, offset in result.unknown_ext[:_PER_FILE]:
-        ctx.report(
-            "msgpack.unknown-ext",
-            f"extension type {code} is not one Flax writes",
-            offset=offset,
-            evidence={"code": code},
-        )
-    if len(result.unknown_ext) > _PER_FILE:
-        more = len(result.unknown_ext) - _PER_FILE
-        ctx.report(
-            "msgpack.unknown-ext", f"{more} more unknown extension values", evidence={"more": more}
-        )
+    summary = "{more} more unknown extension values"
+    with ctx.capped(ctx.limits.max_archive_findings_per_rule, summary=summary) as report:
+        for code, offset in result.unknown_ext:
+            report(
+                "msgpack.unknown-ext",
+                f"extension type {code} is not one Flax writes",
+                offset=offset,
+                evidence={"code": code},
+            )
     ctx.note(
         "msgpack",
         {

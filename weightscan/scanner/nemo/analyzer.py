@@ -21,7 +21,6 @@ CONFIG_MEMBER = "model_config.yaml"
 MAX_CONFIG_BYTES = 4 << 20  # real configs are tens of kilobytes
 MAX_NODES = 1_000_000
 MAX_FLOW_DEPTH = 100
-_PER_RULE = 20
 _BRACKETS = re.compile(r"[\[\]{}]")
 # NeMo's from_config_dict also imports and calls the class named by ``target`` (the model
 # class at the top of every config) and by the legacy ``cls`` key.
@@ -58,15 +57,14 @@ def analyze_nemo_config(source: Source, ctx: ScanContext) -> None:
         ctx.report("nemo.config-invalid", f"model_config.yaml is not valid YAML: {str(exc)[:200]}")
         return
     targets, python_tags, complete = _walk(root)
-    counts: dict[str, int] = {}
-    for path, target in targets:
-        verdict = classify(target)
-        if verdict == "safe":
-            continue
-        rule_id = "nemo.target.dangerous" if verdict == "dangerous" else "nemo.target.unknown"
-        counts[rule_id] = counts.get(rule_id, 0) + 1
-        if counts[rule_id] <= _PER_RULE:
-            ctx.report(
+    summary = "model_config.yaml: {more} more {rule} findings"
+    with ctx.capped(ctx.limits.max_archive_findings_per_rule, summary=summary) as report:
+        for path, target in targets:
+            verdict = classify(target)
+            if verdict == "safe":
+                continue
+            rule_id = "nemo.target.dangerous" if verdict == "dangerous" else "nemo.target.unknown"
+            report(
                 rule_id,
                 f"model_config.yaml instantiates {target[:120]!r}",
                 evidence={"target": target[:200], "path": path},

@@ -44,7 +44,6 @@ MAX_GRAPH_DEPTH = 32  # If/Loop/Scan bodies inside bodies; real models nest a fe
 _MAX_DIMS = 1024
 _LOW_BYTES = bytes(range(0x80))  # the last byte of a varint
 _MAX_NESTED_VALUES = 8  # sequences of sequences in a saved value
-_MAX_REPEATS = 50  # findings of one rule before the rest are only counted
 _MAX_OP_TYPES = 500
 _MAX_LISTED = 20
 _KEEP = 256  # bytes kept of a name or a string value
@@ -89,8 +88,9 @@ def analyze_onnx(source: Source, ctx: ScanContext) -> None:
 def analyze_onnx_tensor(source: Source, ctx: ScanContext) -> None:
     """A TensorProto saved alone (onnx.save_tensor): the same checks as an initializer."""
     walk = _Walk(source, ctx)
-    walk.tensor(Field(0, LEN, source.size, 0, 0))
-    walk.tensor_values(source.size)
+    with walk.caps:
+        walk.tensor(Field(0, LEN, source.size, 0, 0))
+        walk.tensor_values(source.size)
     ctx.note("onnx_tensor", {"bytes": source.size})
 
 
@@ -108,12 +108,10 @@ class _Walk:
         path = source.disk_path if ctx.member is None else None
         self.files = ExternalFiles(os.path.dirname(os.path.abspath(path)) if path else None)
         self.stats = _Stats()
-        self.repeats: Counter[str] = Counter()
+        self.caps = ctx.capped(ctx.limits.max_findings_per_rule)
 
     def report(self, rule_id: str, message: str, *, offset: int | None, **evidence: Any) -> None:
-        self.repeats[rule_id] += 1
-        if self.repeats[rule_id] <= _MAX_REPEATS:
-            self.ctx.report(rule_id, message, offset=offset, evidence=evidence)
+        self.caps(rule_id, message, offset=offset, evidence=evidence)
 
     # -- ModelProto -------------------------------------------------------------------------
     def model(self) -> None:
@@ -429,9 +427,7 @@ class _Walk:
                         "nodes": sum(ops[op] for op in custom),
                     },
                 )
-        for rule_id, count in self.repeats.items():
-            if count > _MAX_REPEATS:
-                self.ctx.note(f"{rule_id}.unreported", count - _MAX_REPEATS)
+        self.caps.close()
         self.ctx.note(
             "onnx",
             {

@@ -16,7 +16,6 @@ from weightscan.scanner.pickle.pickle_view import plain_unpickler_view
 from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.source import Source
 
-_MAX_IMPORT_FINDINGS = 100  # per rule; past it one finding counts the rest
 _MAX_CODE_CHARS = 2048
 
 
@@ -63,28 +62,24 @@ def new_engine(source: Source, ctx: ScanContext) -> Engine:
 
 def report_imports(summary: PickleSummary, ctx: ScanContext) -> None:
     """Turn the imports the engine saw into findings under the policy."""
-    counts: dict[str, int] = {}
-    for site in summary.imports.values():
-        rule_id, severity = _rule_for(site)
-        if rule_id is None:
-            continue
-        counts[rule_id] = counts.get(rule_id, 0) + 1
-        if counts[rule_id] > _MAX_IMPORT_FINDINGS:
-            continue
-        ctx.report(
-            rule_id,
-            _message(site),
-            severity=severity,
-            offset=site.offset,
-            opcode_index=site.index,
-            evidence=_evidence(site, summary),
-        )
-    for rule_id, count in counts.items():
-        if count > _MAX_IMPORT_FINDINGS:
-            ctx.report(
+    capped = ctx.capped(
+        ctx.limits.max_pickle_import_findings, summary="{more} more imports of this kind"
+    )
+    with capped as report:
+        for site in summary.imports.values():
+            rule_id, severity = _rule_for(site)
+            if rule_id is None:
+                continue
+            if not report.has_room(rule_id):  # counted, without building its evidence
+                report.hold(rule_id, severity)
+                continue
+            report(
                 rule_id,
-                f"{count - _MAX_IMPORT_FINDINGS} more imports of this kind",
-                evidence={"more": count - _MAX_IMPORT_FINDINGS},
+                _message(site),
+                severity=severity,
+                offset=site.offset,
+                opcode_index=site.index,
+                evidence=_evidence(site, summary),
             )
     for found in summary.code_arguments:
         ctx.report(

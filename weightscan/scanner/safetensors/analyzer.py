@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from weightscan.scanner import hidden_bytes
 from weightscan.scanner.context import ScanContext
+from weightscan.scanner.finding_caps import RuleCaps
 from weightscan.scanner.safetensors import metadata_values
 from weightscan.scanner.source import Source
 
@@ -51,8 +52,6 @@ DTYPE_BITS: dict[str, int] = {
 }
 _U64 = 1 << 64
 _TENSOR_FIELDS = frozenset({"dtype", "shape", "data_offsets"})
-_MAX_HOLE_FINDINGS = 20  # individual findings for uncovered regions; the rest are counted
-_MAX_ENTRY_FINDINGS = 50  # per-tensor findings of one kind before summarising
 _EXCERPT = 120
 # JSON values (about commas + 1) decoded at most: a real 10,000-tensor header holds ~60k;
 # 2 M values keep the decoded header near 100 MB of Python objects even when hostile.
@@ -62,6 +61,7 @@ MAX_JSON_VALUES = 2_000_000
 _JSONObject = tuple[tuple[str, Any], ...]  # how objects decode: pairs, duplicates kept
 _INT = frozenset({int})
 _Span = tuple[int, int, str]  # (begin, end, tensor name)
+Report = Callable[..., None]  # ScanContext.report, or RuleCaps
 
 
 def _reject_constant(name: str) -> None:
@@ -173,7 +173,7 @@ def _parse_header(raw: bytes, source: Source, ctx: ScanContext) -> _JSONObject |
             offset=pos,
             evidence={"bytes": len(rest), "contents": contents.kind, "excerpt": _excerpt(rest)},
         )
-        _payload(source, ctx, pos, len(rest), contents, "header padding")
+        _payload(source, ctx, ctx.report, pos, len(rest), contents, "header padding")
     return pairs
 
 
@@ -188,26 +188,14 @@ def _decode_object(text: str) -> tuple[_JSONObject, int] | None:
 
 
 class _Reporter:
-    """Per-rule finding counts, so one broken rule repeated 10,000 times stays readable."""
+    """Header findings (at offset 8), capped per rule: one broken rule repeated 10,000
+    times stays readable."""
 
-    def __init__(self, ctx: ScanContext) -> None:
-        self.ctx = ctx
-        self.counts: Counter[str] = Counter()
+    def __init__(self, caps: RuleCaps) -> None:
+        self.caps = caps
 
     def __call__(self, rule_id: str, message: str, **evidence: Any) -> None:
-        self.counts[rule_id] += 1
-        if self.counts[rule_id] <= _MAX_ENTRY_FINDINGS:
-            self.ctx.report(rule_id, message, offset=8, evidence=evidence)
-
-    def summarise(self) -> None:
-        for rule_id, count in self.counts.items():
-            if count > _MAX_ENTRY_FINDINGS:
-                self.ctx.report(
-                    rule_id,
-                    f"{count - _MAX_ENTRY_FINDINGS} more tensors break this rule",
-                    offset=8,
-                    evidence={"more": count - _MAX_ENTRY_FINDINGS},
-                )
+        self.caps(rule_id, message, offset=8, evidence=evidence)
 
 
 def _as_object(value: Any, where: str, report: _Reporter) -> dict[str, Any] | None:
@@ -230,35 +218,35 @@ def _as_object(value: Any, where: str, report: _Reporter) -> dict[str, Any] | No
 
 
 def _validate(pairs: _JSONObject, source: Source, ctx: ScanContext, *, data_start: int) -> None:
-    report = _Reporter(ctx)
-    header = _as_object(pairs, "the header", report)
-    assert header is not None
     spans: list[_Span] = []
     dtypes: dict[str, int] = {}
     parameters = 0
     metadata = None
-    if "__metadata__" in header:
-        metadata = _as_object(header["__metadata__"], "__metadata__", report)
-        _check_metadata(metadata, header["__metadata__"], report, ctx)
-    for index, (name, value) in enumerate(header.items()):
-        if name == "__metadata__":
-            continue
-        if index % 4096 == 0:
-            ctx.check_time()
-        fast = _well_formed(value)
-        if fast is not None:  # the common case, checked with C-level operations only
-            dtype, elements, begin, end = fast
-            spans.append((begin, end, name))
-        else:
-            tensor = _check_tensor(name, value, report)
-            if tensor is None:
+    with _capped(ctx, "tensors break this rule", 8) as caps:
+        report = _Reporter(caps)
+        header = _as_object(pairs, "the header", report)
+        assert header is not None
+        if "__metadata__" in header:
+            metadata = _as_object(header["__metadata__"], "__metadata__", report)
+            _check_metadata(metadata, header["__metadata__"], report, ctx)
+        for index, (name, value) in enumerate(header.items()):
+            if name == "__metadata__":
                 continue
-            dtype, elements, span = tensor
-            if span is not None:
-                spans.append(span)
-        dtypes[dtype] = dtypes.get(dtype, 0) + 1
-        parameters += elements
-    report.summarise()
+            if index % 4096 == 0:
+                ctx.check_time()
+            fast = _well_formed(value)
+            if fast is not None:  # the common case, checked with C-level operations only
+                dtype, elements, begin, end = fast
+                spans.append((begin, end, name))
+            else:
+                tensor = _check_tensor(name, value, report)
+                if tensor is None:
+                    continue
+                dtype, elements, span = tensor
+                if span is not None:
+                    spans.append(span)
+            dtypes[dtype] = dtypes.get(dtype, 0) + 1
+            parameters += elements
     data_size = source.size - data_start
     covered = _check_layout(spans, source, ctx, data_start=data_start, data_size=data_size)
     ctx.note(
@@ -271,6 +259,12 @@ def _validate(pairs: _JSONObject, source: Source, ctx: ScanContext, *, data_star
             "data_bytes": covered,
             "metadata_keys": sorted(metadata)[:50] if metadata is not None else [],
         },
+    )
+
+
+def _capped(ctx: ScanContext, what: str, offset: int) -> RuleCaps:
+    return ctx.capped(
+        ctx.limits.max_findings_per_rule, summary="{more} more " + what, summary_offset=offset
     )
 
 
@@ -419,15 +413,13 @@ def _check_layout(
     spans.sort()
     cursor = 0
     holes: list[tuple[int, int]] = []
-    overlaps = 0
     previous = "?"
-    for begin, end, name in spans:
-        if begin > cursor:
-            holes.append((cursor, begin))
-        elif begin < cursor and end > begin:
-            overlaps += 1
-            if overlaps <= _MAX_ENTRY_FINDINGS:
-                ctx.report(
+    with _capped(ctx, "overlapping tensors", data_start) as report:
+        for begin, end, name in spans:
+            if begin > cursor:
+                holes.append((cursor, begin))
+            elif begin < cursor and end > begin:
+                report(
                     "safetensors.offsets.overlap",
                     f"tensor {name[:_EXCERPT]!r} [{begin}, {end}) overlaps {previous[:_EXCERPT]!r}",
                     offset=data_start + begin,
@@ -437,15 +429,8 @@ def _check_layout(
                         "span": [begin, end],
                     },
                 )
-        if end > cursor:
-            cursor, previous = end, name
-    if overlaps > _MAX_ENTRY_FINDINGS:
-        ctx.report(
-            "safetensors.offsets.overlap",
-            f"{overlaps} overlapping tensors in all",
-            offset=data_start,
-            evidence={"overlaps": overlaps},
-        )
+            if end > cursor:
+                cursor, previous = end, name
     if cursor > data_size:
         ctx.report(
             "safetensors.data.truncated",
@@ -455,47 +440,53 @@ def _check_layout(
         )
     elif cursor < data_size:
         holes.append((cursor, data_size))
-    for index, (begin, end) in enumerate(holes):
-        if index < _MAX_HOLE_FINDINGS:
+    # Every region is looked into (their sizes add up to at most the file); only the
+    # findings are capped, so a payload in the thousandth hole still counts.
+    regions = ctx.capped(
+        ctx.limits.max_hidden_region_findings,
+        summary="{more} more uncovered regions",
+        summary_offset=data_start,
+    )
+    with regions:
+        for index, (begin, end) in enumerate(holes):
+            if index % 4096 == 4095:
+                ctx.check_time()
             trailing = end == data_size and begin == cursor
             _report_hidden(
                 source,
                 ctx,
+                regions,
                 data_start + begin,
                 end - begin,
                 "trailing data" if trailing else "hole",
             )
-    if len(holes) > _MAX_HOLE_FINDINGS:
-        ctx.report(
-            "safetensors.data.hidden",
-            f"{len(holes) - _MAX_HOLE_FINDINGS} more uncovered regions",
-            offset=data_start,
-            evidence={"more": len(holes) - _MAX_HOLE_FINDINGS},
-        )
     return sum(end - begin for begin, end, _ in spans)
 
 
-def _report_hidden(source: Source, ctx: ScanContext, pos: int, size: int, what: str) -> None:
+def _report_hidden(
+    source: Source, ctx: ScanContext, report: RuleCaps, pos: int, size: int, what: str
+) -> None:
     contents = hidden_bytes.peek(source, pos, size)
-    ctx.report(
+    report(
         "safetensors.data.hidden",
         f"{what}: {size} bytes at {pos} belong to no tensor ({contents.kind})",
         offset=pos,
         evidence={"bytes": size, "contents": contents.kind, "region": what},
     )
-    _payload(source, ctx, pos, size, contents, what)
+    _payload(source, ctx, report, pos, size, contents, what)
 
 
 def _payload(
     source: Source,
     ctx: ScanContext,
+    report: Report,
     pos: int,
     size: int,
     contents: hidden_bytes.Contents,
     what: str,
 ) -> None:
     if contents.dangerous:
-        ctx.report(
+        report(
             "safetensors.hidden.payload",
             f"{what} at {pos} contains {contents.kind} content",
             offset=pos,

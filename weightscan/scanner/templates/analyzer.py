@@ -40,7 +40,6 @@ from weightscan.scanner.templates.vocabulary import (
 )
 
 _EXCERPT = 160
-_MAX_FINDINGS_PER_TEMPLATE = 50
 # What jinja2's lexer raises: syntax errors, and ValueError for an int literal longer than
 # Python's int-to-str digit limit (4300 digits).
 _LEX_ERRORS = (TemplateSyntaxError, ValueError)
@@ -122,7 +121,9 @@ def analyze_template(
                     evidence={"template": name},
                 )
             text = raw.decode("utf-8", "replace")
-    _TemplateCheck(text, ctx, name, offset, truncated=truncated).run()
+    check = _TemplateCheck(text, ctx, name, offset, truncated=truncated)
+    with check.report_capped:
+        check.run()
 
 
 class _TemplateCheck:
@@ -136,7 +137,11 @@ class _TemplateCheck:
         self.truncated, self.text = truncated, text
         self.lines = text.splitlines() or [""]
         self.reported: set[tuple[str, int, str]] = set()
-        self.count = 0
+        self.report_capped = ctx.capped(
+            ctx.limits.max_findings_per_rule,
+            summary=f"chat template {name!r}: {{more}} more {{rule}} findings",
+            summary_offset=offset,
+        )
         self.pieces_budget = 256  # unresolved keys traced back to their string pieces
 
     def run(self) -> None:
@@ -212,11 +217,9 @@ class _TemplateCheck:
         """``\\x5f`` and friends inside string literals (prose around the tags is output)."""
         if not _ESCAPED_UNDERSCORE.search(self.text):
             return
-        found = 0
         try:
             for lineno, kind, value in _ENV.lex(self.text):
                 if kind == "string" and _ESCAPED_UNDERSCORE.search(value):
-                    found += 1
                     self.report(
                         "templates.dunder-string",
                         "escaped underscore "
@@ -225,8 +228,6 @@ class _TemplateCheck:
                         lineno,
                         value[:60],
                     )
-                    if found >= _MAX_FINDINGS_PER_TEMPLATE:
-                        return
         except _LEX_ERRORS:
             return
 
@@ -237,8 +238,8 @@ class _TemplateCheck:
         if (rule_id, lineno, key) in self.reported:
             return
         self.reported.add((rule_id, lineno, key))
-        self.count += 1
-        if self.count > _MAX_FINDINGS_PER_TEMPLATE:
+        if not self.report_capped.has_room(rule_id):  # counted, without placing it
+            self.report_capped.hold(rule_id, severity)
             return
         line = self.lines[min(max(lineno, 1), len(self.lines)) - 1]
         excerpt = line.strip()[:_EXCERPT]
@@ -246,7 +247,7 @@ class _TemplateCheck:
         if self.offset is not None:
             before = "\n".join(self.lines[: max(lineno, 1) - 1])
             position = self.offset + len(before.encode("utf-8")) + (1 if lineno > 1 else 0)
-        self.ctx.report(
+        self.report_capped(
             rule_id,
             f"chat template {self.name!r} line {lineno}: {what}",
             offset=position,

@@ -85,8 +85,7 @@ def _asset(pb: WireReader, ctx: ScanContext, fl: Field, facts: dict[str, list[st
 def _summarise(
     ctx: ScanContext, walk: GraphWalk, meta_graphs: dict[str, list[str]] | None = None
 ) -> None:
-    for rule_id, count in walk.unreported().items():
-        ctx.note(f"{rule_id}.unreported", count)
+    walk.caps.close()
     summary: dict[str, object] = {
         "nodes": walk.stats.nodes,
         "functions": walk.stats.functions,

@@ -13,7 +13,6 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.protobuf.wire import LEN, Field, WireReader, expect
 from weightscan.scanner.tensorflow import ops
 
-_MAX_REPEATS = 50
 _MAX_OP_TYPES = 2000
 _KEEP = 256
 
@@ -32,12 +31,10 @@ class GraphWalk:
     def __init__(self, pb: WireReader, ctx: ScanContext) -> None:
         self.pb, self.ctx = pb, ctx
         self.stats = GraphStats()
-        self.repeats: Counter[str] = Counter()
+        self.caps = ctx.capped(ctx.limits.max_findings_per_rule)
 
     def report(self, rule_id: str, message: str, *, offset: int, **evidence: Any) -> None:
-        self.repeats[rule_id] += 1
-        if self.repeats[rule_id] <= _MAX_REPEATS:
-            self.ctx.report(rule_id, message, offset=offset, evidence=evidence)
+        self.caps(rule_id, message, offset=offset, evidence=evidence)
 
     def graph(self, start: int, end: int) -> None:
         for fl in self.pb.fields(start, end):
@@ -140,6 +137,3 @@ class GraphWalk:
                     target=target,
                     **evidence,
                 )
-
-    def unreported(self) -> dict[str, int]:
-        return {r: n - _MAX_REPEATS for r, n in self.repeats.items() if n > _MAX_REPEATS}

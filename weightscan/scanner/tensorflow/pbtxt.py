@@ -43,12 +43,13 @@ def analyze_tf_text(source: Source, ctx: ScanContext) -> bool:
         return True
     text = source.head(source.size).decode("utf-8", "replace")
     walk = GraphWalk(WireReader(source, ctx), ctx)
-    for i, match in enumerate(_OP.finditer(text)):
-        if i % 4096 == 0:
-            ctx.check_time()
-        op = "".join(_unquote(m.group(0)) for m in _ONE.finditer(match.group(1)))
-        walk.stats.op_types[op] += 1
-        walk.judge(op, "", "text graph", {}, match.start())
+    with walk.caps:
+        for i, match in enumerate(_OP.finditer(text)):
+            if i % 4096 == 0:
+                ctx.check_time()
+            op = "".join(_unquote(m.group(0)) for m in _ONE.finditer(match.group(1)))
+            walk.stats.op_types[op] += 1
+            walk.judge(op, "", "text graph", {}, match.start())
     ctx.note("tensorflow_text", {"ops": dict(walk.stats.op_types.most_common(50))})
     return True
 

@@ -107,17 +107,16 @@ def _buffers(fb: Flatbuffer, model: int, ctx: ScanContext, summary: dict[str, ob
         raise LimitExceeded("TFLite buffers", _MAX_BUFFERS)
     summary["buffers"] = len(buffers)
     size = fb.source.size
-    reported = 0
-    for i, table in enumerate(buffers):
-        if i % 4096 == 0:
-            ctx.check_time()
-        fb.count(table, 0, "buffer data")  # the inline bytes must fit in the file
-        offset, length = fb.scalar(table, 1, "Q"), fb.scalar(table, 2, "Q")
-        if offset > 1 and offset + length > size and reported < _MAX_LISTED:
-            reported += 1
-            ctx.report(
-                "tflite.buffer.range",
-                f"buffer {i} declares bytes {offset}..{offset + length}; the file has {size}",
-                offset=table,
-                evidence={"buffer": i, "offset": offset, "size": length},
-            )
+    with ctx.capped(ctx.limits.max_findings_per_rule, summary="{more} more buffers") as report:
+        for i, table in enumerate(buffers):
+            if i % 4096 == 0:
+                ctx.check_time()
+            fb.count(table, 0, "buffer data")  # the inline bytes must fit in the file
+            offset, length = fb.scalar(table, 1, "Q"), fb.scalar(table, 2, "Q")
+            if offset > 1 and offset + length > size:
+                report(
+                    "tflite.buffer.range",
+                    f"buffer {i} declares bytes {offset}..{offset + length}; the file has {size}",
+                    offset=table,
+                    evidence={"buffer": i, "offset": offset, "size": length},
+                )
