@@ -177,6 +177,12 @@ def _checkpoint_index() -> Analyzer:
     return analyze_checkpoint_index
 
 
+def _ubjson() -> Analyzer:
+    from weightscan.scanner.ubjson.analyzer import analyze_ubjson
+
+    return analyze_ubjson
+
+
 def _text() -> Analyzer:
     from weightscan.scanner.containers.plain import analyze_text
 
@@ -240,6 +246,7 @@ ANALYZERS: dict[Format, Callable[[], Analyzer]] = {
     Format.FASTTEXT: _fasttext,
     Format.WORD2VEC: _word2vec,
     Format.MSGPACK: _msgpack,
+    Format.UBJSON: _ubjson,
     Format.TF_SAVED_MODEL: _saved_model,
     Format.TF_GRAPHDEF: _graphdef,
     Format.TF_KERAS_METADATA: _keras_metadata,

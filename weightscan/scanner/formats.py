@@ -35,6 +35,7 @@ class Format(enum.StrEnum):
     FASTTEXT = "fasttext"  # fastText .bin / .ftz
     WORD2VEC = "word2vec"  # word2vec binary (the text .vec form is plain text)
     MSGPACK = "msgpack"  # Flax checkpoints (flax.serialization.to_bytes)
+    UBJSON = "ubjson"  # XGBoost .ubj models (binary JSON)
     NEMO = "nemo"  # tar with a model_config.yaml (set by the tar analyzer)
     NEMO_CONFIG = "nemo-config"  # a .nemo archive's model_config.yaml (forced by the tar analyzer)
     ONNX = "onnx"  # protobuf ModelProto (sniffed from its field numbers)

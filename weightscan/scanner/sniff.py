@@ -28,6 +28,7 @@ from weightscan.scanner.openvino.ir import looks_like_openvino_ir
 from weightscan.scanner.pickle.probe import looks_like_pickle, reaches_import
 from weightscan.scanner.sniff_models import sniff_model_format
 from weightscan.scanner.source import Source
+from weightscan.scanner.ubjson.walker import looks_like_ubjson
 
 PYTHON_SUFFIXES = (".py", ".pyw")
 HEAD_BYTES = 8192  # enough for a tar header, a text check and the start of any pickle
@@ -140,6 +141,8 @@ def _by_head(head: bytes, size: int) -> Format:
         return Format.TEXT
     if looks_like_msgpack(head):  # no magic: after pickles (dispatch reads it as one too)
         return Format.MSGPACK
+    if looks_like_ubjson(head):  # no magic either: "{" is no pickle opcode
+        return Format.UBJSON
     if looks_like_old_fasttext(head):  # fastText before its magic number: ranges checked
         return Format.FASTTEXT
     if (

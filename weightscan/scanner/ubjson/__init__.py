@@ -1,0 +1,1 @@
+"""UBJSON documents (XGBoost ``.ubj`` models)."""
