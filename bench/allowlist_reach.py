@@ -91,10 +91,22 @@ def _callees(func: Callable, cls: type, library: str) -> Iterator[Callable]:
             found = names.get(target.id)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             if target.value.id in ("self", "cls"):
-                found = inspect.getattr_static(cls, target.attr, None)
+                found = _class_attribute(cls, target.attr)
             elif target.value.id in names:
                 found = getattr(names[target.value.id], target.attr, None)
         yield from _functions_of(found, library)
+
+
+def _class_attribute(cls: type, attr: str) -> object:
+    """``self.attr`` as Python resolves it in the class body, private names mangled
+    (``self.__init_dir()`` inside class ``C`` is ``C._C__init_dir``)."""
+    if attr.startswith("__") and not attr.endswith("__"):
+        for klass in cls.__mro__:
+            found = vars(klass).get(f"_{klass.__name__.lstrip('_')}{attr}")
+            if found is not None:
+                return found
+        return None
+    return inspect.getattr_static(cls, attr, None)
 
 
 def _functions_of(found: object, library: str) -> Iterator[Callable]:

@@ -30,6 +30,7 @@ helpers, sklearn's ``newObj``) are added when they sit in a vetted package.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import pickle
@@ -39,7 +40,7 @@ import platform
 import re
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -59,6 +60,47 @@ VETTED: dict[str, bool] = {
     "numpy.random": True,
     "torch.nn.modules": True,
     "torch.nn.parameter": False,
+    "torch.torch_version": False,
+}
+# What a Hugging Face or Lightning training run pickles (training_args.bin, .ckpt): these
+# libraries are vetted one module at a time, never walked whole (hundreds of modules, many
+# with import-time work). A class here whose construction (__init__) is not provably
+# harmless may still qualify as STATE-ONLY: allowed only when the pickle makes it the way
+# pickle itself does for a plain object, ``cls.__new__(cls)`` by NEWOBJ with no arguments,
+# and fills it by BUILD; the scanner flags any other call of it.
+HF_MODULES: tuple[str, ...] = (
+    "transformers.training_args",
+    "transformers.training_args_seq2seq",
+    "transformers.trainer_utils",
+    "transformers.trainer_pt_utils",
+    "transformers.debug_utils",
+    "transformers.utils.generic",
+    "transformers.generation.configuration_utils",
+    "transformers.trainer_callback",
+    "accelerate.state",
+    "accelerate.utils.dataclasses",
+    "lightning.fabric.utilities.data",
+    "lightning.pytorch.utilities.parsing",
+    "pytorch_lightning.utilities.parsing",
+    "lightning.pytorch.callbacks.model_checkpoint",
+    "lightning.pytorch.callbacks.early_stopping",
+    "lightning.pytorch.callbacks.lr_monitor",
+    "pytorch_lightning.callbacks.model_checkpoint",
+    "pytorch_lightning.callbacks.early_stopping",
+    "pytorch_lightning.callbacks.lr_monitor",
+)
+VETTED.update(dict.fromkeys(HF_MODULES, False))
+# Distributions whose versions the output records; those marked optional may be missing
+# (CI installs none of them): the generator then leaves their modules out.
+DISTRIBUTIONS: dict[str, bool] = {
+    "numpy": False,
+    "scipy": False,
+    "sklearn": False,
+    "torch": False,
+    "transformers": True,
+    "accelerate": True,
+    "lightning": True,
+    "pytorch_lightning": True,
 }
 # Modules whose public functions (pure tensor math) are allowed by exact name.
 FUNCTION_MODULES = ("torch.nn.functional",)
@@ -98,6 +140,17 @@ EXCLUDE = frozenset(
         # here so a weaker future check cannot let them back in.
         "sklearn.callback._scoring_monitor.ScoringMonitor",
         "sklearn.callback._progressbar.RichProgressMonitor",  # a threading.Thread
+        # Defined only where the optional "rich" package is installed (its progress
+        # display): left out so that the output does not depend on it.
+        "sklearn.callback._progressbar._Progress",
+        "sklearn.callback._progressbar._StyledColumnMixin",
+        "sklearn.callback._progressbar._StyledPercentageColumn",
+        "sklearn.callback._progressbar._StyledTimeRemainingColumn",
+        # Call what they are given: a class argument is instantiated (add_callback), a
+        # model argument's apply() registers hooks, context managers are entered.
+        "transformers.trainer_callback.CallbackHandler",
+        "transformers.debug_utils.DebugUnderflowOverflow",
+        "transformers.utils.generic.ContextManagers",
     }
 )
 SIDE_EFFECTS = re.compile(
@@ -108,6 +161,8 @@ SIDE_EFFECTS = re.compile(
     r"load_library|\bspawn|Pool\(|Executor\("
 )
 METHODS = (*allowlist_reach.ENTRY_METHODS, "__init_subclass__")
+# What NEWOBJ with no arguments and BUILD run: no __init__ (nor what it calls).
+STATE_METHODS = tuple(m for m in METHODS if m not in ("__init__", "__post_init__"))
 
 
 def main() -> None:
@@ -118,8 +173,14 @@ def main() -> None:
 
 def generate() -> str:
     """The allowlist module's text, from the installed libraries."""
+    return _render(*collect())
+
+
+def collect() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(fully allowed, state-only) ``module -> names`` from the installed libraries."""
     warnings.simplefilter("ignore")
     found: dict[str, set[str]] = {}
+    state_only: dict[str, set[str]] = {}
     modules = list(_modules())
     kept: dict[int, type] = {}
     for module in modules:
@@ -127,6 +188,8 @@ def generate() -> str:
             if isinstance(obj, type) and _keep_class(module, name, obj):
                 found.setdefault(module.__name__, set()).add(obj.__qualname__)
                 kept[id(obj)] = obj
+            elif isinstance(obj, type) and _keep_state_only(module, name, obj):
+                state_only.setdefault(module.__name__, set()).add(obj.__qualname__)
             elif (
                 name.startswith("__pyx_unpickle_") and callable(obj) and _in_vetted(module.__name__)
             ):
@@ -160,7 +223,7 @@ def generate() -> str:
     for module_name, name in _sample_globals():
         if _keep_helper(module_name, name):
             found.setdefault(module_name, set()).add(name)
-    return _render(found)
+    return found, state_only
 
 
 def _modules() -> Iterator[ModuleType]:
@@ -208,30 +271,47 @@ def _defining_modules(cls: type) -> set[str]:
 
 
 def _keep_class(module: ModuleType, name: str, cls: type) -> bool:
+    return _candidate(module, name, cls) and not _has_side_effects(cls)
+
+
+def _keep_state_only(module: ModuleType, name: str, cls: type) -> bool:
+    """A class of ``HF_MODULES`` that ``cls.__new__(cls)`` and BUILD leave harmless."""
+    return (
+        module.__name__ in HF_MODULES
+        and _candidate(module, name, cls)
+        and not _has_side_effects(cls, STATE_METHODS)
+    )
+
+
+def _candidate(module: ModuleType, name: str, cls: type) -> bool:
     qualname = getattr(cls, "__qualname__", "")
     if cls.__module__ != module.__name__ or qualname != name or "<" in qualname:
         return False  # re-exported from elsewhere, or not reachable by this name
     path = f"{module.__name__}.{qualname}"
-    if path in EXCLUDE or not _in_vetted(module.__name__):
-        return False
-    if policy.classify(module.__name__, qualname).decision in (
+    if path in EXCLUDE or not _in_vetted(module.__name__) or issubclass(cls, type):
+        return False  # (a metaclass called with three arguments makes a class)
+    return policy.classify(module.__name__, qualname).decision not in (
         policy.Decision.DENIED,
         policy.Decision.DUNDER,
-    ):
-        return False
-    return not _has_side_effects(cls)
+    )
 
 
-def _has_side_effects(cls: type) -> bool:
+def _has_side_effects(cls: type, methods: tuple[str, ...] = METHODS) -> bool:
     base = allowlist_reach.risky_base(cls)
     if base:
         print(f"# excluded {cls.__module__}.{cls.__qualname__}: a {base}", file=sys.stderr)
         return True
     entry_points = []
+    if "__init__" in methods:
+        factories = _dataclass_factories(cls)
+        if factories is None:
+            print(f"# excluded {cls.__module__}.{cls.__qualname__}: a factory", file=sys.stderr)
+            return True
+        entry_points += factories
     for klass in cls.__mro__:
         if klass is object or not _in_vetted(getattr(klass, "__module__", "") or ""):
             continue
-        for method in METHODS:
+        for method in methods:
             func = vars(klass).get(method)
             if func is None:
                 continue
@@ -257,6 +337,26 @@ def _has_side_effects(cls: type) -> bool:
             print(f"# excluded {cls.__module__}.{cls.__qualname__}: {path}", file=sys.stderr)
             return True
     return False
+
+
+def _dataclass_factories(cls: type) -> list[tuple[str, Callable[..., object]]] | None:
+    """The default factories a dataclass's generated __init__ calls (it has no source of
+    its own to read), or None when one is neither a builtin type nor readable code."""
+    if not dataclasses.is_dataclass(cls):
+        return []
+    out: list[tuple[str, Callable[..., object]]] = []
+    for f in dataclasses.fields(cls):
+        factory = f.default_factory
+        if factory is dataclasses.MISSING or factory in (list, dict, set, tuple):
+            continue
+        try:
+            source = inspect.getsource(factory)
+        except (OSError, TypeError):
+            return None
+        if SIDE_EFFECTS.search(_code_only(source)):
+            return None
+        out.append((f"{cls.__name__}.{f.name} default_factory", factory))
+    return out
 
 
 def _code_only(source: str) -> str:
@@ -375,7 +475,7 @@ def _keep_helper(module_name: str, name: str) -> bool:
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("numpy", "scipy", "sklearn", "torch"):
+    for dist in DISTRIBUTIONS:
         try:
             out[dist] = importlib.import_module(dist).__version__
         except ImportError:
@@ -383,7 +483,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _render(found: dict[str, set[str]]) -> str:
+def _render(found: dict[str, set[str]], state_only: dict[str, set[str]]) -> str:
     lines = [
         '"""Library classes a pickle may import: GENERATED, do not edit.',
         "",
@@ -398,7 +498,20 @@ def _render(found: dict[str, set[str]]) -> str:
         "}",
         "",
         "LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {",
+        *_entries(found),
+        "}",
+        "",
+        "# Allowed only as ``cls.__new__(cls)`` (NEWOBJ, no arguments) filled by BUILD: their",
+        "# __init__ is not proven harmless, so any other call of them is not cleared.",
+        "STATE_ONLY_GLOBALS: dict[str, tuple[str, ...]] = {",
+        *_entries(state_only),
+        "}",
     ]
+    return "\n".join(lines) + "\n"
+
+
+def _entries(found: dict[str, set[str]]) -> list[str]:
+    lines = []
     for module in sorted(found):
         names = sorted(found[module])
         lines.append(f"    {module!r}: (")
@@ -411,8 +524,7 @@ def _render(found: dict[str, set[str]]) -> str:
             line += item
         lines.append(line)
         lines.append("    ),")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ regeneration can no longer put such classes back on the list.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 
@@ -68,3 +69,42 @@ def test_generator_refuses_red_team_classes_without_the_hand_exclusion(
 def test_every_excluded_class_is_not_allowed(path: str) -> None:
     module, name = path.rsplit(".", 1)
     assert policy.classify(module, name).decision is not policy.Decision.ALLOWED
+
+
+class _Checkpoint:
+    def __init__(self, dirpath: str) -> None:
+        self.__init_dir(dirpath)  # a private name: Python calls _Checkpoint__init_dir
+
+    def __init_dir(self, dirpath: str) -> None:
+        _make(dirpath)
+
+
+def _make(path: str) -> None:
+    open(path, "w").close()
+
+
+def test_private_helpers_are_followed_under_their_mangled_names() -> None:
+    entry = [("_Checkpoint.__init__", _Checkpoint.__init__)]
+    reached = {func.__qualname__ for _, func in allowlist_reach.reached(_Checkpoint, entry)}
+    assert {"_Checkpoint.__init_dir", "_make"} <= reached
+
+
+def _cwd_listing() -> list[str]:
+    import os
+
+    return os.listdir(".")
+
+
+@dataclasses.dataclass
+class _Config:
+    names: list[str] = dataclasses.field(default_factory=_cwd_listing)
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+def test_dataclass_default_factories_are_read_as_init_code() -> None:
+    # the generated __init__ has no source; what it runs of the library is its factories
+    assert gen_allowlist._dataclass_factories(_Config) is None
+    plain = dataclasses.make_dataclass(
+        "Plain", [("tags", list, dataclasses.field(default_factory=list))]
+    )
+    assert gen_allowlist._dataclass_factories(plain) == []

@@ -12,9 +12,39 @@ GENERATED_FROM: dict[str, str] = {
     'scipy': '1.17.1',
     'sklearn': '1.9.1',
     'torch': '2.13.0+cpu',
+    'transformers': '5.24.0',
+    'accelerate': '1.16.0',
+    'lightning': '2.6.6',
+    'pytorch_lightning': '2.6.6',
 }
 
 LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
+    'accelerate.state': (
+        'DistributedType', 'DynamoBackend', 'GradientAccumulationPlugin', 'GradientState',
+        'SageMakerDistributedType',
+    ),
+    'accelerate.utils.dataclasses': (
+        'AutocastKwargs', 'BaseEnum', 'BnbQuantizationConfig', 'ComputeEnvironment',
+        'CustomDtype', 'DDPCommunicationHookType', 'DataLoaderConfiguration',
+        'DeepSpeedSequenceParallelConfig', 'DistributedDataParallelKwargs', 'DistributedType',
+        'DynamoBackend', 'FP8BackendType', 'GradScalerKwargs', 'GradientAccumulationPlugin',
+        'InitProcessGroupKwargs', 'KwargsHandler', 'LoggerType', 'MegatronLMPlugin',
+        'PrecisionType', 'ProfileKwargs', 'ProjectConfiguration', 'RNGType',
+        'SageMakerDistributedType', 'TensorInformation', 'TorchContextParallelConfig',
+        'TorchDynamoPlugin', 'TorchTensorParallelPlugin',
+    ),
+    'lightning.fabric.utilities.data': (
+        'AttributeDict', '_WrapAttrTag',
+    ),
+    'lightning.pytorch.callbacks.early_stopping': (
+        'EarlyStopping', 'EarlyStoppingReason',
+    ),
+    'lightning.pytorch.callbacks.lr_monitor': (
+        'LearningRateMonitor',
+    ),
+    'lightning.pytorch.utilities.parsing': (
+        'AttributeDict', '_AttributeDict',
+    ),
     'numpy': (
         '_CopyMode', 'bool', 'bool_', 'broadcast', 'busdaycalendar', 'byte', 'bytes_',
         'cdouble', 'character', 'clongdouble', 'complex128', 'complex256', 'complex64',
@@ -96,6 +126,15 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
     ),
     'numpy.rec': (
         'format_parser', 'recarray', 'record',
+    ),
+    'pytorch_lightning.callbacks.early_stopping': (
+        'EarlyStopping', 'EarlyStoppingReason',
+    ),
+    'pytorch_lightning.callbacks.lr_monitor': (
+        'LearningRateMonitor',
+    ),
+    'pytorch_lightning.utilities.parsing': (
+        'AttributeDict',
     ),
     'scipy.sparse': (
         'SparseEfficiencyWarning', 'SparseWarning', 'bsr_array', 'bsr_matrix', 'coo_array',
@@ -1419,6 +1458,71 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
     ),
     'torch.nn.parameter': (
         'Buffer', 'Parameter', 'UninitializedBuffer', 'UninitializedParameter',
-        'UninitializedTensorMixin', '_BufferMeta', '_ParameterMeta',
+        'UninitializedTensorMixin',
+    ),
+    'torch.torch_version': (
+        'TorchVersion',
+    ),
+    'transformers.debug_utils': (
+        'DebugOption', 'ExplicitEnum',
+    ),
+    'transformers.generation.configuration_utils': (
+        'BaseWatermarkingConfig', 'CompileConfig', 'ContinuousBatchingConfig', 'ExplicitEnum',
+        'GenerationMode', 'SynthIDTextWatermarkingConfig', 'WatermarkingConfig',
+    ),
+    'transformers.trainer_callback': (
+        'DefaultFlowCallback', 'EarlyStoppingCallback', 'ExportableState', 'IntervalStrategy',
+        'PrinterCallback', 'ProgressCallback', 'SaveStrategy', 'TrainerCallback',
+        'TrainerControl', 'TrainerState',
+    ),
+    'transformers.trainer_pt_utils': (
+        'AcceleratorConfig', 'BatchRebalanceSampler', 'DistributedLengthGroupedSampler',
+        'DistributedSamplerWithLoop', 'EvalLoopContainer', 'IterableDatasetShard',
+        'LabelSmoother', 'LayerWiseDummyOptimizer', 'LayerWiseDummyScheduler',
+        'LengthGroupedSampler', 'ShardSampler',
+    ),
+    'transformers.trainer_utils': (
+        'BestRun', 'EvalLoopOutput', 'EvalPrediction', 'ExplicitEnum', 'FSDPOption',
+        'HPSearchBackend', 'HubStrategy', 'IntervalStrategy', 'PredictionOutput',
+        'RemoveColumnsCollator', 'SaveStrategy', 'SchedulerType', 'TrainOutput',
+    ),
+    'transformers.training_args': (
+        'AcceleratorConfig', 'DebugOption', 'DistributedType', 'ExplicitEnum', 'FSDPOption',
+        'HubStrategy', 'IntervalStrategy', 'OptimizerNames', 'ParallelMode', 'SaveStrategy',
+        'SchedulerType',
+    ),
+    'transformers.utils.generic': (
+        'ExplicitEnum', 'GeneralInterface', 'ModelOutput', 'PaddingStrategy', 'TensorType',
+        'TransformersKwargs',
+    ),
+}
+
+# Allowed only as ``cls.__new__(cls)`` (NEWOBJ, no arguments) filled by BUILD: their
+# __init__ is not proven harmless, so any other call of them is not cleared.
+STATE_ONLY_GLOBALS: dict[str, tuple[str, ...]] = {
+    'accelerate.state': (
+        'AcceleratorState', 'PartialState',
+    ),
+    'accelerate.utils.dataclasses': (
+        'AORecipeKwargs', 'DeepSpeedPlugin', 'FullyShardedDataParallelPlugin', 'TERecipeKwargs',
+        'TorchTensorParallelConfig',
+    ),
+    'lightning.pytorch.callbacks.model_checkpoint': (
+        'ModelCheckpoint',
+    ),
+    'pytorch_lightning.callbacks.model_checkpoint': (
+        'ModelCheckpoint',
+    ),
+    'transformers.generation.configuration_utils': (
+        'GenerationConfig',
+    ),
+    'transformers.trainer_utils': (
+        'TrainerMemoryTracker',
+    ),
+    'transformers.training_args': (
+        'TrainingArguments',
+    ),
+    'transformers.training_args_seq2seq': (
+        'Seq2SeqTrainingArguments',
     ),
 }

@@ -102,6 +102,10 @@ def _rule_for(site: ImportSite) -> tuple[str | None, Severity | None]:
         return None, None
     if decision is Decision.USER_ALLOWED:
         return "pickle.import.user-allowed", None
+    if decision is Decision.STATE_ONLY and not (
+        site.constructed or site.build_target or site.result_called
+    ):
+        return None, None  # only ever cls.__new__(cls), then BUILD: what was vetted
     if decision is Decision.DENIED:
         return "pickle.import.malicious", Severity.CRITICAL if invoked else Severity.HIGH
     if decision is Decision.DUNDER:

@@ -130,6 +130,9 @@ class ImportSite:
     wraps_denied: bool = False  # a wrapper (functools.partial) holding a denied callable
     unanalysed_call: bool = False  # a file loader called with something not analysed
     weights_only: bool = False
+    # called other than as ``cls.__new__(cls)`` (NEWOBJ with no arguments): what a
+    # state-only class may not be (its __init__ is not vetted)
+    constructed: bool = False
     code: list[str] = field(default_factory=list)
 
     @property
@@ -1292,6 +1295,8 @@ class Engine:
                 calls = self.summary.calls
                 calls[path] = calls.get(path, 0) + 1
                 site.called = True
+                if kind != "newobj" or args != () or kwargs is not None:
+                    site.constructed = True
                 if site.classification.decision is not policy.Decision.ALLOWED:
                     self._excerpt(call, site)
                     if site.classification.decision not in _NEVER_CLEARED:
@@ -1343,6 +1348,7 @@ class Engine:
         if site is None:
             return
         site.called = True
+        site.constructed = True
         self.summary.calls[callee.path] = self.summary.calls.get(callee.path, 0) + 1
         if site.classification.decision is not policy.Decision.ALLOWED:
             self._excerpt(call, site)

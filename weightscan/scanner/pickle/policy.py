@@ -4,9 +4,12 @@ Order of decisions (first match wins):
 
 1. exact allowlist entry: the hand-vetted reconstruction helpers and data types, and the
    library classes generated offline from the real libraries (``allowlist_libs.py``)
-   -> ALLOWED. Exact means the very ``module`` and ``name`` pickle writes for it: the
-   unpickler walks a dotted ``name`` attribute by attribute, so a name that walks through
-   another module (``torch.nn.modules.linear`` + ``torch.fx.GraphModule``) is never allowed;
+   -> ALLOWED, or STATE_ONLY for generated classes whose ``__init__`` is not vetted but
+   whose creation as ``cls.__new__(cls)`` and state restoring are (the analyzer clears
+   them only when the pickle does nothing else with them). Exact means the very
+   ``module`` and ``name`` pickle writes for it: the unpickler walks a dotted ``name``
+   attribute by attribute, so a name that walks through another module
+   (``torch.nn.modules.linear`` + ``torch.fx.GraphModule``) is never allowed;
 2. ``functools.partial``                                             -> WRAPPER;
 3. denylist, by canonical name and module family (the path, each dotted parent, every tail
    of an attribute chain with aliases resolved, e.g. ``sklearn.utils.np.load``) -> DENIED;
@@ -31,7 +34,11 @@ from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 from dataclasses import dataclass
 from functools import lru_cache
 
-from weightscan.scanner.pickle.allowlist_libs import GENERATED_FROM, LIBRARY_GLOBALS
+from weightscan.scanner.pickle.allowlist_libs import (
+    GENERATED_FROM,
+    LIBRARY_GLOBALS,
+    STATE_ONLY_GLOBALS,
+)
 from weightscan.scanner.pickle.policy_data import (
     ALLOCATORS as ALLOCATORS,  # re-exported: the engine sizes what these allocate
 )
@@ -55,6 +62,7 @@ WEIGHTS_ONLY_OPCODES = frozenset(b"c\x81Rbaesu(t\x85\x86\x87N\x89\x88)]}\x8fJKMG
 
 class Decision(enum.Enum):
     ALLOWED = "allowed"
+    STATE_ONLY = "state-only"  # allowed as cls.__new__(cls) + BUILD, never called otherwise
     USER_ALLOWED = "user-allowed"
     DENIED = "denied"
     DUNDER = "dunder"
@@ -81,6 +89,15 @@ _LIBRARY_ENTRY = Classification(
     "library class checked offline against "
     + ", ".join(f"{k} {v}" for k, v in sorted(GENERATED_FROM.items())),
     "https://scikit-learn.org/stable/model_persistence.html",
+)
+_STATE_ONLY = frozenset(
+    (module, name) for module, names in STATE_ONLY_GLOBALS.items() for name in names
+)
+_STATE_ONLY_ENTRY = Classification(
+    Decision.STATE_ONLY,
+    "library class whose instance creation without __init__ and state restoring were "
+    "checked offline (its construction was not): allowed only as cls.__new__(cls) + BUILD",
+    "https://docs.python.org/3/library/pickle.html#pickling-class-instances",
 )
 _DENY = {e.path: e for e in (*DENY, *FAMILY_DENY)}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -121,6 +138,8 @@ def classify(
         return Classification(Decision.ALLOWED, entry.reason, entry.reference)
     if (module, name) in _LIBRARY:
         return _LIBRARY_ENTRY
+    if (module, name) in _STATE_ONLY:
+        return _STATE_ONLY_ENTRY
     if torchscript and module.split(".", 1)[0] == "__torch__" and is_dotted_identifier(path):
         # TorchScript's own unpickler resolves "__torch__.*" to classes compiled from the
         # archive's code/ folder; it never imports a Python module for them.
