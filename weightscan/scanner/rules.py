@@ -102,6 +102,7 @@ _RULE_MODULES = (
     "weightscan.scanner.keras.rules",
     "weightscan.scanner.hdf5.rules",
     "weightscan.scanner.nemo.rules",
+    "weightscan.scanner.yamlconfig.rules",
     "weightscan.scanner.onnx.rules",
     "weightscan.scanner.embeddings.rules",
     "weightscan.scanner.msgpack_format.rules",

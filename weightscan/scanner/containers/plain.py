@@ -20,6 +20,7 @@ from weightscan.scanner.sniff import HEAD_BYTES
 from weightscan.scanner.source import Source
 from weightscan.scanner.templates.textfiles import analyze_text_templates
 from weightscan.scanner.tensorflow.pbtxt import analyze_tf_text
+from weightscan.scanner.yamlconfig.analyzer import analyze_yaml_text
 
 _TEXT_CHUNK = 1 << 20
 
@@ -42,6 +43,7 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
     analyze_config_auto_map(source, ctx)
     analyze_keras_json(source, ctx)
     analyze_tf_text(source, ctx)  # saved_model.pbtxt runs the ops it names
+    analyze_yaml_text(source, ctx)  # hyperparams.yaml, Hydra configs: tags and targets
     if ctx.member is not None:
         # inside an archive the member summary says "text"; a finding per config file or
         # source file of a large archive would only bury the findings that matter

@@ -12,7 +12,8 @@ RULES: tuple[Rule, ...] = (
         "nemo.target.dangerous",
         Severity.CRITICAL,
         "A Hydra `_target_` names a function that runs commands or code",
-        "Restoring a .nemo model instantiates every `_target_` in its config: Hydra "
+        "Restoring a .nemo model (or any Hydra-based config loader) instantiates every "
+        "`_target_` in its config: Hydra "
         "imports the named callable and calls it with the config's arguments, so "
         "`os.system` or `builtins.eval` runs on load.",
         (_HYDRA,),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from weightscan.scanner.keras.names import DANGEROUS_BUILTINS, DANGEROUS_MODULE_ROOTS
 
 # Libraries a NeMo config instantiates: models, modules, optimizers, data loaders.
@@ -84,8 +86,16 @@ _TORCH_WALKS = frozenset(
 )
 
 
-def classify(target: str) -> str:
-    """ "dangerous", "unknown" or "safe"."""
+_INTERPOLATION = re.compile(r"\$\{[^}]*\}?")
+
+
+def classify(target: str, extra_safe: tuple[str, ...] = ()) -> str:
+    """ "dangerous", "unknown" or "safe" (``extra_safe``: more vetted prefixes)."""
+    if "${" in target:
+        # OmegaConf resolves ``${...}`` before Hydra imports the path, so the literal
+        # text is only part of the name: never safe, dangerous if the rest already is.
+        literal = classify(_INTERPOLATION.sub("interpolated", target), extra_safe)
+        return "dangerous" if literal == "dangerous" else "unknown"
     parts = target.split(".")
     prefixes = {".".join(parts[:i]) for i in range(1, len(parts))} - _MODEL_LIBRARIES
     if prefixes & (DANGEROUS_MODULE_ROOTS | _DANGEROUS_EXTRA) or (
@@ -94,7 +104,7 @@ def classify(target: str) -> str:
         return "dangerous"
     if _walks_through_module(parts):
         return "dangerous"
-    if target.startswith(SAFE_PREFIXES) and not target.endswith(_LOADING_SUFFIXES):
+    if target.startswith(SAFE_PREFIXES + extra_safe) and not target.endswith(_LOADING_SUFFIXES):
         return "safe"
     return "unknown"
 

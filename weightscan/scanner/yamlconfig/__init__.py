@@ -1,0 +1,1 @@
+"""YAML configs that loaders turn into Python imports and calls."""

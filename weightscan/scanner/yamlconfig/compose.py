@@ -1,0 +1,109 @@
+"""Read a YAML config into PyYAML's node graph, bounded, and list what it makes loaders call.
+
+The YAML is composed with PyYAML's safe composer (no object is ever constructed, aliases
+stay shared nodes, so a "billion laughs" costs nothing), then walked once per node within
+a node budget. Tags survive composition as written (``%TAG`` handles resolved), which is
+what every loader's constructor matches on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from weightscan.scanner.source import Source
+
+MAX_CONFIG_BYTES = 4 << 20  # real configs are tens of kilobytes
+MAX_NODES = 1_000_000
+MAX_FLOW_DEPTH = 100
+_BRACKETS = re.compile(r"[\[\]{}]")
+# NeMo's from_config_dict also imports and calls the class named by ``target`` (the model
+# class at the top of every config) and by the legacy ``cls`` key; so do the
+# ``instantiate_from_config`` helpers of latent-diffusion style configs.
+_CLASS_KEYS = frozenset({"target", "cls"})
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+# The pure-Python safe loader on purpose: libyaml's composer recurses in C and crashes
+# the process on deeply nested input, where Python's raises RecursionError.
+_Loader = yaml.SafeLoader
+
+
+class YamlUnreadable(Exception):
+    """The text could not be composed; the message says why (what was not checked)."""
+
+
+@dataclass
+class YamlFacts:
+    targets: list[tuple[str, str]] = field(default_factory=list)  # (path, Hydra target)
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (path, tag) of non-core tags
+    complete: bool = True  # every node was walked
+
+
+def compose_source(source: Source, *, single: bool) -> list[yaml.Node]:
+    """The documents of a YAML file, read only when it is within the size cap."""
+    if source.size > MAX_CONFIG_BYTES:
+        raise YamlUnreadable(f"is larger than {MAX_CONFIG_BYTES} bytes; not checked")
+    return compose(source.head(source.size).decode("utf-8", "replace"), single=single)
+
+
+def compose(text: str, *, single: bool) -> list[yaml.Node]:
+    """The documents of ``text`` (``single``: exactly one, as ``yaml.load`` reads)."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise YamlUnreadable(f"is larger than {MAX_CONFIG_BYTES} bytes; not checked")
+    if flow_depth(text) > MAX_FLOW_DEPTH:
+        # PyYAML slows down quadratically in deep flow collections: refuse before parsing
+        raise YamlUnreadable(f"nests brackets deeper than {MAX_FLOW_DEPTH}; not parsed")
+    try:
+        if single:
+            root = yaml.compose(text, Loader=_Loader)
+            return [] if root is None else [root]
+        return list(yaml.compose_all(text, Loader=_Loader))
+    except RecursionError:
+        raise YamlUnreadable("is nested too deeply to read") from None
+    except yaml.YAMLError as exc:
+        raise YamlUnreadable(f"is not valid YAML: {str(exc)[:200]}") from None
+
+
+def flow_depth(text: str) -> int:
+    """The deepest ``[``/``{`` nesting, counting brackets inside quotes too (an overestimate
+    only makes the check stricter)."""
+    steps = (1 if c in "[{" else -1 for c in _BRACKETS.findall(text))
+    return max(itertools.accumulate(steps, initial=0))
+
+
+def walk(roots: list[yaml.Node]) -> YamlFacts:
+    """Every Hydra-style target scalar and every tag outside YAML's core schema."""
+    facts = YamlFacts()
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(root, "$") for root in reversed(roots)]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue  # an alias: the same node again
+        seen.add(id(node))
+        if len(seen) > MAX_NODES:
+            facts.complete = False
+            return facts
+        if not node.tag.startswith("tag:yaml.org,2002:") or "python/" in node.tag:
+            facts.tags.append((path, node.tag))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                child = f"{path}.{name}"[:300]
+                if isinstance(value, yaml.ScalarNode) and _names_a_target(name, value.value):
+                    facts.targets.append((child, str(value.value)))
+                stack.append((key, child))
+                stack.append((value, child))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, f"{path}[{i}]"[:300]) for i, v in enumerate(node.value))
+    return facts
+
+
+def _names_a_target(key: str, value: object) -> bool:
+    if key == "_target_":
+        return True
+    text = str(value)
+    # an interpolation is resolved by OmegaConf before the class is imported
+    return key in _CLASS_KEYS and (_DOTTED.fullmatch(text) is not None or "${" in text)

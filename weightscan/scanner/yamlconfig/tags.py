@@ -1,0 +1,42 @@
+"""YAML tags that make a loader import a Python name, and what name they import.
+
+* PyYAML's Python tags (``!!python/object/apply:os.system``): ``yaml.unsafe_load``,
+  ``yaml.load(..., Loader=yaml.Loader)`` and older ``full_load`` import the name and
+  call it (``object/apply``, ``object/new``), build an instance and set its state
+  (``object``), or hand back the function or module itself (``name``, ``module``).
+* HyperPyYAML (SpeechBrain's ``hyperparams.yaml``, read by ``from_hparams``):
+  ``!new:`` and ``!apply:`` (``!applyref:``) call the named callable, ``!name:`` and
+  ``!module:`` import it.
+"""
+
+from __future__ import annotations
+
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+_PYTHON_CODE_KINDS = ("object/apply:", "object/new:", "object:", "name:", "module:")
+# Tags that build plain values (``yaml.dump`` writes ``!!python/tuple`` for a tuple).
+_PYTHON_VALUE_KINDS = frozenset(
+    {"none", "bool", "str", "unicode", "bytes", "int", "long", "float", "complex"}
+    | {"list", "tuple", "dict"}
+)
+_HYPERPYYAML_PREFIXES = ("!new:", "!name:", "!apply:", "!applyref:", "!module:")
+
+
+def imported_name(tag: str) -> str | None:
+    """The dotted name a tag makes its loader import, "" when the tag is a Python tag
+    that names nothing readable, None when the tag imports nothing."""
+    if tag.startswith(_PYTHON_TAG):
+        kind = tag[len(_PYTHON_TAG) :]
+        if kind in _PYTHON_VALUE_KINDS:
+            return None
+        for prefix in _PYTHON_CODE_KINDS:
+            if kind.startswith(prefix):
+                return kind[len(prefix) :]
+        return ""
+    for prefix in _HYPERPYYAML_PREFIXES:
+        if tag.startswith(prefix):
+            return tag[len(prefix) :]
+    return None
+
+
+def loader_of(tag: str) -> str:
+    return "PyYAML's unsafe loader" if tag.startswith(_PYTHON_TAG) else "HyperPyYAML"
