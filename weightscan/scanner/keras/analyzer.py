@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 
+from weightscan.scanner import jsontext
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.keras.config import check_config_text
 from weightscan.scanner.source import Source
 
 MAX_CONFIG_BYTES = 64 << 20
-_JSON_HEAD = 4096  # "class_name" comes first or second in what Keras writes
+_CLASS_NAME_KEY = jsontext.key_pattern("class_name")
 
 
 def analyze_keras_config(source: Source, ctx: ScanContext) -> None:
@@ -29,8 +30,10 @@ def analyze_keras_json(source: Source, ctx: ScanContext) -> None:
     """A Keras object serialised as JSON text outside a ``.keras`` archive: what
     ``model.to_json()`` writes and ``model_from_json`` reads, or a keras-hub preset's
     config.json. Other JSON (and other text) is left alone."""
-    head = source.head(_JSON_HEAD)
-    if not head.lstrip().startswith(b"{") or b'"class_name"' not in head:
+    # json.loads takes any leading whitespace, keys in any order and escaped key spellings
+    if not jsontext.starts_object(source, ctx) or not jsontext.contains(
+        source, ctx, _CLASS_NAME_KEY
+    ):
         return
     if source.size > MAX_CONFIG_BYTES:
         ctx.report(

@@ -11,10 +11,10 @@ analysed as text there.
 from __future__ import annotations
 
 import ast
-import json
 import warnings
 from pathlib import Path
 
+from weightscan.scanner import jsontext
 from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze
@@ -34,6 +34,7 @@ MAX_NODE_BYTES = 60_000
 _NODE_BYTES = tuple(bytes([c]) for c in b",([{=.+-*/%&|^<>~:;@\n")
 _MAX_HITS = 100
 _MAX_IMPORTS = 50
+_AUTO_MAP_KEY = jsontext.key_pattern("auto_map")  # "auto\u005fmap" too, as json decodes it
 
 
 def analyze_python(source: Source, ctx: ScanContext) -> None:
@@ -111,16 +112,17 @@ def _top_imports(tree: ast.Module) -> list[str]:
 
 def analyze_config_auto_map(source: Source, ctx: ScanContext) -> None:
     """Flag auto_map entries of a JSON config that import code from another repository."""
-    if source.size > automap.MAX_CONFIG_BYTES or not source.head(64).lstrip().startswith(b"{"):
+    if not jsontext.starts_object(source, ctx) or not jsontext.contains(source, ctx, _AUTO_MAP_KEY):
         return
-    raw = source.head(source.size)
-    if b'"auto_map"' not in raw:
+    if source.size > automap.MAX_CONFIG_BYTES:
+        ctx.report(
+            "limits.resource",
+            f"a JSON config of {source.size} bytes names auto_map; above the "
+            f"{automap.MAX_CONFIG_BYTES}-byte limit it was not parsed",
+            evidence={"resource": "JSON config", "limit": automap.MAX_CONFIG_BYTES},
+        )
         return
-    ctx.check_time()
-    try:
-        config = json.loads(raw)
-    except (ValueError, RecursionError):
-        return
+    config = jsontext.load_object(source, ctx)
     found = automap.entries(config)
     if found:
         ctx.note("auto_map", {e.key: e.reference for e in found})

@@ -9,10 +9,8 @@ GGUF's ``tokenizer.chat_template`` (CVE-2024-34359).
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
-from typing import Any
 
+from weightscan.scanner import jsontext
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.source import Source
 from weightscan.scanner.templates.analyzer import analyze_template
@@ -20,14 +18,14 @@ from weightscan.scanner.templates.analyzer import analyze_template
 # tokenizer_config.json files are a few KB to a few MB; a larger JSON file is read as a
 # stream for its chat templates (see ``_stream_templates``) instead of being decoded.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
-_CHUNK = 1 << 20
-_TEMPLATE_KEY = re.compile(rb'"(?:chat_template|template)"\s*:\s*"')
+# keys as json.loads decodes them: "chat_\u0074emplate" is chat_template
+_TEMPLATE_KEY = jsontext.key_pattern("chat_template", "template", suffix=rb'\s*:\s*"')
+_CHAT_TEMPLATE_KEY = jsontext.key_pattern("chat_template", suffix=rb"\s*:")
 _MAX_STREAMED_TEMPLATES = 64  # templates analysed per file
 
 
 def analyze_text_templates(source: Source, ctx: ScanContext) -> None:
     """Analyse the chat templates a text file carries, if it carries any."""
-    head = source.head(64).removeprefix(b"\xef\xbb\xbf").lstrip()  # json.loads(bytes) skips a BOM
     name = source.name.lower()
     if name.endswith((".jinja", ".jinja2", ".j2")):
         cap = ctx.limits.max_template_bytes
@@ -37,7 +35,7 @@ def analyze_text_templates(source: Source, ctx: ScanContext) -> None:
             name=source.name or "template",
             size=source.size,
         )
-    elif head.startswith(b"{"):
+    elif jsontext.starts_object(source, ctx):
         if source.size > MAX_CONFIG_BYTES:
             _stream_templates(source, ctx)
         else:
@@ -61,7 +59,7 @@ def _stream_templates(source: Source, ctx: ScanContext) -> None:
         evidence={"bytes": source.size, "limit": MAX_CONFIG_BYTES},
     )
     cap = ctx.limits.max_template_bytes
-    for found, match_end in enumerate(_key_positions(source, ctx, _TEMPLATE_KEY)):
+    for found, match_end in enumerate(jsontext.positions(source, ctx, _TEMPLATE_KEY)):
         if found >= _MAX_STREAMED_TEMPLATES:
             ctx.report(
                 "templates.oversized",
@@ -77,22 +75,7 @@ def _stream_templates(source: Source, ctx: ScanContext) -> None:
 
 
 def _has_chat_template(source: Source, ctx: ScanContext) -> bool:
-    needle = re.compile(rb'"chat_template"\s*:')
-    return next(iter(_key_positions(source, ctx, needle)), None) is not None
-
-
-def _key_positions(source: Source, ctx: ScanContext, pattern: re.Pattern[bytes]) -> Iterator[int]:
-    """End offsets of ``pattern`` in the file, read in overlapping chunks."""
-    pos, overlap, last = 0, 64, -1
-    while pos < source.size:
-        ctx.check_time()
-        chunk = source.read_at(pos, _CHUNK + overlap)
-        for match in pattern.finditer(chunk):
-            end = pos + match.end()
-            if end > last:
-                last = end
-                yield end
-        pos += _CHUNK
+    return jsontext.contains(source, ctx, _CHAT_TEMPLATE_KEY)
 
 
 def _json_string_prefix(raw: bytes) -> tuple[str, bool]:
@@ -118,13 +101,9 @@ def _json_string_prefix(raw: bytes) -> tuple[str, bool]:
 
 
 def _json_templates(source: Source, ctx: ScanContext) -> None:
-    ctx.check_time()
-    try:
-        config: Any = json.loads(source.head(source.size))
-    except (ValueError, RecursionError):
-        return  # not JSON after all: plain text
-    if not isinstance(config, dict):
-        return
+    config = jsontext.load_object(source, ctx)
+    if config is None:
+        return  # not a JSON object after all: plain text
     templates = config.get("chat_template")
     if isinstance(templates, str):
         analyze_template(templates, ctx, name="chat_template")
