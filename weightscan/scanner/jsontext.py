@@ -23,15 +23,24 @@ _OVERLAP = 512  # longer than any escaped key we search for
 def starts_object(source: Source, ctx: ScanContext) -> bool:
     """Whether the first byte after JSON whitespace is ``{`` (a UTF-8 BOM is skipped, as
     ``json.loads(bytes)`` skips it)."""
+    return _first_byte(source, ctx) == b"{"
+
+
+def starts_container(source: Source, ctx: ScanContext) -> bool:
+    """Whether the file starts (after JSON whitespace) a JSON object or array."""
+    return _first_byte(source, ctx) in (b"{", b"[")
+
+
+def _first_byte(source: Source, ctx: ScanContext) -> bytes:
     pos = 3 if source.head(3) == b"\xef\xbb\xbf" else 0
     while pos < source.size:
         ctx.check_time()
         chunk = source.read_at(pos, _CHUNK)
         rest = chunk.lstrip(_WHITESPACE)
         if rest:
-            return rest.startswith(b"{")
+            return rest[:1]
         pos += len(chunk)
-    return False
+    return b""
 
 
 def key_pattern(*names: str, suffix: bytes = b"") -> re.Pattern[bytes]:
@@ -69,9 +78,14 @@ def contains(source: Source, ctx: ScanContext, pattern: re.Pattern[bytes]) -> bo
 
 def load_object(source: Source, ctx: ScanContext) -> dict[str, Any] | None:
     """The file parsed as JSON if it is one object (the caller bounds its size)."""
+    value = load_value(source, ctx)
+    return value if isinstance(value, dict) else None
+
+
+def load_value(source: Source, ctx: ScanContext) -> Any:
+    """The file parsed as JSON, None when it is not JSON (the caller bounds its size)."""
     ctx.check_time()
     try:
-        value = json.loads(source.head(source.size))
+        return json.loads(source.head(source.size))
     except (ValueError, RecursionError):
         return None
-    return value if isinstance(value, dict) else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from weightscan.scanner import jsontext
@@ -20,7 +21,7 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze
 from weightscan.scanner.formats import Format
 from weightscan.scanner.pickle.probe import looks_like_pickle
-from weightscan.scanner.pycode import automap
+from weightscan.scanner.pycode import automap, loader_configs
 from weightscan.scanner.pycode.calls import find_hits
 from weightscan.scanner.sniff import HEAD_BYTES
 from weightscan.scanner.source import Source
@@ -34,7 +35,11 @@ MAX_NODE_BYTES = 60_000
 _NODE_BYTES = tuple(bytes([c]) for c in b",([{=.+-*/%&|^<>~:;@\n")
 _MAX_HITS = 100
 _MAX_IMPORTS = 50
-_AUTO_MAP_KEY = jsontext.key_pattern("auto_map")  # "auto\u005fmap" too, as json decodes it
+# keys that name code to import ("auto\u005fmap" too, as json decodes it); "type" is
+# sentence-transformers' modules.json, too common to make a large file suspicious
+_CODE_KEYS = jsontext.key_pattern("auto_map", "custom_pipelines", "_class_name", "type")
+_LARGE_CODE_KEYS = jsontext.key_pattern("auto_map", "custom_pipelines", "_class_name")
+_CODE_CONFIGS = frozenset({"modules.json", "model_index.json"})
 
 
 def analyze_python(source: Source, ctx: ScanContext) -> None:
@@ -111,26 +116,39 @@ def _top_imports(tree: ast.Module) -> list[str]:
 
 
 def analyze_config_auto_map(source: Source, ctx: ScanContext) -> None:
-    """Flag auto_map entries of a JSON config that import code from another repository."""
-    if not jsontext.starts_object(source, ctx) or not jsontext.contains(source, ctx, _AUTO_MAP_KEY):
+    """Flag config entries that import code from another repository or from outside
+    the scanned folder (``auto_map``, ``custom_pipelines``, ``modules.json``...)."""
+    if not jsontext.starts_container(source, ctx) or not jsontext.contains(source, ctx, _CODE_KEYS):
         return
     if source.size > automap.MAX_CONFIG_BYTES:
-        ctx.report(
-            "limits.resource",
-            f"a JSON config of {source.size} bytes names auto_map; above the "
-            f"{automap.MAX_CONFIG_BYTES}-byte limit it was not parsed",
-            evidence={"resource": "JSON config", "limit": automap.MAX_CONFIG_BYTES},
-        )
+        if jsontext.contains(source, ctx, _LARGE_CODE_KEYS) or source.name in _CODE_CONFIGS:
+            ctx.report(
+                "limits.resource",
+                f"a JSON config of {source.size} bytes names code to import; above the "
+                f"{automap.MAX_CONFIG_BYTES}-byte limit it was not parsed",
+                evidence={"resource": "JSON config", "limit": automap.MAX_CONFIG_BYTES},
+            )
         return
-    config = jsontext.load_object(source, ctx)
-    found = automap.entries(config)
+    found = loader_configs.references(
+        jsontext.load_value(source, ctx), source.name, _sibling_check(ctx)
+    )
     if found:
-        ctx.note("auto_map", {e.key: e.reference for e in found})
-    for entry in found:
-        if entry.repository is not None:
+        ctx.note("code_references", {r.where: r.reference for r in found[:50]})
+    for ref in found:
+        if ref.remote is not None:
             ctx.report(
                 "code.auto-map.remote",
-                f"auto_map {entry.key} imports {entry.module} from the repository "
-                f"{entry.repository}",
-                evidence={"key": entry.key, "reference": entry.reference},
+                f"{ref.where} imports {ref.reference} from {ref.remote}",
+                evidence={"key": ref.where, "reference": ref.reference},
             )
+        elif not ref.where.startswith("auto_map"):  # auto_map's local modules are the *.py
+            ctx.report(
+                "code.config-import",
+                f"{ref.where} makes the loader import {ref.reference}",
+                evidence={"key": ref.where, "reference": ref.reference},
+            )
+
+
+def _sibling_check(ctx: ScanContext) -> Callable[[str], bool]:
+    folder = Path(ctx.origin).parent if ctx.origin and ctx.member is None else None
+    return lambda name: folder is not None and (folder / name).is_file()

@@ -53,9 +53,19 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "code.auto-map.remote",
         Severity.MEDIUM,
-        "auto_map loads code from another repository",
-        "An auto_map entry of the form org/repo--module.Class makes the loader fetch and "
-        "import code from a repository this scan never saw.",
+        "A loader config loads code from another repository",
+        "An auto_map or custom_pipelines entry of the form org/repo--module.Class, a "
+        "sentence-transformers module type of that form, or a diffusers custom pipeline "
+        "whose module is not next to it makes the loader fetch and import code this scan "
+        "never saw.",
+    ),
+    Rule(
+        "code.config-import",
+        Severity.MEDIUM,
+        "A loader config makes the library import a module outside it",
+        "sentence-transformers imports every modules.json type outside its own package "
+        "(from the folder's code or any installed module) and calls its loader; what it "
+        "names cannot be shown harmless.",
     ),
     Rule(
         "code.unparsed",
