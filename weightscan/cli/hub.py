@@ -8,11 +8,12 @@ to the registry host only. The revision is resolved to a commit sha first and ev
 is fetched at that sha, so the report describes one commit.
 
 Only files that need analysis are fetched: everything except documentation and media
-(README, images, audio...) that no loader reads; those are listed as skipped. Each file
+(README, images, audio...) that no loader reads; those are listed as skipped, unless a
+fetched config names them (``hub_refs``: a shard index can point anywhere). Each file
 is streamed to a temporary file with the listed size as a cap, checked against the
-listing (LFS sha256 or git blob id), scanned, and deleted; the JSON configs are fetched
-first and kept until the end, so a ``*.py`` is scanned next to the ``config.json`` whose
-``auto_map`` imports it.
+listing (LFS sha256 or git blob id), scanned, and deleted; the JSON and YAML configs are
+fetched first and kept until the end, so a ``*.py`` is scanned next to the ``config.json``
+whose ``auto_map`` imports it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from weightscan.cli import hub_refs
 from weightscan.scanner.model import FileReport, SkippedPath
 from weightscan.scanner.output.common import PathError
 
@@ -92,7 +94,7 @@ def plan(listing: list[RepoFile]) -> tuple[list[RepoFile], list[RepoFile]]:
     for f in listing:
         name = PurePosixPath(f.path).name.lower()
         (unread if name.endswith(NOT_LOADED_SUFFIXES) else wanted).append(f)
-    wanted.sort(key=lambda f: (not f.path.lower().endswith(".json"), f.path))
+    wanted.sort(key=lambda f: (not hub_refs.is_config(f.path), f.path))
     return wanted, unread
 
 
@@ -127,32 +129,59 @@ def scan_hub(
     announce(arg, out.commit)
     base = f"hf://{repo}@{out.commit}/"
     wanted, unread = plan(listing)
-    out.skipped += [
-        SkippedPath(
-            base + f.path, "not fetched: no model loader reads this kind of file", covered=True
-        )
-        for f in unread
-    ]
     on_plan(len(wanted), sum(f.size for f in wanted))
     with tempfile.TemporaryDirectory(prefix="weightscan-hub-") as tmp:
         root = Path(tmp)
-        for f in wanted:
+        fetched_configs: list[Path] = []
+
+        def scan_one(f: RepoFile) -> None:
             start_file(base + f.path, f.size)
             try:
                 local = _fetch(client, repo, out.commit, f, root, progress)
             except (FetchFailed, FetchRefused, _Mismatch, OSError) as exc:
                 out.errors.append(PathError(base + f.path, f"not fetched: {exc}"))
                 finish_file()
-                continue
+                return
             try:
                 report = scan(local, f.size, base + f.path)
                 if report is not None:
                     out.files.append(report)
             finally:
-                if not f.path.lower().endswith(".json"):
-                    local.unlink(missing_ok=True)  # configs stay for the code's auto_map
+                if hub_refs.is_config(f.path):
+                    fetched_configs.append(local)  # kept: the code's auto_map, named files
+                else:
+                    local.unlink(missing_ok=True)
             finish_file()
+
+        configs = [f for f in wanted if hub_refs.is_config(f.path)]
+        for f in configs:
+            scan_one(f)
+        named = _named_by_configs(fetched_configs, unread)
+        if named:
+            on_plan(len(named), sum(f.size for f in named))
+        unread = [f for f in unread if f not in named]
+        out.skipped += [
+            SkippedPath(
+                base + f.path, "not fetched: no model loader reads this kind of file", covered=True
+            )
+            for f in unread
+        ]
+        for f in [f for f in wanted if not hub_refs.is_config(f.path)] + named:
+            scan_one(f)
     return out
+
+
+def _named_by_configs(configs: list[Path], unread: list[RepoFile]) -> list[RepoFile]:
+    """The skipped files a fetched config names: a loader reads them whatever their suffix."""
+    strings: set[str] = set()
+    raw: list[str] = []
+    for local in configs:
+        found, text = hub_refs.named_in(local)
+        strings |= found
+        if text:
+            raw.append(text)
+    named = hub_refs.named_files(strings, raw, (f.path for f in unread))
+    return [f for f in unread if f.path in named]
 
 
 class _Mismatch(Exception):
