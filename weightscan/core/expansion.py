@@ -12,8 +12,9 @@ globs, and for each one:
   against the listing, and handed to ``weightscan.core.scans.submit.submit_file(group_id=...)``.
 
 Files whose names match no glob but have no well-known harmless extension are fetched
-too when small, and kept only if content sniffing says they hold a model or container
-format (a renamed pickle is still a pickle). A gated repository (401/403) or a missing
+too when small, and kept unless content sniffing says they are plain text, a recognised
+image or document, or empty (a renamed pickle is still a pickle, an ONNX graph or a
+SavedModel runs ops whatever its name). A gated repository (401/403) or a missing
 revision ends the group ``failed`` with the reason. Child scans are enqueued as soon as
 they are committed, so scanning overlaps downloading.
 """
@@ -57,10 +58,6 @@ HARMLESS_SUFFIXES = (
     ".md",
     ".txt",
     ".rst",
-    ".py",
-    ".json",
-    ".yaml",
-    ".yml",
     ".toml",
     ".cfg",
     ".ini",
@@ -85,33 +82,9 @@ HARMLESS_SUFFIXES = (
     ".mp3",
     ".mp4",
 )
-MODEL_FORMATS = frozenset(
-    {
-        "pickle",
-        "pytorch-zip",
-        "torchscript",
-        "pytorch-legacy",
-        "pytorch-tar",
-        "zip",
-        "numpy",
-        "numpy-npz",
-        "joblib",
-        "gzip",
-        "bzip2",
-        "xz",
-        "lzma",
-        "zlib",
-        "zstd",
-        "lz4",
-        "joblib-zlib",
-        "tar",
-        "7z",
-        "rar",
-        "safetensors",
-        "gguf",
-        "unknown",
-    }
-)
+# Sniffed formats no loader acts on: a sniffed file in any other format is kept (an ONNX
+# graph or a SavedModel runs ops; a pickle under any name is a pickle).
+NOT_MODEL_FORMATS = frozenset({"text", "other", "empty"})
 
 
 @dataclass
@@ -380,7 +353,7 @@ def _one_file(
             )
             temp = stored.path
         _verify(item, stored.path, stored.sha256)
-        if item.sniff_only and _sniff(stored.path) not in MODEL_FORMATS:
+        if item.sniff_only and _sniff(stored.path) in NOT_MODEL_FORMATS:
             return None, False, True, None  # fetched to look; not a model file
         with sessions() as session:
             submitted = submit_file(

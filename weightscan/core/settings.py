@@ -44,10 +44,30 @@ DEFAULT_MODEL_GLOBS = (
     "*.zst",
     "*.lz4",
     "*.7z",
-    "tokenizer_config.json",
-    # repository code that trust_remote_code imports, and the config whose auto_map does
+    # model formats read by name, beyond pickles and archives
+    "*.onnx",
+    "*.pb",
+    "*.pbtxt",
+    "*.tflite",
+    "*.keras",
+    "*.hdf5",
+    "*.nemo",
+    "*.msgpack",
+    "*.mlmodel",
+    "*.pdmodel",
+    "*.pdparams",
+    "*.ot",
+    "*.xml",
+    # repository code that trust_remote_code imports, and every config that names code,
+    # templates or files to load (auto_map, chat_template, modules.json, shard indexes,
+    # hyperparams.yaml, Hydra configs); chat templates a renderer runs
     "*.py",
-    "config.json",
+    "*.json",
+    "*.yaml",
+    "*.yml",
+    "*.jinja",
+    "*.jinja2",
+    "*.j2",
 )
 
 

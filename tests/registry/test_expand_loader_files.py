@@ -1,0 +1,41 @@
+"""Repository expansion must fetch what loaders read, not only weight files.
+
+The default globs named weights, ``*.py``, ``config.json`` and ``tokenizer_config.json``;
+other files were fetched only to be sniffed and kept when they held a weights or
+container format. So a chat template (``chat_template.jinja``, rendered by transformers
+and llama.cpp front-ends), a SpeechBrain ``hyperparams.yaml`` (``.yaml`` counted as
+harmless: never even fetched), a ``modules.json`` importing code from another
+repository, a TensorFlow ``saved_model.pb`` with a ``PyFunc`` op and a ``processor_config.json``
+template were dropped, and the group came out clean.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.fixtures.tensorflow_builder import benign_graph, node, saved_model
+from tests.registry.fake_registry import FakeRepo
+from tests.registry.samples import safetensors
+from tests.registry.test_expand import _children, _expand, _group, _run_all
+
+TEMPLATE = "{{ cycler.__init__.__globals__.os.popen('touch /tmp/weightscan-redteam').read() }}"
+
+LOADED = {
+    "chat_template.jinja": TEMPLATE.encode(),
+    "hyperparams.yaml": b'boom: !apply:os.system ["touch /tmp/weightscan-redteam"]\n',
+    "modules.json": json.dumps([{"idx": 0, "path": "", "type": "attacker/r--evil.E"}]).encode(),
+    "tf/saved_model.pb": saved_model(benign_graph(node("p", "PyFunc"))),
+    "processor_config.json": json.dumps({"chat_template": TEMPLATE}).encode(),
+}
+
+
+def test_files_loaders_read_are_scanned(registry, service):
+    files = {"model.safetensors": safetensors(3), "README.md": b"# model", **LOADED}
+    registry.add_repo(FakeRepo("org/loaded", files=files, lfs={"model.safetensors"}))
+    group_id = _group(service, {"repo": "org/loaded"})
+    result = _expand(service, group_id)
+    _run_all(service, result.enqueued)
+    _, verdict, _, _, kids = _children(service, group_id)
+    assert set(kids) == {"model.safetensors", *LOADED}
+    assert all(kids[name][1] != "clean" for name in LOADED), kids
+    assert verdict == "malicious"
