@@ -39,3 +39,24 @@ def test_files_loaders_read_are_scanned(registry, service):
     assert set(kids) == {"model.safetensors", *LOADED}
     assert all(kids[name][1] != "clean" for name in LOADED), kids
     assert verdict == "malicious"
+
+
+def test_a_large_file_no_glob_names_is_scanned_not_dropped(registry, service, monkeypatch):
+    """A shard an index names need not match a glob (``model-00001-of-00002``, no
+    suffix); above the sniffing size it was silently left out of the group."""
+    from tests.registry.samples import MALICIOUS_PICKLE
+    from weightscan.core import expansion
+
+    monkeypatch.setattr(expansion, "SNIFF_MAX_BYTES", 16)
+    index = {"weight_map": {"a": "model-00001-of-00002"}}
+    files = {
+        "pytorch_model.bin.index.json": json.dumps(index).encode(),
+        "model-00001-of-00002": MALICIOUS_PICKLE + b"\0" * 64,
+    }
+    registry.add_repo(FakeRepo("org/shards", files=files, lfs={"model-00001-of-00002"}))
+    group_id = _group(service, {"repo": "org/shards"})
+    result = _expand(service, group_id)
+    _run_all(service, result.enqueued)
+    _, verdict, _, _, kids = _children(service, group_id)
+    assert kids["model-00001-of-00002"][1] == "malicious", kids
+    assert verdict == "malicious"

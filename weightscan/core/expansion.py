@@ -12,9 +12,10 @@ globs, and for each one:
   against the listing, and handed to ``weightscan.core.scans.submit.submit_file(group_id=...)``.
 
 Files whose names match no glob but have no well-known harmless extension are fetched
-too when small, and kept unless content sniffing says they are plain text, a recognised
-image or document, or empty (a renamed pickle is still a pickle, an ONNX graph or a
-SavedModel runs ops whatever its name). A gated repository (401/403) or a missing
+too: scanned whole when larger than the sniffing size, else kept unless content
+sniffing says they are plain text, a recognised image or document, or empty (a
+renamed pickle is still a pickle, an ONNX graph or a SavedModel runs ops whatever its
+name). A gated repository (401/403) or a missing
 revision ends the group ``failed`` with the reason. Child scans are enqueued as soon as
 they are committed, so scanning overlaps downloading.
 """
@@ -258,35 +259,19 @@ def _plan(
         globs = tuple(source.get("paths") or settings.model_file_globs)
         picked = select_files(listing, globs)
         picked_paths = {f.path for f in picked}
-        extra = (
+        unmatched = (
             []
             if source.get("paths")
-            else [f for f in listing if f.path not in picked_paths and _worth_sniffing(f)]
+            else [f for f in listing if f.path not in picked_paths and _may_be_loaded(f)]
         )
+        # A large unmatched file is scanned whole: a shard index names files whatever
+        # their names, and it is too large to fetch only to sniff (and then drop silently).
+        extra = [f for f in unmatched if f.size <= SNIFF_MAX_BYTES]
+        picked += [f for f in unmatched if f.size > SNIFF_MAX_BYTES]
         if len(picked) + len(extra) > MAX_FILES_PER_GROUP:
             raise RegistryError("failed", f"more than {MAX_FILES_PER_GROUP} candidate files")
-        items = [
-            _Item(
-                f.path,
-                client.file_url(repo, repo_type, sha, f.path),
-                f.size,
-                f.sha256,
-                f.git_oid,
-                sniff_only=False,
-            )
-            for f in picked
-        ]
-        items += [
-            _Item(
-                f.path,
-                client.file_url(repo, repo_type, sha, f.path),
-                f.size,
-                f.sha256,
-                f.git_oid,
-                sniff_only=True,
-            )
-            for f in extra
-        ]
+        items = [_item(client, repo, repo_type, sha, f, sniff_only=False) for f in picked]
+        items += [_item(client, repo, repo_type, sha, f, sniff_only=True) for f in extra]
         return items, {
             **source,
             "commit_sha": sha,
@@ -297,12 +282,23 @@ def _plan(
     return [_Item(_url_name(u), u, None, None, None, sniff_only=False) for u in urls], source
 
 
-def _worth_sniffing(f: RepoFile) -> bool:
+def _may_be_loaded(f: RepoFile) -> bool:
+    """A file no glob picked that a loader may still read: not empty, not hidden, and
+    not documentation or media by its suffix."""
     name = f.path.rsplit("/", 1)[-1].lower()
-    return (
-        0 < f.size <= SNIFF_MAX_BYTES
-        and not name.endswith(HARMLESS_SUFFIXES)
-        and not name.startswith(".")
+    return f.size > 0 and not name.endswith(HARMLESS_SUFFIXES) and not name.startswith(".")
+
+
+def _item(
+    client: Any, repo: str, repo_type: str, sha: str, f: RepoFile, *, sniff_only: bool
+) -> _Item:
+    return _Item(
+        f.path,
+        client.file_url(repo, repo_type, sha, f.path),
+        f.size,
+        f.sha256,
+        f.git_oid,
+        sniff_only=sniff_only,
     )
 
 
