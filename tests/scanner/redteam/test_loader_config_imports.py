@@ -88,3 +88,26 @@ def test_diffusers_model_index_stays_clean(tmp_path: Path) -> None:
 def test_other_json_lists_are_data(tmp_path: Path) -> None:
     rows = [{"type": "question", "text": "a"}, {"type": "answer", "text": "b"}]
     assert _scan(tmp_path, "train.json", rows).verdict is Verdict.CLEAN
+
+
+def test_peft_auto_mapping_outside_transformers(tmp_path: Path) -> None:
+    """``AutoPeftModel.from_pretrained`` imports ``auto_mapping.parent_library`` and calls
+    ``<base_model_class>.from_pretrained`` on what it finds there."""
+    config = {
+        "peft_type": "LORA",
+        "base_model_name_or_path": "org/base",
+        "auto_mapping": {"base_model_class": "Evil", "parent_library": "mypackage.loaders"},
+    }
+    report = _scan(tmp_path, "adapter_config.json", config)
+    assert "code.config-import" in _rules(report), report.findings
+
+
+def test_peft_auto_mapping_in_transformers_stays_clean(tmp_path: Path) -> None:
+    config = {
+        "peft_type": "LORA",
+        "auto_mapping": {
+            "base_model_class": "LlamaForCausalLM",
+            "parent_library": "transformers.models.llama.modeling_llama",
+        },
+    }
+    assert _scan(tmp_path, "adapter_config.json", config).verdict is Verdict.CLEAN

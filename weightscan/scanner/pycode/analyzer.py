@@ -37,8 +37,12 @@ _MAX_HITS = 100
 _MAX_IMPORTS = 50
 # keys that name code to import ("auto\u005fmap" too, as json decodes it); "type" is
 # sentence-transformers' modules.json, too common to make a large file suspicious
-_CODE_KEYS = jsontext.key_pattern("auto_map", "custom_pipelines", "_class_name", "type")
-_LARGE_CODE_KEYS = jsontext.key_pattern("auto_map", "custom_pipelines", "_class_name")
+_LARGE_CODE_KEYS = jsontext.key_pattern(
+    "auto_map", "auto_mapping", "custom_pipelines", "_class_name"
+)
+_CODE_KEYS = jsontext.key_pattern(
+    "auto_map", "auto_mapping", "custom_pipelines", "_class_name", "type"
+)
 _CODE_CONFIGS = frozenset({"modules.json", "model_index.json"})
 
 
@@ -141,7 +145,7 @@ def analyze_config_auto_map(source: Source, ctx: ScanContext) -> None:
                 f"{ref.where} imports {ref.reference} from {ref.remote}",
                 evidence={"key": ref.where, "reference": ref.reference},
             )
-        elif not ref.where.startswith("auto_map"):  # auto_map's local modules are the *.py
+        elif not ref.local_is_code_file:
             ctx.report(
                 "code.config-import",
                 f"{ref.where} makes the loader import {ref.reference}",

@@ -6,6 +6,8 @@
 * sentence-transformers ``modules.json``: a module ``type`` outside
   ``sentence_transformers.`` goes to ``get_class_from_dynamic_module`` for any local
   folder (no ``trust_remote_code`` needed), then to ``import_from_string``;
+* PEFT ``adapter_config.json``: ``auto_mapping.parent_library`` is imported and its
+  ``base_model_class`` asked to ``from_pretrained`` the base model;
 * diffusers ``model_index.json`` with ``"_class_name": [module, class]``: a custom
   pipeline, read from ``<module>.py`` next to it, else fetched from the Hub repository or
   the community pipeline the module names.
@@ -22,6 +24,7 @@ from weightscan.scanner.pycode import automap
 ST_MODULES_FILE = "modules.json"
 _ST_PREFIX = "sentence_transformers."
 _MAX_REFERENCES = 256
+_PEFT_BASE_LIBRARIES = ("transformers.",)  # where PEFT finds real base model classes
 _ELSEWHERE = "the Hub or diffusers' community pipelines"
 
 
@@ -30,6 +33,8 @@ class CodeReference:
     where: str  # "auto_map AutoModel", "modules.json [2] type"
     reference: str  # what the loader resolves
     remote: str | None  # where the code comes from when it is not in this folder
+    # a local reference names a *.py of the folder, itself analysed as code (auto_map)
+    local_is_code_file: bool = False
 
 
 def references(
@@ -41,9 +46,12 @@ def references(
     found: list[CodeReference] = []
     if isinstance(config, dict):
         for entry in automap.entries(config):
-            found.append(CodeReference(f"auto_map {entry.key}", entry.reference, entry.repository))
+            found.append(
+                CodeReference(f"auto_map {entry.key}", entry.reference, entry.repository, True)
+            )
         found.extend(_custom_pipelines(config.get("custom_pipelines")))
         found.extend(_diffusers_pipeline(config.get("_class_name"), has_sibling))
+        found.extend(_peft_auto_mapping(config.get("auto_mapping")))
     elif isinstance(config, list) and file_name == ST_MODULES_FILE:
         found.extend(_st_modules(config))  # other JSON lists are data
     return found[:_MAX_REFERENCES]
@@ -76,6 +84,17 @@ def _diffusers_pipeline(value: Any, has_sibling: Callable[[str], bool]) -> list[
     else:
         remote = module if "/" in module else _ELSEWHERE
     return [CodeReference("_class_name (custom pipeline)", module, remote)]
+
+
+def _peft_auto_mapping(value: Any) -> list[CodeReference]:
+    library = value.get("parent_library") if isinstance(value, dict) else None
+    if not isinstance(library, str) or library == "transformers":
+        return []
+    if library.startswith(_PEFT_BASE_LIBRARIES):
+        return []
+    cls = value.get("base_model_class")
+    shown = f"{library}.{cls}" if isinstance(cls, str) else library
+    return [CodeReference("auto_mapping (PEFT base model)", shown[:500], None)]
 
 
 def _st_modules(modules: list[Any]) -> list[CodeReference]:

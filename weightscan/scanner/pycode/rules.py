@@ -64,8 +64,8 @@ RULES: tuple[Rule, ...] = (
         Severity.MEDIUM,
         "A loader config makes the library import a module outside it",
         "sentence-transformers imports every modules.json type outside its own package "
-        "(from the folder's code or any installed module) and calls its loader; what it "
-        "names cannot be shown harmless.",
+        "(from the folder's code or any installed module) and calls its loader, PEFT its "
+        "auto_mapping parent_library; what they name cannot be shown harmless.",
     ),
     Rule(
         "code.unparsed",
