@@ -5,7 +5,8 @@ nothing but links into ``../../blobs/``, and a loader opening ``snapshot/model.b
 reads the blob. Each directory is entered once (by device and inode), so a link back to
 an ancestor ends the walk there instead of looping; each file is analysed once, however
 many names lead to it, except that a name a loader treats by its suffix (``*.py`` is
-imported, ``*.jinja`` rendered) is analysed under that name even when the file was already
+imported, ``*.jinja`` rendered, ``*.yaml`` constructed) or its exact name
+(``modules.json``) is analysed under that name even when the file was already
 read under a neutral one (``README.txt`` and a ``modeling_x.py`` linking to it). Everything
 not analysed is reported with its reason:
 ``covered`` says whether its content was analysed under another name anyway.
@@ -22,9 +23,12 @@ from pathlib import Path
 from weightscan.scanner.model import SkippedPath
 
 MAX_DEPTH = 64  # deeper trees are real but rare; past this the rest is reported as skipped
-# Suffixes whose files loaders use by their name, not their content (see sniff, templates).
-# 1: code an import runs, 2: a template a renderer runs.
-_NAME_ROLES = {".py": 1, ".pyw": 1, ".jinja": 2, ".jinja2": 2, ".j2": 2}
+# Suffixes whose files loaders use by their name, not their content (see sniff, templates,
+# yamlconfig, pycode.loader_configs). 1: code an import runs, 2: a template a renderer
+# runs, 3: a YAML config whose tags and targets a loader imports, 4: a config read by its
+# exact name (sentence-transformers' modules.json).
+_NAME_ROLES = {".py": 1, ".pyw": 1, ".jinja": 2, ".jinja2": 2, ".j2": 2, ".yaml": 3, ".yml": 3}
+_EXACT_NAME_ROLES = {"modules.json": 4}
 Seen = dict[tuple[int, ...], str]
 
 
@@ -97,7 +101,7 @@ def _file_or_skip(path: Path, st: os.stat_result, seen_files: Seen) -> WalkedFil
     if not stat.S_ISREG(st.st_mode):
         return SkippedPath(str(path), "not a regular file (device, pipe or socket)")
     key: tuple[int, ...] = (st.st_dev, st.st_ino)
-    role = _NAME_ROLES.get(path.suffix.lower())
+    role = _EXACT_NAME_ROLES.get(path.name.lower(), _NAME_ROLES.get(path.suffix.lower()))
     if role is not None:
         key = (*key, role)  # a name with a role is analysed once per role
     if key in seen_files:
