@@ -94,6 +94,10 @@ def test_unparsable_yaml_is_not_clean(tmp_path: Path) -> None:
         "enc: !new:speechbrain.lobes.models.ECAPA_TDNN.ECAPA_TDNN\n  input_size: 80\n"
         "opt: !name:torch.optim.Adam\n  lr: !ref <lr>\nlr: 0.1\n",
         "shape: !!python/tuple [1, 2]\n",
+        # what yaml.dump writes for a Lightning hparams.yaml holding common values
+        "p: !!python/object/apply:pathlib.PosixPath\n- /\n- x\n"
+        "o: !!python/object/apply:collections.OrderedDict\n- - - a\n    - 1\n"
+        "n: !!python/object:argparse.Namespace\n  a: 1\n",
         "decoder:\n  _target_: nemo.collections.asr.modules.ConvASRDecoder\n",
     ],
 )

@@ -18,6 +18,26 @@ _PYTHON_VALUE_KINDS = frozenset(
     {"none", "bool", "str", "unicode", "bytes", "int", "long", "float", "complex"}
     | {"list", "tuple", "dict"}
 )
+# Plain values ``yaml.dump`` writes as Python objects (a Lightning ``hparams.yaml`` holds
+# paths, ordered dicts, namespaces): building them runs nothing.
+VALUE_CLASSES = frozenset(
+    {
+        "pathlib.Path",
+        "pathlib.PosixPath",
+        "pathlib.WindowsPath",
+        "pathlib.PurePath",
+        "pathlib.PurePosixPath",
+        "pathlib.PureWindowsPath",
+        "collections.OrderedDict",
+        "argparse.Namespace",
+        "datetime.date",
+        "datetime.datetime",
+        "datetime.time",
+        "datetime.timedelta",
+        "decimal.Decimal",
+        "fractions.Fraction",
+    }
+)
 _HYPERPYYAML_PREFIXES = ("!new:", "!name:", "!apply:", "!applyref:", "!module:")
 
 
@@ -30,7 +50,8 @@ def imported_name(tag: str) -> str | None:
             return None
         for prefix in _PYTHON_CODE_KINDS:
             if kind.startswith(prefix):
-                return kind[len(prefix) :]
+                name = kind[len(prefix) :]
+                return None if name in VALUE_CLASSES else name
         return ""
     for prefix in _HYPERPYYAML_PREFIXES:
         if tag.startswith(prefix):
