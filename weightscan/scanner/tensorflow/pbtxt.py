@@ -21,6 +21,8 @@ _SHAPE = re.compile(
     rb"\A(?:\s|#[^\n]*\n)*(?:saved_model_schema_version|meta_graphs|node|"
     rb"library|versions|meta_info_def|graph_def)\s*[:{<]"
 )
+_FIELD_HEAD = 64  # bytes of the first field kept for the shape check
+_CHUNK = 1 << 20
 _LITERAL = r'(?:"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
 _OP = re.compile(r"\bop\s*:?\s*((?:" + _LITERAL + r"(?:\s|#[^\n]*\n)*)+)")
 _ONE = re.compile(_LITERAL)
@@ -32,7 +34,7 @@ def looks_like_tf_text(head: bytes) -> bool:
 
 def analyze_tf_text(source: Source, ctx: ScanContext) -> bool:
     """Judge the ops of a TensorFlow text graph; False when the text is not one."""
-    if not looks_like_tf_text(source.head(4096)):
+    if not looks_like_tf_text(_first_field(source, ctx)):
         return False
     if source.size > MAX_TEXT_BYTES:
         ctx.report(
@@ -52,6 +54,30 @@ def analyze_tf_text(source: Source, ctx: ScanContext) -> bool:
             walk.judge(op, "", "text graph", {}, match.start())
     ctx.note("tensorflow_text", {"ops": dict(walk.stats.op_types.most_common(50))})
     return True
+
+
+def _first_field(source: Source, ctx: ScanContext) -> bytes:
+    """The bytes where the first field starts: the text format skips any amount of
+    whitespace and ``#`` comments before it, so a fixed-size head is not enough."""
+    pos, in_comment = 0, False
+    while pos < source.size:
+        ctx.check_time()
+        chunk = source.read_at(pos, _CHUNK)
+        i = 0
+        while i < len(chunk):
+            if in_comment:
+                end = chunk.find(b"\n", i)
+                if end < 0:
+                    break
+                in_comment, i = False, end + 1
+                continue
+            i = len(chunk) - len(chunk[i:].lstrip())
+            if i < len(chunk) and chunk[i] == ord("#"):
+                in_comment, i = True, i + 1
+            elif i < len(chunk):
+                return source.read_at(pos + i, _FIELD_HEAD)
+        pos += len(chunk)
+    return b""
 
 
 def _unquote(literal: str) -> str:
