@@ -125,8 +125,9 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
     elapsed = time.perf_counter() - started
     print(f"\nack {ack_ms:.1f} ms; push -> signed callback {elapsed:.1f} s")
 
-    # exactly the unknown files: the ten new ones and config.json (its auto_map can load code)
-    assert len(registry.downloads()) - before == 11
+    # exactly the unknown files: the ten new ones and config.json (its auto_map can load code),
+    # which is also read once while planning (it may name documentation to scan)
+    assert len(registry.downloads()) - before == 12
     [entry] = receiver.log
     assert verify_standard(entry.headers, entry.body, [CALLBACK_SECRET])
     doc = json.loads(entry.body)

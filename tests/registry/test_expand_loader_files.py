@@ -60,3 +60,26 @@ def test_a_large_file_no_glob_names_is_scanned_not_dropped(registry, service, mo
     _, verdict, _, _, kids = _children(service, group_id)
     assert kids["model-00001-of-00002"][1] == "malicious", kids
     assert verdict == "malicious"
+
+
+def test_a_documentation_named_shard_that_the_index_names_is_scanned(registry, service):
+    """``*.png``/``*.md`` are skipped as media and documentation; a shard index can still
+    name one, and transformers ``torch.load``s whatever it names."""
+    from tests.registry.samples import MALICIOUS_PICKLE
+
+    index = {"weight_map": {"a": "shard.png", "b": "docs\\/README.md"}}
+    files = {
+        "pytorch_model.bin.index.json": json.dumps(index).encode(),
+        "shard.png": MALICIOUS_PICKLE,
+        "docs/README.md": MALICIOUS_PICKLE,
+        "NOTES.md": b"# model\n",
+    }
+    registry.add_repo(FakeRepo("org/pngshard", files=files, lfs={"shard.png"}))
+    group_id = _group(service, {"repo": "org/pngshard"})
+    result = _expand(service, group_id)
+    _run_all(service, result.enqueued)
+    _, verdict, _, _, kids = _children(service, group_id)
+    assert kids["shard.png"][1] == "malicious", kids
+    assert kids["docs/README.md"][1] == "malicious", kids
+    assert "NOTES.md" not in kids  # documentation no config names stays unfetched
+    assert verdict == "malicious"

@@ -9,7 +9,7 @@ is fetched at that sha, so the report describes one commit.
 
 Only files that need analysis are fetched: everything except documentation and media
 (README, images, audio...) that no loader reads; those are listed as skipped, unless a
-fetched config names them (``hub_refs``: a shard index can point anywhere). Each file
+fetched config names them (``core.config_refs``: a shard index can point anywhere). Each file
 is streamed to a temporary file with the listed size as a cap, checked against the
 listing (LFS sha256 or git blob id), scanned, and deleted; the JSON and YAML configs are
 fetched first and kept until the end, so a ``*.py`` is scanned next to the ``config.json``
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from weightscan.cli import hub_refs
+from weightscan.core import config_refs
 from weightscan.scanner.model import FileReport, SkippedPath
 from weightscan.scanner.output.common import PathError
 
@@ -94,7 +94,7 @@ def plan(listing: list[RepoFile]) -> tuple[list[RepoFile], list[RepoFile]]:
     for f in listing:
         name = PurePosixPath(f.path).name.lower()
         (unread if name.endswith(NOT_LOADED_SUFFIXES) else wanted).append(f)
-    wanted.sort(key=lambda f: (not hub_refs.is_config(f.path), f.path))
+    wanted.sort(key=lambda f: (not config_refs.is_config(f.path), f.path))
     return wanted, unread
 
 
@@ -147,13 +147,13 @@ def scan_hub(
                 if report is not None:
                     out.files.append(report)
             finally:
-                if hub_refs.is_config(f.path):
+                if config_refs.is_config(f.path):
                     fetched_configs.append(local)  # kept: the code's auto_map, named files
                 else:
                     local.unlink(missing_ok=True)
             finish_file()
 
-        configs = [f for f in wanted if hub_refs.is_config(f.path)]
+        configs = [f for f in wanted if config_refs.is_config(f.path)]
         for f in configs:
             scan_one(f)
         named = _named_by_configs(fetched_configs, unread)
@@ -166,7 +166,7 @@ def scan_hub(
             )
             for f in unread
         ]
-        for f in [f for f in wanted if not hub_refs.is_config(f.path)] + named:
+        for f in [f for f in wanted if not config_refs.is_config(f.path)] + named:
             scan_one(f)
     return out
 
@@ -176,11 +176,11 @@ def _named_by_configs(configs: list[Path], unread: list[RepoFile]) -> list[RepoF
     strings: set[str] = set()
     raw: list[str] = []
     for local in configs:
-        found, text = hub_refs.named_in(local)
+        found, text = config_refs.named_in(local)
         strings |= found
         if text:
             raw.append(text)
-    named = hub_refs.named_files(strings, raw, (f.path for f in unread))
+    named = config_refs.named_files(strings, raw, (f.path for f in unread))
     return [f for f in unread if f.path in named]
 
 

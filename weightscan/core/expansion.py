@@ -15,9 +15,10 @@ Files whose names match no glob but have no well-known harmless extension are fe
 too: scanned whole when larger than the sniffing size, else kept unless content
 sniffing says they are plain text, a recognised image or document, or empty (a
 renamed pickle is still a pickle, an ONNX graph or a SavedModel runs ops whatever its
-name). A gated repository (401/403) or a missing
-revision ends the group ``failed`` with the reason. Child scans are enqueued as soon as
-they are committed, so scanning overlaps downloading.
+name). Documentation and media that a JSON/YAML config names (a shard index can
+point anywhere) are scanned too. A gated repository (401/403) or a missing revision ends
+the group ``failed`` with the reason. Child scans are enqueued as soon as they are
+committed, so scanning overlaps downloading.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from weightscan.core import config_refs
 from weightscan.core.blobstore import BlobStore
 from weightscan.core.fetch import (
     FetchFailed,
@@ -268,6 +270,10 @@ def _plan(
         # their names, and it is too large to fetch only to sniff (and then drop silently).
         extra = [f for f in unmatched if f.size <= SNIFF_MAX_BYTES]
         picked += [f for f in unmatched if f.size > SNIFF_MAX_BYTES]
+        if not source.get("paths"):
+            # documentation and media a config names (a shard index can point anywhere)
+            left = [f for f in listing if f.path not in picked_paths and f not in unmatched]
+            picked += _named_by_configs(client, repo, repo_type, sha, policy, picked, left)
         if len(picked) + len(extra) > MAX_FILES_PER_GROUP:
             raise RegistryError("failed", f"more than {MAX_FILES_PER_GROUP} candidate files")
         items = [_item(client, repo, repo_type, sha, f, sniff_only=False) for f in picked]
@@ -280,6 +286,37 @@ def _plan(
         }
     urls = list(source.get("urls") or [])
     return [_Item(_url_name(u), u, None, None, None, sniff_only=False) for u in urls], source
+
+
+def _named_by_configs(
+    client: Any,
+    repo: str,
+    repo_type: str,
+    sha: str,
+    policy: FetchPolicy,
+    picked: list[RepoFile],
+    left: list[RepoFile],
+) -> list[RepoFile]:
+    """The ``left`` files that a picked JSON/YAML config names. Configs are small; one
+    that cannot be fetched here is fetched (and its failure recorded) as an item later."""
+    if not left:
+        return []
+    strings: set[str] = set()
+    raw: list[str] = []
+    for f in picked:
+        if not config_refs.is_config(f.path) or f.size > config_refs.MAX_CONFIG_BYTES:
+            continue
+        try:
+            with open_url(client.file_url(repo, repo_type, sha, f.path), policy) as response:
+                data = response.read_limited(config_refs.MAX_CONFIG_BYTES + 1)
+        except (FetchRefused, FetchFailed, OSError):
+            continue
+        found, text = config_refs.named_in_bytes(f.path, data)
+        strings |= found
+        if text:
+            raw.append(text)
+    named = config_refs.named_files(strings, raw, (f.path for f in left))
+    return [f for f in left if f.path in named]
 
 
 def _may_be_loaded(f: RepoFile) -> bool:

@@ -5,7 +5,8 @@
 ``Pretrainer`` at checkpoint files. A file the Hub scan would skip as documentation or
 media (``*.md``, ``*.png``...) is therefore fetched and scanned when a config names it.
 Names are compared after the config is decoded (JSON ``\\/`` and ``\\u`` escapes, YAML
-quoting), never as raw bytes.
+quoting), never as raw bytes. Used by ``weightscan scan hf://`` and by the service's
+repository expansion.
 """
 
 from __future__ import annotations
@@ -31,13 +32,19 @@ def is_config(path: str) -> bool:
 def named_in(local: Path) -> tuple[set[str], str]:
     """(the decoded strings of a config file, its raw text when it could not be parsed)."""
     try:
-        data = local.read_bytes()[: MAX_CONFIG_BYTES + 1]
+        with open(local, "rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
     except OSError:
         return set(), ""
+    return named_in_bytes(local.name, data)
+
+
+def named_in_bytes(name: str, data: bytes) -> tuple[set[str], str]:
+    """``named_in`` for a config's bytes (``name`` says JSON or YAML)."""
     text = data.decode("utf-8", "replace")
     if len(data) <= MAX_CONFIG_BYTES:
         try:
-            if local.name.lower().endswith(".json"):
+            if name.lower().endswith(".json"):
                 return set(_json_strings(json.loads(text))), ""
             return set(_yaml_strings(compose(text, single=False))), ""
         except (ValueError, RecursionError, YamlUnreadable):
