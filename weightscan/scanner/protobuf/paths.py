@@ -44,7 +44,8 @@ def check_relative_path(location: str, folder: str | None) -> PathCheck:
     lexical = _lexical(location)
     if lexical.problem is PathProblem.ESCAPES or folder is None:
         return lexical
-    on_disk = _resolved(location, folder)
+    # C loaders stop at a NUL (and os.path refuses one): the file they open is the prefix
+    on_disk = _resolved(location.split("\0", 1)[0], folder)
     if on_disk.problem is PathProblem.NONE and lexical.problem is PathProblem.UNUSUAL:
         return PathCheck(lexical.problem, lexical.reason, on_disk.target, on_disk.size)
     return on_disk
