@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from weightscan.core import config_refs
 from weightscan.scanner.model import FileReport, SkippedPath
 from weightscan.scanner.output.common import PathError
 
@@ -89,6 +88,8 @@ def parse_target(arg: str) -> tuple[str, str]:
 
 def plan(listing: list[RepoFile]) -> tuple[list[RepoFile], list[RepoFile]]:
     """(files to fetch, JSON configs first; files not fetched because no loader reads them)."""
+    from weightscan.core import config_refs  # only for hf:// targets: core stays unimported
+
     wanted: list[RepoFile] = []
     unread: list[RepoFile] = []
     for f in listing:
@@ -111,6 +112,7 @@ def scan_hub(
 
     ``scan(local_path, size, display_name)`` scans one fetched file (None if it could not).
     """
+    from weightscan.core import config_refs
     from weightscan.core.fetch import FetchFailed, FetchRefused, policy_from_settings
     from weightscan.core.registry import RegistryError, client_for
     from weightscan.core.settings import Settings, SettingsError
@@ -173,6 +175,8 @@ def scan_hub(
 
 def _named_by_configs(configs: list[Path], unread: list[RepoFile]) -> list[RepoFile]:
     """The skipped files a fetched config names: a loader reads them whatever their suffix."""
+    from weightscan.core import config_refs
+
     strings: set[str] = set()
     raw: list[str] = []
     for local in configs:

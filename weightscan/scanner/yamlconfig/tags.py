@@ -1,9 +1,9 @@
 """YAML tags that make a loader import a Python name, and what name they import.
 
-* PyYAML's Python tags (``!!python/object/apply:os.system``): ``yaml.unsafe_load``,
-  ``yaml.load(..., Loader=yaml.Loader)`` and older ``full_load`` import the name and
-  call it (``object/apply``, ``object/new``), build an instance and set its state
-  (``object``), or hand back the function or module itself (``name``, ``module``).
+* PyYAML's Python tags (``!!python/object/apply:os.system``): its unsafe loader (and
+  the full loader of old releases) imports the name and calls it (``object/apply``,
+  ``object/new``), builds an instance and sets its state (``object``), or hands back the
+  function or module itself (``name``, ``module``).
 * HyperPyYAML (SpeechBrain's ``hyperparams.yaml``, read by ``from_hparams``):
   ``!new:`` and ``!apply:`` (``!applyref:``) call the named callable, ``!name:`` and
   ``!module:`` import it.
