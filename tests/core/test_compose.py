@@ -40,3 +40,9 @@ def test_only_the_proxy_is_published(services: dict[str, Any]) -> None:
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf  # replaced, not appended
     assert "proxy_request_buffering on;" in conf
     assert "client_body_timeout" in conf
+
+
+def test_the_production_stack_requires_tokens(services: dict[str, Any]) -> None:
+    # behind the proxy every request reaches gunicorn from a local socket: never anonymous
+    for name in ("web", "worker", "migrate"):
+        assert services[name]["environment"]["WEIGHTSCAN_ALLOW_ANONYMOUS"] == "false", name

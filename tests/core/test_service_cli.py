@@ -103,3 +103,27 @@ def test_a_bad_setting_is_a_message_not_a_traceback(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "WEIGHTSCAN_ALLOW_ANONYMOUS" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("env", "host", "expected"),
+    [
+        # the README's first command: embedded (SQLite, no Redis) on loopback -> on
+        ({}, "127.0.0.1", True),
+        ({}, "localhost", True),
+        ({}, "::1", True),
+        # reachable from elsewhere, or a production (distributed) setup -> off
+        ({}, "0.0.0.0", False),
+        ({"WEIGHTSCAN_BROKER_URL": "redis://127.0.0.1:6379/0"}, "127.0.0.1", False),
+        ({"WEIGHTSCAN_DATABASE_URL": "postgresql://db/ws"}, "127.0.0.1", False),
+        # the operator decides, either way
+        ({"WEIGHTSCAN_ALLOW_ANONYMOUS": "false"}, "127.0.0.1", False),
+        ({"WEIGHTSCAN_ALLOW_ANONYMOUS": "true"}, "0.0.0.0", True),
+        ({"WEIGHTSCAN_ALLOW_ANONYMOUS": "auto"}, "127.0.0.1", True),
+    ],
+)
+def test_serve_turns_anonymous_use_on_only_for_the_embedded_default(env, host, expected):
+    from weightscan.cli.service import anonymous_default
+    from weightscan.core.settings import Settings
+
+    assert anonymous_default(Settings.from_env(env), host) is expected

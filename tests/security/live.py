@@ -27,10 +27,10 @@ class Reply:
 
 
 class LiveServer:
-    def __init__(self, port: int) -> None:
-        self.host = "127.0.0.1"
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{host}:{port}"
 
     def request(
         self,
@@ -41,9 +41,9 @@ class LiveServer:
         headers: Mapping[str, str] | None = None,
         timeout: float = 30.0,
     ) -> Reply:
-        """One request on a fresh connection; ``Host`` defaults to 127.0.0.1:port."""
+        """One request on a fresh connection; ``Host`` defaults to the bound host:port."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
+        sent = {"Host": f"{self.host}:{self.port}", **(headers or {})}
         try:
             conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
             for name, value in sent.items():
@@ -79,17 +79,32 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serve(app: Any) -> Iterator[LiveServer]:
+def serve(app: Any, host: str = "127.0.0.1") -> Iterator[LiveServer]:
     from werkzeug.serving import make_server
 
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    srv = make_server(host, 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveServer(srv.server_port)
+        yield LiveServer(srv.server_port, host)
     finally:
         srv.shutdown()
         thread.join(5)
+
+
+def non_loopback_address() -> str | None:
+    """This machine's own address on a non-loopback interface, if it has one: a client
+    connecting to it is not a loopback peer. (Connecting a UDP socket sends nothing.)"""
+    import ipaddress
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing interface
+            address = str(s.getsockname()[0])
+    except OSError:
+        return None
+    return None if ipaddress.ip_address(address).is_loopback else address
 
 
 def multipart(

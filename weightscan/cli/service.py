@@ -32,8 +32,9 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--host",
         default="127.0.0.1",
-        help="bind address (default 127.0.0.1; anonymous use is allowed only "
-        "on loopback unless WEIGHTSCAN_ALLOW_ANONYMOUS says otherwise)",
+        help="bind address (default 127.0.0.1). Anonymous use (no token) is on by default "
+        "only in embedded mode on a loopback address, for local requests; "
+        "WEIGHTSCAN_ALLOW_ANONYMOUS=true|false decides explicitly",
     )
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
@@ -198,15 +199,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def anonymous_default(settings: Any, host: str) -> bool:
+    """Whether ``weightscan serve`` turns anonymous use on.
+
+    ``WEIGHTSCAN_ALLOW_ANONYMOUS`` decides when set. Unset, it is on only for the embedded
+    default -- SQLite, the embedded broker, a loopback bind: one person on their own
+    machine -- and off for anything that looks like a shared deployment (PostgreSQL, a
+    Redis broker, a non-loopback bind). Even on, only direct, local, same-site requests
+    are anonymous (``weightscan.web.anonymous``).
+    """
+    if settings.allow_anonymous is not None:
+        return bool(settings.allow_anonymous)
+    embedded = settings.resolved_database_url.startswith("sqlite") and settings.embedded_broker
+    return embedded and is_loopback(host)
+
+
 # --------------------------------------------------------------------------- serve
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
-    anonymous = settings.allow_anonymous
-    if anonymous is None:
-        anonymous = is_loopback(args.host)
-    settings = settings.replace(
-        allow_anonymous=anonymous, extra={**dict(settings.extra), "bind_host": args.host}
-    )
+    anonymous = anonymous_default(settings, args.host)
+    settings = settings.replace(allow_anonymous=anonymous)  # explicit from here on
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     stop = _ready_database(settings)
     if stop is not None:
@@ -221,7 +233,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
     print(
         f"weightscan serving on http://{host}:{args.port}/ "
-        f"({'anonymous allowed' if anonymous else 'tokens required'}"
+        f"({'anonymous allowed for local requests' if anonymous else 'tokens required'}"
         f"{', embedded worker' if worker else ''})",
         file=sys.stderr,
         flush=True,

@@ -287,7 +287,7 @@ def server_token_allowed(
     Only for a registry repository (never a caller's URLs, even ones naming the registry
     host: that would fetch another team's private file with the organisation's token),
     and only when it was asked for by an admin token, a verified webhook, or the local
-    operator (no token: anonymous mode is loopback or explicit opt-in). Other tokens pass
+    operator (no token: anonymous mode, an explicit opt-in for local requests). Other tokens pass
     their own registry ``token`` with the source.
     """
     if source.get("type") != "huggingface":

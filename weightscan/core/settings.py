@@ -87,7 +87,9 @@ class Settings:
     # Web
     secret_key: str = ""  # signs sessions and CSRF tokens; default: generated under home
     max_upload_bytes: int = 50 * GiB
-    # None = decide from the bind address: anonymous use only on a loopback address.
+    # Anonymous use (no token) is an explicit opt-in for local, direct, same-site requests
+    # (web/anonymous.py). None ("auto", unset) is off, except that `weightscan serve` in
+    # embedded mode on a loopback address turns it on (cli/service.anonymous_default).
     allow_anonymous: bool | None = None
     # Host names (besides loopback ones) an anonymous request may use (web/anonymous.py).
     anonymous_hosts: tuple[str, ...] = ()

@@ -8,7 +8,6 @@ connections are opened until a request needs them.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from flask import Flask
@@ -24,7 +23,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         WEIGHTSCAN_SETTINGS=settings,
-        WEIGHTSCAN_ANONYMOUS=anonymous_allowed(settings),
+        # An explicit opt-in only, never implied by the bind address (web/anonymous.py).
+        WEIGHTSCAN_ANONYMOUS=settings.allow_anonymous is True,
         # Multipart form overhead on top of the file cap; PUT bodies are checked exactly.
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
         MAX_FORM_MEMORY_SIZE=64 * 1024,
@@ -94,20 +94,3 @@ def _warm_migration_scripts() -> None:
         head_revision()
     except Exception:  # readiness reports any problem; startup must not fail on it
         log.warning("could not read the migration scripts", exc_info=True)
-
-
-def anonymous_allowed(settings: Settings) -> bool:
-    """Settings decide; when unset, only a server bound to a loopback address allows it.
-
-    ``weightscan serve`` records its bind address in ``settings.extra["bind_host"]``;
-    without one (gunicorn, tests) an unset value means tokens are required.
-    """
-    if settings.allow_anonymous is not None:
-        return settings.allow_anonymous
-    host = str(settings.extra.get("bind_host", ""))
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

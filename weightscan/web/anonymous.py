@@ -1,10 +1,12 @@
 """When a request without a token may act as the anonymous user (issue 14 #3).
 
-Anonymous mode is for one person on their own machine: it is on when the operator opts
-in (``WEIGHTSCAN_ALLOW_ANONYMOUS=true``) or, when unset, when ``weightscan serve`` binds a
-loopback address. Binding to loopback is not enough on its own, so each request is also
-checked:
+Anonymous mode is for one person on their own machine, and only ever an explicit opt-in
+(``WEIGHTSCAN_ALLOW_ANONYMOUS=true``; ``weightscan serve`` turns it on for its embedded
+default on a loopback address, ``weightscan.cli.service.anonymous_default``). Neither the
+opt-in nor a loopback bind is enough on its own -- a reverse proxy on the same host that
+adds no forwarding header makes every client look local -- so each request is checked:
 
+* the TCP peer must be a loopback address: the opt-in never reaches another machine;
 * a request that came through a proxy (``Forwarded``, ``X-Forwarded-For``...) is someone
   else's: a reverse proxy on the same host would otherwise make every client anonymous;
 * the ``Host`` must be a loopback name (or one the operator listed in
@@ -58,8 +60,25 @@ def is_loopback_name(name: str) -> bool:
         return False
 
 
+def peer_address() -> str:
+    """The TCP peer, as the socket saw it (before ``ProxyFix`` rewrote it, if it did)."""
+    original = request.environ.get("werkzeug.proxy_fix.orig") or {}
+    return str(original.get("REMOTE_ADDR") or request.environ.get("REMOTE_ADDR") or "")
+
+
+def is_loopback_peer(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False  # a unix socket or no address: not provably this machine's loopback
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return bool(ip.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
 def anonymous_refusal(settings: Settings) -> str | None:
     """Why this token-less request may not be anonymous, or None if it may."""
+    if not is_loopback_peer(peer_address()):
+        return "Anonymous use is for local clients only. Send an API token."
     for header in PROXY_HEADERS:
         if header in request.headers:
             return (
