@@ -183,3 +183,39 @@ def test_scan_too_ends_quietly_on_a_closed_pipe(folder):
     _, err = proc.communicate(timeout=120)
     assert b"Traceback" not in err, err.decode()
     assert proc.returncode == 1
+
+
+class _Answer:
+    def __init__(self, body: dict, headers: dict[str, str]) -> None:
+        self.status_code, self._body, self.headers = 200, body, headers
+
+    def json(self) -> dict:
+        return self._body
+
+
+def test_the_client_polls_when_the_server_says_busy(monkeypatch) -> None:
+    """A server whose wait slots are taken answers at once (``X-Weightscan-Wait: busy``,
+    ``Retry-After``): the client sleeps that long instead of asking again at once."""
+    import time
+
+    from weightscan.cli.client import Client
+
+    busy = {"X-Weightscan-Wait": "busy", "Retry-After": "2"}
+    answers = [
+        _Answer({"id": "s", "status": "queued"}, busy),
+        _Answer({"id": "s", "status": "queued"}, {"X-Weightscan-Wait": "capped"}),
+        _Answer({"id": "s", "status": "done"}, {}),
+        _Answer({"id": "s", "status": "done", "verdict": "clean"}, {}),
+    ]
+
+    class Session:
+        def request(self, *args: object, **kwargs: object) -> _Answer:
+            return answers.pop(0)
+
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    client = Client("http://scanner", None, Session())
+    first = client._call("GET", "/api/v1/scans/s")
+    report = client.finish(first, time.monotonic() + 60)
+    assert report["verdict"] == "clean"
+    assert slept == [2.0]  # after "busy" only; a capped answer had already waited

@@ -42,3 +42,22 @@ def test_waits_past_the_limit_answer_at_once(make_app: Any) -> None:
         third = live.get(f"/api/v1/scans/{scan_id}?wait=1", headers=auth)
         assert third.header("x-weightscan-wait") is None
         assert time.monotonic() - third_started >= 0.9
+
+
+def test_a_long_poll_is_capped_by_the_server(make_app: Any) -> None:
+    app = make_app(max_wait_seconds=1)
+    _, token = new_token(app, "ci")
+    auth = {"Authorization": f"Bearer {token}"}
+    with serve(app) as live:
+        started = time.monotonic()
+        upload = live.put_file("m.pkl", clean_pickle("c"), query="?wait=60", headers=auth)
+        assert 0.9 <= time.monotonic() - started < 3  # waited the cap, not the 60 s asked
+        assert upload.status == 202
+        assert upload.header("x-weightscan-wait") == "capped"
+        assert upload.header("retry-after") == "1"
+        scan_id = upload.json()["id"]
+        gate = live.get(f"/api/v1/scans/{scan_id}?wait=60&fail_on=suspicious", headers=auth)
+        assert gate.status == 409  # no verdict yet: the CI gate polls again
+        assert gate.header("x-weightscan-wait") == "capped"
+        short = live.get(f"/api/v1/scans/{scan_id}?wait=1", headers=auth)
+        assert short.header("x-weightscan-wait") is None  # asked for no more than the cap

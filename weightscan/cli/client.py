@@ -27,7 +27,7 @@ from weightscan.scanner.output.common import PathError
 
 _RANK = {"clean": 0, "suspicious": 1, "error": 2, "malicious": 3}
 _FAIL_ON = {"suspicious": 1, "malicious": 3}
-MAX_SERVER_WAIT = 60  # the server caps ?wait at 60 s; longer waits poll again
+MAX_SERVER_WAIT = 60  # ?wait accepts up to 60 s (the server may cap it lower); poll again
 
 
 class ClientError(Exception):
@@ -140,6 +140,7 @@ class Client:
         self.base = server.rstrip("/")
         self.session = session
         self.headers = {"Accept": "application/json"}
+        self.pause = 0.0  # seconds the last answer asked us to wait before polling again
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
 
@@ -167,6 +168,8 @@ class Client:
             wait = _remaining(deadline)
             if wait <= 0:
                 return scan  # unfinished: the caller exits 2 and the JSON says so
+            if self.pause:  # the server had no wait slot free: poll when it said to
+                time.sleep(min(self.pause, max(0.0, deadline - time.monotonic())))
             scan = self._call(
                 "GET",
                 f"/api/v1/scans/{scan['id']}",
@@ -185,11 +188,23 @@ class Client:
             raise ClientError(f"cannot reach {self.base}: {type(exc).__name__}") from exc
         if r.status_code >= 400:
             raise ClientError(_problem_text(r))
+        self.pause = _busy_pause(r.headers)
         try:
             body: dict[str, Any] = r.json()
         except ValueError as exc:
             raise ClientError(f"{method} {path}: the server sent no JSON") from exc
         return body
+
+
+def _busy_pause(headers: Any) -> float:
+    """``Retry-After`` (at most 10 s) when the server answered without waiting because
+    its long-poll slots were taken; 0 otherwise (a capped wait already waited)."""
+    if headers.get("X-Weightscan-Wait") != "busy":
+        return 0.0
+    try:
+        return min(10.0, max(0.0, float(headers.get("Retry-After", "1"))))
+    except ValueError:
+        return 1.0
 
 
 def _problem_text(response: Any) -> str:

@@ -271,7 +271,7 @@ def run_gunicorn(settings: Any, bind: str, *, workers: int = 2, threads: int = 8
         "worker_class": TimedThreadWorker,  # gthread, with a timeout on header reads too
         "threads": threads,
         # gthread: the timeout is a worker heartbeat, not a per-request limit, so slow
-        # multi-GB uploads are fine; keep it generous for long-poll requests anyway.
+        # multi-GB uploads are fine (long polls are capped: WEIGHTSCAN_MAX_WAIT_SECONDS).
         "timeout": 120,
         "graceful_timeout": 30,
         "keepalive": 5,

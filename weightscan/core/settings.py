@@ -100,8 +100,12 @@ class Settings:
     # no forwarding header). docker-compose puts one nginx in front: 1.
     trusted_proxies: int = 0
     # ?wait long polls one web process holds at once; past this a request answers at once
-    # (202 + Retry-After) so long polls cannot take every worker thread.
+    # (X-Weightscan-Wait: busy + Retry-After) so long polls cannot take every worker thread.
     max_concurrent_waits: int = 6
+    # The longest a ?wait (which accepts up to 60) holds a thread; an unfinished scan is
+    # then answered as it is (X-Weightscan-Wait: capped + Retry-After) and the client
+    # polls again. 0: never wait.
+    max_wait_seconds: int = 10
     # gunicorn: a client that sends nothing of its body for this long loses the request
     # (408), so stalled uploads free their thread (web/slow_clients.py).
     body_read_timeout_seconds: float = 30.0

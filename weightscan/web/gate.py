@@ -7,7 +7,8 @@ decides:
 * 200 -- finished, and the verdict is below the threshold;
 * 422 -- finished at or above it, or ``error`` (the scanner could not finish: fail
   closed); the body is the full report (the scan with its findings);
-* 409 -- no verdict yet (``?wait`` ran out); the body is the scan so far, poll it.
+* 409 -- no verdict yet (the wait, capped by the server, ran out); the body is the scan so
+  far, poll it after ``Retry-After``.
 
 Every answer carries ``X-Weightscan-Verdict`` (``pending`` while unfinished).
 """

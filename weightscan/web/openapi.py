@@ -41,7 +41,10 @@ WAIT = _param(
     "wait",
     "query",
     {"type": "integer", "minimum": 0, "maximum": 60},
-    "Long-poll: wait up to this many seconds for the scan to finish",
+    "Long-poll: wait up to this many seconds for the scan to finish. A hint: the server "
+    "waits at most WEIGHTSCAN_MAX_WAIT_SECONDS (default 10), or not at all when its "
+    "long-poll slots are taken; an unfinished answer carries Retry-After and "
+    "X-Weightscan-Wait (capped or busy): poll again",
 )
 FORCE = _param(
     "force",

@@ -85,17 +85,26 @@ def _wait_slots() -> threading.BoundedSemaphore:
 
 
 def wait_until_finished(db: Session, scan: Scan, seconds: int) -> Scan:
-    """Long-poll, if a wait slot is free: each one holds a worker thread, so at most
-    ``settings.max_concurrent_waits`` run at once per process; past that the scan is
-    answered as it is (the client polls, as told by ``Retry-After``)."""
+    """Long-poll, bounded twice because each wait holds a worker thread: at most
+    ``settings.max_concurrent_waits`` at once per process (past that the scan is answered
+    at once: ``busy``), each for at most ``settings.max_wait_seconds`` whatever ``?wait``
+    asked (then an unfinished scan is answered as it is: ``capped``). Either way the
+    answer carries ``Retry-After`` and the client polls again (api/blueprint.py)."""
+    if scan.status in FINISHED:
+        return scan
+    settings = current_app.config["WEIGHTSCAN_SETTINGS"]
+    allowed = min(seconds, max(0, settings.max_wait_seconds))
     slots = _wait_slots()
-    if not slots.acquire(blocking=False):
-        g.wait_refused = True
+    if allowed <= 0 or not slots.acquire(blocking=False):
+        g.wait_refused = "busy" if allowed > 0 else "capped"
         return scan
     try:
-        return _poll_until_finished(db, scan, seconds)
+        scan = _poll_until_finished(db, scan, allowed)
     finally:
         slots.release()
+    if allowed < seconds and scan.status not in FINISHED:
+        g.wait_refused = "capped"
+    return scan
 
 
 def _poll_until_finished(db: Session, scan: Scan, seconds: int) -> Scan:

@@ -3,8 +3,9 @@
 The body is read from ``request.stream`` in 1 MiB chunks into a temp file while hashed;
 the size cap is checked from ``Content-Length`` before reading and again while streaming;
 an optional ``X-Content-SHA256`` must match. ``?force=true`` skips the sha256 cache,
-``?wait=N`` (<= 60) long-polls for the verdict, ``?fail_on=suspicious|malicious`` turns
-the answer into a status-code gate (``weightscan.web.gate``).
+``?wait=N`` (<= 60, capped by the server: api.common) long-polls for the verdict,
+``?fail_on=suspicious|malicious`` turns the answer into a status-code gate
+(``weightscan.web.gate``).
 """
 
 from __future__ import annotations
