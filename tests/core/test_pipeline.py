@@ -12,8 +12,7 @@ from weightscan.core.blobstore import BlobStoreError
 from weightscan.core.db import make_engine, make_sessionmaker, utcnow
 from weightscan.core.models import Scan, ScanKind, ScanStatus, StoredFile
 from weightscan.core.scans.common import TransientError
-from weightscan.core.scans.queries import lookup_file
-from weightscan.core.scans.run import claim_scan, run_scan
+from weightscan.core.scans.run import claim_scan_row, run_scan
 from weightscan.core.scans.submit import (
     create_group,
     delete_scan,
@@ -246,7 +245,9 @@ def test_a_late_result_from_a_replaced_attempt_is_dropped(submit, sessions, blob
     from weightscan.core.scans.run import record_error
 
     scan_id = submit(clean_pickle()).scan.id
-    attempt = claim_scan(sessions, scan_id)
+    claim = claim_scan_row(sessions, scan_id)
+    assert claim is not None
+    attempt = claim.attempt
     with sessions() as s:  # the sweeper re-queued it and another worker claimed it
         s.get(Scan, scan_id).attempts = attempt + 1
         s.commit()
@@ -422,14 +423,9 @@ def test_delete_scan_purges_unreferenced_blobs(submit, sessions, blobstore):
             rescan(s, Scan(id="x", kind=ScanKind.FILE, file_sha256=digest))
 
 
-def test_lookup_file(submit, sessions, blobstore, settings):
-    result = submit(malicious_pickle(), "evil.pkl")
-    run_scan(sessions, blobstore, result.scan.id, settings)
-    with sessions() as s:
-        _stored, latest, names = lookup_file(s, sha256(malicious_pickle()))
-        assert latest.id == result.scan.id
-        assert names == ["evil.pkl"]
-        assert lookup_file(s, "0" * 64) is None
+def _attempt_of_claim(sessions, scan_id):
+    claim = claim_scan_row(sessions, scan_id)
+    return None if claim is None else claim.attempt
 
 
 # --------------------------------------------------------------------------- sweeper
@@ -439,12 +435,12 @@ def test_sweeper_requeues_stale_running_scans_and_gives_up_after_max_attempts(
     scan_id = submit(clean_pickle()).scan.id
     later = utcnow() + timedelta(seconds=settings.stale_after_seconds + 1)
     for attempt in range(1, settings.max_attempts):
-        assert claim_scan(sessions, scan_id) == attempt  # a worker took it ... and died
+        assert _attempt_of_claim(sessions, scan_id) == attempt  # a worker took it ... and died
         result = sweep_stale(sessions, settings, now=later)
         assert result.requeued == [scan_id]
         assert result.given_up == []
         assert _get(sessions, scan_id).status == ScanStatus.QUEUED
-    assert claim_scan(sessions, scan_id) == settings.max_attempts
+    assert _attempt_of_claim(sessions, scan_id) == settings.max_attempts
     result = sweep_stale(sessions, settings, now=later)
     assert result.given_up == [scan_id]
     assert result.completed_top_level == [scan_id]

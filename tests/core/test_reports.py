@@ -95,14 +95,15 @@ def test_report_document_feeds_the_sarif_renderer(sessions, finished_group):
 
 
 def test_file_object(sessions, blobstore, settings):
-    from weightscan.core.scans.queries import lookup_file
+    from weightscan.core.models import StoredFile
 
     with sessions() as s:
         scan_id = submit_bytes(s, blobstore, malicious_pickle(), "m.pkl").scan.id
     run_scan(sessions, blobstore, scan_id, settings)
     with sessions() as s:
-        stored, latest, names = lookup_file(s, latest_sha := s.get(Scan, scan_id).file_sha256)
-        doc = file_to_dict(stored, latest, names=names)
+        latest = s.get(Scan, scan_id)
+        latest_sha = latest.file_sha256
+        doc = file_to_dict(s.get(StoredFile, latest_sha), latest, names=["m.pkl"])
     assert doc["sha256"] == latest_sha
     assert doc["last_verdict"] == "malicious"
     assert doc["names"] == ["m.pkl"]

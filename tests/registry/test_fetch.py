@@ -8,6 +8,7 @@ import ipaddress
 
 import pytest
 
+from tests.registry.downloads import download_to
 from tests.registry.fake_registry import FakeRepo
 from weightscan.core.fetch import (
     FetchFailed,
@@ -15,7 +16,6 @@ from weightscan.core.fetch import (
     FetchRefused,
     address_refusal,
     check_url,
-    download_to,
     host_allowed,
     open_url,
     parse_networks,

@@ -171,7 +171,8 @@ def big_server() -> Iterator[str]:
 
 @pytest.mark.parametrize("kind", ["declared", "chunked"])
 def test_url_fetch_stops_at_the_cap(tmp_path, big_server, kind):
-    from weightscan.core.fetch import FetchFailed, FetchRefused, download_to, policy_from_settings
+    from tests.registry.downloads import download_to
+    from weightscan.core.fetch import FetchFailed, FetchRefused, policy_from_settings
     from weightscan.core.settings import Settings
 
     settings = Settings(

@@ -9,7 +9,7 @@ import pytest
 from tests.core.samples import malicious_pickle, submit_bytes
 from weightscan.core.db import utcnow
 from weightscan.core.models import Scan, ScanStatus
-from weightscan.core.scans.run import claim_scan
+from weightscan.core.scans.run import claim_scan_row
 from weightscan.worker import tasks
 from weightscan.worker.celery_app import make_celery
 from weightscan.worker.dispatch import CeleryDispatcher
@@ -59,7 +59,7 @@ def test_transient_errors_are_retried_scanner_errors_are_not():
 
 def test_sweep_task_requeues_and_sends(app, rt, monkeypatch):
     scan_id = _submit(rt)
-    claim_scan(rt.sessions, scan_id)  # the worker that took it died
+    claim_scan_row(rt.sessions, scan_id)  # the worker that took it died
     sent = []
     monkeypatch.setattr(CeleryDispatcher, "scan", lambda _self, sid: sent.append(sid))
     later = utcnow() + timedelta(seconds=rt.settings.stale_after_seconds + 5)

@@ -11,7 +11,6 @@ cap and connect/read/total time limits; the registry token goes only to the regi
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import http.client
 import ipaddress
 import socket
@@ -21,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from weightscan.core.settings import Settings
@@ -484,42 +483,6 @@ def _request(
 
 
 # -- conveniences -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Download:
-    url: str  # final URL after redirects
-    size: int
-    sha256: str
-    headers: dict[str, str]
-    hops: tuple[str, ...]
-
-
-def download_to(
-    url: str, policy: FetchPolicy, out: IO[bytes], *, expected_size: int | None = None
-) -> Download:
-    """Stream ``url`` into ``out`` while hashing; a listed size is enforced both ways."""
-    limit = policy.max_bytes if expected_size is None else min(expected_size, policy.max_bytes)
-    if expected_size is not None and expected_size > policy.max_bytes:
-        raise FetchRefused(
-            f"listed size {expected_size} exceeds the limit of {policy.max_bytes} bytes"
-        )
-    digest = hashlib.sha256()
-    size = 0
-    with open_url(url, policy) as response:
-        for chunk in response.iter_body(limit):
-            digest.update(chunk)
-            out.write(chunk)
-            size += len(chunk)
-        if expected_size is not None and size != expected_size:
-            raise FetchFailed(f"got {size} bytes, the listing says {expected_size}")
-        return Download(
-            url=response.url,
-            size=size,
-            sha256=digest.hexdigest(),
-            headers=response.headers,
-            hops=tuple(response.hops),
-        )
 
 
 def get_json(

@@ -89,14 +89,6 @@ class DigestMismatchError(ApiError):
     status, code, title = 400, "DigestMismatchError", "Content digest mismatch"
 
 
-class RateLimitedError(ApiError):
-    status, code, title = 429, "RateLimitedError", "Too many requests"
-
-
-class NotImplementedYetError(ApiError):
-    status, code, title = 501, "NotImplementedError", "Not implemented"
-
-
 class ServiceUnavailableError(ApiError):
     status, code, title = 503, "ServiceUnavailableError", "Service unavailable"
 

@@ -1,6 +1,6 @@
 """The scan pipeline as plain functions, one module per lifecycle step: ``submit`` (web
-side), ``run`` (worker side), ``groups``, ``sweep``, ``queries``; ``common`` holds the
-statuses and results they share.
+side), ``run`` (worker side), ``groups``, ``sweep``; ``common`` holds the statuses and
+results they share. (The hash lookup reads in one query of its own: web/api/files.py.)
 
 Submission (``submit_file``, ``create_group`` / ``seal_group``, ``rescan``,
 ``rescan_outdated``) stores rows and returns the scan ids to enqueue; **the caller

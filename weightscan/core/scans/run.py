@@ -173,12 +173,6 @@ def claim_scan_row(session_factory: sessionmaker[Session], scan_id: str) -> Clai
     )
 
 
-def claim_scan(session_factory: sessionmaker[Session], scan_id: str) -> int | None:
-    """Claim a scan (see ``claim_scan_row``); returns the attempt number or None."""
-    claim = claim_scan_row(session_factory, scan_id)
-    return None if claim is None else claim.attempt
-
-
 def release_claim(session_factory: sessionmaker[Session], scan_id: str, attempt: int) -> None:
     """Undo a claim after an infrastructure failure (not the file's fault)."""
     with session_factory() as session:
