@@ -170,3 +170,47 @@ class RecordingExpansions:
 
     def completed(self, scan_ids) -> None:
         self.real.completed(scan_ids)
+
+
+class SentWork:
+    """A ``Dispatcher`` that records what an expansion sends, checking that every scan id
+    it is handed is already committed (queued) when it arrives."""
+
+    def __init__(self, sessions=None) -> None:
+        self.sessions = sessions
+        self.scan_ids: list[str] = []
+        self.expansions: list = []
+        self.completed_ids: list[str] = []
+
+    def scans(self, scan_ids) -> list[str]:
+        scan_ids = list(scan_ids)
+        if self.sessions is not None and scan_ids:
+            from sqlalchemy import select
+
+            from weightscan.core.models import Scan
+
+            with self.sessions() as session:  # a fresh session sees only committed rows
+                found = set(session.scalars(select(Scan.id).where(Scan.id.in_(scan_ids))))
+            assert found == set(scan_ids), "work sent before its commit"
+        self.scan_ids.extend(scan_ids)
+        return []
+
+    def expand(self, expansion) -> None:
+        self.expansions.append(expansion)
+
+    def completed(self, scan_ids) -> None:
+        self.completed_ids.extend(scan_ids)
+
+
+def expand_now(service, group_id, dispatcher=None, **kwargs):
+    """Run a group's expansion as the worker task does (claim, fetch, record, commit,
+    send), in process."""
+    from weightscan.worker.registry_tasks import run_expansion
+
+    sent = SentWork(service.sessions) if dispatcher is None else dispatcher
+    before = len(sent.scan_ids)
+    result = run_expansion(
+        service.sessions, service.blobstore, service.settings, sent, group_id, **kwargs
+    )
+    assert sent.scan_ids[before:] == result.enqueued  # sent exactly once, after the commit
+    return result

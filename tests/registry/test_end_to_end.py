@@ -19,10 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.registry.conftest import CALLBACK_SECRET, HF_SECRET, Service, registry_settings
+from tests.registry.conftest import (
+    CALLBACK_SECRET,
+    HF_SECRET,
+    Service,
+    expand_now,
+    registry_settings,
+)
 from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import MALICIOUS_PICKLE, benign_pickle, safetensors
-from weightscan.core.expansion import expand_group
 from weightscan.core.models import Scan
 from weightscan.core.registry import add_group, normalise_source
 from weightscan.core.scans.run import run_scan
@@ -85,7 +90,7 @@ def test_push_to_signed_callback_with_a_real_worker(registry, receiver, worker):
     with service.sessions() as session:
         seed = add_group(session, normalise_source({"repo": "org/seed"})[0])
         session.commit()
-    seeded = expand_group(service.sessions, service.blobstore, service.settings, seed.id)
+    seeded = expand_now(service, seed.id)
     for scan_id in seeded.enqueued:
         run_scan(service.sessions, service.blobstore, scan_id, service.settings)
     assert seeded.downloaded == 10

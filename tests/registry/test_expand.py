@@ -7,9 +7,9 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from tests.registry.conftest import SentWork, expand_now
 from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import MALICIOUS_PICKLE, benign_pickle, safetensors
-from weightscan.core.expansion import expand_group
 from weightscan.core.models import Scan, ScanStatus
 from weightscan.core.registry import add_group, normalise_source
 from weightscan.core.scans.run import run_scan
@@ -24,17 +24,16 @@ def _group(service, source: dict) -> str:
 
 
 def _expand(service, group_id, **kwargs):
-    enqueued: list[str] = []
-    result = expand_group(
-        service.sessions,
-        service.blobstore,
-        service.settings,
-        group_id,
-        enqueue=enqueued.extend,
-        **kwargs,
-    )
-    assert enqueued == result.enqueued
-    return result
+    return expand_now(service, group_id, **kwargs)
+
+
+def _claim(service, group_id):
+    from weightscan.core.expansion import claim_expansion
+
+    with service.sessions() as session:
+        attempt = claim_expansion(session, group_id)
+        session.commit()
+        return attempt
 
 
 def _run_all(service, ids):
@@ -254,20 +253,20 @@ def test_expansion_is_claimed_once_and_gives_up_after_max_attempts(registry, ser
     from datetime import timedelta
 
     from weightscan.core.db import utcnow
-    from weightscan.core.expansion import _claim_expansion, sweep_registry
+    from weightscan.core.expansion import sweep_registry
 
     registry.add_repo(
         FakeRepo("org/dying", files={"a.safetensors": safetensors(1)}, lfs={"a.safetensors"})
     )
     group_id = _group(service, {"repo": "org/dying"})
-    assert _claim_expansion(service.sessions, group_id) == 1
+    assert _claim(service, group_id) == 1
     assert _expand(service, group_id).status == "skipped"  # a duplicate message: held
     later = utcnow()
     for attempt in range(2, service.settings.max_attempts + 2):  # the worker keeps dying
         later += timedelta(seconds=service.settings.stale_after_seconds + 5)
         assert sweep_registry(service.sessions, service.settings, now=later)[0] == [group_id]
         if attempt <= service.settings.max_attempts:
-            assert _claim_expansion(service.sessions, group_id) == attempt
+            assert _claim(service, group_id) == attempt
     result = _expand(service, group_id)
     assert result.status == "failed"
     assert "gave up" in result.error
@@ -290,3 +289,89 @@ def test_repository_code_and_its_config_are_scanned(registry, service):
     assert kids["modeling_x.py"][1] == "malicious"
     assert kids["config.json"][1] == "suspicious"  # auto_map into another repository
     assert (status, verdict) == ("done", "malicious")
+
+
+# -- commit, then send: no partial state (issue 13 #3) ----------------------------------------
+
+
+class WorkerDied(Exception):
+    """Stands in for SIGKILL mid-expansion: nothing after it runs."""
+
+
+def test_a_worker_dying_mid_expansion_leaves_no_children_and_the_retry_is_clean(
+    registry, service, monkeypatch
+):
+    from datetime import timedelta
+
+    from weightscan.core.db import utcnow
+    from weightscan.core.expansion import sweep_registry
+
+    files = {f"m{i}.safetensors": safetensors(i) for i in range(3)}
+    registry.add_repo(FakeRepo("org/dies", files=files, lfs=set(files)))
+    group_id = _group(service, {"repo": "org/dies"})
+    real_put = type(service.blobstore).put
+    stored: list[str] = []
+
+    def put_then_die(store, path, sha256):
+        if len(stored) == 2:
+            raise WorkerDied
+        stored.append(sha256)
+        return real_put(store, path, sha256)
+
+    monkeypatch.setattr(type(service.blobstore), "put", put_then_die)
+    sent = SentWork(service.sessions)
+    with pytest.raises(WorkerDied):
+        expand_now(service, group_id, dispatcher=sent)
+    monkeypatch.undo()
+    status, _, _, _, kids = _children(service, group_id)
+    assert (status, kids) == ("queued", {})  # two files were fetched, none recorded
+    assert sent.scan_ids == []
+    assert len(registry.downloads()) == 3
+
+    later = utcnow() + timedelta(seconds=service.settings.stale_after_seconds + 5)
+    assert sweep_registry(service.sessions, service.settings, now=later)[0] == [group_id]
+    retry = expand_now(service, group_id)
+    assert retry.status == "expanded"
+    assert len(retry.enqueued) == 3
+    assert len(registry.downloads()) == 4  # the two stored files were not fetched again
+    _run_all(service, retry.enqueued)
+    status, verdict, _, _, kids = _children(service, group_id)
+    assert (status, verdict) == ("done", "clean")
+    assert sorted(kids) == sorted(files)  # each file once
+
+
+def test_only_the_current_lease_holder_records(registry, service):
+    """The sweeper handed a slow worker's group to another one; when the slow one is done
+    fetching it writes nothing (no duplicate children)."""
+    from datetime import timedelta
+
+    from weightscan.core.db import utcnow
+    from weightscan.core.expansion import fetch_group, record_expansion, sweep_registry
+
+    registry.add_repo(
+        FakeRepo("org/slow", files={"a.safetensors": safetensors(1)}, lfs={"a.safetensors"})
+    )
+    group_id = _group(service, {"repo": "org/slow"})
+    slow_attempt = _claim(service, group_id)
+    slow = fetch_group(service.sessions, service.blobstore, service.settings, group_id, 1)
+    later = utcnow() + timedelta(seconds=service.settings.stale_after_seconds + 5)
+    assert sweep_registry(service.sessions, service.settings, now=later)[0] == [group_id]
+    assert expand_now(service, group_id).status == "expanded"  # the second worker
+    assert slow_attempt == 1
+    with service.sessions() as session:
+        result, work = record_expansion(session, slow)
+        session.commit()
+    assert result.status == "skipped"
+    assert (work.scans, work.completed) == ([], [])
+    assert len(_children(service, group_id)[4]) == 1
+
+
+def test_a_duplicate_message_after_the_commit_sends_nothing(registry, service):
+    registry.add_repo(
+        FakeRepo("org/dup", files={"a.safetensors": safetensors(2)}, lfs={"a.safetensors"})
+    )
+    group_id = _group(service, {"repo": "org/dup"})
+    assert len(expand_now(service, group_id).enqueued) == 1
+    again = SentWork(service.sessions)
+    assert expand_now(service, group_id, dispatcher=again).status == "skipped"
+    assert (again.scan_ids, again.completed_ids) == ([], [])

@@ -12,11 +12,15 @@ from typing import Any
 
 import pytest
 
-from tests.registry.conftest import RecordingExpansions, migrated_database, registry_settings
+from tests.registry.conftest import (
+    RecordingExpansions,
+    SentWork,
+    migrated_database,
+    registry_settings,
+)
 from tests.registry.fake_registry import FakeRepo
 from tests.registry.samples import benign_pickle
 from tests.security.live import serve
-from weightscan.core.expansion import expand_group
 
 
 @pytest.fixture
@@ -46,13 +50,15 @@ def new_token(app: Any, scopes: tuple[str, ...]) -> str:
 
 def expand(app: Any, dispatched: list[Any]) -> None:
     from weightscan.web.submission import blobstore
+    from weightscan.worker.registry_tasks import run_expansion
 
     with app.app_context():
         for group_id, token, force in dispatched:
-            expand_group(
+            run_expansion(
                 app.extensions["weightscan.sessionmaker"],
                 blobstore(),
                 app.config["WEIGHTSCAN_SETTINGS"],
+                SentWork(),
                 group_id,
                 token=token,
                 force=force,

@@ -1,15 +1,15 @@
 """Expand a URL or repository group into file scans (run by a worker's ``expand_source``
 task, ``weightscan.worker.registry_tasks``).
 
-``expand_group`` resolves the
-revision to a commit sha once, lists the files at that sha, keeps those matching the
-globs, and for each one:
+``fetch_group`` resolves the revision to a commit sha once, lists the files at that sha,
+keeps those matching the globs, and for each one:
 
 * a listed sha256 (LFS) that already has a verdict under the current rules becomes a
-  cached child scan at once -- no download;
-* otherwise the file is streamed through the SSRF guard (``weightscan.core.fetch``) into a temp file
-  with the listed size as a cap, its sha256 (LFS) or git blob id (small files) checked
-  against the listing, and handed to ``weightscan.core.scans.submit.submit_file(group_id=...)``.
+  cached child scan -- no download;
+* otherwise the file is streamed through the SSRF guard (``weightscan.core.fetch``) into
+  a temp file with the listed size as a cap, its sha256 (LFS) or git blob id (small
+  files) checked against the listing, and moved into the blob store; ``record_expansion``
+  records it with ``weightscan.core.scans.submit.record_file(group_id=...)``.
 
 Files whose names match no glob but have no well-known harmless extension are fetched
 too: scanned whole when larger than the sniffing size, else kept unless content
@@ -17,8 +17,15 @@ sniffing says they are plain text, a recognised image or document, or empty (a
 renamed pickle is still a pickle, an ONNX graph or a SavedModel runs ops whatever its
 name). Documentation and media that a JSON/YAML config names (a shard index can
 point anywhere) are scanned too. A gated repository (401/403) or a missing revision ends
-the group ``failed`` with the reason. Child scans are enqueued as soon as they are
-committed, so scanning overlaps downloading.
+the group ``failed`` with the reason.
+
+Commit, then send, at the edge (``weightscan.worker.registry_tasks.run_expansion``): the
+worker claims the group (``claim_expansion``, committed: a lease), fetches every file into
+the blob store while writing no row (``fetch_group``; ``touch_expansion`` renews the
+lease), then ``record_expansion`` adds every child, seals the group and returns the
+``Work`` that the edge sends after its one commit. A worker that dies mid-expansion leaves
+no child rows: the sweeper releases the lease and the retry starts clean, finding the
+bytes it already stored (content-addressed) without downloading them again.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from weightscan.core import config_refs
 from weightscan.core.blobstore import BlobStore
+from weightscan.core.dispatch import Work
 from weightscan.core.fetch import (
     FetchFailed,
     FetchPolicy,
@@ -93,7 +101,7 @@ NOT_MODEL_FORMATS = frozenset({"text", "other", "empty"})
 @dataclass
 class ExpandResult:
     group_id: str
-    status: str  # expanded, failed, skipped (not a queued group)
+    status: str  # expanded, failed, skipped (not a queued group, or the lease was lost)
     enqueued: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)  # finished at once (reused or unfetchable)
     downloaded: int = 0  # fetches attempted
@@ -111,37 +119,110 @@ class _Item:
     sniff_only: bool  # fetched only to see whether it holds a model format
 
 
-# -- expansion ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Child:
+    """One file of the group as fetching left it, to be recorded as a child scan:
+    ``reuse`` (an earlier verdict), ``stored`` (bytes in the blob store under ``sha256``)
+    or ``error`` (could not be fetched: ``reason``)."""
+
+    kind: str
+    item: _Item
+    source: dict[str, Any]
+    sha256: str | None = None
+    size: int = 0
+    reuse_id: str | None = None
+    reason: str = ""
 
 
-def expand_group(
+@dataclass
+class FetchedGroup:
+    """Everything ``fetch_group`` learnt, nothing of it written yet (``record_expansion``
+    writes it in one transaction)."""
+
+    group_id: str
+    attempt: int
+    owner: str | None
+    force: bool
+    source: dict[str, Any] = field(default_factory=dict)
+    children: list[_Child] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    downloaded: int = 0
+    failure: str | None = None  # the group fails with this reason (no children)
+
+
+# -- the lease ----------------------------------------------------------------------------
+
+
+def claim_expansion(session: Session, group_id: str) -> int | None:
+    """Take the expansion of a queued group: ``started_at`` set means someone holds it
+    (the sweeper clears it when that worker's heartbeat, ``queued_at``, went stale).
+    Returns the attempt number, or None if it is taken, finished or unknown. Flushed:
+    the caller commits at once, before fetching, so a duplicate message sees the lease."""
+    from sqlalchemy import update
+
+    from weightscan.core.db import utcnow
+
+    now = utcnow()
+    result = session.execute(
+        update(Scan)
+        .where(
+            Scan.id == group_id,
+            Scan.kind == ScanKind.GROUP,
+            Scan.status == ScanStatus.QUEUED,
+            Scan.started_at.is_(None),
+        )
+        .values(started_at=now, queued_at=now, attempts=Scan.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    attempts = session.scalar(select(Scan.attempts).where(Scan.id == group_id))
+    return int(attempts or 1)
+
+
+def touch_expansion(
+    session: Session, group_id: str, attempt: int, progress: dict[str, Any]
+) -> None:
+    """The holder's heartbeat: ``queued_at`` is the sweeper's clock, ``progress`` what the
+    scan page shows. Only the group row of the lease we hold; no child is written before
+    ``record_expansion``. Flushed; the caller commits."""
+    from sqlalchemy import update
+
+    from weightscan.core.db import utcnow
+
+    session.execute(
+        update(Scan)
+        .where(Scan.id == group_id, Scan.status == ScanStatus.QUEUED, Scan.attempts == attempt)
+        .values(queued_at=utcnow(), progress=progress)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# -- fetching: network and blob store only --------------------------------------------------
+
+
+def fetch_group(
     sessions: sessionmaker[Session],
     blobstore: BlobStore,
     settings: Settings,
     group_id: str,
+    attempt: int,
     *,
     token: str | None = None,
     force: bool = False,
-    enqueue: Callable[[list[str]], Any] = lambda ids: None,
-) -> ExpandResult:
-    """List, dedupe, fetch and submit every file of a queued group (see module docstring).
+    heartbeat: Callable[[dict[str, Any]], Any] = lambda progress: None,
+) -> FetchedGroup:
+    """List the group's source and fetch its files into the blob store (see the module
+    docstring); reads the database, writes no row. ``heartbeat(progress)`` is called
+    before each file: the caller renews the lease with ``touch_expansion`` and commits.
 
-    ``enqueue(ids)`` is called after each commit with scan ids to send to the workers.
+    Blobs are content-addressed, so storing one twice is a no-op, and a retry after a
+    crash skips downloading a listed sha256 whose bytes are already stored.
     """
-    from weightscan.core.scans.submit import fail_group, seal_group
-
-    attempt = _claim_expansion(sessions, group_id)
-    if attempt is None:
-        return ExpandResult(group_id, "skipped")
-    if attempt > settings.max_attempts:
-        message = f"gave up expanding this source after {attempt - 1} lost attempts"
-        with sessions() as session:
-            fail_group(session, group_id, message)
-            session.commit()
-        return ExpandResult(group_id, "failed", completed=True, error=message)
     with sessions() as session:
         group = session.get(Scan, group_id)
-        assert group is not None
+        if group is None:
+            return FetchedGroup(group_id, attempt, None, force, failure="the group was deleted")
         source = dict(group.source or {})
         owner = group.owner_token_id
         owner_row = session.get(ApiToken, owner) if owner else None
@@ -150,102 +231,98 @@ def expand_group(
             owner_token_id=owner,
             owner_is_admin=owner_row is not None and "admin" in (owner_row.scopes or ()),
         )
-        done_paths = set(session.scalars(select(Scan.filename).where(Scan.group_id == group_id)))
-        group.progress = {**(group.progress or {}), "stage": "listing"}
-        session.commit()
+    fetched = FetchedGroup(group_id, attempt, owner, force, source=source)
+    if attempt > settings.max_attempts:
+        fetched.failure = f"gave up expanding this source after {attempt - 1} lost attempts"
+        return fetched
+    heartbeat({"stage": "listing"})
     if source.get("type") != "huggingface":
         token = ""  # a caller's URLs never get a registry token
     elif token is None and not may_use_server_token:
         token = ""  # this caller may not borrow the server's token
     policy = policy_from_settings(settings, token=token)
-    result = ExpandResult(group_id, "expanded")
     try:
-        items, source = _plan(settings, policy, source)
+        items, fetched.source = _plan(settings, policy, source)
     except (RegistryError, FetchRefused, FetchFailed) as exc:
-        message = _reason(exc)
-        with sessions() as session:
-            fail_group(session, group_id, message)
-            session.commit()
-        log.info("group %s failed: %s", group_id, message)
-        return ExpandResult(group_id, "failed", completed=True, error=message)
-    with sessions() as session:
-        group = session.get(Scan, group_id)
-        assert group is not None
-        group.source = source
-        group.progress = {"stage": "fetching", "files_total": len(items), "files_done": 0}
-        session.commit()
-    skipped: list[dict[str, str]] = []
-    for item in items:
-        if item.path in done_paths:
-            continue  # a previous, interrupted expansion already added it
-        _heartbeat(sessions, group_id)
-        scan_id, needs_scan, fetched, note = _one_file(
-            sessions, blobstore, settings, policy, group_id, source, item, owner=owner, force=force
+        fetched.failure = _reason(exc)
+        return fetched
+    for done, item in enumerate(items):
+        heartbeat({"stage": "fetching", "files_total": len(items), "files_done": done})
+        child, attempted, note = _fetch_one(
+            sessions, blobstore, settings, policy, fetched.source, item, force=force
         )
-        result.downloaded += fetched
+        fetched.downloaded += attempted
         if note:
-            skipped.append({"path": item.path, "reason": note})
-        if scan_id is None:
-            continue
-        if needs_scan:
-            result.enqueued.append(scan_id)
-            enqueue([scan_id])
-        else:
-            result.cached.append(scan_id)
-    with sessions() as session:
-        group = session.get(Scan, group_id)
-        assert group is not None
-        if skipped:
-            group.source = {**(group.source or {}), "skipped": skipped[:200]}
-        session.commit()
-        result.completed = seal_group(session, group_id)
-        session.commit()
-    return result
+            fetched.skipped.append({"path": item.path, "reason": note})
+        if child is not None:
+            fetched.children.append(child)
+    return fetched
 
 
-def _claim_expansion(sessions: sessionmaker[Session], group_id: str) -> int | None:
-    """Take the expansion of a queued group: ``started_at`` set means someone holds it
-    (the sweeper clears it when that worker's heartbeat, ``queued_at``, went stale).
-    Returns the attempt number, or None if it is taken, finished or unknown."""
-    from sqlalchemy import update
+def _fetch_one(
+    sessions: sessionmaker[Session],
+    blobstore: BlobStore,
+    settings: Settings,
+    policy: FetchPolicy,
+    source: dict[str, Any],
+    item: _Item,
+    *,
+    force: bool,
+) -> tuple[_Child | None, bool, str | None]:
+    """Returns (the child to record or None, fetch attempted?, note if skipped)."""
+    from weightscan.core.scans.submit import find_reusable_scan
 
-    from weightscan.core.db import utcnow
-
-    with sessions() as session:
-        now = utcnow()
-        result = session.execute(
-            update(Scan)
-            .where(
-                Scan.id == group_id,
-                Scan.kind == ScanKind.GROUP,
-                Scan.status == ScanStatus.QUEUED,
-                Scan.started_at.is_(None),
+    child_source = _child_source(source, item)
+    if item.sha256 and not force:
+        with sessions() as session:
+            previous = find_reusable_scan(session, item.sha256, {})
+            if previous is not None:
+                return _Child("reuse", item, child_source, reuse_id=previous.id), False, None
+    if item.sha256 and item.size is not None and not force and _stored_already(blobstore, item):
+        return _Child("stored", item, child_source, item.sha256, item.size), False, None
+    cap = min(settings.fetch_max_bytes, settings.max_upload_bytes)
+    temp: Path | None = None
+    try:
+        if item.size is not None and item.size > cap:
+            raise FetchRefused(f"listed size {item.size} exceeds the limit of {cap} bytes")
+        with open_url(item.url, policy) as response:
+            length = response.content_length
+            if item.size is None and length is not None and length > cap:
+                raise FetchFailed(f"Content-Length {length} exceeds the limit of {cap} bytes")
+            limit = cap if item.size is None else item.size
+            stored = stream_to_temp(
+                response.reader(limit),
+                limit,
+                temp_dir=settings.home / "tmp",
+                expected_size=item.size,
             )
-            .values(started_at=now, queued_at=now, attempts=Scan.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            return None
-        attempts = session.scalar(select(Scan.attempts).where(Scan.id == group_id))
-        session.commit()
-        return int(attempts or 1)
+            temp = stored.path
+        _verify(item, stored.path, stored.sha256)
+        if item.sniff_only and _sniff(stored.path) in NOT_MODEL_FORMATS:
+            return None, True, None  # fetched to look; not a model file
+        blobstore.put(stored.path, stored.sha256)
+        temp = None  # moved into the blob store
+        child = _Child("stored", item, child_source, stored.sha256, stored.size)
+        return child, True, None
+    except (FetchRefused, FetchFailed, UploadError, _Mismatch) as exc:
+        reason = _reason(exc)
+        if item.sniff_only:
+            return None, True, f"not fetched: {reason}"
+        return _Child("error", item, child_source, reason=reason), True, None
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
 
 
-def _heartbeat(sessions: sessionmaker[Session], group_id: str) -> None:
-    """Tell the sweeper this group is being expanded (``queued_at`` is its clock)."""
-    from sqlalchemy import update
+def _stored_already(blobstore: BlobStore, item: _Item) -> bool:
+    """The listed LFS bytes are in the blob store (an interrupted attempt stored them)."""
+    from weightscan.core.blobstore import BlobStoreError
 
-    from weightscan.core.db import utcnow
-
-    with sessions() as session:
-        session.execute(
-            update(Scan)
-            .where(Scan.id == group_id, Scan.status == ScanStatus.QUEUED)
-            .values(queued_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
+    assert item.sha256 is not None
+    try:
+        return blobstore.exists(item.sha256) and blobstore.size(item.sha256) == item.size
+    except BlobStoreError:
+        return False  # fetch it again rather than fail on a store hiccup
 
 
 def _plan(
@@ -345,76 +422,84 @@ def _url_name(url: str) -> str:
     return display_filename(unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "download")
 
 
-def _one_file(
-    sessions: sessionmaker[Session],
-    blobstore: BlobStore,
-    settings: Settings,
-    policy: FetchPolicy,
-    group_id: str,
-    source: dict[str, Any],
-    item: _Item,
-    *,
-    owner: str | None,
-    force: bool,
-) -> tuple[str | None, bool, bool, str | None]:
-    """Returns (child scan id or None, needs a scan?, fetch attempted?, note if skipped)."""
-    from weightscan.core.scans.submit import find_reusable_scan, submit_file
+# -- recording: one transaction -----------------------------------------------------------
 
-    child_source = _child_source(source, item)
-    if item.sha256 and not force:
-        with sessions() as session:
-            previous = find_reusable_scan(session, item.sha256, {})
-            if previous is not None:
-                scan_id = _link_cached(session, previous, group_id, item, child_source, owner)
-                session.commit()
-                return scan_id, False, False, None
-    cap = min(settings.fetch_max_bytes, settings.max_upload_bytes)
-    temp: Path | None = None
-    try:
-        if item.size is not None and item.size > cap:
-            raise FetchRefused(f"listed size {item.size} exceeds the limit of {cap} bytes")
-        with open_url(item.url, policy) as response:
-            length = response.content_length
-            if item.size is None and length is not None and length > cap:
-                raise FetchFailed(f"Content-Length {length} exceeds the limit of {cap} bytes")
-            limit = cap if item.size is None else item.size
-            stored = stream_to_temp(
-                response.reader(limit),
-                limit,
-                temp_dir=settings.home / "tmp",
-                expected_size=item.size,
-            )
-            temp = stored.path
-        _verify(item, stored.path, stored.sha256)
-        if item.sniff_only and _sniff(stored.path) in NOT_MODEL_FORMATS:
-            return None, False, True, None  # fetched to look; not a model file
-        with sessions() as session:
-            submitted = submit_file(
-                session,
-                blobstore,
-                stored.path,
-                stored.sha256,
-                stored.size,
-                item.path[:1024],
-                source=child_source,
-                force=force,
-                owner_token_id=owner,
-                group_id=group_id,
-            )
-            session.commit()
-            temp = None  # moved into the blob store
-            return submitted.scan.id, not submitted.cached, True, None
-    except (FetchRefused, FetchFailed, UploadError, _Mismatch) as exc:
-        reason = _reason(exc)
-        if item.sniff_only:
-            return None, False, True, f"not fetched: {reason}"
-        with sessions() as session:
-            scan_id = _record_fetch_error(session, group_id, item, child_source, owner, reason)
-            session.commit()
-        return scan_id, False, True, None
-    finally:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
+
+def record_expansion(session: Session, fetched: FetchedGroup) -> tuple[ExpandResult, Work]:
+    """Write what ``fetch_group`` found: every child scan, the group's source, then seal
+    it (or fail it). Flushed, not committed: the caller commits, then sends the returned
+    ``Work`` (child scans to run, the group if that completed it).
+
+    Only the holder of the current lease writes: if the sweeper gave the group to
+    another worker meanwhile (``attempts`` moved on) or it is no longer queued, nothing is
+    written and the result is ``skipped``. A worker that dies before the commit leaves no
+    child behind, so the retry starts from a clean group.
+    """
+    from weightscan.core.scans.groups import lock_group
+    from weightscan.core.scans.submit import fail_group, seal_group
+
+    group_id = fetched.group_id
+    group = lock_group(session, group_id)
+    if group is None or group.status != ScanStatus.QUEUED or group.attempts != fetched.attempt:
+        return ExpandResult(group_id, "skipped"), Work()
+    if fetched.failure is not None:
+        fail_group(session, group_id, fetched.failure)
+        log.info("group %s failed: %s", group_id, fetched.failure)
+        result = ExpandResult(group_id, "failed", completed=True, error=fetched.failure)
+        result.downloaded = fetched.downloaded
+        return result, Work(completed=[group_id])
+    result = ExpandResult(group_id, "expanded", downloaded=fetched.downloaded)
+    # A queued group has no children unless an older version wrote them one by one.
+    present = set(session.scalars(select(Scan.filename).where(Scan.group_id == group_id)))
+    for child in fetched.children:
+        if child.item.path[:1024] in present:
+            continue
+        scan_id, needs_scan = _record_child(session, fetched, child)
+        (result.enqueued if needs_scan else result.cached).append(scan_id)
+    source = dict(fetched.source)
+    if fetched.skipped:
+        source["skipped"] = fetched.skipped[:200]
+    group.source = source
+    session.flush()
+    result.completed = seal_group(session, group_id)
+    return result, Work(
+        scans=list(result.enqueued), completed=[group_id] if result.completed else []
+    )
+
+
+def _record_child(session: Session, fetched: FetchedGroup, child: _Child) -> tuple[str, bool]:
+    """Add one child scan; returns (its id, needs a scan?)."""
+    from weightscan.core.blobstore import blob_key
+    from weightscan.core.scans.submit import record_file
+
+    item, owner = child.item, fetched.owner
+    if child.kind == "reuse":
+        previous = session.get(Scan, child.reuse_id) if child.reuse_id else None
+        if previous is not None and previous.status == ScanStatus.DONE:
+            return _link_cached(
+                session, previous, fetched.group_id, item, child.source, owner
+            ), False
+        reason = "the earlier scan of these bytes was deleted meanwhile; submit again"
+        return _record_fetch_error(
+            session, fetched.group_id, item, child.source, owner, reason
+        ), False
+    if child.kind == "error":
+        return _record_fetch_error(
+            session, fetched.group_id, item, child.source, owner, child.reason
+        ), False
+    assert child.sha256 is not None
+    submitted = record_file(
+        session,
+        child.sha256,
+        child.size,
+        blob_key(child.sha256),
+        item.path[:1024],
+        source=child.source,
+        force=fetched.force,
+        owner_token_id=owner,
+        group_id=fetched.group_id,
+    )
+    return submitted.scan.id, not submitted.cached
 
 
 class _Mismatch(Exception):

@@ -10,14 +10,24 @@ import logging
 from typing import Any
 
 from celery import shared_task, signals
+from sqlalchemy.orm import Session, sessionmaker
 
-from weightscan.core.dispatch import Expansion
-from weightscan.core.expansion import expand_group, sweep_registry
+from weightscan.core.blobstore import BlobStore
+from weightscan.core.dispatch import Dispatcher, Expansion
+from weightscan.core.expansion import (
+    ExpandResult,
+    claim_expansion,
+    fetch_group,
+    record_expansion,
+    sweep_registry,
+    touch_expansion,
+)
 from weightscan.core.models import Scan
 from weightscan.core.notify import attempt_delivery, prepare_deliveries
+from weightscan.core.settings import Settings
 from weightscan.worker.dispatch import EXPAND_TASK, NOTIFY_TASK, CeleryDispatcher
 from weightscan.worker.runtime import runtime_for
-from weightscan.worker.tasks import TRANSIENT_ERRORS, notify_if_wanted
+from weightscan.worker.tasks import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +51,21 @@ DELIVER_TASK = "weightscan.deliver_callback"
 def expand_source(
     self: Any, group_scan_id: str, token: str | None = None, force: bool = False
 ) -> dict[str, Any]:
-    """List and fetch a group's files, submit and enqueue them (see ``expand_group``).
+    """List and fetch a group's files, record and enqueue them (``run_expansion``).
     ``token`` arrives sealed (``weightscan.core.sealed``): brokers keep messages."""
     from weightscan.core.sealed import unseal
 
     rt = runtime_for(self.app)
     token = unseal(token, rt.settings.ensure_secret_key().secret_key)
-    result = expand_group(
+    result = run_expansion(
         rt.sessions,
         rt.blobstore,
         rt.settings,
+        CeleryDispatcher.of(self.app),
         group_scan_id,
         token=token,
         force=force,
-        enqueue=CeleryDispatcher.of(self.app).scans,
     )
-    if result.completed:
-        notify_if_wanted(self.app, group_scan_id)
     log.info(
         "expand_source group=%s status=%s downloaded=%d cached=%d",
         group_scan_id,
@@ -71,6 +79,49 @@ def expand_source(
         "cached": len(result.cached),
         "error": result.error,
     }
+
+
+def run_expansion(
+    sessions: sessionmaker[Session],
+    blobstore: BlobStore,
+    settings: Settings,
+    dispatcher: Dispatcher,
+    group_id: str,
+    *,
+    token: str | None = None,
+    force: bool = False,
+) -> ExpandResult:
+    """The edge of an expansion: claim the group (commit: the lease), fetch its files
+    (no rows; each heartbeat commits the lease), record every child in one transaction,
+    commit, and only then send the work. Requeue-safe: a duplicate message finds the
+    lease taken or the group sealed (``skipped``); a worker that dies before the last
+    commit leaves the group as it was, for the sweeper to hand out again."""
+    with sessions() as session:
+        attempt = claim_expansion(session, group_id)
+        session.commit()
+    if attempt is None:
+        return ExpandResult(group_id, "skipped")
+
+    def heartbeat(progress: dict[str, Any]) -> None:
+        with sessions() as session:
+            touch_expansion(session, group_id, attempt, progress)
+            session.commit()
+
+    fetched = fetch_group(
+        sessions,
+        blobstore,
+        settings,
+        group_id,
+        attempt,
+        token=token,
+        force=force,
+        heartbeat=heartbeat,
+    )
+    with sessions() as session:
+        result, work = record_expansion(session, fetched)
+        session.commit()
+    work.send(dispatcher)  # a lost message: the sweeper resends queued scans
+    return result
 
 
 @shared_task(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -76,6 +76,17 @@ def find_reusable_scan(session: Session, sha256: str, policy: Mapping[str, Any])
     return None
 
 
+class ScanDetails(TypedDict, total=False):
+    """Who asked for a file scan and how (``submit_file`` / ``record_file``)."""
+
+    source: Mapping[str, Any] | str
+    force: bool
+    owner_token_id: str | None
+    callback_url: str | None
+    group_id: str | None
+    allow: Sequence[str]
+
+
 def submit_file(
     session: Session,
     blobstore: BlobStore,
@@ -83,13 +94,7 @@ def submit_file(
     sha256: str,
     size: int,
     filename: str | None,
-    *,
-    source: Mapping[str, Any] | str = "upload",
-    force: bool = False,
-    owner_token_id: str | None = None,
-    callback_url: str | None = None,
-    group_id: str | None = None,
-    allow: Sequence[str] = (),
+    **details: Unpack[ScanDetails],
 ) -> SubmitResult:
     """Store a finished temp file (from ``weightscan.core.uploads.stream_to_temp``) and record
     a scan.
@@ -101,6 +106,26 @@ def submit_file(
     transaction), then sends ``to_enqueue``.
     """
     key = blobstore.put(Path(temp_path), sha256)
+    return record_file(session, sha256, size, key, filename, **details)
+
+
+def record_file(
+    session: Session,
+    sha256: str,
+    size: int,
+    blob_key: str,
+    filename: str | None,
+    *,
+    source: Mapping[str, Any] | str = "upload",
+    force: bool = False,
+    owner_token_id: str | None = None,
+    callback_url: str | None = None,
+    group_id: str | None = None,
+    allow: Sequence[str] = (),
+) -> SubmitResult:
+    """Record a scan of bytes already in the blob store under ``blob_key`` (see
+    ``submit_file``). Flushed, not committed."""
+    key = blob_key
     source_type, source_data = _source_parts(source)
     policy = normalise_policy(allow)
     ensure_stored_file(session, sha256, size, key)
