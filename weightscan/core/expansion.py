@@ -25,7 +25,9 @@ the blob store while writing no row (``fetch_group``; ``touch_expansion`` renews
 lease), then ``record_expansion`` adds every child, seals the group and returns the
 ``Work`` that the edge sends after its one commit. A worker that dies mid-expansion leaves
 no child rows: the sweeper releases the lease and the retry starts clean, finding the
-bytes it already stored (content-addressed) without downloading them again.
+bytes it already stored (content-addressed) without downloading them again. (Bytes of a
+group that is never retried stay in the blob store unreferenced, as after a failed upload
+commit: never read, and harmless.)
 """
 
 from __future__ import annotations
@@ -435,7 +437,7 @@ def record_expansion(session: Session, fetched: FetchedGroup) -> tuple[ExpandRes
     written and the result is ``skipped``. A worker that dies before the commit leaves no
     child behind, so the retry starts from a clean group.
     """
-    from weightscan.core.scans.groups import lock_group
+    from weightscan.core.scans.groups import lock_group, refresh_group_progress
     from weightscan.core.scans.submit import fail_group, seal_group
 
     group_id = fetched.group_id
@@ -462,6 +464,8 @@ def record_expansion(session: Session, fetched: FetchedGroup) -> tuple[ExpandRes
     group.source = source
     session.flush()
     result.completed = seal_group(session, group_id)
+    if not result.completed:
+        refresh_group_progress(session, group_id, group)  # "scanning", n of m done
     return result, Work(
         scans=list(result.enqueued), completed=[group_id] if result.completed else []
     )
@@ -626,9 +630,10 @@ def sweep_registry(
 
     A URL/registry group still ``queued`` whose ``queued_at`` (refreshed per file while
     it expands) is older than ``settings.stale_after_seconds`` lost its message or its
-    worker: its lease is released and it is sent again; re-expanding is safe (files
-    already added are skipped), and after ``settings.max_attempts`` the group fails. A per-request
-    registry token is not stored, so such a retry runs with the configured token only.
+    worker: its lease is released and it is sent again; re-expanding is safe (an
+    interrupted expansion wrote no child), and after ``settings.max_attempts`` the group
+    fails. A per-request registry token is not stored, so such a retry runs with the
+    configured token only.
     """
     from datetime import timedelta
 
