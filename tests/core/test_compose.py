@@ -46,3 +46,16 @@ def test_the_production_stack_requires_tokens(services: dict[str, Any]) -> None:
     # behind the proxy every request reaches gunicorn from a local socket: never anonymous
     for name in ("web", "worker", "migrate"):
         assert services[name]["environment"]["WEIGHTSCAN_ALLOW_ANONYMOUS"] == "false", name
+
+
+def test_every_setting_of_the_stack_reads(services: dict[str, Any]) -> None:
+    from weightscan.core.settings import Settings
+
+    env = {
+        k: str(v)
+        for k, v in services["web"]["environment"].items()
+        if k.startswith("WEIGHTSCAN_") and "${" not in str(v)
+    }
+    settings = Settings.from_env(env)  # a typo would be refused here, not at deploy time
+    assert settings.allow_anonymous is False
+    assert settings.max_wait_seconds <= 10
