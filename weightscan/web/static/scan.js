@@ -21,16 +21,28 @@
     return parts.join(" · ");
   }
 
+  // The server caps a wait and, when its wait slots are taken, answers at once with
+  // X-Weightscan-Wait: busy and Retry-After: then wait that long before asking again.
+  function pause(r) {
+    if (r.headers.get("X-Weightscan-Wait") !== "busy") { return 200; }
+    var seconds = parseFloat(r.headers.get("Retry-After") || "1");
+    return Math.min(isNaN(seconds) ? 1000 : seconds * 1000, 10000);
+  }
+
   function poll(delay) {
+    var next = 200;
     fetch(api + "?wait=20", { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (r) {
+        next = pause(r);
+        return r.ok ? r.json() : Promise.reject(r.status);
+      })
       .then(function (scan) {
         statusEl.textContent = scan.status;
         progressEl.textContent = describe(scan.progress);
         if (finished[scan.status]) {
           window.location.reload();
         } else {
-          window.setTimeout(function () { poll(500); }, 200);
+          window.setTimeout(function () { poll(500); }, next);
         }
       })
       .catch(function () {
