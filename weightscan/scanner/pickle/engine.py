@@ -30,8 +30,15 @@ from weightscan.scanner.pickle.embedded import check_embedded, looks_embedded
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
 from weightscan.scanner.pickle.render import render_call
-from weightscan.scanner.pickle.text_args import NotQuoted, QuotedString, RawUnicode
+from weightscan.scanner.pickle.text_args import (
+    NotQuoted,
+    QuotedString,
+    RawUnicode,
+    literal_int,
+    long_power_of_two_literal,
+)
 from weightscan.scanner.pickle.values import (
+    CONTAINER_KEEP,
     EVICTED,
     TUPLE_KEEP,
     Call,
@@ -622,11 +629,15 @@ class Engine:
                         )
                     target = stack[-1]
                     if type(target) is Container:
-                        if target.kind != "dict":
+                        if target.kind == "list":  # list[index] = value: both unpicklers
+                            if not _list_setitems(target, items):
+                                raise self._wrong_target(target, rd, op_start, first_index + n)
+                        elif target.kind != "dict":
                             raise self._wrong_target(target, rd, op_start, first_index + n)
-                        target.length += len(items) >> 1
-                        if len(target.items) < 32:
-                            target.items.extend(zip(items[0:64:2], items[1:64:2], strict=True))
+                        else:
+                            target.length += len(items) >> 1
+                            if len(target.items) < 32:
+                                target.items.extend(zip(items[0:64:2], items[1:64:2], strict=True))
                 elif op == 0x4A:  # BININT
                     stack.append(from_bytes(data[pos : pos + 4], "little", signed=True))
                     pos += 4
@@ -725,11 +736,15 @@ class Engine:
                     k = stack.pop()
                     target = stack[-1]
                     if type(target) is Container:
-                        if target.kind != "dict":
+                        if target.kind == "list":  # list[index] = value: both unpicklers
+                            if not _list_setitems(target, [k, v]):
+                                raise self._wrong_target(target, rd, op_start, first_index + n)
+                        elif target.kind != "dict":
                             raise self._wrong_target(target, rd, op_start, first_index + n)
-                        target.length += 1
-                        if len(target.items) < 32:
-                            target.items.append((k, v))
+                        else:
+                            target.length += 1
+                            if len(target.items) < 32:
+                                target.items.append((k, v))
                 elif op == 0x2E:  # STOP
                     if not stack:
                         raise self._underflow(rd, op_start, first_index + n, op)
@@ -953,7 +968,7 @@ class Engine:
                     else:
                         if op == 0x4C and line.endswith(b"L"):
                             line = line[:-1]
-                        stack.append(self._int_arg(line, rd, op_start, first_index + n))
+                        stack.append(self._literal_int(line, rd, op_start, first_index + n))
                 elif op == 0x46:  # FLOAT
                     wo_bad = True
                     line, pos = self._line(rd, data, pos, first_index + n)
@@ -1168,6 +1183,18 @@ class Engine:
                 "pickle.string.invalid", f"bad {what} escape", rd.base + op_start, index
             ) from None
         return (truncated_str(text, arg.length) if arg.truncated else text), end[0]
+
+    def _literal_int(self, line: bytes, rd: Reader, op_start: int, index: int) -> Any:
+        """INT/LONG's line: both unpicklers read it with base 0 (``0x10``, ``0b1``, and
+        the C INT's ``strtol`` octal ``010``); a power-of-two base has no digit limit."""
+        if type(line) is TruncatedBytes:  # only a prefix was kept
+            if long_power_of_two_literal(line):
+                return Opaque(f"{line.full_length}-character integer")
+            return self._int_arg(line, rd, op_start, index)
+        value = literal_int(line)
+        if value is None:
+            return self._int_arg(line, rd, op_start, index)
+        return value
 
     def _int_arg(self, line: bytes, rd: Reader, op_start: int, index: int) -> int:
         if len(line) > _MAX_INT_LINE or isinstance(line, TruncatedBytes):
@@ -1669,6 +1696,24 @@ def _size(nbytes: int) -> str:
     if nbytes >= 1 << 30:
         return f"{nbytes / (1 << 30):.1f} GiB"
     return f"{nbytes / (1 << 20):.1f} MiB"
+
+
+# Keys a list refuses (``list[None] = x`` raises): literals that are no index or slice.
+_NO_LIST_INDEX = (type(None), str, bytes, float, tuple, Container)
+
+
+def _list_setitems(target: Container, items: list[Any]) -> bool:
+    """SETITEM(S) on a list: ``list[key] = value`` (an index or a slice); False when a
+    key is a literal that no list accepts (the unpickler fails there)."""
+    kept = target.items
+    for key, value in zip(items[0::2], items[1::2], strict=False):
+        if isinstance(key, _NO_LIST_INDEX):
+            return False
+        if type(key) is int and -len(kept) <= key < len(kept) and target.length == len(kept):
+            kept[key] = value
+        elif len(kept) < CONTAINER_KEEP:
+            kept.append(value)  # where exactly is unknown: keep the value visible
+    return True
 
 
 def _bare_strings(state: Any) -> bool:

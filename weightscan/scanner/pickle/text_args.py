@@ -11,6 +11,7 @@ part of the whole line would. Only a prefix of the value is kept.
 from __future__ import annotations
 
 import codecs
+import re
 import warnings
 from collections.abc import Callable
 
@@ -146,3 +147,26 @@ def _bytes_escapes(piece: bytes) -> str:
 
 def _raw_unicode(piece: bytes) -> str:
     return codecs.raw_unicode_escape_decode(piece)[0]
+
+
+# INT and LONG: both unpicklers read the line with base 0 (C: ``strtol`` first for INT,
+# then ``PyLong_FromString``; Python: ``int(text, 0)``). A power-of-two base has no digit
+# limit, and C's ``strtol`` reads a leading 0 as octal.
+_POWER_OF_TWO = re.compile(rb"\s*[+-]?0[xXoObB][0-9a-fA-F_]*\Z")
+_STRTOL_OCTAL = re.compile(rb"\s*[+-]?0[0-7]+\s*\Z")
+
+
+def literal_int(line: bytes) -> int | None:
+    """The value of an INT/LONG line as an unpickler reads it, None when none does."""
+    try:
+        return int(line, 0)
+    except ValueError:
+        pass
+    if _STRTOL_OCTAL.match(line):
+        return int(line, 8)
+    return None
+
+
+def long_power_of_two_literal(prefix: bytes) -> bool:
+    """Whether a line kept only as ``prefix`` starts a hex, octal or binary literal."""
+    return bool(_POWER_OF_TWO.match(prefix))
