@@ -138,6 +138,9 @@ class Codec:
     name: str
     new_decoder: Callable[[], Decoder]
     magic: bytes = b""  # a concatenated stream starts with this (multi-member gzip, bz2, xz)
+    # Any bytes after the end start another stream for this decoder, unless its first
+    # call rejects them (Python's LZMAFile, which joblib reads .xz and .lzma files with).
+    then: Callable[[], Decoder] | None = None
 
 
 def _lzma_raw(props: bytes) -> Decoder:
@@ -168,6 +171,18 @@ CODECS: dict[str, Codec] = {
     "lz4": Codec(
         "lz4", lambda: _WrappedDecoder(lz4.frame.LZ4FrameDecompressor()), b"\x04\x22\x4d\x18"
     ),
+}
+
+
+def _lzma_auto() -> Decoder:
+    return _WrappedDecoder(lzma.LZMADecompressor(lzma.FORMAT_AUTO))
+
+
+# Whole .xz/.lzma files as joblib.load reads them: lzma.LZMAFile decodes stream after
+# stream (xz or lzma-alone, FORMAT_AUTO) and ignores trailing bytes that start none.
+LZMA_FILE_CODECS: dict[str, Codec] = {
+    "xz": Codec("xz", CODECS["xz"].new_decoder, then=_lzma_auto),
+    "lzma": Codec("lzma", CODECS["lzma"].new_decoder, then=_lzma_auto),
 }
 
 
@@ -240,6 +255,7 @@ def _run(
         result.error = str(exc)
         return
     pending = b""
+    follow_on = -1  # where the stream ended, while a follow-on stream's first call runs
     while True:
         ctx.check_time()
         if decoder.needs_input and not pending:
@@ -255,8 +271,13 @@ def _run(
             )
             out = decoder.decompress(pending, want)
         except DecodeError as exc:
+            if follow_on >= 0:  # no stream starts there: the reader ignores those bytes
+                result.complete = True
+                result.consumed = follow_on
+                return
             result.error = str(exc)
             return
+        follow_on = -1
         pending = b""
         if out:
             result.spool.write(out)
@@ -282,6 +303,14 @@ def _run(
             if codec.magic and rest.startswith(codec.magic):
                 decoder, pending = codec.new_decoder(), rest  # concatenated stream
                 continue
+            if codec.then is not None:
+                if not rest:
+                    rest = reader.read(IN_CHUNK)
+                    read_total += len(rest)
+                if rest:
+                    follow_on = read_total - len(rest)
+                    decoder, pending = codec.then(), rest
+                    continue
             result.complete = True
             result.consumed = read_total - len(rest)
             return
