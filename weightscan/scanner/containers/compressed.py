@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from weightscan.scanner.containers.inflate import CODECS, LZMA_FILE_CODECS, Inflated, inflate
+from weightscan.scanner.containers.inflate import CODECS, FILE_CODECS, Inflated, inflate
 from weightscan.scanner.containers.signatures import JOBLIB_ZF_HEADER, joblib_zf_skip
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze_nested
@@ -33,7 +33,7 @@ _ZERO_PADDING_CHECK = 1 << 20  # trailing zeros up to this size are padding (gzi
 def analyze_compressed(source: Source, ctx: ScanContext) -> None:
     fmt = sniff_format(source)
     label = _CODEC_OF[fmt]
-    codec = LZMA_FILE_CODECS.get(label) or CODECS[label]
+    codec = FILE_CODECS.get(label) or CODECS[label]
     skip = joblib_zf_skip(source.head(JOBLIB_ZF_HEADER + 1)) if fmt is Format.JOBLIB_ZLIB else 0
     result = inflate(source.open(), codec, ctx, compressed_size=source.size - skip, skip=skip)
     try:

@@ -178,11 +178,13 @@ def _lzma_auto() -> Decoder:
     return _WrappedDecoder(lzma.LZMADecompressor(lzma.FORMAT_AUTO))
 
 
-# Whole .xz/.lzma files as joblib.load reads them: lzma.LZMAFile decodes stream after
-# stream (xz or lzma-alone, FORMAT_AUTO) and ignores trailing bytes that start none.
-LZMA_FILE_CODECS: dict[str, Codec] = {
+# Whole files as joblib.load reads them: lzma.LZMAFile decodes stream after stream (xz
+# or lzma-alone, FORMAT_AUTO) and ignores trailing bytes that start none; LZ4FrameFile
+# decodes frame after frame, skippable frames included.
+FILE_CODECS: dict[str, Codec] = {
     "xz": Codec("xz", CODECS["xz"].new_decoder, then=_lzma_auto),
     "lzma": Codec("lzma", CODECS["lzma"].new_decoder, then=_lzma_auto),
+    "lz4": Codec("lz4", CODECS["lz4"].new_decoder, then=CODECS["lz4"].new_decoder),
 }
 
 

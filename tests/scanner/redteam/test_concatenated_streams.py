@@ -1,4 +1,4 @@
-"""A pickle split across two concatenated .lzma/.xz streams (red team).
+"""A pickle split across two concatenated .lzma/.xz streams or lz4 frames (red team).
 
 joblib.load reads ``.lzma`` and ``.xz`` files with ``lzma.LZMAFile``, which decodes stream
 after stream (either kind, FORMAT_AUTO) as one byte stream. The scanner decoded only the
@@ -6,14 +6,18 @@ first stream and analysed the rest as a file of its own, so a payload cut in two
 ``GLOBAL`` opcode's module in one stream, its name and the call in the next) was never
 seen whole: only ``compressed.trailing-data`` (suspicious) for a file that runs
 ``os.system``. Trailing bytes that start no stream are still ignored, as LZMAFile does.
+joblib's ``lz4.frame.LZ4FrameFile`` likewise reads frame after frame, and skips a
+skippable frame between them (the scanner stopped at its magic number).
 """
 
 from __future__ import annotations
 
 import lzma
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
+import lz4.frame
 import pytest
 
 from tests.fixtures.archives import rules_of, scan_bytes
@@ -38,10 +42,13 @@ PAIRS: dict[str, tuple[Pack, Pack]] = {
 }
 
 
-def split(first: Pack, second: Pack, command: str) -> bytes:
+def split(first: Pack, second: Pack, command: str, between: bytes = b"") -> bytes:
     head = b"(lp0\nI1\na0cos"  # ends inside GLOBAL's module line
     tail = b"\nsystem\n(S'" + command.encode() + b"'\ntR."
-    return first(head) + second(tail)
+    return first(head) + between + second(tail)
+
+
+SKIPPABLE = struct.pack("<II", 0x184D2A50, 4) + b"skip"
 
 
 @pytest.mark.parametrize("pair", PAIRS.values(), ids=PAIRS.keys())
@@ -59,3 +66,17 @@ def test_bytes_that_start_no_stream_are_trailing_data() -> None:
 
 def test_proof_joblib_reads_the_streams_as_one(tmp_path: Path) -> None:
     assert proves_payload_runs(tmp_path, "joblib", lambda c: split(alone, alone, c), "m.lzma")
+
+
+@pytest.mark.parametrize("between", [b"", SKIPPABLE], ids=["frames", "skippable frame"])
+def test_split_across_lz4_frames_is_malicious(between: bytes) -> None:
+    data = split(lz4.frame.compress, lz4.frame.compress, "touch /tmp/x", between)
+    report = scan_bytes(data, name="m.pkl.lz4")
+    assert report.verdict is Verdict.MALICIOUS, rules_of(report)
+
+
+def test_proof_joblib_skips_the_skippable_lz4_frame(tmp_path: Path) -> None:
+    def build(command: str) -> bytes:
+        return split(lz4.frame.compress, lz4.frame.compress, command, SKIPPABLE)
+
+    assert proves_payload_runs(tmp_path, "joblib", build, "m.lz4")
