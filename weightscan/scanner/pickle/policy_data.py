@@ -585,8 +585,10 @@ DENY: tuple[Entry, ...] = (
 
 # Allowed helpers that call a callable handed to them: argument position of the callee.
 # numpy's ctor helpers return RandomState(ctor(name)) with ``ctor`` taken from the pickle;
-# copyreg._reconstructor runs base.__init__(obj, state); __newobj__ runs cls.__new__.
+# copyreg._reconstructor runs base.__init__(obj, state); __newobj__ runs cls.__new__;
+# torch's _rebuild_from_type_v2(func, new_type, args, state) runs func(*args).
 CALLERS: dict[str, int] = {
+    "torch._tensor._rebuild_from_type_v2": 0,
     "numpy.random._pickle.__randomstate_ctor": 1,
     "numpy.random._pickle.__generator_ctor": 1,
     "numpy.random._pickle.__bit_generator_ctor": 0,
