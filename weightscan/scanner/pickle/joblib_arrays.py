@@ -68,6 +68,10 @@ def joblib_build_hook(
     engine: Engine, call: Call, state: Any, index: int
 ) -> tuple[int, bool] | None:
     """After BUILD: (data bytes, aligned) for an inline array, -1 bytes for a nested pickle."""
+    if engine.nested_depth:
+        # an object array's pickle: joblib reads it with a plain unpickler (a fresh
+        # pickle._Unpickler, or pickle.load), so no array bytes follow a wrapper there
+        return None
     swapped = _assigned_class(state)
     if swapped is not None:
         before = call.klass or _instance_class(call) or ""
