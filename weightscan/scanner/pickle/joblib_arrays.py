@@ -90,6 +90,19 @@ def joblib_build_hook(
         call.klass = swapped
     cls = call.klass or _instance_class(call)
     if cls is None or not cls.endswith(_CLASS_NAMES):
+        handed = _wrapper_class_argument(call)
+        if handed is not None:
+            # a helper that calls what it is handed (torch's _rebuild_from_type_v2 returns
+            # func(*args)) returns a wrapper joblib then reads array bytes after
+            raise engine.fail(
+                "pickle.joblib.array",
+                f"the joblib array wrapper class {handed[:100]} is handed to a call: "
+                "whether its result is a wrapper, after which joblib reads array "
+                "bytes, cannot be told",
+                call.offset,
+                index,
+                severity=Severity.HIGH,
+            )
         return None
     if cls not in INLINE and cls not in EXTERNAL:
         if cls.rsplit(".", 1)[-1] not in _CLASS_NAMES:
@@ -137,6 +150,26 @@ def _assigned_class(state: Any) -> str | None:
         return "?" if slots.kind == "dict" and slots.length > len(slots.items) else None
     value = found[-1]
     return value.path if isinstance(value, Global) else "?"
+
+
+def _wrapper_class_argument(call: Call) -> str | None:
+    """A joblib wrapper class among a call's arguments (two levels deep), if any."""
+    todo = [call.args, call.kwargs]
+    for _ in range(3):
+        items: list[Any] = []
+        for value in todo:
+            if isinstance(value, Global) and value.name.rsplit(".", 1)[-1] in _CLASS_NAMES:
+                return value.path
+            if isinstance(value, tuple):
+                items.extend(value)
+            elif isinstance(value, Container):
+                items.extend(v for pair in value.items for v in _pair(pair))
+        todo = items
+    return None
+
+
+def _pair(item: Any) -> tuple[Any, ...]:
+    return item if isinstance(item, tuple) else (item,)
 
 
 def _instance_class(call: Call) -> str | None:
