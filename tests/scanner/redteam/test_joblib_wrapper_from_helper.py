@@ -62,3 +62,41 @@ def test_wrapper_class_as_plain_data_is_fine() -> None:
 def test_proof_joblib_reads_array_bytes_after_the_helper_made_wrapper(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     assert proves_payload_runs(tmp_path, "joblib", made_by_helper, "m.joblib")
+
+
+def class_assigned_by_helper(command: str) -> bytes:
+    """The helper builds a Namespace and its state's slot part assigns ``__class__``."""
+    payload = g("os", "system") + s(command) + b"\x85R0"
+    data = b"B" + struct.pack("<I", len(payload))
+    attrs = (
+        b"}("
+        + s("subclass")
+        + g("numpy", "ndarray")
+        + s("shape")
+        + b"K\x05\x85"
+        + s("order")
+        + s("C")
+        + s("dtype")
+        + g("numpy", "dtype")
+        + s("u1")
+        + b"\x89\x88\x87R"
+        + s("allow_mmap")
+        + b"\x89"
+        + s("numpy_array_alignment_bytes")
+        + b"Nu"
+    )
+    slots = b"}" + s("__class__") + WRAPPER + b"s"
+    namespace = g("argparse", "Namespace")
+    helper = g("torch._tensor", "_rebuild_from_type_v2")
+    made = helper + b"(" + namespace + namespace + b")" + attrs + slots + b"\x86tR"
+    return b"\x80\x04" + made + b"}b" + data + payload + b"."
+
+
+def test_class_assigned_by_a_helper_is_not_clean() -> None:
+    report = scan_bytes(class_assigned_by_helper("touch /tmp/x"), name="m.joblib")
+    assert report.verdict is Verdict.MALICIOUS, rules_of(report)
+
+
+def test_proof_joblib_reads_array_bytes_after_the_assigned_class(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    assert proves_payload_runs(tmp_path, "joblib", class_assigned_by_helper, "m.joblib")

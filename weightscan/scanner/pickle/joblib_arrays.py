@@ -153,11 +153,12 @@ def _assigned_class(state: Any) -> str | None:
 
 
 def _wrapper_class_argument(call: Call) -> str | None:
-    """A joblib wrapper class among a call's arguments (two levels deep), if any."""
+    """A joblib wrapper class among a call's arguments (a few levels deep), if any: as
+    the callee, or as a ``__class__`` its state assigns."""
     todo = [call.args, call.kwargs]
-    for _ in range(3):
+    for _ in range(_ARGUMENT_DEPTH):
         items: list[Any] = []
-        for value in todo:
+        for value in todo[:_ARGUMENT_ITEMS]:
             if isinstance(value, Global) and value.name.rsplit(".", 1)[-1] in _CLASS_NAMES:
                 return value.path
             if isinstance(value, tuple):
@@ -166,6 +167,10 @@ def _wrapper_class_argument(call: Call) -> str | None:
                 items.extend(v for pair in value.items for v in _pair(pair))
         todo = items
     return None
+
+
+_ARGUMENT_DEPTH = 6
+_ARGUMENT_ITEMS = 256
 
 
 def _pair(item: Any) -> tuple[Any, ...]:
