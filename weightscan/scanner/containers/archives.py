@@ -7,6 +7,7 @@ member is analysed by content; links, devices and escaping names are findings.
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 
 from weightscan.scanner.containers import tarformat, torchtar
@@ -30,7 +31,8 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
     formats: Counter[str] = Counter()
     members = 0
     limit = ctx.limits.max_archive_members
-    torch_tar = _torch_layout(source, limit)
+    torch_members = _torch_members(source, limit)
+    torch_tar = torch_members is not None
     if torch_tar:
         ctx.set_format(Format.PYTORCH_TAR.value)
     with archive_findings(ctx) as report:
@@ -52,6 +54,8 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
                 break
             ctx.progress("members", members, 0)
             _member(source, ctx, report, item, formats, torch_tar)
+            if torch_members and item.kind in (tarformat.HARDLINK, tarformat.SYMLINK):
+                _linked_torch_member(source, ctx, item, torch_members)
     ctx.note(
         "archive",
         {
@@ -63,16 +67,62 @@ def analyze_tar(source: Source, ctx: ScanContext) -> None:
     )
 
 
-def _torch_layout(source: Source, limit: int) -> bool:
-    """Whether torch.load would read this tar as a checkpoint: it extracts the members
-    it needs by name, wherever they are, so every header is looked at (not a head)."""
-    names: set[str] = set()
+def _torch_members(source: Source, limit: int) -> list[tarformat.TarMember] | None:
+    """The members, when torch.load would read this tar as a checkpoint (None if not): it
+    extracts the members it needs by name, wherever they are, so every header is looked
+    at (not a head)."""
+    members: list[tarformat.TarMember] = []
     for i, item in enumerate(tarformat.walk(source)):
         if i >= limit:
             break
         if isinstance(item, tarformat.TarMember):
-            names.add(item.name)
-    return names >= torchtar.LOADED
+            members.append(item)
+    return members if {m.name for m in members} >= torchtar.LOADED else None
+
+
+def _linked_torch_member(
+    source: Source, ctx: ScanContext, link: tarformat.TarMember, members: list[tarformat.TarMember]
+) -> None:
+    """A member torch.load reads by name that is a link: tarfile's ``extract`` and
+    ``extractfile`` hand over the data of the member it links to, so that data is
+    analysed as what torch reads it as (a hard link: the latest member of that name
+    before the link; a symbolic link: relative to the link's folder, anywhere)."""
+    if link.name not in torchtar.LOADED:
+        return
+    target: tarformat.TarMember | None = link
+    for _ in range(_MAX_LINK_HOPS):
+        if target is None or target.kind not in (tarformat.HARDLINK, tarformat.SYMLINK):
+            break
+        target = _link_target(target, members)
+    if target is None or target.kind in _NO_DATA or target.kind in tarformat.SPECIAL:
+        return  # tarfile finds no data: torch.load fails there
+    data = source.slice(target.data_offset, target.size, name=target.name)
+    label = f"{link.name} -> {target.name}"
+    if link.name in torchtar.MEMBERS:
+        analyze_torch_tar_member(data, ctx.child(label), link.name)
+    else:
+        analyze_member(data, ctx, label, Format.PICKLE)
+
+
+_MAX_LINK_HOPS = 8
+_NO_DATA = (tarformat.HARDLINK, tarformat.SYMLINK, tarformat.DIRECTORY)
+
+
+def _link_target(
+    link: tarformat.TarMember, members: list[tarformat.TarMember]
+) -> tarformat.TarMember | None:
+    if link.kind == tarformat.HARDLINK:
+        name, before = posixpath.normpath(link.linkname), link.header_offset
+    else:
+        joined = posixpath.join(posixpath.dirname(link.name), link.linkname)
+        name, before = posixpath.normpath(joined), None
+    found = None
+    for m in members:
+        if before is not None and m.header_offset >= before:
+            break
+        if posixpath.normpath(m.name) == name:
+            found = m  # tarfile takes the last member of that name
+    return found
 
 
 _TRAILING_CHECKED = 16 << 20  # bytes after the end marker searched for non-zero data
