@@ -23,7 +23,6 @@ MEMBERS = frozenset({"storages", "tensors"})
 LOADED = MEMBERS | {"pickle"}  # the members torch.load's tar reader extracts
 _LAYOUT = "pickle.legacy-torch.layout"
 _MAX_RECORDS = 1_000_000
-_MAX_RANK = 64
 
 
 def analyze_torch_tar_member(source: Source, ctx: ScanContext, name: str) -> None:
@@ -83,7 +82,8 @@ def _tensor_record(source: Source, pos: int, args: Any) -> int | None:
     if not (isinstance(args, tuple) and len(args) == 3) or len(head) < 4:
         return None
     (rank,) = struct.unpack("<i", head)
-    return None if not 0 <= rank <= _MAX_RANK else pos + 8 + 16 * rank + 8
+    # torch reads any rank (the record's end is checked against the file by the caller)
+    return None if rank < 0 else pos + 8 + 16 * rank + 8
 
 
 def _broken(engine: Engine, ctx: ScanContext, pos: int, message: str) -> None:
