@@ -283,3 +283,22 @@ def test_bytes_between_members_are_hidden_data():
 def test_absolute_member_name():
     report = scan_bytes(make_zip({"/etc/x.txt": b"hello"}))
     assert "archive.absolute-path" in rules_of(report)
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [b"PK\x05\x06", b"xx" + b"PK\x05\x06" + bytes(18)],
+    ids=["bare-signature", "fake-empty-record"],
+)
+def test_end_record_signature_in_the_comment_hides_nothing(comment):
+    # zipfile and miniz search backwards and read the fake record (no members, or a
+    # broken one); the real members must still be analysed.
+    import io
+
+    from tests.fixtures.pickles import os_system
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.comment = comment
+        archive.writestr("archive/data.pkl", os_system())
+    assert scan_bytes(buf.getvalue()).verdict is Verdict.MALICIOUS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from weightscan.scanner.containers.inflate import CODECS, inflate
@@ -49,6 +49,9 @@ def _read_member(source: Source, entry) -> bytes:
 @settings(max_examples=60, deadline=None)
 @given(members, st.binary(max_size=40))
 def test_reader_matches_zipfile(items, comment):
+    # A comment holding an end-of-directory signature makes zipfile read the fake record
+    # (it searches backwards); that ambiguity has its own fail-closed tests.
+    assume(b"PK\x05\x06" not in comment)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.comment = comment
