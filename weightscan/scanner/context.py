@@ -20,6 +20,13 @@ _MAX_MEMBER_SUMMARIES = 200
 
 
 @dataclass
+class Tally:
+    """A count shared between a file's context and the isolated ones made from it."""
+
+    value: int = 0
+
+
+@dataclass
 class _FileState:
     """Shared by every context of one top-level file (nested members included)."""
 
@@ -41,6 +48,7 @@ class _FileState:
     # joblib side-car files analysed with this file (name -> open file): kept open until
     # the scan ends, so that no two of them share an identity in ``regions``
     side_cars: dict[str, BinaryIO] = field(default_factory=dict)
+    decoded_text: Tally = field(default_factory=Tally)  # see ScanLimits.max_decoded_text_bytes
 
     def close_side_cars(self) -> None:
         for fh in self.side_cars.values():
@@ -95,6 +103,16 @@ class ScanContext:
             member_name if self.member is None else f"{self.member}{MEMBER_SEPARATOR}{member_name}"
         )
         return ScanContext(self._state, member=member, depth=self.depth + 1)
+
+    def isolated(self) -> ScanContext:
+        """A context for content analysed apart (a payload stored as data, whose findings
+        are not the file's): fresh findings, the same deadline, limits and decoding
+        budget, one nesting level deeper."""
+        st = self._state
+        state = _FileState(
+            st.limits, st.deadline, st.extra_allow, None, decoded_text=st.decoded_text
+        )
+        return ScanContext(state, member=self.member, depth=self.depth + 1)
 
     # -- findings --------------------------------------------------------------------
     def report(

@@ -50,6 +50,9 @@ class ScanLimits:
     # Chat templates: bytes of one template, and nodes of its syntax tree.
     max_template_bytes: int = 1 * MiB
     max_template_nodes: int = 200_000
+    # Bytes decoded from base64/hex strings per file (payloads stored as text), all
+    # nested analyses together; each value decodes to 16 MiB at most.
+    max_decoded_text_bytes: int = 64 * MiB
     # Findings kept per file; past it one summary finding says how many were dropped.
     max_findings: int = 500
     # Findings of one rule kept in full per scope; past a cap the rest are counted into one

@@ -113,6 +113,7 @@ _RULE_MODULES = (
     "weightscan.scanner.openvino.rules",
     "weightscan.scanner.ggml_legacy.rules",
     "weightscan.scanner.paddle.rules",
+    "weightscan.scanner.encoded.rules",
 )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
+from weightscan.scanner.pickle.encoded_strings import check_encoded_strings
 from weightscan.scanner.pickle.engine import Engine, ImportSite, PickleSummary
 from weightscan.scanner.pickle.joblib_arrays import joblib_build_hook
 from weightscan.scanner.pickle.pickle_view import plain_unpickler_view
@@ -30,6 +31,7 @@ def analyze_pickle_file(source: Source, ctx: ScanContext) -> None:
             ctx.set_format("joblib")
         ctx.note("pickle", summary.to_note())
     _report_plain_unpickler_view(source, ctx, 0, engine.summary)
+    _report_encoded_strings(source, ctx, 0, engine.summary)
 
 
 def analyze_pickle_source(
@@ -42,6 +44,7 @@ def analyze_pickle_source(
     finally:  # a time limit still reports the imports seen so far
         report_imports(engine.summary, ctx)
     _report_plain_unpickler_view(source, ctx, start, engine.summary)
+    _report_encoded_strings(source, ctx, start, engine.summary)
     return engine.summary
 
 
@@ -52,6 +55,19 @@ def _report_plain_unpickler_view(
     extra = plain_unpickler_view(source, ctx, start, summary)
     if extra is not None:
         report_imports(extra, ctx)
+
+
+def _report_encoded_strings(
+    source: Source, ctx: ScanContext, start: int, summary: PickleSummary
+) -> None:
+    """Strings that are base64/hex of a payload, outside the joblib array data."""
+    spans, pos = [], start
+    for begin, end in sorted(summary.array_regions):
+        if begin > pos:
+            spans.append((pos, begin))
+        pos = max(pos, end)
+    spans.append((pos, source.size))
+    check_encoded_strings(source, ctx, spans)
 
 
 def new_engine(source: Source, ctx: ScanContext) -> Engine:

@@ -44,6 +44,15 @@ _MAX_TEXT = 4096  # characters of one string looked at
 _MAX_ITEMS = 64  # values looked at per call
 
 
+def code_in_text(text: str, limit: int = 64 * 1024) -> str | None:
+    """An excerpt of ``text`` around the first sign of code in its first ``limit``
+    characters, or None."""
+    found = _CODE.search(text, 0, limit)
+    if found is None:
+        return None
+    return text[max(0, found.start() - 60) : found.end() + 60]
+
+
 def code_in_arguments(args: Any, kwargs: Any = None) -> str | None:
     """The first string among a call's arguments that holds code, or None."""
     budget = [_MAX_ITEMS]
