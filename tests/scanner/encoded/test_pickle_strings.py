@@ -124,9 +124,9 @@ def test_harmless_or_unrecognisable_strings_stay_clean(value):
 
 
 def test_strings_across_chunk_boundaries_are_found(monkeypatch):
-    import weightscan.scanner.pickle.encoded_strings as es
+    import weightscan.scanner.encoded.runs as runs
 
-    monkeypatch.setattr(es, "_CHUNK", 64)
+    monkeypatch.setattr(runs, "CHUNK", 64)
     for pad in range(0, 70, 7):
         data = _dict_of(_text("x" * (pad % 50)), _text(_b64(INNER)))
         assert scan(data).verdict is Verdict.MALICIOUS, pad

@@ -11,6 +11,7 @@ import codecs
 from weightscan.scanner.containers import signatures as sig
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.dispatch import analyze
+from weightscan.scanner.encoded.text import check_text_values
 from weightscan.scanner.formats import Format
 from weightscan.scanner.keras.analyzer import analyze_keras_json
 from weightscan.scanner.pickle.probe import looks_like_pickle
@@ -44,6 +45,7 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
     analyze_keras_json(source, ctx)
     analyze_tf_text(source, ctx)  # saved_model.pbtxt runs the ops it names
     analyze_yaml_text(source, ctx)  # hyperparams.yaml, Hydra configs: tags and targets
+    check_text_values(source, ctx)  # base64/hex of a pickle, archive or code
     if ctx.member is not None:
         # inside an archive the member summary says "text"; a finding per config file or
         # source file of a large archive would only bury the findings that matter

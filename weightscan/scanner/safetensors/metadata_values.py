@@ -22,6 +22,7 @@ import re
 import zlib
 
 from weightscan.scanner.context import ScanContext
+from weightscan.scanner.encoded.grade import inspect_string
 from weightscan.scanner.formats import Format
 from weightscan.scanner.pickle.probe import looks_like_pickle
 from weightscan.scanner.source import Source
@@ -32,6 +33,8 @@ _ZLIB_LEVELS = frozenset({b"\x01", b"\x5e", b"\x9c", b"\xda"})
 _SHELL = re.compile(
     rb"\b(?:curl|wget)\s+\S+[^\n|]*\|\s*(?:ba|z)?sh\b|^#!\s*/|/bin/(?:ba|z)?sh\b"
     rb"|\b(?:ba|z)?sh\s+-c\s|\b(?:python[23]?|perl|ruby|node)\s+-[ce]\s|powershell\s+-"
+    # a command line chaining into a download or a shell, or wiping from the root
+    rb"|(?:;|&&|\|\|)\s*(?:curl|wget|nc|ncat|bash|sh|zsh)\s|\brm\s+-(?:rf|fr)\s+/(?:\s|\*|$)"
 )
 _MIN_ENCODED = 12  # base64/hex shorter than this cannot hold a pickle that imports
 _BASE64 = re.compile(rb"[A-Za-z0-9+/_-]+={0,2}")
@@ -169,6 +172,9 @@ def inspect_value(
             offset=offset,
             evidence={"where": where, "excerpt": raw[:120].decode("utf-8", "backslashreplace")},
         )
+        return
+    # base64/hex of an archive or of code (pickles were decoded above)
+    inspect_string(raw.strip(), ctx, where=where, offset=offset)
 
 
 def _decodings(raw: bytes) -> list[tuple[str, bytes]]:
