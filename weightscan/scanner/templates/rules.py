@@ -67,6 +67,14 @@ RULES: tuple[Rule, ...] = (
         (_SSTI,),
     ),
     Rule(
+        "templates.unrendered-payload",
+        Severity.MEDIUM,
+        "A template that no known loader renders holds an injection",
+        "A `.template` file, or a YAML value other than a chat template, is rendered by no "
+        "model loader we know; a payload there waits for a tool that renders it, so it is "
+        "suspicious rather than malicious.",
+    ),
+    Rule(
         "templates.unparseable",
         Severity.MEDIUM,
         "A chat template does not parse (or is not UTF-8 text)",

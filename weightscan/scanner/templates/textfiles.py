@@ -1,4 +1,5 @@
-"""Chat templates outside GGUF: ``tokenizer_config.json`` and ``chat_template.jinja``.
+"""Chat templates outside GGUF: ``tokenizer_config.json``, ``*.jinja`` files (transformers
+renders ``chat_template.jinja``), ``.template`` files and YAML configs.
 
 Hugging Face repositories carry the template that runtimes render in
 ``tokenizer_config.json`` (``chat_template``: a string, or a list of ``{name, template}``)
@@ -14,6 +15,8 @@ from weightscan.scanner import jsontext
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.source import Source
 from weightscan.scanner.templates.analyzer import analyze_template
+from weightscan.scanner.templates.unrendered import analyze_unrendered_template
+from weightscan.scanner.templates.yamlfiles import analyze_yaml_templates
 
 # tokenizer_config.json files are a few KB to a few MB; a larger JSON file is read as a
 # stream for its chat templates (see ``_stream_templates``) instead of being decoded.
@@ -35,6 +38,13 @@ def analyze_text_templates(source: Source, ctx: ScanContext) -> None:
             name=source.name or "template",
             size=source.size,
         )
+    elif name.endswith((".template", ".tmpl", ".tpl")):
+        cap = ctx.limits.max_template_bytes
+        analyze_unrendered_template(
+            source.head(min(source.size, cap + 1)), ctx, name=source.name or "template"
+        )
+    elif name.endswith((".yaml", ".yml")):
+        analyze_yaml_templates(source, ctx)
     elif jsontext.starts_object(source, ctx):
         if source.size > MAX_CONFIG_BYTES:
             _stream_templates(source, ctx)
