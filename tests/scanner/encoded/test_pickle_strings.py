@@ -141,3 +141,16 @@ def test_the_decoding_budget_is_a_finding_not_a_blind_spot():
     hit = finding(report, "payload.encoded")
     assert "only its first" in hit.message
     assert report.verdict is not Verdict.CLEAN
+
+
+def test_strings_in_a_legacy_torch_checkpoint_are_decoded():
+    """Legacy torch.save: five pickles, then storage bytes; the strings of the pickles."""
+    import io
+
+    torch = pytest.importorskip("torch")
+    buf = io.BytesIO()
+    checkpoint = {"w": torch.ones(4), "note": _b64(INNER)}
+    torch.save(checkpoint, buf, _use_new_zipfile_serialization=False)
+    report = scan(buf.getvalue(), "model.pt")
+    assert report.format == "pytorch-legacy"
+    assert finding(report, "payload.encoded").severity.value == "high"

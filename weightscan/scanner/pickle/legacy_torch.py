@@ -14,6 +14,8 @@ from typing import Any
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.pickle.analyzer import new_engine, report_imports
+from weightscan.scanner.pickle.encoded_strings import check_encoded_strings
+from weightscan.scanner.pickle.engine import Engine
 from weightscan.scanner.pickle.render import render_value
 from weightscan.scanner.pickle.values import Container, Global
 from weightscan.scanner.source import Source
@@ -46,34 +48,8 @@ ELEMENT_SIZE = {
 
 def analyze_legacy_torch(source: Source, ctx: ScanContext) -> None:
     engine = new_engine(source, ctx)
-    pos = 0
-    values: list[Any] = []
-    ids_before_object = 0
     try:
-        for i in range(5):
-            if i == 3:
-                ids_before_object = len(engine.summary.persistent_ids)
-            ok, value, pos = engine.run_at(pos)
-            if not ok:
-                return
-            values.append(value)
-            if i == 0 and value != MAGIC_NUMBER:
-                ctx.report(
-                    _LAYOUT,
-                    "the first pickle is not torch's magic number",
-                    offset=0,
-                    evidence={"value": render_value(value, 4)[:80]},
-                )
-                engine.run_stream(pos)
-                return
-            if i == 1 and value != PROTOCOL_VERSION:
-                ctx.report(
-                    _LAYOUT,
-                    f"unexpected legacy protocol version {render_value(value, 4)[:80]}",
-                    offset=0,
-                )
-        pids = engine.summary.persistent_ids[ids_before_object:]
-        _check_storages(source, ctx, pos, pids, values[4])
+        end = _read_pickles(engine, source, ctx)
     finally:
         report_imports(engine.summary, ctx)
         summary = engine.summary
@@ -86,6 +62,41 @@ def analyze_legacy_torch(source: Source, ctx: ScanContext) -> None:
                 },
             )
         ctx.note("pickle", summary.to_note())
+    check_encoded_strings(source, ctx, [(0, end)])  # the pickles, not the storage bytes
+
+
+def _read_pickles(engine: Engine, source: Source, ctx: ScanContext) -> int:
+    """Analyse the five pickles (and check the storages after them); returns where the
+    pickles end."""
+    pos = 0
+    values: list[Any] = []
+    ids_before_object = 0
+    for i in range(5):
+        if i == 3:
+            ids_before_object = len(engine.summary.persistent_ids)
+        ok, value, end = engine.run_at(pos)
+        if not ok:
+            return end
+        pos = end
+        values.append(value)
+        if i == 0 and value != MAGIC_NUMBER:
+            ctx.report(
+                _LAYOUT,
+                "the first pickle is not torch's magic number",
+                offset=0,
+                evidence={"value": render_value(value, 4)[:80]},
+            )
+            engine.run_stream(pos)
+            return source.size
+        if i == 1 and value != PROTOCOL_VERSION:
+            ctx.report(
+                _LAYOUT,
+                f"unexpected legacy protocol version {render_value(value, 4)[:80]}",
+                offset=0,
+            )
+    pids = engine.summary.persistent_ids[ids_before_object:]
+    _check_storages(source, ctx, pos, pids, values[4])
+    return pos
 
 
 def _check_storages(
