@@ -47,11 +47,11 @@ def promising_start(head: bytes) -> bool:
     """Might a base64/hex string that starts with ``head`` (16 characters or more) encode
     a payload? The cheap test for each string before ``decode_payload``."""
     head = head[:16]
-    if not head.translate(None, _HEX_DIGITS):  # base64 of a payload is never all hex digits
-        decoded = _from_hex(head)
-        return decoded is not None and _promising(decoded)
     try:
-        decoded = binascii.a2b_base64(head.translate(_URLSAFE))
+        if not head.translate(None, _HEX_DIGITS):  # base64 of a payload is never all hex
+            decoded = binascii.a2b_hex(head[: len(head) & ~1])
+        else:
+            decoded = binascii.a2b_base64(head.translate(_URLSAFE))
     except binascii.Error:
         return False
     return _promising(decoded)

@@ -9,6 +9,7 @@ bytes classified. A run longer than the chunk is followed in the source (bounded
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
@@ -21,9 +22,10 @@ BACK = 16  # bytes re-read before a chunk: what precedes a run (a pickle's lengt
 _MAX_RUN = 64 << 20  # a run is followed this far at most (its head decides anyway)
 _ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_")
 _CLASSES = bytes(0x62 if c in _ALPHABET else 0 for c in range(256))
-_NEEDLE = b"b" * MIN_CHARS
+_RUN = re.compile(b"b{%d,}" % MIN_CHARS)
 _STEP = 3
 _SAMPLED_NEEDLE = b"b" * (MIN_CHARS // _STEP)
+_MAX_WINDOWS = 64  # sampled runs looked at one by one per chunk; past it, the whole rest
 
 
 @dataclass(slots=True)  # one per run: cheap to make
@@ -67,28 +69,30 @@ def encoded_runs(source: Source, ctx: ScanContext, spans: list[tuple[int, int]])
 def _chunk_runs(
     source: Source, chunk: bytes, base: int, first: int, end: int
 ) -> Generator[Run, None, int]:
-    """The runs starting in ``chunk[first:]``; returns where the next chunk starts."""
+    """The runs starting in ``chunk[first:]``; returns where the next chunk starts.
+
+    Runs are looked for around sampled runs, one window each; a chunk with many of them
+    (a list of hashes or ids) is classified whole instead, once.
+    """
     size = len(chunk)
     samples = chunk[first::_STEP].translate(_CLASSES)
     q = samples.find(_SAMPLED_NEEDLE)
+    windows = 0
     while q >= 0:
         r = samples.find(b"\0", q)
         lo = max(first, first + _STEP * q - (_STEP - 1))  # the sample before q is no run
-        hi = size if r < 0 else first + _STEP * r
-        classes = chunk[lo:hi].translate(_CLASSES)
-        i = classes.find(_NEEDLE)
-        while i >= 0:
-            j = classes.find(b"\0", i)
-            if j >= 0:
-                j += lo
-            elif hi < size:
-                j = hi
-            else:
+        windows += 1
+        if windows > _MAX_WINDOWS:
+            r, hi = -1, size  # the rest of the chunk in one window
+        else:
+            hi = size if r < 0 else first + _STEP * r
+        for found in _RUN.finditer(chunk[lo:hi].translate(_CLASSES)):
+            i, j = lo + found.start(), lo + found.end()
+            if j == size:
                 j = _run_end(source, base + size, end) - base
-            yield Run(source, chunk, base, lo + i, j)
+            yield Run(source, chunk, base, i, j)
             if j >= size:
                 return base + j
-            i = classes.find(_NEEDLE, j - lo)
         if r < 0:
             break
         q = samples.find(_SAMPLED_NEEDLE, r)
