@@ -20,10 +20,12 @@ _MAX_MEMBER_SUMMARIES = 200
 
 
 @dataclass
-class Tally:
-    """A count shared between a file's context and the isolated ones made from it."""
+class DecodedText:
+    """Text decoded as base64/hex in one file, shared with the isolated contexts made
+    from it: bytes decoded so far, and digests of the values already analysed."""
 
-    value: int = 0
+    used: int = 0
+    seen: set[bytes] = field(default_factory=set)
 
 
 @dataclass
@@ -48,7 +50,7 @@ class _FileState:
     # joblib side-car files analysed with this file (name -> open file): kept open until
     # the scan ends, so that no two of them share an identity in ``regions``
     side_cars: dict[str, BinaryIO] = field(default_factory=dict)
-    decoded_text: Tally = field(default_factory=Tally)  # see ScanLimits.max_decoded_text_bytes
+    decoded_text: DecodedText = field(default_factory=DecodedText)
 
     def close_side_cars(self) -> None:
         for fh in self.side_cars.values():
@@ -107,12 +109,12 @@ class ScanContext:
     def isolated(self) -> ScanContext:
         """A context for content analysed apart (a payload stored as data, whose findings
         are not the file's): fresh findings, the same deadline, limits and decoding
-        budget, one nesting level deeper."""
+        budget; the nesting depth is counted by the analysis run in it."""
         st = self._state
         state = _FileState(
             st.limits, st.deadline, st.extra_allow, None, decoded_text=st.decoded_text
         )
-        return ScanContext(state, member=self.member, depth=self.depth + 1)
+        return ScanContext(state, member=self.member, depth=self.depth)
 
     # -- findings --------------------------------------------------------------------
     def report(

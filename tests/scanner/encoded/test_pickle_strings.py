@@ -154,3 +154,18 @@ def test_strings_in_a_legacy_torch_checkpoint_are_decoded():
     report = scan(buf.getvalue(), "model.pt")
     assert report.format == "pytorch-legacy"
     assert finding(report, "payload.encoded").severity.value == "high"
+
+
+def test_the_same_payload_many_times_is_analysed_and_reported_once():
+    value = _text(_b64(INNER))
+    report = scan(_dict_of(*[value] * 500))
+    assert [f.rule_id for f in report.findings].count("payload.encoded") == 1
+    assert report.verdict is Verdict.MALICIOUS
+
+
+def test_three_stages_of_encoding_are_followed():
+    stage = INNER
+    for _ in range(3):
+        stage = _dict_of(_text(_b64(stage)))
+    report = scan(stage)
+    assert finding(report, "payload.encoded").severity.value == "high", report.findings

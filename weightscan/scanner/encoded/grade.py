@@ -18,6 +18,7 @@ Decoded text that holds code is medium at most: no loader runs a string.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from typing import Any
 
@@ -47,12 +48,16 @@ def inspect_string(text: bytes, ctx: ScanContext, *, where: str, offset: int | N
     True when it decoded to something recognisable (reported or found harmless)."""
     if len(text) < MIN_CHARS or not looks_encoded(text):
         return False
-    tally = ctx.state.decoded_text
-    left = ctx.limits.max_decoded_text_bytes - tally.value
+    decoded_text = ctx.state.decoded_text
+    left = ctx.limits.max_decoded_text_bytes - decoded_text.used
     decoded = decode_payload(text, max(left, _HEAD_ALLOWANCE))
     if decoded is None:
         return False
-    tally.value += len(decoded.data)
+    decoded_text.used += len(decoded.data)
+    digest = hashlib.sha256(decoded.data).digest()
+    if digest in decoded_text.seen:
+        return True  # the same payload again: reported where it was first seen
+    decoded_text.seen.add(digest)
     report_encoded(decoded, ctx, where=where, offset=offset)
     return True
 
