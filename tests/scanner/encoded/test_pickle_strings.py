@@ -169,3 +169,13 @@ def test_three_stages_of_encoding_are_followed():
         stage = _dict_of(_text(_b64(stage)))
     report = scan(stage)
     assert finding(report, "payload.encoded").severity.value == "high", report.findings
+
+
+def test_encoding_nested_past_the_depth_limit_is_a_finding_not_a_blind_spot():
+    stage = INNER
+    for _ in range(8):
+        stage = _dict_of(_text(_b64(stage)))
+    report = scan(stage)
+    hit = finding(report, "payload.encoded")
+    assert report.verdict is not Verdict.CLEAN
+    assert hit.severity.value in ("medium", "high")
