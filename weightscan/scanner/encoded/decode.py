@@ -48,13 +48,13 @@ def promising_start(head: bytes) -> bool:
     a payload? The cheap test for each string before ``decode_payload``."""
     head = head[:16]
     try:
-        if not head.translate(None, _HEX_DIGITS):  # base64 of a payload is never all hex
-            decoded = binascii.a2b_hex(head[: len(head) & ~1])
-        else:
-            decoded = binascii.a2b_base64(head.translate(_URLSAFE))
+        if not head.translate(None, _HEX_DIGITS) and _promising(
+            binascii.a2b_hex(head[: len(head) & ~1])
+        ):
+            return True
+        return _promising(binascii.a2b_base64(head.translate(_URLSAFE)))
     except binascii.Error:
         return False
-    return _promising(decoded)
 
 
 def decode_payload(text: bytes, budget: int = MAX_DECODED_BYTES) -> Decoded | None:
@@ -82,10 +82,9 @@ def decode_payload(text: bytes, budget: int = MAX_DECODED_BYTES) -> Decoded | No
 
 
 def _decoders(text: bytes) -> list[tuple[str, _Decode]]:
-    """How to read ``text``: all hex digits means hex (a pickle, zip, zlib stream or text
-    in base64 always has letters past F), anything else base64."""
+    """How to read ``text``: as hex when it is only hex digits, and as base64."""
     if not text.translate(None, _HEX_DIGITS):
-        return [("hex", _from_hex)]  # base64 of a pickle, zip, zlib or text has other letters
+        return [("hex", _from_hex), ("base64", _from_base64)]
     return [("base64", _from_base64)]
 
 
