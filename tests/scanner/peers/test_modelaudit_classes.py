@@ -87,12 +87,21 @@ def _short_binbytes(p: bytes) -> bytes:
     ids=["short-binbytes", "binbytes", "two-stages"],
 )
 def test_a_pickle_stored_as_data_is_reported_with_its_imports(encode):
-    """Bytes that are themselves a pickle, stored as a value: the loader does not run them,
-    but the application may unpickle them, so the file is not clean."""
+    """Bytes that are themselves a pickle that calls os.system, stored as a value: the
+    loader does not run them, but a staged exploit is what no harmless file carries (the
+    same grade as the base64 or hex of that pickle)."""
     report = scan(_outer_dict(encode(_inner_pickle())))
     no_internal_error(report)
     hit = finding(report, "pickle.embedded-pickle")
     assert "os.system" in hit.evidence["imports"]
+    assert report.verdict is Verdict.MALICIOUS
+
+
+def test_a_stored_pickle_of_unknown_classes_is_suspicious():
+    inner = ops.proto(4) + b"cmylib.models\nNet\n)\x81."
+    report = scan(_outer_dict(_short_binbytes(inner)))
+    hit = finding(report, "pickle.embedded-pickle")
+    assert "mylib.models.Net" in hit.evidence["imports"]
     assert report.verdict is Verdict.SUSPICIOUS
 
 

@@ -3,7 +3,9 @@
 The loader hands such bytes back untouched, so they run nothing at load time; an
 application that unpickles them later runs their imports. They are analysed in a context
 of their own (their findings are not the file's), and the imports that are not allowed are
-reported as one finding, which makes the file suspicious rather than clean.
+reported as one finding, which makes the file suspicious rather than clean -- malicious
+when the stored pickle is malicious on its own (it calls ``os.system``, say): a staged
+exploit, graded like its base64 or hex form (``weightscan.scanner.encoded.grade``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from weightscan.scanner.context import ScanContext
+from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle.nested import MAX_NESTED_DEPTH
 from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.source import Source
@@ -22,6 +25,8 @@ if TYPE_CHECKING:
 
 MIN_BYTES = 8  # PROTO, a global, a call and STOP do not fit in fewer
 _OK = (Decision.ALLOWED, Decision.USER_ALLOWED)
+# the stored pickle's own findings that make it malicious on its own
+_STAGED = ("pickle.import.", "pickle.call.", "pickle.embedded-pickle", "pickle.nested-pickle")
 _IDENTIFIERS = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z")
 
 
@@ -31,6 +36,7 @@ def looks_embedded(raw: bytes) -> bool:
 
 
 def check_embedded(engine: Engine, raw: bytes, offset: int, index: int) -> None:
+    from weightscan.scanner.pickle.analyzer import report_imports
     from weightscan.scanner.pickle.engine import Engine as _Engine
 
     if engine.nested_depth >= MAX_NESTED_DEPTH:
@@ -39,6 +45,7 @@ def check_embedded(engine: Engine, raw: bytes, offset: int, index: int) -> None:
     child = _Engine(Source(io.BytesIO(raw), name="embedded pickle"), ctx)
     child.nested_depth = engine.nested_depth + 1
     child.run_stream()
+    report_imports(child.summary, ctx)  # into the stored pickle's own context
     # dotted identifiers only: tensor bytes that happen to start with PROTO and end with
     # STOP decode to junk names, which no unpickler could import either
     names = sorted(
@@ -52,6 +59,10 @@ def check_embedded(engine: Engine, raw: bytes, offset: int, index: int) -> None:
     if not names:
         return
     engine.embedded_imports.update(names)
+    staged = any(
+        f.severity.rank >= Severity.HIGH.rank and f.rule_id.startswith(_STAGED)
+        for f in ctx.findings
+    )
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     engine.report(
         "pickle.embedded-pickle",
@@ -60,4 +71,5 @@ def check_embedded(engine: Engine, raw: bytes, offset: int, index: int) -> None:
         offset,
         index,
         {"bytes": len(raw), "imports": names[:20]},
+        severity=Severity.HIGH if staged else None,
     )

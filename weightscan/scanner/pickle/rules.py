@@ -94,7 +94,8 @@ RULES: tuple[Rule, ...] = (
         Severity.MEDIUM,
         "Bytes stored as data are a pickle that imports what is not allowed",
         "The loader returns such bytes unrun; an application that unpickles them later "
-        "runs the imports, so a payload can wait there for a second step.",
+        "runs the imports, so a payload can wait there for a second step. High when the "
+        "stored pickle is malicious on its own (a staged exploit, as for its base64 form).",
         ("https://github.com/promptfoo/modelaudit",),
     ),
     Rule(
