@@ -37,6 +37,7 @@ from weightscan.scanner.templates.vocabulary import (
     KNOWN_FILTERS,
     KNOWN_TESTS,
     METHODS,
+    RENDERER_FILTERS,
 )
 
 _EXCERPT = 160
@@ -447,6 +448,18 @@ class _TemplateCheck:
         if node.name not in KNOWN_FILTERS:
             self.report(
                 "templates.unexpected-call", f"unknown filter {node.name!r}", lineno, node.name
+            )
+        if (
+            node.name in RENDERER_FILTERS
+            and node.node is not None
+            and self.flow.kinds(node.node) & TEMPLATE_CHOSEN
+        ):
+            # decoding JSON the template writes itself hides names inside a string
+            self.report(
+                "templates.unexpected-call",
+                f"filter {node.name!r} decodes text the template builds",
+                lineno,
+                f"{node.name}-local",
             )
         self.check_built_string(node, lineno)
         for arg in _attribute_arguments(node):

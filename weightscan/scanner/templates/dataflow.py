@@ -16,6 +16,7 @@ fixed point, giving for each expression:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,10 @@ LOOP_ATTRIBUTES: dict[str, str] = {
     "cycle": LOCAL,
     "changed": NUMBER,
 }
+# strftime directives that print day, month, year, time and week fields (no %Z: time
+# zone names vary by platform) between literal digits and punctuation: no letters or
+# underscores, so the date cannot spell an attribute name the template chose.
+_PLAIN_DATE_FORMAT = re.compile(r"(?:%[aAbBdHIjmMpSuUVwWyYGeh%]|[^%_A-Za-z])*")
 _NUMERIC_FILTERS = frozenset({"length", "count", "int", "float", "abs", "round", "wordcount"})
 _ROUNDS = 12
 
@@ -451,11 +456,25 @@ class Flow:
             if name in self.macros or name == "caller":
                 return frozenset({LOCAL})
             if name in _IMPLICIT_GLOBALS and not self.is_local(name):
+                if name == "strftime_now" and self._plain_date_format(node):
+                    return frozenset({DATA})  # the renderer's clock, not the template's pick
                 return frozenset({_CALL_RESULTS.get(name, LOCAL)})
         callee = (
             self.kinds(target.node) if isinstance(target, nodes.Getattr) else self.kinds(target)
         )
         return callee | arguments
+
+    def _plain_date_format(self, call: nodes.Call) -> bool:
+        """``strftime_now('%A')``: a constant format of directives that print letters,
+        digits and punctuation, with no underscore to spell a private name with."""
+        if len(call.args) != 1 or call.kwargs or call.dyn_args or call.dyn_kwargs:
+            return False
+        formats = self.strings(call.args[0])
+        return (
+            formats is not None
+            and bool(formats)
+            and all(_PLAIN_DATE_FORMAT.fullmatch(f) for f in formats)
+        )
 
 
 def _argument(call: nodes.Call, macro: nodes.Macro, index: int) -> nodes.Node | None:

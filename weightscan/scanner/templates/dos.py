@@ -154,11 +154,16 @@ def _recursion(flow: Flow) -> Iterator[Problem]:
             for c in macro.find_all(nodes.Call)
             if isinstance(c.node, nodes.Name) and c.node.name in flow.macros
         ]
+    caller_of = {id(c): flow.macros[m] for m, found in calls_in.items() for c in found}
+    # Names are not scoped here: a parameter of any macro counts as "passed on" wherever
+    # the same name appears, unless the calling macro binds it as an element of its own
+    # parameter's items (``for k, v in schema.items()``: v is one level down).
+    params = {arg.name for macro in flow.macros.values() for arg in macro.args}
     for name in flow.macros:
-        params = {arg.name for macro in flow.macros.values() for arg in macro.args}
         for call in _calls_back(name, calls_in):
             arguments = [*call.args, *(kw.value for kw in call.kwargs)]
-            if not any(_walks(a, params, flow) for a in arguments):
+            stepped = _items_of_own_parameters(caller_of[id(call)])
+            if not any(_walks(a, params - stepped, flow) for a in arguments):
                 yield _line(call), f"macro {name!r} calls itself without walking data", "recursion"
                 break
 
@@ -175,6 +180,54 @@ def _walks(argument: nodes.Node, params: set[str], flow: Flow) -> bool:
         or (isinstance(p, nodes.Name) and p.name not in params)
         for p in parts
     )
+
+
+def _items_of_own_parameters(macro: nodes.Macro) -> set[str]:
+    """Loop targets of ``macro`` that iterate a mapping's entries reached from one of its
+    own parameters (``p.items()``, ``p.properties.values()``, ``p|dictsort``). Only
+    mappings: a string iterated yields strings, so ``for c in p`` is no step down."""
+    own = {arg.name for arg in macro.args}
+    found: set[str] = set()
+    for loop in macro.find_all(nodes.For):
+        if _entries_of(loop.iter, own):
+            found.update(n.name for n in loop.target.find_all(nodes.Name))
+            if isinstance(loop.target, nodes.Name):
+                found.add(loop.target.name)
+    return found
+
+
+def _entries_of(node: nodes.Node, own: set[str]) -> bool:
+    if (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Getattr)
+        and node.node.attr in ("items", "values")
+        and not node.args
+    ):
+        return _below(node.node.node, own)
+    if isinstance(node, nodes.Filter) and node.name in ("dictsort", "items"):
+        return node.node is not None and _below(node.node, own)
+    return False
+
+
+def _below(node: nodes.Node, own: set[str], depth: int = 0) -> bool:
+    """Is ``node`` one of ``own`` or reached from one by constant-name steps?"""
+    if depth > 16:
+        return False
+    if isinstance(node, nodes.Name):
+        return node.name in own
+    if isinstance(node, nodes.Getattr):
+        return _below(node.node, own, depth + 1)
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return isinstance(node.arg.value, str) and _below(node.node, own, depth + 1)
+    if (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Getattr)
+        and node.node.attr == "get"
+        and node.args
+        and isinstance(node.args[0], nodes.Const)
+    ):
+        return _below(node.node.node, own, depth + 1)
+    return False
 
 
 def _calls_back(name: str, calls_in: dict[str, list[nodes.Call]]) -> list[nodes.Call]:

@@ -105,7 +105,10 @@ METHODS = frozenset(
     }
 )
 
-KNOWN_FILTERS = frozenset(FILTERS)
+# Filters renderers add to Jinja2's: llama.cpp's engine parses a JSON string into data
+# (DeepSeek-V3.2 and Qwen3.5 tool-call templates decode arguments with it).
+RENDERER_FILTERS = frozenset({"from_json"})
+KNOWN_FILTERS = frozenset(FILTERS) | RENDERER_FILTERS
 KNOWN_TESTS = frozenset(TESTS)
 
 # Filters that resolve an attribute named by a string argument, and the position of that

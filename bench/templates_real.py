@@ -1,0 +1,132 @@
+"""Real chat templates, scanned in every container a model repository ships them in.
+
+    python3 -m bench.templates_real FOLDER            # verdict table, one row per template
+    python3 -m bench.templates_real FOLDER --bad      # only the rows that are not clean
+
+FOLDER holds real Jinja chat templates (``*.jinja``, any depth), fetched beforehand and
+never committed (they are other people's text). The folder used for the numbers in the
+commit log was filled from public repositories' snapshots with ``git show``:
+
+* ``ggml-org/llama.cpp`` ``models/templates/*.jinja`` (dozens of Hugging Face models'
+  templates; two forks' snapshots, ``Raudbjorn/ggml-llama.cpp`` and
+  ``acproject/seq2seq_llama.cpp``, give two generations of that folder),
+* ``vllm-project/vllm`` ``examples/*.jinja`` (via the ``predictionguard/vllm`` fork),
+* ``chujiezheng/chat_templates`` ``chat_templates/*.jinja``,
+* ``contrapuntal/chat-template-patches`` (upstream and patched Qwen3.5/3.6, Gemma 4),
+* ``google/minja`` ``tests_files/*.jinja``, ``HarryMayne/qwen_3_chat_templates``.
+
+e.g. ``git -C llama.cpp show HEAD:models/templates/X.jinja > FOLDER/llamacpp__X.jinja``;
+byte-identical files are dropped.
+
+Each template is scanned as a runtime finds it: GGUF metadata ``tokenizer.chat_template``
+(written by the official ``gguf`` writer, ``pip install gguf``), ``tokenizer_config.json``
+with ``chat_template`` as a string and as a ``[{name, template}]`` list,
+``chat_template.json`` and a ``chat_template.jinja`` file. Every template is harmless, so
+every verdict other than clean is a false alarm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make "bench" and "weightscan" importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from weightscan.scanner import FileReport, Verdict, scan_stream
+
+
+def gguf_file(template: str) -> tuple[str, bytes]:
+    import gguf  # the official writer: what convert_hf_to_gguf.py produces
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.gguf"
+        writer = gguf.GGUFWriter(str(path), "llama")
+        writer.add_name("bench")
+        writer.add_chat_template(template)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        return "model.gguf", path.read_bytes()
+
+
+def tokenizer_config(template: str) -> tuple[str, bytes]:
+    config = {"bos_token": "<s>", "eos_token": "</s>", "chat_template": template}
+    return "tokenizer_config.json", json.dumps(config, indent=2).encode()
+
+
+def tokenizer_config_list(template: str) -> tuple[str, bytes]:
+    named = [{"name": "default", "template": template}, {"name": "tool_use", "template": template}]
+    return "tokenizer_config.json", json.dumps({"chat_template": named}).encode()
+
+
+def chat_template_json(template: str) -> tuple[str, bytes]:
+    return "chat_template.json", json.dumps({"chat_template": template}, indent=2).encode()
+
+
+def chat_template_jinja(template: str) -> tuple[str, bytes]:
+    return "chat_template.jinja", template.encode()
+
+
+CONTAINERS: dict[str, Callable[[str], tuple[str, bytes]]] = {
+    "gguf": gguf_file,
+    "tokcfg": tokenizer_config,
+    "tokcfg-list": tokenizer_config_list,
+    "ct.json": chat_template_json,
+    "ct.jinja": chat_template_jinja,
+}
+
+
+def scan_as(container: str, template: str) -> FileReport:
+    name, data = CONTAINERS[container](template)
+    (report,) = scan_stream(io.BytesIO(data), name=name).files
+    return report
+
+
+def short(report: FileReport) -> str:
+    if report.verdict is Verdict.CLEAN:
+        return "clean"
+    rules = sorted({f.rule_id.removeprefix("templates.") for f in report.findings})
+    return f"{report.verdict.value}:{','.join(rules)}"
+
+
+def templates_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in {".jinja", ".j2"})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("folder", type=Path, help="folder of real .jinja chat templates")
+    parser.add_argument("--bad", action="store_true", help="print only rows not clean")
+    args = parser.parse_args(argv)
+    paths = templates_in(args.folder)
+    if not paths:
+        print(f"no templates under {args.folder}", file=sys.stderr)
+        return 2
+    totals: Counter[str] = Counter()
+    not_clean = 0
+    print("template".ljust(60), *(c.ljust(12) for c in CONTAINERS))
+    for path in paths:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        cells = {c: short(scan_as(c, text)) for c in CONTAINERS}
+        bad = [c for c, cell in cells.items() if cell != "clean"]
+        totals.update(bad)
+        not_clean += bool(bad)
+        if bad or not args.bad:
+            name = str(path.relative_to(args.folder))[:59].ljust(60)
+            print(name, *(cells[c].ljust(12) for c in CONTAINERS))
+    print(f"\n{len(paths)} templates, {not_clean} not clean in some container")
+    for container in CONTAINERS:
+        print(f"  {container:12} {totals[container]} not clean")
+    return 1 if not_clean else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
