@@ -16,7 +16,10 @@ commit log was filled from public repositories' snapshots with ``git show``:
 * ``google/minja`` ``tests_files/*.jinja``, ``HarryMayne/qwen_3_chat_templates``.
 
 e.g. ``git -C llama.cpp show HEAD:models/templates/X.jinja > FOLDER/llamacpp__X.jinja``;
-byte-identical files are dropped.
+byte-identical files are dropped. Real ``tokenizer_config.json`` and ``chat_template.json``
+files (from model repositories mirrored on GitHub, such as
+``Evilcarbon/DeepSeek-R1-Distill-Qwen-32B`` or ``TheSethRose/mlx-server-gemma``; any
+``*.json`` under FOLDER) are scanned as they are, and their templates join the others.
 
 Each template is scanned as a runtime finds it: GGUF metadata ``tokenizer.chat_template``
 (written by the official ``gguf`` writer, ``pip install gguf``), ``tokenizer_config.json``
@@ -97,8 +100,45 @@ def short(report: FileReport) -> str:
     return f"{report.verdict.value}:{','.join(rules)}"
 
 
-def templates_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in {".jinja", ".j2"})
+def templates_in(folder: Path) -> dict[str, str]:
+    """Label -> template text: every .jinja file, and the templates of every JSON config."""
+    found: dict[str, str] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        label = str(path.relative_to(folder))
+        if path.suffix in {".jinja", ".j2"}:
+            found[label] = path.read_text(encoding="utf-8", errors="surrogateescape")
+        elif path.suffix == ".json":
+            for key, text in _config_templates(path).items():
+                found[f"{label}#{key}"] = text
+    return found
+
+
+def _config_templates(path: Path) -> dict[str, str]:
+    try:
+        config = json.loads(path.read_bytes())
+    except ValueError:
+        return {}
+    value = config.get("chat_template") if isinstance(config, dict) else None
+    if isinstance(value, str):
+        return {"chat_template": value}
+    if isinstance(value, list):
+        return {
+            str(item.get("name")): item["template"]
+            for item in value
+            if isinstance(item, dict) and isinstance(item.get("template"), str)
+        }
+    return {}
+
+
+def scan_configs(folder: Path) -> list[tuple[str, str]]:
+    """Real tokenizer_config.json / chat_template.json files, scanned as they are."""
+    rows = []
+    for path in sorted(folder.rglob("*.json")):
+        name = "chat_template.json" if path.name.endswith("chat_template.json") else None
+        with path.open("rb") as f:
+            (report,) = scan_stream(f, name=name or "tokenizer_config.json").files
+        rows.append((str(path.relative_to(folder)), short(report)))
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,26 +146,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("folder", type=Path, help="folder of real .jinja chat templates")
     parser.add_argument("--bad", action="store_true", help="print only rows not clean")
     args = parser.parse_args(argv)
-    paths = templates_in(args.folder)
-    if not paths:
+    templates = templates_in(args.folder)
+    if not templates:
         print(f"no templates under {args.folder}", file=sys.stderr)
         return 2
     totals: Counter[str] = Counter()
     not_clean = 0
     print("template".ljust(60), *(c.ljust(12) for c in CONTAINERS))
-    for path in paths:
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    for label, text in templates.items():
         cells = {c: short(scan_as(c, text)) for c in CONTAINERS}
         bad = [c for c, cell in cells.items() if cell != "clean"]
         totals.update(bad)
         not_clean += bool(bad)
         if bad or not args.bad:
-            name = str(path.relative_to(args.folder))[:59].ljust(60)
-            print(name, *(cells[c].ljust(12) for c in CONTAINERS))
-    print(f"\n{len(paths)} templates, {not_clean} not clean in some container")
+            print(label[-59:].ljust(60), *(cells[c].ljust(12) for c in CONTAINERS))
+    configs = scan_configs(args.folder)
+    bad_configs = [(label, cell) for label, cell in configs if cell != "clean"]
+    for label, cell in configs if not args.bad else bad_configs:
+        print(f"real file {label[-50:]:50} {cell}")
+    print(f"\n{len(templates)} templates, {not_clean} not clean in some container")
     for container in CONTAINERS:
         print(f"  {container:12} {totals[container]} not clean")
-    return 1 if not_clean else 0
+    print(f"{len(configs)} real config files, {len(bad_configs)} not clean")
+    return 1 if not_clean or bad_configs else 0
 
 
 if __name__ == "__main__":
