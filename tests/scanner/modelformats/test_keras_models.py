@@ -84,6 +84,16 @@ def test_keras3_user_function_is_suspicious():
     assert file.verdict is Verdict.SUSPICIOUS
 
 
+def test_keras3_registered_custom_function_is_suspicious():
+    # what register_keras_serializable(package="pkg") writes for a function: module
+    # "builtins", the name "pkg>fn"; the loader takes it from the app's custom objects
+    fn = kb.keras3_function("builtins", "my_pkg>doubled_relu")
+    layer = kb.k3("Activation", {"name": "a", "activation": fn})
+    file = scan(kb.keras_archive(kb.keras3_sequential([layer])))
+    assert file.verdict is Verdict.SUSPICIOUS
+    assert "keras.custom-object" in rules(file)
+
+
 def test_keras3_builtin_activation_by_name_is_clean():
     layer = kb.k3("Activation", {"name": "a", "activation": kb.keras3_function("builtins", "gelu")})
     assert scan(kb.keras_archive(kb.keras3_sequential([layer]))).verdict is Verdict.CLEAN
@@ -301,5 +311,26 @@ def test_tensorflow_op_layer(op, verdict):
             "constants": {},
         },
     )
+    file = scan(kb.keras2_h5(kb.keras2_sequential([layer])), "model.h5")
+    assert file.verdict is verdict, file.findings
+
+
+@pytest.mark.parametrize(
+    ("layer", "verdict"),
+    [
+        # Keras 3 records keras.ops calls as operation nodes; legacy HDF5 names no module
+        (kb.k2("NotEqual", {"name": "not_equal"}), Verdict.CLEAN),
+        (kb.k2("Matmul", {"name": "matmul"}), Verdict.CLEAN),
+        # operations that take Python callables are not cleared by name
+        (kb.k2("WhileLoop", {"name": "while_loop"}), Verdict.SUSPICIOUS),
+        (kb.k2("Cond", {"name": "cond"}), Verdict.SUSPICIOUS),
+        # a known operation name does not vouch for a module outside Keras
+        (kb.k2("NotEqual", {"name": "n"}, module="os"), Verdict.MALICIOUS),
+        (kb.k2("NotEqual", {"name": "n"}, module="mypkg.ops"), Verdict.SUSPICIOUS),
+        (kb.k2("NotEqual", {"name": "n"}, registered_name="evil>NotEqual"), Verdict.SUSPICIOUS),
+    ],
+    ids=["not-equal", "matmul", "while-loop", "cond", "os-module", "other-module", "registered"],
+)
+def test_keras3_operation_nodes_in_legacy_h5(layer, verdict):
     file = scan(kb.keras2_h5(kb.keras2_sequential([layer])), "model.h5")
     assert file.verdict is verdict, file.findings

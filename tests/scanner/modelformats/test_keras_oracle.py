@@ -2,7 +2,8 @@
 models in every save format are clean, a Lambda is malicious, a custom layer suspicious.
 
 Skipped without keras (not a dev dependency: it needs a backend). To run it:
-``pip install keras`` next to torch, then this file.
+``pip install keras`` next to torch, then this file. ``python -m bench.keras_real`` builds
+more (other backends, TensorFlow SavedModel and TFLite, Keras 2) and scans them.
 """
 
 from __future__ import annotations
@@ -42,7 +43,19 @@ def _models() -> dict[str, object]:
         loss=keras.losses.BinaryCrossentropy(),
         metrics=[keras.metrics.AUC()],
     )
-    return {"seq": seq, "func": func}
+    # mask_zero and keras.ops on symbolic tensors record operation nodes (NotEqual, Add...)
+    text = keras.Input((12,), dtype="int32")
+    extra = keras.Input((4,))
+    h = layers.Embedding(100, 8, mask_zero=True)(text)
+    h = layers.Bidirectional(layers.GRU(4, return_sequences=True))(h)
+    h = layers.LayerNormalization()(layers.MultiHeadAttention(2, 4)(h, h))
+    h = keras.ops.add(layers.GlobalMaxPooling1D()(h), layers.Dense(8)(extra))
+    masked = keras.Model([text, extra], {"score": layers.Dense(1, name="score")(h)})
+    masked.compile(optimizer="rmsprop", loss={"score": keras.losses.Huber()})
+    inner = keras.Sequential([keras.Input((6,)), layers.Dense(6, activation="tanh")])
+    start = keras.Input((6,))
+    nested = keras.Model(start, layers.Add()([inner(start), start]))
+    return {"seq": seq, "func": func, "masked": masked, "nested": nested}
 
 
 def test_real_keras_saves_are_clean(tmp_path: Path):
@@ -62,9 +75,12 @@ def test_real_keras_saves_are_clean(tmp_path: Path):
 
 def test_real_keras_lambda_and_custom_layer(tmp_path: Path):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2)])
-    model.save(tmp_path / "lambda.keras")
-    model.save(tmp_path / "lambda.h5")
-    for name in ("lambda.keras", "lambda.h5"):
+    start = keras.Input((4,))
+    func = keras.Model(start, keras.layers.Dense(1)(keras.layers.Lambda(lambda x: x + 1)(start)))
+    for stem, lam in (("lambda", model), ("lambda_func", func)):
+        lam.save(tmp_path / f"{stem}.keras")
+        lam.save(tmp_path / f"{stem}.h5")
+    for name in ("lambda.keras", "lambda.h5", "lambda_func.keras", "lambda_func.h5"):
         (file,) = scan_path(tmp_path / name).files
         assert file.verdict is Verdict.MALICIOUS
         assert "keras.lambda-bytecode" in {f.rule_id for f in file.findings}
@@ -74,8 +90,18 @@ def test_real_keras_lambda_and_custom_layer(tmp_path: Path):
         def call(self, x):
             return x
 
+    @keras.saving.register_keras_serializable(package="weightscan_test")
+    def doubled_relu(x):
+        return keras.ops.relu(x) * 2
+
     custom = keras.Sequential([keras.Input((4,)), Passthrough()])
     custom.save(tmp_path / "custom.keras")
-    (file,) = scan_path(tmp_path / "custom.keras").files
-    assert file.verdict is Verdict.SUSPICIOUS
+    start = keras.Input((4,))
+    activation = keras.Model(start, keras.layers.Dense(2, activation=doubled_relu)(start))
+    activation.save(tmp_path / "custom_activation.keras")
+    activation.save(tmp_path / "custom_activation.h5")
+    for name in ("custom.keras", "custom_activation.keras", "custom_activation.h5"):
+        (file,) = scan_path(tmp_path / name).files
+        assert file.verdict is Verdict.SUSPICIOUS, name
+        assert "keras.custom-object" in {f.rule_id for f in file.findings}
     assert "keras.custom-object" in {f.rule_id for f in file.findings}

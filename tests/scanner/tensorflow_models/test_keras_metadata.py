@@ -64,3 +64,42 @@ def test_lambda_with_bytecode_is_malicious():
 def test_broken_layer_json_is_not_clean():
     raw = metadata(DENSE) + f(1, msg(f(2, 9), f(4, "_tf_keras_layer"), f(5, "{not json")))
     assert scan(raw).verdict is not Verdict.CLEAN
+
+
+def _shape(*dims: int | None) -> dict:
+    return {"class_name": "TensorShape", "items": list(dims)}
+
+
+def _spec(name: str, **extra: object) -> dict:
+    serialized = [_shape(None, 8), "float32", "dense_input"]
+    return {"class_name": "TypeSpec", "type_spec": name, "serialized": serialized, **extra}
+
+
+def _dense_with(**fields: object) -> dict:
+    return {**DENSE, **fields}
+
+
+def test_json_encoder_shapes_and_specs_are_clean():
+    # what tf.keras writes: build_input_shape, save_spec and full_save_spec values
+    layer = _dense_with(
+        build_input_shape=_shape(None, 8),
+        save_spec=_spec("tf.TensorSpec"),
+        full_save_spec={"class_name": "__tuple__", "items": [[_spec("tf.RaggedTensorSpec")], {}]},
+    )
+    report = scan(metadata(layer))
+    assert report.verdict is Verdict.CLEAN, report.findings
+
+
+def test_json_encoder_markers_vouch_for_nothing_else():
+    cases = [
+        _dense_with(save_spec=_spec("my_pkg.CustomSpec")),  # an app-registered spec
+        _dense_with(save_spec=_spec(None)),
+        _dense_with(build_input_shape={**_shape(8), "module": "my_pkg"}),
+        # the spec's own content is still checked
+        _dense_with(save_spec={**_spec("tf.TensorSpec"), "serialized": [DENSE | {"module": "x"}]}),
+    ]
+    for layer in cases:
+        report = scan(metadata(layer))
+        assert report.verdict is Verdict.SUSPICIOUS, layer
+    danger = _dense_with(build_input_shape={**_shape(8), "module": "os"})
+    assert scan(metadata(danger)).verdict is Verdict.MALICIOUS

@@ -160,7 +160,18 @@ def _check_object(obj: dict[str, Any], path: str, facts: ConfigFacts) -> None:
             module=module,
         )
         return
+    if module is None and _is_json_utils_marker(cls, obj):
+        return
     _check_module(cls, module, obj.get("registered_name"), path, facts)
+
+
+def _is_json_utils_marker(cls: str, obj: dict[str, Any]) -> bool:
+    """Values tf.keras' SavedModel JSON encoder writes (keras_metadata.pb, HDF5 configs):
+    the decoder turns ``TensorShape`` into a shape and ``TypeSpec`` into a spec looked up
+    in TensorFlow's own registry, importing nothing; other spec names need app code."""
+    if cls == "TensorShape":
+        return True
+    return cls == "TypeSpec" and obj.get("type_spec") in names.TF_TYPE_SPECS
 
 
 def _check_module(
@@ -172,7 +183,8 @@ def _check_module(
         custom = isinstance(registered, str) and ">" in registered
         # Keras 2.11+ registers its own optimizers under the default package: "Custom>Adam"
         own = cls.removeprefix(names.KERAS_OWN_PACKAGE)
-        if own not in names.KERAS_CLASSES or custom:
+        known = own in names.KERAS_CLASSES or own in names.KERAS_OPERATION_CLASSES
+        if not known or custom:
             _issue(
                 facts,
                 "keras.custom-object",
@@ -228,6 +240,18 @@ def _check_function(module: str | None, name: str | None, path: str, facts: Conf
             facts,
             "keras.custom-object",
             f"the config calls the Python builtin {name!r}",
+            path,
+            module=module,
+            function=name[:_EXCERPT],
+        )
+        return
+    if ">" in name:
+        # "package>name": register_keras_serializable's key, looked up among the custom
+        # objects the application registered, never among Keras' own functions
+        _issue(
+            facts,
+            "keras.custom-object",
+            f"the config calls the registered custom function {name[:_EXCERPT]!r}",
             path,
             module=module,
             function=name[:_EXCERPT],

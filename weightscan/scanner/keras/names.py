@@ -179,3 +179,55 @@ SparseTopKCategoricalAccuracy AUC Precision Recall Mean MeanMetricWrapper Sum Me
 RootMeanSquaredError TruePositives TrueNegatives FalsePositives FalseNegatives
 """)
 )
+
+# Keras 3 operations (``keras.src.ops``: numpy, math, nn, image, linalg, core, einops) that
+# a functional model records as nodes when it calls ``keras.ops`` on symbolic tensors
+# (``Embedding(mask_zero=True)`` adds ``NotEqual``). The ``.keras`` config names their
+# module; the legacy HDF5 config only the class. Operations that take Python callables
+# (Cond, Map, Scan, Switch, WhileLoop, ForiLoop, VectorizedMap, AssociativeScan, JVP,
+# Function) are left out: a config never needs them, and their arguments would be code.
+KERAS_OPERATION_CLASSES = frozenset(
+    _words("""
+Abs Absolute AdaptiveAveragePool AdaptiveMaxPool Add AffineTransform All AllClose Amax Amin
+Angle Any Append Arange Arccos Arccosh Arcsin Arcsinh Arctan Arctan2 Arctanh Argmax Argmin
+Argpartition Argsort Array ArraySplit Average AveragePool BatchNorm BinaryCrossentropy
+Bincount BitwiseAnd BitwiseInvert BitwiseLeftShift BitwiseNot BitwiseOr BitwiseRightShift
+BitwiseXor BroadcastTo CDist CTCDecode CTCLoss Cast CategoricalCrossentropy Cbrt Ceil Celu
+Cholesky CholeskyInverse Clip Concatenate Conj Conjugate Conv ConvTranspose ConvertToTensor
+Copy Corrcoef Correlate Cos Cosh CountNonzero CropImages Cross Cumprod Cumsum Deg2rad
+DepthToSpace DepthwiseConv Det Diag Diagflat Diagonal Diff Digitize Divide DivideNoNan Dot
+DotProductAttention Dsplit Dstack Eig Eigh Einsum ElasticTransform Elu EmptyLike Equal Erf
+Erfc Erfinv Exp Exp2 ExpandDims Expm1 ExtractPatches ExtractSequences FFT FFT2 Fabs Flip
+Fliplr Flipud Floor FloorDivide Fmax Fmin Fmod Fold Full FullLike GaussianBlur Gcd Gelu
+Geomspace GetItem Glu Greater GreaterEqual HSVToRGB HardShrink HardSigmoid HardSilu HardTanh
+Heaviside Histogram Hsplit Hstack Hypot I0 IFFT2 IRFFT ISTFT Imag InTopK Inner Inv IsIn
+Isclose Isfinite Isinf Isnan Isneginf Isposinf Isreal Kron LayerNorm Lcm Ldexp LeakyRelu
+LeftShift Less LessEqual Linspace Log Log10 Log1p Log2 LogSigmoid LogSoftmax Logaddexp
+Logaddexp2 Logdet LogicalAnd LogicalNot LogicalOr LogicalXor Logspace Logsumexp Lstsq
+LuFactor MapCoordinates Matmul MatrixRank Max MaxPool Maximum Mean Median Meshgrid Min
+Minimum Mod Moments Moveaxis MultiHot Multiply NanToNum Nanargmax Nanargmin Nancumprod
+Nancumsum Nanmax Nanmean Nanmedian Nanmin Nanpercentile Nanprod Nanquantile Nanstd Nansum
+Nanvar Ndim Negative Nextafter Nonzero Norm Normalize NotEqual OneHot OnesLike Outer PSNR
+Pad PadImages Percentile PerspectiveTransform Pinv Polar Power Prod Ptp Qr Quantile RFFT
+RGBToGrayscale RGBToHSV RMSNorm Rad2deg Ravel Real Rearrange Reciprocal Relu Relu6 Repeat
+Reshape Resize RightShift Roll Rot90 Round Rsqrt SSIM STFT SVD SaturateCast
+ScaleAndTranslate Scatter ScatterUpdate SearchSorted SegmentMax SegmentMin SegmentProd
+SegmentReduction SegmentSum Select Selu SeparableConv Sigmoid Sign Signbit Silu Sin Sinc
+Sinh Size Slice SliceUpdate Slogdet SobelEdges SoftShrink Softmax Softplus Softsign Solve
+SolveTriangular Sort SpaceToDepth SparseCategoricalCrossentropy SparsePlus SparseSigmoid
+Sparsemax Split Sqrt Square Squareplus Squeeze Stack Std StopGradient Subtract Sum Swapaxes
+Take TakeAlongAxis Tan Tanh TanhShrink Tensordot Threshold Tile TopK Trace Transpose
+Trapezoid Tril Triu TrueDivide Trunc Unfold Unique UnravelIndex Unstack Vander Var Vdot View
+ViewAsComplex ViewAsReal Vsplit Vstack Where ZerosLike
+""")
+)
+
+# TypeSpec names TensorFlow registers itself (type_spec_registry, TF 2.21): the SavedModel
+# JSON decoder resolves a ``{"class_name": "TypeSpec", "type_spec": ...}`` among these.
+TF_TYPE_SPECS = frozenset(
+    _words("""
+tf.TensorSpec tf.BoundedTensorSpec tf.NoneTensorSpec tf.RaggedTensorSpec tf.SparseTensorSpec
+tf.TensorArraySpec tf.RowPartitionSpec tf.DynamicRaggedShape.Spec tf.StructuredTensor.Spec
+tf.WeakTensor.Spec tf.EagerWeakTensor.Spec tf.GraphWeakTensor.Spec
+""")
+)
