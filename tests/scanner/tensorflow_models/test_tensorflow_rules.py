@@ -123,3 +123,26 @@ def test_truncated_and_broken_graphs_are_not_clean():
     raw = saved_model(benign_graph(node("p", "PyFunc")))
     assert scan_bytes(raw[:-7]).verdict is not Verdict.CLEAN
     assert scan_bytes(raw + b"\x0b").verdict is not Verdict.CLEAN
+
+
+def _fingerprint(*extra: bytes) -> bytes:
+    return msg(f(1, 2**63 + 5), f(2, 7), f(3, 9), f(4, 11), f(5, 13), f(6, msg(f(1, 1))), *extra)
+
+
+@pytest.mark.parametrize(
+    ("extra", "verdict"),
+    [
+        ((), Verdict.CLEAN),
+        # TF 2.15+ adds uuid = 7, a random number in decimal
+        ((f(7, b"28619491719797644205107793431487881926"),), Verdict.CLEAN),
+        # anything else in that field is bytes nobody reads: not vouched for
+        ((f(7, b"\x80\x04cos\nsystem\n"),), Verdict.SUSPICIOUS),
+        ((f(7, b"1" * 65),), Verdict.SUSPICIOUS),
+        ((f(8, b"12"),), Verdict.SUSPICIOUS),
+    ],
+    ids=["tf-2.12", "uuid", "uuid-bytes", "uuid-long", "unknown-field"],
+)
+def test_saved_model_fingerprint(tmp_path, extra, verdict):
+    (tmp_path / "fingerprint.pb").write_bytes(_fingerprint(*extra))
+    (file,) = scan_path(tmp_path / "fingerprint.pb").files
+    assert file.verdict is verdict, file.findings

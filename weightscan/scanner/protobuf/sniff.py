@@ -12,6 +12,7 @@ unknown, which is never clean.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from weightscan.scanner.formats import Format
@@ -114,7 +115,10 @@ _COREML: _Schema = {1: VARINT, 2: LEN, 10: VARINT} | dict.fromkeys(_COREML_TYPES
 _PADDLE: _Schema = {1: LEN, 4: LEN, 5: LEN}
 _PADDLE_BLOCK: _Schema = {1: VARINT, 2: VARINT, 3: LEN, 4: LEN, 5: VARINT}
 # FingerprintDef (fingerprint.proto): checksums and a version; nothing a loader runs
-_FINGERPRINT: _Schema = {1: VARINT, 2: VARINT, 3: VARINT, 4: VARINT, 5: VARINT, 6: LEN}
+# SavedModel fingerprint.pb (FingerprintDef): five hashes, a VersionDef and, since TF 2.15,
+# ``uuid = 7``: a random number written in decimal.
+_FINGERPRINT: _Schema = {1: VARINT, 2: VARINT, 3: VARINT, 4: VARINT, 5: VARINT, 6: LEN, 7: LEN}
+_FINGERPRINT_UUID = re.compile(rb"[0-9A-Fa-f-]{1,64}")
 
 
 def model_protobuf_format(source: Source) -> Format | None:
@@ -160,9 +164,19 @@ def model_protobuf_format(source: Source) -> Format | None:
         and any(_has(top, n) for n in _TENSOR_CONTENT)
     ):
         return Format.ONNX_TENSOR
-    if ok and _matches(top, _FINGERPRINT) and sum(_has(top, n) for n in range(1, 6)) >= 3:
+    if (
+        ok
+        and _matches(top, _FINGERPRINT)
+        and sum(_has(top, n) for n in range(1, 6)) >= 3
+        and all(_plain_uuid(reader, fl) for fl in top if fl.number == 7)
+    ):
         return Format.OTHER
     return None
+
+
+def _plain_uuid(reader: WireReader, fl: Field) -> bool:
+    """A fingerprint's uuid is digits: a longer or other field is not left unread."""
+    return fl.value <= 64 and bool(_FINGERPRINT_UUID.fullmatch(reader.read(fl.start, fl.value)))
 
 
 def _first(fields: list[Field], number: int) -> Field:
