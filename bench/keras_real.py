@@ -2,6 +2,7 @@
 clean, Lambda layers malicious, custom (registered) objects at most suspicious.
 
     python3 -m bench.keras_real build DIR    # with keras (any backend) and/or tensorflow
+    python3 -m bench.keras_real build DIR --applications   # + keras.applications (~1 GB)
     python3 -m bench.keras_real scan DIR     # with weightscan; prints every verdict
 
 The two steps may run under different interpreters: ``build`` imports only the model
@@ -185,6 +186,33 @@ def build_tf_keras(out: Path) -> list[Path]:
     return made
 
 
+APPLICATIONS = ("MobileNetV2", "EfficientNetB0", "ConvNeXtTiny", "InceptionResNetV2", "ResNet50")
+
+
+def build_applications(out: Path) -> list[Path]:
+    """keras.applications (and tf_keras') architectures, untrained: ~1 GB in all."""
+    made: list[Path] = []
+    for module_name in ("keras", "tf_keras"):
+        try:
+            library = __import__(module_name)
+        except ImportError:
+            continue
+        for name in APPLICATIONS:
+            shape = (75, 75, 3) if name == "InceptionResNetV2" else (64, 64, 3)
+            try:
+                model = getattr(library.applications, name)(
+                    weights=None, input_shape=shape, classes=10
+                )
+            except ValueError as exc:  # e.g. not available with this backend
+                print(f"{module_name} {name}: skipped ({exc})")
+                continue
+            for ext in (".keras", ".h5") if module_name == "keras" else (".h5",):
+                path = out / f"app_{module_name}_{name}{ext}"
+                model.save(path)
+                made.append(path)
+    return made
+
+
 BUILDERS: dict[str, Callable[[Path], list[Path]]] = {
     "keras3": build_keras3,
     "tensorflow": build_tensorflow,
@@ -192,10 +220,11 @@ BUILDERS: dict[str, Callable[[Path], list[Path]]] = {
 }
 
 
-def build(out: Path) -> int:
+def build(out: Path, applications: bool = False) -> int:
     out.mkdir(parents=True, exist_ok=True)
     warnings.filterwarnings("ignore")
-    for name, builder in BUILDERS.items():
+    builders = {**BUILDERS, "applications": build_applications} if applications else BUILDERS
+    for name, builder in builders.items():
         try:
             made = builder(out)
         except ImportError as exc:
@@ -239,8 +268,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("step", choices=("build", "scan"))
     parser.add_argument("folder", type=Path)
+    parser.add_argument(
+        "--applications", action="store_true", help="build: keras.applications models too"
+    )
     args = parser.parse_args(argv)
-    return build(args.folder) if args.step == "build" else scan(args.folder)
+    return build(args.folder, args.applications) if args.step == "build" else scan(args.folder)
 
 
 if __name__ == "__main__":

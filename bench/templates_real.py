@@ -22,7 +22,8 @@ files (from model repositories mirrored on GitHub, such as
 ``*.json`` under FOLDER) are scanned as they are, and their templates join the others.
 
 Each template is scanned as a runtime finds it: GGUF metadata ``tokenizer.chat_template``
-(written by the official ``gguf`` writer, ``pip install gguf``), ``tokenizer_config.json``
+and as named templates (``tokenizer.chat_template.rag``), written by the official ``gguf``
+writer (``pip install gguf``), ``tokenizer_config.json``
 with ``chat_template`` as a string and as a ``[{name, template}]`` list,
 ``chat_template.json`` and a ``chat_template.jinja`` file. Every template is harmless, so
 every verdict other than clean is a false alarm.
@@ -45,19 +46,25 @@ if __package__ in (None, ""):  # run as a script: make "bench" and "weightscan" 
 from weightscan.scanner import FileReport, Verdict, scan_stream
 
 
-def gguf_file(template: str) -> tuple[str, bytes]:
+def gguf_file(template: str | list[dict[str, str]]) -> tuple[str, bytes]:
     import gguf  # the official writer: what convert_hf_to_gguf.py produces
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.gguf"
         writer = gguf.GGUFWriter(str(path), "llama")
         writer.add_name("bench")
-        writer.add_chat_template(template)
+        writer.add_chat_template(template)  # a list: tokenizer.chat_template.<name> keys
         writer.write_header_to_file()
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
         writer.close()
         return "model.gguf", path.read_bytes()
+
+
+def gguf_named(template: str) -> tuple[str, bytes]:
+    return gguf_file(
+        [{"name": "default", "template": template}, {"name": "rag", "template": template}]
+    )
 
 
 def tokenizer_config(template: str) -> tuple[str, bytes]:
@@ -80,6 +87,7 @@ def chat_template_jinja(template: str) -> tuple[str, bytes]:
 
 CONTAINERS: dict[str, Callable[[str], tuple[str, bytes]]] = {
     "gguf": gguf_file,
+    "gguf-named": gguf_named,
     "tokcfg": tokenizer_config,
     "tokcfg-list": tokenizer_config_list,
     "ct.json": chat_template_json,

@@ -321,6 +321,11 @@ def test_tensorflow_op_layer(op, verdict):
         # Keras 3 records keras.ops calls as operation nodes; legacy HDF5 names no module
         (kb.k2("NotEqual", {"name": "not_equal"}), Verdict.CLEAN),
         (kb.k2("Matmul", {"name": "matmul"}), Verdict.CLEAN),
+        # keras.applications' own layers (ConvNeXt, InceptionResNetV2)
+        (
+            kb.k2("LayerScale", {"name": "ls", "init_values": 1e-6, "projection_dim": 8}),
+            Verdict.CLEAN,
+        ),
         # operations that take Python callables are not cleared by name
         (kb.k2("WhileLoop", {"name": "while_loop"}), Verdict.SUSPICIOUS),
         (kb.k2("Cond", {"name": "cond"}), Verdict.SUSPICIOUS),
@@ -329,7 +334,16 @@ def test_tensorflow_op_layer(op, verdict):
         (kb.k2("NotEqual", {"name": "n"}, module="mypkg.ops"), Verdict.SUSPICIOUS),
         (kb.k2("NotEqual", {"name": "n"}, registered_name="evil>NotEqual"), Verdict.SUSPICIOUS),
     ],
-    ids=["not-equal", "matmul", "while-loop", "cond", "os-module", "other-module", "registered"],
+    ids=[
+        "not-equal",
+        "matmul",
+        "layer-scale",
+        "while-loop",
+        "cond",
+        "os-module",
+        "other-module",
+        "registered",
+    ],
 )
 def test_keras3_operation_nodes_in_legacy_h5(layer, verdict):
     file = scan(kb.keras2_h5(kb.keras2_sequential([layer])), "model.h5")

@@ -177,6 +177,7 @@ CategoricalFocalCrossentropy Dice Tversky
 Accuracy BinaryAccuracy CategoricalAccuracy SparseCategoricalAccuracy TopKCategoricalAccuracy
 SparseTopKCategoricalAccuracy AUC Precision Recall Mean MeanMetricWrapper Sum MeanIoU IoU
 RootMeanSquaredError TruePositives TrueNegatives FalsePositives FalseNegatives
+StochasticDepth LayerScale CustomScaleLayer
 """)
 )
 
