@@ -1,13 +1,15 @@
-"""Files written by the real Keras 3 (torch backend), when it is installed: ordinary
-models in every save format are clean, a Lambda is malicious, a custom layer suspicious.
+"""Files written by the real Keras 3, when it is installed: ordinary models in every save
+format are clean, a Lambda is malicious, a custom layer or function suspicious.
 
 Skipped without keras (not a dev dependency: it needs a backend). To run it:
-``pip install keras`` next to torch, then this file. ``python -m bench.keras_real`` builds
-more (other backends, TensorFlow SavedModel and TFLite, Keras 2) and scans them.
+``pip install keras`` next to torch (or jax, or tensorflow), then this file.
+``python -m bench.keras_real`` builds more (TensorFlow SavedModel and TFLite, Keras 2,
+keras.applications) and scans them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -15,7 +17,10 @@ import pytest
 
 from weightscan.scanner import Verdict, scan_path
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
+# the first backend installed (Keras itself defaults to tensorflow)
+_BACKEND = next((b for b in ("torch", "jax", "tensorflow") if importlib.util.find_spec(b)), None)
+if _BACKEND is not None:
+    os.environ.setdefault("KERAS_BACKEND", _BACKEND)
 keras = pytest.importorskip("keras")
 pytest.importorskip("h5py")
 

@@ -56,6 +56,7 @@ DECODED_ARGUMENTS = """
   {%- for call in message.tool_calls | default([]) -%}
     {%- set raw = call.function.arguments | trim -%}
     {%- if raw is string and raw.startswith('{') -%}{%- set raw = raw | from_json -%}{%- endif -%}
+    {%- set again = call.function.arguments | fromjson if call.function.arguments is string -%}
     {%- for key, value in raw.items() -%}
       <arg name="{{ key }}">{{ value if value is string else value | tojson }}</arg>
     {%- endfor -%}
@@ -165,6 +166,8 @@ def test_date_key_twins_stay_reported(template, rule):
             "templates.unexpected-call",
         ),
         ("{% set a = '{\"k\": 1}' %}{% set d = a | from_json %}", "templates.unexpected-call"),
+        ("{{ ('{\"a\": 1}' ~ x) | fromjson }}", "templates.unexpected-call"),
+        ("{{ (x | fromjson).__init__ }}", "templates.dunder-access"),
         ("{{ x | from_yaml }}", "templates.unexpected-call"),
     ],
 )

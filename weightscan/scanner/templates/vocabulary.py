@@ -105,9 +105,10 @@ METHODS = frozenset(
     }
 )
 
-# Filters renderers add to Jinja2's: llama.cpp's engine parses a JSON string into data
-# (DeepSeek-V3.2 and Qwen3.5 tool-call templates decode arguments with it).
-RENDERER_FILTERS = frozenset({"from_json"})
+# Filters renderers add to Jinja2's, each parsing a JSON string into data: llama.cpp's
+# engine has ``from_json`` (DeepSeek-V3.2 and Qwen3.5 tool-call templates decode arguments
+# with it); vLLM's FunctionGemma example spells it ``fromjson``.
+RENDERER_FILTERS = frozenset({"from_json", "fromjson"})
 KNOWN_FILTERS = frozenset(FILTERS) | RENDERER_FILTERS
 KNOWN_TESTS = frozenset(TESTS)
 
