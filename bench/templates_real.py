@@ -23,10 +23,11 @@ files (from model repositories mirrored on GitHub, such as
 
 Each template is scanned as a runtime finds it: GGUF metadata ``tokenizer.chat_template``
 and as named templates (``tokenizer.chat_template.rag``), written by the official ``gguf``
-writer (``pip install gguf``), ``tokenizer_config.json``
-with ``chat_template`` as a string and as a ``[{name, template}]`` list,
-``chat_template.json`` and a ``chat_template.jinja`` file. Every template is harmless, so
-every verdict other than clean is a false alarm.
+writer (``pip install gguf``), ``tokenizer_config.json`` with ``chat_template`` as a
+string and as a ``[{name, template}]`` list, ``chat_template.json``, a
+``chat_template.jinja`` file and YAML configs (axolotl's ``chat_template_jinja``,
+text-generation-webui's ``instruction_template``). Every template is harmless, so every
+verdict other than clean is a false alarm.
 """
 
 from __future__ import annotations
@@ -85,6 +86,29 @@ def chat_template_jinja(template: str) -> tuple[str, bytes]:
     return "chat_template.jinja", template.encode()
 
 
+def _yaml_with(key: str, template: str) -> bytes:
+    import yaml  # PyYAML, a dependency of the scanner
+
+    class Literal(yaml.SafeDumper):
+        """Multi-line strings as ``|`` blocks, as people write these configs."""
+
+    def literal(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Literal.add_representer(str, literal)
+    data = {"base_model": "org/model", key: template}
+    return yaml.dump(data, Dumper=Literal, allow_unicode=True, sort_keys=False).encode()
+
+
+def axolotl_yaml(template: str) -> tuple[str, bytes]:
+    return "axolotl.yml", _yaml_with("chat_template_jinja", template)
+
+
+def webui_yaml(template: str) -> tuple[str, bytes]:
+    return "instruction-template.yaml", _yaml_with("instruction_template", template)
+
+
 CONTAINERS: dict[str, Callable[[str], tuple[str, bytes]]] = {
     "gguf": gguf_file,
     "gguf-named": gguf_named,
@@ -92,6 +116,8 @@ CONTAINERS: dict[str, Callable[[str], tuple[str, bytes]]] = {
     "tokcfg-list": tokenizer_config_list,
     "ct.json": chat_template_json,
     "ct.jinja": chat_template_jinja,
+    "axolotl.yml": axolotl_yaml,
+    "webui.yaml": webui_yaml,
 }
 
 
