@@ -149,6 +149,12 @@ def test_recursion_twins_stay_reported(template, rule):
         ("{% set f = '%' ~ 'A' %}{{ {}[strftime_now(f, 1)] }}", "templates.dynamic-attribute"),
         # the clock on a template global is still reach into the global
         ("{{ cycler[strftime_now('%A')] }}", "templates.global-object"),
+        # the clock is no data to walk: recursing on it never ends
+        (
+            "{% macro f(n) %}{{ f(strftime_now('%A')) }}{{ f(strftime_now('%A')) }}"
+            "{% endmacro %}{{ f(1) }}",
+            "templates.render-dos",
+        ),
     ],
 )
 def test_date_key_twins_stay_reported(template, rule):

@@ -175,9 +175,13 @@ def _walks(argument: nodes.Node, params: set[str], flow: Flow) -> bool:
         return False
     steps = (nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)
     parts = [argument, *argument.find_all(steps)]
+    # a function's name is no data: f(strftime_now('%A')) passes the clock, not a step
+    callees = {
+        id(c.node) for c in [argument, *argument.find_all(nodes.Call)] if isinstance(c, nodes.Call)
+    }
     return any(
         isinstance(p, nodes.Getattr | nodes.Getitem | nodes.Filter)
-        or (isinstance(p, nodes.Name) and p.name not in params)
+        or (isinstance(p, nodes.Name) and p.name not in params and id(p) not in callees)
         for p in parts
     )
 
