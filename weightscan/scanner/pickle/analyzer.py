@@ -11,10 +11,11 @@ from typing import Any
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle.encoded_strings import check_encoded_strings
-from weightscan.scanner.pickle.engine import Engine, ImportSite, PickleSummary
+from weightscan.scanner.pickle.engine import Engine
 from weightscan.scanner.pickle.joblib_arrays import joblib_build_hook
 from weightscan.scanner.pickle.pickle_view import plain_unpickler_view
 from weightscan.scanner.pickle.policy import Decision
+from weightscan.scanner.pickle.summary import ImportSite, PickleSummary
 from weightscan.scanner.source import Source
 
 _MAX_CODE_CHARS = 2048

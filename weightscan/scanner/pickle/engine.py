@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from weightscan.scanner.context import ScanContext
@@ -30,6 +29,7 @@ from weightscan.scanner.pickle.embedded import check_embedded, looks_embedded
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
 from weightscan.scanner.pickle.render import render_call
+from weightscan.scanner.pickle.summary import CodeArgument, ImportSite, PickleSummary
 from weightscan.scanner.pickle.text_args import (
     NotQuoted,
     QuotedString,
@@ -120,87 +120,8 @@ class _Stop(Exception):
     """Ends the current pickle's analysis after a finding was reported."""
 
 
-@dataclass
-class ImportSite:
-    """One distinct import in the file."""
-
-    module: str
-    name: str
-    classification: policy.Classification
-    offset: int
-    index: int
-    member: str | None
-    count: int = 0
-    called: bool = False
-    build_target: bool = False
-    result_called: bool = False  # what a call of this import returned was called in turn
-    wraps_denied: bool = False  # a wrapper (functools.partial) holding a denied callable
-    unanalysed_call: bool = False  # a file loader called with something not analysed
-    weights_only: bool = False
-    # called other than as ``cls.__new__(cls)`` (NEWOBJ with no arguments): what a
-    # state-only class may not be (its __init__ is not vetted)
-    constructed: bool = False
-    code: list[str] = field(default_factory=list)
-
-    @property
-    def path(self) -> str:
-        return f"{self.module}.{self.name}"
-
-
-@dataclass(frozen=True)
-class CodeArgument:
-    """A call of a non-allowed callable with an argument that holds code."""
-
-    callee: str
-    text: str
-    offset: int
-    index: int
-    code: str
-
-
 _MAX_CODE_ARGUMENTS = 20
 _MAX_CODE_TEXT = 1000
-
-
-@dataclass
-class PickleSummary:
-    """What the engine learnt about one source (all pickles in it)."""
-
-    pickles: int = 0
-    opcodes: int = 0
-    protocol: int = 0
-    complete: bool = True  # every pickle ended with STOP and nothing unexplained followed
-    end_offset: int = 0  # source offset after the last STOP
-    imports: dict[str, ImportSite] = field(default_factory=dict)
-    calls: dict[str, int] = field(default_factory=dict)  # called import path -> count
-    weights_only_opcodes: bool = True
-    persistent_ids: list[Any] = field(default_factory=list)
-    joblib_arrays: int = 0
-    array_regions: list[tuple[int, int]] = field(default_factory=list)  # skipped bytes
-    memo_degraded: bool = False  # the memo budget was reached (values dropped)
-    excerpts: list[str] = field(default_factory=list)
-    code_arguments: list[CodeArgument] = field(default_factory=list)
-
-    @property
-    def weights_only_loadable(self) -> bool:
-        return (
-            self.complete
-            and self.weights_only_opcodes
-            and all(s.weights_only for s in self.imports.values())
-        )
-
-    def to_note(self) -> dict[str, Any]:
-        return {
-            "pickles": self.pickles,
-            "opcodes": self.opcodes,
-            "protocol": self.protocol,
-            "imports": sorted(self.imports)[:200],
-            "calls": sorted(self.calls)[:200],
-            "weights_only_loadable": self.weights_only_loadable,
-            "persistent_ids": len(self.persistent_ids),
-            "joblib_arrays": self.joblib_arrays,
-            "memo_budget_reached": self.memo_degraded,
-        }
 
 
 # Called on BUILD of an instance of an imported class; returns None, or for a joblib

@@ -17,7 +17,8 @@ from typing import Any
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
-from weightscan.scanner.pickle.engine import Engine, ImportSite, PickleSummary
+from weightscan.scanner.pickle.engine import Engine
+from weightscan.scanner.pickle.summary import ImportSite, PickleSummary
 from weightscan.scanner.source import Source
 
 
