@@ -26,6 +26,7 @@ from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle import policy
 from weightscan.scanner.pickle.code_strings import code_in_arguments
 from weightscan.scanner.pickle.embedded import check_embedded, looks_embedded
+from weightscan.scanner.pickle.memo import MISSING, Memo
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
 from weightscan.scanner.pickle.render import render_call
@@ -47,7 +48,6 @@ from weightscan.scanner.pickle.values import (
     Opaque,
     Truncated,
     TruncatedBytes,
-    is_symbolic,
     truncated_bytes,
     truncated_str,
 )
@@ -70,7 +70,6 @@ _PROBE_ROWS = 16  # fixed-width string rows checked before a whole run is; fewer
 _unpack_d = struct.Struct(">d").unpack_from
 
 _EMPTY_TUPLE: tuple[Any, ...] = ()
-_SYMBOLIC = frozenset({Global, Call})
 _TRUNC_TYPES = (Truncated, TruncatedBytes)
 
 
@@ -266,7 +265,7 @@ class Engine:
         stack: list[Any] = []
         metastack: list[list[Any]] = []
         lower = 0  # items held by the stacks in metastack
-        memo = _Memo(max_memo)
+        memo = Memo(max_memo)
         mitems = memo.items  # slots 0..len-1; written in order by real pickles
         mappend = mitems.append
         list_mode = True  # no slot outside ``mitems`` yet: MEMOIZE is a plain append
@@ -478,11 +477,7 @@ class Engine:
                         if idx > n + _MEMO_SLACK:  # no pickler writes such an index
                             self._memo_bomb(idx, n, rd.base + op_start, first_index + n)
                         if memo.degraded and type(stack[-1]) is str:  # plain strings: not kept
-                            if idx >= memo.next:
-                                memo.inexact = memo.inexact or idx > memo.next
-                                memo.next = idx + 1
-                            if memo.extra and idx in memo.extra:
-                                memo.extra[idx] = stack[-1]
+                            memo.put_plain_string(idx, stack[-1])
                         else:
                             list_mode = self._memo_slow(
                                 memo, idx, stack[-1], rd, op_start, first_index + n
@@ -507,7 +502,7 @@ class Engine:
                         stack.append(mitems[idx])
                     else:
                         value = memo.get(idx)
-                        if value is _MISSING:
+                        if value is MISSING:
                             raise self.fail(
                                 "pickle.memo.invalid",
                                 f"GET of memo slot {idx}, which was never written",
@@ -984,7 +979,7 @@ class Engine:
         )
 
     def _memo_slow(
-        self, memo: _Memo, idx: int | None, value: Any, rd: Reader, pos: int, index: int
+        self, memo: Memo, idx: int | None, value: Any, rd: Reader, pos: int, index: int
     ) -> bool:
         """MEMOIZE (idx None) or PUT off the fast path; returns whether list mode holds."""
         if memo.store(idx, value):
@@ -1018,7 +1013,7 @@ class Engine:
 
     def _memo_bomb(self, idx: int, seen: int, offset: int, index: int) -> None:
         """A PUT index beyond the opcodes read so far: CPython's C unpickler grows its
-        memo array to 2 * index pointers and zero-fills it (``_Unpickler_MemoPut``)."""
+        memo array to 2 * index pointers and zero-fills it (``_UnpicklerMemoPut``)."""
         if self._memo_bomb_reported:
             return
         self._memo_bomb_reported = True
@@ -1535,69 +1530,6 @@ class Engine:
         regions = self.summary.array_regions
         if len(regions) < _MAX_REGIONS:
             regions.append((start, end))
-
-
-_MISSING = object()
-
-
-class _Memo:
-    """The memo: a list for slots written in order (the normal case, cheap), a dict for
-    any other slot. Past ``limit`` entries it degrades: only values holding imports or
-    calls are kept, and a read of a dropped slot yields ``EVICTED`` instead of failing.
-    """
-
-    __slots__ = ("degraded", "extra", "inexact", "items", "limit", "next")
-
-    def __init__(self, limit: int) -> None:
-        self.items: list[Any] = []
-        self.extra: dict[int, Any] | None = None
-        self.degraded = False
-        self.next = 0  # MEMOIZE's slot (= len(memo) of a real unpickler)
-        self.limit = limit
-        # Degraded, ``next`` is exact only while slots are filled in order: a gap (a PUT
-        # past ``next``) makes the real memo's size, which numbers MEMOIZE, unknown.
-        self.inexact = False
-
-    def size(self) -> int:
-        return len(self.items) + (len(self.extra) if self.extra else 0)
-
-    def store(self, idx: int | None, value: Any) -> bool:
-        """Store a value; returns True when this store made the memo degrade."""
-        if self.extra is None:
-            self.extra = {}
-        if not self.degraded:
-            key = self.size() if idx is None else idx
-            if key < len(self.items):
-                self.items[key] = value
-                return False
-            if key in self.extra or self.size() < self.limit:
-                self.extra[key] = value
-                return False
-            self.degraded = True
-            self.next = self.size()
-            self.inexact = any(k >= self.next for k in self.extra)
-            self._store_degraded(idx, value)
-            return True
-        self._store_degraded(idx, value)
-        return False
-
-    def _store_degraded(self, idx: int | None, value: Any) -> None:
-        assert self.extra is not None
-        key = self.next if idx is None else idx
-        if idx is None or idx >= self.next:
-            self.inexact = self.inexact or key > self.next
-            self.next = key + 1
-        if key < len(self.items):
-            self.items[key] = value
-        elif key in self.extra or type(value) in _SYMBOLIC or is_symbolic(value):
-            self.extra[key] = value
-
-    def get(self, idx: int) -> Any:
-        if 0 <= idx < len(self.items):
-            return self.items[idx]
-        if self.extra is not None and idx in self.extra:
-            return self.extra[idx]
-        return EVICTED if self.degraded else _MISSING
 
 
 class _BytesAt(bytes):
