@@ -30,6 +30,7 @@ from weightscan.scanner.pickle.memo import MISSING, Memo
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
 from weightscan.scanner.pickle.render import render_call
+from weightscan.scanner.pickle.string_runs import string_run
 from weightscan.scanner.pickle.summary import CodeArgument, ImportSite, PickleSummary
 from weightscan.scanner.pickle.text_args import (
     NotQuoted,
@@ -66,50 +67,10 @@ _MEMO_SLACK = 4096  # a PUT index may exceed the opcodes read so far by this muc
 _MEMO_BOMB_HIGH = 1 << 30  # ...and is an attack (high) once the memo it forces is 1 GiB
 _ALLOCATION_MEDIUM = 1 << 28  # bytes/elements one allowed constructor may ask for quietly
 _ALLOCATION_HIGH = 1 << 32
-_PROBE_ROWS = 16  # fixed-width string rows checked before a whole run is; fewer: not a run
 _unpack_d = struct.Struct(">d").unpack_from
 
 _EMPTY_TUPLE: tuple[Any, ...] = ()
 _TRUNC_TYPES = (Truncated, TruncatedBytes)
-
-
-def _fixed_width_run(
-    data: bytes, latin1: str, start: int, stop: int, fast_end: int, max_rows: int
-) -> list[str] | None:
-    """The strings of a run of same-length SHORT_BINUNICODE + MEMOIZE rows at ``start``.
-
-    ``stop`` is the first row's MEMOIZE. The three structure bytes of every row are
-    checked a column at a time with strided slices, and the strings come from a single
-    split of the ``latin1`` view; rows must be ASCII (where latin-1 and UTF-8 agree) and
-    end by ``fast_end + 1``. None when fewer than ``_PROBE_ROWS`` rows qualify: the
-    caller goes on string by string.
-    """
-    width = stop - start + 1
-    rows = min((fast_end + 1 - start) // width, max_rows)
-    if rows < _PROBE_ROWS or data[stop + 2] != data[start + 1] or data[stop + width] != 0x94:
-        return None
-    # a short probe first, so that a run of a few equal widths costs little
-    good = _good_rows(data, start, width, min(rows, _PROBE_ROWS))
-    if good == _PROBE_ROWS < rows:
-        good = _good_rows(data, start, width, rows)
-    rows = good
-    if rows < _PROBE_ROWS:
-        return None  # a few rows: string by string is cheaper
-    last = start + rows * width
-    parts = latin1[start + 2 : last - 1].split(latin1[stop : stop + 3])
-    if len(parts) != rows or not "".join(parts).isascii():
-        return None  # a separator or a non-ASCII byte inside a string
-    return parts
-
-
-def _good_rows(data: bytes, start: int, width: int, rows: int) -> int:
-    """How many of ``rows`` rows from ``start`` are 0x8C, the first row's length, 0x94."""
-    last = start + rows * width
-    return rows - max(
-        len(data[start:last:width].lstrip(b"\x8c")),
-        len(data[start + 1 : last : width].lstrip(data[start + 1 : start + 2])),
-        len(data[start + width - 1 : last : width].lstrip(b"\x94")),
-    )
 
 
 _NEVER_CLEARED = (policy.Decision.DENIED, policy.Decision.DUNDER)
@@ -335,107 +296,37 @@ class Engine:
                 # ---- most frequent opcodes first ----
                 if op == 0x8C:  # SHORT_BINUNICODE, in runs (the body of dense string data)
                     wo_bad = True
-                    append = stack.append
-                    # Fast path for a run of 2+ memoized strings (how pickle writes lists of
-                    # strings): slice them from a latin-1 view of the chunk (no codec call
-                    # per string), then check once that the run is ASCII, where latin-1 and
-                    # UTF-8 agree. Otherwise (non-ASCII text, a string not memoized, the memo
-                    # filling up) roll back and take the exact path below.
-                    p = op_start
+                    # A run of 2+ memoized strings (how pickle writes lists of strings) takes
+                    # the fast path (string_runs.py); anything else the exact path.
                     fast_end = limit - 2  # data[stop] and data[stop + 1] exist below this
-                    stop = p + 2 + data[p + 1] if p < fast_end else fast_end + 1
+                    stop = op_start + 2 + data[pos] if op_start < fast_end else fast_end + 1
                     if stop <= fast_end and data[stop] == 0x94 and data[stop + 1] == 0x8C:
                         if latin1_of is not data:
                             latin1 = data.decode("latin-1")
                             latin1_of = data
-                        # fixed-width rows (ids, hashes, codes...), found a column at a time
-                        rows = (
+                        # how many strings the memo takes: in order (list mode), any number
+                        # once degraded (plain strings are not kept then), else none
+                        room = (
                             max_memo - len(mitems)
                             if list_mode
                             else fast_end
                             if memo.degraded
                             else 0
                         )
-                        parts = _fixed_width_run(data, latin1, p, stop, fast_end, rows)
-                        if parts is not None:
+                        run = string_run(data, latin1, op_start, stop, fast_end, room)
+                        if run is not None:
+                            parts, pos = run
                             k = len(parts)
                             stack.extend(parts)
                             if list_mode:
                                 mitems.extend(parts)
                             else:
                                 memo.next += k
-                            pos = p + k * (stop - p + 1)
                             n += 2 * k - 1
                             continue
-                        # any widths: row by row (0x8C, length, text, MEMOIZE)
-                        base = len(stack)
-                        text_at = p + 2
-                        while True:
-                            append(latin1[text_at:stop])
-                            if data[stop + 1] != 0x8C or data[stop] != 0x94:
-                                break
-                            text_at = stop + 3
-                            stop = text_at + data[stop + 2]
-                            if stop > fast_end:
-                                break
-                        # after the last row, or at the row that did not fit in the chunk
-                        p = stop + (data[stop] == 0x94) if stop <= fast_end else text_at - 2
-                        # k rows of opcode, length byte and text, plus one byte per MEMOIZE
-                        k = len(stack) - base
-                        text = "".join(stack[base:])
-                        if (
-                            text.isascii()
-                            and p - op_start - 3 * k == len(text)
-                            and (
-                                memo.degraded  # else: the memo changes mode
-                                or (list_mode and max_memo - len(mitems) >= k)
-                            )
-                        ):
-                            if list_mode:
-                                mitems.extend(stack[base:])
-                            else:
-                                memo.next += k  # plain strings are not kept once degraded
-                            pos = p
-                            n += 2 * k - 1
-                            continue
-                        del stack[base:]  # roll back: the exact path below redoes the run
-                    while True:
-                        ln = data[pos]
-                        pos += 1
-                        if pos + ln > end:
-                            raise self._short(rd, pos, first_index + n)
-                        try:
-                            text = data[pos : pos + ln].decode("utf-8", "surrogatepass")
-                        except UnicodeDecodeError:
-                            raise self.fail(
-                                "pickle.string.invalid",
-                                "invalid UTF-8 string",
-                                rd.base + pos - 2,
-                                first_index + n,
-                            ) from None
-                        pos += ln
-                        append(text)
-                        if pos > limit:
-                            break
-                        nxt = data[pos]
-                        if nxt == 0x94:  # fused MEMOIZE (the usual pair)
-                            pos += 1
-                            n += 1
-                            if list_mode and len(mitems) < max_memo:
-                                mappend(text)
-                            elif memo.degraded:
-                                memo.next += 1  # a plain string is not kept once degraded
-                            else:
-                                list_mode = self._memo_slow(
-                                    memo, None, text, rd, pos - 1, first_index + n
-                                )
-                            if pos > limit:
-                                break
-                            nxt = data[pos]
-                        if nxt != 0x8C:
-                            break
-                        pos += 1
-                        n += 1
+                    pos, n, list_mode = self._exact_strings(
+                        rd, data, pos, limit, stack, memo, list_mode, n, first_index
+                    )
                 elif op == 0x94:  # MEMOIZE
                     wo_bad = True
                     if not stack:
@@ -953,6 +844,69 @@ class Engine:
                 summary.weights_only_opcodes = False
 
     # -- helpers called from the loop (rare paths) -------------------------------------
+    def _exact_strings(
+        self,
+        rd: Reader,
+        data: bytes,
+        pos: int,
+        limit: int,
+        stack: list[Any],
+        memo: Memo,
+        list_mode: bool,
+        n: int,
+        first_index: int,
+    ) -> tuple[int, int, bool]:
+        """SHORT_BINUNICODE strings decoded one by one from ``pos`` (after the opcode),
+        with the MEMOIZE that follows each fused in, while the chunk lasts.
+
+        Returns the position after the last one, the opcode count and whether the memo
+        is still in list mode.
+        """
+        append = stack.append
+        end = len(data)
+        mitems = memo.items
+        mappend = mitems.append
+        max_memo = memo.limit
+        try:
+            while True:
+                ln = data[pos]
+                pos += 1
+                if pos + ln > end:
+                    raise self._short(rd, pos, first_index + n)
+                try:
+                    text = data[pos : pos + ln].decode("utf-8", "surrogatepass")
+                except UnicodeDecodeError:
+                    raise self.fail(
+                        "pickle.string.invalid",
+                        "invalid UTF-8 string",
+                        rd.base + pos - 2,
+                        first_index + n,
+                    ) from None
+                pos += ln
+                append(text)
+                if pos > limit:
+                    break
+                nxt = data[pos]
+                if nxt == 0x94:  # fused MEMOIZE (the usual pair)
+                    pos += 1
+                    n += 1
+                    if list_mode and len(mitems) < max_memo:
+                        mappend(text)
+                    elif memo.degraded:
+                        memo.next += 1  # a plain string is not kept once degraded
+                    else:
+                        list_mode = self._memo_slow(memo, None, text, rd, pos - 1, first_index + n)
+                    if pos > limit:
+                        break
+                    nxt = data[pos]
+                if nxt != 0x8C:
+                    break
+                pos += 1
+                n += 1
+        except IndexError:  # the source ends after an opcode
+            raise self._short(rd, pos, first_index + n) from None
+        return pos, n, list_mode
+
     def _short(self, rd: Reader, pos: int, index: int) -> _Stop:
         return self.fail(
             "pickle.stream.truncated",
