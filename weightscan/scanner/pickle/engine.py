@@ -25,9 +25,10 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle import policy
 from weightscan.scanner.pickle.code_strings import code_in_arguments
-from weightscan.scanner.pickle.embedded import check_embedded, looks_embedded
+from weightscan.scanner.pickle.embedded import check_embedded
 from weightscan.scanner.pickle.memo import MISSING, Memo
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
+from weightscan.scanner.pickle.rare_opcodes import RARE_OPCODES, Machine
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
 from weightscan.scanner.pickle.render import render_call
 from weightscan.scanner.pickle.string_runs import string_run
@@ -62,7 +63,6 @@ _MAX_SITES_PAST_BUDGET = 1_000  # ...and non-allowed ones recorded past that
 _MAX_REGIONS = 100_000  # joblib array byte ranges remembered for the plain-unpickler view
 _MAX_INT_LINE = 4302  # sign and 4300 digits: CPython's int() refuses longer numbers
 _MAX_LINE_KEEP = 4352  # longest text line kept whole (covers any integer int() parses)
-_MAX_BIGINT_BYTES = 64
 _MEMO_SLACK = 4096  # a PUT index may exceed the opcodes read so far by this much...
 _MEMO_BOMB_HIGH = 1 << 30  # ...and is an attack (high) once the memo it forces is 1 GiB
 _ALLOCATION_MEDIUM = 1 << 28  # bytes/elements one allowed constructor may ask for quietly
@@ -225,6 +225,7 @@ class Engine:
         summary = self.summary
         stack: list[Any] = []
         metastack: list[list[Any]] = []
+        machine = Machine(rd, metastack)  # the state handed to rare opcodes
         lower = 0  # items held by the stacks in metastack
         memo = Memo(max_memo)
         mitems = memo.items  # slots 0..len-1; written in order by real pickles
@@ -505,7 +506,7 @@ class Engine:
                         raw = data[pos : pos + ln]
                         pos += ln
                     else:
-                        raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
+                        raw, pos, _ = self._arg(rd, pos, ln, keep, op_start, first_index + n)
                         data, end, limit = rd.data, len(rd.data), -1
                     try:
                         text = raw.decode("utf-8", "surrogatepass")
@@ -571,23 +572,8 @@ class Engine:
                 elif op == 0x63 or op == 0x69:  # GLOBAL, INST
                     if op not in wo_opcodes:
                         wo_bad = True
-                    mline, pos = self._line(rd, data, pos, first_index + n)
+                    module, name, pos = self._import_lines(rd, data, pos, op_start, first_index + n)
                     data, end, limit = rd.data, len(rd.data), -1
-                    nline, pos = self._line(rd, data, pos, first_index + n)
-                    data, end, limit = rd.data, len(rd.data), -1
-                    try:
-                        module = mline.decode("utf-8")
-                        name = nline.decode("utf-8")
-                    except UnicodeDecodeError:
-                        raise self.fail(
-                            "pickle.string.invalid",
-                            "import name is not UTF-8",
-                            rd.base + op_start,
-                            first_index + n,
-                        ) from None
-                    if type(mline) is TruncatedBytes or type(nline) is TruncatedBytes:
-                        # a name longer than the kept prefix cannot be named: say so
-                        module = truncated_str(module, len(module) + 1)
                     g = self._import(module, name, proto, rd.base + op_start, first_index + n)
                     if op == 0x63:
                         stack.append(g)
@@ -649,184 +635,31 @@ class Engine:
                         self._nested_stream(rd.offset, first_index + n)
                         data, pos = rd.data, rd.pos
                         end, limit = len(data), -1
-                # ---- rarer data opcodes ----
-                elif op == 0x80:  # PROTO
-                    proto = data[pos]
-                    pos += 1
-                    if proto > 5:
+                else:  # ---- rare and protocol-0 data opcodes (rare_opcodes.py) ----
+                    handler = RARE_OPCODES.get(op)
+                    if handler is None:
                         raise self.fail(
-                            "pickle.stream.malformed",
-                            f"unsupported pickle protocol {proto}",
+                            "pickle.opcode.unknown",
+                            f"byte 0x{op:02x} is not a pickle opcode",
                             rd.base + op_start,
                             first_index + n,
-                            {"protocol": proto},
+                            {"byte": op},
                         )
-                    if proto > summary.protocol:
-                        summary.protocol = proto
-                elif op == 0x30:  # POP
-                    wo_bad = True
-                    if stack:
-                        stack.pop()
-                    else:
-                        stack = metastack.pop()
-                        lower -= len(stack)
-                elif op == 0x31:  # POP_MARK
-                    wo_bad = True
-                    stack = metastack.pop()
-                    lower -= len(stack)
-                elif op == 0x32:  # DUP
-                    wo_bad = True
-                    stack.append(stack[-1])
-                elif op == 0x8F:  # EMPTY_SET
-                    stack.append(Container("set"))
-                elif op == 0x90:  # ADDITEMS
-                    wo_bad = True
-                    items = stack
-                    stack = metastack.pop()
-                    lower -= len(stack)
-                    target = stack[-1]
-                    if type(target) is Container:
-                        if target.kind != "set":
-                            raise self._wrong_target(target, rd, op_start, first_index + n)
-                        target.extend(items)
-                elif op == 0x91:  # FROZENSET
-                    wo_bad = True
-                    items = stack
-                    stack = metastack.pop()
-                    lower -= len(stack)
-                    fs = Container("frozenset")
-                    fs.extend(items)
-                    stack.append(fs)
-                elif op == 0x6C:  # LIST
-                    wo_bad = True
-                    items = stack
-                    stack = metastack.pop()
-                    lower -= len(stack)
-                    lst = Container("list")
-                    lst.extend(items)
-                    stack.append(lst)
-                elif op == 0x64:  # DICT
-                    wo_bad = True
-                    items = stack
-                    stack = metastack.pop()
-                    lower -= len(stack)
-                    d = Container("dict")
-                    d.length = len(items) >> 1
-                    d.items = list(zip(items[0:64:2], items[1:64:2], strict=False))
-                    stack.append(d)
-                elif op == 0x43 or op == 0x42 or op == 0x8E or op == 0x96:
-                    # SHORT_BINBYTES, BINBYTES, BINBYTES8, BYTEARRAY8
                     if op not in wo_opcodes:
                         wo_bad = True
-                    width = 1 if op == 0x43 else 4 if op == 0x42 else 8
-                    ln = from_bytes(data[pos : pos + width], "little")
-                    pos += width
-                    raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
-                    data, end, limit = rd.data, len(rd.data), -1
-                    value = raw if ln <= keep else truncated_bytes(raw, ln)
-                    if ln <= keep and not self.probe and looks_embedded(raw):
-                        check_embedded(self, bytes(raw), rd.base + op_start, first_index + n)
-                    stack.append(_BytesAt(value, off, ln) if ln > 64 else value)
-                elif op == 0x55 or op == 0x54:  # SHORT_BINSTRING, BINSTRING
-                    if op not in wo_opcodes:
-                        wo_bad = True
-                    width = 1 if op == 0x55 else 4
-                    ln = from_bytes(data[pos : pos + width], "little", signed=op == 0x54)
-                    pos += width
-                    if ln < 0:
-                        raise self.fail(
-                            "pickle.stream.malformed",
-                            "negative string length",
-                            rd.base + op_start,
-                            first_index + n,
-                        )
-                    raw, pos, off = self._arg(rd, pos, ln, keep, op_start, first_index + n)
-                    data, end, limit = rd.data, len(rd.data), -1
-                    text = raw.decode("latin-1")
-                    stack.append(text if ln <= keep else truncated_str(text, ln))
-                elif op == 0x8A or op == 0x8B:  # LONG1, LONG4
-                    if op not in wo_opcodes:
-                        wo_bad = True
-                    width = 1 if op == 0x8A else 4
-                    ln = from_bytes(data[pos : pos + width], "little", signed=op == 0x8B)
-                    pos += width
-                    if ln < 0:
-                        raise self.fail(
-                            "pickle.stream.malformed",
-                            "negative LONG4 length",
-                            rd.base + op_start,
-                            first_index + n,
-                        )
-                    raw, pos, off = self._arg(
-                        rd, pos, ln, _MAX_BIGINT_BYTES, op_start, first_index + n
+                    machine.stack, machine.lower, machine.proto, machine.pos = (
+                        stack,
+                        lower,
+                        proto,
+                        pos,
                     )
-                    data, end, limit = rd.data, len(rd.data), -1
-                    stack.append(
-                        from_bytes(raw, "little", signed=True)
-                        if ln <= _MAX_BIGINT_BYTES
-                        else Opaque(f"{ln}-byte integer")
-                    )
-                elif op == 0x49 or op == 0x4C:  # INT, LONG
-                    wo_bad = True
-                    line, pos = self._line(rd, data, pos, first_index + n)
-                    data, end, limit = rd.data, len(rd.data), -1
-                    if op == 0x49 and line in (b"00", b"01"):
-                        stack.append(line == b"01")
-                    else:
-                        if op == 0x4C and line.endswith(b"L"):
-                            line = line[:-1]
-                        stack.append(self._literal_int(line, rd, op_start, first_index + n))
-                elif op == 0x46:  # FLOAT
-                    wo_bad = True
-                    line, pos = self._line(rd, data, pos, first_index + n)
-                    data, end, limit = rd.data, len(rd.data), -1
-                    try:
-                        stack.append(float(line))
-                    except ValueError:
-                        raise self.fail(
-                            "pickle.stream.malformed",
-                            "FLOAT argument is no number",
-                            rd.base + op_start,
-                            first_index + n,
-                        ) from None
-                elif op == 0x53 or op == 0x56:  # STRING, UNICODE: one text line each
-                    wo_bad = True
-                    rd.data = data
-                    text, pos = self._text_arg(rd, pos, op == 0x53, op_start, first_index + n)
-                    data, end, limit = rd.data, len(rd.data), -1
-                    stack.append(text)
-                elif op == 0x50 or op == 0x51:  # PERSID, BINPERSID
-                    if op not in wo_opcodes:
-                        wo_bad = True
-                    if op == 0x50:
-                        line, pos = self._line(rd, data, pos, first_index + n)
+                    if handler(self, machine, op, op_start, first_index + n):
                         data, end, limit = rd.data, len(rd.data), -1
-                        pid: Any = line.decode("latin-1")
-                    else:
-                        pid = stack.pop()
-                    stack.append(self._persistent(pid))
-                elif op == 0x82 or op == 0x83 or op == 0x84:  # EXT1, EXT2, EXT4
-                    wo_bad = True
-                    width = 1 if op == 0x82 else 2 if op == 0x83 else 4
-                    code = from_bytes(data[pos : pos + width], "little")
-                    pos += width
-                    if pos > end:
-                        raise self._short(rd, pos, first_index + n)
-                    stack.append(self._extension(code, rd.base + op_start, first_index + n))
-                elif op == 0x97:  # NEXT_BUFFER
-                    wo_bad = True
-                    stack.append(Opaque("out-of-band buffer"))
-                elif op == 0x98:  # READONLY_BUFFER
-                    wo_bad = True
-                    if not stack:
-                        raise self._underflow(rd, op_start, first_index + n, op)
-                else:
-                    raise self.fail(
-                        "pickle.opcode.unknown",
-                        f"byte 0x{op:02x} is not a pickle opcode",
-                        rd.base + op_start,
-                        first_index + n,
-                        {"byte": op},
+                    stack, lower, proto, pos = (
+                        machine.stack,
+                        machine.lower,
+                        machine.proto,
+                        machine.pos,
                     )
         except (IndexError, struct.error):
             if pos >= end:
@@ -942,6 +775,11 @@ class Engine:
         if memo.inexact and not self._memo_reported:
             self._memo_numbering_lost(rd, pos, index)
         return memo.extra is None
+
+    def embedded(self, raw: bytes, offset: int, index: int) -> None:
+        """Bytes stored as data that look like a pickle of their own."""
+        if not self.probe:
+            check_embedded(self, raw, offset, index)
 
     def _allocation(self, path: str, args: Any, position: int, offset: int, index: int) -> None:
         """An allowed constructor asked for a buffer or array far beyond any real model."""
@@ -1065,6 +903,27 @@ class Engine:
         if value is None:
             return self._int_arg(line, rd, op_start, index)
         return value
+
+    def _import_lines(
+        self, rd: Reader, data: bytes, pos: int, op_start: int, index: int
+    ) -> tuple[str, str, int]:
+        """The module and name lines of GLOBAL and INST, and the position after them."""
+        mline, pos = self._line(rd, data, pos, index)
+        nline, pos = self._line(rd, rd.data, pos, index)
+        try:
+            module = mline.decode("utf-8")
+            name = nline.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.fail(
+                "pickle.string.invalid",
+                "import name is not UTF-8",
+                rd.base + op_start,
+                index,
+            ) from None
+        if type(mline) is TruncatedBytes or type(nline) is TruncatedBytes:
+            # a name longer than the kept prefix cannot be named: say so
+            module = truncated_str(module, len(module) + 1)
+        return module, name, pos
 
     def _int_arg(self, line: bytes, rd: Reader, op_start: int, index: int) -> int:
         if len(line) > _MAX_INT_LINE or isinstance(line, TruncatedBytes):
@@ -1484,19 +1343,6 @@ class Engine:
         regions = self.summary.array_regions
         if len(regions) < _MAX_REGIONS:
             regions.append((start, end))
-
-
-class _BytesAt(bytes):
-    """Bytes remembered with their place in the source (nested-pickle analysis)."""
-
-    source_offset: int
-    full_length: int
-
-    def __new__(cls, value: bytes, offset: int, length: int) -> _BytesAt:
-        self = super().__new__(cls, value)
-        self.source_offset = offset
-        self.full_length = length
-        return self
 
 
 def _size(nbytes: int) -> str:
