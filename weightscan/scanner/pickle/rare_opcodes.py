@@ -116,19 +116,12 @@ def _additems(e: Engine, m: Machine, op: int, at: int, index: int) -> bool:
     return False
 
 
-def _frozenset(e: Engine, m: Machine, op: int, at: int, index: int) -> bool:
+def _frozenset_or_list(e: Engine, m: Machine, op: int, at: int, index: int) -> bool:
+    """FROZENSET, LIST: the items since the last MARK."""
     items = _pop_mark(m)
-    fs = Container("frozenset")
-    fs.extend(items)
-    m.stack.append(fs)
-    return False
-
-
-def _list(e: Engine, m: Machine, op: int, at: int, index: int) -> bool:
-    items = _pop_mark(m)
-    lst = Container("list")
-    lst.extend(items)
-    m.stack.append(lst)
+    made = Container("frozenset" if op == 0x91 else "list")
+    made.extend(items)
+    m.stack.append(made)
     return False
 
 
@@ -259,8 +252,8 @@ RARE_OPCODES: dict[int, Handler] = {
     0x32: _dup,
     0x8F: _empty_set,
     0x90: _additems,
-    0x91: _frozenset,
-    0x6C: _list,
+    0x91: _frozenset_or_list,
+    0x6C: _frozenset_or_list,
     0x64: _dict,
     0x43: _bytes,
     0x42: _bytes,
