@@ -13,6 +13,7 @@ from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle.encoded_strings import check_encoded_strings
 from weightscan.scanner.pickle.engine import Engine
 from weightscan.scanner.pickle.joblib_arrays import joblib_build_hook
+from weightscan.scanner.pickle.nested import full_reporter
 from weightscan.scanner.pickle.pickle_view import plain_unpickler_view
 from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.pickle.summary import ImportSite, PickleSummary
@@ -72,7 +73,7 @@ def _report_encoded_strings(
 
 
 def new_engine(source: Source, ctx: ScanContext) -> Engine:
-    engine = Engine(source, ctx)
+    engine = Engine(source, ctx, reporter=full_reporter(ctx))
     engine.build_hook = joblib_build_hook
     return engine
 

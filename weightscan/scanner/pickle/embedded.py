@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
-from weightscan.scanner.pickle.nested import MAX_NESTED_DEPTH
 from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.source import Source
 
 if TYPE_CHECKING:
     from weightscan.scanner.pickle.engine import Engine
 
+MAX_NESTED_DEPTH = 3  # pickles inside pickles (stored as data or handed to loads)
 MIN_BYTES = 8  # PROTO, a global, a call and STOP do not fit in fewer
 _OK = (Decision.ALLOWED, Decision.USER_ALLOWED)
 # the stored pickle's own findings that make it malicious on its own
@@ -37,13 +37,11 @@ def looks_embedded(raw: bytes) -> bool:
 
 def check_embedded(engine: Engine, raw: bytes, offset: int, index: int) -> None:
     from weightscan.scanner.pickle.analyzer import report_imports
-    from weightscan.scanner.pickle.engine import Engine as _Engine
 
     if engine.nested_depth >= MAX_NESTED_DEPTH:
         return
     ctx = ScanContext.for_file(engine.limits, extra_allow=engine.extra_allow)
-    child = _Engine(Source(io.BytesIO(raw), name="embedded pickle"), ctx)
-    child.nested_depth = engine.nested_depth + 1
+    child = engine.child(Source(io.BytesIO(raw), name="embedded pickle"), ctx)
     child.run_stream()
     report_imports(child.summary, ctx)  # into the stored pickle's own context
     # dotted identifiers only: tensor bytes that happen to start with PROTO and end with

@@ -24,15 +24,13 @@ from typing import Any
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle import policy
-from weightscan.scanner.pickle.code_strings import code_in_arguments
-from weightscan.scanner.pickle.embedded import check_embedded
 from weightscan.scanner.pickle.memo import MISSING, Memo
 from weightscan.scanner.pickle.opcodes import NAMES, VALID
 from weightscan.scanner.pickle.rare_opcodes import RARE_OPCODES, Machine
 from weightscan.scanner.pickle.reader import LOOKAHEAD, Reader
-from weightscan.scanner.pickle.render import render_call
+from weightscan.scanner.pickle.reporting import Reporter, kind_of
 from weightscan.scanner.pickle.string_runs import string_run
-from weightscan.scanner.pickle.summary import CodeArgument, ImportSite, PickleSummary
+from weightscan.scanner.pickle.summary import ImportSite, PickleSummary
 from weightscan.scanner.pickle.text_args import (
     NotQuoted,
     QuotedString,
@@ -57,7 +55,6 @@ from weightscan.scanner.source import Source
 
 _CHECK_EVERY = 4096  # opcodes between time/budget checks...
 _CHECK_BYTES = 16 * 1024  # ...made at most every this many bytes of input
-_MAX_EXCERPTS = 20  # rendered calls kept per file
 _MAX_SITES = 10_000  # distinct imports tracked per file...
 _MAX_SITES_PAST_BUDGET = 1_000  # ...and non-allowed ones recorded past that
 _MAX_REGIONS = 100_000  # joblib array byte ranges remembered for the plain-unpickler view
@@ -65,8 +62,6 @@ _MAX_INT_LINE = 4302  # sign and 4300 digits: CPython's int() refuses longer num
 _MAX_LINE_KEEP = 4352  # longest text line kept whole (covers any integer int() parses)
 _MEMO_SLACK = 4096  # a PUT index may exceed the opcodes read so far by this much...
 _MEMO_BOMB_HIGH = 1 << 30  # ...and is an attack (high) once the memo it forces is 1 GiB
-_ALLOCATION_MEDIUM = 1 << 28  # bytes/elements one allowed constructor may ask for quietly
-_ALLOCATION_HIGH = 1 << 32
 _unpack_d = struct.Struct(">d").unpack_from
 
 _EMPTY_TUPLE: tuple[Any, ...] = ()
@@ -78,10 +73,6 @@ _NEVER_CLEARED = (policy.Decision.DENIED, policy.Decision.DUNDER)
 
 class _Stop(Exception):
     """Ends the current pickle's analysis after a finding was reported."""
-
-
-_MAX_CODE_ARGUMENTS = 20
-_MAX_CODE_TEXT = 1000
 
 
 # Called on BUILD of an instance of an imported class; returns None, or for a joblib
@@ -97,14 +88,15 @@ class Engine:
         source: Source,
         ctx: ScanContext,
         *,
-        probe: bool = False,
+        reporter: Reporter | None = None,
         max_persistent_ids: int = 100_000,
     ) -> None:
         self.source = source
         self.ctx = ctx
         self.limits = ctx.limits
         self.summary = PickleSummary()
-        self.probe = probe  # dry mode for the sniffer: strict names, no findings
+        # where findings go and what evidence is kept: the scan's, or the sniffer's DryRun
+        self.reporter = reporter if reporter is not None else Reporter(ctx)
         self.extra_allow = ctx.extra_allow
         self.torchscript = ctx.state.format == "torchscript"
         self.max_persistent_ids = max_persistent_ids
@@ -117,7 +109,6 @@ class Engine:
         self._memo_reported = False
         self._memo_bomb_reported = False
         self._sites_reported = False
-        self._indirect_reported = 0
         self._ext_reported = False
         self._frame_end = -1
         self._frame_skip = 0
@@ -132,16 +123,7 @@ class Engine:
         evidence: dict[str, Any] | None = None,
         severity: Severity | None = None,
     ) -> None:
-        if self.probe:
-            return
-        self.ctx.report(
-            rule_id,
-            message,
-            severity=severity,
-            offset=offset,
-            opcode_index=index,
-            evidence=evidence,
-        )
+        self.reporter.report(rule_id, message, offset, index, evidence, severity)
 
     def fail(
         self,
@@ -157,6 +139,13 @@ class Engine:
         self.summary.complete = False
         self.report(rule_id, message, offset, index, evidence, severity)
         return _Stop()
+
+    def child(self, source: Source, ctx: ScanContext) -> Engine:
+        """An engine for a pickle found inside this one's data, one level deeper, with
+        the same kind of reporter (a plain engine: no build hook)."""
+        child = Engine(source, ctx, reporter=self.reporter.for_context(ctx))
+        child.nested_depth = self.nested_depth + 1
+        return child
 
     # -- the stream ----------------------------------------------------------------
     def run_stream(self, start: int = 0, *, trailing_ok: bool = False) -> PickleSummary:
@@ -485,16 +474,9 @@ class Engine:
                             first_index + n,
                         )
                     self._frame_end = rd.base + pos + size
-                    if size > rd.remaining(pos) and not self.probe:
-                        # the C unpickler stops here, but the pure-Python one (joblib's)
-                        # reads the short frame and runs on: keep analysing
-                        self.summary.complete = False
-                        self.report(
-                            "pickle.length.exceeds-file",
-                            f"FRAME declares {size} bytes, more than the file has",
-                            rd.base + op_start,
-                            first_index + n,
-                            {"declared": size},
+                    if size > rd.remaining(pos):
+                        self.reporter.frame_past_end(
+                            self, size, rd.base + op_start, first_index + n
                         )
                 elif op == 0x58 or op == 0x8D:  # BINUNICODE, BINUNICODE8
                     if op not in wo_opcodes:
@@ -776,33 +758,6 @@ class Engine:
             self._memo_numbering_lost(rd, pos, index)
         return memo.extra is None
 
-    def embedded(self, raw: bytes, offset: int, index: int) -> None:
-        """Bytes stored as data that look like a pickle of their own."""
-        if not self.probe:
-            check_embedded(self, raw, offset, index)
-
-    def _allocation(self, path: str, args: Any, position: int, offset: int, index: int) -> None:
-        """An allowed constructor asked for a buffer or array far beyond any real model."""
-        if self.probe or type(args) is not tuple or len(args) <= position:
-            return
-        size = args[position]
-        if type(size) is tuple and size and all(type(d) is int and d >= 0 for d in size):
-            elements = 1
-            for dim in size:
-                elements = min(elements * dim, 1 << 64)
-            size = elements
-        if type(size) is not int or size < _ALLOCATION_MEDIUM:
-            return
-        self.report(
-            "pickle.allocation-bomb",
-            f"{path} is asked for {size} bytes or elements: the loader allocates it "
-            "before anything else happens",
-            offset,
-            index,
-            {"callable": path, "size": size},
-            Severity.HIGH if size >= _ALLOCATION_HIGH else None,
-        )
-
     def _memo_bomb(self, idx: int, seen: int, offset: int, index: int) -> None:
         """A PUT index beyond the opcodes read so far: CPython's C unpickler grows its
         memo array to 2 * index pointers and zero-fills it (``_UnpicklerMemoPut``)."""
@@ -946,11 +901,15 @@ class Engine:
         if pos > len(rd.data):
             raise self._short(rd, pos, index)
         left = rd.remaining(pos)
-        if ln > left and self.probe:  # the probe sees a window, not the whole file
-            raise self.fail(
-                "pickle.stream.truncated", "argument past the window", rd.base + op_start, index
-            )
         if ln > left:
+            # the sniffer sees a window, not the whole file
+            self.reporter.strict(
+                self,
+                "pickle.stream.truncated",
+                "argument past the window",
+                rd.base + op_start,
+                index,
+            )
             raise self.fail(
                 "pickle.length.exceeds-file",
                 f"argument of {ln} bytes declared, only {left} left in the file",
@@ -968,22 +927,18 @@ class Engine:
             or isinstance(module, _TRUNC_TYPES)
             or isinstance(name, _TRUNC_TYPES)
         ):
-            if self.probe:
-                raise self.fail("pickle.import.malformed", "bad import", offset, index)
+            self.reporter.strict(self, "pickle.import.malformed", "bad import", offset, index)
             self.summary.complete = False
             self.report(
                 "pickle.import.malformed",
                 "STACK_GLOBAL operands are not both strings "
-                f"({_kind(module)}, {_kind(name)}); the import cannot be named",
+                f"({kind_of(module)}, {kind_of(name)}); the import cannot be named",
                 offset,
                 index,
-                {"module": _kind(module), "name": _kind(name)},
+                {"module": kind_of(module), "name": kind_of(name)},
             )
             return Opaque("unresolvable import")
-        if self.probe and not (
-            policy.is_dotted_identifier(module) and policy.is_dotted_identifier(name)
-        ):
-            raise self.fail("pickle.import.malformed", "bad import", offset, index)
+        self.reporter.check_import_names(self, module, name, offset, index)
         if not stacked or proto < 3:
             module, name = policy.normalise(module, name, proto)
         path = f"{module}.{name}"
@@ -1054,38 +1009,27 @@ class Engine:
                 if kind != "newobj" or args != () or kwargs is not None:
                     site.constructed = True
                 if site.classification.decision is not policy.Decision.ALLOWED:
-                    self._excerpt(call, site)
+                    self.reporter.excerpt(self, call, site)
                     if site.classification.decision not in _NEVER_CLEARED:
-                        self._code_argument(path, call, offset, index)
+                        self.reporter.code_argument(self, path, call, offset, index)
                     if policy.is_loads_like(func.module, func.name):
-                        self._nested(call, offset, index)
+                        self.reporter.nested(self, call, offset, index)
                     elif site.classification.decision is policy.Decision.WRAPPER:
                         self._wrapped(site, args)
                 elif path in policy.CALLERS:
                     self._forwarded(call, policy.CALLERS[path], offset, index)
                 elif path in policy.ALLOCATORS:
-                    self._allocation(path, args, policy.ALLOCATORS[path], offset, index)
+                    self.reporter.allocation(
+                        self, path, args, policy.ALLOCATORS[path], offset, index
+                    )
         else:
             if isinstance(func, Call) and type(func.func) is Global:
                 made = self.summary.imports.get(func.func.path)
                 if made is not None:
                     made.result_called = True
-            self._code_argument("the result of a call", call, offset, index)
-            self._indirect(call, offset, index)
+            self.reporter.code_argument(self, "the result of a call", call, offset, index)
+            self.reporter.indirect(self, call, offset, index)
         return call
-
-    def _code_argument(self, callee: str, call: Call, offset: int, index: int) -> None:
-        """Record a call whose arguments hold Python or shell code (root cause 11)."""
-        found = self.summary.code_arguments
-        if self.probe or len(found) >= _MAX_CODE_ARGUMENTS:
-            return
-        code = code_in_arguments(call.args, call.kwargs)
-        if code is not None:
-            found.append(
-                CodeArgument(
-                    callee, code[:_MAX_CODE_TEXT], offset, index, render_call(call, self.limits)
-                )
-            )
 
     def _forwarded(self, call: Call, position: int, offset: int, index: int) -> None:
         """An allowed helper calls the callable at ``position`` of its arguments."""
@@ -1107,11 +1051,11 @@ class Engine:
         site.constructed = True
         self.summary.calls[callee.path] = self.summary.calls.get(callee.path, 0) + 1
         if site.classification.decision is not policy.Decision.ALLOWED:
-            self._excerpt(call, site)
+            self.reporter.excerpt(self, call, site)
             if site.classification.decision not in _NEVER_CLEARED:
                 rest = args[:position] + args[position + 1 :]
-                self._code_argument(
-                    callee.path, Call(callee, rest, call.kind, offset, index), offset, index
+                self.reporter.code_argument(
+                    self, callee.path, Call(callee, rest, call.kind, offset, index), offset, index
                 )
 
     def _wrapped(self, site: ImportSite, held: Any) -> None:
@@ -1121,35 +1065,6 @@ class Engine:
             if inner is not None and inner.classification.decision in _NEVER_CLEARED:
                 site.wraps_denied = True
 
-    def _indirect(self, call: Call, offset: int, index: int) -> None:
-        func = call.func
-        self._excerpt(call, None)
-        if self._indirect_reported >= 5 or self.probe:
-            return
-        self._indirect_reported += 1
-        what = "the result of a call" if isinstance(func, Call) else _kind(func)
-        self.report(
-            "pickle.call.indirect",
-            f"a call of {what}, not of a named import",
-            offset,
-            index,
-            {"callee": what, "code": render_call(call, self.limits)},
-        )
-
-    def _excerpt(self, call: Call, site: ImportSite | None) -> None:
-        if self.probe:
-            return
-        excerpts = self.summary.excerpts
-        if site is not None and len(site.code) >= 3:
-            return
-        if len(excerpts) >= _MAX_EXCERPTS and site is None:
-            return
-        code = render_call(call, self.limits)
-        if site is not None:
-            site.code.append(code)
-        if len(excerpts) < _MAX_EXCERPTS:
-            excerpts.append(code)
-
     def _build(self, target: Any, state: Any, offset: int, index: int) -> tuple[int, bool] | None:
         if isinstance(target, Call):
             target.state = state
@@ -1157,7 +1072,7 @@ class Engine:
             if type(func) is Global:
                 site = self.summary.imports.get(func.path)
                 if site is not None and site.classification.decision is not policy.Decision.ALLOWED:
-                    self._excerpt(target, site)
+                    self.reporter.excerpt(self, target, site)
                     if site.classification.decision is policy.Decision.WRAPPER:
                         self._wrapped(site, state)  # partial.__setstate__ swaps func in
                     elif site.classification.decision not in _NEVER_CLEARED and _bare_strings(
@@ -1165,7 +1080,8 @@ class Engine:
                     ):
                         # __setstate__(state) of an unvetted class: a bare string state is
                         # an argument (a dict state is attribute data, e.g. configs)
-                        self._code_argument(
+                        self.reporter.code_argument(
+                            self,
                             f"{func.path}.__setstate__",
                             Call(func, (state,), "BUILD", offset, index),
                             offset,
@@ -1194,8 +1110,7 @@ class Engine:
         return Opaque("persistent id")
 
     def _extension(self, code: int, offset: int, index: int) -> Any:
-        if self.probe:
-            raise self.fail("pickle.ext-registry", "extension", offset, index)
+        self.reporter.strict(self, "pickle.ext-registry", "extension", offset, index)
         self.summary.complete = False
         if not self._ext_reported:
             self._ext_reported = True
@@ -1208,11 +1123,6 @@ class Engine:
                 {"code": code},
             )
         return Opaque(f"extension {code}")
-
-    def _nested(self, call: Call, offset: int, index: int) -> None:
-        from weightscan.scanner.pickle.nested import analyze_nested_payload
-
-        analyze_nested_payload(self, call, offset, index)
 
     def _nested_stream(self, offset: int, index: int) -> None:
         """A pickle embedded in this one's byte stream (joblib object arrays)."""
@@ -1378,15 +1288,3 @@ def _bare_strings(state: Any) -> bool:
         and bool(state)
         and all(isinstance(x, str | bytes) for x in state[:8])
     )
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, Global):
-        return f"import {value.path}"
-    if isinstance(value, Call):
-        return "call result"
-    if isinstance(value, Opaque):
-        return value.what
-    if isinstance(value, Container):
-        return value.kind
-    return type(value).__name__

@@ -286,7 +286,7 @@ def _report_external(
         return
     escapes = _escapes_folder(name)
     why_not = "the name leaves the model's folder"
-    if not escapes and not engine.probe:
+    if not escapes:
         found = analyse_side_car(engine.ctx, name, zfile=cls.endswith("ZNDArrayWrapper"))
         if found is None:
             return  # analysed as part of this file: its findings speak for it

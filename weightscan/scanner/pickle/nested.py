@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+from weightscan.scanner.context import ScanContext
+from weightscan.scanner.pickle.embedded import MAX_NESTED_DEPTH
 from weightscan.scanner.pickle.policy import Decision
+from weightscan.scanner.pickle.probe import looks_like_pickle
+from weightscan.scanner.pickle.reporting import Reporter
 from weightscan.scanner.pickle.values import Call, Global
 from weightscan.scanner.source import Source
 
 if TYPE_CHECKING:
     from weightscan.scanner.pickle.engine import Engine
 
-MAX_NESTED_DEPTH = 3
 # the spellings of latin-1 that CPython's codec lookup accepts most often; anything else is
 # not read as latin-1 (the call is then reported as not analysed)
 _LATIN1_NAMES = frozenset(
@@ -76,13 +79,13 @@ def _analyse_file(engine: Engine, source: Source, func: str, index: int) -> bool
     return True
 
 
-def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) -> None:
-    from weightscan.scanner.pickle.engine import Engine as _Engine
-    from weightscan.scanner.pickle.probe import looks_like_pickle
+def full_reporter(ctx: ScanContext) -> Reporter:
+    """The scan's reporter, with pickles handed to loads-like calls analysed as well."""
+    return Reporter(ctx, nested=analyze_nested_payload)
 
+
+def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) -> None:
     args = call.args
-    if engine.probe:
-        return
     source = payload_bytes(engine, args[0]) if isinstance(args, tuple) and args else None
     func_path = call.func.path if isinstance(call.func, Global) else ""
     site = engine.summary.imports.get(func_path)
@@ -110,8 +113,7 @@ def analyze_nested_payload(engine: Engine, call: Call, offset: int, index: int) 
     )
     if engine.nested_depth >= MAX_NESTED_DEPTH:
         return
-    child = _Engine(source, engine.ctx)
-    child.nested_depth = engine.nested_depth + 1
+    child = engine.child(source, engine.ctx)
     child.run_stream()
     parent = engine.summary
     for path, site in child.summary.imports.items():

@@ -18,13 +18,14 @@ from typing import Any
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
 from weightscan.scanner.pickle.engine import Engine
+from weightscan.scanner.pickle.nested import full_reporter
 from weightscan.scanner.pickle.summary import ImportSite, PickleSummary
 from weightscan.scanner.source import Source
 
 
 class _PickleLoadView(Engine):
     def __init__(self, source: Source, ctx: ScanContext, regions: list[tuple[int, int]]) -> None:
-        super().__init__(source, ctx)
+        super().__init__(source, ctx, reporter=full_reporter(ctx))
         self._starts = [start for start, _ in regions]
         self._regions = regions
 

@@ -18,6 +18,7 @@ from weightscan.scanner.context import ScanContext
 from weightscan.scanner.limits import ScanLimits
 from weightscan.scanner.pickle.engine import _TRUNC_TYPES, Engine
 from weightscan.scanner.pickle.policy import Decision
+from weightscan.scanner.pickle.reporting import DryRun
 from weightscan.scanner.source import Source, _RangeReader
 
 PROBE_WINDOW = 64 * 1024
@@ -42,7 +43,7 @@ def looks_like_pickle(head: bytes) -> bool:
         first = 11 if window[2:3] == b"\x95" else 2  # past a FRAME header
         return window[1] <= 5 and len(window) > first and window[first] in _EMPTY_STACK_OK
     ctx = ScanContext.for_file(_PROBE_LIMITS)
-    engine = Engine(Source(io.BytesIO(window), name="probe"), ctx, probe=True)
+    engine = Engine(Source(io.BytesIO(window), name="probe"), ctx, reporter=DryRun())
     try:
         engine.run_stream()
     except Exception:  # any surprise means "not recognisably a pickle"
@@ -114,7 +115,7 @@ _QUICK_WINDOW = 4096
 
 
 def _run_probe(view: Source) -> Engine | None:
-    engine = _ZeroProbe(view, ScanContext.for_file(_PROBE_LIMITS), probe=True)
+    engine = _ZeroProbe(view, ScanContext.for_file(_PROBE_LIMITS), reporter=DryRun())
     try:
         engine.run_stream()
     except Exception:  # a limit (time) or a surprise: undecided

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from weightscan.scanner.pickle.embedded import looks_embedded
 from weightscan.scanner.pickle.reader import Reader
 from weightscan.scanner.pickle.values import Container, Opaque, truncated_bytes, truncated_str
 
@@ -142,8 +141,8 @@ def _bytes(e: Engine, m: Machine, op: int, at: int, index: int) -> bool:
     ln = _from_bytes(rd.data[m.pos : m.pos + width], "little")
     raw, m.pos, off = e._arg(rd, m.pos + width, ln, keep, at, index)
     value = raw if ln <= keep else truncated_bytes(raw, ln)
-    if ln <= keep and looks_embedded(raw):
-        e.embedded(bytes(raw), rd.base + at, index)
+    if ln <= keep:
+        e.reporter.embedded(e, raw, rd.base + at, index)
     m.stack.append(BytesAt(value, off, ln) if ln > 64 else value)
     return True
 
