@@ -175,15 +175,7 @@ class DryRun(Reporter):
     def __init__(self) -> None:
         pass
 
-    def report(
-        self,
-        rule_id: str,
-        message: str,
-        offset: int | None,
-        index: int | None,
-        evidence: dict[str, Any] | None,
-        severity: Severity | None,
-    ) -> None:
+    def report(self, *finding: Any) -> None:
         pass
 
     def strict(self, engine: Engine, rule_id: str, message: str, offset: int, index: int) -> None:
