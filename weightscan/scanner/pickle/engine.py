@@ -314,9 +314,45 @@ class Engine:
                                 memo.next += k
                             n += 2 * k - 1
                             continue
-                    pos, n, list_mode = self._exact_strings(
-                        rd, data, pos, limit, stack, memo, list_mode, n, first_index
-                    )
+                    # the exact path: one string at a time, the MEMOIZE after each fused in
+                    append = stack.append
+                    while True:
+                        ln = data[pos]
+                        pos += 1
+                        if pos + ln > end:
+                            raise self._short(rd, pos, first_index + n)
+                        try:
+                            text = data[pos : pos + ln].decode("utf-8", "surrogatepass")
+                        except UnicodeDecodeError:
+                            raise self.fail(
+                                "pickle.string.invalid",
+                                "invalid UTF-8 string",
+                                rd.base + pos - 2,
+                                first_index + n,
+                            ) from None
+                        pos += ln
+                        append(text)
+                        if pos > limit:
+                            break
+                        nxt = data[pos]
+                        if nxt == 0x94:  # fused MEMOIZE (the usual pair)
+                            pos += 1
+                            n += 1
+                            if list_mode and len(mitems) < max_memo:
+                                mappend(text)
+                            elif memo.degraded:
+                                memo.next += 1  # a plain string is not kept once degraded
+                            else:
+                                list_mode = self._memo_slow(
+                                    memo, None, text, rd, pos - 1, first_index + n
+                                )
+                            if pos > limit:
+                                break
+                            nxt = data[pos]
+                        if nxt != 0x8C:
+                            break
+                        pos += 1
+                        n += 1
                 elif op == 0x94:  # MEMOIZE
                     wo_bad = True
                     if not stack:
@@ -659,69 +695,6 @@ class Engine:
                 summary.weights_only_opcodes = False
 
     # -- helpers called from the loop (rare paths) -------------------------------------
-    def _exact_strings(
-        self,
-        rd: Reader,
-        data: bytes,
-        pos: int,
-        limit: int,
-        stack: list[Any],
-        memo: Memo,
-        list_mode: bool,
-        n: int,
-        first_index: int,
-    ) -> tuple[int, int, bool]:
-        """SHORT_BINUNICODE strings decoded one by one from ``pos`` (after the opcode),
-        with the MEMOIZE that follows each fused in, while the chunk lasts.
-
-        Returns the position after the last one, the opcode count and whether the memo
-        is still in list mode.
-        """
-        append = stack.append
-        end = len(data)
-        mitems = memo.items
-        mappend = mitems.append
-        max_memo = memo.limit
-        try:
-            while True:
-                ln = data[pos]
-                pos += 1
-                if pos + ln > end:
-                    raise self._short(rd, pos, first_index + n)
-                try:
-                    text = data[pos : pos + ln].decode("utf-8", "surrogatepass")
-                except UnicodeDecodeError:
-                    raise self.fail(
-                        "pickle.string.invalid",
-                        "invalid UTF-8 string",
-                        rd.base + pos - 2,
-                        first_index + n,
-                    ) from None
-                pos += ln
-                append(text)
-                if pos > limit:
-                    break
-                nxt = data[pos]
-                if nxt == 0x94:  # fused MEMOIZE (the usual pair)
-                    pos += 1
-                    n += 1
-                    if list_mode and len(mitems) < max_memo:
-                        mappend(text)
-                    elif memo.degraded:
-                        memo.next += 1  # a plain string is not kept once degraded
-                    else:
-                        list_mode = self._memo_slow(memo, None, text, rd, pos - 1, first_index + n)
-                    if pos > limit:
-                        break
-                    nxt = data[pos]
-                if nxt != 0x8C:
-                    break
-                pos += 1
-                n += 1
-        except IndexError:  # the source ends after an opcode
-            raise self._short(rd, pos, first_index + n) from None
-        return pos, n, list_mode
-
     def _short(self, rd: Reader, pos: int, index: int) -> _Stop:
         return self.fail(
             "pickle.stream.truncated",
