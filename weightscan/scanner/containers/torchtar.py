@@ -14,8 +14,9 @@ import struct
 from typing import Any
 
 from weightscan.scanner.context import ScanContext
-from weightscan.scanner.pickle.analyzer import new_engine, report_imports
+from weightscan.scanner.pickle.analyzer import new_engine
 from weightscan.scanner.pickle.engine import Engine
+from weightscan.scanner.pickle.import_findings import report_imports
 from weightscan.scanner.pickle.legacy_torch import _element_size
 from weightscan.scanner.source import Source
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from weightscan.scanner.context import ScanContext
 from weightscan.scanner.model import Severity
+from weightscan.scanner.pickle.import_findings import report_imports
 from weightscan.scanner.pickle.policy import Decision
 from weightscan.scanner.source import Source
 
@@ -36,8 +37,6 @@ def looks_embedded(raw: bytes) -> bool:
 
 
 def check_embedded(engine: Engine, raw: bytes, offset: int, index: int) -> None:
-    from weightscan.scanner.pickle.analyzer import report_imports
-
     if engine.nested_depth >= MAX_NESTED_DEPTH:
         return
     ctx = ScanContext.for_file(engine.limits, extra_allow=engine.extra_allow)

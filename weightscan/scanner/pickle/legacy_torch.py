@@ -13,9 +13,10 @@ import struct
 from typing import Any
 
 from weightscan.scanner.context import ScanContext
-from weightscan.scanner.pickle.analyzer import new_engine, report_imports
+from weightscan.scanner.pickle.analyzer import new_engine
 from weightscan.scanner.pickle.encoded_strings import check_encoded_strings
 from weightscan.scanner.pickle.engine import Engine
+from weightscan.scanner.pickle.import_findings import report_imports
 from weightscan.scanner.pickle.render import render_value
 from weightscan.scanner.pickle.values import Container, Global
 from weightscan.scanner.source import Source
