@@ -112,6 +112,7 @@ class Engine:
         self._ext_reported = False
         self._frame_end = -1
         self._frame_skip = 0
+        self._state_only = False  # a state-only class was imported: track its pushes
 
     # -- findings ------------------------------------------------------------------
     def report(
@@ -416,7 +417,10 @@ class Engine:
                         data, end, limit = rd.data, len(rd.data), -1
                         idx = self._int_arg(line, rd, op_start, first_index + n)
                     if 0 <= idx < len(mitems):
-                        stack.append(mitems[idx])
+                        value = mitems[idx]
+                        if type(value) is Global:
+                            self.reread(value)
+                        stack.append(value)
                     else:
                         value = memo.get(idx)
                         if value is MISSING:
@@ -429,6 +433,8 @@ class Engine:
                             )
                         if value is EVICTED:
                             self._memo_evicted_read(rd, op_start, first_index + n, idx)
+                        elif type(value) is Global:
+                            self.reread(value)
                         stack.append(value)
                 elif op == 0x28:  # MARK
                     metastack.append(stack)
@@ -469,6 +475,8 @@ class Engine:
                             raise self._wrong_target(target, rd, op_start, first_index + n)
                         else:
                             target.length += len(items) >> 1
+                            if self._state_only:
+                                self._dict_keys(items[0::2])
                             if len(target.items) < 32:
                                 target.items.extend(zip(items[0:64:2], items[1:64:2], strict=True))
                 elif op == 0x4A:  # BININT
@@ -569,6 +577,8 @@ class Engine:
                             raise self._wrong_target(target, rd, op_start, first_index + n)
                         else:
                             target.length += 1
+                            if self._state_only:
+                                self._dict_keys([k])
                             if len(target.items) < 32:
                                 target.items.append((k, v))
                 elif op == 0x2E:  # STOP
@@ -931,6 +941,8 @@ class Engine:
                 weights_only=policy.weights_only_allows(path),
             )
             imports[path] = site
+            if site.classification.decision is policy.Decision.STATE_ONLY:
+                self._state_only = True
         site.count += 1
         return Global(module, name, offset, index)
 
@@ -981,6 +993,8 @@ class Engine:
                 site.called = True
                 if kind != "newobj" or args != () or kwargs is not None:
                     site.constructed = True
+                else:
+                    site.plain_uses += 1
                 if site.classification.decision is not policy.Decision.ALLOWED:
                     self.reporter.excerpt(self, call, site)
                     if site.classification.decision not in _NEVER_CLEARED:
@@ -1004,11 +1018,37 @@ class Engine:
             self.reporter.indirect(self, call, offset, index)
         return call
 
+    def reread(self, value: Global) -> None:
+        """The pickle pushes an import it made before (memo read, DUP)."""
+        site = self.summary.imports.get(value.path)
+        if site is not None:
+            site.reads += 1
+
+    def _dict_keys(self, keys: list[Any]) -> None:
+        """Classes as keys of a plain dict are only hashed (old Lightning checkpoints key
+        their callback states by class)."""
+        for key in keys:
+            if type(key) is Global:
+                site = self.summary.imports.get(key.path)
+                if site is not None:
+                    site.plain_uses += 1
+
     def _forwarded(self, call: Call, position: int, offset: int, index: int) -> None:
         """An allowed helper calls the callable at ``position`` of its arguments."""
         args = call.args
         if not (isinstance(args, tuple) and len(args) > position):
             return
+        if (
+            position == 1
+            and type(args[0]) is Global
+            and type(args[1]) is Global
+            and args[1].path == "builtins.object"
+        ):
+            # copyreg._reconstructor(cls, object, None): object.__new__(cls), what protocol
+            # 0 and 1 write for a plain instance
+            site = self.summary.imports.get(args[0].path)
+            if site is not None:
+                site.plain_uses += 1
         callee = args[position]
         if isinstance(callee, Call) and type(callee.func) is Global:
             made = self.summary.imports.get(callee.func.path)  # e.g. a partial object

@@ -59,7 +59,7 @@ def _rule_for(site: ImportSite) -> tuple[str | None, Severity | None]:
     if decision is Decision.USER_ALLOWED:
         return "pickle.import.user-allowed", None
     if decision is Decision.STATE_ONLY and not (
-        site.constructed or site.build_target or site.result_called
+        site.constructed or site.build_target or site.result_called or site.used_as_value
     ):
         return None, None  # only ever cls.__new__(cls), then BUILD: what was vetted
     if decision is Decision.DENIED:

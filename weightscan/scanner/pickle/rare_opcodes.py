@@ -16,7 +16,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from weightscan.scanner.pickle.reader import Reader
-from weightscan.scanner.pickle.values import Container, Opaque, truncated_bytes, truncated_str
+from weightscan.scanner.pickle.values import (
+    Container,
+    Global,
+    Opaque,
+    truncated_bytes,
+    truncated_str,
+)
 
 if TYPE_CHECKING:
     from weightscan.scanner.pickle.engine import Engine
@@ -96,6 +102,8 @@ def _pop_mark_op(e: Engine, m: Machine, op: int, at: int, index: int) -> bool:
 
 
 def _dup(e: Engine, m: Machine, op: int, at: int, index: int) -> bool:
+    if type(m.stack[-1]) is Global:
+        e.reread(m.stack[-1])
     m.stack.append(m.stack[-1])
     return False
 

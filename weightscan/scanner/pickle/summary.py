@@ -32,11 +32,21 @@ class ImportSite:
     # called other than as ``cls.__new__(cls)`` (NEWOBJ with no arguments): what a
     # state-only class may not be (its __init__ is not vetted)
     constructed: bool = False
+    # every time the pickle pushes the import (``count`` imports, ``reads`` memo reads and
+    # DUPs) versus the pushes consumed as ``cls.__new__(cls)`` or as a plain dict key: any
+    # other push hands the class itself to Python code (a defaultdict factory, numpy's
+    # ``__bit_generator_ctor``, an attribute a ``__setstate__`` calls), which may call it
+    reads: int = 0
+    plain_uses: int = 0
     code: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:
         return f"{self.module}.{self.name}"
+
+    @property
+    def used_as_value(self) -> bool:
+        return self.count + self.reads > self.plain_uses
 
 
 @dataclass(frozen=True)
