@@ -36,6 +36,35 @@ ENTRY_METHODS = (
     "__getattr__",
     "__getattribute__",
 )
+# Methods an allowed callable of the pickle runs on an instance it is handed: builtins.str
+# and friends (str, repr, format), list/tuple/set/dict/OrderedDict (iteration, keys, item
+# reads), int/float/complex/bytes/bool/range (numeric conversions, truth), and the copy
+# protocol (copyreg._reconstructor, a __str__ that deep-copies fields).
+PROTOCOL_METHODS = (
+    "__repr__",
+    "__str__",
+    "__format__",
+    "__iter__",
+    "__next__",
+    "__len__",
+    "__length_hint__",
+    "__bool__",
+    "keys",
+    "items",
+    "__getitem__",
+    "__contains__",
+    "__index__",
+    "__int__",
+    "__float__",
+    "__complex__",
+    "__bytes__",
+    "__trunc__",
+    "__copy__",
+    "__deepcopy__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__getstate__",
+)
 RISKY_BASES = re.compile(
     r"^(threading|_thread|multiprocessing|socket|socketserver|io|_io|subprocess|logging"
     r"|tempfile|zipfile|tarfile|mmap|sqlite3|concurrent|asyncio|queue|ctypes|importlib"

@@ -16,7 +16,9 @@ class, which older releases wrote before they set ``__module__`` to a public nam
 * the denylist does not name it;
 * none of the methods unpickling or construction runs (``allowlist_reach.ENTRY_METHODS``:
   ``__new__``, ``__init__``, ``__setstate__``, ``__setattr__``, item methods, ``__hash__``,
-  ``__eq__``, ``__del__``, ``__getattr__``... along its MRO inside the vetted package), nor
+  ``__eq__``, ``__del__``, ``__getattr__``..., and ``allowlist_reach.PROTOCOL_METHODS``,
+  what builtins run on an instance handed to them: ``__repr__``, ``__iter__``, ``keys``...
+  along its whole MRO, bases from other packages included), nor
   the same-library helpers they call up to ``allowlist_reach.DEPTH`` calls deep, touches
   files, processes, the network, threads, or compiles/loads code (checked on their
   source; a class whose methods cannot be read is kept only when it is a compiled type of
@@ -158,9 +160,13 @@ SIDE_EFFECTS = re.compile(
     r"|importlib|__import__|Popen|\.system\(|mkdir|makedirs|\.write\(|unlink|rmtree|urlopen"
     r"|\brequests\.(?:get|post|put|request|Session)\b|urllib|Thread\(|multiprocessing|Listener\(|Client\(|threading"
     r"|Process\(|tempfile|mmap|\bloads?\(|FileHandler|getLogger|ctypes|cdll|dlopen|"
-    r"load_library|\bspawn|Pool\(|Executor\("
+    r"load_library|\bspawn|Pool\(|Executor\(|init_process_group|TCPStore|init_rpc"
 )
-METHODS = (*allowlist_reach.ENTRY_METHODS, "__init_subclass__")
+METHODS = (
+    *allowlist_reach.ENTRY_METHODS,
+    *allowlist_reach.PROTOCOL_METHODS,
+    "__init_subclass__",
+)
 # What NEWOBJ with no arguments and BUILD run: no __init__ (nor what it calls).
 STATE_METHODS = tuple(m for m in METHODS if m not in ("__init__", "__post_init__"))
 
@@ -308,8 +314,11 @@ def _has_side_effects(cls: type, methods: tuple[str, ...] = METHODS) -> bool:
             print(f"# excluded {cls.__module__}.{cls.__qualname__}: a factory", file=sys.stderr)
             return True
         entry_points += factories
+    # Every class of the MRO, not only those of the vetted packages: a base from elsewhere
+    # (torch.optim.Optimizer.__setstate__, torch.utils.data.DistributedSampler.__init__)
+    # runs just the same. Builtin types have no source and are skipped below.
     for klass in cls.__mro__:
-        if klass is object or not _in_vetted(getattr(klass, "__module__", "") or ""):
+        if klass is object:
             continue
         for method in methods:
             func = vars(klass).get(method)
@@ -320,7 +329,7 @@ def _has_side_effects(cls: type, methods: tuple[str, ...] = METHODS) -> bool:
                 source = inspect.getsource(func)
             except (OSError, TypeError):
                 continue  # compiled (Cython/C) method of a vetted package
-            if SIDE_EFFECTS.search(source):
+            if SIDE_EFFECTS.search(_code_only(source)):
                 print(
                     f"# excluded {cls.__module__}.{cls.__qualname__}: {klass.__name__}.{method}",
                     file=sys.stderr,

@@ -9,6 +9,8 @@ calls it for the pickle:
 * a ``collections.defaultdict(cls)`` calls ``cls()`` for the first missing key;
 * ``torch.optim.Optimizer.__setstate__`` (base of the allowed LayerWiseDummyOptimizer)
   calls ``self._patch_step_function()``, an instance attribute the state sets;
+* ``builtins.str(instance)`` runs ``__repr__``: accelerate's ``AcceleratorState.__repr__``
+  calls ``PartialState()`` (which may start a process group).
 
 Each ran ``PartialState.__init__`` in an isolated proof (pickle.loads in a subprocess:
 ``PartialState._shared_state`` filled afterwards) while the file scanned clean.
@@ -78,6 +80,17 @@ def test_a_state_only_class_read_back_from_the_memo_for_another_use_is_not_clean
 
 def test_a_state_only_class_duplicated_on_the_stack_is_not_clean():
     body = ops.GLOBAL(*STATE) + ops.DUP + ops.EMPTY_TUPLE + ops.NEWOBJ + ops.POP
+    _not_clean(body)
+
+
+def test_accelerator_state_handed_to_str_is_not_clean():
+    # __repr__ constructs PartialState(): the class is not state-only any more
+    body = (
+        ops.GLOBAL("builtins", "str")
+        + _bare("accelerate.state", "AcceleratorState", ops.EMPTY_DICT)
+        + ops.TUPLE1
+        + ops.REDUCE
+    )
     _not_clean(body)
 
 

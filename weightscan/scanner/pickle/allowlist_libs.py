@@ -1501,7 +1501,7 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
 # __init__ is not proven harmless, so any other call of them is not cleared.
 STATE_ONLY_GLOBALS: dict[str, tuple[str, ...]] = {
     'accelerate.state': (
-        'AcceleratorState', 'PartialState',
+        'PartialState',
     ),
     'accelerate.utils.dataclasses': (
         'AORecipeKwargs', 'DeepSpeedPlugin', 'FullyShardedDataParallelPlugin', 'TERecipeKwargs',
