@@ -39,7 +39,8 @@ ENTRY_METHODS = (
 # Methods an allowed callable of the pickle runs on an instance it is handed: builtins.str
 # and friends (str, repr, format), list/tuple/set/dict/OrderedDict (iteration, keys, item
 # reads), int/float/complex/bytes/bool/range (numeric conversions, truth), and the copy
-# protocol (copyreg._reconstructor, a __str__ that deep-copies fields).
+# protocol (copyreg._reconstructor, a __str__ that deep-copies fields), and the array
+# protocols of numpy's and torch's allowed callables.
 PROTOCOL_METHODS = (
     "__repr__",
     "__str__",
@@ -64,6 +65,13 @@ PROTOCOL_METHODS = (
     "__reduce__",
     "__reduce_ex__",
     "__getstate__",
+    # numpy and torch callables hand their arguments to these
+    "__array__",
+    "__array_finalize__",
+    "__array_wrap__",
+    "__array_function__",
+    "__array_ufunc__",
+    "__torch_function__",
 )
 RISKY_BASES = re.compile(
     r"^(threading|_thread|multiprocessing|socket|socketserver|io|_io|subprocess|logging"

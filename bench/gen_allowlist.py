@@ -112,6 +112,8 @@ SKIP_PARTS = frozenset(
         "tests",
         "testing",
         "_testing",
+        "_test_common",  # sklearn's estimator instances for its tests (imports pytest)
+        "_mocking",  # sklearn's mock estimators and data frames for its tests
         "conftest",
         "externals",
         "datasets",

@@ -108,3 +108,40 @@ def test_dataclass_default_factories_are_read_as_init_code() -> None:
         "Plain", [("tags", list, dataclasses.field(default_factory=list))]
     )
     assert gen_allowlist._dataclass_factories(plain) == []
+
+
+class _Shown:
+    """A harmless constructor, but repr() (what builtins.str(instance) runs) writes."""
+
+    def __repr__(self) -> str:
+        _make("/tmp/weightscan-test")
+        return "shown"
+
+
+class _Restored(_Monitor):
+    """Its __setstate__ comes from a base outside the vetted packages (this test module)."""
+
+
+def test_what_builtins_run_on_an_instance_is_vetted() -> None:
+    # builtins.str(NEWOBJ(AcceleratorState, ()) + BUILD) ran __repr__, which constructs
+    # PartialState(): protocol methods are entry points, also for state-only classes
+    assert gen_allowlist._has_side_effects(_Shown)
+    assert gen_allowlist._has_side_effects(_Shown, gen_allowlist.STATE_METHODS)
+    assert "__repr__" in gen_allowlist.STATE_METHODS
+
+
+def test_methods_of_bases_from_other_packages_are_vetted() -> None:
+    # LayerWiseDummyOptimizer's __setstate__ is torch.optim.Optimizer's: it was never read
+    assert gen_allowlist._has_side_effects(_Restored)
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("sklearn.utils._test_common.instance_generator", "Pipeline"),  # imports pytest
+        ("sklearn.utils._mocking", "CheckingClassifier"),
+        ("sklearn.utils._mocking", "MockDataFrame"),
+    ],
+)
+def test_test_helper_modules_are_not_allowed(module: str, name: str) -> None:
+    assert policy.classify(module, name).decision is not policy.Decision.ALLOWED
