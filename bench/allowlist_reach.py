@@ -35,6 +35,7 @@ ENTRY_METHODS = (
     "__del__",
     "__getattr__",
     "__getattribute__",
+    "_missing_",  # an Enum class called with a value it does not hold (REDUCE)
 )
 # Methods an allowed callable of the pickle runs on an instance it is handed: builtins.str
 # and friends (str, repr, format), list/tuple/set/dict/OrderedDict (iteration, keys, item
@@ -65,6 +66,12 @@ PROTOCOL_METHODS = (
     "__reduce__",
     "__reduce_ex__",
     "__getstate__",
+    # comparisons library code makes (a version check, a sort)
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
     # numpy and torch callables hand their arguments to these
     "__array__",
     "__array_finalize__",

@@ -10,6 +10,7 @@ regeneration can no longer put such classes back on the list.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import socket
 import threading
 
@@ -145,3 +146,23 @@ def test_methods_of_bases_from_other_packages_are_vetted() -> None:
 )
 def test_test_helper_modules_are_not_allowed(module: str, name: str) -> None:
     assert policy.classify(module, name).decision is not policy.Decision.ALLOWED
+
+
+class _Lenient(enum.Enum):
+    ON = "on"
+
+    @classmethod
+    def _missing_(cls, value: object) -> _Lenient:
+        _make(str(value))  # Enum(value) of a value it does not hold (a REDUCE) runs this
+        return cls.ON
+
+
+class _Versioned:
+    def __ne__(self, other: object) -> bool:  # sklearn's version check compares state values
+        _make("/tmp/weightscan-test")
+        return True
+
+
+def test_enum_missing_hooks_and_comparisons_are_vetted() -> None:
+    assert gen_allowlist._has_side_effects(_Lenient)
+    assert gen_allowlist._has_side_effects(_Versioned)
