@@ -1,7 +1,7 @@
 """What unpickling a class may reach beyond its own methods (used by bench.gen_allowlist).
 
 The generator reads the source of the methods pickle runs on a class; this module also
-follows the helpers those methods call, a few calls deep, through functions and methods
+follows the helpers those methods call, to the end of the chain, through functions and methods
 of the same library (``self.helper()``, ``module.helper()``, ``helper()`` and imports made
 inside the function), and reports stdlib bases that do I/O or threads by themselves
 (a ``threading.Thread`` subclass needs no suspicious line of its own).
@@ -85,7 +85,10 @@ RISKY_BASES = re.compile(
     r"|tempfile|zipfile|tarfile|mmap|sqlite3|concurrent|asyncio|queue|ctypes|importlib"
     r"|pickle|_pickle|shelve|http|urllib|ssl|selectors|signal|code|codeop)(\.|$)"
 )
-DEPTH = 3
+# Helpers are followed until none is new (each one is read once). Three calls deep was
+# not enough: GenerationConfig.__hash__ -> to_json_string -> to_diff_dict ->
+# GenerationConfig() runs the constructor a state-only class must never run.
+DEPTH = 1_000
 
 
 def risky_base(cls: type) -> str | None:
@@ -99,7 +102,7 @@ def risky_base(cls: type) -> str | None:
 
 def reached(cls: type, entry_points: list[tuple[str, Callable]]) -> Iterator[tuple[str, object]]:
     """``(call path, function)`` for every same-library helper reached from the entry points
-    (not the entry points themselves), up to ``DEPTH`` calls deep."""
+    (not the entry points themselves), every chain to its end (``DEPTH`` only bounds it)."""
     library = _library(cls.__module__)
     seen: set[int] = {id(func) for _, func in entry_points}
     frontier = list(entry_points)

@@ -3,7 +3,7 @@
 scikit-learn's ``ScoringMonitor.__setstate__`` looked harmless on its own; the network
 work sat in ``can_reuse_listener``/``open_listener``, helpers it calls. ``RichProgressMonitor``
 has no suspicious line at all: it is a ``threading.Thread``. The generator now follows
-same-library helpers a few calls deep and refuses stdlib I/O and thread bases, so a
+same-library helpers to the end of each chain and refuses stdlib I/O and thread bases, so a
 regeneration can no longer put such classes back on the list.
 """
 

@@ -10,7 +10,10 @@ calls it for the pickle:
 * ``torch.optim.Optimizer.__setstate__`` (base of the allowed LayerWiseDummyOptimizer)
   calls ``self._patch_step_function()``, an instance attribute the state sets;
 * ``builtins.str(instance)`` runs ``__repr__``: accelerate's ``AcceleratorState.__repr__``
-  calls ``PartialState()`` (which may start a process group).
+  calls ``PartialState()`` (which may start a process group);
+* a dict key is hashed: ``GenerationConfig.__hash__`` -> ``to_json_string`` ->
+  ``to_diff_dict`` -> ``GenerationConfig()``, four calls deep where the generator stopped
+  at three.
 
 Each ran ``PartialState.__init__`` in an isolated proof (pickle.loads in a subprocess:
 ``PartialState._shared_state`` filled afterwards) while the file scanned clean.
@@ -92,6 +95,12 @@ def test_accelerator_state_handed_to_str_is_not_clean():
         + ops.REDUCE
     )
     _not_clean(body)
+
+
+def test_generation_config_as_a_dict_key_is_not_clean():
+    # hashing it constructs GenerationConfig(): the generator now follows helpers to the end
+    key = _bare("transformers.generation.configuration_utils", "GenerationConfig", ops.EMPTY_DICT)
+    _not_clean(ops.EMPTY_DICT + key + ops.NEWTRUE + ops.SETITEM)
 
 
 def test_plain_uses_stay_clean():

@@ -1468,9 +1468,6 @@ STATE_ONLY_GLOBALS: dict[str, tuple[str, ...]] = {
     'pytorch_lightning.callbacks.model_checkpoint': (
         'ModelCheckpoint',
     ),
-    'transformers.generation.configuration_utils': (
-        'GenerationConfig',
-    ),
     'transformers.trainer_utils': (
         'TrainerMemoryTracker',
     ),
