@@ -2,7 +2,8 @@
 
 The generator reads the source of the methods pickle runs on a class; this module also
 follows the helpers those methods call, to the end of the chain, through functions and methods
-of the same library (``self.helper()``, ``module.helper()``, ``helper()`` and imports made
+of any installed library, not the standard library (``self.helper()``, ``module.helper()``,
+``helper()`` and imports made
 inside the function), and reports stdlib bases that do I/O or threads by themselves
 (a ``threading.Thread`` subclass needs no suspicious line of its own).
 """
@@ -13,6 +14,7 @@ import ast
 import importlib
 import inspect
 import re
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 
@@ -101,15 +103,14 @@ def risky_base(cls: type) -> str | None:
 
 
 def reached(cls: type, entry_points: list[tuple[str, Callable]]) -> Iterator[tuple[str, object]]:
-    """``(call path, function)`` for every same-library helper reached from the entry points
+    """``(call path, function)`` for every library helper reached from the entry points
     (not the entry points themselves), every chain to its end (``DEPTH`` only bounds it)."""
-    library = _library(cls.__module__)
     seen: set[int] = {id(func) for _, func in entry_points}
     frontier = list(entry_points)
     for _ in range(DEPTH):
         following = []
         for path, func in frontier:
-            for callee in _callees(func, cls, library):
+            for callee in _callees(func, cls):
                 if id(callee) not in seen:
                     seen.add(id(callee))
                     step = f"{path} -> {callee.__qualname__}"
@@ -118,11 +119,23 @@ def reached(cls: type, entry_points: list[tuple[str, Callable]]) -> Iterator[tup
         frontier = following
 
 
+def _followed(module: str | None) -> bool:
+    """Code of an installed library, whichever: a helper in another package runs all the
+    same (transformers' samplers call torch.distributed, sklearn's check_array calls
+    narwhals). The standard library is not read: its I/O is what the side-effect patterns
+    name at the call (``open(``, ``socket``, ``subprocess``...)."""
+    top = _library(module or "")
+    return bool(top) and top not in _STDLIB
+
+
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
 def _library(module: str) -> str:
     return module.split(".", 1)[0]
 
 
-def _callees(func: Callable, cls: type, library: str) -> Iterator[Callable]:
+def _callees(func: Callable, cls: type) -> Iterator[Callable]:
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError):
@@ -141,7 +154,7 @@ def _callees(func: Callable, cls: type, library: str) -> Iterator[Callable]:
                 found = _class_attribute(cls, target.attr)
             elif target.value.id in names:
                 found = getattr(names[target.value.id], target.attr, None)
-        yield from _functions_of(found, library)
+        yield from _functions_of(found)
 
 
 def _class_attribute(cls: type, attr: str) -> object:
@@ -156,18 +169,18 @@ def _class_attribute(cls: type, attr: str) -> object:
     return inspect.getattr_static(cls, attr, None)
 
 
-def _functions_of(found: object, library: str) -> Iterator[Callable]:
+def _functions_of(found: object) -> Iterator[Callable]:
     if isinstance(found, property):
         found = found.fget
     if isinstance(found, type):
-        if _library(found.__module__) == library:
+        if _followed(found.__module__):
             for method in ("__new__", "__init__", "__post_init__"):
                 if method in vars(found):
-                    yield from _functions_of(vars(found)[method], library)
+                    yield from _functions_of(vars(found)[method])
         return
     func = getattr(found, "__func__", found)
     func = inspect.unwrap(func) if inspect.isfunction(func) else func
-    if inspect.isfunction(func) and _library(func.__module__) == library:
+    if inspect.isfunction(func) and _followed(func.__module__):
         yield func
 
 

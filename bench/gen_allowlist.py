@@ -19,7 +19,7 @@ class, which older releases wrote before they set ``__module__`` to a public nam
   ``__eq__``, ``__del__``, ``__getattr__``..., and ``allowlist_reach.PROTOCOL_METHODS``,
   what builtins run on an instance handed to them: ``__repr__``, ``__iter__``, ``keys``...
   along its whole MRO, bases from other packages included), nor
-  the same-library helpers they call, to the end of each chain, touches
+  the library helpers they call (any installed package), to the end of each chain, touches
   files, processes, the network, threads, or compiles/loads code (checked on their
   source; a class whose methods cannot be read is kept only when it is a compiled type of
   the package, e.g. sklearn's Cython ``Tree``), and no stdlib base in its MRO does I/O or

@@ -3,8 +3,8 @@
 scikit-learn's ``ScoringMonitor.__setstate__`` looked harmless on its own; the network
 work sat in ``can_reuse_listener``/``open_listener``, helpers it calls. ``RichProgressMonitor``
 has no suspicious line at all: it is a ``threading.Thread``. The generator now follows
-same-library helpers to the end of each chain and refuses stdlib I/O and thread bases, so a
-regeneration can no longer put such classes back on the list.
+library helpers (of any package) to the end of each chain and refuses stdlib I/O and
+thread bases, so a regeneration can no longer put such classes back on the list.
 """
 
 from __future__ import annotations
@@ -166,3 +166,21 @@ class _Versioned:
 def test_enum_missing_hooks_and_comparisons_are_vetted() -> None:
     assert gen_allowlist._has_side_effects(_Lenient)
     assert gen_allowlist._has_side_effects(_Versioned)
+
+
+def _dial_elsewhere(address: tuple[str, int]) -> None:
+    socket.create_connection(address).close()
+
+
+_dial_elsewhere.__module__ = "otherlib.net"  # a helper of another installed package
+
+
+class _Sampler:
+    def __init__(self) -> None:
+        _dial_elsewhere(("127.0.0.1", 1))
+
+
+def test_helpers_of_other_packages_are_followed() -> None:
+    # transformers' DistributedSamplerWithLoop -> torch.utils.data's DistributedSampler ->
+    # torch.distributed: the walk stopped at the first package boundary
+    assert gen_allowlist._has_side_effects(_Sampler)

@@ -920,10 +920,10 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
         'BaseCrossValidator', 'BaseShuffleSplit', 'FixedThresholdClassifier', 'GridSearchCV',
         'GroupKFold', 'GroupShuffleSplit', 'HalvingGridSearchCV', 'HalvingRandomSearchCV',
         'KFold', 'LearningCurveDisplay', 'LeaveOneGroupOut', 'LeaveOneOut', 'LeavePGroupsOut',
-        'LeavePOut', 'ParameterGrid', 'ParameterSampler', 'PredefinedSplit',
-        'RandomizedSearchCV', 'RepeatedKFold', 'RepeatedStratifiedKFold', 'ShuffleSplit',
-        'StratifiedGroupKFold', 'StratifiedKFold', 'StratifiedShuffleSplit', 'TimeSeriesSplit',
-        'TunedThresholdClassifierCV', 'ValidationCurveDisplay',
+        'LeavePOut', 'ParameterGrid', 'ParameterSampler', 'RandomizedSearchCV', 'RepeatedKFold',
+        'RepeatedStratifiedKFold', 'ShuffleSplit', 'StratifiedGroupKFold', 'StratifiedKFold',
+        'StratifiedShuffleSplit', 'TimeSeriesSplit', 'TunedThresholdClassifierCV',
+        'ValidationCurveDisplay',
     ),
     'sklearn.model_selection._classification_threshold': (
         'BaseEstimator', 'BaseThresholdClassifier', 'ClassifierMixin',
@@ -945,10 +945,9 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
     'sklearn.model_selection._split': (
         'BaseCrossValidator', 'BaseShuffleSplit', 'GroupKFold', 'GroupShuffleSplit',
         'GroupsConsumerMixin', 'KFold', 'LeaveOneGroupOut', 'LeaveOneOut', 'LeavePGroupsOut',
-        'LeavePOut', 'PredefinedSplit', 'RepeatedKFold', 'RepeatedStratifiedKFold',
-        'ShuffleSplit', 'StratifiedGroupKFold', 'StratifiedKFold', 'StratifiedShuffleSplit',
-        'TimeSeriesSplit', '_BaseKFold', '_CVIterableWrapper', '_RepeatedSplits',
-        '_UnsupportedGroupCVMixin',
+        'LeavePOut', 'RepeatedKFold', 'RepeatedStratifiedKFold', 'ShuffleSplit',
+        'StratifiedGroupKFold', 'StratifiedKFold', 'StratifiedShuffleSplit', 'TimeSeriesSplit',
+        '_BaseKFold', '_CVIterableWrapper', '_RepeatedSplits', '_UnsupportedGroupCVMixin',
     ),
     'sklearn.multiclass': (
         'OneVsOneClassifier', 'OneVsRestClassifier', 'OutputCodeClassifier',
@@ -1431,10 +1430,9 @@ LIBRARY_GLOBALS: dict[str, tuple[str, ...]] = {
         'TrainerControl', 'TrainerState',
     ),
     'transformers.trainer_pt_utils': (
-        'AcceleratorConfig', 'BatchRebalanceSampler', 'DistributedLengthGroupedSampler',
-        'DistributedSamplerWithLoop', 'EvalLoopContainer', 'IterableDatasetShard',
-        'LabelSmoother', 'LayerWiseDummyOptimizer', 'LayerWiseDummyScheduler',
-        'LengthGroupedSampler', 'ShardSampler',
+        'AcceleratorConfig', 'BatchRebalanceSampler', 'EvalLoopContainer',
+        'IterableDatasetShard', 'LabelSmoother', 'LayerWiseDummyOptimizer',
+        'LayerWiseDummyScheduler', 'LengthGroupedSampler', 'ShardSampler',
     ),
     'transformers.trainer_utils': (
         'BestRun', 'EvalLoopOutput', 'EvalPrediction', 'ExplicitEnum', 'FSDPOption',
@@ -1467,6 +1465,9 @@ STATE_ONLY_GLOBALS: dict[str, tuple[str, ...]] = {
     ),
     'pytorch_lightning.callbacks.model_checkpoint': (
         'ModelCheckpoint',
+    ),
+    'transformers.trainer_pt_utils': (
+        'DistributedLengthGroupedSampler', 'DistributedSamplerWithLoop',
     ),
     'transformers.trainer_utils': (
         'TrainerMemoryTracker',
