@@ -322,11 +322,7 @@ def _has_side_effects(cls: type, methods: tuple[str, ...] = METHODS) -> bool:
     for klass in cls.__mro__:
         if klass is object:
             continue
-        for method in methods:
-            func = vars(klass).get(method)
-            if func is None:
-                continue
-            func = getattr(func, "__func__", func)
+        for method, func in _entry_functions(klass, methods):
             try:
                 source = inspect.getsource(func)
             except (OSError, TypeError):
@@ -348,6 +344,22 @@ def _has_side_effects(cls: type, methods: tuple[str, ...] = METHODS) -> bool:
             print(f"# excluded {cls.__module__}.{cls.__qualname__}: {path}", file=sys.stderr)
             return True
     return False
+
+
+def _entry_functions(klass: type, methods: tuple[str, ...]) -> Iterator[tuple[str, object]]:
+    """``klass``'s own ``methods``, and the setters of its properties and other data
+    descriptors: BUILD's slot state (and torch's ``_set_obj_state``) runs
+    ``setattr(obj, name, value)`` for any name the pickle gives."""
+    for method in methods:
+        func = vars(klass).get(method)
+        if func is not None:
+            yield method, getattr(func, "__func__", func)
+    for name, attr in vars(klass).items():
+        if isinstance(attr, property):
+            if attr.fset is not None:
+                yield f"{name}.setter", attr.fset
+        elif inspect.isfunction(getattr(type(attr), "__set__", None)):
+            yield f"{name}.__set__", type(attr).__set__
 
 
 def _dataclass_factories(cls: type) -> list[tuple[str, Callable[..., object]]] | None:

@@ -184,3 +184,20 @@ def test_helpers_of_other_packages_are_followed() -> None:
     # transformers' DistributedSamplerWithLoop -> torch.utils.data's DistributedSampler ->
     # torch.distributed: the walk stopped at the first package boundary
     assert gen_allowlist._has_side_effects(_Sampler)
+
+
+class _Configured:
+    """BUILD with a slot state ``(None, {"path": ...})`` runs ``setattr``: the setter."""
+
+    @property
+    def path(self) -> str:
+        return ""
+
+    @path.setter
+    def path(self, value: str) -> None:
+        _make(value)
+
+
+def test_property_setters_are_vetted() -> None:
+    assert gen_allowlist._has_side_effects(_Configured)
+    assert gen_allowlist._has_side_effects(_Configured, gen_allowlist.STATE_METHODS)
