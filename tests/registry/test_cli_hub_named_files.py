@@ -42,3 +42,32 @@ def test_a_shard_named_by_the_index_is_scanned(registry, hub_env, capsys, shard)
     assert code == 1
     skipped = {s["path"].removeprefix(BASE) for s in doc["skipped"]}
     assert skipped == {"docs/notes.md"}
+
+
+def test_an_index_padded_past_the_config_cap_still_has_its_shard_scanned(
+    registry,
+    hub_env,  # noqa: F811
+    capsys,
+    monkeypatch,
+):
+    """Only the first ``MAX_CONFIG_BYTES`` were searched as raw text: an index padded
+    past them (json.loads reads any size) hid the shard it names."""
+    from weightscan.core import config_refs
+
+    monkeypatch.setattr(config_refs, "MAX_CONFIG_BYTES", 4096)
+    index = json.dumps({"weight_map": {"a.weight": "shard.png"}}).encode()
+    registry.add_repo(
+        FakeRepo(
+            "org/sharded",
+            files={
+                "pytorch_model.bin.index.json": b" " * 5000 + index,
+                "shard.png": MALICIOUS_PICKLE,
+                "model.safetensors": safetensors(1),
+            },
+            branches={"main": "1" * 40},
+        )
+    )
+    code, doc, _ = scan(capsys, "hf://org/sharded")
+    verdicts = {f["path"].removeprefix(BASE): f["verdict"] for f in doc["files"]}
+    assert verdicts.get("shard.png") == "malicious", verdicts
+    assert code == 1

@@ -161,7 +161,8 @@ def scan_hub(
         named = _named_by_configs(fetched_configs, unread)
         if named:
             on_plan(len(named), sum(f.size for f in named))
-        unread = [f for f in unread if f not in named]
+        named_paths = {f.path for f in named}
+        unread = [f for f in unread if f.path not in named_paths]
         out.skipped += [
             SkippedPath(
                 base + f.path, "not fetched: no model loader reads this kind of file", covered=True
@@ -177,14 +178,10 @@ def _named_by_configs(configs: list[Path], unread: list[RepoFile]) -> list[RepoF
     """The skipped files a fetched config names: a loader reads them whatever their suffix."""
     from weightscan.core import config_refs
 
-    strings: set[str] = set()
-    raw: list[str] = []
+    matcher = config_refs.NameMatcher(f.path for f in unread)
+    named: set[str] = set()
     for local in configs:
-        found, text = config_refs.named_in(local)
-        strings |= found
-        if text:
-            raw.append(text)
-    named = config_refs.named_files(strings, raw, (f.path for f in unread))
+        named |= matcher.named(config_refs.named_in(local))
     return [f for f in unread if f.path in named]
 
 

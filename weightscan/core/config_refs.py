@@ -7,6 +7,10 @@ media (``*.md``, ``*.png``...) is therefore fetched and scanned when a config na
 Names are compared after the config is decoded (JSON ``\\/`` and ``\\u`` escapes, YAML
 quoting), never as raw bytes. Used by ``weightscan scan hf://`` and by the service's
 repository expansion.
+
+Fail closed: a config too large to read (``MAX_CONFIG_BYTES``; json.loads reads any
+size, so padding an index past the cap must not hide what it names) or whose raw text is
+too large to search names every candidate file.
 """
 
 from __future__ import annotations
@@ -23,14 +27,19 @@ from weightscan.scanner.yamlconfig.compose import YamlUnreadable, compose
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
 MAX_CONFIG_BYTES = 16 << 20
 MAX_VALUES = 2_000_000  # values walked per config
+RAW_SEARCH_BUDGET = 1 << 30  # candidate names x characters of an unparsable config's text
+
+# What a config names: (its decoded strings, its raw text when it could not be parsed),
+# or None when it was too large to read at all.
+Names = tuple[set[str], str] | None
 
 
 def is_config(path: str) -> bool:
     return path.lower().endswith(CONFIG_SUFFIXES)
 
 
-def named_in(local: Path) -> tuple[set[str], str]:
-    """(the decoded strings of a config file, its raw text when it could not be parsed)."""
+def named_in(local: Path) -> Names:
+    """What a config file names (see ``Names``)."""
     try:
         with open(local, "rb") as f:
             data = f.read(MAX_CONFIG_BYTES + 1)
@@ -39,17 +48,18 @@ def named_in(local: Path) -> tuple[set[str], str]:
     return named_in_bytes(local.name, data)
 
 
-def named_in_bytes(name: str, data: bytes) -> tuple[set[str], str]:
-    """``named_in`` for a config's bytes (``name`` says JSON or YAML)."""
+def named_in_bytes(name: str, data: bytes) -> Names:
+    """``named_in`` for a config's bytes (``name`` says JSON or YAML); None when more than
+    ``MAX_CONFIG_BYTES`` (the caller passes at most one byte more)."""
+    if len(data) > MAX_CONFIG_BYTES:
+        return None
     text = data.decode("utf-8", "replace")
-    if len(data) <= MAX_CONFIG_BYTES:
-        try:
-            if name.lower().endswith(".json"):
-                return set(_json_strings(json.loads(text))), ""
-            return set(_yaml_strings(compose(text, single=False))), ""
-        except (ValueError, RecursionError, YamlUnreadable):
-            pass
-    return set(), text  # unparsed: matched as raw text below
+    try:
+        if name.lower().endswith(".json"):
+            return set(_json_strings(json.loads(text))), ""
+        return set(_yaml_strings(compose(text, single=False))), ""
+    except (ValueError, RecursionError, YamlUnreadable):
+        return set(), text  # unparsed: matched as raw text
 
 
 def _json_strings(root: Any) -> Iterator[str]:
@@ -79,17 +89,31 @@ def _yaml_strings(roots: list[yaml.Node]) -> Iterator[str]:
             stack.extend(node.value)
 
 
-def named_files(strings: set[str], raw_texts: Iterable[str], paths: Iterable[str]) -> set[str]:
-    """The ``paths`` that a config string names (as the path itself, or as a file name at
-    the end of a relative path), or that an unparsed config mentions at all."""
-    tails = {_tail(s) for s in strings if s}
-    texts = list(raw_texts)
-    found = set()
-    for path in paths:
-        name = PurePosixPath(path).name
-        if path in strings or name in tails or any(name in t for t in texts):
-            found.add(path)
-    return found
+class NameMatcher:
+    """Which of ``paths`` configs name, one config at a time (nothing accumulates): a
+    config string names a path as the path itself or as a file name at the end of a
+    relative path; an unparsed config names every path whose file name it mentions."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.paths = set(paths)
+        self.by_name: dict[str, set[str]] = {}
+        for path in self.paths:
+            self.by_name.setdefault(PurePosixPath(path).name, set()).add(path)
+
+    def named(self, names: Names) -> set[str]:
+        if names is None:
+            return set(self.paths)  # not read: it could name any of them
+        strings, raw_text = names
+        found = {s for s in strings if s in self.paths}
+        for value in strings:
+            found |= self.by_name.get(_tail(value), set()) if value else set()
+        if raw_text:
+            if len(self.by_name) * len(raw_text) > RAW_SEARCH_BUDGET:
+                return set(self.paths)  # too much to search: it could name any of them
+            for name, paths in self.by_name.items():
+                if name in raw_text:
+                    found |= paths
+        return found
 
 
 def _tail(value: str) -> str:

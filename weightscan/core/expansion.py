@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 
 MAX_FILES_PER_GROUP = 2000
 SNIFF_MAX_BYTES = 64 << 20  # unmatched files are fetched for sniffing only up to this size
+CONFIG_NAMING_BUDGET = 64 << 20  # config bytes read, in all, to find the files they name
 HARMLESS_SUFFIXES = (
     ".md",
     ".txt",
@@ -244,7 +245,7 @@ def fetch_group(
         token = ""  # this caller may not borrow the server's token
     policy = policy_from_settings(settings, token=token)
     try:
-        items, fetched.source = _plan(settings, policy, source)
+        items, fetched.source = _plan(settings, policy, source, heartbeat)
     except (RegistryError, FetchRefused, FetchFailed) as exc:
         fetched.failure = _reason(exc)
         return fetched
@@ -327,8 +328,16 @@ def _stored_already(blobstore: BlobStore, item: _Item) -> bool:
         return False  # fetch it again rather than fail on a store hiccup
 
 
+def _check_count(candidates: int) -> None:
+    if candidates > MAX_FILES_PER_GROUP:
+        raise RegistryError("failed", f"more than {MAX_FILES_PER_GROUP} candidate files")
+
+
 def _plan(
-    settings: Settings, policy: FetchPolicy, source: dict[str, Any]
+    settings: Settings,
+    policy: FetchPolicy,
+    source: dict[str, Any],
+    heartbeat: Callable[[dict[str, Any]], Any],
 ) -> tuple[list[_Item], dict[str, Any]]:
     if source.get("type") == "huggingface":
         client = client_for(settings, policy)
@@ -349,12 +358,15 @@ def _plan(
         # their names, and it is too large to fetch only to sniff (and then drop silently).
         extra = [f for f in unmatched if f.size <= SNIFF_MAX_BYTES]
         picked += [f for f in unmatched if f.size > SNIFF_MAX_BYTES]
+        _check_count(len(picked) + len(extra))  # before reading any config
         if not source.get("paths"):
             # documentation and media a config names (a shard index can point anywhere)
-            left = [f for f in listing if f.path not in picked_paths and f not in unmatched]
-            picked += _named_by_configs(client, repo, repo_type, sha, policy, picked, left)
-        if len(picked) + len(extra) > MAX_FILES_PER_GROUP:
-            raise RegistryError("failed", f"more than {MAX_FILES_PER_GROUP} candidate files")
+            seen = picked_paths | {f.path for f in unmatched}
+            left = [f for f in listing if f.path not in seen]
+            picked += _named_by_configs(
+                client, repo, repo_type, sha, policy, picked, left, heartbeat
+            )
+        _check_count(len(picked) + len(extra))
         items = [_item(client, repo, repo_type, sha, f, sniff_only=False) for f in picked]
         items += [_item(client, repo, repo_type, sha, f, sniff_only=True) for f in extra]
         return items, {
@@ -375,26 +387,32 @@ def _named_by_configs(
     policy: FetchPolicy,
     picked: list[RepoFile],
     left: list[RepoFile],
+    heartbeat: Callable[[dict[str, Any]], Any],
 ) -> list[RepoFile]:
-    """The ``left`` files that a picked JSON/YAML config names. Configs are small; one
-    that cannot be fetched here is fetched (and its failure recorded) as an item later."""
+    """The ``left`` files that a picked JSON/YAML config names. A config that cannot be
+    fetched here is fetched (and its failure recorded) as an item later. Fails closed:
+    a config too large to read, or past ``CONFIG_NAMING_BUDGET`` in all, could name any
+    of them, so all are kept."""
     if not left:
         return []
-    strings: set[str] = set()
-    raw: list[str] = []
+    matcher = config_refs.NameMatcher(f.path for f in left)
+    named: set[str] = set()
+    budget = CONFIG_NAMING_BUDGET
     for f in picked:
-        if not config_refs.is_config(f.path) or f.size > config_refs.MAX_CONFIG_BYTES:
+        if not config_refs.is_config(f.path) or len(named) == len(matcher.paths):
             continue
+        if f.size > min(budget, config_refs.MAX_CONFIG_BYTES):
+            return list(left)
+        heartbeat({"stage": "reading configs"})
         try:
             with open_url(client.file_url(repo, repo_type, sha, f.path), policy) as response:
-                data = response.read_limited(config_refs.MAX_CONFIG_BYTES + 1)
+                data = response.read_limited(min(budget, config_refs.MAX_CONFIG_BYTES) + 1)
         except (FetchRefused, FetchFailed, OSError):
             continue
-        found, text = config_refs.named_in_bytes(f.path, data)
-        strings |= found
-        if text:
-            raw.append(text)
-    named = config_refs.named_files(strings, raw, (f.path for f in left))
+        if len(data) > budget:  # the listing understated its size
+            return list(left)
+        budget -= len(data)
+        named |= matcher.named(config_refs.named_in_bytes(f.path, data))
     return [f for f in left if f.path in named]
 
 
