@@ -468,6 +468,12 @@ def _request(
         if isinstance(exc, ssl.SSLError):
             raise FetchFailed(f"TLS error with {target.host}: {exc.reason}") from None
         raise FetchFailed(f"cannot reach {target.host}: {exc}") from None
+    except ValueError as exc:  # after OSError: ssl's verification error is both
+        # a header value or path http.client refuses to send
+        if watchdog is not None:
+            watchdog.cancel()
+        conn.close()
+        raise FetchRefused(f"the request cannot be sent: {str(exc)[:100]}") from None
     resp_headers = {k.lower(): v for k, v in raw.getheaders()}
     return Response(
         url=target.url,

@@ -29,10 +29,12 @@ if TYPE_CHECKING:  # the client half is used by `weightscan scan hf://`, without
 log = logging.getLogger("weightscan.registry")
 
 REPO_TYPES = ("model", "dataset", "space")
-_REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$")
-_REVISION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# \Z, not $: "$" also matches before a final newline ("org/name\n")
+_REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?\Z")
+_REVISION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}\Z")
+_SHA_RE = re.compile(r"^[0-9a-f]{40}\Z")
+_TOKEN_RE = re.compile(r"[\x21-\x7e]{1,512}\Z")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}\Z")
 MAX_URLS = 100
 MAX_GLOBS = 50
 MAX_LISTING_PAGES = 200
@@ -229,8 +231,9 @@ def normalise_source(
                 raise SourceError(f"'paths' must be a list of 1..{MAX_GLOBS} glob strings")
             out["paths"] = paths
         token = source.get("token")
-        if token is not None and (not isinstance(token, str) or len(token) > 512):
-            raise SourceError("'token' must be a string")
+        if token not in (None, "") and not (isinstance(token, str) and _TOKEN_RE.match(token)):
+            # it travels as a header value: CR/LF or non-ASCII would break the request
+            raise SourceError("'token' must be 1..512 printable ASCII characters, no spaces")
         return out, token or None
     raise SourceError("source 'type' must be 'url' or 'huggingface'")
 
