@@ -33,6 +33,14 @@ def test_direct_local_reads_are_anonymous(anonymous_app: Any) -> None:
         {"X-Forwarded-For": "203.0.113.9"},
         {"Forwarded": "for=203.0.113.9;proto=https"},
         {"X-Real-IP": "203.0.113.9"},
+        # what proxies add without being asked to forward the client: Squid and Varnish
+        # (Via), Envoy/Istio sidecars (x-forwarded-proto), nginx snippets that pass only
+        # the scheme or port, ingress controllers (X-Original-Forwarded-For)
+        {"Via": "1.1 varnish"},
+        {"x-forwarded-proto": "https"},
+        {"X-Forwarded-Port": "443"},
+        {"X-Original-Forwarded-For": "203.0.113.9"},
+        {"X-Envoy-External-Address": "203.0.113.9"},
     ],
 )
 def test_proxied_requests_are_not_anonymous(anonymous_app: Any, header: dict[str, str]) -> None:

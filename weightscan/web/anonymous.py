@@ -30,13 +30,17 @@ from weightscan.core.settings import Settings
 
 PROXY_HEADERS = (
     "Forwarded",
-    "X-Forwarded-For",
-    "X-Forwarded-Host",
+    "Via",  # Squid, Varnish, Apache with ProxyVia
     "X-Real-IP",
     "X-Client-IP",
     "True-Client-IP",
     "CF-Connecting-IP",
+    "X-Cluster-Client-IP",
+    "X-Envoy-External-Address",
 )
+# Any of these families too: Envoy/Istio add x-forwarded-proto on their own, nginx
+# snippets often pass only the scheme or port, ingress controllers X-Original-Forwarded-For.
+PROXY_HEADER_PREFIXES = ("x-forwarded-", "x-original-forwarded-")
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -75,16 +79,27 @@ def is_loopback_peer(address: str) -> bool:
     return bool(ip.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
+def proxy_header() -> str | None:
+    """The first header that says a proxy relayed this request, if any."""
+    for header in PROXY_HEADERS:
+        if header in request.headers:
+            return header
+    for name in request.headers.keys():  # noqa: SIM118 -- Headers iterates (name, value)
+        if name.lower().startswith(PROXY_HEADER_PREFIXES):
+            return str(name)[:60]
+    return None
+
+
 def anonymous_refusal(settings: Settings) -> str | None:
     """Why this token-less request may not be anonymous, or None if it may."""
     if not is_loopback_peer(peer_address()):
         return "Anonymous use is for local clients only. Send an API token."
-    for header in PROXY_HEADERS:
-        if header in request.headers:
-            return (
-                f"Anonymous use is for local clients only; this request came through a "
-                f"proxy ({header}). Send an API token."
-            )
+    header = proxy_header()
+    if header is not None:
+        return (
+            f"Anonymous use is for local clients only; this request came through a "
+            f"proxy ({header}). Send an API token."
+        )
     name = host_name(request.host or "")
     extra = {h.strip().lower().rstrip(".") for h in settings.anonymous_hosts}
     if not (is_loopback_name(name) or name in extra):
