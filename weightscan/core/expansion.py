@@ -328,6 +328,14 @@ def _stored_already(blobstore: BlobStore, item: _Item) -> bool:
         return False  # fetch it again rather than fail on a store hiccup
 
 
+def _check_paths(listing: list[RepoFile]) -> None:
+    """git stores no path with an empty, ``.`` or ``..`` segment: a listing that names one
+    is not describing a repository, and its download URL would address another file."""
+    for f in listing:
+        if any(part in ("", ".", "..") for part in f.path.split("/")):
+            raise RegistryError("failed", f"the file listing names an unsafe path {f.path[:200]!r}")
+
+
 def _check_count(candidates: int) -> None:
     if candidates > MAX_FILES_PER_GROUP:
         raise RegistryError("failed", f"more than {MAX_FILES_PER_GROUP} candidate files")
@@ -346,6 +354,7 @@ def _plan(
             repo, repo_type, source.get("revision") or "main"
         )
         listing = client.list_files(repo, repo_type, sha)
+        _check_paths(listing)
         globs = tuple(source.get("paths") or settings.model_file_globs)
         picked = select_files(listing, globs)
         picked_paths = {f.path for f in picked}
