@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 from tests.registry.fake_registry import FakeRegistry, FakeRepo
-from tests.registry.test_expand import _children, _expand, _group
+from tests.registry.test_expand import _children, _expand, _group, _run_all
 
 
 def _config_fetches(registry: FakeRegistry, names: set[str]) -> int:
@@ -64,7 +64,6 @@ def test_an_index_padded_past_the_config_cap_still_has_its_shards_scanned(
     import json
 
     from tests.registry.samples import MALICIOUS_PICKLE
-    from tests.registry.test_expand import _run_all
     from weightscan.core import config_refs
 
     monkeypatch.setattr(config_refs, "MAX_CONFIG_BYTES", 4096)
@@ -81,3 +80,32 @@ def test_an_index_padded_past_the_config_cap_still_has_its_shards_scanned(
     _, verdict, _, _, kids = _children(service, group_id)
     assert kids.get("shard.png", (None, None))[1] == "malicious", kids
     assert verdict == "malicious"
+
+
+def test_a_repository_larger_than_the_group_budget_fails_before_any_download(registry, service):
+    """2,000 files each just under the per-file cap were all downloaded and kept: one
+    submission could fill the blob store's disk. The listed sizes are summed first."""
+    service.with_settings(group_max_bytes=250)
+    files = {f"w{i}.bin": bytes([i]) * 100 for i in range(3)}
+    registry.add_repo(FakeRepo("org/big", files=files, lfs=set(files)))
+    group_id = _group(service, {"repo": "org/big"})
+    result = _expand(service, group_id)
+    status, _, _, error, _ = _children(service, group_id)
+    assert result.status == "failed"
+    assert status == "failed"
+    assert "GROUP_MAX_BYTES" in (error or "")
+    assert registry.downloads() == []
+
+
+def test_url_sources_stop_downloading_at_the_group_budget(registry, service):
+    service.with_settings(group_max_bytes=250)
+    files = {f"w{i}.bin": bytes([i]) * 100 for i in range(3)}
+    registry.add_repo(FakeRepo("org/urls", files=files))
+    urls = [f"{registry.endpoint}/org/urls/resolve/main/{name}" for name in sorted(files)]
+    group_id = _group(service, {"type": "url", "urls": urls})
+    result = _expand(service, group_id)
+    _run_all(service, result.enqueued)
+    _, verdict, _, _, kids = _children(service, group_id)
+    assert kids["w2.bin"][1] == "error", kids  # not silently dropped: the group says so
+    assert "GROUP_MAX_BYTES" in (kids["w2.bin"][3] or "")
+    assert verdict == "error"

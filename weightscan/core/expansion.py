@@ -249,11 +249,21 @@ def fetch_group(
     except (RegistryError, FetchRefused, FetchFailed) as exc:
         fetched.failure = _reason(exc)
         return fetched
+    remaining = settings.group_max_bytes  # URL sources list no sizes: counted as fetched
     for done, item in enumerate(items):
         heartbeat({"stage": "fetching", "files_total": len(items), "files_done": done})
         child, attempted, note = _fetch_one(
-            sessions, blobstore, settings, policy, fetched.source, item, force=force
+            sessions,
+            blobstore,
+            settings,
+            policy,
+            fetched.source,
+            item,
+            force=force,
+            budget=remaining,
         )
+        if attempted and child is not None and child.kind == "stored":
+            remaining -= child.size
         fetched.downloaded += attempted
         if note:
             fetched.skipped.append({"path": item.path, "reason": note})
@@ -271,8 +281,10 @@ def _fetch_one(
     item: _Item,
     *,
     force: bool,
+    budget: int,
 ) -> tuple[_Child | None, bool, str | None]:
-    """Returns (the child to record or None, fetch attempted?, note if skipped)."""
+    """Returns (the child to record or None, fetch attempted?, note if skipped).
+    ``budget``: what is left of the group's ``group_max_bytes``."""
     from weightscan.core.scans.submit import find_reusable_scan
 
     child_source = _child_source(source, item)
@@ -283,9 +295,11 @@ def _fetch_one(
                 return _Child("reuse", item, child_source, reuse_id=previous.id), False, None
     if item.sha256 and item.size is not None and not force and _stored_already(blobstore, item):
         return _Child("stored", item, child_source, item.sha256, item.size), False, None
-    cap = min(settings.fetch_max_bytes, settings.max_upload_bytes)
+    cap = min(settings.fetch_max_bytes, settings.max_upload_bytes, max(0, budget))
     temp: Path | None = None
     try:
+        if budget <= 0:
+            raise FetchRefused("the group reached WEIGHTSCAN_GROUP_MAX_BYTES")
         if item.size is not None and item.size > cap:
             raise FetchRefused(f"listed size {item.size} exceeds the limit of {cap} bytes")
         with open_url(item.url, policy) as response:
@@ -309,6 +323,8 @@ def _fetch_one(
         return child, True, None
     except (FetchRefused, FetchFailed, UploadError, _Mismatch) as exc:
         reason = _reason(exc)
+        if budget < min(settings.fetch_max_bytes, settings.max_upload_bytes):
+            reason += " (what is left of the group's WEIGHTSCAN_GROUP_MAX_BYTES)"
         if item.sniff_only:
             return None, True, f"not fetched: {reason}"
         return _Child("error", item, child_source, reason=reason), True, None
@@ -376,6 +392,13 @@ def _plan(
                 client, repo, repo_type, sha, policy, picked, left, heartbeat
             )
         _check_count(len(picked) + len(extra))
+        listed = sum(f.size for f in picked) + sum(f.size for f in extra)
+        if listed > settings.group_max_bytes:
+            raise RegistryError(
+                "failed",
+                f"the candidate files hold {listed} bytes, more than this server's "
+                f"WEIGHTSCAN_GROUP_MAX_BYTES ({settings.group_max_bytes})",
+            )
         items = [_item(client, repo, repo_type, sha, f, sniff_only=False) for f in picked]
         items += [_item(client, repo, repo_type, sha, f, sniff_only=True) for f in extra]
         return items, {

@@ -132,6 +132,8 @@ class Settings:
     fetch_allow_private: tuple[str, ...] = ()  # addresses/CIDRs allowed despite being private
     fetch_allowed_schemes: tuple[str, ...] = ("https",)
     fetch_max_bytes: int = 50 * GiB
+    # bytes one URL/repository group may download in all (listed sizes are summed first)
+    group_max_bytes: int = 2048 * GiB
     fetch_timeout_seconds: float = 30.0
     fetch_max_redirects: int = 5
     callback_url: str = ""  # every completed group is POSTed here too
