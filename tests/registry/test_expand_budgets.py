@@ -109,3 +109,26 @@ def test_url_sources_stop_downloading_at_the_group_budget(registry, service):
     assert kids["w2.bin"][1] == "error", kids  # not silently dropped: the group says so
     assert "GROUP_MAX_BYTES" in (kids["w2.bin"][3] or "")
     assert verdict == "error"
+
+
+def test_a_large_config_is_searched_not_taken_as_naming_everything(registry, service, monkeypatch):
+    """Past the parsing cap a config (a 34 MB tokenizer.json) is searched as text: the
+    documentation it does not mention stays unfetched; past the search cap, it all counts
+    as named (fail closed)."""
+    from weightscan.core import config_refs
+
+    monkeypatch.setattr(config_refs, "MAX_CONFIG_BYTES", 1024)
+    files = {
+        "tokenizer.json": b'{"vocab": "' + b"a" * 3000 + b'"}',
+        "notes.md": b"# notes",
+        "model.safetensors": b"x" * 8,
+    }
+    registry.add_repo(FakeRepo("org/tok", files=files))
+    group_id = _group(service, {"repo": "org/tok"})
+    _expand(service, group_id)
+    assert "notes.md" not in _children(service, group_id)[4]
+
+    monkeypatch.setattr(config_refs, "MAX_RAW_BYTES", 2048)
+    group_id = _group(service, {"repo": "org/tok"})
+    _expand(service, group_id)
+    assert "notes.md" in _children(service, group_id)[4]

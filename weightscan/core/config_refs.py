@@ -8,9 +8,10 @@ Names are compared after the config is decoded (JSON ``\\/`` and ``\\u`` escapes
 quoting), never as raw bytes. Used by ``weightscan scan hf://`` and by the service's
 repository expansion.
 
-Fail closed: a config too large to read (``MAX_CONFIG_BYTES``; json.loads reads any
-size, so padding an index past the cap must not hide what it names) or whose raw text is
-too large to search names every candidate file.
+A config too large to parse (``MAX_CONFIG_BYTES``; json.loads reads any size, so
+padding an index past the cap must not hide what it names) is searched as raw text, up
+to ``MAX_RAW_BYTES``. Fail closed: one larger still, or whose text is too large to
+search, names every candidate file.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import yaml
 from weightscan.scanner.yamlconfig.compose import YamlUnreadable, compose
 
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
-MAX_CONFIG_BYTES = 16 << 20
+MAX_CONFIG_BYTES = 16 << 20  # parsed up to this size
+MAX_RAW_BYTES = 64 << 20  # searched as raw text up to this size
 MAX_VALUES = 2_000_000  # values walked per config
 RAW_SEARCH_BUDGET = 1 << 30  # candidate names x characters of an unparsable config's text
 
@@ -42,7 +44,7 @@ def named_in(local: Path) -> Names:
     """What a config file names (see ``Names``)."""
     try:
         with open(local, "rb") as f:
-            data = f.read(MAX_CONFIG_BYTES + 1)
+            data = f.read(MAX_RAW_BYTES + 1)
     except OSError:
         return set(), ""
     return named_in_bytes(local.name, data)
@@ -50,16 +52,18 @@ def named_in(local: Path) -> Names:
 
 def named_in_bytes(name: str, data: bytes) -> Names:
     """``named_in`` for a config's bytes (``name`` says JSON or YAML); None when more than
-    ``MAX_CONFIG_BYTES`` (the caller passes at most one byte more)."""
-    if len(data) > MAX_CONFIG_BYTES:
+    ``MAX_RAW_BYTES`` (the caller passes at most one byte more)."""
+    if len(data) > MAX_RAW_BYTES:
         return None
     text = data.decode("utf-8", "replace")
-    try:
-        if name.lower().endswith(".json"):
-            return set(_json_strings(json.loads(text))), ""
-        return set(_yaml_strings(compose(text, single=False))), ""
-    except (ValueError, RecursionError, YamlUnreadable):
-        return set(), text  # unparsed: matched as raw text
+    if len(data) <= MAX_CONFIG_BYTES:
+        try:
+            if name.lower().endswith(".json"):
+                return set(_json_strings(json.loads(text))), ""
+            return set(_yaml_strings(compose(text, single=False))), ""
+        except (ValueError, RecursionError, YamlUnreadable):
+            pass
+    return set(), text  # unparsed: matched as raw text
 
 
 def _json_strings(root: Any) -> Iterator[str]:

@@ -423,8 +423,8 @@ def _named_by_configs(
 ) -> list[RepoFile]:
     """The ``left`` files that a picked JSON/YAML config names. A config that cannot be
     fetched here is fetched (and its failure recorded) as an item later. Fails closed:
-    a config too large to read, or past ``CONFIG_NAMING_BUDGET`` in all, could name any
-    of them, so all are kept."""
+    a config too large to search, or past ``CONFIG_NAMING_BUDGET`` in all, could name
+    any of them, so all are kept."""
     if not left:
         return []
     matcher = config_refs.NameMatcher(f.path for f in left)
@@ -433,12 +433,12 @@ def _named_by_configs(
     for f in picked:
         if not config_refs.is_config(f.path) or len(named) == len(matcher.paths):
             continue
-        if f.size > min(budget, config_refs.MAX_CONFIG_BYTES):
+        if f.size > min(budget, config_refs.MAX_RAW_BYTES):
             return list(left)
         heartbeat({"stage": "reading configs"})
         try:
             with open_url(client.file_url(repo, repo_type, sha, f.path), policy) as response:
-                data = response.read_limited(min(budget, config_refs.MAX_CONFIG_BYTES) + 1)
+                data = response.read_limited(min(budget, config_refs.MAX_RAW_BYTES) + 1)
         except (FetchRefused, FetchFailed, OSError):
             continue
         if len(data) > budget:  # the listing understated its size
