@@ -14,7 +14,8 @@ adds no forwarding header makes every client look local -- so each request is ch
   browser of the person running the server;
 * a write (anything but GET/HEAD/OPTIONS) must not come from another site: a web page
   can send a cross-origin multipart POST without a preflight, so ``Origin`` (or
-  ``Sec-Fetch-Site``) must name this server.
+  ``Sec-Fetch-Site``, or ``Referer`` when a browser sends no ``Origin``) must name
+  this server.
 
 A refused request is treated as carrying no credentials at all: it gets the same 401 a
 token-only server gives, with the reason.
@@ -123,4 +124,10 @@ def cross_site_write() -> str | None:
     fetch_site = request.headers.get("Sec-Fetch-Site", "").lower()
     if fetch_site in ("cross-site", "same-site"):
         return "Cross-site write refused (Sec-Fetch-Site)."
+    referer = request.headers.get("Referer")
+    if referer is not None:  # a browser sending no Origin on a form POST (Firefox < 70)
+        own = f"{request.scheme}://{request.host}".lower()
+        page = referer.strip().lower()
+        if page != own and not page.startswith(own + "/"):
+            return f"Cross-site write refused (Referer {referer[:100]!r})."
     return None
