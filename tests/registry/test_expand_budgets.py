@@ -11,8 +11,6 @@ and searching it once per documentation file.
 
 from __future__ import annotations
 
-import time
-
 from tests.registry.fake_registry import FakeRegistry, FakeRepo
 from tests.registry.test_expand import _children, _expand, _group, _run_all
 
@@ -28,11 +26,8 @@ def test_many_unmatched_files_fail_fast_without_reading_configs(registry, servic
     files["notes.md"] = b"# notes"
     registry.add_repo(FakeRepo("org/wide", files=files))
     group_id = _group(service, {"repo": "org/wide"})
-    started = time.monotonic()
     result = _expand(service, group_id)
-    elapsed = time.monotonic() - started
     status, _, _, error, _ = _children(service, group_id)
-    assert elapsed < 10, f"planning took {elapsed:.1f}s"
     assert result.status == "failed"
     assert status == "failed"
     assert "candidate files" in (error or "")
