@@ -66,3 +66,10 @@ def test_hdf5_superblock_cut_short():
     for tail in ("0000", "0000890000 48".replace(" ", ""), "000000", "00000089"):
         report = check(TARGETS["hdf5"], b"\x89HDF\r\n\x1a\n" + bytes.fromhex(tail))
         assert report.files[0].verdict.value == "suspicious"
+
+
+def test_template_format_of_an_int_too_large_to_fold():
+    """A %c of a 90-digit int literal: the folding cap escaped as an internal error."""
+    template = b"{{ ()|attr('%c%cclass%c%c'|format(95, 95, 95, 95" + b"4" * 90 + b")) }}\n"
+    report = check(TARGETS["template_json"], template)
+    assert report.files[0].verdict.value != "clean"

@@ -76,7 +76,12 @@ class Folder:
     def _values(self, node: nodes.Node, depth: int) -> Candidates:
         if isinstance(node, nodes.Const | nodes.TemplateData):
             value = node.data if isinstance(node, nodes.TemplateData) else node.value
-            return frozenset({_cap(value)}) if _scalar(value) else None
+            if not _scalar(value):
+                return None
+            try:
+                return frozenset({_cap(value)})
+            except _NoFold:  # an int literal too large to fold
+                return None
         if isinstance(node, nodes.Name):
             return self.lookup(node.name)
         if isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
