@@ -57,13 +57,17 @@ def _report_plain_unpickler_view(
 def _report_encoded_strings(
     source: Source, ctx: ScanContext, start: int, summary: PickleSummary
 ) -> None:
-    """Strings that are base64/hex of a payload, outside the joblib array data."""
+    """Strings that are base64/hex of a payload, outside the joblib array data, up to the
+    last STOP (bytes after it are no string of the pickle, and are reported as trailing
+    data; a 50 GB tail would otherwise be read through)."""
+    stop = summary.end_offset or source.size
     spans, pos = [], start
     for begin, end in sorted(summary.array_regions):
         if begin > pos:
-            spans.append((pos, begin))
+            spans.append((pos, min(begin, stop)))
         pos = max(pos, end)
-    spans.append((pos, source.size))
+    if stop > pos:
+        spans.append((pos, stop))
     check_encoded_strings(source, ctx, spans)
 
 
