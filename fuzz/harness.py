@@ -70,6 +70,15 @@ GUIDED: dict[str, tuple[str, ...]] = {
     "tensorflow": ("weightscan.scanner.tensorflow", "weightscan.scanner.protobuf"),
     "tflite": ("weightscan.scanner.tflite",),
     "coreml": ("weightscan.scanner.coreml", "weightscan.scanner.protobuf"),
+    "yaml_config": ("weightscan.scanner.yamlconfig", "weightscan.scanner.nemo.targets"),
+    "ubjson": ("weightscan.scanner.ubjson",),
+    "json_config": (
+        "weightscan.scanner.jsontext",
+        "weightscan.scanner.pycode.loader_configs",
+        "weightscan.scanner.pycode.automap",
+        "weightscan.scanner.templates.textfiles",
+    ),
+    "modules_json": ("weightscan.scanner.jsontext", "weightscan.scanner.pycode.loader_configs"),
 }
 _UNGUIDED = ("rules", "policy_data", "vocabulary")  # tables, not logic
 

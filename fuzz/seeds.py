@@ -494,6 +494,81 @@ def coreml_seeds() -> list[bytes]:
     ]
 
 
+def yaml_config_seeds() -> list[bytes]:
+    touch = "touch /tmp/weightscan-fuzz-yaml"
+    return [
+        b"sample_rate: 16000\nmodel: !new:speechbrain.nnet.linear.Linear\n"
+        b"  input_size: 80\n  n_neurons: 10\nopt: !name:torch.optim.Adam\n  lr: 0.001\n"
+        b"seed: !apply:torch.manual_seed [1234]\nref: !ref <model>\n",
+        f"run: !apply:os.system ['{touch}']\n".encode(),
+        f"x: !!python/object/apply:subprocess.call [['{touch}']]\n".encode(),
+        b"model:\n  _target_: nemo.collections.asr.models.EncDecCTCModel\n"
+        b"  cfg: {a: [1, 2, {_target_: torch.nn.ReLU}], b: ${model.cfg.a}}\n",
+        b"%TAG !py! tag:yaml.org,2002:python/\n---\nlr: 0.1\np: !py!name:pathlib.Path\n"
+        b"...\n---\nsecond: !!python/tuple [1, 2]\n",
+        b"base: &b {target: ldm.models.autoencoder.AutoencoderKL, params: {k: 1}}\n"
+        b"model:\n  <<: *b\n  ? !!python/name:os.system\n  : v\nlist: [*b, *b, *b]\n",
+        b"\xef\xbb\xbfhparams:\n  lr: 1e-3\n  dirpath: !!python/object/apply:pathlib.PosixPath\n"
+        b"  - /tmp\n  ns: !!python/object:argparse.Namespace {a: 1}\n",
+        b"cls: ${oc.env:X}.Model\n_target_: '\\x6fs.system'\n\"a\\tb\": |\n  block\n",
+    ]
+
+
+def ubjson_seeds() -> list[bytes]:
+    from tests.scanner.modelformats.test_ubjson import ubj
+
+    model = {
+        "learner": {
+            "attributes": {},
+            "gradient_booster": {
+                "model": {"trees": [{"split_conditions": (0.5, 1.0), "left_children": [1, -1]}]},
+                "name": "gbtree",
+            },
+            "objective": {"name": "reg:squarederror"},
+        },
+        "version": [2, 0, 3],
+    }
+    return [
+        ubj(model),
+        ubj({"v": [1, 2.5, None, True, "text", (1.0,)]}),
+        b"{U\x01a[$i#U\x03\x01\x02\x03U\x01b{$S#U\x01U\x01kU\x01vU\x01c[NNZ]}",
+        b"[$[#U\x02#U\x00[#U\x01i\x05",
+        b"{i\x04nameSU\x06gbtreeU\x01hHU\x0412.5}",
+    ]
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value).encode()
+
+
+def json_config_seeds() -> list[bytes]:
+    remote = "attacker/repo--modeling.Evil"
+    return [
+        _json({"model_type": "bert", "auto_map": {"AutoModel": remote}}),
+        b'  \n{"auto\\u005fmap": {"AutoConfig": "configuration.C"}, "x": NaN}',
+        _json({"custom_pipelines": {"task": {"impl": remote, "pt": ["AutoModel"]}}}),
+        _json({"auto_mapping": {"parent_library": "evil.lib", "base_model_class": "M"}}),
+        _json({"_class_name": ["pipeline", "MyPipeline"], "unet": ["diffusers", "UNet"]}),
+        _json({"tokenizer_class": "X", "chat_template": "{{ messages[0]['content'] }}"}),
+        _json({"class_name": "Sequential", "config": {"layers": []}, "keras_version": "3"}),
+        b'\xef\xbb\xbf{"a": [[[[{"type": "x"}]]]], "auto_map": {"AutoModel": "a--b.C"}}',
+    ]
+
+
+def modules_json_seeds() -> list[bytes]:
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "attacker/repo--pool.Evil"},
+    ]
+    return [
+        _json(modules),
+        _json(modules[:1]),
+        _json([{"type": "custom_module.Layer"}, 1, None, "x"]),
+        b'[{"t\\u0079pe": "evil.Mod"}, {"type": "sentence_transformers.models.Dense"}]',
+        _json({"auto_map": {"AutoModel": "x.Y"}, "type": "z"}),
+    ]
+
+
 SEEDS: dict[str, Callable[[], list[bytes]]] = {
     "pickle": pickle_seeds,
     "zip": zip_seeds,
@@ -513,6 +588,10 @@ SEEDS: dict[str, Callable[[], list[bytes]]] = {
     "tensorflow": tensorflow_seeds,
     "tflite": tflite_seeds,
     "coreml": coreml_seeds,
+    "yaml_config": yaml_config_seeds,
+    "ubjson": ubjson_seeds,
+    "json_config": json_config_seeds,
+    "modules_json": modules_json_seeds,
 }
 
 

@@ -116,6 +116,25 @@ TARGETS: dict[str, Target] = {
         ),
         Target("tflite", "TFLite flatbuffer walk", "model.tflite", Format.TFLITE),
         Target("coreml", "CoreML Model spec walk", "model.mlmodel", Format.COREML),
+        Target(
+            "yaml_config",
+            "YAML configs (bounded composer, HyperPyYAML/Python tags, Hydra targets)",
+            "hyperparams.yaml",
+            None,
+        ),
+        Target("ubjson", "UBJSON walk (XGBoost .ubj)", "model.ubj", Format.UBJSON),
+        Target(
+            "json_config",
+            "JSON configs: escaped-key search, auto_map, custom_pipelines, PEFT, templates",
+            "config.json",
+            None,
+        ),
+        Target(
+            "modules_json",
+            "sentence-transformers modules.json and diffusers model_index.json checks",
+            "modules.json",
+            None,
+        ),
     )
 }
 
