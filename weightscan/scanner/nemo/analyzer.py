@@ -22,7 +22,7 @@ CONFIG_MEMBER = "model_config.yaml"
 
 def analyze_nemo_config(source: Source, ctx: ScanContext) -> None:
     try:
-        roots = compose_source(source, single=True)
+        roots = compose_source(source, single=True, check_time=ctx.check_time)
     except YamlUnreadable as exc:
         ctx.report("nemo.config-invalid", f"model_config.yaml {exc}")
         return

@@ -33,7 +33,7 @@ def analyze_yaml_text(source: Source, ctx: ScanContext) -> None:
     if not name.lower().endswith(YAML_SUFFIXES):
         return
     try:
-        roots = compose_source(source, single=False)
+        roots = compose_source(source, single=False, check_time=ctx.check_time)
     except YamlUnreadable as exc:
         ctx.report("yaml.config-invalid", f"{name[:120]} {exc}")
         return

@@ -1,23 +1,29 @@
 """Read a YAML config into PyYAML's node graph, bounded, and list what it makes loaders call.
 
 The YAML is composed with PyYAML's safe composer (no object is ever constructed, aliases
-stay shared nodes, so a "billion laughs" costs nothing), then walked once per node within
-a node budget. Tags survive composition as written (``%TAG`` handles resolved), which is
-what every loader's constructor matches on.
+stay shared nodes, so a "billion laughs" costs nothing), stopped at a node budget while
+it composes (each pure-Python node costs about a kilobyte and tens of microseconds) and
+checking the file's time budget, then walked once per node. Tags survive composition as
+written (``%TAG`` handles resolved), which is what every loader's constructor matches on.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
 from weightscan.scanner.source import Source
 
 MAX_CONFIG_BYTES = 4 << 20  # real configs are tens of kilobytes
-MAX_NODES = 1_000_000
+# Real configs have thousands of nodes; an ESPnet config.yaml with a 50,000-token
+# vocabulary list is among the largest.
+MAX_NODES = 200_000
+_CHECK_EVERY = 1024  # nodes or tokens between time checks
 MAX_FLOW_DEPTH = 100
 _BRACKETS = re.compile(r"[\[\]{}]")
 # NeMo's from_config_dict also imports and calls the class named by ``target`` (the model
@@ -25,13 +31,40 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 # ``instantiate_from_config`` helpers of latent-diffusion style configs.
 _CLASS_KEYS = frozenset({"target", "cls"})
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
-# The pure-Python safe loader on purpose: libyaml's composer recurses in C and crashes
-# the process on deeply nested input, where Python's raises RecursionError.
-_Loader = yaml.SafeLoader
 
 
 class YamlUnreadable(Exception):
     """The text could not be composed; the message says why (what was not checked)."""
+
+
+def _no_deadline() -> None:
+    return None
+
+
+# The pure-Python safe loader on purpose: libyaml's composer recurses in C and crashes
+# the process on deeply nested input, where Python's raises RecursionError.
+class _BoundedLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """PyYAML's safe composer, stopped past ``MAX_NODES`` nodes, checking the time."""
+
+    def __init__(self, text: str, check_time: Callable[[], None]) -> None:
+        super().__init__(text)
+        self._check_time = check_time
+        self._nodes = 0
+        self._tokens = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise YamlUnreadable(f"has more than {MAX_NODES} nodes; not read further")
+        if self._nodes % _CHECK_EVERY == 0:
+            self._check_time()
+        return super().compose_node(parent, index)
+
+    def fetch_more_tokens(self) -> None:
+        self._tokens += 1
+        if self._tokens % _CHECK_EVERY == 0:
+            self._check_time()
+        super().fetch_more_tokens()
 
 
 @dataclass
@@ -41,29 +74,41 @@ class YamlFacts:
     complete: bool = True  # every node was walked
 
 
-def compose_source(source: Source, *, single: bool) -> list[yaml.Node]:
+def compose_source(
+    source: Source, *, single: bool, check_time: Callable[[], None] = _no_deadline
+) -> list[yaml.Node]:
     """The documents of a YAML file, read only when it is within the size cap."""
     if source.size > MAX_CONFIG_BYTES:
         raise YamlUnreadable(f"is larger than {MAX_CONFIG_BYTES} bytes; not checked")
-    return compose(source.head(source.size).decode("utf-8", "replace"), single=single)
+    text = source.head(source.size).decode("utf-8", "replace")
+    return compose(text, single=single, check_time=check_time)
 
 
-def compose(text: str, *, single: bool) -> list[yaml.Node]:
-    """The documents of ``text`` (``single``: exactly one, as ``yaml.load`` reads)."""
+def compose(
+    text: str, *, single: bool, check_time: Callable[[], None] = _no_deadline
+) -> list[yaml.Node]:
+    """The documents of ``text`` (``single``: exactly one, as ``yaml.load`` reads);
+    ``check_time`` is called now and then and may raise to stop."""
     if len(text) > MAX_CONFIG_BYTES:
         raise YamlUnreadable(f"is larger than {MAX_CONFIG_BYTES} bytes; not checked")
     if flow_depth(text) > MAX_FLOW_DEPTH:
         # PyYAML slows down quadratically in deep flow collections: refuse before parsing
         raise YamlUnreadable(f"nests brackets deeper than {MAX_FLOW_DEPTH}; not parsed")
+    loader = _BoundedLoader(text, check_time)
     try:
         if single:
-            root = yaml.compose(text, Loader=_Loader)
+            root = loader.get_single_node()
             return [] if root is None else [root]
-        return list(yaml.compose_all(text, Loader=_Loader))
+        roots = []
+        while loader.check_node():
+            roots.append(loader.get_node())
+        return roots
     except RecursionError:
         raise YamlUnreadable("is nested too deeply to read") from None
     except yaml.YAMLError as exc:
         raise YamlUnreadable(f"is not valid YAML: {str(exc)[:200]}") from None
+    finally:
+        loader.dispose()
 
 
 def flow_depth(text: str) -> int:
