@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -76,16 +77,36 @@ def contains(source: Source, ctx: ScanContext, pattern: re.Pattern[bytes]) -> bo
     return next(positions(source, ctx, pattern), None) is not None
 
 
+class TooDeep(Exception):
+    """``json.loads`` gave up at this interpreter's recursion limit. A loader need not: one
+    that raised ``sys.setrecursionlimit``, or on Python 3.12+ (whose decoder counts the
+    C recursion limit), reads the file, so it is not "not JSON"."""
+
+
 def load_object(source: Source, ctx: ScanContext) -> dict[str, Any] | None:
-    """The file parsed as JSON if it is one object (the caller bounds its size)."""
+    """The file parsed as JSON if it is one object (the caller bounds its size); raises
+    ``TooDeep``."""
     value = load_value(source, ctx)
     return value if isinstance(value, dict) else None
 
 
 def load_value(source: Source, ctx: ScanContext) -> Any:
-    """The file parsed as JSON, None when it is not JSON (the caller bounds its size)."""
+    """The file parsed as JSON, None when it is not JSON (the caller bounds its size);
+    raises ``TooDeep`` when it nests too deeply for this process to decode."""
     ctx.check_time()
     try:
         return json.loads(source.head(source.size))
-    except (ValueError, RecursionError):
+    except RecursionError:
+        raise TooDeep from None
+    except ValueError:
         return None
+
+
+def report_too_deep(ctx: ScanContext, what: str) -> None:
+    """The finding for a config ``load_value`` could not decode for its depth."""
+    ctx.report(
+        "limits.resource",
+        f"{what}, but it nests too deeply for json.loads here; a loader with a higher "
+        "recursion limit reads it, and it was not analysed",
+        evidence={"resource": "JSON nesting", "limit": sys.getrecursionlimit()},
+    )

@@ -45,7 +45,11 @@ def analyze_keras_json(source: Source, ctx: ScanContext) -> None:
     text = source.head(source.size).decode("utf-8", "replace")
     try:
         root = json.loads(text)
-    except (ValueError, RecursionError):
+    except RecursionError:
+        # a loader with a higher recursion limit reads it: judged as unreadable config
+        report_config(ctx, text, source.name or "JSON model config")
+        return
+    except ValueError:
         return  # not JSON after all: plain text to every loader
     if isinstance(root, dict) and isinstance(root.get("class_name"), str) and "config" in root:
         report_config(ctx, text, source.name or "JSON model config")

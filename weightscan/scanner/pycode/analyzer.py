@@ -133,9 +133,12 @@ def analyze_config_auto_map(source: Source, ctx: ScanContext) -> None:
                 evidence={"resource": "JSON config", "limit": automap.MAX_CONFIG_BYTES},
             )
         return
-    found = loader_configs.references(
-        jsontext.load_value(source, ctx), source.name, _sibling_check(ctx)
-    )
+    try:
+        config = jsontext.load_value(source, ctx)
+    except jsontext.TooDeep:
+        jsontext.report_too_deep(ctx, "a JSON config names code to import")
+        return
+    found = loader_configs.references(config, source.name, _sibling_check(ctx))
     if found:
         ctx.note("code_references", {r.where: r.reference for r in found[:50]})
     for ref in found:

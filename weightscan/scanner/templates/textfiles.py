@@ -68,6 +68,11 @@ def _stream_templates(source: Source, ctx: ScanContext) -> None:
         offset=0,
         evidence={"bytes": source.size, "limit": MAX_CONFIG_BYTES},
     )
+    _cut_out_templates(source, ctx)
+
+
+def _cut_out_templates(source: Source, ctx: ScanContext) -> None:
+    """Analyse every chat template found in the raw bytes of an undecoded JSON file."""
     cap = ctx.limits.max_template_bytes
     for found, match_end in enumerate(jsontext.positions(source, ctx, _TEMPLATE_KEY)):
         if found >= _MAX_STREAMED_TEMPLATES:
@@ -111,7 +116,13 @@ def _json_string_prefix(raw: bytes) -> tuple[str, bool]:
 
 
 def _json_templates(source: Source, ctx: ScanContext) -> None:
-    config = jsontext.load_object(source, ctx)
+    try:
+        config = jsontext.load_object(source, ctx)
+    except jsontext.TooDeep:
+        if _has_chat_template(source, ctx):
+            jsontext.report_too_deep(ctx, "a JSON file holds a chat template")
+            _cut_out_templates(source, ctx)
+        return
     if config is None:
         return  # not a JSON object after all: plain text
     templates = config.get("chat_template")
