@@ -3,6 +3,7 @@ writer lays it out (object keys with int length markers, typed float/int arrays)
 
 from __future__ import annotations
 
+import io
 import struct
 
 import pytest
@@ -94,3 +95,24 @@ def test_a_real_xgboost_ubj_model_is_clean(tmp_path):
     booster.save_model(tmp_path / "model.ubj")
     report = scan_bytes((tmp_path / "model.ubj").read_bytes(), "model.ubj")
     assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]
+
+
+def test_no_op_padding_before_the_closing_marker_is_walked():
+    """Padding ran in its own loop: N before ']' read the ']' as a value (malformed)."""
+    report = scan_bytes(b"{U\x01a[i\x01NNN]U\x01b[NN]}", "model.ubj")
+    assert report.verdict is Verdict.CLEAN, [f.to_dict() for f in report.findings]
+
+
+def test_no_op_padding_is_walked_within_the_time_budget():
+    """A run of N padding was read without a time check: 64 MiB took 27 s, so a large
+    file ran past the scan's time budget."""
+    from weightscan.scanner.context import ScanContext
+    from weightscan.scanner.errors import LimitExceeded
+    from weightscan.scanner.limits import ScanLimits
+    from weightscan.scanner.source import Source
+    from weightscan.scanner.ubjson.walker import walk
+
+    data = b"{U\x01a[" + b"N" * 200_000 + b"]}"
+    ctx = ScanContext.for_file(ScanLimits(max_seconds=1e-9))
+    with pytest.raises(LimitExceeded, match="time"):
+        walk(Source(io.BytesIO(data), name="model.ubj"), ctx)

@@ -88,8 +88,11 @@ def walk(source: Source, ctx: ScanContext) -> Walk:
             _value(w, stack, result, frame.item_type)
             continue
         marker = w.take(1)
-        while marker == b"N" and frame.left < 0:  # no-op padding between items
-            marker = w.take(1)
+        if marker == b"N" and frame.left < 0:
+            # no-op padding, one item of the walk (counted, timed): an array looks for
+            # its closing marker again, an object still wants the value
+            frame.want_key = not frame.is_object
+            continue
         _value(w, stack, result, marker)
     if w.pos != source.size:
         raise MalformedInput(
