@@ -30,7 +30,15 @@ _LOADING_SUFFIXES = (
     ".load_from_checkpoint",
     ".load_state_dict",
     ".import_module",
+    ".pipeline",  # transformers.pipeline(..., trust_remote_code=True) imports Hub code
 )
+# Model-library callables that import code from files or the Hub whatever their prefix:
+# transformers/diffusers dynamic modules (a remote repository's module, any ``.py`` path)
+# and SpeechBrain's ``foreign_class`` (a fetched ``custom.py``).
+_CODE_IMPORTERS = frozenset(
+    {"get_class_from_dynamic_module", "get_class_in_module", "foreign_class"}
+)
+_CODE_IMPORTING_MODULES = frozenset({"dynamic_module_utils", "dynamic_modules_utils"})
 _MODEL_LIBRARIES = frozenset({"torch"})  # dangerous for Keras to import, normal for NeMo
 _DANGEROUS_EXTRA = frozenset({"hydra", "builtins", "exec", "eval"})  # hydra.utils.call runs a path
 # Hydra's _locate walks a dotted path by getattr, so ``torch.utils.data.dataloader.os.system``
@@ -103,6 +111,8 @@ def classify(target: str, extra_safe: tuple[str, ...] = ()) -> str:
     ):
         return "dangerous"
     if _walks_through_module(parts):
+        return "dangerous"
+    if parts[-1] in _CODE_IMPORTERS or not _CODE_IMPORTING_MODULES.isdisjoint(parts):
         return "dangerous"
     if target.startswith(SAFE_PREFIXES + extra_safe) and not target.endswith(_LOADING_SUFFIXES):
         return "safe"

@@ -48,10 +48,33 @@ def analyze_yaml_text(source: Source, ctx: ScanContext) -> None:
         )
 
 
+def _checked_as_yaml(included: str) -> bool:
+    """Whether an included file is one this scan reads as YAML: a *.yaml/*.yml inside the
+    config's folder (a parent folder, an absolute path or another name is not)."""
+    parts = included.replace("\\", "/").split("/")
+    return (
+        bool(included)
+        and not included.startswith(("/", "~"))
+        and ".." not in parts
+        and ":" not in included
+        and included.lower().endswith(YAML_SUFFIXES)
+    )
+
+
 def _report_tags(ctx: ScanContext, found: list[tuple[str, str]], file_name: str) -> None:
     summary = f"{file_name[:120]}: {{more}} more {{rule}} findings"
     with ctx.capped(ctx.limits.max_archive_findings_per_rule, summary=summary) as report:
         for path, tag in found:
+            included = tags.included_file(tag)
+            if included is not None and not _checked_as_yaml(included):
+                report(
+                    "yaml.include.unchecked",
+                    f"{file_name[:120]}: tag {tag[:120]!r} makes HyperPyYAML read "
+                    f"{included[:120] or 'a file'} as YAML and run its tags; that file is "
+                    "not checked as YAML here",
+                    evidence={"tag": tag[:200], "path": path},
+                )
+                continue
             target = tags.imported_name(tag)
             if target is None:
                 continue

@@ -28,6 +28,15 @@ RULES: tuple[Rule, ...] = (
         (_PYYAML, _HYPERPYYAML),
     ),
     Rule(
+        "yaml.include.unchecked",
+        Severity.MEDIUM,
+        "A HyperPyYAML include reads a file that is not checked as YAML",
+        "`!include:<file>` makes HyperPyYAML read the file as YAML and construct its tags "
+        "(`!apply:`, `!new:`) with the config's own; a file outside the config's folder or "
+        "not named *.yaml/*.yml is not checked for them.",
+        (_HYPERPYYAML,),
+    ),
+    Rule(
         "yaml.config-invalid",
         Severity.MEDIUM,
         "A YAML config could not be read whole",

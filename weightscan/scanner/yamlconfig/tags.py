@@ -6,7 +6,8 @@
   function or module itself (``name``, ``module``).
 * HyperPyYAML (SpeechBrain's ``hyperparams.yaml``, read by ``from_hparams``):
   ``!new:`` and ``!apply:`` (``!applyref:``) call the named callable, ``!name:`` and
-  ``!module:`` import it.
+  ``!module:`` import it; ``!include:<file>`` reads that file (relative to the config)
+  as YAML and constructs its tags with the rest.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ VALUE_CLASSES = frozenset(
     }
 )
 _HYPERPYYAML_PREFIXES = ("!new:", "!name:", "!apply:", "!applyref:", "!module:")
+_INCLUDE = "!include:"
 
 
 def imported_name(tag: str) -> str | None:
@@ -61,3 +63,8 @@ def imported_name(tag: str) -> str | None:
 
 def loader_of(tag: str) -> str:
     return "PyYAML's unsafe loader" if tag.startswith(_PYTHON_TAG) else "HyperPyYAML"
+
+
+def included_file(tag: str) -> str | None:
+    """The file a HyperPyYAML ``!include:`` tag reads as YAML, None for other tags."""
+    return tag[len(_INCLUDE) :] if tag.startswith(_INCLUDE) else None
