@@ -36,6 +36,8 @@ def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Form
 
     Whatever the format, a file that also unpickles from its first byte is analysed as a
     pickle too: the standard unpickler, torch.load and joblib.load read any file that way.
+    And a pickle that is all text gets the text checks: YAML and template loaders read it
+    by name.
     """
     sniffed = fmt is None
     if fmt is None:
@@ -44,7 +46,15 @@ def analyze(source: Source, ctx: ScanContext, fmt: Format | None = None) -> Form
     _guarded(source, ctx, fmt, lambda src, c: _load(fmt)(src, c))
     if fmt not in _PICKLE_READ and not (sniffed and fmt in _SNIFF_PROBED):
         _guarded(source, ctx, fmt, _also_as_pickle)
+    if fmt is Format.PICKLE:
+        _guarded(source, ctx, fmt, _also_as_text)
     return fmt
+
+
+def _also_as_text(source: Source, ctx: ScanContext) -> None:
+    from weightscan.scanner.containers.plain import also_as_text
+
+    also_as_text(source, ctx)
 
 
 # Formats already read as a pickle from offset 0 by their own analyzer.

@@ -40,11 +40,7 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
             evidence={"offset": bad},
         )
         return
-    analyze_text_templates(source, ctx)
-    analyze_config_auto_map(source, ctx)
-    analyze_keras_json(source, ctx)
-    analyze_tf_text(source, ctx)  # saved_model.pbtxt runs the ops it names
-    analyze_yaml_text(source, ctx)  # hyperparams.yaml, Hydra configs: tags and targets
+    analyze_text_configs(source, ctx)
     check_text_values(source, ctx)  # base64/hex of a pickle, archive or code
     if ctx.member is not None:
         # inside an archive the member summary says "text"; a finding per config file or
@@ -54,6 +50,22 @@ def analyze_text(source: Source, ctx: ScanContext) -> None:
     ctx.report(
         "format.text", "plain text; nothing a model loader executes", evidence={"size": source.size}
     )
+
+
+def analyze_text_configs(source: Source, ctx: ScanContext) -> None:
+    """What loaders that read this text by name run: templates, configs naming code."""
+    analyze_text_templates(source, ctx)
+    analyze_config_auto_map(source, ctx)
+    analyze_keras_json(source, ctx)
+    analyze_tf_text(source, ctx)  # saved_model.pbtxt runs the ops it names
+    analyze_yaml_text(source, ctx)  # hyperparams.yaml, Hydra configs: tags and targets
+
+
+def also_as_text(source: Source, ctx: ScanContext) -> None:
+    """A pickle that is text throughout (protocol 0) is also a config or template to a
+    loader that reads it by name: ``Vk: !apply:os.system [...]\\nJ:\\n...`` is both."""
+    if _first_binary_offset(source, ctx) is None:
+        analyze_text_configs(source, ctx)
 
 
 def _first_binary_offset(source: Source, ctx: ScanContext) -> int | None:
