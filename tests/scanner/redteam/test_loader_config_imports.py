@@ -111,3 +111,19 @@ def test_peft_auto_mapping_in_transformers_stays_clean(tmp_path: Path) -> None:
         },
     }
     assert _scan(tmp_path, "adapter_config.json", config).verdict is Verdict.CLEAN
+
+
+def test_loader_configs_inside_an_archive_folder_are_checked() -> None:
+    """A member's name is its path in the archive: "model/modules.json" was not
+    "modules.json", so its module types were never looked at (the archive scanned clean)."""
+    import io
+    import zipfile
+
+    from tests.fixtures.archives import rules_of, scan_bytes
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        modules = [*ST_MODULES, {"idx": 2, "path": "2", "type": "attacker/repo--evil.Evil"}]
+        archive.writestr("model/modules.json", json.dumps(modules))
+    report = scan_bytes(buf.getvalue(), name="repo.zip")
+    assert "code.auto-map.remote" in rules_of(report)

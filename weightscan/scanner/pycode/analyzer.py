@@ -125,7 +125,7 @@ def analyze_config_auto_map(source: Source, ctx: ScanContext) -> None:
     if not jsontext.starts_container(source, ctx) or not jsontext.contains(source, ctx, _CODE_KEYS):
         return
     if source.size > automap.MAX_CONFIG_BYTES:
-        if jsontext.contains(source, ctx, _LARGE_CODE_KEYS) or source.name in _CODE_CONFIGS:
+        if jsontext.contains(source, ctx, _LARGE_CODE_KEYS) or _base_name(source) in _CODE_CONFIGS:
             ctx.report(
                 "limits.resource",
                 f"a JSON config of {source.size} bytes names code to import; above the "
@@ -138,7 +138,7 @@ def analyze_config_auto_map(source: Source, ctx: ScanContext) -> None:
     except jsontext.TooDeep:
         jsontext.report_too_deep(ctx, "a JSON config names code to import")
         return
-    found = loader_configs.references(config, source.name, _sibling_check(ctx))
+    found = loader_configs.references(config, _base_name(source), _sibling_check(ctx))
     if found:
         ctx.note("code_references", {r.where: r.reference for r in found[:50]})
     for ref in found:
@@ -154,6 +154,11 @@ def analyze_config_auto_map(source: Source, ctx: ScanContext) -> None:
                 f"{ref.where} makes the loader import {ref.reference}",
                 evidence={"key": ref.where, "reference": ref.reference},
             )
+
+
+def _base_name(source: Source) -> str:
+    """The file's own name: an archive member's name is its path in the archive."""
+    return source.name.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _sibling_check(ctx: ScanContext) -> Callable[[str], bool]:
