@@ -73,3 +73,11 @@ def test_template_format_of_an_int_too_large_to_fold():
     template = b"{{ ()|attr('%c%cclass%c%c'|format(95, 95, 95, 95" + b"4" * 90 + b")) }}\n"
     report = check(TARGETS["template_json"], template)
     assert report.files[0].verdict.value != "clean"
+
+
+def test_yaml_config_with_a_character_yaml_refuses():
+    """F-yaml-1: a vertical tab (text to the sniffer, not printable to YAML) made PyYAML's
+    reader raise while the bounded loader was built, outside the composer's error
+    handling: scanner.internal-error instead of an unreadable config."""
+    report = check(TARGETS["yaml_config"], b"samp\x0ble_rate: 16000\nx: !new:a.B\n")
+    assert report.files[0].verdict.value == "suspicious"

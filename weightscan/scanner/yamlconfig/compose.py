@@ -94,7 +94,10 @@ def compose(
     if flow_depth(text) > MAX_FLOW_DEPTH:
         # PyYAML slows down quadratically in deep flow collections: refuse before parsing
         raise YamlUnreadable(f"nests brackets deeper than {MAX_FLOW_DEPTH}; not parsed")
-    loader = _BoundedLoader(text, check_time)
+    try:
+        loader = _BoundedLoader(text, check_time)  # its reader checks the characters
+    except yaml.YAMLError as exc:
+        raise YamlUnreadable(f"is not valid YAML: {str(exc)[:200]}") from None
     try:
         if single:
             root = loader.get_single_node()
