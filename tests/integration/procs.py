@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +137,30 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: fl
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def healthz(port: int, timeout: float) -> float | None:
+    """Seconds until /healthz answered, or None if it did not within ``timeout``."""
+    started = time.monotonic()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            data = s.recv(100)
+    except OSError:
+        return None
+    return time.monotonic() - started if data.startswith(b"HTTP/1.1 200") else None
+
+
+@contextlib.contextmanager
+def web_server(tmp_path: Path, **extra: str) -> Iterator[int]:
+    """The real ``weightscan serve --no-worker`` (gunicorn) on a free loopback port, its log
+    in ``tmp_path / "serve.log"``; yields the port once /healthz answers."""
+    port = free_port()
+    argv = [sys.executable, "-m", "weightscan", "serve", "--no-worker"]
+    argv += ["--host", "127.0.0.1", "--port", str(port)]
+    server = Proc(argv, service_env(tmp_path / "home", **extra), tmp_path / "serve.log")
+    try:
+        wait_until(lambda: healthz(port, 1) is not None, 60, "the web server")
+        yield port
+    finally:
+        server.stop(20)

@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.procs import Proc, free_port, service_env, wait_until
-from tests.integration.test_slow_clients import healthz
+from tests.integration.procs import Proc, free_port, healthz, service_env, wait_until
 from tests.security.samples import clean_pickle
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
